@@ -1,0 +1,125 @@
+# SPDX-License-Identifier: GPL-2.0
+# pagetrack: build per arch into .output/<arch>/ (amd64 = host, i386 = 686-pae guest).
+OUTPUT ?= .output
+CACHE ?= $(or $(PAGETRACK_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/pagetrack)
+CLANG ?= clang
+LLVM_STRIP ?= llvm-strip
+BPFTOOL ?= bpftool
+CC ?= gcc
+CFLAGS ?= -O2 -g
+WARN := -Wall -Wextra -Wno-unused-parameter
+ARCHES := amd64 i386
+I386_SYSROOT := $(CACHE)/i386/sysroot
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+USER_SRCS := pagetrack.c live.c replay.c session.c analyzer.c u64map.c record.c \
+	     report.c ksyms.c stacks.c kinfo.c
+# Everything but the BPF loader: what unit tests, replay and fuzzing link.
+CORE_SRCS := analyzer.c u64map.c record.c report.c ksyms.c stacks.c
+
+.DELETE_ON_ERROR:
+.SECONDARY:
+.PHONY: all amd64 i386 deps lab test unit-test replay-test host-test vm-test lab-test \
+	demo kmod clean user-progs
+
+all: amd64 i386
+
+amd64: $(OUTPUT)/amd64/pagetrack $(OUTPUT)/amd64/pagetrack_ref_user
+i386: $(OUTPUT)/i386/pagetrack $(OUTPUT)/i386/pagetrack_ref_user
+
+deps:
+	$(Q)bash scripts/deps.sh
+	$(Q)bash scripts/i386-sysroot.sh
+
+# Guest kernels, headers and i386 BTF (downloads on first use, then cached).
+lab:
+	$(Q)bash scripts/lab-kernel.sh amd64
+	$(Q)bash scripts/lab-kernel.sh i386
+
+$(OUTPUT)/%/:
+	$(Q)mkdir -p $@
+
+# ---- BPF: one source, one object per arch ----
+BPF_DEFS_amd64 := -D__TARGET_ARCH_x86
+BPF_DEFS_i386 := -D__TARGET_ARCH_x86 -DPT_ARCH_I386
+VMLINUX_amd64 := vmlinux/amd64
+VMLINUX_i386 := $(if $(wildcard vmlinux/i386/vmlinux.h),vmlinux/i386,vmlinux/amd64)
+
+$(OUTPUT)/%/pagetrack.bpf.o: bpf/pagetrack.bpf.c src/pagetrack.h | $(OUTPUT)/%/
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) -g -O2 -target bpf $(BPF_DEFS_$*) -I$(VMLINUX_$*) -Wall -c $< -o $@
+	$(Q)$(LLVM_STRIP) -g $@
+
+$(OUTPUT)/%/pagetrack.skel.h: $(OUTPUT)/%/pagetrack.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name pagetrack_bpf > $@
+
+# ---- user space ----
+LIBS_amd64 := -lbpf -lelf -lz -lzstd
+USER_CFLAGS_amd64 :=
+USER_CFLAGS_i386 := -m32 -DPT_ARCH_I386 -I$(I386_SYSROOT)/usr/include
+LIBS_i386 := $(addprefix $(I386_SYSROOT)/usr/lib/i386-linux-gnu/,libbpf.a libelf.a libz.a libzstd.a)
+
+$(OUTPUT)/%/pagetrack: $(addprefix src/,$(USER_SRCS)) src/*.h $(OUTPUT)/%/pagetrack.skel.h
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARN) -static $(USER_CFLAGS_$*) -I$(OUTPUT)/$* -Isrc \
+		$(addprefix src/,$(USER_SRCS)) -o $@ $(LIBS_$*)
+
+$(OUTPUT)/i386/pagetrack: | $(I386_SYSROOT)/.done
+$(I386_SYSROOT)/.done:
+	$(Q)bash scripts/i386-sysroot.sh
+
+$(OUTPUT)/%/pagetrack_ref_user: module/pagetrack_ref_user.c | $(OUTPUT)/%/
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O2 $(WARN) -static $(if $(filter i386,$*),-m32) $< -o $@
+
+# Any out-of-tree module against a guest kernel's headers:
+#   make kmod SRC=path/to/module KERNEL=i386|amd64
+SRC ?= module
+KERNEL ?= i386
+kmod:
+	$(Q)bash scripts/kmod.sh $(SRC) $(KERNEL)
+
+# ---- tests ----
+UNIT_OUT := $(OUTPUT)/host
+$(UNIT_OUT)/test_analyzer: tests/unit/test_analyzer.c tests/unit/events.h \
+		$(addprefix src/,$(CORE_SRCS)) src/*.h | $(UNIT_OUT)/
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARN) -Isrc -Itests/unit $< $(addprefix src/,$(CORE_SRCS)) -o $@ -lcmocka
+
+$(UNIT_OUT)/gen_recordings: tests/replay/gen_recordings.c tests/unit/events.h \
+		$(addprefix src/,$(CORE_SRCS)) src/*.h | $(UNIT_OUT)/
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARN) -Isrc -Itests/unit $< $(addprefix src/,$(CORE_SRCS)) -o $@
+
+unit-test: $(UNIT_OUT)/test_analyzer
+	$(Q)$(UNIT_OUT)/test_analyzer
+
+replay-test: $(OUTPUT)/amd64/pagetrack $(UNIT_OUT)/gen_recordings
+	$(Q)bash tests/replay/run.sh $(OUTPUT)/amd64/pagetrack $(UNIT_OUT)/gen_recordings
+
+host-test: $(OUTPUT)/amd64/pagetrack
+	$(Q)bash tests/host/run.sh $(OUTPUT)/amd64/pagetrack
+
+lab-test: all lab
+	$(Q)bash tests/vm/lab_test.sh
+
+vm-test: all lab
+	$(Q)bash tests/vm/tracer_test.sh
+
+# The README's test command: everything, ending with one summary line.
+test:
+	$(Q)bash tests/run_all.sh
+
+demo: all lab
+	$(Q)bash tests/vm/demo.sh
+
+clean:
+	$(Q)rm -rf $(OUTPUT)

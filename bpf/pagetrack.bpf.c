@@ -1,0 +1,506 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pagetrack kernel side: emit raw facts about page allocation, kmap and
+ * user mappings into a ring buffer. Nothing is judged here; user space
+ * (src/analyzer.c) pairs the events and decides.
+ *
+ * One source, compiled once per target arch. The arch layer is the ARG/RET
+ * macros below: amd64 passes arguments in di, si, dx, cx; i386 (regparm(3))
+ * in ax, dx, cx and then on the stack, with 32-bit pointers and longs.
+ * Kernel fields are read with their target size (bpf_core_field_size), never
+ * the local LP64 size, so the same code works on both.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "../src/pagetrack.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Set by user space before load. */
+const volatile __u32 targ_tgid;		/* 0: every process */
+const volatile bool with_stacks = true;
+const volatile __u64 wakeup_bytes = 256 * 1024;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 * 1024 * 1024);	/* resized by user space */
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, PT_MAX_STACK * sizeof(__u64));
+	__uint(max_entries, 16384);		/* resized by user space */
+} stacks SEC(".maps");
+
+/* Plain per-CPU increments: no atomics, which the x86_32 JIT lacks. */
+struct pt_counters {
+	__u64 v[PT_CNT_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pt_counters);
+} counters SEC(".maps");
+
+/* Register layout, relocated by CO-RE to the running kernel's pt_regs. */
+struct pt_regs___pt {
+	unsigned long ax, bx, cx, dx, si, di, bp, sp, ip;
+} __attribute__((preserve_access_index));
+
+#ifdef PT_ARCH_I386
+#define PT_PTR_SIZE	4
+#define ARG1(r)		((r)->ax)
+#define ARG2(r)		((r)->dx)
+#define ARG3(r)		((r)->cx)
+#define ARG4(r)		stack_word((r), 1)
+#else
+#define PT_PTR_SIZE	8
+#define ARG1(r)		((r)->di)
+#define ARG2(r)		((r)->si)
+#define ARG3(r)		((r)->dx)
+#define ARG4(r)		((r)->cx)
+#endif
+#define RETVAL(r)	((r)->ax)
+
+#define REGS(ctx)	((struct pt_regs___pt *)(ctx))
+
+/* Read one kernel word (4 bytes on i386) from the stack at sp + n words. */
+static __always_inline __u64 stack_word(struct pt_regs___pt *r, int n)
+{
+	__u64 v = 0;
+
+	bpf_probe_read_kernel(&v, PT_PTR_SIZE,
+			      (void *)(unsigned long)(r->sp + n * PT_PTR_SIZE));
+	return v;
+}
+
+/* Read a kernel field with the kernel's own size (long/pointer: 4 on i386). */
+#define KREAD(ptr, field) ({						\
+	__u64 __v = 0;							\
+	bpf_probe_read_kernel(&__v, bpf_core_field_size((ptr)->field),	\
+			      (void *)(ptr) + bpf_core_field_offset((ptr)->field)); \
+	__v; })
+
+static __always_inline void count(int idx)
+{
+	__u32 zero = 0;
+	struct pt_counters *c = bpf_map_lookup_elem(&counters, &zero);
+
+	if (c && idx >= 0 && idx < PT_CNT_MAX)
+		c->v[idx]++;
+}
+
+static __always_inline bool pid_filtered(void)
+{
+	if (!targ_tgid)
+		return false;
+	if ((bpf_get_current_pid_tgid() >> 32) == targ_tgid)
+		return false;
+	count(PT_CNT_FILTERED);
+	return true;
+}
+
+static __always_inline void *reserve(__u32 size)
+{
+	void *e;
+
+	count(PT_CNT_PRODUCED);
+	e = bpf_ringbuf_reserve(&events, size, 0);
+	if (!e)
+		count(PT_CNT_LOST);
+	return e;
+}
+
+/* Wake the reader only once enough data is pending; it also polls on a timer. */
+static __always_inline void submit(void *e)
+{
+	__u64 flags = BPF_RB_NO_WAKEUP;
+
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+		flags = BPF_RB_FORCE_WAKEUP;
+	bpf_ringbuf_submit(e, flags);
+}
+
+static __always_inline struct pt_event *new_event(void *ctx, __u32 type, bool stack)
+{
+	struct pt_event *e = reserve(sizeof(*e));
+	__u64 id;
+
+	if (!e)
+		return NULL;
+	__builtin_memset(e, 0, sizeof(*e));
+	id = bpf_get_current_pid_tgid();
+	e->ts = bpf_ktime_get_ns();
+	e->type = type;
+	e->tgid = id >> 32;
+	e->tid = (__u32)id;
+	e->cpu = bpf_get_smp_processor_id();
+	e->stack_id = -1;
+	if (stack && with_stacks) {
+		long sid = bpf_get_stackid(ctx, &stacks, 0);
+
+		e->stack_id = sid;
+		if (sid < 0)
+			count(PT_CNT_STACK_FAIL);
+	}
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	return e;
+}
+
+/* ---- kmem tracepoints: present on every kernel, the tracepoint-only floor ---- */
+
+SEC("tracepoint/kmem/mm_page_alloc")
+int pagetrack_page_alloc(struct trace_event_raw_mm_page_alloc *ctx)
+{
+	__u64 pfn = ctx->pfn;
+	struct pt_event *e;
+
+	/* A failed allocation reports pfn -1 (in the kernel's long width). */
+	if (pfn == (__u64)-1 || pfn == 0xffffffffULL || pid_filtered())
+		return 0;
+	e = new_event(ctx, PT_EV_PAGE_ALLOC, true);
+	if (!e)
+		return 0;
+	e->a0 = pfn;
+	e->order = ctx->order;
+	e->gfp = ctx->gfp_flags;
+	submit(e);
+	return 0;
+}
+
+static __always_inline void emit_free(void *ctx, __u64 pfn, __u32 order, __u32 flags)
+{
+	struct pt_event *e = new_event(ctx, PT_EV_PAGE_FREE, true);
+
+	if (!e)
+		return;
+	e->a0 = pfn;
+	e->order = order;
+	e->flags = flags;
+	submit(e);
+}
+
+/* Frees are never filtered by pid: any context may free a tracked block. */
+SEC("tracepoint/kmem/mm_page_free")
+int pagetrack_page_free(struct trace_event_raw_mm_page_free *ctx)
+{
+	emit_free(ctx, ctx->pfn, ctx->order, 0);
+	return 0;
+}
+
+SEC("tracepoint/kmem/mm_page_free_batched")
+int pagetrack_page_free_batched(struct trace_event_raw_mm_page_free_batched *ctx)
+{
+	emit_free(ctx, ctx->pfn, 0, PT_F_BATCHED);
+	return 0;
+}
+
+/* ---- allocation API returns: learn struct page * and address of a block ---- */
+
+static __always_inline int emit_ret(void *ctx, __u32 type)
+{
+	struct pt_regs___pt *r = REGS(ctx);
+	struct pt_event *e;
+	__u64 ret = RETVAL(r);
+
+	if (!ret || pid_filtered())
+		return 0;
+	e = new_event(ctx, type, false);
+	if (!e)
+		return 0;
+	e->a0 = ret;
+	e->ip = r->ip;
+	submit(e);
+	return 0;
+}
+
+SEC("kretprobe/__alloc_pages")
+int pagetrack_alloc_ret(struct pt_regs *ctx)
+{
+	return emit_ret(ctx, PT_EV_ALLOC_RET);
+}
+
+SEC("kretprobe/__get_free_pages")
+int pagetrack_gfp_ret(struct pt_regs *ctx)
+{
+	return emit_ret(ctx, PT_EV_GFP_RET);
+}
+
+/* ---- free API entries: the order the caller claims ---- */
+
+struct page___pt {
+	atomic_t _refcount;
+	struct address_space *mapping;
+} __attribute__((preserve_access_index));
+
+SEC("kprobe/__free_pages")
+int pagetrack_free_pages_api(struct pt_regs *ctx)
+{
+	struct pt_regs___pt *r = REGS(ctx);
+	struct page___pt *page = (void *)(unsigned long)ARG1(r);
+	struct pt_event *e = new_event(ctx, PT_EV_FREE_PAGES, true);
+
+	if (!e)
+		return 0;
+	e->a0 = (unsigned long)page;
+	e->order = ARG2(r);
+	/* probe_read zeroes on failure: keep "unreadable" apart from 0. */
+	if (bpf_probe_read_kernel(&e->aux, sizeof(e->aux),
+				  (void *)page + bpf_core_field_offset(page->_refcount)))
+		e->aux = PT_REFCOUNT_UNKNOWN;
+	e->ip = stack_word(r, 0);
+	submit(e);
+	return 0;
+}
+
+SEC("kprobe/free_pages")
+int pagetrack_free_addr_api(struct pt_regs *ctx)
+{
+	struct pt_regs___pt *r = REGS(ctx);
+	struct pt_event *e;
+	__u64 addr = ARG1(r);
+
+	if (!addr)
+		return 0;
+	e = new_event(ctx, PT_EV_FREE_ADDR, true);
+	if (!e)
+		return 0;
+	e->a0 = addr;
+	e->order = ARG2(r);
+	e->ip = stack_word(r, 0);
+	submit(e);
+	return 0;
+}
+
+SEC("kprobe/split_page")
+int pagetrack_split_page(struct pt_regs *ctx)
+{
+	struct pt_regs___pt *r = REGS(ctx);
+	struct pt_event *e = new_event(ctx, PT_EV_SPLIT, false);
+
+	if (!e)
+		return 0;
+	e->a0 = ARG1(r);
+	e->order = ARG2(r);
+	submit(e);
+	return 0;
+}
+
+/* ---- kmap_high / kunmap_high: only on CONFIG_HIGHMEM kernels ---- */
+
+SEC("kprobe/kmap_high")
+int pagetrack_kmap(struct pt_regs *ctx)
+{
+	struct pt_event *e;
+
+	if (pid_filtered())
+		return 0;
+	e = new_event(ctx, PT_EV_KMAP, true);
+	if (!e)
+		return 0;
+	e->a0 = ARG1(REGS(ctx));
+	submit(e);
+	return 0;
+}
+
+/* The caller's address is reliable here; at entry the kretprobe hides it. */
+SEC("kretprobe/kmap_high")
+int pagetrack_kmap_ret(struct pt_regs *ctx)
+{
+	struct pt_regs___pt *r = REGS(ctx);
+	struct pt_event *e;
+
+	if (pid_filtered())
+		return 0;
+	e = new_event(ctx, PT_EV_KMAP_RET, false);
+	if (!e)
+		return 0;
+	e->a1 = RETVAL(r);
+	e->ip = r->ip;
+	submit(e);
+	return 0;
+}
+
+SEC("kprobe/kunmap_high")
+int pagetrack_kunmap(struct pt_regs *ctx)
+{
+	struct pt_regs___pt *r = REGS(ctx);
+	struct pt_event *e = new_event(ctx, PT_EV_KUNMAP, true);
+
+	if (!e)
+		return 0;
+	e->a0 = ARG1(r);
+	e->ip = stack_word(r, 0);
+	submit(e);
+	return 0;
+}
+
+/* ---- user mappings ---- */
+
+struct vm_area_struct___pt {
+	unsigned long vm_start;
+	unsigned long vm_end;
+	unsigned long vm_flags;
+} __attribute__((preserve_access_index));
+
+SEC("kprobe/remap_pfn_range")
+int pagetrack_remap(struct pt_regs *ctx)
+{
+	struct pt_regs___pt *r = REGS(ctx);
+	struct vm_area_struct___pt *vma = (void *)(unsigned long)ARG1(r);
+	struct pt_event *e;
+
+	if (pid_filtered())
+		return 0;
+	e = new_event(ctx, PT_EV_REMAP, true);
+	if (!e)
+		return 0;
+	e->a0 = KREAD(vma, vm_start);
+	e->a1 = KREAD(vma, vm_end);
+	e->a2 = KREAD(vma, vm_flags);
+	e->a3 = ARG2(r);
+	e->a4 = ARG3(r);
+	e->aux = ARG4(r);
+	submit(e);
+	return 0;
+}
+
+SEC("kretprobe/remap_pfn_range")
+int pagetrack_remap_ret(struct pt_regs *ctx)
+{
+	struct pt_regs___pt *r = REGS(ctx);
+	struct pt_event *e;
+
+	if (pid_filtered())
+		return 0;
+	e = new_event(ctx, PT_EV_REMAP_RET, false);
+	if (!e)
+		return 0;
+	e->ret = (int)RETVAL(r);
+	e->ip = r->ip;
+	submit(e);
+	return 0;
+}
+
+struct vm_fault___pt {
+	struct {
+		struct vm_area_struct *vma;
+		unsigned long address;
+	};
+	unsigned int flags;
+	struct page *page;
+} __attribute__((preserve_access_index));
+
+/*
+ * finish_fault() installs the page a driver's ->fault handler returned.
+ * Page-cache and anonymous pages have ->mapping set; a driver's pages do
+ * not, so only those are reported (a fact filter, not a judgement).
+ */
+SEC("kprobe/finish_fault")
+int pagetrack_finish_fault(struct pt_regs *ctx)
+{
+	struct vm_fault___pt *vmf = (void *)(unsigned long)ARG1(REGS(ctx));
+	struct page___pt *page;
+	struct vm_area_struct___pt *vma;
+	struct pt_event *e;
+
+	page = (void *)(unsigned long)KREAD(vmf, page);
+	if (!page || KREAD(page, mapping))
+		return 0;
+	vma = (void *)(unsigned long)KREAD(vmf, vma);
+	e = new_event(ctx, PT_EV_USER_MAP, false);
+	if (!e)
+		return 0;
+	e->a0 = (unsigned long)page;
+	e->a1 = KREAD(vmf, address);
+	e->a2 = KREAD(vma, vm_flags);
+	e->aux = KREAD(vmf, flags);
+	submit(e);
+	return 0;
+}
+
+SEC("kprobe/vm_insert_page")
+int pagetrack_vm_insert_page(struct pt_regs *ctx)
+{
+	struct pt_regs___pt *r = REGS(ctx);
+	struct vm_area_struct___pt *vma = (void *)(unsigned long)ARG1(r);
+	struct pt_event *e = new_event(ctx, PT_EV_USER_MAP, false);
+
+	if (!e)
+		return 0;
+	e->a0 = ARG3(r);
+	e->a1 = ARG2(r);
+	e->a2 = KREAD(vma, vm_flags);
+	e->flags = PT_F_USER_INSERT;
+	submit(e);
+	return 0;
+}
+
+/* ---- process and module life cycle ---- */
+
+SEC("tracepoint/signal/signal_generate")
+int pagetrack_signal(struct trace_event_raw_signal_generate *ctx)
+{
+	struct pt_event *e;
+
+	if (ctx->sig != 7 /* SIGBUS */)
+		return 0;
+	e = new_event(ctx, PT_EV_SIGNAL, false);
+	if (!e)
+		return 0;
+	e->tgid = ctx->pid;
+	e->ret = ctx->code;
+	e->aux = ctx->sig;
+	submit(e);
+	return 0;
+}
+
+/* Fixed layouts: trace_entry is 8 bytes and __data_loc 4 on every arch. */
+struct pt_module_load_tp {
+	__u64 ent;
+	__u32 taints;
+	__u32 name_loc;
+};
+
+struct pt_module_free_tp {
+	__u64 ent;
+	__u32 name_loc;
+};
+
+static __always_inline void emit_module(void *ctx, __u32 type, __u32 loc)
+{
+	struct pt_module_event *m = reserve(sizeof(*m));
+	__u64 id = bpf_get_current_pid_tgid();
+
+	if (!m)
+		return;
+	__builtin_memset(m, 0, sizeof(*m));
+	m->ev.ts = bpf_ktime_get_ns();
+	m->ev.type = type;
+	m->ev.tgid = id >> 32;
+	m->ev.tid = (__u32)id;
+	m->ev.stack_id = -1;
+	bpf_get_current_comm(m->ev.comm, sizeof(m->ev.comm));
+	bpf_probe_read_kernel_str(m->name, sizeof(m->name), ctx + (loc & 0xffff));
+	/* Module events are rare and the reader must see them at once. */
+	bpf_ringbuf_submit(m, BPF_RB_FORCE_WAKEUP);
+}
+
+SEC("tracepoint/module/module_load")
+int pagetrack_module_load(struct pt_module_load_tp *ctx)
+{
+	emit_module(ctx, PT_EV_MODULE_LOAD, ctx->name_loc);
+	return 0;
+}
+
+SEC("tracepoint/module/module_free")
+int pagetrack_module_free(struct pt_module_free_tp *ctx)
+{
+	emit_module(ctx, PT_EV_MODULE_FREE, ctx->name_loc);
+	return 0;
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Install every Debian package pagetrack and its lab need. Idempotent.
+# apt-get update may exit non-zero on one i386 security index (mirror sync):
+# that is tolerated, the packages we need resolve from the other indexes.
+set -u
+export DEBIAN_FRONTEND=noninteractive
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+
+HOST_PKGS=(
+	make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev
+	libcmocka-dev pkg-config qemu-system-x86 busybox-static dwarves
+	gcc-multilib libc6-dev-i386 cpio gzip xz-utils kmod file
+)
+
+missing=()
+for p in "${HOST_PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ! dpkg --print-foreign-architectures | grep -qx i386; then
+	$SUDO dpkg --add-architecture i386
+	need_update=1
+fi
+stamp=/var/lib/apt/periodic/pagetrack-update-stamp
+if [ ${#missing[@]} -gt 0 ] || [ -n "${need_update:-}" ] || [ ! -e "$stamp" ]; then
+	$SUDO apt-get update -q || echo "deps: apt-get update reported errors (tolerated; see README)" >&2
+	$SUDO mkdir -p "$(dirname "$stamp")" && $SUDO touch "$stamp"
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "deps: installing ${missing[*]}"
+	$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" || exit 1
+fi
+echo "deps: host packages ready"

@@ -1,0 +1,1466 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Pairs raw events into page blocks, kmaps and user mappings, and reports
+ * what is wrong with them.
+ *
+ * Blocks are tracked by pfn coverage, not by exact (pfn, order) keys: a
+ * block is a set of buddy-aligned "pieces". A free that covers part of a
+ * piece splits it (the kernel itself frees the tails of a non-compound block
+ * as smaller blocks when the head holds an extra reference). Because pieces
+ * are aligned to their order, the piece holding a pfn is found by probing
+ * the aligned head at each order.
+ *
+ * Orders are judged at the API entry (__free_pages, free_pages) when kprobe
+ * events are present, and by comparing tracepoint orders otherwise.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "analyzer.h"
+
+#define GFP_COMP	0x4000u		/* ___GFP_COMP on 6.1 .. 6.18 x86 */
+#define VM_SHARED	0x8ull
+#define VM_MAYWRITE	0x20ull
+#define FAULT_FLAG_WRITE 0x1u
+#define EINVAL		22
+#define MAX_TIDS	65536
+#define MAX_FREED	65536
+#define MAX_KMAP_ENTRIES 65536
+#define ALLOC_STACK	4
+
+/* Block piece flags. */
+#define BLK_COMPOUND	0x01
+#define BLK_SPLIT	0x02	/* split_page(): every page is its own block */
+#define BLK_MISMATCH	0x04	/* leftover of a reported order mismatch */
+
+struct piece {
+	uint64_t ts;
+	int32_t stack_id;
+	uint32_t tgid;
+	uint32_t gfp;
+	uint8_t order;		/* this piece */
+	uint8_t orig_order;	/* the allocation it came from */
+	uint8_t flags;
+	int8_t module;		/* owner (watched module index) or -1 */
+};
+
+struct freed {
+	uint64_t ts;
+	uint64_t caller;
+	int32_t stack_id;
+	uint32_t order;
+};
+
+struct kmap_ent {
+	uint64_t ts;
+	uint64_t caller;
+	int32_t stack_id;
+	uint32_t tgid;
+	uint32_t count;		/* 0: was mapped and fully unmapped */
+	int8_t module;
+	uint8_t reported;
+};
+
+struct tid_state {
+	uint64_t alloc_pfn[ALLOC_STACK];	/* mm_page_alloc awaiting its return */
+	uint8_t nalloc;
+	bool has_paired;
+	uint64_t paired_pfn;			/* last alloc matched to a return */
+	bool fctx;				/* inside __free_pages(head, order) */
+	uint8_t fctx_order;
+	uint64_t fctx_pfn;
+	bool skip_free_api;			/* free_pages() judged its inner call */
+	bool skip_bad;				/* ... and it was a bad_free */
+	bool kmap_pending;
+	uint64_t kmap_ptr, kmap_ts;
+	int32_t kmap_stack;
+	bool remap_pending;
+	struct pt_event remap;
+};
+
+struct analyzer {
+	struct pt_config cfg;
+	struct pt_kernel_info ki;
+	pt_stack_fn stack_fn;
+	void *stack_ctx;
+
+	struct u64map pieces;		/* piece head pfn -> struct piece */
+	uint32_t order_live[PT_MAX_ORDER + 1];
+	struct u64map freed;		/* original head pfn -> struct freed */
+	struct u64map kmaps;		/* struct page * -> struct kmap_ent */
+	struct u64map tids;		/* tid -> struct tid_state */
+	struct u64map comms;		/* tgid -> comm */
+	struct u64map groups;		/* group key -> finding index + 1 */
+
+	bool memmap_known, direct_known;
+	uint64_t memmap_base, direct_base;
+	uint64_t first_ptr, first_ptr_pfn;	/* to learn sizeof(struct page) */
+	uint64_t max_pfn_seen;
+
+	struct pt_module_range mods[PT_MAX_MODULES];
+	bool pressure_armed;
+	int pressure_idx;
+	uint64_t last_ts;
+
+	struct pt_finding *f;
+	unsigned int nf, capf;
+	struct pt_stats st;
+};
+
+static const char *const kind_names[PT_K_MAX] = {
+	[PT_K_LEAK] = "leak",
+	[PT_K_ORDER_MISMATCH] = "order_mismatch",
+	[PT_K_DOUBLE_FREE] = "double_free",
+	[PT_K_BAD_FREE] = "bad_free",
+	[PT_K_PARTIAL_FREE] = "partial_free",
+	[PT_K_TAIL_PAGE_MAPPED] = "tail_page_mapped",
+	[PT_K_KMAP_LEAK] = "kmap_leak",
+	[PT_K_KMAP_PARTIAL] = "kmap_partial",
+	[PT_K_FREE_WHILE_KMAPPED] = "free_while_kmapped",
+	[PT_K_KUNMAP_UNBALANCED] = "kunmap_unbalanced",
+	[PT_K_PKMAP_PRESSURE] = "pkmap_pressure",
+	[PT_K_REMAP_FAILED] = "remap_failed",
+	[PT_K_EVENTS_LOST] = "events_lost",
+};
+
+const char *pt_kind_name(enum pt_kind k)
+{
+	return k < PT_K_MAX ? kind_names[k] : "unknown";
+}
+
+bool pt_kind_is_error(enum pt_kind k)
+{
+	return k != PT_K_KMAP_PARTIAL && k != PT_K_PKMAP_PRESSURE &&
+	       k != PT_K_EVENTS_LOST;
+}
+
+struct analyzer *an_new(const struct pt_config *cfg, const struct pt_kernel_info *ki,
+			pt_stack_fn stack_fn, void *stack_ctx)
+{
+	struct analyzer *an = calloc(1, sizeof(*an));
+	unsigned int i;
+
+	if (!an)
+		return NULL;
+	an->cfg = *cfg;
+	an->ki = *ki;
+	if (!an->ki.page_shift)
+		an->ki.page_shift = 12;
+	if (!an->cfg.pkmap_pct)
+		an->cfg.pkmap_pct = 50;
+	an->stack_fn = stack_fn;
+	an->stack_ctx = stack_ctx;
+	an->pressure_armed = true;
+	an->pressure_idx = -1;
+	if (an->cfg.nmodules > PT_MAX_MODULES)
+		an->cfg.nmodules = PT_MAX_MODULES;
+	for (i = 0; i < an->cfg.nmodules; i++)
+		memcpy(an->mods[i].name, an->cfg.modules[i], PT_MODNAME_LEN);
+	if (u64map_init(&an->pieces, sizeof(struct piece)) ||
+	    u64map_init(&an->freed, sizeof(struct freed)) ||
+	    u64map_init(&an->kmaps, sizeof(struct kmap_ent)) ||
+	    u64map_init(&an->tids, sizeof(struct tid_state)) ||
+	    u64map_init(&an->comms, PT_COMM_LEN) ||
+	    u64map_init(&an->groups, sizeof(uint32_t))) {
+		an_free(an);
+		return NULL;
+	}
+	return an;
+}
+
+void an_free(struct analyzer *an)
+{
+	if (!an)
+		return;
+	u64map_free(&an->pieces);
+	u64map_free(&an->freed);
+	u64map_free(&an->kmaps);
+	u64map_free(&an->tids);
+	u64map_free(&an->comms);
+	u64map_free(&an->groups);
+	free(an->f);
+	free(an);
+}
+
+/* ---------------------------------------------------------------- scope */
+
+static int watched_index(const struct analyzer *an, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < an->cfg.nmodules; i++)
+		if (!strcmp(an->mods[i].name, name))
+			return i;
+	return -1;
+}
+
+void an_module_range(struct analyzer *an, const char *name, uint64_t base, uint64_t size)
+{
+	int i = watched_index(an, name);
+
+	if (i < 0)
+		return;
+	an->mods[i].base = base;
+	an->mods[i].size = size;
+	an->mods[i].loaded = true;
+	an->mods[i].seen_loaded = true;
+}
+
+static int module_of_ip(const struct analyzer *an, uint64_t ip)
+{
+	unsigned int i;
+
+	for (i = 0; i < an->cfg.nmodules; i++) {
+		const struct pt_module_range *m = &an->mods[i];
+
+		if (m->size && ip >= m->base && ip - m->base < m->size)
+			return i;
+	}
+	return -1;
+}
+
+bool an_stack(const struct analyzer *an, int32_t id, struct pt_stack *out)
+{
+	out->nr = 0;
+	out->ips = NULL;
+	if (id < 0 || !an->stack_fn)
+		return false;
+	return an->stack_fn(an->stack_ctx, id, out);
+}
+
+/* Which watched module, if any, is on this event's stack (or is its caller). */
+static int module_of_event(const struct analyzer *an, const struct pt_event *e)
+{
+	struct pt_stack s;
+	unsigned int i;
+	int m;
+
+	if (!an->cfg.nmodules)
+		return -1;
+	if (e->ip && (m = module_of_ip(an, e->ip)) >= 0)
+		return m;
+	if (an_stack(an, e->stack_id, &s))
+		for (i = 0; i < s.nr; i++)
+			if ((m = module_of_ip(an, s.ips[i])) >= 0)
+				return m;
+	return -1;
+}
+
+/* In scope: no -m given, or the owning block or the event's code is watched. */
+static bool in_scope(const struct analyzer *an, int owner, int ev_module)
+{
+	return !an->cfg.nmodules || owner >= 0 || ev_module >= 0;
+}
+
+/* ------------------------------------------------------------- findings */
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+	return h;
+}
+
+/* Find or create the finding grouped under (kind, key). */
+static struct pt_finding *finding(struct analyzer *an, enum pt_kind kind, uint64_t key,
+				  const struct pt_event *e)
+{
+	uint64_t gk = mix(mix(0x51ed2701ULL, kind), key);
+	uint32_t *slot;
+	struct pt_finding *f;
+	bool existed;
+
+	if (gk == U64MAP_EMPTY)
+		gk--;
+	slot = u64map_put(&an->groups, gk, &existed);
+	if (!slot)
+		return NULL;
+	if (existed) {
+		f = &an->f[*slot - 1];
+		f->count++;
+		return f;
+	}
+	if (an->nf == an->capf) {
+		unsigned int cap = an->capf ? an->capf * 2 : 16;
+		struct pt_finding *n = realloc(an->f, cap * sizeof(*n));
+
+		if (!n) {
+			u64map_del(&an->groups, gk);
+			return NULL;
+		}
+		an->f = n;
+		an->capf = cap;
+	}
+	f = &an->f[an->nf++];
+	*slot = an->nf;
+	memset(f, 0, sizeof(*f));
+	f->kind = kind;
+	f->error = pt_kind_is_error(kind);
+	f->count = 1;
+	f->module = -1;
+	f->stack_id = -1;
+	f->stack_id2 = -1;
+	if (e) {
+		f->tgid = e->tgid;
+		memcpy(f->comm, e->comm, PT_COMM_LEN);
+		f->ts = e->ts;
+	}
+	return f;
+}
+
+const struct pt_finding *an_findings(const struct analyzer *an, unsigned int *n)
+{
+	*n = an->nf;
+	return an->f;
+}
+
+int an_errors(const struct analyzer *an)
+{
+	unsigned int i;
+	int n = 0;
+
+	for (i = 0; i < an->nf; i++)
+		n += an->f[i].error;
+	return n;
+}
+
+const struct pt_stats *an_stats(const struct analyzer *an)
+{
+	return &an->st;
+}
+
+const struct pt_kernel_info *an_kernel(const struct analyzer *an)
+{
+	return &an->ki;
+}
+
+const struct pt_config *an_config(const struct analyzer *an)
+{
+	return &an->cfg;
+}
+
+const struct pt_module_range *an_module(const struct analyzer *an, int idx)
+{
+	return idx >= 0 && (unsigned int)idx < an->cfg.nmodules ? &an->mods[idx] : NULL;
+}
+
+/* ---------------------------------------------- struct page * <-> pfn */
+
+static void learn_memmap(struct analyzer *an, uint64_t ptr, uint64_t pfn)
+{
+	uint64_t s = an->ki.struct_page_size;
+
+	if (!s) {
+		/* No BTF size: derive it from two pairs. */
+		if (!an->first_ptr) {
+			an->first_ptr = ptr;
+			an->first_ptr_pfn = pfn;
+			return;
+		}
+		if (pfn == an->first_ptr_pfn)
+			return;
+		if (pfn > an->first_ptr_pfn && ptr > an->first_ptr) {
+			uint64_t dp = ptr - an->first_ptr, dn = pfn - an->first_ptr_pfn;
+
+			if (dp % dn == 0 && dp / dn >= 16 && dp / dn <= 256)
+				an->ki.struct_page_size = s = dp / dn;
+		}
+		if (!s)
+			return;
+	}
+	if (!an->memmap_known) {
+		an->memmap_base = ptr - pfn * s;
+		an->memmap_known = true;
+	} else if (an->memmap_base != ptr - pfn * s) {
+		an->st.memmap_conflicts++;
+	}
+}
+
+static bool ptr_to_pfn(const struct analyzer *an, uint64_t ptr, uint64_t *pfn)
+{
+	uint64_t s = an->ki.struct_page_size, d;
+
+	if (!an->memmap_known || !s || ptr < an->memmap_base)
+		return false;
+	d = ptr - an->memmap_base;
+	if (d % s)
+		return false;
+	*pfn = d / s;
+	if (an->ki.max_pfn && *pfn > an->ki.max_pfn)
+		return false;
+	if (!an->ki.max_pfn && *pfn > 2 * an->max_pfn_seen + 1024)
+		return false;
+	return true;
+}
+
+static uint64_t pfn_to_ptr(const struct analyzer *an, uint64_t pfn)
+{
+	return an->memmap_base + pfn * an->ki.struct_page_size;
+}
+
+static bool addr_to_pfn(const struct analyzer *an, uint64_t addr, uint64_t *pfn)
+{
+	if (!an->direct_known || addr < an->direct_base)
+		return false;
+	*pfn = (addr - an->direct_base) >> an->ki.page_shift;
+	return !an->ki.max_pfn || *pfn <= an->ki.max_pfn;
+}
+
+/* --------------------------------------------------------------- pieces */
+
+static struct piece *find_piece(const struct analyzer *an, uint64_t pfn, uint64_t *head)
+{
+	unsigned int o;
+
+	for (o = 0; o <= PT_MAX_ORDER; o++) {
+		uint64_t h = pfn & ~((1ULL << o) - 1);
+		struct piece *p;
+
+		if (!an->order_live[o])
+			continue;
+		p = u64map_get(&an->pieces, h);
+		if (p && p->order == o) {
+			*head = h;
+			return p;
+		}
+	}
+	return NULL;
+}
+
+static void piece_add(struct analyzer *an, uint64_t pfn, const struct piece *tmpl,
+		      unsigned int order)
+{
+	struct piece *p = u64map_put(&an->pieces, pfn, NULL);
+
+	if (!p)
+		return;
+	*p = *tmpl;
+	p->order = order;
+	an->order_live[order]++;
+	an->st.live_blocks++;
+	an->st.live_pages += 1ULL << order;
+}
+
+static void piece_del(struct analyzer *an, uint64_t pfn, unsigned int order)
+{
+	if (u64map_del(&an->pieces, pfn)) {
+		an->order_live[order]--;
+		an->st.live_blocks--;
+		an->st.live_pages -= 1ULL << order;
+	}
+}
+
+static uint64_t orig_head(uint64_t pfn, const struct piece *p)
+{
+	return pfn & ~((1ULL << p->orig_order) - 1);
+}
+
+static bool page_live(const struct analyzer *an, uint64_t pfn)
+{
+	uint64_t h;
+
+	return find_piece(an, pfn, &h) != NULL;
+}
+
+/* ------------------------------------------------------------ per tid */
+
+static struct tid_state *tid_state(struct analyzer *an, uint32_t tid)
+{
+	if (an->tids.len >= MAX_TIDS)
+		u64map_clear(&an->tids);
+	return u64map_put(&an->tids, tid, NULL);
+}
+
+static void remember_comm(struct analyzer *an, const struct pt_event *e)
+{
+	char *c;
+
+	if (!e->comm[0])
+		return;
+	if (an->comms.len >= MAX_TIDS)
+		u64map_clear(&an->comms);
+	c = u64map_put(&an->comms, e->tgid, NULL);
+	if (c)
+		memcpy(c, e->comm, PT_COMM_LEN);
+}
+
+static void fill_comm(const struct analyzer *an, struct pt_finding *f, uint32_t tgid)
+{
+	const char *c = u64map_get(&an->comms, tgid);
+
+	f->tgid = tgid;
+	if (c)
+		memcpy(f->comm, c, PT_COMM_LEN);
+}
+
+/* ------------------------------------------------------------ handlers */
+
+static void forget_freed_range(struct analyzer *an, uint64_t pfn, unsigned int order)
+{
+	uint64_t i, n = 1ULL << order;
+	unsigned int o;
+
+	if (!an->freed.len)
+		return;
+	/* Heads inside the new block, and any freed block containing it. */
+	for (i = 0; i < n && an->freed.len; i++)
+		u64map_del(&an->freed, pfn + i);
+	for (o = order + 1; o <= PT_MAX_ORDER && an->freed.len; o++) {
+		uint64_t h = pfn & ~((1ULL << o) - 1);
+		struct freed *fr = u64map_get(&an->freed, h);
+
+		if (fr && fr->order >= o)
+			u64map_del(&an->freed, h);
+	}
+}
+
+static void on_page_alloc(struct analyzer *an, const struct pt_event *e)
+{
+	struct tid_state *t = tid_state(an, e->tid);
+	unsigned int order = e->order;
+	uint64_t pfn = e->a0, i, n, h;
+	struct piece tmpl = { 0 };
+	int module;
+
+	if (order > PT_MAX_ORDER) {
+		an->st.bad_events++;
+		return;
+	}
+	if (pfn + (1ULL << order) - 1 > an->max_pfn_seen)
+		an->max_pfn_seen = pfn + (1ULL << order) - 1;
+	if (t) {
+		if (t->nalloc == ALLOC_STACK) {
+			memmove(t->alloc_pfn, t->alloc_pfn + 1,
+				(ALLOC_STACK - 1) * sizeof(t->alloc_pfn[0]));
+			t->nalloc--;
+		}
+		t->alloc_pfn[t->nalloc++] = pfn;
+	}
+	forget_freed_range(an, pfn, order);
+
+	/* Pages we still hold as live were freed where we could not see it. */
+	n = 1ULL << order;
+	if (an->st.live_blocks) {
+		struct piece *p = find_piece(an, pfn, &h);
+
+		if (p) {
+			an->st.stale_blocks++;
+			piece_del(an, h, p->order);
+		}
+		for (i = 1; i < n && an->st.live_blocks; i++) {
+			p = find_piece(an, pfn + i, &h);
+			if (p && h >= pfn) {
+				an->st.stale_blocks++;
+				piece_del(an, h, p->order);
+			}
+		}
+	}
+
+	module = module_of_event(an, e);
+	if (!in_scope(an, -1, module)) {
+		an->st.out_of_scope++;
+		return;
+	}
+	tmpl.ts = e->ts;
+	tmpl.stack_id = e->stack_id;
+	tmpl.tgid = e->tgid;
+	tmpl.gfp = e->gfp;
+	tmpl.orig_order = order;
+	tmpl.flags = (e->gfp & GFP_COMP) ? BLK_COMPOUND : 0;
+	tmpl.module = module;
+	piece_add(an, pfn, &tmpl, order);
+	an->st.allocs++;
+}
+
+static void on_alloc_ret(struct analyzer *an, const struct pt_event *e)
+{
+	struct tid_state *t = tid_state(an, e->tid);
+
+	if (!t || !t->nalloc)
+		return;
+	t->paired_pfn = t->alloc_pfn[--t->nalloc];
+	t->has_paired = true;
+	learn_memmap(an, e->a0, t->paired_pfn);
+}
+
+static void on_gfp_ret(struct analyzer *an, const struct pt_event *e)
+{
+	struct tid_state *t = tid_state(an, e->tid);
+	uint64_t pfn = 0;
+
+	if (!t)
+		return;
+	if (t->has_paired)
+		pfn = t->paired_pfn;
+	else if (t->nalloc)	/* no __alloc_pages return probe */
+		pfn = t->alloc_pfn[--t->nalloc];
+	else
+		return;
+	t->has_paired = false;
+	if (e->a0 < (pfn << an->ki.page_shift))
+		return;
+	if (!an->direct_known) {
+		an->direct_base = e->a0 - (pfn << an->ki.page_shift);
+		an->direct_known = true;
+	}
+}
+
+static void report_double_free(struct analyzer *an, const struct pt_event *e, uint64_t pfn,
+			       const struct freed *fr, const char *why)
+{
+	int module = module_of_event(an, e);
+	struct pt_finding *f;
+
+	if (!in_scope(an, -1, module))
+		return;
+	f = finding(an, PT_K_DOUBLE_FREE, mix(e->ip, e->stack_id), e);
+	if (!f)
+		return;
+	if (f->count == 1) {
+		f->pfn = pfn;
+		f->free_order = e->order;
+		f->order = fr ? fr->order : e->order;
+		f->pages = 1ULL << e->order;
+		f->stack_id2 = e->stack_id;
+		f->caller2 = e->ip;
+		f->module = module;
+		if (fr) {
+			f->stack_id = fr->stack_id;
+			f->caller = fr->caller;
+		}
+		snprintf(f->note, sizeof(f->note), "%s", why);
+	}
+}
+
+/*
+ * Judge a free the caller made through the API: the claimed order against
+ * the allocation, and whether the block is live at all.
+ */
+static void judge_api_free(struct analyzer *an, const struct pt_event *e, uint64_t pfn,
+			   const char *api, bool refcount_zero)
+{
+	struct tid_state *t = tid_state(an, e->tid);
+	struct piece *p;
+	uint64_t h;
+
+	p = find_piece(an, pfn, &h);
+	/*
+	 * Only the kernel's own refcount proves a double free: a page we saw
+	 * freed may have been reallocated by a path without mm_page_alloc
+	 * (bulk allocation), so "freed before" alone is not enough.
+	 */
+	if (refcount_zero && (!p || h == pfn)) {
+		report_double_free(an, e, pfn, u64map_get(&an->freed, pfn),
+				   "page refcount was already 0 when __free_pages() was called: the block was freed before");
+		return;
+	}
+	if (!p) {
+		an->st.untracked_frees++;
+		return;
+	}
+	if (t) {
+		t->fctx = true;
+		t->fctx_pfn = pfn;
+		t->fctx_order = e->order;
+	}
+	/* A whole, unsplit block freed at its head: the orders must agree. */
+	if (h == pfn && orig_head(h, p) == pfn && p->order == p->orig_order &&
+	    !(p->flags & BLK_SPLIT) && e->order != p->orig_order) {
+		int module = module_of_event(an, e);
+		struct pt_finding *f;
+
+		if (!in_scope(an, p->module, module))
+			return;
+		f = finding(an, PT_K_ORDER_MISMATCH,
+			    mix(mix(p->stack_id, e->ip), mix(p->orig_order, e->order)), e);
+		if (!f)
+			return;
+		if (e->order < p->orig_order) {
+			f->pages += (1ULL << p->orig_order) - (1ULL << e->order);
+			p->flags |= BLK_MISMATCH;
+		}
+		if (f->count == 1) {
+			f->pfn = pfn;
+			f->order = p->orig_order;
+			f->free_order = e->order;
+			f->gfp = p->gfp;
+			f->stack_id = p->stack_id;
+			f->stack_id2 = e->stack_id;
+			f->caller2 = e->ip;
+			f->module = p->module >= 0 ? p->module : module;
+			fill_comm(an, f, p->tgid);
+			if (e->order < p->orig_order)
+				snprintf(f->note, sizeof(f->note),
+					 "%s() with order %u on an order-%u block: %llu page(s) stay allocated",
+					 api, e->order, p->orig_order,
+					 (unsigned long long)((1ULL << p->orig_order) -
+							      (1ULL << e->order)));
+			else
+				snprintf(f->note, sizeof(f->note),
+					 "%s() with order %u on an order-%u block: frees %llu page(s) it does not own",
+					 api, e->order, p->orig_order,
+					 (unsigned long long)((1ULL << e->order) -
+							      (1ULL << p->orig_order)));
+		}
+	}
+}
+
+static void on_free_addr(struct analyzer *an, const struct pt_event *e)
+{
+	struct tid_state *t = tid_state(an, e->tid);
+	uint64_t pfn;
+
+	if (t) {
+		t->skip_free_api = true;
+		t->skip_bad = false;
+		t->fctx = false;
+	}
+	if (ptr_to_pfn(an, e->a0, &pfn)) {
+		if (t)
+			t->skip_bad = true;
+		int module = module_of_event(an, e);
+		uint64_t h;
+		struct piece *p = find_piece(an, pfn, &h);
+		struct pt_finding *f;
+
+		if (!in_scope(an, p ? p->module : -1, module))
+			return;
+		f = finding(an, PT_K_BAD_FREE, mix(e->ip, e->stack_id), e);
+		if (f && f->count == 1) {
+			f->addr = e->a0;
+			f->pfn = pfn;
+			f->free_order = e->order;
+			f->pages = 1ULL << e->order;
+			f->stack_id2 = e->stack_id;
+			f->caller2 = e->ip;
+			f->module = module;
+			if (p) {
+				f->order = p->orig_order;
+				f->stack_id = p->stack_id;
+			}
+			snprintf(f->note, sizeof(f->note),
+				 "free_pages() was handed 0x%llx, which looks like a struct page pointer (pfn %llu), not an address; use __free_pages()",
+				 (unsigned long long)e->a0, (unsigned long long)pfn);
+		}
+		return;
+	}
+	if (!addr_to_pfn(an, e->a0, &pfn)) {
+		an->st.unjudged_frees++;
+		return;
+	}
+	judge_api_free(an, e, pfn, "free_pages", false);
+}
+
+static void on_free_pages(struct analyzer *an, const struct pt_event *e)
+{
+	struct tid_state *t = tid_state(an, e->tid);
+	uint64_t pfn;
+
+	/* The __free_pages() that free_pages() makes was judged already. */
+	if (t && t->skip_free_api) {
+		t->skip_free_api = false;
+		if (t->skip_bad)
+			return;
+		if (e->aux == 0 && ptr_to_pfn(an, e->a0, &pfn)) {
+			uint64_t h;
+			struct piece *p = find_piece(an, pfn, &h);
+
+			if (!p || h == pfn) {
+				report_double_free(an, e, pfn, u64map_get(&an->freed, pfn),
+						   "page refcount was already 0 when free_pages() was called: the block was freed before");
+				return;
+			}
+		}
+		if (ptr_to_pfn(an, e->a0, &pfn)) {
+			t->fctx = true;
+			t->fctx_pfn = pfn;
+			t->fctx_order = e->order;
+		}
+		return;
+	}
+	if (!ptr_to_pfn(an, e->a0, &pfn)) {
+		an->st.unjudged_frees++;
+		return;
+	}
+	judge_api_free(an, e, pfn, "__free_pages", e->aux == 0);
+}
+
+static void check_kmapped(struct analyzer *an, const struct pt_event *e, uint64_t pfn,
+			  uint64_t n, int owner)
+{
+	uint64_t i;
+
+	if (!an->st.kmaps_live || !an->memmap_known)
+		return;
+	for (i = 0; i < n; i++) {
+		struct kmap_ent *k = u64map_get(&an->kmaps, pfn_to_ptr(an, pfn + i));
+		struct pt_finding *f;
+		int module;
+
+		if (!k || !k->count || k->reported)
+			continue;
+		module = module_of_event(an, e);
+		if (!in_scope(an, owner >= 0 ? owner : k->module, module))
+			continue;
+		k->reported = 1;
+		f = finding(an, PT_K_FREE_WHILE_KMAPPED, mix(k->caller, e->stack_id), e);
+		if (!f)
+			continue;
+		f->pages++;
+		if (f->count == 1) {
+			f->pfn = pfn + i;
+			f->addr = pfn_to_ptr(an, pfn + i);
+			f->stack_id = k->stack_id;
+			f->caller = k->caller;
+			f->stack_id2 = e->stack_id;
+			f->module = owner >= 0 ? owner : (k->module >= 0 ? k->module : module);
+			snprintf(f->note, sizeof(f->note),
+				 "page freed while it still holds a pkmap slot (kmap without kunmap)");
+		}
+	}
+}
+
+/* A part of a live piece was freed: split it and judge the part. */
+static void free_part(struct analyzer *an, const struct pt_event *e, struct tid_state *t,
+		      uint64_t head, struct piece *pp, uint64_t pfn, unsigned int order)
+{
+	struct piece p = *pp;
+	uint64_t cur = head, oh = orig_head(head, &p);
+	unsigned int co = p.order;
+	bool legit;
+
+	/* Tracepoint-only: the order freed at the head is the claimed order. */
+	if (!an->cfg.api_events && pfn == oh && order > 0 && !(p.flags & BLK_SPLIT))
+		judge_api_free(an, e, pfn, "free", false);
+	p = *pp;	/* judging may have flagged the block */
+
+	piece_del(an, head, p.order);
+	while (co > order) {
+		uint64_t half;
+
+		co--;
+		half = 1ULL << co;
+		if (pfn < cur + half) {
+			piece_add(an, cur + half, &p, co);
+		} else {
+			piece_add(an, cur, &p, co);
+			cur += half;
+		}
+	}
+	an->st.frees += 1ULL << order;
+
+	/* Inside __free_pages(head): the kernel frees tails itself. */
+	legit = t && t->fctx && t->fctx_pfn == oh;
+	legit = legit || (p.flags & (BLK_SPLIT | BLK_COMPOUND | BLK_MISMATCH));
+	if (legit || !an->cfg.api_events)
+		return;
+	if (pfn != oh && page_live(an, oh)) {
+		int module = module_of_event(an, e);
+		struct pt_finding *f;
+
+		if (!in_scope(an, p.module, module))
+			return;
+		f = finding(an, PT_K_PARTIAL_FREE, mix(p.stack_id, p.module), e);
+		if (!f)
+			return;
+		f->pages += 1ULL << order;
+		if (f->count == 1) {
+			f->pfn = oh;
+			f->order = p.orig_order;
+			f->free_order = order;
+			f->gfp = p.gfp;
+			f->stack_id = p.stack_id;
+			f->stack_id2 = e->stack_id;
+			f->module = p.module;
+			fill_comm(an, f, p.tgid);
+			snprintf(f->note, sizeof(f->note),
+				 "page(s) of a live non-compound order-%u block went back to the buddy allocator while its head is still allocated (tail pages refcounted one by one?)",
+				 p.orig_order);
+		}
+	}
+}
+
+static void on_page_free(struct analyzer *an, const struct pt_event *e)
+{
+	struct tid_state *t = tid_state(an, e->tid);
+	unsigned int order = e->order;
+	uint64_t pfn = e->a0, end, q, h;
+	struct piece *p;
+	bool any = false;
+
+	if (order > PT_MAX_ORDER) {
+		an->st.bad_events++;
+		return;
+	}
+	end = pfn + (1ULL << order);
+	check_kmapped(an, e, pfn, 1ULL << order, -1);
+
+	p = find_piece(an, pfn, &h);
+	if (p && p->order > order) {
+		free_part(an, e, t, h, p, pfn, order);
+		return;
+	}
+	for (q = pfn; q < end && an->st.live_blocks;) {
+		p = find_piece(an, q, &h);
+		if (!p || h < pfn) {
+			q++;
+			continue;
+		}
+		any = true;
+		if (h == orig_head(h, p) && p->order == p->orig_order) {
+			struct freed *fr;
+
+			if (an->freed.len >= MAX_FREED)
+				u64map_clear(&an->freed);
+			fr = u64map_put(&an->freed, h, NULL);
+			if (fr) {
+				fr->ts = e->ts;
+				fr->stack_id = e->stack_id;
+				fr->order = p->orig_order;
+				fr->caller = e->ip;
+			}
+			/* Tracepoint-only: a larger free than the block at its head. */
+			if (!an->cfg.api_events && h == pfn && order != p->orig_order)
+				judge_api_free(an, e, pfn, "free", false);
+		}
+		an->st.frees += 1ULL << p->order;
+		q = h + (1ULL << p->order);
+		piece_del(an, h, p->order);
+	}
+	if (!any)
+		an->st.untracked_frees++;
+}
+
+static void on_split(struct analyzer *an, const struct pt_event *e)
+{
+	uint64_t pfn, h, i;
+	struct piece *p, tmpl;
+
+	if (!ptr_to_pfn(an, e->a0, &pfn))
+		return;
+	p = find_piece(an, pfn, &h);
+	if (!p || h != pfn || p->order == 0)
+		return;
+	tmpl = *p;
+	tmpl.flags |= BLK_SPLIT;
+	tmpl.orig_order = 0;
+	piece_del(an, h, p->order);
+	for (i = 0; i < 1ULL << e->order; i++)
+		piece_add(an, pfn + i, &tmpl, 0);
+}
+
+static void on_user_map(struct analyzer *an, const struct pt_event *e)
+{
+	uint64_t pfn, h, oh;
+	struct piece *p;
+	struct pt_finding *f;
+	int module;
+
+	/* A private write fault maps a copy, not the driver's page. */
+	if (!(e->flags & PT_F_USER_INSERT) && !(e->a2 & VM_SHARED) &&
+	    (e->aux & FAULT_FLAG_WRITE))
+		return;
+	if (!ptr_to_pfn(an, e->a0, &pfn))
+		return;
+	p = find_piece(an, pfn, &h);
+	if (!p || (p->flags & (BLK_COMPOUND | BLK_SPLIT)) || !p->orig_order)
+		return;
+	oh = orig_head(h, p);
+	if (pfn == oh)
+		return;
+	module = module_of_event(an, e);
+	if (!in_scope(an, p->module, module))
+		return;
+	f = finding(an, PT_K_TAIL_PAGE_MAPPED, mix(p->stack_id, p->module), e);
+	if (!f)
+		return;
+	f->pages++;
+	if (f->count == 1) {
+		f->pfn = oh;
+		f->order = p->orig_order;
+		f->gfp = p->gfp;
+		f->addr = e->a1;
+		f->vm_flags = e->a2;
+		f->stack_id = p->stack_id;
+		f->module = p->module;
+		snprintf(f->note, sizeof(f->note),
+			 "tail page of a non-__GFP_COMP order-%u block mapped to user space with its own reference: when unmapped it goes back to the buddy allocator on its own; allocate with __GFP_COMP or map order-0 pages",
+			 p->orig_order);
+	}
+}
+
+static void pressure_note(struct analyzer *an, struct pt_finding *f)
+{
+	uint64_t top_caller[3] = { 0 }, top_n[3] = { 0 };
+	size_t i;
+	int j, k;
+	int len;
+
+	/* Top holders by caller; a handful of distinct callers in practice. */
+	for (i = 0; i < an->kmaps.cap; i++) {
+		struct kmap_ent *k1;
+		uint64_t n = 0;
+		size_t m;
+
+		if (!u64map_used(&an->kmaps, i))
+			continue;
+		k1 = u64map_val(&an->kmaps, i);
+		if (!k1->count)
+			continue;
+		for (j = 0; j < 3; j++)
+			if (top_caller[j] == k1->caller && top_n[j])
+				break;
+		if (j < 3)
+			continue;
+		for (m = 0; m < an->kmaps.cap; m++) {
+			struct kmap_ent *k2;
+
+			if (!u64map_used(&an->kmaps, m))
+				continue;
+			k2 = u64map_val(&an->kmaps, m);
+			if (k2->count && k2->caller == k1->caller)
+				n++;
+		}
+		for (j = 0; j < 3; j++) {
+			if (n > top_n[j]) {
+				for (k = 2; k > j; k--) {
+					top_n[k] = top_n[k - 1];
+					top_caller[k] = top_caller[k - 1];
+				}
+				top_n[j] = n;
+				top_caller[j] = k1->caller;
+				break;
+			}
+		}
+	}
+	len = snprintf(f->note, sizeof(f->note),
+		       "%llu of %u pkmap slots in use (threshold %u%%); top holders:",
+		       (unsigned long long)f->extra, an->ki.last_pkmap, an->cfg.pkmap_pct);
+	for (j = 0; j < 3 && top_n[j] && len > 0 && len < (int)sizeof(f->note); j++)
+		len += snprintf(f->note + len, sizeof(f->note) - len, " %llu@0x%llx",
+				(unsigned long long)top_n[j],
+				(unsigned long long)top_caller[j]);
+	f->caller = top_caller[0];
+}
+
+static void on_kmap(struct analyzer *an, const struct pt_event *e)
+{
+	struct tid_state *t = tid_state(an, e->tid);
+
+	if (!t)
+		return;
+	t->kmap_pending = true;
+	t->kmap_ptr = e->a0;
+	t->kmap_ts = e->ts;
+	t->kmap_stack = e->stack_id;
+}
+
+static void on_kmap_ret(struct analyzer *an, const struct pt_event *e)
+{
+	struct tid_state *t = tid_state(an, e->tid);
+	struct pt_event site;
+	struct kmap_ent *k;
+	struct piece *p = NULL;
+	uint64_t pfn, h = 0;
+	int module, owner = -1;
+	bool existed;
+
+	if (!t || !t->kmap_pending)
+		return;
+	t->kmap_pending = false;
+	site = *e;
+	site.a0 = t->kmap_ptr;
+	site.stack_id = t->kmap_stack;
+	site.ts = t->kmap_ts;
+	if (ptr_to_pfn(an, site.a0, &pfn)) {
+		p = find_piece(an, pfn, &h);
+		if (p)
+			owner = p->module;
+	}
+	module = module_of_event(an, &site);
+
+	if (an->cfg.kmap_wait_ns && e->ts - site.ts > an->cfg.kmap_wait_ns)
+		an->st.kmap_waits++;
+
+	if (an->kmaps.len >= MAX_KMAP_ENTRIES) {
+		size_t i;
+
+		for (i = 0; i < an->kmaps.cap;) {
+			struct kmap_ent *z;
+
+			if (u64map_used(&an->kmaps, i)) {
+				z = u64map_val(&an->kmaps, i);
+				if (!z->count) {
+					u64map_del(&an->kmaps, an->kmaps.keys[i]);
+					continue;	/* slot i now holds a shifted entry */
+				}
+			}
+			i++;
+		}
+	}
+	k = u64map_put(&an->kmaps, site.a0, &existed);
+	if (!k)
+		return;
+	if (!existed || !k->count) {
+		k->ts = site.ts;
+		k->caller = e->ip;
+		k->stack_id = site.stack_id;
+		k->tgid = e->tgid;
+		k->module = owner >= 0 ? owner : module;
+		k->reported = 0;
+		an->st.kmaps_live++;
+		if (an->st.kmaps_live > an->st.kmaps_peak)
+			an->st.kmaps_peak = an->st.kmaps_live;
+	}
+	k->count++;
+
+	/* kmap() of the head of a multi-page block maps only its first page. */
+	if (p && orig_head(h, p) == pfn && p->orig_order > 0 && !(p->flags & BLK_SPLIT) &&
+	    in_scope(an, owner, module)) {
+		struct pt_finding *f = finding(an, PT_K_KMAP_PARTIAL, mix(e->ip, p->stack_id), &site);
+
+		if (f && f->count == 1) {
+			f->pfn = pfn;
+			f->order = p->orig_order;
+			f->pages = 1ULL << p->orig_order;
+			f->addr = site.a0;
+			f->stack_id = site.stack_id;
+			f->caller = e->ip;
+			f->module = owner >= 0 ? owner : module;
+			snprintf(f->note, sizeof(f->note),
+				 "kmap() of an order-%u block maps only its first page; kmap each page (kmap_local_page) to reach the other %u",
+				 p->orig_order, (1u << p->orig_order) - 1);
+		}
+	}
+
+	/* pkmap occupancy over the threshold: once per episode, track the peak. */
+	if (an->ki.last_pkmap) {
+		uint64_t lim = (uint64_t)an->ki.last_pkmap * an->cfg.pkmap_pct / 100;
+
+		if (an->st.kmaps_live > lim && an->pressure_armed &&
+		    (in_scope(an, owner, module))) {
+			struct pt_finding *f = finding(an, PT_K_PKMAP_PRESSURE, an->pressure_idx + 1, &site);
+
+			an->pressure_armed = false;
+			if (f) {
+				f->extra = an->st.kmaps_live;
+				f->stack_id = site.stack_id;
+				f->module = owner >= 0 ? owner : module;
+				pressure_note(an, f);
+				an->pressure_idx = f - an->f;
+			}
+		} else if (!an->pressure_armed && an->pressure_idx >= 0 &&
+			   an->st.kmaps_live > an->f[an->pressure_idx].extra) {
+			an->f[an->pressure_idx].extra = an->st.kmaps_live;
+			pressure_note(an, &an->f[an->pressure_idx]);
+		}
+	}
+}
+
+static void on_kunmap(struct analyzer *an, const struct pt_event *e)
+{
+	struct kmap_ent *k = u64map_get(&an->kmaps, e->a0);
+	uint64_t pfn, h;
+	struct piece *p = NULL;
+	struct pt_finding *f;
+	int module, owner = -1;
+
+	if (k && k->count) {
+		if (--k->count == 0) {
+			an->st.kmaps_live--;
+			if (!an->pressure_armed && an->ki.last_pkmap &&
+			    an->st.kmaps_live * 100 < (uint64_t)an->ki.last_pkmap * an->cfg.pkmap_pct / 2)
+				an->pressure_armed = true;
+		}
+		return;
+	}
+	/* Unknown kmaps may predate tracing; only a known page can be judged. */
+	if (ptr_to_pfn(an, e->a0, &pfn) && (p = find_piece(an, pfn, &h)))
+		owner = p->module;
+	if (!k && !p)
+		return;
+	module = module_of_event(an, e);
+	if (!in_scope(an, owner, module))
+		return;
+	f = finding(an, PT_K_KUNMAP_UNBALANCED, mix(e->ip, e->stack_id), e);
+	if (f && f->count == 1) {
+		f->addr = e->a0;
+		f->stack_id = e->stack_id;
+		f->caller = e->ip;
+		f->module = owner >= 0 ? owner : module;
+		snprintf(f->note, sizeof(f->note), "kunmap() of a page that is not kmapped%s",
+			 k ? " (it was already kunmapped)" : "");
+	}
+}
+
+static void on_remap(struct analyzer *an, const struct pt_event *e)
+{
+	struct tid_state *t = tid_state(an, e->tid);
+
+	if (!t)
+		return;
+	t->remap_pending = true;
+	t->remap = *e;
+}
+
+static void on_remap_ret(struct analyzer *an, const struct pt_event *e)
+{
+	struct tid_state *t = tid_state(an, e->tid);
+	const struct pt_event *r;
+	struct pt_event site;
+	struct pt_finding *f;
+	int module;
+	bool cow, partial;
+
+	if (!t || !t->remap_pending)
+		return;
+	t->remap_pending = false;
+	if (e->ret >= 0)
+		return;
+	r = &t->remap;
+	site = *r;
+	site.ip = e->ip;
+	module = module_of_event(an, &site);
+	if (!in_scope(an, -1, module))
+		return;
+	f = finding(an, PT_K_REMAP_FAILED, mix(mix(r->tgid, r->a0), mix(e->ip, e->ret)), &site);
+	if (!f)
+		return;
+	f->pages += r->aux >> an->ki.page_shift;
+	if (f->count > 1)
+		return;
+	f->err = e->ret;
+	f->vm_start = r->a0;
+	f->vm_end = r->a1;
+	f->vm_flags = r->a2;
+	f->addr = r->a3;
+	f->pfn = r->a4;
+	f->stack_id = r->stack_id;
+	f->caller = e->ip;
+	f->module = module;
+	cow = !(r->a2 & VM_SHARED) && (r->a2 & VM_MAYWRITE);
+	partial = r->a3 != r->a0 || r->a3 + r->aux != r->a1;
+	if (e->ret == -EINVAL && cow && partial)
+		snprintf(f->note, sizeof(f->note),
+			 "copy-on-write mapping: remap_pfn_range() covers 0x%llx+0x%x of vma 0x%llx-0x%llx (MAP_PRIVATE, VM_MAYWRITE); remap the whole vma at once, map MAP_SHARED, or clear VM_MAYWRITE",
+			 (unsigned long long)r->a3, r->aux, (unsigned long long)r->a0,
+			 (unsigned long long)r->a1);
+	else if (e->ret == -EINVAL)
+		snprintf(f->note, sizeof(f->note),
+			 "remap_pfn_range() rejected the range or pfn (-EINVAL)");
+	else
+		snprintf(f->note, sizeof(f->note), "remap_pfn_range() failed with %d", e->ret);
+}
+
+static void on_signal(struct analyzer *an, const struct pt_event *e)
+{
+	unsigned int i;
+
+	/* SIGBUS for a process whose driver mapping failed: say so. */
+	for (i = 0; i < an->nf; i++)
+		if (an->f[i].kind == PT_K_REMAP_FAILED && an->f[i].tgid == e->tgid)
+			an->f[i].sigbus++;
+}
+
+static void on_module(struct analyzer *an, const struct pt_event *e, const char *name)
+{
+	int i = name ? watched_index(an, name) : -1;
+
+	if (i < 0)
+		return;
+	if (e->type == PT_EV_MODULE_LOAD) {
+		an->mods[i].seen_loaded = true;
+	} else {
+		an->mods[i].loaded = false;
+		an->mods[i].unloaded = true;
+	}
+}
+
+bool an_watched_unloaded(const struct analyzer *an)
+{
+	unsigned int i;
+
+	if (!an->cfg.nmodules)
+		return false;
+	for (i = 0; i < an->cfg.nmodules; i++)
+		if (!an->mods[i].unloaded || an->mods[i].loaded)
+			return false;
+	return true;
+}
+
+void an_event(struct analyzer *an, const struct pt_event *e, const char *modname)
+{
+	struct tid_state *t;
+
+	if (e->type == PT_EV_NONE || e->type >= PT_EV_MAX) {
+		an->st.bad_events++;
+		return;
+	}
+	an->st.events[e->type]++;
+	if (e->ts > an->last_ts)
+		an->last_ts = e->ts;
+	if (e->type == PT_EV_PAGE_ALLOC || e->type == PT_EV_KMAP || e->type == PT_EV_REMAP)
+		remember_comm(an, e);
+
+	/* A free context lasts while the same thread keeps freeing. */
+	if (e->type != PT_EV_PAGE_FREE && e->type != PT_EV_SIGNAL &&
+	    e->type != PT_EV_MODULE_LOAD && e->type != PT_EV_MODULE_FREE &&
+	    (t = u64map_get(&an->tids, e->tid)))
+		t->fctx = false;
+
+	switch (e->type) {
+	case PT_EV_PAGE_ALLOC:
+		on_page_alloc(an, e);
+		break;
+	case PT_EV_PAGE_FREE:
+		on_page_free(an, e);
+		break;
+	case PT_EV_ALLOC_RET:
+		on_alloc_ret(an, e);
+		break;
+	case PT_EV_GFP_RET:
+		on_gfp_ret(an, e);
+		break;
+	case PT_EV_FREE_PAGES:
+		on_free_pages(an, e);
+		break;
+	case PT_EV_FREE_ADDR:
+		on_free_addr(an, e);
+		break;
+	case PT_EV_KMAP:
+		on_kmap(an, e);
+		break;
+	case PT_EV_KMAP_RET:
+		on_kmap_ret(an, e);
+		break;
+	case PT_EV_KUNMAP:
+		on_kunmap(an, e);
+		break;
+	case PT_EV_REMAP:
+		on_remap(an, e);
+		break;
+	case PT_EV_REMAP_RET:
+		on_remap_ret(an, e);
+		break;
+	case PT_EV_USER_MAP:
+		on_user_map(an, e);
+		break;
+	case PT_EV_SPLIT:
+		on_split(an, e);
+		break;
+	case PT_EV_SIGNAL:
+		on_signal(an, e);
+		break;
+	case PT_EV_MODULE_LOAD:
+	case PT_EV_MODULE_FREE:
+		on_module(an, e, modname);
+		break;
+	default:
+		break;
+	}
+}
+
+void an_set_lost(struct analyzer *an, uint64_t produced, uint64_t lost)
+{
+	an->st.produced = produced;
+	an->st.lost = lost;
+}
+
+static void finish_leaks(struct analyzer *an, uint64_t now)
+{
+	struct u64map heads;
+	size_t i;
+
+	if (u64map_init(&heads, 0))
+		return;
+	for (i = 0; i < an->pieces.cap; i++) {
+		const struct piece *p;
+		struct pt_finding *f;
+		uint64_t pfn, oh;
+		bool existed;
+
+		if (!u64map_used(&an->pieces, i))
+			continue;
+		p = u64map_val(&an->pieces, i);
+		pfn = an->pieces.keys[i];
+		if (p->flags & BLK_MISMATCH)
+			continue;	/* counted in its order_mismatch */
+		oh = orig_head(pfn, p);
+		f = finding(an, PT_K_LEAK, mix(mix(p->stack_id, p->orig_order), p->module), NULL);
+		if (!f)
+			continue;
+		u64map_put(&heads, mix(oh, (uint64_t)(f - an->f)), &existed);
+		if (f->count == 1) {
+			f->count = 0;
+			/* Outside module scope, outstanding is not proven leaked. */
+			f->error = an->cfg.nmodules > 0;
+			snprintf(f->note, sizeof(f->note), "%s",
+				 an->cfg.nmodules ? "allocated by the module and still allocated at its unload or at exit" :
+				 "still allocated at exit (system-wide: may be a cache or long-lived; use -m to scope)");
+			f->pfn = oh;
+			f->order = p->orig_order;
+			f->gfp = p->gfp;
+			f->stack_id = p->stack_id;
+			f->module = p->module;
+			f->ts = p->ts;
+			fill_comm(an, f, p->tgid);
+		} else {
+			f->count--;
+		}
+		if (!existed)
+			f->count++;	/* blocks, not pieces */
+		f->pages += 1ULL << p->order;
+		if (now > p->ts && now - p->ts > f->age_ns)
+			f->age_ns = now - p->ts;
+	}
+	u64map_free(&heads);
+}
+
+static void finish_kmaps(struct analyzer *an)
+{
+	size_t i;
+
+	for (i = 0; i < an->kmaps.cap; i++) {
+		const struct kmap_ent *k;
+		struct pt_finding *f;
+
+		if (!u64map_used(&an->kmaps, i))
+			continue;
+		k = u64map_val(&an->kmaps, i);
+		if (!k->count || k->reported || !in_scope(an, k->module, -1))
+			continue;
+		f = finding(an, PT_K_KMAP_LEAK, mix(k->caller, k->stack_id), NULL);
+		if (!f)
+			continue;
+		f->pages++;
+		if (f->count == 1) {
+			f->addr = an->kmaps.keys[i];
+			f->caller = k->caller;
+			f->stack_id = k->stack_id;
+			f->module = k->module;
+			f->ts = k->ts;
+			fill_comm(an, f, k->tgid);
+			snprintf(f->note, sizeof(f->note),
+				 "kmap() without kunmap(): the pkmap slot stays taken (%u slots in all)",
+				 an->ki.last_pkmap);
+		}
+	}
+}
+
+void an_finish(struct analyzer *an, uint64_t now)
+{
+	if (!now)
+		now = an->last_ts;
+	finish_leaks(an, now);
+	finish_kmaps(an);
+	if (an->st.lost) {
+		struct pt_finding *f = finding(an, PT_K_EVENTS_LOST, 0, NULL);
+
+		if (f) {
+			f->extra = an->st.lost;
+			snprintf(f->note, sizeof(f->note),
+				 "%llu of %llu events were lost (ring buffer full): findings may be incomplete; raise --buffer-mb",
+				 (unsigned long long)an->st.lost,
+				 (unsigned long long)an->st.produced);
+		}
+	}
+}

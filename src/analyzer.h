@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The analyzer: pairs raw events (src/pagetrack.h) into blocks, kmaps and
+ * mappings and turns what is wrong into findings. Live tracing and --replay
+ * feed it the same events through the same calls.
+ */
+#ifndef PT_ANALYZER_H
+#define PT_ANALYZER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <linux/types.h>
+#include "pagetrack.h"
+#include "u64map.h"
+
+#define PT_MAX_MODULES	8
+#define PT_MAX_ORDER	11	/* orders 0..10 (MAX_ORDER on x86) */
+
+enum pt_arch { PT_ARCH_UNKNOWN = 0, PT_ARCH_AMD64 = 1, PT_ARCH_I386 = 2 };
+
+/* JSON "kind" values are a contract; keep in step with kind_names[]. */
+enum pt_kind {
+	PT_K_LEAK,
+	PT_K_ORDER_MISMATCH,
+	PT_K_DOUBLE_FREE,
+	PT_K_BAD_FREE,
+	PT_K_PARTIAL_FREE,
+	PT_K_TAIL_PAGE_MAPPED,
+	PT_K_KMAP_LEAK,
+	PT_K_KMAP_PARTIAL,
+	PT_K_FREE_WHILE_KMAPPED,
+	PT_K_KUNMAP_UNBALANCED,
+	PT_K_PKMAP_PRESSURE,
+	PT_K_REMAP_FAILED,
+	PT_K_EVENTS_LOST,
+	PT_K_MAX,
+};
+
+const char *pt_kind_name(enum pt_kind k);
+bool pt_kind_is_error(enum pt_kind k);
+
+/* Facts about the traced kernel; recorded in the record header. */
+struct pt_kernel_info {
+	uint32_t arch;			/* enum pt_arch */
+	uint32_t page_shift;		/* 12 */
+	uint32_t struct_page_size;	/* sizeof(struct page), from BTF */
+	uint32_t last_pkmap;		/* 0: no HIGHMEM */
+	uint64_t max_pfn;		/* highest pfn of any zone, 0 if unknown */
+	char release[64];		/* uname -r */
+};
+
+struct pt_config {
+	bool api_events;		/* kprobe events present: judge at API entry */
+	bool pid_filtered;		/* allocations of other processes unseen */
+	unsigned int pkmap_pct;		/* pkmap_pressure threshold, % of LAST_PKMAP */
+	uint64_t kmap_wait_ns;		/* a kmap_high slower than this waited */
+	unsigned int nmodules;
+	char modules[PT_MAX_MODULES][PT_MODNAME_LEN];
+};
+
+/* A stack as the analyzer sees it; ips[0] is the innermost frame. */
+struct pt_stack {
+	uint32_t nr;
+	const uint64_t *ips;
+};
+
+/* Supplies stacks by kernel stack id (live: map lookup; replay: the file). */
+typedef bool (*pt_stack_fn)(void *ctx, int32_t id, struct pt_stack *out);
+
+struct pt_finding {
+	enum pt_kind kind;
+	bool error;			/* error-level (exit 1) or warning */
+	uint32_t count;			/* occurrences grouped here */
+	uint64_t pages;			/* pages concerned (leaked, freed, mapped) */
+	uint64_t pfn;			/* an example block */
+	uint32_t order;			/* allocation order */
+	uint32_t free_order;		/* order the free claimed */
+	uint32_t gfp;
+	int32_t err;			/* remap_failed: -errno */
+	uint64_t addr;			/* free_pages() argument, kmap page, ... */
+	uint64_t vm_start, vm_end, vm_flags;
+	uint32_t tgid;
+	char comm[PT_COMM_LEN];
+	uint64_t ts;			/* first occurrence */
+	uint64_t age_ns;		/* leak: how long outstanding at report */
+	int32_t stack_id;		/* allocation / kmap / remap site */
+	int32_t stack_id2;		/* free site */
+	uint64_t caller;		/* return address at the site, if known */
+	uint64_t caller2;
+	int module;			/* watched module index, -1 none */
+	uint32_t sigbus;		/* remap_failed: SIGBUS seen afterwards */
+	uint64_t extra;			/* kind specific (pkmap: slots in use) */
+	char note[200];
+};
+
+struct pt_module_range {
+	char name[PT_MODNAME_LEN];
+	uint64_t base, size;
+	bool loaded, seen_loaded, unloaded;
+};
+
+struct pt_stats {
+	uint64_t events[PT_EV_MAX];
+	uint64_t bad_events;
+	uint64_t untracked_frees;	/* frees of pages allocated before tracing */
+	uint64_t unjudged_frees;	/* page pointer could not be mapped to a pfn */
+	uint64_t memmap_conflicts;
+	uint64_t stale_blocks;		/* tracked pages reallocated: free not seen */
+	uint64_t out_of_scope;		/* allocations outside -m scope */
+	uint64_t allocs, frees;		/* tracked blocks / pages freed */
+	uint64_t live_blocks, live_pages;
+	uint64_t kmaps_live, kmaps_peak;
+	uint64_t kmap_waits;
+	uint64_t lost;			/* ring buffer drops (from the loader) */
+	uint64_t produced;
+};
+
+struct analyzer;
+
+struct analyzer *an_new(const struct pt_config *cfg, const struct pt_kernel_info *ki,
+			pt_stack_fn stack_fn, void *stack_ctx);
+void an_free(struct analyzer *an);
+
+/* Module text ranges (from /proc/modules live, MODULE records in replay). */
+void an_module_range(struct analyzer *an, const char *name, uint64_t base, uint64_t size);
+
+/* Feed one event; module events carry their name. */
+void an_event(struct analyzer *an, const struct pt_event *e, const char *modname);
+
+/* Lost ring-buffer events as counted by BPF. */
+void an_set_lost(struct analyzer *an, uint64_t produced, uint64_t lost);
+
+/* True once every watched module has been loaded and unloaded again. */
+bool an_watched_unloaded(const struct analyzer *an);
+
+/* End of trace at time now_ns: outstanding blocks and kmaps become findings. */
+void an_finish(struct analyzer *an, uint64_t now_ns);
+
+const struct pt_finding *an_findings(const struct analyzer *an, unsigned int *n);
+const struct pt_stats *an_stats(const struct analyzer *an);
+const struct pt_kernel_info *an_kernel(const struct analyzer *an);
+const struct pt_config *an_config(const struct analyzer *an);
+const struct pt_module_range *an_module(const struct analyzer *an, int idx);
+/* Stack of a finding, via the same callback the analyzer uses. */
+bool an_stack(const struct analyzer *an, int32_t id, struct pt_stack *out);
+int an_errors(const struct analyzer *an);
+
+#endif

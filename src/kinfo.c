@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include "kinfo.h"
+
+static uint64_t zoneinfo_max_pfn(void)
+{
+	FILE *f = fopen("/proc/zoneinfo", "r");
+	unsigned long long spanned = 0, start, max = 0;
+	char line[256];
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, " spanned %llu", &spanned) == 1)
+			continue;
+		if (sscanf(line, " start_pfn: %llu", &start) == 1 && spanned &&
+		    start + spanned - 1 > max)
+			max = start + spanned - 1;
+	}
+	fclose(f);
+	return max;
+}
+
+static const struct ksym *ksym_exact(const struct ksyms *ks, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ks->n; i++)
+		if (!ks->syms[i].module && !strcmp(ks->syms[i].name, name))
+			return &ks->syms[i];
+	return NULL;
+}
+
+bool ksyms_has(const struct ksyms *ks, const char *name)
+{
+	return ksym_exact(ks, name) != NULL;
+}
+
+/* LAST_PKMAP is the length of int pkmap_count[]: the distance to the next
+ * data symbol, rounded down to a power of two (PAE: 512, else 1024). */
+static unsigned int last_pkmap(void)
+{
+	FILE *f = fopen("/proc/kallsyms", "r");
+	unsigned long long addr, pk = 0, next = 0;
+	char line[512], name[256], type;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx %c %255s", &addr, &type, name) != 3)
+			continue;
+		if (!strcmp(name, "pkmap_count"))
+			pk = addr;
+		else if (pk && addr > pk && (!next || addr < next))
+			next = addr;
+	}
+	fclose(f);
+	if (!pk || !next)
+		return 0;
+	{
+		unsigned long long n = (next - pk) / sizeof(int), p = 1;
+
+		while (p * 2 <= n)
+			p *= 2;
+		return p >= 64 ? (unsigned int)p : 0;
+	}
+}
+
+void kinfo_probe(struct pt_kernel_info *ki, const struct ksyms *ks)
+{
+	struct utsname u;
+
+	memset(ki, 0, sizeof(*ki));
+	if (!uname(&u)) {
+		snprintf(ki->release, sizeof(ki->release), "%.63s", u.release);
+		if (!strcmp(u.machine, "x86_64"))
+			ki->arch = PT_ARCH_AMD64;
+		else if (u.machine[0] == 'i' && !strcmp(u.machine + 2, "86"))
+			ki->arch = PT_ARCH_I386;
+	}
+	ki->page_shift = __builtin_ctz((unsigned int)sysconf(_SC_PAGESIZE));
+	ki->max_pfn = zoneinfo_max_pfn();
+	if (ksyms_has(ks, "kmap_high"))
+		ki->last_pkmap = last_pkmap();
+}
+
+unsigned int kinfo_struct_page_size(const struct btf *btf)
+{
+	const struct btf_type *t;
+	int id;
+
+	if (!btf)
+		return 0;
+	id = btf__find_by_name_kind(btf, "page", BTF_KIND_STRUCT);
+	if (id < 0)
+		return 0;
+	t = btf__type_by_id(btf, id);
+	return t ? t->size : 0;
+}
+
+const char *tracefs_dir(void)
+{
+	static const char *const dirs[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
+	struct stat st;
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		char p[128];
+
+		snprintf(p, sizeof(p), "%s/events", dirs[i]);
+		if (!stat(p, &st))
+			return dirs[i];
+	}
+	if (!mount("nodev", dirs[0], "tracefs", 0, NULL))
+		return dirs[0];
+	return NULL;
+}
+
+bool tracepoint_exists(const char *category, const char *event)
+{
+	const char *dir = tracefs_dir();
+	char p[256];
+
+	if (!dir)
+		return false;
+	snprintf(p, sizeof(p), "%s/events/%s/%s/id", dir, category, event);
+	return !access(p, R_OK);
+}
+
+static bool blacklisted(const char *name)
+{
+	FILE *f = fopen("/sys/kernel/debug/kprobes/blacklist", "r");
+	char line[256], sym[200];
+	bool hit = false;
+
+	if (!f)
+		return false;
+	while (!hit && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*s %199s", sym) == 1 && !strcmp(sym, name))
+			hit = true;
+	fclose(f);
+	return hit;
+}
+
+bool kprobe_possible(const struct ksyms *ks, const char *name, const char **why)
+{
+	if (access("/sys/bus/event_source/devices/kprobe/type", R_OK)) {
+		*why = "kernel has no kprobes";
+		return false;
+	}
+	if (!ksyms_has(ks, name)) {
+		*why = "symbol not in this kernel";
+		return false;
+	}
+	if (blacklisted(name)) {
+		*why = "symbol is on the kprobe blacklist";
+		return false;
+	}
+	return true;
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Facts about the running kernel that the analyzer and the probes need. */
+#ifndef PT_KINFO_H
+#define PT_KINFO_H
+
+#include <stdbool.h>
+#include <bpf/btf.h>
+#include "analyzer.h"
+#include "ksyms.h"
+
+/* arch, page size, max pfn, LAST_PKMAP (from kallsyms), release. */
+void kinfo_probe(struct pt_kernel_info *ki, const struct ksyms *ks);
+/* sizeof(struct page) from BTF, 0 if not found. */
+unsigned int kinfo_struct_page_size(const struct btf *btf);
+/* Exact name in kallsyms (a text symbol). */
+bool ksyms_has(const struct ksyms *ks, const char *name);
+/* Is this kernel symbol kprobe-able: present, not blacklisted, PMU there. */
+bool kprobe_possible(const struct ksyms *ks, const char *name, const char **why);
+bool tracepoint_exists(const char *category, const char *event);
+/* The tracefs mount point, mounting it if needed; NULL if impossible. */
+const char *tracefs_dir(void);
+
+#endif

@@ -1,0 +1,496 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Live tracing: resolve probe targets, load the CO-RE object, attach, poll
+ * the ring buffer into the analyzer, and report at the end.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "kinfo.h"
+#include "session.h"
+#include "pagetrack.skel.h"
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static bool verbose;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG && !verbose)
+		return 0;
+	if (level != LIBBPF_WARN && !verbose)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+/* A kprobe-type program and the kernel symbols it may attach to. */
+struct probe {
+	const char *what;
+	struct bpf_program *prog;
+	bool retprobe;
+	const char *cands[4];
+	const char *target;		/* resolved */
+	const char *why;		/* why not attached */
+	struct bpf_link *link;
+};
+
+struct tp {
+	const char *cat, *name;
+	struct bpf_program *prog;
+	bool required;
+	struct bpf_link *link;
+	bool ok;
+};
+
+enum { P_ALLOC_RET, P_GFP_RET, P_FREE_PAGES, P_FREE_ADDR, P_SPLIT, P_KMAP, P_KMAP_RET,
+	P_KUNMAP, P_REMAP, P_REMAP_RET, P_FINISH_FAULT, P_VM_INSERT, P_NPROBES };
+enum { T_ALLOC, T_FREE, T_FREE_BATCHED, T_SIGNAL, T_MOD_LOAD, T_MOD_FREE, T_NTPS };
+
+static void init_tables(struct pagetrack_bpf *skel, struct probe *p, struct tp *t)
+{
+	struct probe probes[P_NPROBES] = {
+		[P_ALLOC_RET] = { "__alloc_pages return", skel->progs.pagetrack_alloc_ret, true,
+				  { "__alloc_pages", "__alloc_pages_noprof" } },
+		[P_GFP_RET] = { "__get_free_pages return", skel->progs.pagetrack_gfp_ret, true,
+				{ "__get_free_pages", "get_free_pages_noprof",
+				  "__get_free_pages_noprof" } },
+		[P_FREE_PAGES] = { "__free_pages", skel->progs.pagetrack_free_pages_api, false,
+				   { "__free_pages" } },
+		[P_FREE_ADDR] = { "free_pages", skel->progs.pagetrack_free_addr_api, false,
+				  { "free_pages" } },
+		[P_SPLIT] = { "split_page", skel->progs.pagetrack_split_page, false,
+			      { "split_page" } },
+		[P_KMAP] = { "kmap_high", skel->progs.pagetrack_kmap, false, { "kmap_high" } },
+		[P_KMAP_RET] = { "kmap_high return", skel->progs.pagetrack_kmap_ret, true,
+				 { "kmap_high" } },
+		[P_KUNMAP] = { "kunmap_high", skel->progs.pagetrack_kunmap, false,
+			       { "kunmap_high" } },
+		[P_REMAP] = { "remap_pfn_range", skel->progs.pagetrack_remap, false,
+			      { "remap_pfn_range" } },
+		[P_REMAP_RET] = { "remap_pfn_range return", skel->progs.pagetrack_remap_ret, true,
+				  { "remap_pfn_range" } },
+		[P_FINISH_FAULT] = { "finish_fault", skel->progs.pagetrack_finish_fault, false,
+				     { "finish_fault" } },
+		[P_VM_INSERT] = { "vm_insert_page", skel->progs.pagetrack_vm_insert_page, false,
+				  { "vm_insert_page" } },
+	};
+	struct tp tps[T_NTPS] = {
+		[T_ALLOC] = { "kmem", "mm_page_alloc", skel->progs.pagetrack_page_alloc, true },
+		[T_FREE] = { "kmem", "mm_page_free", skel->progs.pagetrack_page_free, true },
+		[T_FREE_BATCHED] = { "kmem", "mm_page_free_batched",
+				     skel->progs.pagetrack_page_free_batched, false },
+		[T_SIGNAL] = { "signal", "signal_generate", skel->progs.pagetrack_signal, false },
+		[T_MOD_LOAD] = { "module", "module_load", skel->progs.pagetrack_module_load, false },
+		[T_MOD_FREE] = { "module", "module_free", skel->progs.pagetrack_module_free, false },
+	};
+
+	memcpy(p, probes, sizeof(probes));
+	memcpy(t, tps, sizeof(tps));
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static int handle_event(void *ctx, void *data, size_t size)
+{
+	session_event(ctx, data, size);
+	return 0;
+}
+
+static void sum_counters(struct pagetrack_bpf *skel, uint64_t out[PT_CNT_MAX])
+{
+	int ncpu = libbpf_num_possible_cpus(), i, j;
+	uint32_t zero = 0;
+	uint64_t *vals;
+
+	memset(out, 0, PT_CNT_MAX * sizeof(uint64_t));
+	if (ncpu <= 0)
+		return;
+	vals = calloc((size_t)ncpu * PT_CNT_MAX, sizeof(uint64_t));
+	if (!vals)
+		return;
+	if (!bpf_map_lookup_elem(bpf_map__fd(skel->maps.counters), &zero, vals))
+		for (i = 0; i < ncpu; i++)
+			for (j = 0; j < PT_CNT_MAX; j++)
+				out[j] += vals[i * PT_CNT_MAX + j];
+	free(vals);
+}
+
+static const char *probe_state(const struct probe *p)
+{
+	return p->link ? "on" : "off";
+}
+
+/* Say which detections are active and why the others are not. */
+static void print_detections(const struct probe *p, const struct tp *t, const char *mode,
+			     const struct pt_kernel_info *ki, const struct pt_options *opt)
+{
+	bool api = p[P_FREE_PAGES].link && p[P_ALLOC_RET].link;
+	bool highmem = ki->last_pkmap > 0;
+
+	fprintf(stderr, "pagetrack: attach mode %s on %s (%s), struct page %u bytes, %s\n", mode,
+		ki->release, ki->arch == PT_ARCH_I386 ? "i386" : "amd64", ki->struct_page_size,
+		opt->no_stacks ? "no stacks" : "with stacks");
+	fprintf(stderr, "  leak: on (kmem tracepoints)\n");
+	fprintf(stderr, "  order_mismatch: on (%s)\n",
+		api ? "order claimed at __free_pages/free_pages entry" :
+		"tracepoint orders: an order-0 free at a block head cannot be judged");
+	fprintf(stderr, "  double_free: %s\n", api ? "on (refcount at __free_pages entry)" :
+		"off: needs a kprobe on __free_pages (a repeated tracepoint free is not proof: bulk allocations are untraced)");
+	fprintf(stderr, "  bad_free: %s\n", p[P_FREE_ADDR].link && api ? "on" :
+		"off: needs kprobes on free_pages and __free_pages");
+	fprintf(stderr, "  partial_free: %s\n", api ? "on" :
+		"off: needs kprobes on __free_pages and __alloc_pages");
+	if (p[P_FINISH_FAULT].link || p[P_VM_INSERT].link)
+		fprintf(stderr, "  tail_page_mapped: on (finish_fault %s, vm_insert_page %s)\n",
+			probe_state(&p[P_FINISH_FAULT]), probe_state(&p[P_VM_INSERT]));
+	else
+		fprintf(stderr, "  tail_page_mapped: off: %s\n", p[P_FINISH_FAULT].why ?
+			p[P_FINISH_FAULT].why : "not attached");
+	if (!highmem)
+		fprintf(stderr, "  kmap tracking: not applicable, kernel has no HIGHMEM (no kmap_high)\n");
+	else if (p[P_KMAP].link && p[P_KMAP_RET].link && p[P_KUNMAP].link)
+		fprintf(stderr, "  kmap tracking: on (LAST_PKMAP %u, pressure at %u%%)\n",
+			ki->last_pkmap, opt->pkmap_pct);
+	else
+		fprintf(stderr, "  kmap tracking: off: %s\n",
+			p[P_KMAP].why ? p[P_KMAP].why : "kmap_high not attached");
+	fprintf(stderr, "  remap_failed: %s%s\n",
+		p[P_REMAP].link && p[P_REMAP_RET].link ? "on" : "off: ",
+		p[P_REMAP].link && p[P_REMAP_RET].link ? "" :
+		(p[P_REMAP].why ? p[P_REMAP].why : "remap_pfn_range not attached"));
+	fprintf(stderr, "  SIGBUS after remap: %s\n", t[T_SIGNAL].ok ? "on" :
+		"off: no signal:signal_generate tracepoint");
+	if (opt->nmodules)
+		fprintf(stderr, "  module scope: %s\n", t[T_MOD_LOAD].ok && t[T_MOD_FREE].ok ?
+			"on (follows load and unload)" :
+			"ranges from /proc/modules only: no module tracepoints");
+}
+
+static bool want_kprobes(const char *attach)
+{
+	return !strcmp(attach, "auto") || !strcmp(attach, "kprobe");
+}
+
+struct modcheck {
+	const char *name;
+	bool found;
+};
+
+static void modcheck_cb(void *ctx, const char *name, uint64_t base, uint64_t size)
+{
+	struct modcheck *m = ctx;
+
+	(void)base;
+	(void)size;
+	if (!strcmp(m->name, name))
+		m->found = true;
+}
+
+static pid_t start_command(char **argv, int *gate)
+{
+	int fds[2];
+	pid_t pid;
+
+	if (pipe(fds))
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		char c;
+
+		close(fds[1]);
+		/* Wait until tracing is attached. */
+		if (read(fds[0], &c, 1) != 1)
+			_exit(127);
+		close(fds[0]);
+		execvp(argv[0], argv);
+		fprintf(stderr, "pagetrack: cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(fds[0]);
+	*gate = fds[1];
+	return pid;
+}
+
+int run_live(const struct pt_options *opt)
+{
+	struct probe probes[P_NPROBES];
+	struct tp tps[T_NTPS];
+	struct pt_kernel_info ki;
+	struct pt_config cfg = { 0 };
+	struct pagetrack_bpf *skel = NULL;
+	struct ring_buffer *rb = NULL;
+	struct btf *btf = NULL;
+	struct session s;
+	uint64_t cnt[PT_CNT_MAX];
+	const char *mode;
+	pid_t child = -1;
+	int gate = -1, child_status = 0, ret = PT_EXIT_USAGE, err, i;
+	bool child_done = false, use_kprobes;
+	double start, deadline = 0;
+
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts);
+
+	verbose = opt->verbose;
+	libbpf_set_print(libbpf_print);
+
+	if (geteuid() != 0) {
+		pt_err("live tracing needs root (CAP_BPF and CAP_PERFMON); --replay FILE works without");
+		return PT_EXIT_USAGE;
+	}
+	if (!strcmp(opt->attach, "fentry")) {
+		pt_err("--attach fentry is not implemented in this version; use --attach kprobe or auto");
+		return PT_EXIT_USAGE;
+	}
+	if (opt->pid > 0 && kill(opt->pid, 0) && errno == ESRCH) {
+		pt_err("no process with pid %d", opt->pid);
+		return PT_EXIT_USAGE;
+	}
+	if (session_init(&s, opt)) {
+		pt_err("out of memory");
+		return PT_EXIT_USAGE;
+	}
+	if (ksyms_load(&s.ks, "/proc/kallsyms") || !s.ks.n)
+		pt_err("warning: no kernel symbols from /proc/kallsyms: stacks will be raw addresses");
+	kinfo_probe(&ki, &s.ks);
+#ifdef PT_ARCH_I386
+	if (ki.arch != PT_ARCH_I386) {
+		pt_err("this is the i386 build; the running kernel is not i386: use the native build");
+		goto out;
+	}
+#else
+	if (ki.arch != PT_ARCH_AMD64) {
+		pt_err("this build traces x86_64 kernels only; use the i386 build on 32-bit kernels");
+		goto out;
+	}
+#endif
+
+	/* BTF: the kernel's own, or a file for kernels built without it. */
+	if (opt->btf_path) {
+		btf = btf__parse(opt->btf_path, NULL);
+		if (!btf) {
+			pt_err("%s is not a usable BTF file: %s", opt->btf_path, strerror(errno));
+			goto out;
+		}
+		open_opts.btf_custom_path = opt->btf_path;
+	} else if (!access("/sys/kernel/btf/vmlinux", R_OK)) {
+		btf = btf__load_vmlinux_btf();
+	}
+	if (!btf) {
+		pt_err("this kernel has no BTF (/sys/kernel/btf/vmlinux): pass --btf FILE (see README, \"Kernels without BTF\")");
+		goto out;
+	}
+	ki.struct_page_size = kinfo_struct_page_size(btf);
+
+	for (i = 0; i < (int)opt->nmodules; i++) {
+		struct modcheck mc = { opt->modules[i], false };
+
+		modules_scan("/proc/modules", modcheck_cb, &mc);
+		if (!mc.found && !opt->command) {
+			pt_err("module %s is not loaded: load it first, or give a COMMAND that loads it",
+			       opt->modules[i]);
+			goto out;
+		}
+	}
+	if (!tracefs_dir() || !tracepoint_exists("kmem", "mm_page_alloc") ||
+	    !tracepoint_exists("kmem", "mm_page_free")) {
+		pt_err("nothing attachable: no kmem:mm_page_alloc/mm_page_free tracepoints (is tracefs available?)");
+		goto out;
+	}
+
+	skel = pagetrack_bpf__open_opts(&open_opts);
+	if (!skel) {
+		pt_err("cannot open the BPF object: %s", strerror(errno));
+		goto out;
+	}
+	init_tables(skel, probes, tps);
+	skel->rodata->targ_tgid = opt->pid > 0 ? opt->pid : 0;
+	skel->rodata->with_stacks = !opt->no_stacks;
+	bpf_map__set_max_entries(skel->maps.events, opt->buffer_mb * 1024u * 1024u);
+	bpf_map__set_max_entries(skel->maps.stacks, opt->stack_entries);
+
+	use_kprobes = want_kprobes(opt->attach);
+	for (i = 0; i < P_NPROBES; i++) {
+		struct probe *p = &probes[i];
+		int c;
+
+		p->why = use_kprobes ? NULL : "tracepoint mode";
+		for (c = 0; use_kprobes && c < 4 && p->cands[c]; c++) {
+			const char *why = NULL;
+
+			if (kprobe_possible(&s.ks, p->cands[c], &why)) {
+				p->target = p->cands[c];
+				break;
+			}
+			p->why = why;
+		}
+		bpf_program__set_autoload(p->prog, p->target != NULL);
+	}
+	if (!strcmp(opt->attach, "kprobe") && !probes[P_FREE_PAGES].target) {
+		pt_err("--attach kprobe: cannot probe __free_pages (%s)",
+		       probes[P_FREE_PAGES].why ? probes[P_FREE_PAGES].why : "unknown");
+		goto out;
+	}
+	for (i = 0; i < T_NTPS; i++) {
+		tps[i].ok = tracepoint_exists(tps[i].cat, tps[i].name);
+		bpf_program__set_autoload(tps[i].prog, tps[i].ok);
+	}
+
+	err = pagetrack_bpf__load(skel);
+	if (err) {
+		pt_err("loading the BPF programs failed: %s%s", strerror(-err),
+		       opt->verbose ? "" : " (run with -v for the verifier log)");
+		goto out;
+	}
+	for (i = 0; i < T_NTPS; i++) {
+		if (!tps[i].ok)
+			continue;
+		tps[i].link = bpf_program__attach_tracepoint(tps[i].prog, tps[i].cat, tps[i].name);
+		if (!tps[i].link) {
+			tps[i].ok = false;
+			if (tps[i].required) {
+				pt_err("cannot attach tracepoint %s:%s: %s", tps[i].cat, tps[i].name,
+				       strerror(errno));
+				goto out;
+			}
+		}
+	}
+	for (i = 0; i < P_NPROBES; i++) {
+		struct probe *p = &probes[i];
+
+		if (!p->target)
+			continue;
+		p->link = bpf_program__attach_kprobe(p->prog, p->retprobe, p->target);
+		if (!p->link)
+			p->why = "attach failed";
+	}
+	use_kprobes = probes[P_FREE_PAGES].link && probes[P_ALLOC_RET].link;
+	mode = use_kprobes ? "kprobe" : "tracepoint";
+	if (!strcmp(opt->attach, "kprobe") && !use_kprobes) {
+		pt_err("--attach kprobe: the allocator kprobes did not attach");
+		goto out;
+	}
+
+	cfg.api_events = use_kprobes;
+	cfg.pid_filtered = opt->pid > 0;
+	cfg.pkmap_pct = opt->pkmap_pct;
+	cfg.kmap_wait_ns = 100 * 1000 * 1000ULL;
+	cfg.nmodules = opt->nmodules;
+	for (i = 0; i < (int)opt->nmodules; i++)
+		memcpy(cfg.modules[i], opt->modules[i], PT_MODNAME_LEN);
+	s.an = an_new(&cfg, &ki, session_stack, &s);
+	if (!s.an) {
+		pt_err("out of memory");
+		goto out;
+	}
+	s.stack_fd = bpf_map__fd(skel->maps.stacks);
+	if (opt->record_path) {
+		s.rec = fopen(opt->record_path, "wb");
+		if (!s.rec || rec_write_header(s.rec, &ki, use_kprobes ? 1 : 2,
+					       (use_kprobes ? PT_RECF_API_EVENTS : 0) |
+					       (opt->pid > 0 ? PT_RECF_PID_FILTERED : 0))) {
+			pt_err("cannot write %s: %s", opt->record_path, strerror(errno));
+			goto out;
+		}
+	}
+	modules_scan("/proc/modules", session_module_range, &s);
+
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), handle_event, &s, NULL);
+	if (!rb) {
+		pt_err("cannot create the ring buffer reader: %s", strerror(errno));
+		goto out;
+	}
+	print_detections(probes, tps, mode, &ki, opt);
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
+	if (opt->command) {
+		child = start_command(opt->command, &gate);
+		if (child < 0) {
+			pt_err("cannot start %s: %s", opt->command[0], strerror(errno));
+			goto out;
+		}
+		if (write(gate, "g", 1) != 1)
+			pt_err("warning: could not release the command");
+		close(gate);
+	}
+	start = now_s();
+	if (opt->duration > 0)
+		deadline = start + opt->duration;
+
+	while (!stop_signal) {
+		err = ring_buffer__poll(rb, 100);
+		if (err < 0 && err != -EINTR) {
+			pt_err("reading the ring buffer failed: %s", strerror(-err));
+			break;
+		}
+		if (child > 0 && !child_done && waitpid(child, &child_status, WNOHANG) == child)
+			child_done = true;
+		if (child_done)
+			break;
+		if (deadline && now_s() >= deadline)
+			break;
+		if (an_watched_unloaded(s.an))
+			break;
+	}
+	/* Everything already in the buffer belongs to this trace. */
+	ring_buffer__consume(rb);
+	if (stop_signal && opt->verbose)
+		fprintf(stderr, "pagetrack: stopped by signal %d\n", (int)stop_signal);
+
+	sum_counters(skel, cnt);
+	an_set_lost(s.an, cnt[PT_CNT_PRODUCED], cnt[PT_CNT_LOST]);
+	if (cnt[PT_CNT_LOST])
+		pt_err("WARNING: %llu of %llu events were lost (ring buffer full); findings may be incomplete",
+		       (unsigned long long)cnt[PT_CNT_LOST], (unsigned long long)cnt[PT_CNT_PRODUCED]);
+	if (cnt[PT_CNT_STACK_FAIL] && opt->verbose)
+		pt_err("%llu stacks could not be stored (stack map full or hash collision)",
+		       (unsigned long long)cnt[PT_CNT_STACK_FAIL]);
+	an_finish(s.an, now_ns());
+	if (session_record_close(&s, cnt[PT_CNT_PRODUCED], cnt[PT_CNT_LOST],
+				 cnt[PT_CNT_STACK_FAIL]))
+		goto out;
+	ret = session_report(&s, mode);
+out:
+	ring_buffer__free(rb);
+	for (i = 0; skel && i < P_NPROBES; i++)
+		bpf_link__destroy(probes[i].link);
+	for (i = 0; skel && i < T_NTPS; i++)
+		bpf_link__destroy(tps[i].link);
+	pagetrack_bpf__destroy(skel);
+	btf__free(btf);
+	if (child > 0 && !child_done) {
+		kill(child, SIGTERM);
+		waitpid(child, &child_status, 0);
+	}
+	session_free(&s);
+	return ret;
+}

@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pagetrack: find page-allocation, kmap and user-mapping bugs live.
+ * This file is the command line; live.c traces, replay.c reads recordings.
+ */
+#include <argp.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include "session.h"
+
+const char *argp_program_version = "pagetrack 0.1";
+const char *argp_program_bug_address = "https://example.invalid/pagetrack/issues";
+
+static const char doc[] =
+"Find page allocation, kmap and user mapping bugs in the running kernel.\v"
+"Exit status: 0 no error-level findings, 1 at least one error-level finding,\n"
+"2 usage or environment error (one line on stderr says why).\n\n"
+"Examples:\n"
+"  pagetrack -d 10                      trace system-wide for 10 s\n"
+"  pagetrack -m mydrv -- ./mytest        scope to module mydrv around a command\n"
+"  pagetrack -m mydrv                   trace until mydrv is unloaded (CI mode)\n"
+"  pagetrack --record t.ptr -- cmd      record, then: pagetrack --replay t.ptr\n";
+
+static const char args_doc[] = "[-- COMMAND [ARGS...]]";
+
+enum {
+	OPT_RECORD = 0x100, OPT_REPLAY, OPT_BTF, OPT_ATTACH, OPT_NO_STACKS, OPT_BUFFER,
+	OPT_STACKS, OPT_PKMAP,
+};
+
+static const struct argp_option options[] = {
+	{ NULL, 0, NULL, 0, "Scope:", 1 },
+	{ "module", 'm', "NAME", 0, "Only what module NAME allocates, maps and frees; report at its unload (repeatable, up to 8)", 1 },
+	{ "pid", 'p', "PID", 0, "Only allocations made by process PID (frees are always seen)", 1 },
+	{ "duration", 'd', "SECONDS", 0, "Trace for this long, then report", 1 },
+	{ NULL, 0, NULL, 0, "Output:", 2 },
+	{ "json", 'j', NULL, 0, "JSON lines: one object per finding, then a summary", 2 },
+	{ "record", OPT_RECORD, "FILE", 0, "Also write every event to FILE for --replay", 2 },
+	{ "replay", OPT_REPLAY, "FILE", 0, "Analyze a recording instead of tracing (no privileges needed)", 2 },
+	{ "verbose", 'v', NULL, 0, "libbpf messages and more detail", 2 },
+	{ NULL, 0, NULL, 0, "Kernel:", 3 },
+	{ "btf", OPT_BTF, "FILE", 0, "Kernel BTF for kernels without /sys/kernel/btf/vmlinux", 3 },
+	{ "attach", OPT_ATTACH, "MODE", 0, "auto (default), kprobe, tracepoint or fentry", 3 },
+	{ "no-stacks", OPT_NO_STACKS, NULL, 0, "Do not collect kernel stacks (cheaper; -m needs stacks)", 3 },
+	{ "buffer-mb", OPT_BUFFER, "MB", 0, "Ring buffer size in MiB, a power of two (default 16)", 3 },
+	{ "stack-entries", OPT_STACKS, "N", 0, "Stack map entries (default 16384)", 3 },
+	{ "pkmap-threshold", OPT_PKMAP, "PCT", 0, "pkmap_pressure when more than PCT% of LAST_PKMAP slots are used (default 50)", 3 },
+	{ 0 },
+};
+
+static int parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || s[0] == '-' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static error_t parse_arg(int key, char *arg, struct argp_state *state)
+{
+	struct pt_options *o = state->input;
+	unsigned long v;
+	char *end;
+
+	switch (key) {
+	case 'm':
+		if (o->nmodules == PT_MAX_MODULES)
+			argp_error(state, "at most %d modules", PT_MAX_MODULES);
+		if (!arg[0] || strlen(arg) >= PT_MODNAME_LEN || strpbrk(arg, " /\t"))
+			argp_error(state, "bad module name '%s'", arg);
+		snprintf(o->modules[o->nmodules++], PT_MODNAME_LEN, "%s", arg);
+		break;
+	case 'p':
+		if (parse_uint(arg, 1, INT_MAX, &v))
+			argp_error(state, "bad pid '%s'", arg);
+		o->pid = (int)v;
+		break;
+	case 'd':
+		errno = 0;
+		o->duration = strtod(arg, &end);
+		if (errno || end == arg || *end || !(o->duration > 0) || o->duration > 1e7)
+			argp_error(state, "bad duration '%s' (seconds, > 0)", arg);
+		break;
+	case 'j':
+		o->json = true;
+		break;
+	case 'v':
+		o->verbose = true;
+		break;
+	case OPT_RECORD:
+		o->record_path = arg;
+		break;
+	case OPT_REPLAY:
+		o->replay_path = arg;
+		break;
+	case OPT_BTF:
+		o->btf_path = arg;
+		break;
+	case OPT_ATTACH:
+		if (strcmp(arg, "auto") && strcmp(arg, "kprobe") && strcmp(arg, "tracepoint") &&
+		    strcmp(arg, "fentry"))
+			argp_error(state, "--attach takes auto, kprobe, tracepoint or fentry");
+		o->attach = arg;
+		break;
+	case OPT_NO_STACKS:
+		o->no_stacks = true;
+		break;
+	case OPT_BUFFER:
+		if (parse_uint(arg, 1, 1024, &v) || (v & (v - 1)))
+			argp_error(state, "--buffer-mb takes a power of two from 1 to 1024");
+		o->buffer_mb = v;
+		break;
+	case OPT_STACKS:
+		if (parse_uint(arg, 16, 1 << 20, &v))
+			argp_error(state, "--stack-entries takes 16 to 1048576");
+		o->stack_entries = v;
+		break;
+	case OPT_PKMAP:
+		if (parse_uint(arg, 1, 100, &v))
+			argp_error(state, "--pkmap-threshold takes a percentage from 1 to 100");
+		o->pkmap_pct = v;
+		break;
+	case ARGP_KEY_ARGS:
+		o->command = state->argv + state->next;
+		break;
+	case ARGP_KEY_ARG:
+		return ARGP_ERR_UNKNOWN;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct pt_options opt = {
+		.attach = "auto", .buffer_mb = 16, .stack_entries = 16384, .pkmap_pct = 50,
+	};
+	static const struct argp argp = { options, parse_arg, args_doc, doc, NULL, NULL, NULL };
+
+	/* argp exits with 64 on usage errors; ours is 2. */
+	argp_err_exit_status = PT_EXIT_USAGE;
+	if (argp_parse(&argp, argc, argv, 0, NULL, &opt))
+		return PT_EXIT_USAGE;
+	if (opt.replay_path) {
+		if (opt.command || opt.record_path || opt.pid || opt.duration) {
+			pt_err("--replay takes no COMMAND, --record, --pid or --duration");
+			return PT_EXIT_USAGE;
+		}
+		return run_replay(&opt);
+	}
+	if (opt.nmodules && opt.no_stacks) {
+		pt_err("-m needs stacks to tell the module's allocations apart; drop --no-stacks");
+		return PT_EXIT_USAGE;
+	}
+	return run_live(&opt);
+}

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Events shared by the BPF programs (bpf/pagetrack.bpf.c) and user space.
+ *
+ * The same struct is read by 64-bit and 32-bit (i386) user space, where a
+ * __u64 inside a struct is only 4-byte aligned. All __u64 fields therefore
+ * come first and the total size is a multiple of 8, so both layouts agree.
+ * BPF emits facts only; src/analyzer.c decides what they mean.
+ */
+#ifndef PAGETRACK_H
+#define PAGETRACK_H
+
+#define PT_COMM_LEN		16
+#define PT_MODNAME_LEN		56
+#define PT_MAX_STACK		32	/* frames kept per stack */
+
+enum pt_event_type {
+	PT_EV_NONE = 0,
+	PT_EV_PAGE_ALLOC,	/* kmem:mm_page_alloc: a0 pfn, order, gfp */
+	PT_EV_PAGE_FREE,	/* kmem:mm_page_free(_batched): a0 pfn, order */
+	PT_EV_ALLOC_RET,	/* __alloc_pages returned: a0 struct page * */
+	PT_EV_GFP_RET,		/* __get_free_pages returned: a0 address */
+	PT_EV_FREE_PAGES,	/* __free_pages(page, order): a0 page, aux refcount */
+	PT_EV_FREE_ADDR,	/* free_pages(addr, order): a0 addr */
+	PT_EV_KMAP,		/* kmap_high(page) entry: a0 page */
+	PT_EV_KMAP_RET,		/* kmap_high returned: a1 vaddr, ip = caller */
+	PT_EV_KUNMAP,		/* kunmap_high(page): a0 page */
+	PT_EV_REMAP,		/* remap_pfn_range entry: a0 vm_start, a1 vm_end,
+				 * a2 vm_flags, a3 addr, a4 pfn, aux size */
+	PT_EV_REMAP_RET,	/* remap_pfn_range returned: ret, ip = caller */
+	PT_EV_USER_MAP,		/* page mapped to user: a0 page, a1 uaddr,
+				 * a2 vm_flags, aux fault flags */
+	PT_EV_SPLIT,		/* split_page(page, order): a0 page */
+	PT_EV_SIGNAL,		/* signal:signal_generate SIGBUS: tgid target */
+	PT_EV_MODULE_LOAD,	/* module:module_load (struct pt_module_event) */
+	PT_EV_MODULE_FREE,	/* module:module_free (struct pt_module_event) */
+	PT_EV_MAX,
+};
+
+/* pt_event.flags */
+#define PT_F_BATCHED	0x1	/* free came from mm_page_free_batched */
+#define PT_F_USER_INSERT 0x2	/* USER_MAP came from vm_insert_page */
+
+#define PT_REFCOUNT_UNKNOWN 0xffffffffu	/* FREE_PAGES aux: refcount unreadable */
+
+struct pt_event {
+	__u64 ts;		/* bpf_ktime_get_ns() */
+	__u64 a0;
+	__u64 a1;
+	__u64 a2;
+	__u64 a3;
+	__u64 a4;
+	__u64 ip;		/* immediate caller, when known */
+	__u32 type;		/* enum pt_event_type */
+	__u32 order;
+	__u32 gfp;
+	__s32 ret;
+	__u32 tgid;
+	__u32 tid;
+	__s32 stack_id;		/* -1: none; < -1: -errno from bpf_get_stackid */
+	__u32 cpu;
+	__u32 flags;
+	__u32 aux;
+	char comm[PT_COMM_LEN];
+};
+
+struct pt_module_event {
+	struct pt_event ev;
+	char name[PT_MODNAME_LEN];
+};
+
+/* Per-CPU counters kept by BPF; user space sums them. */
+enum pt_counter {
+	PT_CNT_PRODUCED = 0,	/* events the programs tried to emit */
+	PT_CNT_LOST,		/* ring buffer reserve failures */
+	PT_CNT_STACK_FAIL,	/* bpf_get_stackid failures */
+	PT_CNT_FILTERED,	/* events dropped by the pid filter */
+	PT_CNT_MAX,
+};
+
+#define PT_STACK_SLOTS (PT_MAX_STACK)
+
+#endif /* PAGETRACK_H */

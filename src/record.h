@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Recording format, version 1 (documented in README.md, "Record format").
+ * Little-endian. A header, then records of {u32 type, u32 len, payload}.
+ * The layout is identical for i386 and amd64 writers.
+ */
+#ifndef PT_RECORD_H
+#define PT_RECORD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "analyzer.h"
+
+#define PT_REC_MAGIC	"PGTRACK\n"
+#define PT_REC_VERSION	1
+#define PT_REC_MAX_LEN	(1u << 20)
+
+enum pt_rec_type {
+	PT_REC_EVENT = 1,	/* struct pt_event */
+	PT_REC_MODEVENT,	/* struct pt_module_event */
+	PT_REC_STACK,		/* s32 id, u32 nr, u64 ips[nr] */
+	PT_REC_SYM,		/* u64 addr, NUL-terminated symbol text */
+	PT_REC_MODULE,		/* u64 base, u64 size, char name[56] */
+	PT_REC_END,		/* struct pt_rec_end */
+};
+
+#define PT_RECF_API_EVENTS	0x1
+#define PT_RECF_PID_FILTERED	0x2
+
+struct pt_rec_header {
+	char magic[8];
+	uint64_t max_pfn;
+	uint32_t version;
+	uint32_t header_size;
+	uint32_t arch;
+	uint32_t page_shift;
+	uint32_t struct_page_size;
+	uint32_t last_pkmap;
+	uint32_t attach_mode;
+	uint32_t flags;
+	char release[64];
+};
+
+struct pt_rec_end {
+	uint64_t produced;
+	uint64_t lost;
+	uint64_t stack_fail;
+	uint64_t records;
+};
+
+struct pt_rec_module {
+	uint64_t base;
+	uint64_t size;
+	char name[PT_MODNAME_LEN];
+};
+
+/* Writer. Returns 0 or -errno. */
+int rec_write_header(FILE *f, const struct pt_kernel_info *ki, uint32_t attach_mode,
+		     uint32_t flags);
+int rec_write(FILE *f, uint32_t type, const void *p, uint32_t len);
+int rec_write2(FILE *f, uint32_t type, const void *a, uint32_t alen, const void *b,
+	       uint32_t blen);
+
+/* Reader: one record at a time into buf (PT_REC_MAX_LEN bytes). */
+struct rec_reader {
+	FILE *f;
+	const char *path;
+	uint64_t off;
+	struct pt_rec_header hdr;
+	bool ended;
+	char err[256];
+};
+
+int rec_open(struct rec_reader *r, FILE *f, const char *path);
+/* 1: a record, 0: clean end (after END), -1: error (r->err says why). */
+int rec_next(struct rec_reader *r, uint32_t *type, void *buf, uint32_t *len);
+
+#endif

@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <inttypes.h>
+#include <string.h>
+#include "report.h"
+
+/* Frames inside the allocator and tracing machinery, skipped for "caller". */
+static const char *const internal_prefixes[] = {
+	"__alloc_pages", "alloc_pages", "__get_free_pages", "get_free_pages",
+	"__folio_alloc", "folio_alloc", "get_page_from_freelist", "rmqueue",
+	"__rmqueue", "__free_pages", "free_pages", "free_unref_page", "free_the_page",
+	"__free_one_page", "free_pcp", "free_pages_prepare", "release_pages",
+	"__folio_put", "__put_page", "put_page", "kmap_high", "kunmap_high",
+	"remap_pfn_range", "perf_trace_", "trace_event_raw_", "__traceiter_",
+	"__bpf_trace", "bpf_", "trace_call_bpf", "kprobe_", "ftrace_", "__mm_",
+	"prep_new_page", "post_alloc_hook", "split_page", "__kmalloc_large",
+	"__alloc_frozen_pages", "alloc_frozen_pages", "alloc_pages_mpol", "vma_alloc_folio",
+	"folio_alloc", "__folio_alloc", "alloc_pages_bulk", "__alloc_pages_bulk",
+	NULL,
+};
+
+static bool internal(const char *fn)
+{
+	int i;
+
+	for (i = 0; internal_prefixes[i]; i++)
+		if (!strncmp(fn, internal_prefixes[i], strlen(internal_prefixes[i])))
+			return true;
+	return false;
+}
+
+/* The address that best names who did it: the watched module's frame, else
+ * the first frame outside the allocator, else the recorded caller. */
+static uint64_t site_ip(const struct analyzer *an, const struct ksyms *ks, uint64_t caller,
+			int32_t stack_id)
+{
+	const struct pt_config *c = an_config(an);
+	struct pt_stack s;
+	char buf[256];
+	unsigned int i, m;
+
+	if (!an_stack(an, stack_id, &s))
+		return caller;
+	for (i = 0; i < s.nr && c->nmodules; i++)
+		for (m = 0; m < c->nmodules; m++) {
+			const struct pt_module_range *r = an_module(an, m);
+
+			if (r && r->size && s.ips[i] >= r->base && s.ips[i] - r->base < r->size)
+				return s.ips[i];
+		}
+	if (caller)
+		return caller;
+	for (i = 0; i < s.nr; i++) {
+		const char *fn = ksyms_func(ks, s.ips[i], buf, sizeof(buf));
+
+		if (fn && !internal(fn))
+			return s.ips[i];
+	}
+	return s.nr ? s.ips[0] : 0;
+}
+
+static void json_str(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s; s++) {
+		unsigned char ch = *s;
+
+		if (ch == '"' || ch == '\\')
+			fprintf(out, "\\%c", ch);
+		else if (ch < 0x20 || ch >= 0x7f)
+			fprintf(out, "\\u%04x", ch);
+		else
+			fputc(ch, out);
+	}
+	fputc('"', out);
+}
+
+static void json_stack(FILE *out, const struct analyzer *an, const struct ksyms *ks,
+		       int32_t id)
+{
+	struct pt_stack s;
+	char buf[256];
+	unsigned int i;
+
+	fputc('[', out);
+	if (an_stack(an, id, &s))
+		for (i = 0; i < s.nr; i++) {
+			if (i)
+				fputc(',', out);
+			json_str(out, ksyms_format(ks, s.ips[i], buf, sizeof(buf)));
+		}
+	fputc(']', out);
+}
+
+static void json_finding(FILE *out, const struct analyzer *an, const struct ksyms *ks,
+			 const struct pt_finding *f)
+{
+	const struct pt_module_range *m = an_module(an, f->module);
+	char buf[256], comm[PT_COMM_LEN + 1];
+	uint64_t ip;
+
+	memcpy(comm, f->comm, PT_COMM_LEN);
+	comm[PT_COMM_LEN] = 0;
+	fprintf(out, "{\"type\":\"finding\",\"kind\":\"%s\",\"severity\":\"%s\",\"count\":%u,\"pages\":%" PRIu64,
+		pt_kind_name(f->kind), f->error ? "error" : "warning",
+		f->count, f->pages);
+	fprintf(out, ",\"pfn\":%" PRIu64 ",\"order\":%u", f->pfn, f->order);
+	if (f->kind == PT_K_ORDER_MISMATCH || f->kind == PT_K_BAD_FREE ||
+	    f->kind == PT_K_DOUBLE_FREE || f->kind == PT_K_PARTIAL_FREE)
+		fprintf(out, ",\"free_order\":%u", f->free_order);
+	fprintf(out, ",\"gfp\":\"0x%x\",\"pid\":%u,\"comm\":", f->gfp, f->tgid);
+	json_str(out, comm);
+	fprintf(out, ",\"module\":");
+	if (m)
+		json_str(out, m->name);
+	else
+		fputs("null", out);
+	if (f->addr)
+		fprintf(out, ",\"addr\":\"0x%" PRIx64 "\"", f->addr);
+	if (f->kind == PT_K_REMAP_FAILED)
+		fprintf(out, ",\"errno\":%d,\"vm_start\":\"0x%" PRIx64 "\",\"vm_end\":\"0x%" PRIx64
+			"\",\"vm_flags\":\"0x%" PRIx64 "\",\"sigbus\":%s",
+			f->err, f->vm_start, f->vm_end, f->vm_flags, f->sigbus ? "true" : "false");
+	if (f->kind == PT_K_PKMAP_PRESSURE)
+		fprintf(out, ",\"slots_in_use\":%" PRIu64 ",\"last_pkmap\":%u", f->extra,
+			an_kernel(an)->last_pkmap);
+	if (f->kind == PT_K_EVENTS_LOST)
+		fprintf(out, ",\"lost\":%" PRIu64, f->extra);
+	if (f->kind == PT_K_LEAK)
+		fprintf(out, ",\"age_ms\":%" PRIu64, f->age_ns / 1000000);
+	ip = site_ip(an, ks, f->caller, f->stack_id);
+	fprintf(out, ",\"caller\":");
+	if (ip)
+		json_str(out, ksyms_format(ks, ip, buf, sizeof(buf)));
+	else
+		fputs("null", out);
+	fprintf(out, ",\"stack\":");
+	json_stack(out, an, ks, f->stack_id);
+	if (f->stack_id2 >= 0 || f->caller2) {
+		ip = site_ip(an, ks, f->caller2, f->stack_id2);
+		fprintf(out, ",\"free_caller\":");
+		if (ip)
+			json_str(out, ksyms_format(ks, ip, buf, sizeof(buf)));
+		else
+			fputs("null", out);
+		fprintf(out, ",\"free_stack\":");
+		json_stack(out, an, ks, f->stack_id2);
+	}
+	fprintf(out, ",\"message\":");
+	json_str(out, f->note);
+	fputs("}\n", out);
+}
+
+static void text_stack(FILE *out, const struct analyzer *an, const struct ksyms *ks,
+		       int32_t id, unsigned int max)
+{
+	struct pt_stack s;
+	char buf[256];
+	unsigned int i;
+
+	if (!an_stack(an, id, &s)) {
+		fprintf(out, "        (no stack%s)\n", id < -1 ? ": stack map full or failed" : "");
+		return;
+	}
+	for (i = 0; i < s.nr && i < max; i++)
+		fprintf(out, "        #%-2u %s\n", i, ksyms_format(ks, s.ips[i], buf, sizeof(buf)));
+	if (s.nr > max)
+		fprintf(out, "        ... %u more frames\n", s.nr - max);
+}
+
+static void text_finding(FILE *out, const struct analyzer *an, const struct ksyms *ks,
+			 const struct pt_finding *f, unsigned int max)
+{
+	const struct pt_module_range *m = an_module(an, f->module);
+	char buf[256], comm[PT_COMM_LEN + 1];
+	uint64_t ip = site_ip(an, ks, f->caller, f->stack_id);
+
+	memcpy(comm, f->comm, PT_COMM_LEN);
+	comm[PT_COMM_LEN] = 0;
+	fprintf(out, "%s %s", f->error ? "ERROR" : "WARNING",
+		pt_kind_name(f->kind));
+	if (f->count > 1)
+		fprintf(out, " x%u", f->count);
+	if (m)
+		fprintf(out, " [%s]", m->name);
+	fprintf(out, ": %s\n", f->note[0] ? f->note : "");
+	switch (f->kind) {
+	case PT_K_LEAK:
+		fprintf(out, "    %u block(s), %" PRIu64 " page(s) outstanding, order %u, gfp 0x%x, oldest %.3f s\n",
+			f->count, f->pages, f->order, f->gfp, f->age_ns / 1e9);
+		break;
+	case PT_K_REMAP_FAILED:
+		fprintf(out, "    errno %d, vma 0x%" PRIx64 "-0x%" PRIx64 " flags 0x%" PRIx64 ", %" PRIu64 " page(s) not mapped%s\n",
+			f->err, f->vm_start, f->vm_end, f->vm_flags, f->pages,
+			f->sigbus ? "; the process then got SIGBUS" : "");
+		break;
+	case PT_K_EVENTS_LOST:
+	case PT_K_PKMAP_PRESSURE:
+		break;
+	default:
+		fprintf(out, "    pfn 0x%" PRIx64 " order %u", f->pfn, f->order);
+		if (f->kind == PT_K_ORDER_MISMATCH || f->kind == PT_K_BAD_FREE)
+			fprintf(out, ", freed as order %u", f->free_order);
+		if (f->pages)
+			fprintf(out, ", %" PRIu64 " page(s)", f->pages);
+		fputc('\n', out);
+	}
+	if (f->tgid)
+		fprintf(out, "    by %s[%u]\n", comm, f->tgid);
+	if (ip)
+		fprintf(out, "    caller: %s\n", ksyms_format(ks, ip, buf, sizeof(buf)));
+	if (f->kind != PT_K_EVENTS_LOST) {
+		fprintf(out, "    %s stack:\n",
+			f->kind == PT_K_KMAP_LEAK || f->kind == PT_K_KMAP_PARTIAL ? "kmap" :
+			f->kind == PT_K_REMAP_FAILED ? "remap" :
+			f->kind == PT_K_BAD_FREE || f->kind == PT_K_DOUBLE_FREE ||
+			f->kind == PT_K_KUNMAP_UNBALANCED ? "first" : "allocation");
+		text_stack(out, an, ks, f->stack_id, max);
+	}
+	if (f->stack_id2 >= 0 || f->caller2) {
+		ip = site_ip(an, ks, f->caller2, f->stack_id2);
+		fprintf(out, "    freed by: %s\n", ip ? ksyms_format(ks, ip, buf, sizeof(buf)) : "?");
+		text_stack(out, an, ks, f->stack_id2, max);
+	}
+}
+
+void report_print(FILE *out, const struct analyzer *an, const struct ksyms *ks,
+		  const struct report_opts *o)
+{
+	const struct pt_stats *st = an_stats(an);
+	const struct pt_finding *f;
+	unsigned int n, i, errors = 0;
+	uint64_t received = 0;
+
+	f = an_findings(an, &n);
+	for (i = 0; i < PT_EV_MAX; i++)
+		received += st->events[i];
+	for (i = 0; i < n; i++)
+		errors += f[i].error;
+	for (i = 0; i < n; i++) {
+		if (o->json)
+			json_finding(out, an, ks, &f[i]);
+		else
+			text_finding(out, an, ks, &f[i], o->max_frames ? o->max_frames : 12);
+	}
+	if (o->json) {
+		fprintf(out, "{\"type\":\"summary\",\"findings\":%u,\"errors\":%u,\"warnings\":%u,"
+			"\"events_received\":%" PRIu64 ",\"events_produced\":%" PRIu64
+			",\"events_lost\":%" PRIu64 ",\"tracked_allocs\":%" PRIu64
+			",\"outstanding_pages\":%" PRIu64 ",\"kmap_peak\":%" PRIu64
+			",\"attach\":\"%s\",\"incomplete\":%s}\n",
+			n, errors, n - errors, received, st->produced, st->lost, st->allocs,
+			st->live_pages, st->kmaps_peak, o->attach_mode ? o->attach_mode : "replay",
+			st->lost ? "true" : "false");
+	} else {
+		fprintf(out, "pagetrack: %u finding(s), %u error(s), %u warning(s); %" PRIu64
+			" events received, %" PRIu64 " lost; %" PRIu64 " blocks tracked, %" PRIu64
+			" pages outstanding%s\n",
+			n, errors, n - errors, received, st->lost, st->allocs, st->live_pages,
+			st->lost ? " (INCOMPLETE: events were lost)" : "");
+	}
+	fflush(out);
+}

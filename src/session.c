@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include "session.h"
+
+void pt_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("pagetrack: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int session_init(struct session *s, const struct pt_options *opt)
+{
+	memset(s, 0, sizeof(*s));
+	s->opt = opt;
+	s->stack_fd = -1;
+	if (stacks_init(&s->stacks) || u64map_init(&s->rec_ips, 0))
+		return -ENOMEM;
+	return 0;
+}
+
+void session_free(struct session *s)
+{
+	an_free(s->an);
+	ksyms_free(&s->ks);
+	stacks_free(&s->stacks);
+	u64map_free(&s->rec_ips);
+	if (s->rec)
+		fclose(s->rec);
+}
+
+static void record(struct session *s, uint32_t type, const void *p, uint32_t len)
+{
+	if (s->rec && !s->rec_err && rec_write(s->rec, type, p, len))
+		s->rec_err = -EIO;
+}
+
+bool session_stack(void *ctx, int32_t id, struct pt_stack *out)
+{
+	struct session *s = ctx;
+
+	if (stacks_get(&s->stacks, id, out))
+		return true;
+	if (s->stack_fd < 0 || id < 0)
+		return false;
+	memset(s->stack_buf, 0, sizeof(s->stack_buf));
+	if (bpf_map_lookup_elem(s->stack_fd, &id, s->stack_buf))
+		return false;
+	if (stacks_add(&s->stacks, id, s->stack_buf, PT_MAX_STACK))
+		return false;
+	if (!stacks_get(&s->stacks, id, out))
+		return false;
+	if (s->rec) {
+		uint32_t hdr[2] = { (uint32_t)id, out->nr };
+
+		if (!s->rec_err && rec_write2(s->rec, PT_REC_STACK, hdr, sizeof(hdr), out->ips,
+					     out->nr * sizeof(uint64_t)))
+			s->rec_err = -EIO;
+	}
+	return true;
+}
+
+void session_module_range(void *ctx, const char *name, uint64_t base, uint64_t size)
+{
+	struct session *s = ctx;
+	struct pt_rec_module m;
+	unsigned int i;
+
+	for (i = 0; i < s->opt->nmodules; i++) {
+		if (strcmp(s->opt->modules[i], name))
+			continue;
+		an_module_range(s->an, name, base, size);
+		memset(&m, 0, sizeof(m));
+		m.base = base;
+		m.size = size;
+		snprintf(m.name, sizeof(m.name), "%s", name);
+		record(s, PT_REC_MODULE, &m, sizeof(m));
+	}
+}
+
+void session_event(struct session *s, const void *data, size_t size)
+{
+	struct pt_module_event m;
+	struct pt_stack st;
+
+	if (size < sizeof(struct pt_event))
+		return;
+	s->received++;
+	if (size >= sizeof(m)) {
+		memcpy(&m, data, sizeof(m));
+		m.name[PT_MODNAME_LEN - 1] = 0;
+		/* A module came: learn its range before its first allocation. */
+		if (m.ev.type == PT_EV_MODULE_LOAD && s->stack_fd >= 0) {
+			ksyms_free(&s->ks);
+			ksyms_load(&s->ks, "/proc/kallsyms");
+			modules_scan("/proc/modules", session_module_range, s);
+		}
+		record(s, PT_REC_MODEVENT, &m, sizeof(m));
+		an_event(s->an, &m.ev, m.name);
+		return;
+	}
+	memcpy(&m.ev, data, sizeof(m.ev));
+	if (s->rec) {
+		if (m.ev.stack_id >= 0 && !session_stack(s, m.ev.stack_id, &st))
+			s->stack_fail++;
+		if (m.ev.ip)
+			u64map_put(&s->rec_ips, m.ev.ip, NULL);
+	}
+	record(s, PT_REC_EVENT, &m.ev, sizeof(m.ev));
+	an_event(s->an, &m.ev, NULL);
+}
+
+int session_record_close(struct session *s, uint64_t produced, uint64_t lost,
+			 uint64_t stack_fail)
+{
+	struct pt_rec_end end = { produced, lost, stack_fail, s->received };
+	char text[320];
+	size_t i;
+
+	if (!s->rec)
+		return 0;
+	/* Symbolize every address a report may print, while we still can. */
+	for (i = 0; i < s->stacks.n; i++)
+		u64map_put(&s->rec_ips, s->stacks.ips[i], NULL);
+	for (i = 0; i < s->rec_ips.cap; i++) {
+		uint64_t addr;
+
+		if (!u64map_used(&s->rec_ips, i))
+			continue;
+		addr = s->rec_ips.keys[i];
+		ksyms_format(&s->ks, addr, text, sizeof(text));
+		if (!s->rec_err && rec_write2(s->rec, PT_REC_SYM, &addr, sizeof(addr), text,
+					     strlen(text) + 1))
+			s->rec_err = -EIO;
+	}
+	record(s, PT_REC_END, &end, sizeof(end));
+	if (fclose(s->rec) && !s->rec_err)
+		s->rec_err = -errno;
+	s->rec = NULL;
+	if (s->rec_err) {
+		pt_err("writing the recording failed: %s", strerror(-s->rec_err));
+		return -1;
+	}
+	return 0;
+}
+
+int session_report(struct session *s, const char *attach_mode)
+{
+	struct report_opts o = { .json = s->opt->json, .attach_mode = attach_mode };
+
+	report_print(stdout, s->an, &s->ks, &o);
+	return an_errors(s->an) ? PT_EXIT_FINDINGS : PT_EXIT_OK;
+}

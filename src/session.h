@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* State shared by live tracing and replay: one analyzer, stacks, symbols. */
+#ifndef PT_SESSION_H
+#define PT_SESSION_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include "analyzer.h"
+#include "ksyms.h"
+#include "record.h"
+#include "report.h"
+#include "stacks.h"
+
+/* Exit statuses (documented in README.md). */
+#define PT_EXIT_OK	0
+#define PT_EXIT_FINDINGS 1
+#define PT_EXIT_USAGE	2
+
+struct pt_options {
+	double duration;		/* seconds, 0: until signal/command/unload */
+	int pid;
+	bool json;
+	bool verbose;
+	bool no_stacks;
+	const char *record_path;
+	const char *replay_path;
+	const char *btf_path;
+	const char *attach;		/* auto, fentry, kprobe, tracepoint */
+	unsigned int buffer_mb;
+	unsigned int stack_entries;
+	unsigned int pkmap_pct;
+	unsigned int nmodules;
+	char modules[PT_MAX_MODULES][PT_MODNAME_LEN];
+	char **command;			/* argv after --, or NULL */
+};
+
+struct session {
+	const struct pt_options *opt;
+	struct analyzer *an;
+	struct ksyms ks;
+	struct stacks stacks;
+	FILE *rec;			/* --record */
+	struct u64map rec_ips;		/* caller addresses to symbolize at the end */
+	int stack_fd;			/* live stack map, -1 in replay */
+	uint64_t stack_buf[PT_MAX_STACK];
+	uint64_t received;
+	uint64_t stack_fail;
+	int rec_err;
+};
+
+void pt_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+int session_init(struct session *s, const struct pt_options *opt);
+void session_free(struct session *s);
+/* Analyzer stack callback: cache, then the live map when there is one. */
+bool session_stack(void *ctx, int32_t id, struct pt_stack *out);
+/* One raw event from the ring buffer or a recording. */
+void session_event(struct session *s, const void *data, size_t size);
+/* Record the ranges of watched modules (and tell the analyzer). */
+void session_module_range(void *ctx, const char *name, uint64_t base, uint64_t size);
+/* Write symbols and the end record; close the recording. */
+int session_record_close(struct session *s, uint64_t produced, uint64_t lost,
+			 uint64_t stack_fail);
+int session_report(struct session *s, const char *attach_mode);
+
+int run_replay(const struct pt_options *opt);
+int run_live(const struct pt_options *opt);
+
+#endif

@@ -1,0 +1,717 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Every finding kind, and every pitfall as a negative case, from synthetic
+ * event streams through the real analyzer.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <string.h>
+#include <cmocka.h>
+#include "analyzer.h"
+#include "events.h"
+
+static const uint64_t stk_module[] = { 0xffffffff81100000ULL, MOD_IP, 0xffffffff81200000ULL };
+static const uint64_t stk_other[] = { 0xffffffff81100000ULL, KERNEL_IP };
+static const uint64_t stk_module2[] = { 0xffffffff81100000ULL, MOD_IP2 };
+
+static bool stack_ips(void *ctx, int32_t id, struct pt_stack *out)
+{
+	(void)ctx;
+	switch (id) {
+	case STK_MODULE:
+		out->ips = stk_module;
+		out->nr = 3;
+		return true;
+	case STK_OTHER:
+		out->ips = stk_other;
+		out->nr = 2;
+		return true;
+	case STK_MODULE2:
+		out->ips = stk_module2;
+		out->nr = 2;
+		return true;
+	}
+	return false;
+}
+
+static void sink(void *ctx, const struct pt_event *e, const char *modname)
+{
+	an_event(ctx, e, modname);
+}
+
+struct fx {
+	struct analyzer *an;
+	struct kmodel k;
+};
+
+static struct fx fx_new(bool api, bool scoped, uint32_t last_pkmap)
+{
+	struct pt_config cfg = { .api_events = api, .pkmap_pct = 50 };
+	struct pt_kernel_info ki = { .arch = PT_ARCH_AMD64, .page_shift = 12,
+				     .struct_page_size = 64, .last_pkmap = last_pkmap,
+				     .max_pfn = 1 << 22 };
+	struct fx f;
+
+	if (scoped) {
+		cfg.nmodules = 1;
+		strcpy(cfg.modules[0], "drv");
+	}
+	f.an = an_new(&cfg, &ki, stack_ips, NULL);
+	assert_non_null(f.an);
+	if (scoped)
+		an_module_range(f.an, "drv", MOD_BASE, MOD_SIZE);
+	memset(&f.k, 0, sizeof(f.k));
+	f.k.sink = sink;
+	f.k.ctx = f.an;
+	f.k.tgid = 100;
+	f.k.tid = 100;
+	f.k.stack = STK_MODULE;
+	f.k.ip = MOD_IP;
+	/* Teach the memmap and direct-map bases, as any allocation would. */
+	km_get_free_pages(&f.k, 0x500, 0, GFP_KERNEL);
+	km_free_pages_addr(&f.k, ADDR(0x500), 0x500, 0);
+	return f;
+}
+
+static const struct pt_finding *only(struct fx *f, enum pt_kind kind)
+{
+	unsigned int n, i;
+	const struct pt_finding *fs;
+
+	an_finish(f->an, 0);
+	fs = an_findings(f->an, &n);
+	for (i = 0; i < n; i++)
+		if (fs[i].kind != kind)
+			fail_msg("unexpected finding %s (%s) while expecting only %s",
+				 pt_kind_name(fs[i].kind), fs[i].note, pt_kind_name(kind));
+	for (i = 0; i < n; i++)
+		if (fs[i].kind == kind)
+			return &fs[i];
+	fail_msg("expected a %s finding, got none", pt_kind_name(kind));
+	return NULL;
+}
+
+static void expect_none(struct fx *f)
+{
+	unsigned int n, i;
+	const struct pt_finding *fs;
+
+	an_finish(f->an, 0);
+	fs = an_findings(f->an, &n);
+	for (i = 0; i < n; i++)
+		print_error("unexpected finding %s: %s\n", pt_kind_name(fs[i].kind), fs[i].note);
+	assert_int_equal(n, 0);
+}
+
+static unsigned int count_kind(struct fx *f, enum pt_kind kind)
+{
+	unsigned int n, i, c = 0;
+	const struct pt_finding *fs = an_findings(f->an, &n);
+
+	for (i = 0; i < n; i++)
+		c += fs[i].kind == kind;
+	return c;
+}
+
+/* ------------------------------------------------------------ positives */
+
+static void test_clean_alloc_free(void **state)
+{
+	struct fx f = fx_new(true, true, 0);
+
+	(void)state;
+	km_alloc_pages(&f.k, 0x1000, 3, GFP_HIGHUSER);
+	km___free_pages(&f.k, 0x1000, 3);
+	expect_none(&f);
+	an_free(f.an);
+}
+
+static void test_leak(void **state)
+{
+	struct fx f = fx_new(true, true, 0);
+	const struct pt_finding *x;
+
+	(void)state;
+	km_alloc_pages(&f.k, 0x1002, 1, GFP_HIGHUSER);
+	x = only(&f, PT_K_LEAK);
+	assert_int_equal(x->order, 1);
+	assert_int_equal(x->pages, 2);
+	assert_int_equal(x->count, 1);
+	assert_int_equal(x->module, 0);
+	assert_true(x->error);
+	assert_int_equal(an_errors(f.an), 1);
+	an_free(f.an);
+}
+
+static void test_leak_unscoped_is_warning(void **state)
+{
+	struct fx f = fx_new(true, false, 0);
+	const struct pt_finding *x;
+
+	(void)state;
+	km_alloc_pages(&f.k, 0x1002, 1, GFP_HIGHUSER);
+	x = only(&f, PT_K_LEAK);
+	assert_false(x->error);
+	assert_int_equal(an_errors(f.an), 0);
+	an_free(f.an);
+}
+
+static void test_leaks_grouped_by_site(void **state)
+{
+	struct fx f = fx_new(true, true, 0);
+	const struct pt_finding *x;
+
+	(void)state;
+	km_alloc_pages(&f.k, 0x2000, 0, GFP_KERNEL);
+	km_alloc_pages(&f.k, 0x2001, 0, GFP_KERNEL);
+	km_alloc_pages(&f.k, 0x2002, 0, GFP_KERNEL);
+	x = only(&f, PT_K_LEAK);
+	assert_int_equal(x->count, 3);
+	assert_int_equal(x->pages, 3);
+	an_free(f.an);
+}
+
+static void test_order_mismatch_api(void **state)
+{
+	struct fx f = fx_new(true, true, 0);
+	const struct pt_finding *x;
+
+	(void)state;
+	km_alloc_pages(&f.k, 0x1000, 3, GFP_KERNEL);
+	km___free_pages(&f.k, 0x1000, 2);
+	x = only(&f, PT_K_ORDER_MISMATCH);
+	assert_int_equal(x->order, 3);
+	assert_int_equal(x->free_order, 2);
+	assert_int_equal(x->pages, 4);	/* leaked */
+	assert_int_equal(x->stack_id, STK_MODULE);
+	assert_true(x->error);
+	an_free(f.an);
+}
+
+static void test_getfree_order_mismatch(void **state)
+{
+	struct fx f = fx_new(true, true, 0);
+	const struct pt_finding *x;
+
+	(void)state;
+	km_get_free_pages(&f.k, 0x1004, 2, GFP_KERNEL);
+	km_free_pages_addr(&f.k, ADDR(0x1004), 0x1004, 1);
+	x = only(&f, PT_K_ORDER_MISMATCH);
+	assert_int_equal(x->order, 2);
+	assert_int_equal(x->free_order, 1);
+	assert_int_equal(x->pages, 2);
+	assert_non_null(strstr(x->note, "free_pages()"));
+	an_free(f.an);
+}
+
+static void test_order_mismatch_larger(void **state)
+{
+	struct fx f = fx_new(true, true, 0);
+	const struct pt_finding *x;
+
+	(void)state;
+	km_alloc_pages(&f.k, 0x1000, 1, GFP_KERNEL);
+	km___free_pages(&f.k, 0x1000, 2);
+	x = only(&f, PT_K_ORDER_MISMATCH);
+	assert_int_equal(x->order, 1);
+	assert_int_equal(x->free_order, 2);
+	assert_non_null(strstr(x->note, "does not own"));
+	an_free(f.an);
+}
+
+static void test_order_mismatch_tracepoint_only(void **state)
+{
+	struct fx f = fx_new(false, true, 0);
+	const struct pt_finding *x;
+
+	(void)state;
+	km_emit(&f.k, PT_EV_PAGE_ALLOC, 0x3000, 3, set_gfp, &(uint32_t){ GFP_KERNEL });
+	km_page_free(&f.k, 0x3000, 2);
+	x = only(&f, PT_K_ORDER_MISMATCH);
+	assert_int_equal(x->order, 3);
+	assert_int_equal(x->free_order, 2);
+	an_free(f.an);
+}
+
+static void test_double_free_refcount(void **state)
+{
+	struct fx f = fx_new(true, true, 0);
+	const struct pt_finding *x;
+
+	(void)state;
+	km_alloc_pages(&f.k, 0x1000, 0, GFP_KERNEL);
+	km___free_pages(&f.k, 0x1000, 0);
+	km_free_pages_api(&f.k, 0x1000, 0, 0);	/* refcount already 0 */
+	x = only(&f, PT_K_DOUBLE_FREE);
+	assert_int_equal(x->pfn, 0x1000);
+	assert_non_null(strstr(x->note, "refcount"));
+	an_free(f.an);
+}
+
+static void test_double_free_via_free_pages(void **state)
+{
+	struct fx f = fx_new(true, true, 0);
+
+	(void)state;
+	km_get_free_pages(&f.k, 0x1010, 1, GFP_KERNEL);
+	km_free_pages_addr(&f.k, ADDR(0x1010), 0x1010, 1);
+	km_emit(&f.k, PT_EV_FREE_ADDR, ADDR(0x1010), 1, NULL, NULL);
+	km_free_pages_api(&f.k, 0x1010, 1, 0);
+	only(&f, PT_K_DOUBLE_FREE);
+	an_free(f.an);
+}
+
+static void test_bad_free_struct_page(void **state)
+{
+	struct fx f = fx_new(true, true, 0);
+	unsigned int n;
+	const struct pt_finding *x;
+
+	(void)state;
+	km_alloc_pages(&f.k, 0x1000, 3, GFP_KERNEL);
+	/* free_pages((unsigned long)page, 3): a struct page * as address */
+	km_emit(&f.k, PT_EV_FREE_ADDR, PTR(0x1000), 3, NULL, NULL);
+	km_free_pages_api(&f.k, 0x77777, 3, 0);	/* garbage virt_to_page() */
+	an_finish(f.an, 0);
+	x = an_findings(f.an, &n);
+	assert_int_equal(count_kind(&f, PT_K_BAD_FREE), 1);
+	assert_int_equal(x[0].kind, PT_K_BAD_FREE);
+	assert_non_null(strstr(x[0].note, "struct page pointer"));
+	assert_non_null(strstr(x[0].note, "__free_pages()"));
+	/* The block itself was never freed: still a leak, nothing else. */
+	assert_int_equal(count_kind(&f, PT_K_LEAK), 1);
+	assert_int_equal(n, 2);
+	an_free(f.an);
+}
+
+static void test_partial_free(void **state)
+{
+	struct fx f = fx_new(true, true, 0);
+	const struct pt_finding *x;
+	unsigned int n;
+
+	(void)state;
+	km_alloc_pages(&f.k, 0x4000, 4, GFP_KERNEL);
+	/* A tail page goes back to buddy by itself (put_page after unmap). */
+	f.k.tid = 200;
+	f.k.stack = STK_OTHER;
+	f.k.ip = 0;
+	km_page_free(&f.k, 0x4003, 0);
+	km_page_free(&f.k, 0x4005, 0);
+	an_finish(f.an, 0);
+	an_findings(f.an, &n);
+	assert_int_equal(count_kind(&f, PT_K_PARTIAL_FREE), 1);
+	x = an_findings(f.an, &n);
+	assert_int_equal(x[0].kind, PT_K_PARTIAL_FREE);
+	assert_int_equal(x[0].pages, 2);
+	assert_int_equal(x[0].order, 4);
+	assert_int_equal(x[0].module, 0);	/* followed the block, not the stack */
+	/* The rest of the block is still the module's: leaked at the end. */
+	assert_int_equal(count_kind(&f, PT_K_LEAK), 1);
+	an_free(f.an);
+}
+
+static void test_tail_page_mapped(void **state)
+{
+	struct fx f = fx_new(true, true, 0);
+	const struct pt_finding *x;
+	int i;
+
+	(void)state;
+	km_get_free_pages(&f.k, 0x5000, 4, GFP_KERNEL);
+	f.k.stack = -1;
+	f.k.ip = 0;
+	f.k.tid = 300;
+	for (i = 0; i < 16; i++)
+		km_user_map(&f.k, 0x5000 + i, 0xfb /* VM_SHARED */);
+	km_free_pages_addr(&f.k, ADDR(0x5000), 0x5000, 4);
+	x = only(&f, PT_K_TAIL_PAGE_MAPPED);
+	assert_int_equal(x->pages, 15);
+	assert_int_equal(x->order, 4);
+	an_free(f.an);
+}
+
+static void test_compound_map_is_clean(void **state)
+{
+	struct fx f = fx_new(true, true, 0);
+	int i;
+
+	(void)state;
+	km_get_free_pages(&f.k, 0x5000, 4, GFP_KERNEL | GFP_COMP_FLAG);
+	for (i = 0; i < 16; i++)
+		km_user_map(&f.k, 0x5000 + i, 0xfb);
+	km_free_pages_addr(&f.k, ADDR(0x5000), 0x5000, 4);
+	expect_none(&f);
+	an_free(f.an);
+}
+
+static void test_kmap_leak(void **state)
+{
+	struct fx f = fx_new(true, true, 512);
+	const struct pt_finding *x;
+	unsigned int n;
+
+	(void)state;
+	km_alloc_pages(&f.k, 0x60000, 0, GFP_HIGHUSER);
+	km_kmap(&f.k, 0x60000);
+	an_finish(f.an, 0);
+	x = an_findings(f.an, &n);
+	assert_int_equal(count_kind(&f, PT_K_KMAP_LEAK), 1);
+	assert_int_equal(count_kind(&f, PT_K_LEAK), 1);	/* the page too */
+	assert_int_equal(n, 2);
+	(void)x;
+	an_free(f.an);
+}
+
+static void test_kmap_balanced_is_clean(void **state)
+{
+	struct fx f = fx_new(true, true, 512);
+	int i;
+
+	(void)state;
+	for (i = 0; i < 8; i++) {
+		km_alloc_pages(&f.k, 0x60000 + i, 0, GFP_HIGHUSER);
+		km_kmap(&f.k, 0x60000 + i);
+	}
+	for (i = 0; i < 8; i++) {
+		km_kunmap(&f.k, 0x60000 + i);
+		km___free_pages(&f.k, 0x60000 + i, 0);
+	}
+	expect_none(&f);
+	an_free(f.an);
+}
+
+static void test_kmap_partial(void **state)
+{
+	struct fx f = fx_new(true, true, 512);
+	const struct pt_finding *x;
+
+	(void)state;
+	km_alloc_pages(&f.k, 0x60008, 3, GFP_HIGHUSER);
+	km_kmap(&f.k, 0x60008);
+	km_kunmap(&f.k, 0x60008);
+	km___free_pages(&f.k, 0x60008, 3);
+	x = only(&f, PT_K_KMAP_PARTIAL);
+	assert_false(x->error);
+	assert_int_equal(x->order, 3);
+	assert_int_equal(an_errors(f.an), 0);
+	an_free(f.an);
+}
+
+static void test_free_while_kmapped(void **state)
+{
+	struct fx f = fx_new(true, true, 512);
+	const struct pt_finding *x;
+
+	(void)state;
+	km_alloc_pages(&f.k, 0x60010, 0, GFP_HIGHUSER);
+	km_kmap(&f.k, 0x60010);
+	km___free_pages(&f.k, 0x60010, 0);
+	/* One root cause, one finding: not also a kmap_leak. */
+	x = only(&f, PT_K_FREE_WHILE_KMAPPED);
+	assert_int_equal(x->pfn, 0x60010);
+	an_free(f.an);
+}
+
+static void test_kunmap_unbalanced(void **state)
+{
+	struct fx f = fx_new(true, true, 512);
+
+	(void)state;
+	km_alloc_pages(&f.k, 0x60020, 0, GFP_HIGHUSER);
+	km_kmap(&f.k, 0x60020);
+	km_kunmap(&f.k, 0x60020);
+	km_kunmap(&f.k, 0x60020);	/* once too often */
+	km___free_pages(&f.k, 0x60020, 0);
+	only(&f, PT_K_KUNMAP_UNBALANCED);
+	an_free(f.an);
+}
+
+static void test_pkmap_pressure(void **state)
+{
+	struct fx f = fx_new(true, true, 512);
+	const struct pt_finding *x;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 384; i++) {
+		km_alloc_pages(&f.k, 0x70000 + i, 0, GFP_HIGHUSER);
+		km_kmap(&f.k, 0x70000 + i);
+	}
+	for (i = 0; i < 384; i++) {
+		km_kunmap(&f.k, 0x70000 + i);
+		km___free_pages(&f.k, 0x70000 + i, 0);
+	}
+	x = only(&f, PT_K_PKMAP_PRESSURE);
+	assert_false(x->error);
+	assert_int_equal(x->extra, 384);	/* the peak */
+	assert_int_equal(x->count, 1);		/* one episode */
+	assert_non_null(strstr(x->note, "384 of 512"));
+	an_free(f.an);
+}
+
+static void test_remap_failed_cow(void **state)
+{
+	struct fx f = fx_new(true, true, 0);
+	struct remap_args r = { 0x7f0000000000ULL, 0x7f0000004000ULL, 0x71, 0, 0x1234, 4096 };
+	const struct pt_finding *x;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 4; i++) {
+		r.addr = r.start + i * 4096;
+		km_remap(&f.k, &r, -22);
+	}
+	km_sigbus(&f.k, 100);
+	x = only(&f, PT_K_REMAP_FAILED);
+	assert_int_equal(x->err, -22);
+	assert_int_equal(x->count, 4);
+	assert_int_equal(x->pages, 4);
+	assert_int_equal(x->vm_flags, 0x71);
+	assert_true(x->sigbus > 0);
+	assert_non_null(strstr(x->note, "copy-on-write"));
+	assert_non_null(strstr(x->note, "MAP_SHARED"));
+	an_free(f.an);
+}
+
+static void test_remap_shared_ok(void **state)
+{
+	struct fx f = fx_new(true, true, 0);
+	struct remap_args r = { 0x7f0000000000ULL, 0x7f0000004000ULL, 0xfb, 0, 0x1234, 4096 };
+
+	(void)state;
+	km_remap(&f.k, &r, 0);
+	expect_none(&f);
+	an_free(f.an);
+}
+
+static void test_events_lost(void **state)
+{
+	struct fx f = fx_new(true, true, 0);
+	const struct pt_finding *x;
+
+	(void)state;
+	an_set_lost(f.an, 1000, 7);
+	x = only(&f, PT_K_EVENTS_LOST);
+	assert_int_equal(x->extra, 7);
+	assert_false(x->error);
+	an_free(f.an);
+}
+
+/* ------------------------------------------------------------- pitfalls */
+
+static void test_pitfall_noncompound_extra_head_ref(void **state)
+{
+	struct fx f = fx_new(true, true, 0);
+
+	(void)state;
+	km_alloc_pages(&f.k, 0x8000, 3, GFP_KERNEL);
+	/* __free_pages(page, 3) with an extra head reference: the kernel
+	 * frees the tails itself as order 2, 1, 0 blocks... */
+	km_free_pages_api(&f.k, 0x8000, 3, 2);
+	km_page_free(&f.k, 0x8004, 2);
+	km_page_free(&f.k, 0x8002, 1);
+	km_page_free(&f.k, 0x8001, 0);
+	/* ...and the head later at order 0, from another context. */
+	f.k.tid = 999;
+	f.k.stack = STK_OTHER;
+	km_page_free(&f.k, 0x8000, 0);
+	expect_none(&f);
+	an_free(f.an);
+}
+
+static void test_pitfall_split_page(void **state)
+{
+	struct fx f = fx_new(true, true, 0);
+	int i;
+
+	(void)state;
+	km_alloc_pages(&f.k, 0x9000, 2, GFP_KERNEL);
+	km_split(&f.k, 0x9000, 2);
+	for (i = 3; i >= 0; i--)
+		km___free_pages(&f.k, 0x9000 + i, 0);
+	expect_none(&f);
+	an_free(f.an);
+}
+
+static void test_pitfall_alloc_pages_exact(void **state)
+{
+	struct fx f = fx_new(true, true, 0);
+	int i;
+
+	(void)state;
+	/* alloc_pages_exact(3 pages): order 2, split, the 4th page freed. */
+	km_get_free_pages(&f.k, 0x9100, 2, GFP_KERNEL);
+	km_split(&f.k, 0x9100, 2);
+	km_free_pages_addr(&f.k, ADDR(0x9103), 0x9103, 0);
+	/* free_pages_exact(): page by page */
+	for (i = 0; i < 3; i++)
+		km_free_pages_addr(&f.k, ADDR(0x9100 + i), 0x9100 + i, 0);
+	expect_none(&f);
+	an_free(f.an);
+}
+
+static void test_pitfall_compound_put_page(void **state)
+{
+	struct fx f = fx_new(true, true, 0);
+
+	(void)state;
+	km_alloc_pages(&f.k, 0xa000, 2, GFP_KERNEL | GFP_COMP_FLAG);
+	f.k.tid = 555;
+	f.k.stack = STK_OTHER;
+	km_page_free(&f.k, 0xa000, 2);	/* put_page() of the folio */
+	expect_none(&f);
+	an_free(f.an);
+}
+
+static void test_pitfall_irq_free(void **state)
+{
+	struct fx f = fx_new(true, true, 0);
+
+	(void)state;
+	km_alloc_pages(&f.k, 0xb000, 0, GFP_KERNEL);
+	/* Freed from an interrupt on another CPU: another "tid". */
+	f.k.tid = 0;
+	f.k.tgid = 0;
+	f.k.stack = STK_OTHER;
+	km___free_pages(&f.k, 0xb000, 0);
+	expect_none(&f);
+	an_free(f.an);
+}
+
+static void test_pitfall_pages_before_tracing(void **state)
+{
+	struct fx f = fx_new(true, true, 512);
+
+	(void)state;
+	/* Frees, kunmaps and maps of pages we never saw allocated. */
+	km___free_pages(&f.k, 0xc000, 3);
+	km_free_pages_addr(&f.k, ADDR(0xc100), 0xc100, 1);
+	km_kunmap(&f.k, 0xc200);
+	km_user_map(&f.k, 0xc301, 0xfb);
+	expect_none(&f);
+	an_free(f.an);
+}
+
+static void test_pitfall_bulk_realloc_not_double_free(void **state)
+{
+	struct fx f = fx_new(true, true, 0);
+
+	(void)state;
+	km_alloc_pages(&f.k, 0xd000, 0, GFP_KERNEL);
+	km___free_pages(&f.k, 0xd000, 0);
+	/* Reallocated by a bulk allocation (no mm_page_alloc), freed again. */
+	km___free_pages(&f.k, 0xd000, 0);
+	expect_none(&f);
+	an_free(f.an);
+}
+
+static void test_scope_ignores_other_code(void **state)
+{
+	struct fx f = fx_new(true, true, 0);
+
+	(void)state;
+	f.k.stack = STK_OTHER;
+	f.k.ip = KERNEL_IP;
+	km_alloc_pages(&f.k, 0xe000, 3, GFP_KERNEL);
+	km___free_pages(&f.k, 0xe000, 2);	/* someone else's bug */
+	km_alloc_pages(&f.k, 0xe100, 0, GFP_KERNEL);	/* someone else's page */
+	expect_none(&f);
+	an_free(f.an);
+}
+
+static void test_scope_follows_pages(void **state)
+{
+	struct fx f = fx_new(true, true, 0);
+	const struct pt_finding *x;
+
+	(void)state;
+	km_alloc_pages(&f.k, 0xe200, 3, GFP_KERNEL);	/* in the module */
+	f.k.stack = STK_OTHER;
+	f.k.ip = KERNEL_IP;
+	f.k.tid = 4242;
+	km___free_pages(&f.k, 0xe200, 1);	/* freed elsewhere, wrongly */
+	x = only(&f, PT_K_ORDER_MISMATCH);
+	assert_int_equal(x->module, 0);
+	an_free(f.an);
+}
+
+static void test_module_unload_tracking(void **state)
+{
+	struct fx f = fx_new(true, true, 0);
+	struct pt_event e = { .type = PT_EV_MODULE_FREE, .ts = 1 };
+
+	(void)state;
+	assert_false(an_watched_unloaded(f.an));
+	an_event(f.an, &e, "other");
+	assert_false(an_watched_unloaded(f.an));
+	an_event(f.an, &e, "drv");
+	assert_true(an_watched_unloaded(f.an));
+	an_free(f.an);
+}
+
+static void test_garbage_events(void **state)
+{
+	struct fx f = fx_new(true, true, 512);
+	struct pt_event e;
+	unsigned int i;
+
+	(void)state;
+	/* Out-of-range types and orders must be counted, never crash. */
+	for (i = 0; i < 2000; i++) {
+		memset(&e, 0, sizeof(e));
+		e.type = i % (PT_EV_MAX + 3);
+		e.order = (i * 7) % 40;
+		e.a0 = i * 0x9e3779b97f4a7c15ULL;
+		e.tid = i % 5;
+		e.stack_id = (int)(i % 5) - 1;
+		an_event(f.an, &e, "x");
+	}
+	an_finish(f.an, 0);
+	assert_true(an_stats(f.an)->bad_events > 0);
+	an_free(f.an);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_clean_alloc_free),
+		cmocka_unit_test(test_leak),
+		cmocka_unit_test(test_leak_unscoped_is_warning),
+		cmocka_unit_test(test_leaks_grouped_by_site),
+		cmocka_unit_test(test_order_mismatch_api),
+		cmocka_unit_test(test_getfree_order_mismatch),
+		cmocka_unit_test(test_order_mismatch_larger),
+		cmocka_unit_test(test_order_mismatch_tracepoint_only),
+		cmocka_unit_test(test_double_free_refcount),
+		cmocka_unit_test(test_double_free_via_free_pages),
+		cmocka_unit_test(test_bad_free_struct_page),
+		cmocka_unit_test(test_partial_free),
+		cmocka_unit_test(test_tail_page_mapped),
+		cmocka_unit_test(test_compound_map_is_clean),
+		cmocka_unit_test(test_kmap_leak),
+		cmocka_unit_test(test_kmap_balanced_is_clean),
+		cmocka_unit_test(test_kmap_partial),
+		cmocka_unit_test(test_free_while_kmapped),
+		cmocka_unit_test(test_kunmap_unbalanced),
+		cmocka_unit_test(test_pkmap_pressure),
+		cmocka_unit_test(test_remap_failed_cow),
+		cmocka_unit_test(test_remap_shared_ok),
+		cmocka_unit_test(test_events_lost),
+		cmocka_unit_test(test_pitfall_noncompound_extra_head_ref),
+		cmocka_unit_test(test_pitfall_split_page),
+		cmocka_unit_test(test_pitfall_alloc_pages_exact),
+		cmocka_unit_test(test_pitfall_compound_put_page),
+		cmocka_unit_test(test_pitfall_irq_free),
+		cmocka_unit_test(test_pitfall_pages_before_tracing),
+		cmocka_unit_test(test_pitfall_bulk_realloc_not_double_free),
+		cmocka_unit_test(test_scope_ignores_other_code),
+		cmocka_unit_test(test_scope_follows_pages),
+		cmocka_unit_test(test_module_unload_tracking),
+		cmocka_unit_test(test_garbage_events),
+	};
+
+	return cmocka_run_group_tests_name("analyzer", tests, NULL, NULL);
+}
