@@ -104,6 +104,8 @@ struct analyzer {
 
 	struct pt_finding *f;
 	unsigned int nf, capf;
+	struct pt_finding *out;		/* outstanding, unscoped: not findings */
+	unsigned int nout;
 	struct pt_stats st;
 };
 
@@ -179,6 +181,7 @@ void an_free(struct analyzer *an)
 	u64map_free(&an->comms);
 	u64map_free(&an->groups);
 	free(an->f);
+	free(an->out);
 	free(an);
 }
 
@@ -1446,11 +1449,40 @@ static void finish_kmaps(struct analyzer *an)
 	}
 }
 
+static int by_pages_desc(const void *a, const void *b)
+{
+	const struct pt_finding *x = a, *y = b;
+
+	return x->pages < y->pages ? 1 : x->pages > y->pages ? -1 : 0;
+}
+
+const struct pt_finding *an_outstanding(const struct analyzer *an, unsigned int *n)
+{
+	*n = an->nout;
+	return an->out;
+}
+
 void an_finish(struct analyzer *an, uint64_t now)
 {
+	unsigned int first = an->nf;
+
 	if (!now)
 		now = an->last_ts;
 	finish_leaks(an, now);
+	/* Without a module scope, still-allocated proves nothing: list it apart. */
+	if (!an->cfg.nmodules && an->nf > first) {
+		free(an->out);
+		an->nout = an->nf - first;
+		an->out = malloc(an->nout * sizeof(*an->out));
+		if (an->out) {
+			memcpy(an->out, an->f + first, an->nout * sizeof(*an->out));
+			qsort(an->out, an->nout, sizeof(*an->out), by_pages_desc);
+		} else {
+			an->nout = 0;
+		}
+		an->nf = first;
+		u64map_clear(&an->groups);	/* indexes past nf are gone */
+	}
 	finish_kmaps(an);
 	if (an->st.lost) {
 		struct pt_finding *f = finding(an, PT_K_EVENTS_LOST, 0, NULL);

@@ -137,6 +137,8 @@ bool an_watched_unloaded(const struct analyzer *an);
 void an_finish(struct analyzer *an, uint64_t now_ns);
 
 const struct pt_finding *an_findings(const struct analyzer *an, unsigned int *n);
+/* Without -m: still-allocated call sites at the end, most pages first. */
+const struct pt_finding *an_outstanding(const struct analyzer *an, unsigned int *n);
 const struct pt_stats *an_stats(const struct analyzer *an);
 const struct pt_kernel_info *an_kernel(const struct analyzer *an);
 const struct pt_config *an_config(const struct analyzer *an);

@@ -28,9 +28,8 @@ static bool verbose;
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	if (level == LIBBPF_DEBUG && !verbose)
-		return 0;
-	if (level != LIBBPF_WARN && !verbose)
+	/* Our own messages say what failed; libbpf's detail is for -v. */
+	if (!verbose || (level == LIBBPF_DEBUG && !getenv("PAGETRACK_LIBBPF_DEBUG")))
 		return 0;
 	return vfprintf(stderr, fmt, ap);
 }
@@ -255,6 +254,7 @@ int run_live(const struct pt_options *opt)
 	int gate = -1, child_status = 0, ret = PT_EXIT_USAGE, err, i;
 	bool child_done = false, use_kprobes;
 	double start, deadline = 0;
+	uint64_t end_ns;
 
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts);
 
@@ -296,7 +296,8 @@ int run_live(const struct pt_options *opt)
 	if (opt->btf_path) {
 		btf = btf__parse(opt->btf_path, NULL);
 		if (!btf) {
-			pt_err("%s is not a usable BTF file: %s", opt->btf_path, strerror(errno));
+			pt_err("%s is not a usable BTF file (raw BTF or an ELF file with .BTF expected)",
+			       opt->btf_path);
 			goto out;
 		}
 		open_opts.btf_custom_path = opt->btf_path;
@@ -474,9 +475,10 @@ int run_live(const struct pt_options *opt)
 	if (cnt[PT_CNT_STACK_FAIL] && opt->verbose)
 		pt_err("%llu stacks could not be stored (stack map full or hash collision)",
 		       (unsigned long long)cnt[PT_CNT_STACK_FAIL]);
-	an_finish(s.an, now_ns());
+	end_ns = now_ns();
+	an_finish(s.an, end_ns);
 	if (session_record_close(&s, cnt[PT_CNT_PRODUCED], cnt[PT_CNT_LOST],
-				 cnt[PT_CNT_STACK_FAIL]))
+				 cnt[PT_CNT_STACK_FAIL], end_ns))
 		goto out;
 	ret = session_report(&s, mode);
 out:

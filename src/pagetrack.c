@@ -4,6 +4,8 @@
  * This file is the command line; live.c traces, replay.c reads recordings.
  */
 #include <argp.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -50,6 +52,20 @@ static const struct argp_option options[] = {
 	{ 0 },
 };
 
+/* One line, exit 2: argp_error() would add a second "Try --help" line. */
+static void usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void usage_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("pagetrack: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs(" (see --help)\n", stderr);
+	exit(PT_EXIT_USAGE);
+}
+
 static int parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
 {
 	char *end;
@@ -72,21 +88,21 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case 'm':
 		if (o->nmodules == PT_MAX_MODULES)
-			argp_error(state, "at most %d modules", PT_MAX_MODULES);
+			usage_err("at most %d modules", PT_MAX_MODULES);
 		if (!arg[0] || strlen(arg) >= PT_MODNAME_LEN || strpbrk(arg, " /\t"))
-			argp_error(state, "bad module name '%s'", arg);
+			usage_err("bad module name '%s'", arg);
 		snprintf(o->modules[o->nmodules++], PT_MODNAME_LEN, "%s", arg);
 		break;
 	case 'p':
 		if (parse_uint(arg, 1, INT_MAX, &v))
-			argp_error(state, "bad pid '%s'", arg);
+			usage_err("bad pid '%s'", arg);
 		o->pid = (int)v;
 		break;
 	case 'd':
 		errno = 0;
 		o->duration = strtod(arg, &end);
 		if (errno || end == arg || *end || !(o->duration > 0) || o->duration > 1e7)
-			argp_error(state, "bad duration '%s' (seconds, > 0)", arg);
+			usage_err("bad duration '%s' (seconds, > 0)", arg);
 		break;
 	case 'j':
 		o->json = true;
@@ -106,7 +122,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_ATTACH:
 		if (strcmp(arg, "auto") && strcmp(arg, "kprobe") && strcmp(arg, "tracepoint") &&
 		    strcmp(arg, "fentry"))
-			argp_error(state, "--attach takes auto, kprobe, tracepoint or fentry");
+			usage_err("--attach takes auto, kprobe, tracepoint or fentry");
 		o->attach = arg;
 		break;
 	case OPT_NO_STACKS:
@@ -114,17 +130,17 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_BUFFER:
 		if (parse_uint(arg, 1, 1024, &v) || (v & (v - 1)))
-			argp_error(state, "--buffer-mb takes a power of two from 1 to 1024");
+			usage_err("--buffer-mb takes a power of two from 1 to 1024");
 		o->buffer_mb = v;
 		break;
 	case OPT_STACKS:
 		if (parse_uint(arg, 16, 1 << 20, &v))
-			argp_error(state, "--stack-entries takes 16 to 1048576");
+			usage_err("--stack-entries takes 16 to 1048576");
 		o->stack_entries = v;
 		break;
 	case OPT_PKMAP:
 		if (parse_uint(arg, 1, 100, &v))
-			argp_error(state, "--pkmap-threshold takes a percentage from 1 to 100");
+			usage_err("--pkmap-threshold takes a percentage from 1 to 100");
 		o->pkmap_pct = v;
 		break;
 	case ARGP_KEY_ARGS:

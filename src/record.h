@@ -47,6 +47,7 @@ struct pt_rec_end {
 	uint64_t lost;
 	uint64_t stack_fail;
 	uint64_t records;
+	uint64_t end_ns;	/* CLOCK_MONOTONIC when tracing stopped */
 };
 
 struct pt_rec_module {

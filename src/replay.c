@@ -15,6 +15,7 @@ int run_replay(const struct pt_options *opt)
 	void *buf = NULL;
 	FILE *f;
 	int ret = PT_EXIT_USAGE, n;
+	uint64_t end_ns = 0;
 	unsigned int i;
 
 	f = fopen(opt->replay_path, "rb");
@@ -69,6 +70,7 @@ int run_replay(const struct pt_options *opt)
 			break;
 		case PT_REC_END:
 			an_set_lost(s.an, e->produced, e->lost);
+			end_ns = e->end_ns;
 			break;
 		}
 	}
@@ -76,7 +78,7 @@ int run_replay(const struct pt_options *opt)
 		pt_err("%s", r.err);
 		goto out;
 	}
-	an_finish(s.an, 0);
+	an_finish(s.an, end_ns);
 	ret = session_report(&s, "replay");
 out:
 	free(buf);

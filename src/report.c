@@ -223,6 +223,36 @@ static void text_finding(FILE *out, const struct analyzer *an, const struct ksym
 	}
 }
 
+/* Unscoped runs: where the still-allocated pages come from (not findings). */
+static void print_outstanding(FILE *out, const struct analyzer *an, const struct ksyms *ks,
+			      const struct report_opts *o)
+{
+	unsigned int n, i, top = o->top ? o->top : 5;
+	const struct pt_finding *f = an_outstanding(an, &n);
+	char buf[256];
+
+	if (!n)
+		return;
+	if (!o->json)
+		fprintf(out, "Outstanding at exit (not judged without -m; top %u of %u call sites):\n",
+			top < n ? top : n, n);
+	for (i = 0; i < n && i < top; i++) {
+		uint64_t ip = site_ip(an, ks, 0, f[i].stack_id);
+		const char *site = ip ? ksyms_format(ks, ip, buf, sizeof(buf)) : "?";
+
+		if (o->json) {
+			fprintf(out, "{\"type\":\"outstanding\",\"blocks\":%u,\"pages\":%" PRIu64
+				",\"order\":%u,\"age_ms\":%" PRIu64 ",\"caller\":",
+				f[i].count, f[i].pages, f[i].order, f[i].age_ns / 1000000);
+			json_str(out, site);
+			fputs("}\n", out);
+		} else {
+			fprintf(out, "  %8" PRIu64 " pages in %6u blocks, order %u, oldest %.1f s: %s\n",
+				f[i].pages, f[i].count, f[i].order, f[i].age_ns / 1e9, site);
+		}
+	}
+}
+
 void report_print(FILE *out, const struct analyzer *an, const struct ksyms *ks,
 		  const struct report_opts *o)
 {
@@ -242,6 +272,7 @@ void report_print(FILE *out, const struct analyzer *an, const struct ksyms *ks,
 		else
 			text_finding(out, an, ks, &f[i], o->max_frames ? o->max_frames : 12);
 	}
+	print_outstanding(out, an, ks, o);
 	if (o->json) {
 		fprintf(out, "{\"type\":\"summary\",\"findings\":%u,\"errors\":%u,\"warnings\":%u,"
 			"\"events_received\":%" PRIu64 ",\"events_produced\":%" PRIu64

@@ -12,6 +12,7 @@ struct report_opts {
 	bool json;
 	unsigned int max_frames;	/* per stack in text output */
 	const char *attach_mode;
+	unsigned int top;		/* outstanding call sites listed */
 };
 
 void report_print(FILE *out, const struct analyzer *an, const struct ksyms *ks,

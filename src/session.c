@@ -119,9 +119,9 @@ void session_event(struct session *s, const void *data, size_t size)
 }
 
 int session_record_close(struct session *s, uint64_t produced, uint64_t lost,
-			 uint64_t stack_fail)
+			 uint64_t stack_fail, uint64_t end_ns)
 {
-	struct pt_rec_end end = { produced, lost, stack_fail, s->received };
+	struct pt_rec_end end = { produced, lost, stack_fail, s->received, end_ns };
 	char text[320];
 	size_t i;
 

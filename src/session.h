@@ -60,7 +60,7 @@ void session_event(struct session *s, const void *data, size_t size);
 void session_module_range(void *ctx, const char *name, uint64_t base, uint64_t size);
 /* Write symbols and the end record; close the recording. */
 int session_record_close(struct session *s, uint64_t produced, uint64_t lost,
-			 uint64_t stack_fail);
+			 uint64_t stack_fail, uint64_t end_ns);
 int session_report(struct session *s, const char *attach_mode);
 
 int run_replay(const struct pt_options *opt);

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Live tests on the host kernel: the tracepoint-only environment (no kprobes,
+# no modules). Needs root.   run.sh PAGETRACK
+set -u
+PT=$(readlink -f "$1")
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+pass=0 fail=0 skip=0
+ok() { echo "ok - $1"; pass=$((pass + 1)); }
+nok() { echo "not ok - $1"; fail=$((fail + 1)); }
+skp() { echo "ok - $1 # SKIP $2"; skip=$((skip + 1)); }
+check() { if eval "$2"; then ok "$1"; else nok "$1"; fi; }
+
+if [ "$(id -u)" -ne 0 ]; then
+	skp "host live tests" "not root"
+	echo "$pass passed, $fail failed, $skip skipped"; exit 0
+fi
+mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null
+if [ ! -e /sys/kernel/tracing/events/kmem/mm_page_alloc ]; then
+	skp "host live tests" "no kmem tracepoints on this kernel"
+	echo "$pass passed, $fail failed, $skip skipped"; exit 0
+fi
+
+# A real allocator workload: anonymous memory faulted in and released.
+workload() { for i in 1 2 3; do head -c 30000000 /dev/zero | cat > /dev/null; done; }
+export -f workload 2>/dev/null
+
+attached() { bpftool prog show 2>/dev/null | grep -c ' name pagetrack_' ; }
+
+"$PT" -j --record "$dir/rec.ptr" -- bash -c 'for i in 1 2 3; do head -c 30000000 /dev/zero | cat >/dev/null; done' \
+	>"$dir/live.json" 2>"$dir/live.err"
+rc=$?
+check "tracepoint mode: clean workload exits 0" '[ $rc -eq 0 ]'
+mode=$(grep -o 'attach mode [a-z]*' "$dir/live.err")
+if [ -e /sys/bus/event_source/devices/kprobe ]; then
+	check "attach mode chosen ($mode)" '[ -n "$mode" ]'
+else
+	check "no kprobes here: tracepoint mode ($mode)" '[ "$mode" = "attach mode tracepoint" ]'
+fi
+check "startup says what is off and why" 'grep -q "partial_free: off: needs kprobes" "$dir/live.err" || [ -e /sys/bus/event_source/devices/kprobe ]'
+check "kmap tracking: not applicable on 64-bit" 'grep -q "kmap tracking: not applicable, kernel has no HIGHMEM" "$dir/live.err"'
+recv=$(grep '"type":"summary"' "$dir/live.json" | grep -o '"events_received":[0-9]*' | cut -d: -f2)
+check "sees the workload (events received: ${recv:-0})" '[ "${recv:-0}" -gt 1000 ]'
+check "no finding for a clean workload" '[ "$(grep -c "\"type\":\"finding\"" "$dir/live.json")" -eq 0 ]'
+check "no events lost" 'grep "\"type\":\"summary\"" "$dir/live.json" | grep -q "\"events_lost\":0"'
+check "detached after exit" '[ "$(attached)" -eq 0 ]'
+
+"$PT" -j --replay "$dir/rec.ptr" >"$dir/replay.json" 2>"$dir/replay.err"
+rc=$?
+strip() { grep -v '"type":"summary"' "$1" | sort; }
+check "replay of the recording: exit 0" '[ $rc -eq 0 ]'
+check "replay gives the same report as live" '[ "$(strip "$dir/live.json")" = "$(strip "$dir/replay.json")" ]'
+rrecv=$(grep -o '"events_received":[0-9]*' "$dir/replay.json" | cut -d: -f2)
+check "replay reads every recorded event ($rrecv = $recv)" '[ "$rrecv" = "$recv" ]'
+
+# Signals: the report is still printed, the status documented, nothing left.
+for sig in INT TERM HUP; do
+	"$PT" >"$dir/sig.out" 2>"$dir/sig.err" &
+	pid=$!
+	for _ in $(seq 50); do grep -q "attach mode" "$dir/sig.err" && break; sleep 0.1; done
+	workload
+	kill -s "$sig" $pid
+	wait $pid
+	rc=$?
+	check "SIG$sig: report printed, exit 0, detached" \
+		'[ $rc -eq 0 ] && grep -q "finding(s)" "$dir/sig.out" && [ "$(attached)" -eq 0 ]'
+done
+"$PT" >/dev/null 2>"$dir/kill.err" &
+pid=$!
+for _ in $(seq 50); do grep -q "attach mode" "$dir/kill.err" && break; sleep 0.1; done
+check "while tracing, programs are attached" '[ "$(attached)" -gt 0 ]'
+kill -9 $pid; wait $pid 2>/dev/null
+sleep 0.5
+check "after SIGKILL nothing is left attached" '[ "$(attached)" -eq 0 ] && [ -z "$(bpftool link show 2>/dev/null | grep -i pagetrack)" ]'
+
+"$PT" -d 0.5 >"$dir/d.out" 2>&1
+check "-d duration ends the trace with a report" '[ $? -eq 0 ] && grep -q "finding(s)" "$dir/d.out"'
+
+# Bad input: one clear line, exit 2.
+bad() { # name expected-regex args...
+	local name=$1 re=$2; shift 2
+	"$PT" "$@" >/dev/null 2>"$dir/bad.err"; rc=$?
+	if [ $rc -eq 2 ] && [ "$(wc -l < "$dir/bad.err")" -eq 1 ] && grep -qE "$re" "$dir/bad.err"; then
+		ok "$name"
+	else
+		nok "$name (rc=$rc: $(cat "$dir/bad.err"))"
+	fi
+}
+bad "--btf with a file that is not BTF" "not a usable BTF file" --btf /etc/hostname -d 1
+bad "--btf with a missing file" "not a usable BTF file" --btf "$dir/none.btf" -d 1
+bad "pid that does not exist" "no process with pid" -p 999999 -d 1
+bad "unknown module" "module nosuchmod is not loaded" -m nosuchmod
+bad "negative duration" "bad duration" -d -3
+bad "zero stack entries" "stack-entries" --stack-entries 0
+bad "fentry not implemented here" "fentry is not implemented" --attach fentry -d 1
+if [ -e /sys/bus/event_source/devices/kprobe ]; then
+	skp "--attach kprobe without kprobes" "this kernel has kprobes"
+else
+	bad "--attach kprobe without kprobes" "cannot probe __free_pages" --attach kprobe -d 1
+fi
+if command -v setpriv >/dev/null; then
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$PT" -d 1 >/dev/null 2>"$dir/bad.err"; rc=$?
+	check "not root: exit 2 with a clear line" '[ $rc -eq 2 ] && grep -q "needs root" "$dir/bad.err"'
+else
+	skp "not root" "setpriv missing"
+fi
+
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]

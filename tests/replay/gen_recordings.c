@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Writes recordings for the replay tests with the real record writer:
+ * a buggy driver's session, a clean one, and damaged copies.
+ *   gen_recordings DIR
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "record.h"
+#include "events.h"
+
+static void sink(void *ctx, const struct pt_event *e, const char *modname)
+{
+	(void)modname;
+	if (rec_write(ctx, PT_REC_EVENT, e, sizeof(*e)))
+		exit(2);
+}
+
+static FILE *start(const char *dir, const char *name, struct kmodel *k)
+{
+	struct pt_kernel_info ki = { .arch = PT_ARCH_AMD64, .page_shift = 12,
+				     .struct_page_size = 64, .last_pkmap = 512,
+				     .max_pfn = 1 << 22 };
+	struct pt_rec_module m = { MOD_BASE, MOD_SIZE, "drv" };
+	uint64_t ips[3] = { 0xffffffff81100000ULL, MOD_IP, 0xffffffff81200000ULL };
+	uint32_t hdr[2] = { STK_MODULE, 3 };
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "wb");
+	if (!f || rec_write_header(f, &ki, 1, PT_RECF_API_EVENTS) ||
+	    rec_write(f, PT_REC_MODULE, &m, sizeof(m)) ||
+	    rec_write2(f, PT_REC_STACK, hdr, sizeof(hdr), ips, sizeof(ips))) {
+		perror(path);
+		exit(2);
+	}
+	memset(k, 0, sizeof(*k));
+	k->sink = sink;
+	k->ctx = f;
+	k->tgid = 4242;
+	k->tid = 4242;
+	k->stack = STK_MODULE;
+	k->ip = MOD_IP;
+	km_get_free_pages(k, 0x500, 0, GFP_KERNEL);
+	km_free_pages_addr(k, ADDR(0x500), 0x500, 0);
+	return f;
+}
+
+static void finish(FILE *f, uint64_t lost)
+{
+	struct pt_rec_end end = { 1000, lost, 0, 0, 0 };
+	const char *s1 = "__alloc_pages+0x10", *s2 = "drv_probe+0x20 [drv]";
+	uint64_t a1 = 0xffffffff81100000ULL, a2 = MOD_IP;
+
+	if (rec_write2(f, PT_REC_SYM, &a1, 8, s1, strlen(s1) + 1) ||
+	    rec_write2(f, PT_REC_SYM, &a2, 8, s2, strlen(s2) + 1) ||
+	    rec_write(f, PT_REC_END, &end, sizeof(end)) || fclose(f))
+		exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	struct remap_args r = { 0x7f0000000000ULL, 0x7f0000004000ULL, 0x71, 0, 0x1234, 4096 };
+	struct kmodel k;
+	FILE *f;
+	int i;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: gen_recordings DIR\n");
+		return 2;
+	}
+	/* buggy.ptr: one of each bug a driver makes. */
+	f = start(argv[1], "buggy.ptr", &k);
+	km_alloc_pages(&k, 0x1000, 3, GFP_KERNEL);
+	km___free_pages(&k, 0x1000, 2);				/* order_mismatch */
+	km_alloc_pages(&k, 0x2000, 1, GFP_HIGHUSER);		/* leak */
+	km_alloc_pages(&k, 0x3000, 0, GFP_KERNEL);
+	km___free_pages(&k, 0x3000, 0);
+	km_free_pages_api(&k, 0x3000, 0, 0);			/* double_free */
+	km_alloc_pages(&k, 0x4000, 3, GFP_KERNEL);
+	km_emit(&k, PT_EV_FREE_ADDR, PTR(0x4000), 3, NULL, NULL);	/* bad_free */
+	km_free_pages_api(&k, 0x99999, 3, 0);
+	km_free_pages_api(&k, 0x4000, 3, 1);			/* the right free */
+	km_page_free(&k, 0x4000, 3);
+	km_alloc_pages(&k, 0x60000, 0, GFP_HIGHUSER);
+	km_kmap(&k, 0x60000);					/* kmap_leak + leak */
+	for (i = 0; i < 4; i++) {
+		r.addr = r.start + i * 4096;
+		km_remap(&k, &r, -22);				/* remap_failed */
+	}
+	km_sigbus(&k, 4242);
+	finish(f, 0);
+
+	/* clean.ptr: the same driver done right. */
+	f = start(argv[1], "clean.ptr", &k);
+	km_alloc_pages(&k, 0x1000, 3, GFP_KERNEL);
+	km___free_pages(&k, 0x1000, 3);
+	km_get_free_pages(&k, 0x1100, 2, GFP_KERNEL);
+	km_free_pages_addr(&k, ADDR(0x1100), 0x1100, 2);
+	for (i = 0; i < 8; i++) {
+		km_alloc_pages(&k, 0x60000 + i, 0, GFP_HIGHUSER);
+		km_kmap(&k, 0x60000 + i);
+		km_kunmap(&k, 0x60000 + i);
+		km___free_pages(&k, 0x60000 + i, 0);
+	}
+	r.flags = 0xfb;
+	r.addr = r.start;
+	km_remap(&k, &r, 0);
+	finish(f, 0);
+
+	/* lost.ptr: clean, but the ring buffer dropped events. */
+	f = start(argv[1], "lost.ptr", &k);
+	finish(f, 17);
+	return 0;
+}

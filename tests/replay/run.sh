@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Replay tests: the real pagetrack binary on generated and damaged recordings.
+#   run.sh PAGETRACK GEN_RECORDINGS
+set -u
+PT=$1 GEN=$2
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+pass=0 fail=0
+ok() { echo "ok - $1"; pass=$((pass + 1)); }
+nok() { echo "not ok - $1"; fail=$((fail + 1)); }
+check() { if eval "$2"; then ok "$1"; else nok "$1"; fi; }
+
+"$GEN" "$dir" || { echo "not ok - gen_recordings failed"; echo "0 passed, 1 failed"; exit 1; }
+
+run() { # run NAME ARGS... -> $out, $err, $rc
+	out=$("$PT" "$@" 2>"$dir/err"); rc=$?; err=$(cat "$dir/err")
+}
+kinds() { printf '%s\n' "$out" | grep -o '"kind":"[a-z_]*"' | sort | uniq -c | awk '{print $2":"$1}' | tr -d '"' | sed 's/kind://' | tr '\n' ' '; }
+
+run --replay "$dir/buggy.ptr" -m drv -j
+check "buggy recording exits 1" '[ $rc -eq 1 ]'
+want="bad_free:1 double_free:1 kmap_leak:1 leak:2 order_mismatch:1 remap_failed:1 "
+got=$(kinds)
+check "buggy recording: exact finding kinds ($got)" '[ "$got" = "$want" ]'
+check "order_mismatch names orders and leaked pages" \
+	'printf "%s\n" "$out" | grep "\"order_mismatch\"" | grep -q "\"pages\":4,\"pfn\":4096,\"order\":3,\"free_order\":2"'
+check "caller symbolized from the recording, in the module" \
+	'printf "%s\n" "$out" | grep "\"order_mismatch\"" | grep -q "\"caller\":\"drv_probe+0x20 \[drv\]\""'
+check "bad_free says struct page pointer" \
+	'printf "%s\n" "$out" | grep "\"bad_free\"" | grep -q "looks like a struct page pointer"'
+check "remap_failed decodes copy-on-write and SIGBUS" \
+	'printf "%s\n" "$out" | grep "\"remap_failed\"" | grep -q "copy-on-write.*" && printf "%s\n" "$out" | grep "\"remap_failed\"" | grep -q "\"sigbus\":true"'
+check "summary line last" 'printf "%s\n" "$out" | tail -1 | grep -q "\"type\":\"summary\""'
+
+run --replay "$dir/buggy.ptr" -m drv
+check "text report: exit 1 and ERROR lines" '[ $rc -eq 1 ] && printf "%s\n" "$out" | grep -q "^ERROR order_mismatch \[drv\]"'
+check "text report ends with a summary" 'printf "%s\n" "$out" | tail -1 | grep -q "finding(s)"'
+
+run --replay "$dir/buggy.ptr" -m otherdrv -j
+check "scope to another module: nothing of drv reported" '[ $rc -eq 0 ] && [ -z "$(kinds)" ]'
+
+run --replay "$dir/clean.ptr" -m drv -j
+check "clean recording exits 0 with no findings" '[ $rc -eq 0 ] && [ -z "$(kinds)" ]'
+
+run --replay "$dir/lost.ptr" -m drv -j
+check "lost events reported exactly" 'printf "%s\n" "$out" | grep -q "\"kind\":\"events_lost\".*\"lost\":17" && printf "%s\n" "$out" | tail -1 | grep -q "\"incomplete\":true"'
+
+# Damaged files: one clear line, exit 2, never a crash.
+bad() { # name file expected-message
+	run --replay "$2"
+	if [ $rc -eq 2 ] && [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] && printf '%s' "$err" | grep -q "$3"; then
+		ok "$1"
+	else
+		nok "$1 (rc=$rc err=$err)"
+	fi
+}
+size=$(stat -c %s "$dir/buggy.ptr")
+head -c $((size - 5)) "$dir/buggy.ptr" > "$dir/trunc.ptr"
+bad "truncated recording" "$dir/trunc.ptr" "truncated"
+head -c 300 "$dir/buggy.ptr" > "$dir/trunc2.ptr"
+bad "recording cut inside a record" "$dir/trunc2.ptr" "truncated"
+printf 'hello world, not a recording at all, but long enough for a header....................................................................' > "$dir/magic.ptr"
+bad "not a recording" "$dir/magic.ptr" "not a pagetrack recording"
+cp "$dir/buggy.ptr" "$dir/ver.ptr"; printf '\x09' | dd of="$dir/ver.ptr" bs=1 seek=16 conv=notrunc 2>/dev/null
+bad "wrong version" "$dir/ver.ptr" "version 9"
+cp "$dir/buggy.ptr" "$dir/len.ptr"; printf '\xff\xff\xff\x7f' | dd of="$dir/len.ptr" bs=1 seek=116 conv=notrunc 2>/dev/null
+bad "corrupted record length" "$dir/len.ptr" "corrupted"
+cp "$dir/buggy.ptr" "$dir/type.ptr"; printf '\x63' | dd of="$dir/type.ptr" bs=1 seek=112 conv=notrunc 2>/dev/null
+bad "unknown record type" "$dir/type.ptr" "corrupted"
+: > "$dir/empty.ptr"
+bad "empty file" "$dir/empty.ptr" "too short"
+bad "missing file" "$dir/nope.ptr" "cannot open"
+
+run --replay "$dir/buggy.ptr" --pkmap-threshold 0
+check "out-of-range option: exit 2, one line" '[ $rc -eq 2 ]'
+run --replay "$dir/buggy.ptr" --buffer-mb 3
+check "buffer size not a power of two: exit 2" '[ $rc -eq 2 ]'
+run --replay "$dir/buggy.ptr" --attach sideways
+check "bad attach mode: exit 2" '[ $rc -eq 2 ]'
+run --replay "$dir/buggy.ptr" -- true
+check "--replay with a command: exit 2" '[ $rc -eq 2 ] && printf "%s" "$err" | grep -q "takes no COMMAND"'
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
