@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The README's test command runs this: every suite, then one summary line.
+# Suites: host unit (cmocka), replay, host live (tracepoint mode), sanitizer
+# build of unit+replay, lab VM checks, tracer VM checks (i386 and amd64).
+set -u
+cd "$(dirname "$0")/.."
+log=$(mktemp -d)
+trap 'rm -rf "$log"' EXIT
+P=0 F=0 S=0 broken=()
+
+# Runs one suite, relays its output, adds its own summary to the totals.
+suite() {
+	local name=$1; shift
+	echo "=== $name"
+	"$@" 2>&1 | tee "$log/$name"
+	local rc=${PIPESTATUS[0]}
+	local line p=0 f=0 s=0
+	line=$(grep -E '^([a-z]+: )?[0-9]+ passed, [0-9]+ failed' "$log/$name" | tail -1)
+	if [ -n "$line" ]; then
+		p=$(sed -E 's/^([a-z]+: )?([0-9]+) passed.*/\2/' <<<"$line")
+		f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
+		s=$(grep -oE '[0-9]+ skipped' <<<"$line" | cut -d' ' -f1)
+	elif grep -q '^\[==========\] .* test(s) run' "$log/$name"; then
+		p=$(grep -oE '^\[  PASSED  \] [0-9]+' "$log/$name" | grep -oE '[0-9]+$' || echo 0)
+		f=$(grep -oE '^\[  FAILED  \] [0-9]+ test' "$log/$name" | grep -oE '[0-9]+' || echo 0)
+	fi
+	P=$((P + ${p:-0})); F=$((F + ${f:-0})); S=$((S + ${s:-0}))
+	if [ "$rc" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then
+		# A suite that died without counting a failure is one failure.
+		F=$((F + 1)); broken+=("$name (exit $rc)")
+	fi
+}
+
+make -s all || { echo "build failed"; echo "total: 0 passed, 1 failed"; exit 1; }
+suite unit make -s unit-test
+suite replay make -s replay-test
+suite host make -s host-test
+suite sanitizers bash tests/sanitize.sh
+suite lab make -s lab-test
+suite tracer make -s vm-test
+
+[ ${#broken[@]} -gt 0 ] && echo "suites that failed without a count: ${broken[*]}"
+echo "total: $P passed, $F failed, $S skipped"
+[ "$F" -eq 0 ]

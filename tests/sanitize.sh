@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Unit and replay tests again, built with ASan+UBSan; any report fails.
+set -u
+cd "$(dirname "$0")/.."
+out=.output/asan
+mkdir -p "$out"
+SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g -O1"
+CORE="src/analyzer.c src/u64map.c src/record.c src/report.c src/ksyms.c src/stacks.c"
+# Replay needs the CLI but no BPF: a stub skeleton-free build of the tool.
+set -e
+gcc $SAN -Isrc -Itests/unit tests/unit/test_analyzer.c $CORE -o $out/test_analyzer -lcmocka
+gcc $SAN -Isrc -Itests/unit tests/replay/gen_recordings.c $CORE -o $out/gen_recordings
+gcc $SAN -Isrc -I.output/amd64 src/pagetrack.c src/live.c src/replay.c src/session.c \
+	src/kinfo.c $CORE -o $out/pagetrack -lbpf -lelf -lz
+set +e
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
+export UBSAN_OPTIONS=print_stacktrace=1
+$out/test_analyzer 2>&1 | tail -3
+a=${PIPESTATUS[0]}
+bash tests/replay/run.sh $out/pagetrack $out/gen_recordings > $out/replay.log 2>&1
+b=$?
+tail -1 $out/replay.log
+pass=0 fail=0
+if [ $a -eq 0 ]; then echo "ok - unit tests under ASan+UBSan"; pass=$((pass+1)); else echo "not ok - unit tests under ASan+UBSan"; fail=$((fail+1)); fi
+if [ $b -eq 0 ] && ! grep -qE "runtime error|AddressSanitizer|LeakSanitizer" $out/replay.log; then
+	echo "ok - replay tests under ASan+UBSan"; pass=$((pass+1))
+else
+	grep -E "runtime error|Sanitizer|not ok" $out/replay.log | head; echo "not ok - replay tests under ASan+UBSan"; fail=$((fail+1))
+fi
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
