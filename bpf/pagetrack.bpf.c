@@ -387,11 +387,11 @@ int pagetrack_remap_ret(struct pt_regs *ctx)
 	return 0;
 }
 
+/* Flat on purpose: CO-RE finds vma and address inside the kernel's
+ * anonymous member by name. */
 struct vm_fault___pt {
-	struct {
-		struct vm_area_struct *vma;
-		unsigned long address;
-	};
+	struct vm_area_struct *vma;
+	unsigned long address;
 	unsigned int flags;
 	struct page *page;
 } __attribute__((preserve_access_index));
