@@ -1368,54 +1368,121 @@ void an_set_lost(struct analyzer *an, uint64_t produced, uint64_t lost)
 	an->st.lost = lost;
 }
 
-static void finish_leaks(struct analyzer *an, uint64_t now)
+static int by_pages_desc(const void *a, const void *b)
 {
-	struct u64map heads;
-	size_t i;
+	const struct pt_finding *x = a, *y = b;
 
+	return x->pages < y->pages ? 1 : x->pages > y->pages ? -1 : 0;
+}
+
+int an_snapshot(const struct analyzer *an, uint64_t now, uint64_t min_age_ns,
+		struct pt_finding **out, unsigned int *n)
+{
+	struct u64map groups, heads;
+	struct pt_finding *g = NULL;
+	unsigned int ng = 0, cap = 0;
+	size_t i;
+	int ret = -1;
+
+	*out = NULL;
+	*n = 0;
+	if (u64map_init(&groups, sizeof(uint32_t)))
+		return -1;
 	if (u64map_init(&heads, 0))
-		return;
+		goto out;
 	for (i = 0; i < an->pieces.cap; i++) {
 		const struct piece *p;
 		struct pt_finding *f;
-		uint64_t pfn, oh;
+		uint64_t pfn, oh, key;
+		uint32_t *slot;
 		bool existed;
 
 		if (!u64map_used(&an->pieces, i))
 			continue;
 		p = u64map_val(&an->pieces, i);
-		pfn = an->pieces.keys[i];
 		if (p->flags & BLK_MISMATCH)
 			continue;	/* counted in its order_mismatch */
-		oh = orig_head(pfn, p);
-		f = finding(an, PT_K_LEAK, mix(mix(p->stack_id, p->orig_order), p->module), NULL);
-		if (!f)
+		if (now > p->ts ? now - p->ts < min_age_ns : min_age_ns > 0)
 			continue;
-		u64map_put(&heads, mix(oh, (uint64_t)(f - an->f)), &existed);
-		if (f->count == 1) {
-			f->count = 0;
-			/* Outside module scope, outstanding is not proven leaked. */
+		pfn = an->pieces.keys[i];
+		oh = orig_head(pfn, p);
+		key = mix(mix(p->stack_id, p->orig_order), p->module);
+		if (key == U64MAP_EMPTY)
+			key--;
+		slot = u64map_put(&groups, key, &existed);
+		if (!slot)
+			goto out;
+		if (!existed) {
+			if (ng == cap) {
+				unsigned int c = cap ? cap * 2 : 16;
+				struct pt_finding *ng2 = realloc(g, c * sizeof(*g));
+
+				if (!ng2)
+					goto out;
+				g = ng2;
+				cap = c;
+			}
+			f = &g[ng];
+			*slot = ng++;
+			memset(f, 0, sizeof(*f));
+			f->kind = PT_K_LEAK;
 			f->error = an->cfg.nmodules > 0;
-			snprintf(f->note, sizeof(f->note), "%s",
-				 an->cfg.nmodules ? "allocated by the module and still allocated at its unload or at exit" :
-				 "still allocated at exit (system-wide: may be a cache or long-lived; use -m to scope)");
+			f->stack_id = p->stack_id;
+			f->stack_id2 = -1;
 			f->pfn = oh;
 			f->order = p->orig_order;
 			f->gfp = p->gfp;
-			f->stack_id = p->stack_id;
 			f->module = p->module;
 			f->ts = p->ts;
 			fill_comm(an, f, p->tgid);
-		} else {
-			f->count--;
 		}
+		f = &g[*slot];
+		u64map_put(&heads, mix(oh, *slot), &existed);
 		if (!existed)
 			f->count++;	/* blocks, not pieces */
 		f->pages += 1ULL << p->order;
 		if (now > p->ts && now - p->ts > f->age_ns)
 			f->age_ns = now - p->ts;
 	}
-	u64map_free(&heads);
+	if (ng)
+		qsort(g, ng, sizeof(*g), by_pages_desc);
+	*out = g;
+	*n = ng;
+	g = NULL;
+	ret = 0;
+out:
+	free(g);
+	u64map_free(&groups);
+	if (heads.keys)
+		u64map_free(&heads);
+	return ret;
+}
+
+/* Module scope: what the module still holds is leaked. Unscoped: listed apart. */
+static void finish_leaks(struct analyzer *an, uint64_t now)
+{
+	struct pt_finding *g;
+	unsigned int n, i;
+
+	if (an_snapshot(an, now, 0, &g, &n))
+		return;
+	if (!an->cfg.nmodules) {
+		free(an->out);
+		an->out = g;
+		an->nout = n;
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		struct pt_finding *f = finding(an, PT_K_LEAK,
+					       mix(mix(g[i].stack_id, g[i].order), g[i].module), NULL);
+
+		if (!f)
+			continue;
+		*f = g[i];
+		snprintf(f->note, sizeof(f->note),
+			 "allocated by the module and still allocated at its unload or at exit");
+	}
+	free(g);
 }
 
 static void finish_kmaps(struct analyzer *an)
@@ -1449,13 +1516,6 @@ static void finish_kmaps(struct analyzer *an)
 	}
 }
 
-static int by_pages_desc(const void *a, const void *b)
-{
-	const struct pt_finding *x = a, *y = b;
-
-	return x->pages < y->pages ? 1 : x->pages > y->pages ? -1 : 0;
-}
-
 const struct pt_finding *an_outstanding(const struct analyzer *an, unsigned int *n)
 {
 	*n = an->nout;
@@ -1464,25 +1524,9 @@ const struct pt_finding *an_outstanding(const struct analyzer *an, unsigned int 
 
 void an_finish(struct analyzer *an, uint64_t now)
 {
-	unsigned int first = an->nf;
-
 	if (!now)
 		now = an->last_ts;
 	finish_leaks(an, now);
-	/* Without a module scope, still-allocated proves nothing: list it apart. */
-	if (!an->cfg.nmodules && an->nf > first) {
-		free(an->out);
-		an->nout = an->nf - first;
-		an->out = malloc(an->nout * sizeof(*an->out));
-		if (an->out) {
-			memcpy(an->out, an->f + first, an->nout * sizeof(*an->out));
-			qsort(an->out, an->nout, sizeof(*an->out), by_pages_desc);
-		} else {
-			an->nout = 0;
-		}
-		an->nf = first;
-		u64map_clear(&an->groups);	/* indexes past nf are gone */
-	}
 	finish_kmaps(an);
 	if (an->st.lost) {
 		struct pt_finding *f = finding(an, PT_K_EVENTS_LOST, 0, NULL);

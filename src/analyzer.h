@@ -137,6 +137,12 @@ bool an_watched_unloaded(const struct analyzer *an);
 void an_finish(struct analyzer *an, uint64_t now_ns);
 
 const struct pt_finding *an_findings(const struct analyzer *an, unsigned int *n);
+/*
+ * Live blocks at time now older than min_age_ns, grouped by allocation site
+ * and order (kind leak), most pages first. *out is malloc'ed; free it.
+ */
+int an_snapshot(const struct analyzer *an, uint64_t now, uint64_t min_age_ns,
+		struct pt_finding **out, unsigned int *n);
 /* Without -m: still-allocated call sites at the end, most pages first. */
 const struct pt_finding *an_outstanding(const struct analyzer *an, unsigned int *n);
 const struct pt_stats *an_stats(const struct analyzer *an);

@@ -253,7 +253,8 @@ int run_live(const struct pt_options *opt)
 	pid_t child = -1;
 	int gate = -1, child_status = 0, ret = PT_EXIT_USAGE, err, i;
 	bool child_done = false, use_kprobes;
-	double start, deadline = 0;
+	double start, deadline = 0, tick, next_tick;
+	struct periodic per = { 0 };
 	uint64_t end_ns;
 
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts);
@@ -446,9 +447,19 @@ int run_live(const struct pt_options *opt)
 	start = now_s();
 	if (opt->duration > 0)
 		deadline = start + opt->duration;
+	/* Files for collectors are refreshed every interval, 10 s by default. */
+	tick = opt->interval > 0 ? opt->interval :
+	       (opt->metrics_path || opt->folded_path) ? 10.0 : 0;
+	next_tick = start + tick;
+	per.json = opt->json;
+	per.top = opt->top;
+	per.min_age_ns = (uint64_t)(opt->min_age * 1e9);
 
 	while (!stop_signal) {
 		err = ring_buffer__poll(rb, 100);
+		/* Wake-ups are batched in BPF: drain what arrived without one. */
+		if (err >= 0)
+			err = ring_buffer__consume(rb);
 		if (err < 0 && err != -EINTR) {
 			pt_err("reading the ring buffer failed: %s", strerror(-err));
 			break;
@@ -461,6 +472,14 @@ int run_live(const struct pt_options *opt)
 			break;
 		if (an_watched_unloaded(s.an))
 			break;
+		if (tick && now_s() >= next_tick) {
+			next_tick += tick;
+			sum_counters(skel, cnt);
+			an_set_lost(s.an, cnt[PT_CNT_PRODUCED], cnt[PT_CNT_LOST]);
+			if (opt->interval > 0)
+				periodic_report(stdout, &per, s.an, &s.ks, now_ns(), now_s() - start);
+			session_write_files(&s, now_ns());
+		}
 	}
 	/* Everything already in the buffer belongs to this trace. */
 	ring_buffer__consume(rb);
@@ -476,6 +495,7 @@ int run_live(const struct pt_options *opt)
 		pt_err("%llu stacks could not be stored (stack map full or hash collision)",
 		       (unsigned long long)cnt[PT_CNT_STACK_FAIL]);
 	end_ns = now_ns();
+	session_write_files(&s, end_ns);
 	an_finish(s.an, end_ns);
 	if (session_record_close(&s, cnt[PT_CNT_PRODUCED], cnt[PT_CNT_LOST],
 				 cnt[PT_CNT_STACK_FAIL], end_ns))

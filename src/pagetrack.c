@@ -29,7 +29,7 @@ static const char args_doc[] = "[-- COMMAND [ARGS...]]";
 
 enum {
 	OPT_RECORD = 0x100, OPT_REPLAY, OPT_BTF, OPT_ATTACH, OPT_NO_STACKS, OPT_BUFFER,
-	OPT_STACKS, OPT_PKMAP,
+	OPT_STACKS, OPT_PKMAP, OPT_TOP, OPT_MIN_AGE, OPT_METRICS, OPT_FOLDED,
 };
 
 static const struct argp_option options[] = {
@@ -42,6 +42,12 @@ static const struct argp_option options[] = {
 	{ "record", OPT_RECORD, "FILE", 0, "Also write every event to FILE for --replay", 2 },
 	{ "replay", OPT_REPLAY, "FILE", 0, "Analyze a recording instead of tracing (no privileges needed)", 2 },
 	{ "verbose", 'v', NULL, 0, "libbpf messages and more detail", 2 },
+	{ NULL, 0, NULL, 0, "Long-running tracing:", 4 },
+	{ "interval", 'i', "SECONDS", 0, "Every SECONDS: outstanding call sites, pkmap use, new findings, lost events", 4 },
+	{ "top", OPT_TOP, "N", 0, "Call sites listed in interval reports and metrics (default 10)", 4 },
+	{ "min-age", OPT_MIN_AGE, "SECONDS", 0, "Only blocks at least this old in interval reports and --folded", 4 },
+	{ "metrics-file", OPT_METRICS, "PATH", 0, "Prometheus textfile, rewritten atomically every interval (default 10 s) and at exit", 4 },
+	{ "folded", OPT_FOLDED, "FILE", 0, "Outstanding pages as folded stacks (flame graphs), every interval and at exit", 4 },
 	{ NULL, 0, NULL, 0, "Kernel:", 3 },
 	{ "btf", OPT_BTF, "FILE", 0, "Kernel BTF for kernels without /sys/kernel/btf/vmlinux", 3 },
 	{ "attach", OPT_ATTACH, "MODE", 0, "auto (default), kprobe, tracepoint or fentry", 3 },
@@ -143,6 +149,29 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			usage_err("--pkmap-threshold takes a percentage from 1 to 100");
 		o->pkmap_pct = v;
 		break;
+	case 'i':
+		errno = 0;
+		o->interval = strtod(arg, &end);
+		if (errno || end == arg || *end || !(o->interval >= 0.1) || o->interval > 1e6)
+			usage_err("bad interval '%s' (seconds, >= 0.1)", arg);
+		break;
+	case OPT_TOP:
+		if (parse_uint(arg, 1, 1000, &v))
+			usage_err("--top takes 1 to 1000");
+		o->top = v;
+		break;
+	case OPT_MIN_AGE:
+		errno = 0;
+		o->min_age = strtod(arg, &end);
+		if (errno || end == arg || *end || !(o->min_age >= 0) || o->min_age > 1e9)
+			usage_err("bad --min-age '%s' (seconds, >= 0)", arg);
+		break;
+	case OPT_METRICS:
+		o->metrics_path = arg;
+		break;
+	case OPT_FOLDED:
+		o->folded_path = arg;
+		break;
 	case ARGP_KEY_ARGS:
 		o->command = state->argv + state->next;
 		break;
@@ -158,6 +187,7 @@ int main(int argc, char **argv)
 {
 	static struct pt_options opt = {
 		.attach = "auto", .buffer_mb = 16, .stack_entries = 16384, .pkmap_pct = 50,
+		.top = 10,
 	};
 	static const struct argp argp = { options, parse_arg, args_doc, doc, NULL, NULL, NULL };
 
@@ -166,8 +196,8 @@ int main(int argc, char **argv)
 	if (argp_parse(&argp, argc, argv, 0, NULL, &opt))
 		return PT_EXIT_USAGE;
 	if (opt.replay_path) {
-		if (opt.command || opt.record_path || opt.pid || opt.duration) {
-			pt_err("--replay takes no COMMAND, --record, --pid or --duration");
+		if (opt.command || opt.record_path || opt.pid || opt.duration || opt.interval) {
+			pt_err("--replay takes no COMMAND, --record, --pid, --duration or --interval");
 			return PT_EXIT_USAGE;
 		}
 		return run_replay(&opt);

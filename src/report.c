@@ -30,7 +30,7 @@ static bool internal(const char *fn)
 
 /* The address that best names who did it: the watched module's frame, else
  * the first frame outside the allocator, else the recorded caller. */
-static uint64_t site_ip(const struct analyzer *an, const struct ksyms *ks, uint64_t caller,
+uint64_t report_site_ip(const struct analyzer *an, const struct ksyms *ks, uint64_t caller,
 			int32_t stack_id)
 {
 	const struct pt_config *c = an_config(an);
@@ -58,7 +58,7 @@ static uint64_t site_ip(const struct analyzer *an, const struct ksyms *ks, uint6
 	return s.nr ? s.ips[0] : 0;
 }
 
-static void json_str(FILE *out, const char *s)
+void json_str(FILE *out, const char *s)
 {
 	fputc('"', out);
 	for (; *s; s++) {
@@ -127,7 +127,7 @@ static void json_finding(FILE *out, const struct analyzer *an, const struct ksym
 		fprintf(out, ",\"lost\":%" PRIu64, f->extra);
 	if (f->kind == PT_K_LEAK)
 		fprintf(out, ",\"age_ms\":%" PRIu64, f->age_ns / 1000000);
-	ip = site_ip(an, ks, f->caller, f->stack_id);
+	ip = report_site_ip(an, ks, f->caller, f->stack_id);
 	fprintf(out, ",\"caller\":");
 	if (ip)
 		json_str(out, ksyms_format(ks, ip, buf, sizeof(buf)));
@@ -136,7 +136,7 @@ static void json_finding(FILE *out, const struct analyzer *an, const struct ksym
 	fprintf(out, ",\"stack\":");
 	json_stack(out, an, ks, f->stack_id);
 	if (f->stack_id2 >= 0 || f->caller2) {
-		ip = site_ip(an, ks, f->caller2, f->stack_id2);
+		ip = report_site_ip(an, ks, f->caller2, f->stack_id2);
 		fprintf(out, ",\"free_caller\":");
 		if (ip)
 			json_str(out, ksyms_format(ks, ip, buf, sizeof(buf)));
@@ -172,7 +172,7 @@ static void text_finding(FILE *out, const struct analyzer *an, const struct ksym
 {
 	const struct pt_module_range *m = an_module(an, f->module);
 	char buf[256], comm[PT_COMM_LEN + 1];
-	uint64_t ip = site_ip(an, ks, f->caller, f->stack_id);
+	uint64_t ip = report_site_ip(an, ks, f->caller, f->stack_id);
 
 	memcpy(comm, f->comm, PT_COMM_LEN);
 	comm[PT_COMM_LEN] = 0;
@@ -217,7 +217,7 @@ static void text_finding(FILE *out, const struct analyzer *an, const struct ksym
 		text_stack(out, an, ks, f->stack_id, max);
 	}
 	if (f->stack_id2 >= 0 || f->caller2) {
-		ip = site_ip(an, ks, f->caller2, f->stack_id2);
+		ip = report_site_ip(an, ks, f->caller2, f->stack_id2);
 		fprintf(out, "    freed by: %s\n", ip ? ksyms_format(ks, ip, buf, sizeof(buf)) : "?");
 		text_stack(out, an, ks, f->stack_id2, max);
 	}
@@ -237,7 +237,7 @@ static void print_outstanding(FILE *out, const struct analyzer *an, const struct
 		fprintf(out, "Outstanding at exit (not judged without -m; top %u of %u call sites):\n",
 			top < n ? top : n, n);
 	for (i = 0; i < n && i < top; i++) {
-		uint64_t ip = site_ip(an, ks, 0, f[i].stack_id);
+		uint64_t ip = report_site_ip(an, ks, 0, f[i].stack_id);
 		const char *site = ip ? ksyms_format(ks, ip, buf, sizeof(buf)) : "?";
 
 		if (o->json) {

@@ -15,6 +15,12 @@ struct report_opts {
 	unsigned int top;		/* outstanding call sites listed */
 };
 
+/* The address that best names a site: the watched module's frame, else the
+ * first frame outside the allocator, else caller. */
+uint64_t report_site_ip(const struct analyzer *an, const struct ksyms *ks, uint64_t caller,
+			int32_t stack_id);
+void json_str(FILE *out, const char *s);
+
 void report_print(FILE *out, const struct analyzer *an, const struct ksyms *ks,
 		  const struct report_opts *o);
 

@@ -152,9 +152,23 @@ int session_record_close(struct session *s, uint64_t produced, uint64_t lost,
 	return 0;
 }
 
+void session_write_files(struct session *s, uint64_t now_ns)
+{
+	int err;
+
+	if (s->opt->metrics_path &&
+	    (err = metrics_write(s->opt->metrics_path, s->an, &s->ks, s->opt->top, now_ns)))
+		pt_err("cannot write %s: %s", s->opt->metrics_path, strerror(-err));
+	if (s->opt->folded_path &&
+	    (err = folded_write(s->opt->folded_path, s->an, &s->ks, now_ns,
+				(uint64_t)(s->opt->min_age * 1e9))))
+		pt_err("cannot write %s: %s", s->opt->folded_path, strerror(-err));
+}
+
 int session_report(struct session *s, const char *attach_mode)
 {
-	struct report_opts o = { .json = s->opt->json, .attach_mode = attach_mode };
+	struct report_opts o = { .json = s->opt->json, .attach_mode = attach_mode,
+				 .top = s->opt->top };
 
 	report_print(stdout, s->an, &s->ks, &o);
 	return an_errors(s->an) ? PT_EXIT_FINDINGS : PT_EXIT_OK;

@@ -10,6 +10,7 @@
 #include "record.h"
 #include "report.h"
 #include "stacks.h"
+#include "periodic.h"
 
 /* Exit statuses (documented in README.md). */
 #define PT_EXIT_OK	0
@@ -32,6 +33,11 @@ struct pt_options {
 	unsigned int nmodules;
 	char modules[PT_MAX_MODULES][PT_MODNAME_LEN];
 	char **command;			/* argv after --, or NULL */
+	double interval;		/* -i seconds, 0: none */
+	unsigned int top;
+	double min_age;			/* seconds */
+	const char *metrics_path;
+	const char *folded_path;
 };
 
 struct session {
@@ -62,6 +68,8 @@ void session_module_range(void *ctx, const char *name, uint64_t base, uint64_t s
 int session_record_close(struct session *s, uint64_t produced, uint64_t lost,
 			 uint64_t stack_fail, uint64_t end_ns);
 int session_report(struct session *s, const char *attach_mode);
+/* --metrics-file / --folded, at an interval and at the end. */
+void session_write_files(struct session *s, uint64_t now_ns);
 
 int run_replay(const struct pt_options *opt);
 int run_live(const struct pt_options *opt);

@@ -76,6 +76,19 @@ check "after SIGKILL nothing is left attached" '[ "$(attached)" -eq 0 ] && [ -z 
 "$PT" -d 0.5 >"$dir/d.out" 2>&1
 check "-d duration ends the trace with a report" '[ $? -eq 0 ] && grep -q "finding(s)" "$dir/d.out"'
 
+# Long-running outputs: interval reports, Prometheus textfile, folded stacks.
+"$PT" -j -i 0.5 -d 2.2 --top 3 --metrics-file "$dir/m.prom" --folded "$dir/f.folded" \
+	-- bash -c 'for i in 1 2 3 4; do head -c 20000000 /dev/zero | cat >/dev/null; sleep 0.4; done' \
+	>"$dir/int.json" 2>/dev/null
+check "-i: an interval report every 0.5 s" '[ "$(grep -c "\"type\":\"interval\"" "$dir/int.json")" -ge 3 ]'
+check "-i: interval reports list at most --top sites" \
+	'! grep "\"type\":\"interval\"" "$dir/int.json" | grep -q "\"top_by_pages\":\[\({[^}]*},\)\{3\}{"'
+check "metrics file: the documented series" 'for m in pagetrack_outstanding_pages pagetrack_pkmap_slots_in_use pagetrack_kmap_waits_total pagetrack_findings_total pagetrack_events_received_total pagetrack_events_lost_total; do grep -q "^$m" "$dir/m.prom" || exit 1; done'
+check "metrics file: every sample is name{labels} value" \
+	'! grep -v "^#" "$dir/m.prom" | grep -vE "^[a-z_]+(\{[^}]*\})? [0-9]+$" | grep -q .'
+check "folded stacks: frame;frame;... pages" '[ -s "$dir/f.folded" ] && ! grep -vE "^[^ ]+ [0-9]+$" "$dir/f.folded" | grep -q .'
+check "no temporary files left behind" '[ -z "$(ls "$dir" | grep "\.tmp\.")" ]'
+
 # Bad input: one clear line, exit 2.
 bad() { # name expected-regex args...
 	local name=$1 re=$2; shift 2
@@ -92,6 +105,8 @@ bad "pid that does not exist" "no process with pid" -p 999999 -d 1
 bad "unknown module" "module nosuchmod is not loaded" -m nosuchmod
 bad "negative duration" "bad duration" -d -3
 bad "zero stack entries" "stack-entries" --stack-entries 0
+bad "interval too small" "bad interval" -i 0
+bad "--top out of range" "top takes" --top 0
 bad "fentry not implemented here" "fentry is not implemented" --attach fentry -d 1
 if [ -e /sys/bus/event_source/devices/kprobe ]; then
 	skp "--attach kprobe without kprobes" "this kernel has kprobes"
