@@ -26,7 +26,7 @@ CORE_SRCS := analyzer.c u64map.c record.c report.c ksyms.c stacks.c periodic.c
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all amd64 i386 deps lab test unit-test replay-test host-test vm-test lab-test \
+.PHONY: all amd64 i386 deps lab test unit-test replay-test host-test docs-test vm-test lab-test \
 	demo kmod clean user-progs
 
 all: amd64 i386
@@ -108,6 +108,9 @@ replay-test: $(OUTPUT)/amd64/pagetrack $(UNIT_OUT)/gen_recordings
 host-test: $(OUTPUT)/amd64/pagetrack
 	$(Q)bash tests/host/run.sh $(OUTPUT)/amd64/pagetrack
 
+docs-test: $(OUTPUT)/amd64/pagetrack
+	$(Q)bash tests/host/docs.sh $(OUTPUT)/amd64/pagetrack
+
 lab-test: all lab
 	$(Q)bash tests/vm/lab_test.sh
 
@@ -123,3 +126,13 @@ demo: all lab
 
 clean:
 	$(Q)rm -rf $(OUTPUT)
+
+# ---- install (native arch build) ----
+PREFIX ?= /usr/local
+DESTDIR ?=
+NATIVE := $(if $(filter x86_64,$(shell uname -m)),amd64,i386)
+.PHONY: install
+install: $(OUTPUT)/$(NATIVE)/pagetrack
+	install -D -m 0755 $(OUTPUT)/$(NATIVE)/pagetrack $(DESTDIR)$(PREFIX)/sbin/pagetrack
+	install -D -m 0644 doc/pagetrack.8 $(DESTDIR)$(PREFIX)/share/man/man8/pagetrack.8
+	install -D -m 0644 doc/pagetrack.service $(DESTDIR)$(PREFIX)/share/doc/pagetrack/pagetrack.service

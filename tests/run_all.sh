@@ -35,6 +35,7 @@ make -s all || { echo "build failed"; echo "total: 0 passed, 1 failed"; exit 1; 
 suite unit make -s unit-test
 suite replay make -s replay-test
 suite host make -s host-test
+suite docs make -s docs-test
 suite sanitizers bash tests/sanitize.sh
 suite lab make -s lab-test
 suite tracer make -s vm-test

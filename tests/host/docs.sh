@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Every CLI option, finding kind and exit status is documented; install works.
+set -u
+cd "$(dirname "$0")/../.."
+PT=${1:-.output/amd64/pagetrack}
+pass=0 fail=0
+ok() { echo "ok - $1"; pass=$((pass + 1)); }
+nok() { echo "not ok - $1"; fail=$((fail + 1)); }
+for opt in $("$PT" --help | grep -oE -- '--[a-z][a-z-]+' | sort -u); do
+	case $opt in --help|--usage|--version) continue ;; esac
+	grep -qE -- "$opt([^a-z-]|\$)" README.md && sed 's/\\-/-/g' doc/pagetrack.8 | grep -qE -- "$opt([^a-z-]|\$)" \
+		&& ok "option $opt documented in README and man page" \
+		|| nok "option $opt documented in README and man page"
+done
+for kind in $(grep -oE '\[PT_K_[A-Z_]+\] = "[a-z_]+"' src/analyzer.c | cut -d'"' -f2); do
+	grep -q "\`$kind\`" README.md && grep -q "^.B $kind" doc/pagetrack.8 \
+		&& ok "finding $kind documented" || nok "finding $kind documented"
+done
+d=$(mktemp -d)
+make -s install DESTDIR="$d" PREFIX=/usr >/dev/null 2>&1
+[ -x "$d/usr/sbin/pagetrack" ] && [ -f "$d/usr/share/man/man8/pagetrack.8" ] && [ -f "$d/usr/share/doc/pagetrack/pagetrack.service" ] \
+	&& ok "make install honours DESTDIR and PREFIX" || nok "make install honours DESTDIR and PREFIX"
+if command -v groff >/dev/null; then
+	groff -man -Tutf8 -ww doc/pagetrack.8 >/dev/null 2>"$d/groff.err" && [ ! -s "$d/groff.err" ] \
+		&& ok "man page renders without warnings" || nok "man page renders without warnings: $(head -3 "$d/groff.err")"
+fi
+rm -rf "$d"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
