@@ -191,6 +191,20 @@ static void print_detections(const struct probe *p, const struct tp *t, const ch
 			"ranges from /proc/modules only: no module tracepoints");
 }
 
+static void detach_all(struct probe *p, struct tp *t)
+{
+	int i;
+
+	for (i = 0; i < P_NPROBES; i++) {
+		bpf_link__destroy(p[i].link);
+		p[i].link = NULL;
+	}
+	for (i = 0; i < T_NTPS; i++) {
+		bpf_link__destroy(t[i].link);
+		t[i].link = NULL;
+	}
+}
+
 static bool want_kprobes(const char *attach)
 {
 	return !strcmp(attach, "auto") || !strcmp(attach, "kprobe");
@@ -481,7 +495,11 @@ int run_live(const struct pt_options *opt)
 			session_write_files(&s, now_ns());
 		}
 	}
-	/* Everything already in the buffer belongs to this trace. */
+	/*
+	 * Detach first, then drain, then read the counters: nothing can be
+	 * produced in between, so produced == received + lost exactly.
+	 */
+	detach_all(probes, tps);
 	ring_buffer__consume(rb);
 	if (stop_signal && opt->verbose)
 		fprintf(stderr, "pagetrack: stopped by signal %d\n", (int)stop_signal);
@@ -503,10 +521,8 @@ int run_live(const struct pt_options *opt)
 	ret = session_report(&s, mode);
 out:
 	ring_buffer__free(rb);
-	for (i = 0; skel && i < P_NPROBES; i++)
-		bpf_link__destroy(probes[i].link);
-	for (i = 0; skel && i < T_NTPS; i++)
-		bpf_link__destroy(tps[i].link);
+	if (skel)
+		detach_all(probes, tps);
 	pagetrack_bpf__destroy(skel);
 	btf__free(btf);
 	if (child > 0 && !child_done) {

@@ -76,6 +76,29 @@ check "after SIGKILL nothing is left attached" '[ "$(attached)" -eq 0 ] && [ -z 
 "$PT" -d 0.5 >"$dir/d.out" 2>&1
 check "-d duration ends the trace with a report" '[ $? -eq 0 ] && grep -q "finding(s)" "$dir/d.out"'
 
+# Loss under stress: a 1 MiB buffer against a parallel page flood.
+"$PT" --buffer-mb 1 -j -- sh -c 'for i in 1 2; do dd if=/dev/zero of=/dev/null bs=512M count=2 2>/dev/null & done; wait' \
+	>"$dir/flood.json" 2>"$dir/flood.err"
+rc=$?
+sum=$(grep '"type":"summary"' "$dir/flood.json")
+num() { grep -o "\"$1\":[0-9]*" <<<"$sum" | cut -d: -f2; }
+produced=$(num events_produced) received=$(num events_received) lost=$(num events_lost)
+if [ "${lost:-0}" -gt 0 ]; then
+	check "flood: produced $produced = received $received + lost $lost, exactly" \
+		'[ "$produced" -eq $((received + lost)) ]'
+	check "flood: events_lost finding with the exact count, report marked incomplete" \
+		'grep -q "\"kind\":\"events_lost\".*\"lost\":$lost," "$dir/flood.json" && grep -q "\"incomplete\":true" <<<"$sum"'
+	check "flood: loud warning on stderr, tool kept running to the end (exit $rc)" \
+		'grep -q "events were lost" "$dir/flood.err" && [ $rc -eq 0 ]'
+else
+	skp "flood: exact loss accounting" "could not overflow a 1 MiB buffer on this machine (produced $produced)"
+fi
+"$PT" -j -- sh -c 'for i in 1 2; do dd if=/dev/zero of=/dev/null bs=512M count=2 2>/dev/null & done; wait' \
+	>"$dir/noflood.json" 2>/dev/null
+sum=$(grep '"type":"summary"' "$dir/noflood.json")
+check "full churn through the default 16 MiB buffer: nothing lost ($(num events_produced) events)" \
+	'[ "$(num events_lost)" = 0 ] && [ "$(num events_produced)" = "$(num events_received)" ]'
+
 # Long-running outputs: interval reports, Prometheus textfile, folded stacks.
 "$PT" -j -i 0.5 -d 2.2 --top 3 --metrics-file "$dir/m.prom" --folded "$dir/f.folded" \
 	-- bash -c 'for i in 1 2 3 4; do head -c 20000000 /dev/zero | cat >/dev/null; sleep 0.4; done' \
