@@ -29,14 +29,15 @@ CORE_SRCS := analyzer.c u64map.c record.c report.c ksyms.c stacks.c periodic.c
 .PHONY: all amd64 i386 deps lab test unit-test replay-test host-test docs-test vm-test lab-test \
 	demo kmod clean user-progs
 
-all: amd64 i386
+# i386 needs the lab's sysroot script; without it only the host build exists.
+all: amd64 $(if $(wildcard scripts/i386-sysroot.sh),i386)
 
-amd64: $(OUTPUT)/amd64/pagetrack $(OUTPUT)/amd64/pagetrack_ref_user
+amd64: $(OUTPUT)/amd64/pagetrack $(if $(wildcard module/pagetrack_ref_user.c),$(OUTPUT)/amd64/pagetrack_ref_user)
 i386: $(OUTPUT)/i386/pagetrack $(OUTPUT)/i386/pagetrack_ref_user
 
 deps:
 	$(Q)bash scripts/deps.sh
-	$(Q)bash scripts/i386-sysroot.sh
+	$(Q)if [ -f scripts/i386-sysroot.sh ]; then bash scripts/i386-sysroot.sh; fi
 
 # Guest kernels, headers and i386 BTF (downloads on first use, then cached).
 lab:
