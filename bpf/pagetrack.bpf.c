@@ -392,7 +392,7 @@ int pagetrack_remap_ret(struct pt_regs *ctx)
 struct vm_fault___pt {
 	struct vm_area_struct *vma;
 	unsigned long address;
-	unsigned int flags;
+	enum fault_flag flags;	/* CO-RE wants the kernel's own type here */
 	struct page *page;
 } __attribute__((preserve_access_index));
 
