@@ -49,7 +49,7 @@ $(OUTPUT)/%/:
 
 # ---- BPF: one source, one object per arch ----
 BPF_DEFS_amd64 := -D__TARGET_ARCH_x86
-BPF_DEFS_i386 := -D__TARGET_ARCH_x86 -DPT_ARCH_I386
+BPF_DEFS_i386 := -D__TARGET_ARCH_x86 -DPT_TARGET_I386
 VMLINUX_amd64 := vmlinux/amd64
 VMLINUX_i386 := $(if $(wildcard vmlinux/i386/vmlinux.h),vmlinux/i386,vmlinux/amd64)
 
@@ -65,7 +65,7 @@ $(OUTPUT)/%/pagetrack.skel.h: $(OUTPUT)/%/pagetrack.bpf.o
 # ---- user space ----
 LIBS_amd64 := -lbpf -lelf -lz -lzstd
 USER_CFLAGS_amd64 :=
-USER_CFLAGS_i386 := -m32 -DPT_ARCH_I386 -I$(I386_SYSROOT)/usr/include
+USER_CFLAGS_i386 := -m32 -DPT_TARGET_I386 -I$(I386_SYSROOT)/usr/include
 LIBS_i386 := $(addprefix $(I386_SYSROOT)/usr/lib/i386-linux-gnu/,libbpf.a libelf.a libz.a libzstd.a)
 
 $(OUTPUT)/%/pagetrack: $(addprefix src/,$(USER_SRCS)) src/*.h $(OUTPUT)/%/pagetrack.skel.h

@@ -52,7 +52,7 @@ struct pt_regs___pt {
 	unsigned long ax, bx, cx, dx, si, di, bp, sp, ip;
 } __attribute__((preserve_access_index));
 
-#ifdef PT_ARCH_I386
+#ifdef PT_TARGET_I386
 #define PT_PTR_SIZE	4
 #define ARG1(r)		((r)->ax)
 #define ARG2(r)		((r)->dx)

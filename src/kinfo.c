@@ -90,18 +90,26 @@ void kinfo_probe(struct pt_kernel_info *ki, const struct ksyms *ks)
 		ki->last_pkmap = last_pkmap();
 }
 
-unsigned int kinfo_struct_page_size(const struct btf *btf)
+/* Size of a BTF type after typedefs, 0 if unknown. */
+static unsigned int btf_type_size(const struct btf *btf, const char *name, int kind)
 {
-	const struct btf_type *t;
-	int id;
+	int id = btf__find_by_name_kind(btf, name, kind);
 
-	if (!btf)
-		return 0;
-	id = btf__find_by_name_kind(btf, "page", BTF_KIND_STRUCT);
 	if (id < 0)
 		return 0;
-	t = btf__type_by_id(btf, id);
-	return t ? t->size : 0;
+	id = btf__resolve_type(btf, id);
+	return id < 0 ? 0 : (unsigned int)btf__resolve_size(btf, id);
+}
+
+void kinfo_from_btf(struct pt_kernel_info *ki, const struct ksyms *ks, const struct btf *btf)
+{
+	ki->struct_page_size = btf_type_size(btf, "page", BTF_KIND_STRUCT);
+	/*
+	 * Without CONFIG_KALLSYMS_ALL (Debian i386) pkmap_count is not in
+	 * kallsyms. x86_32 has LAST_PKMAP 512 with PAE (64-bit ptes), else 1024.
+	 */
+	if (!ki->last_pkmap && ki->arch == PT_ARCH_I386 && ksyms_has(ks, "kmap_high"))
+		ki->last_pkmap = btf_type_size(btf, "pteval_t", BTF_KIND_TYPEDEF) == 8 ? 512 : 1024;
 }
 
 const char *tracefs_dir(void)

@@ -10,8 +10,8 @@
 
 /* arch, page size, max pfn, LAST_PKMAP (from kallsyms), release. */
 void kinfo_probe(struct pt_kernel_info *ki, const struct ksyms *ks);
-/* sizeof(struct page) from BTF, 0 if not found. */
-unsigned int kinfo_struct_page_size(const struct btf *btf);
+/* sizeof(struct page), and LAST_PKMAP when kallsyms cannot tell, from BTF. */
+void kinfo_from_btf(struct pt_kernel_info *ki, const struct ksyms *ks, const struct btf *btf);
 /* Exact name in kallsyms (a text symbol). */
 bool ksyms_has(const struct ksyms *ks, const char *name);
 /* Is this kernel symbol kprobe-able: present, not blacklisted, PMU there. */

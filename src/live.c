@@ -295,7 +295,7 @@ int run_live(const struct pt_options *opt)
 	if (ksyms_load(&s.ks, "/proc/kallsyms") || !s.ks.n)
 		pt_err("warning: no kernel symbols from /proc/kallsyms: stacks will be raw addresses");
 	kinfo_probe(&ki, &s.ks);
-#ifdef PT_ARCH_I386
+#ifdef PT_TARGET_I386
 	if (ki.arch != PT_ARCH_I386) {
 		pt_err("this is the i386 build; the running kernel is not i386: use the native build");
 		goto out;
@@ -323,7 +323,7 @@ int run_live(const struct pt_options *opt)
 		pt_err("this kernel has no BTF (/sys/kernel/btf/vmlinux): pass --btf FILE (see README, \"Kernels without BTF\")");
 		goto out;
 	}
-	ki.struct_page_size = kinfo_struct_page_size(btf);
+	kinfo_from_btf(&ki, &s.ks, btf);
 
 	for (i = 0; i < (int)opt->nmodules; i++) {
 		struct modcheck mc = { opt->modules[i], false };
