@@ -822,6 +822,49 @@ static void check_kmapped(struct analyzer *an, const struct pt_event *e, uint64_
 	}
 }
 
+/*
+ * Pages [pfn, pfn + 2^order) of block piece p went back to the buddy
+ * allocator. Fine inside __free_pages(head) (the kernel frees the tails of a
+ * non-compound block itself), after split_page(), for compound pages, and for
+ * the leftover of a reported order mismatch; otherwise, while the block's
+ * head is still allocated, it is a partial free.
+ */
+static void judge_partial(struct analyzer *an, const struct pt_event *e,
+			  const struct tid_state *t, const struct piece *p, uint64_t pfn,
+			  unsigned int order)
+{
+	uint64_t oh = orig_head(pfn, p);
+	struct pt_finding *f;
+	int module;
+
+	if (!an->cfg.api_events || pfn == oh || !p->orig_order)
+		return;
+	if ((t && t->fctx && t->fctx_pfn == oh) ||
+	    (p->flags & (BLK_SPLIT | BLK_COMPOUND | BLK_MISMATCH)) || !page_live(an, oh))
+		return;
+	module = module_of_event(an, e);
+	if (!in_scope(an, p->module, module))
+		return;
+	f = finding(an, PT_K_PARTIAL_FREE, mix(p->stack_id, p->module), e);
+	if (!f)
+		return;
+	f->pages += 1ULL << order;
+	if (f->count == 1) {
+		f->pfn = oh;
+		f->order = p->orig_order;
+		f->free_order = order;
+		f->gfp = p->gfp;
+		f->stack_id = p->stack_id;
+		f->stack_id2 = e->stack_id;
+		f->caller2 = e->ip;
+		f->module = p->module;
+		fill_comm(an, f, p->tgid);
+		snprintf(f->note, sizeof(f->note),
+			 "page(s) of a live non-compound order-%u block went back to the buddy allocator while its head is still allocated (tail pages refcounted one by one?)",
+			 p->orig_order);
+	}
+}
+
 /* A part of a live piece was freed: split it and judge the part. */
 static void free_part(struct analyzer *an, const struct pt_event *e, struct tid_state *t,
 		      uint64_t head, struct piece *pp, uint64_t pfn, unsigned int order)
@@ -829,7 +872,6 @@ static void free_part(struct analyzer *an, const struct pt_event *e, struct tid_
 	struct piece p = *pp;
 	uint64_t cur = head, oh = orig_head(head, &p);
 	unsigned int co = p.order;
-	bool legit;
 
 	/* Tracepoint-only: the order freed at the head is the claimed order. */
 	if (!an->cfg.api_events && pfn == oh && order > 0 && !(p.flags & BLK_SPLIT))
@@ -850,36 +892,7 @@ static void free_part(struct analyzer *an, const struct pt_event *e, struct tid_
 		}
 	}
 	an->st.frees += 1ULL << order;
-
-	/* Inside __free_pages(head): the kernel frees tails itself. */
-	legit = t && t->fctx && t->fctx_pfn == oh;
-	legit = legit || (p.flags & (BLK_SPLIT | BLK_COMPOUND | BLK_MISMATCH));
-	if (legit || !an->cfg.api_events)
-		return;
-	if (pfn != oh && page_live(an, oh)) {
-		int module = module_of_event(an, e);
-		struct pt_finding *f;
-
-		if (!in_scope(an, p.module, module))
-			return;
-		f = finding(an, PT_K_PARTIAL_FREE, mix(p.stack_id, p.module), e);
-		if (!f)
-			return;
-		f->pages += 1ULL << order;
-		if (f->count == 1) {
-			f->pfn = oh;
-			f->order = p.orig_order;
-			f->free_order = order;
-			f->gfp = p.gfp;
-			f->stack_id = p.stack_id;
-			f->stack_id2 = e->stack_id;
-			f->module = p.module;
-			fill_comm(an, f, p.tgid);
-			snprintf(f->note, sizeof(f->note),
-				 "page(s) of a live non-compound order-%u block went back to the buddy allocator while its head is still allocated (tail pages refcounted one by one?)",
-				 p.orig_order);
-		}
-	}
+	judge_partial(an, e, t, &p, pfn, order);
 }
 
 static void on_page_free(struct analyzer *an, const struct pt_event *e)
@@ -927,7 +940,12 @@ static void on_page_free(struct analyzer *an, const struct pt_event *e)
 		}
 		an->st.frees += 1ULL << p->order;
 		q = h + (1ULL << p->order);
-		piece_del(an, h, p->order);
+		{
+			struct piece gone = *p;
+
+			piece_del(an, h, gone.order);
+			judge_partial(an, e, t, &gone, h, gone.order);
+		}
 	}
 	if (!any)
 		an->st.untracked_frees++;

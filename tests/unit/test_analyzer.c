@@ -317,6 +317,28 @@ static void test_partial_free(void **state)
 	an_free(f.an);
 }
 
+static void test_partial_free_every_tail_counted(void **state)
+{
+	struct fx f = fx_new(true, true, 0);
+	const struct pt_finding *x;
+	unsigned int n;
+	int i;
+
+	(void)state;
+	km_get_free_pages(&f.k, 0x4100, 4, GFP_KERNEL);
+	f.k.tid = 201;
+	f.k.stack = STK_OTHER;
+	/* munmap puts every tail page: 15 order-0 frees in any order. */
+	for (i = 15; i >= 1; i--)
+		km_page_free(&f.k, 0x4100 + ((i * 7) % 15) + 1, 0);
+	an_finish(f.an, 0);
+	x = an_findings(f.an, &n);
+	assert_int_equal(count_kind(&f, PT_K_PARTIAL_FREE), 1);
+	assert_int_equal(x[0].kind, PT_K_PARTIAL_FREE);
+	assert_int_equal(x[0].pages, 15);
+	an_free(f.an);
+}
+
 static void test_tail_page_mapped(void **state)
 {
 	struct fx f = fx_new(true, true, 0);
@@ -693,6 +715,7 @@ int main(void)
 		cmocka_unit_test(test_double_free_via_free_pages),
 		cmocka_unit_test(test_bad_free_struct_page),
 		cmocka_unit_test(test_partial_free),
+		cmocka_unit_test(test_partial_free_every_tail_counted),
 		cmocka_unit_test(test_tail_page_mapped),
 		cmocka_unit_test(test_compound_map_is_clean),
 		cmocka_unit_test(test_kmap_leak),
