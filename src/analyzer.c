@@ -1063,12 +1063,27 @@ static void pressure_note(struct analyzer *an, struct pt_finding *f)
 	f->caller = top_caller[0];
 }
 
+static void kmap_done(struct analyzer *an, struct tid_state *t, const struct pt_event *ret);
+
 static void on_kmap(struct analyzer *an, const struct pt_event *e)
 {
 	struct tid_state *t = tid_state(an, e->tid);
 
 	if (!t)
 		return;
+	/*
+	 * The previous kmap_high() on this thread never returned to us: its
+	 * kretprobe instance was missed (kmap_high sleeps). Keep the kmap.
+	 */
+	if (t->kmap_pending) {
+		struct pt_event lost = *e;
+
+		an->st.kmap_ret_missed++;
+		lost.type = PT_EV_KMAP_RET;
+		lost.ip = 0;
+		lost.a1 = 0;
+		kmap_done(an, t, &lost);
+	}
 	t->kmap_pending = true;
 	t->kmap_ptr = e->a0;
 	t->kmap_ts = e->ts;
@@ -1078,6 +1093,14 @@ static void on_kmap(struct analyzer *an, const struct pt_event *e)
 static void on_kmap_ret(struct analyzer *an, const struct pt_event *e)
 {
 	struct tid_state *t = tid_state(an, e->tid);
+
+	if (t && t->kmap_pending)
+		kmap_done(an, t, e);
+}
+
+/* A kmap_high() completed (or its return was missed): account the slot. */
+static void kmap_done(struct analyzer *an, struct tid_state *t, const struct pt_event *e)
+{
 	struct pt_event site;
 	struct kmap_ent *k;
 	struct piece *p = NULL;
@@ -1085,8 +1108,6 @@ static void on_kmap_ret(struct analyzer *an, const struct pt_event *e)
 	int module, owner = -1;
 	bool existed;
 
-	if (!t || !t->kmap_pending)
-		return;
 	t->kmap_pending = false;
 	site = *e;
 	site.a0 = t->kmap_ptr;

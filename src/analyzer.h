@@ -111,6 +111,7 @@ struct pt_stats {
 	uint64_t live_blocks, live_pages;
 	uint64_t kmaps_live, kmaps_peak;
 	uint64_t kmap_waits;
+	uint64_t kmap_ret_missed;	/* kmap_high returns the kretprobe missed */
 	uint64_t lost;			/* ring buffer drops (from the loader) */
 	uint64_t produced;
 };

@@ -278,9 +278,10 @@ void report_print(FILE *out, const struct analyzer *an, const struct ksyms *ks,
 			"\"events_received\":%" PRIu64 ",\"events_produced\":%" PRIu64
 			",\"events_lost\":%" PRIu64 ",\"tracked_allocs\":%" PRIu64
 			",\"outstanding_pages\":%" PRIu64 ",\"kmap_peak\":%" PRIu64
-			",\"attach\":\"%s\",\"incomplete\":%s}\n",
+			",\"kmap_returns_missed\":%" PRIu64 ",\"attach\":\"%s\",\"incomplete\":%s}\n",
 			n, errors, n - errors, received, st->produced, st->lost, st->allocs,
-			st->live_pages, st->kmaps_peak, o->attach_mode ? o->attach_mode : "replay",
+			st->live_pages, st->kmaps_peak, st->kmap_ret_missed,
+			o->attach_mode ? o->attach_mode : "replay",
 			st->lost ? "true" : "false");
 	} else {
 		fprintf(out, "pagetrack: %u finding(s), %u error(s), %u warning(s); %" PRIu64

@@ -409,6 +409,26 @@ static void test_kmap_balanced_is_clean(void **state)
 	an_free(f.an);
 }
 
+static void test_kmap_missed_return_still_counted(void **state)
+{
+	struct fx f = fx_new(true, true, 512);
+	const struct pt_finding *x;
+
+	(void)state;
+	km_alloc_pages(&f.k, 0x61000, 0, GFP_HIGHUSER);
+	km_alloc_pages(&f.k, 0x61001, 0, GFP_HIGHUSER);
+	/* First kmap_high's kretprobe missed (it slept), second one returns. */
+	km_emit(&f.k, PT_EV_KMAP, PTR(0x61000), 0, NULL, NULL);
+	km_kmap(&f.k, 0x61001);
+	km_kunmap(&f.k, 0x61001);
+	km___free_pages(&f.k, 0x61001, 0);
+	km___free_pages(&f.k, 0x61000, 0);
+	x = only(&f, PT_K_FREE_WHILE_KMAPPED);
+	assert_int_equal(x->pfn, 0x61000);
+	assert_int_equal(an_stats(f.an)->kmap_ret_missed, 1);
+	an_free(f.an);
+}
+
 static void test_kmap_partial(void **state)
 {
 	struct fx f = fx_new(true, true, 512);
@@ -720,6 +740,7 @@ int main(void)
 		cmocka_unit_test(test_compound_map_is_clean),
 		cmocka_unit_test(test_kmap_leak),
 		cmocka_unit_test(test_kmap_balanced_is_clean),
+		cmocka_unit_test(test_kmap_missed_return_still_counted),
 		cmocka_unit_test(test_kmap_partial),
 		cmocka_unit_test(test_free_while_kmapped),
 		cmocka_unit_test(test_kunmap_unbalanced),
