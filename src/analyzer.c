@@ -1053,13 +1053,13 @@ static void pressure_note(struct analyzer *an, struct pt_finding *f)
 			}
 		}
 	}
+	/* The caller field (symbolized by the reporter) is the top holder. */
 	len = snprintf(f->note, sizeof(f->note),
-		       "%llu of %u pkmap slots in use (threshold %u%%); top holders:",
+		       "%llu of %u pkmap slots in use (threshold %u%%); slots held by the top callers:",
 		       (unsigned long long)f->extra, an->ki.last_pkmap, an->cfg.pkmap_pct);
 	for (j = 0; j < 3 && top_n[j] && len > 0 && len < (int)sizeof(f->note); j++)
-		len += snprintf(f->note + len, sizeof(f->note) - len, " %llu@0x%llx",
-				(unsigned long long)top_n[j],
-				(unsigned long long)top_caller[j]);
+		len += snprintf(f->note + len, sizeof(f->note) - len, "%s %llu",
+				j ? "," : "", (unsigned long long)top_n[j]);
 	f->caller = top_caller[0];
 }
 
