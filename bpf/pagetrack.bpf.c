@@ -491,6 +491,60 @@ static __always_inline void emit_module(void *ctx, __u32 type, __u32 loc)
 	bpf_ringbuf_submit(m, BPF_RB_FORCE_WAKEUP);
 }
 
+/*
+ * do_init_module() runs before the module's init function: its text range
+ * is known here even if the module is gone by the time user space reads the
+ * event. Linux 6.4 replaced core_layout with mem[MOD_TEXT].
+ */
+struct module_layout___pt {
+	void *base;
+	unsigned int text_size;
+} __attribute__((preserve_access_index));
+
+struct module___pre64 {
+	char name[56];
+	struct module_layout___pt core_layout;
+} __attribute__((preserve_access_index));
+
+struct module_memory___pt {
+	void *base;
+	unsigned int size;
+} __attribute__((preserve_access_index));
+
+struct module___v64 {
+	char name[56];
+	struct module_memory___pt mem[1];
+} __attribute__((preserve_access_index));
+
+SEC("kprobe/do_init_module")
+int pagetrack_module_init(struct pt_regs *ctx)
+{
+	void *mod = (void *)(unsigned long)ARG1(REGS(ctx));
+	struct module___pre64 *old = mod;
+	struct module___v64 *new = mod;
+	struct pt_module_event *m = reserve(sizeof(*m));
+	__u64 id = bpf_get_current_pid_tgid();
+
+	if (!m)
+		return 0;
+	__builtin_memset(m, 0, sizeof(*m));
+	m->ev.ts = bpf_ktime_get_ns();
+	m->ev.type = PT_EV_MODULE_LOAD;
+	m->ev.tgid = id >> 32;
+	m->ev.tid = (__u32)id;
+	m->ev.stack_id = -1;
+	if (bpf_core_field_exists(old->core_layout)) {
+		m->ev.a0 = KREAD(old, core_layout.base);
+		m->ev.a1 = KREAD(old, core_layout.text_size);
+	} else {
+		m->ev.a0 = KREAD(new, mem[0].base);
+		m->ev.a1 = KREAD(new, mem[0].size);
+	}
+	bpf_probe_read_kernel_str(m->name, sizeof(m->name), mod + bpf_core_field_offset(old->name));
+	bpf_ringbuf_submit(m, BPF_RB_FORCE_WAKEUP);
+	return 0;
+}
+
 SEC("tracepoint/module/module_load")
 int pagetrack_module_load(struct pt_module_load_tp *ctx)
 {

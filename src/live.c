@@ -54,7 +54,7 @@ struct tp {
 };
 
 enum { P_ALLOC_RET, P_GFP_RET, P_FREE_PAGES, P_FREE_ADDR, P_SPLIT, P_KMAP, P_KMAP_RET,
-	P_KUNMAP, P_REMAP, P_REMAP_RET, P_FINISH_FAULT, P_VM_INSERT, P_NPROBES };
+	P_KUNMAP, P_REMAP, P_REMAP_RET, P_FINISH_FAULT, P_VM_INSERT, P_MOD_INIT, P_NPROBES };
 enum { T_ALLOC, T_FREE, T_FREE_BATCHED, T_SIGNAL, T_MOD_LOAD, T_MOD_FREE, T_NTPS };
 
 static void init_tables(struct pagetrack_bpf *skel, struct probe *p, struct tp *t)
@@ -84,6 +84,8 @@ static void init_tables(struct pagetrack_bpf *skel, struct probe *p, struct tp *
 				     { "finish_fault" } },
 		[P_VM_INSERT] = { "vm_insert_page", skel->progs.pagetrack_vm_insert_page, false,
 				  { "vm_insert_page" } },
+		[P_MOD_INIT] = { "do_init_module", skel->progs.pagetrack_module_init, false,
+				 { "do_init_module" } },
 	};
 	struct tp tps[T_NTPS] = {
 		[T_ALLOC] = { "kmem", "mm_page_alloc", skel->progs.pagetrack_page_alloc, true },
@@ -186,8 +188,11 @@ static void print_detections(const struct probe *p, const struct tp *t, const ch
 	fprintf(stderr, "  SIGBUS after remap: %s\n", t[T_SIGNAL].ok ? "on" :
 		"off: no signal:signal_generate tracepoint");
 	if (opt->nmodules)
-		fprintf(stderr, "  module scope: %s\n", t[T_MOD_LOAD].ok && t[T_MOD_FREE].ok ?
-			"on (follows load and unload)" :
+		fprintf(stderr, "  module scope: %s\n",
+			p[P_MOD_INIT].link && t[T_MOD_FREE].ok ?
+			"on (text range at do_init_module, follows unload)" :
+			t[T_MOD_LOAD].ok && t[T_MOD_FREE].ok ?
+			"on (follows load and unload; ranges read from /proc/modules)" :
 			"ranges from /proc/modules only: no module tracepoints");
 }
 

@@ -32,7 +32,8 @@ enum pt_event_type {
 				 * a2 vm_flags, aux fault flags */
 	PT_EV_SPLIT,		/* split_page(page, order): a0 page */
 	PT_EV_SIGNAL,		/* signal:signal_generate SIGBUS: tgid target */
-	PT_EV_MODULE_LOAD,	/* module:module_load (struct pt_module_event) */
+	PT_EV_MODULE_LOAD,	/* module load (struct pt_module_event); from
+				 * do_init_module: a0 text base, a1 text size */
 	PT_EV_MODULE_FREE,	/* module:module_free (struct pt_module_event) */
 	PT_EV_MAX,
 };

@@ -101,7 +101,10 @@ void session_event(struct session *s, const void *data, size_t size)
 		if (m.ev.type == PT_EV_MODULE_LOAD && s->stack_fd >= 0) {
 			ksyms_free(&s->ks);
 			ksyms_load(&s->ks, "/proc/kallsyms");
-			modules_scan("/proc/modules", session_module_range, s);
+			if (m.ev.a0 && m.ev.a1)
+				session_module_range(s, m.name, m.ev.a0, m.ev.a1);
+			else
+				modules_scan("/proc/modules", session_module_range, s);
 		}
 		record(s, PT_REC_MODEVENT, &m, sizeof(m));
 		an_event(s->an, &m.ev, m.name);
