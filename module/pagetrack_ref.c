@@ -13,6 +13,9 @@
  * Mapping scenarios (remap_private, remap_shared, noncompound_tail_map,
  * compound_map) select how /dev/pagetrack_ref serves the next mmap();
  * module/pagetrack_ref_user.c maps, touches and unmaps it.
+ *
+ * kmap() is used on purpose (checkpatch prefers kmap_local_page()): only
+ * kmap() reaches kmap_high() and the pkmap slots this module exercises.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -29,7 +32,6 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
-#include <linux/version.h>
 #include <linux/vmalloc.h>
 
 #define REMAP_PAGES	4
@@ -389,11 +391,6 @@ static int tail_mmap(struct vm_area_struct *vma, bool compound)
 		kfree(tm);
 		return -ENOMEM;
 	}
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
-	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
-#else
-	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
-#endif
 	vma->vm_private_data = tm;
 	vma->vm_ops = &tail_vm_ops;
 	return 0;

@@ -17,6 +17,8 @@ add() { # OUTPUT_FILE RC
 }
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
+bash scripts/checkpatch.sh module/pagetrack_ref.c 2>&1 | tee "$out"
+add "$out" "${PIPESTATUS[0]}"
 bash tests/vm/harness_test.sh 2>&1 | tee "$out"
 add "$out" "${PIPESTATUS[0]}"
 for arch in i386 amd64; do
