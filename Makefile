@@ -26,7 +26,7 @@ CORE_SRCS := analyzer.c u64map.c record.c report.c ksyms.c stacks.c periodic.c
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all amd64 i386 deps lab test unit-test replay-test host-test docs-test vm-test lab-test \
+.PHONY: all amd64 i386 deps lab refmod test unit-test replay-test host-test docs-test vm-test lab-test ci-example-test \
 	demo kmod clean user-progs
 
 # i386 needs the lab's sysroot script; without it only the host build exists.
@@ -81,6 +81,13 @@ $(OUTPUT)/%/pagetrack_ref_user: module/pagetrack_ref_user.c | $(OUTPUT)/%/
 	$(call msg,CC,$@)
 	$(Q)$(CC) -O2 $(WARN) -static $(if $(filter i386,$*),-m32) $< -o $@
 
+# The reference module, for both guest kernels (needs `make lab`'s headers).
+REFMOD_SRCS := module/pagetrack_ref.c module/Kbuild
+$(OUTPUT)/%/kmod/module/pagetrack_ref.ko: $(REFMOD_SRCS)
+	$(call msg,KMOD,$@)
+	$(Q)bash scripts/kmod.sh module $* >/dev/null
+refmod: lab $(OUTPUT)/i386/kmod/module/pagetrack_ref.ko $(OUTPUT)/amd64/kmod/module/pagetrack_ref.ko
+
 # Any out-of-tree module against a guest kernel's headers:
 #   make kmod SRC=path/to/module KERNEL=i386|amd64
 SRC ?= module
@@ -112,17 +119,20 @@ host-test: $(OUTPUT)/amd64/pagetrack
 docs-test: $(OUTPUT)/amd64/pagetrack
 	$(Q)bash tests/host/docs.sh $(OUTPUT)/amd64/pagetrack
 
-lab-test: all lab
+lab-test: all lab refmod
 	$(Q)bash tests/vm/lab_test.sh
 
-vm-test: all lab
+vm-test: all lab refmod
 	$(Q)bash tests/vm/tracer_test.sh
+
+ci-example-test: all lab refmod
+	$(Q)bash tests/ci-example/run.sh
 
 # The README's test command: everything, ending with one summary line.
 test:
 	$(Q)bash tests/run_all.sh
 
-demo: all lab
+demo: all lab refmod
 	$(Q)bash tests/vm/demo.sh
 
 clean:

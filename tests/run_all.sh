@@ -41,6 +41,7 @@ suite sanitizers bash tests/sanitize.sh
 if [ -x tests/vm/run ] && [ -f module/pagetrack_ref.c ]; then
 	suite lab make -s lab-test
 	suite tracer make -s vm-test
+	suite ci-example make -s ci-example-test
 else
 	echo "=== lab, tracer: not run: the QEMU lab is not in this tree yet"
 fi

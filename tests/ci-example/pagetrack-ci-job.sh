@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# A CI job for a third-party kernel module, in one command:
+#   tests/ci-example/pagetrack-ci-job.sh [--kernel i386|amd64] MODULE_SRC_DIR MODULE_NAME TEST_SCRIPT
+# Builds the module against the lab kernel's Debian headers, boots the lab,
+# loads the module under `pagetrack -m MODULE_NAME`, runs TEST_SCRIPT (a
+# shell script run in the guest with the module loaded), unloads the module,
+# and fails the job (exit 1) on any error-level finding; the JSON findings are
+# saved next to the job log as pagetrack-findings.json.
+# Exit: 0 clean, 1 findings, 2 the job could not run, 124/125 time-out/oops.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+kernel=i386
+if [ "${1:-}" = --kernel ]; then kernel=$2; shift 2; fi
+[ $# -eq 3 ] || { echo "usage: $0 [--kernel i386|amd64] MODULE_SRC_DIR MODULE_NAME TEST_SCRIPT" >&2; exit 2; }
+src=$1 name=$2 test=$3
+[ -f "$test" ] || { echo "ci-job: no test script $test" >&2; exit 2; }
+out=${CI_JOB_OUT:-$top/.output/ci-job}
+mkdir -p "$out"
+
+make -C "$top" -s "$kernel" lab >&2 || exit 2
+ko=$(bash "$top/scripts/kmod.sh" "$src" "$kernel" | grep "/$name.ko$") || { echo "ci-job: building $name failed" >&2; exit 2; }
+cp "$test" "$out/test.sh"
+
+# In the guest: pagetrack around load, test, unload; JSON to the console
+# between markers so the host can keep it.
+cat > "$out/job.sh" <<GUEST
+#!/bin/sh
+BTF=""
+[ -e /sys/kernel/btf/vmlinux ] || BTF="--btf \$PAGETRACK_BTF"
+pagetrack \$BTF -m $name -j -- sh -c 'insmod /add/$name.ko && sh /add/test.sh; t=\$?; rmmod $name; exit \$t' > /tmp/f.json 2>/tmp/e.txt
+rc=\$?
+cat /tmp/e.txt >&2
+echo "@@FINDINGS@@"; cat /tmp/f.json; echo "@@END@@"
+exit \$rc
+GUEST
+"$top/tests/vm/run" --kernel "$kernel" --timeout "${CI_JOB_TIMEOUT:-900}" --add "$ko" \
+	--add "$out/test.sh" --add "$out/job.sh" -- sh /add/job.sh > "$out/console.txt"
+rc=$?
+sed -n '/@@FINDINGS@@/,/@@END@@/p' "$out/console.txt" | sed '1d;$d' > "$out/pagetrack-findings.json"
+n=$(grep -c '"severity":"error"' "$out/pagetrack-findings.json")
+case $rc in
+0) echo "ci-job: $name is clean on $kernel" ;;
+1) echo "ci-job: FAIL: $n error-level finding(s) in $name on $kernel (see $out/pagetrack-findings.json):"
+   grep '"type":"finding"' "$out/pagetrack-findings.json" | sed -E 's/.*"kind":"([a-z_]+)".*"caller":"([^"]*)".*/  \1 at \2/' ;;
+*) echo "ci-job: the job did not complete (exit $rc)" ;;
+esac
+exit "$rc"

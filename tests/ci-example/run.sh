@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs the CI recipe against the reference module: a buggy test must fail
+# the job with exactly the expected finding, a clean one must pass it.
+set -u
+cd "$(dirname "$0")/../.."
+pass=0 fail=0
+d=$(mktemp -d)
+trap 'rm -rf "$d"' EXIT
+echo 'echo order_mismatch > /sys/kernel/debug/pagetrack_ref/run' > "$d/buggy.sh"
+printf '%s\n' 'for s in alloc_free highmem_per_page; do echo $s > /sys/kernel/debug/pagetrack_ref/run || exit 1; done' \
+	'pagetrack_ref_user compound_map' > "$d/clean.sh"
+CI_JOB_OUT=$d/buggy bash tests/ci-example/pagetrack-ci-job.sh module pagetrack_ref "$d/buggy.sh" > "$d/buggy.log" 2>&1
+rc=$?
+cat "$d/buggy.log" | grep "^ci-job\|^  "
+if [ $rc -eq 1 ] && grep -q "order_mismatch at .*\[pagetrack_ref\]" "$d/buggy.log"; then
+	echo "ok - CI recipe fails the job on a buggy module test (exit 1, order_mismatch)"; pass=$((pass + 1))
+else
+	echo "not ok - CI recipe fails the job on a buggy module test (exit $rc)"; fail=$((fail + 1))
+fi
+CI_JOB_OUT=$d/clean bash tests/ci-example/pagetrack-ci-job.sh module pagetrack_ref "$d/clean.sh" > "$d/clean.log" 2>&1
+rc=$?
+grep "^ci-job" "$d/clean.log"
+if [ $rc -eq 0 ] && grep -q "is clean" "$d/clean.log"; then
+	echo "ok - CI recipe passes a clean module test"; pass=$((pass + 1))
+else
+	echo "not ok - CI recipe passes a clean module test (exit $rc)"; tail -5 "$d/clean.log"; fail=$((fail + 1))
+fi
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
