@@ -43,6 +43,7 @@ struct probe {
 	const char *target;		/* resolved */
 	const char *why;		/* why not attached */
 	struct bpf_link *link;
+	struct bpf_program *fprog;	/* fentry/fexit twin, NULL if none */
 };
 
 struct tp {
@@ -99,6 +100,43 @@ static void init_tables(struct pagetrack_bpf *skel, struct probe *p, struct tp *
 
 	memcpy(p, probes, sizeof(probes));
 	memcpy(t, tps, sizeof(tps));
+	p[P_ALLOC_RET].fprog = skel->progs.pagetrack_fx_alloc_ret;
+	p[P_GFP_RET].fprog = skel->progs.pagetrack_fx_gfp_ret;
+	p[P_FREE_PAGES].fprog = skel->progs.pagetrack_fx_free_pages;
+	p[P_FREE_ADDR].fprog = skel->progs.pagetrack_fx_free_addr;
+	p[P_SPLIT].fprog = skel->progs.pagetrack_fx_split_page;
+	p[P_REMAP].fprog = skel->progs.pagetrack_fx_remap;
+	p[P_REMAP_RET].fprog = skel->progs.pagetrack_fx_remap_ret;
+	p[P_FINISH_FAULT].fprog = skel->progs.pagetrack_fx_finish_fault;
+	p[P_VM_INSERT].fprog = skel->progs.pagetrack_fx_vm_insert_page;
+}
+
+/*
+ * Can this kernel attach fentry programs (BTF, BPF trampolines)? Load and
+ * attach a two-instruction tracing program to FUNC and see.
+ */
+static bool fentry_works(const struct btf *btf, const char *func)
+{
+	struct bpf_insn insns[2] = {
+		{ .code = 0xb7 },	/* r0 = 0 */
+		{ .code = 0x95 },	/* exit */
+	};
+	int id, fd, lfd;
+
+	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = BPF_TRACE_FENTRY);
+
+	id = btf ? btf__find_by_name_kind(btf, func, BTF_KIND_FUNC) : -1;
+	if (id < 0)
+		return false;
+	o.attach_btf_id = id;
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "pt_fentry_probe", "GPL", insns, 2, &o);
+	if (fd < 0)
+		return false;
+	lfd = bpf_link_create(fd, 0, BPF_TRACE_FENTRY, NULL);
+	if (lfd >= 0)
+		close(lfd);
+	close(fd);
+	return lfd >= 0;
 }
 
 static double now_s(void)
@@ -271,7 +309,7 @@ int run_live(const struct pt_options *opt)
 	const char *mode;
 	pid_t child = -1;
 	int gate = -1, child_status = 0, ret = PT_EXIT_USAGE, err, i;
-	bool child_done = false, use_kprobes;
+	bool child_done = false, use_kprobes, use_fentry;
 	double start, deadline = 0, tick, next_tick;
 	struct periodic per = { 0 };
 	uint64_t end_ns;
@@ -283,10 +321,6 @@ int run_live(const struct pt_options *opt)
 
 	if (geteuid() != 0) {
 		pt_err("live tracing needs root (CAP_BPF and CAP_PERFMON); --replay FILE works without");
-		return PT_EXIT_USAGE;
-	}
-	if (!strcmp(opt->attach, "fentry")) {
-		pt_err("--attach fentry is not implemented in this version; use --attach kprobe or auto");
 		return PT_EXIT_USAGE;
 	}
 	if (opt->pid > 0 && kill(opt->pid, 0) && errno == ESRCH) {
@@ -357,22 +391,47 @@ int run_live(const struct pt_options *opt)
 	bpf_map__set_max_entries(skel->maps.events, opt->buffer_mb * 1024u * 1024u);
 	bpf_map__set_max_entries(skel->maps.stacks, opt->stack_entries);
 
-	use_kprobes = want_kprobes(opt->attach);
+	/* fentry/fexit where the kernel can (auto, fentry), else kprobes. */
+	use_fentry = false;
+	if (!strcmp(opt->attach, "fentry") || !strcmp(opt->attach, "auto")) {
+		const char *ft = ksyms_has(&s.ks, "__free_pages") ? "__free_pages" : "free_pages";
+
+		use_fentry = fentry_works(btf, ft);
+		if (!use_fentry && !strcmp(opt->attach, "fentry")) {
+			pt_err("--attach fentry: this kernel cannot attach fentry programs (no BTF or no BPF trampoline); use --attach kprobe or auto");
+			goto out;
+		}
+	}
+	use_kprobes = want_kprobes(opt->attach) || use_fentry;
 	for (i = 0; i < P_NPROBES; i++) {
 		struct probe *p = &probes[i];
+		bool by_fentry = false;
 		int c;
 
 		p->why = use_kprobes ? NULL : "tracepoint mode";
 		for (c = 0; use_kprobes && c < 4 && p->cands[c]; c++) {
 			const char *why = NULL;
 
+			if (use_fentry && p->fprog &&
+			    btf__find_by_name_kind(btf, p->cands[c], BTF_KIND_FUNC) >= 0) {
+				p->target = p->cands[c];
+				by_fentry = true;
+				break;
+			}
 			if (kprobe_possible(&s.ks, p->cands[c], &why)) {
 				p->target = p->cands[c];
 				break;
 			}
 			p->why = why;
 		}
-		bpf_program__set_autoload(p->prog, p->target != NULL);
+		bpf_program__set_autoload(p->prog, p->target && !by_fentry);
+		if (p->fprog) {
+			bpf_program__set_autoload(p->fprog, by_fentry);
+			if (by_fentry)
+				bpf_program__set_attach_target(p->fprog, 0, p->target);
+			else
+				p->fprog = NULL;
+		}
 	}
 	if (!strcmp(opt->attach, "kprobe") && !probes[P_FREE_PAGES].target) {
 		pt_err("--attach kprobe: cannot probe __free_pages (%s)",
@@ -408,14 +467,17 @@ int run_live(const struct pt_options *opt)
 
 		if (!p->target)
 			continue;
-		p->link = bpf_program__attach_kprobe(p->prog, p->retprobe, p->target);
+		if (p->fprog)
+			p->link = bpf_program__attach_trace(p->fprog);
+		else
+			p->link = bpf_program__attach_kprobe(p->prog, p->retprobe, p->target);
 		if (!p->link)
 			p->why = "attach failed";
 	}
 	use_kprobes = probes[P_FREE_PAGES].link && probes[P_ALLOC_RET].link;
-	mode = use_kprobes ? "kprobe" : "tracepoint";
-	if (!strcmp(opt->attach, "kprobe") && !use_kprobes) {
-		pt_err("--attach kprobe: the allocator kprobes did not attach");
+	mode = !use_kprobes ? "tracepoint" : probes[P_FREE_PAGES].fprog ? "fentry" : "kprobe";
+	if ((!strcmp(opt->attach, "kprobe") || !strcmp(opt->attach, "fentry")) && !use_kprobes) {
+		pt_err("--attach %s: the allocator probes did not attach", opt->attach);
 		goto out;
 	}
 
@@ -434,7 +496,7 @@ int run_live(const struct pt_options *opt)
 	s.stack_fd = bpf_map__fd(skel->maps.stacks);
 	if (opt->record_path) {
 		s.rec = fopen(opt->record_path, "wb");
-		if (!s.rec || rec_write_header(s.rec, &ki, use_kprobes ? 1 : 2,
+		if (!s.rec || rec_write_header(s.rec, &ki, !use_kprobes ? 2 : use_fentry ? 3 : 1,
 					       (use_kprobes ? PT_RECF_API_EVENTS : 0) |
 					       (opt->pid > 0 ? PT_RECF_PID_FILTERED : 0))) {
 			pt_err("cannot write %s: %s", opt->record_path, strerror(errno));

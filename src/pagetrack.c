@@ -50,7 +50,7 @@ static const struct argp_option options[] = {
 	{ "folded", OPT_FOLDED, "FILE", 0, "Outstanding pages as folded stacks (flame graphs), every interval and at exit", 4 },
 	{ NULL, 0, NULL, 0, "Kernel:", 3 },
 	{ "btf", OPT_BTF, "FILE", 0, "Kernel BTF for kernels without /sys/kernel/btf/vmlinux", 3 },
-	{ "attach", OPT_ATTACH, "MODE", 0, "auto (default), kprobe, tracepoint or fentry", 3 },
+	{ "attach", OPT_ATTACH, "MODE", 0, "auto (default: fentry, else kprobe, else tracepoint), fentry, kprobe or tracepoint", 3 },
 	{ "no-stacks", OPT_NO_STACKS, NULL, 0, "Do not collect kernel stacks (cheaper; -m needs stacks)", 3 },
 	{ "buffer-mb", OPT_BUFFER, "MB", 0, "Ring buffer size in MiB, a power of two (default 16)", 3 },
 	{ "stack-entries", OPT_STACKS, "N", 0, "Stack map entries (default 16384)", 3 },

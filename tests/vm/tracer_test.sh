@@ -4,10 +4,12 @@
 set -u
 cd "$(dirname "$0")/../.."
 P=0 F=0 S=0
-for arch in i386 amd64; do
-	echo "--- tracer checks on $arch"
+# i386: kprobes (no BPF trampoline there); amd64: fentry (auto) and kprobe.
+for run in i386:auto amd64:auto amd64:kprobe; do
+	arch=${run%%:*} mode=${run#*:}
+	echo "--- tracer checks on $arch, --attach $mode"
 	out=$(mktemp)
-	tests/vm/run --kernel "$arch" --timeout 1500 -- sh /tests/tracer_checks.sh 2>&1 | tee "$out"
+	tests/vm/run --kernel "$arch" --timeout 1500 -- sh /tests/tracer_checks.sh "$mode" 2>&1 | tee "$out"
 	rc=${PIPESTATUS[0]}
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | tail -1)
 	p=$(echo "$line" | cut -d' ' -f1); f=$(echo "$line" | cut -d' ' -f3)

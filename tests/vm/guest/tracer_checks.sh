@@ -3,6 +3,9 @@
 # under `pagetrack -m pagetrack_ref --json`, asserting the exact findings.
 # Env: PAGETRACK_ARCH=i386|amd64, PAGETRACK_BTF (i386: kernel BTF file).
 ARCH=${PAGETRACK_ARCH:-amd64}
+# $1: attach mode to use and expect (fentry, kprobe); default: auto.
+MODE=${1:-auto}
+ATTACH="--attach $MODE"
 KO=/lib/pagetrack/pagetrack_ref.ko
 CTL=/sys/kernel/debug/pagetrack_ref/run
 BTF=""
@@ -29,7 +32,7 @@ run() {
 	remap_*|*_map) cmd="pagetrack_ref_user $1" ;;
 	*) cmd="echo $1 > $CTL" ;;
 	esac
-	pagetrack $BTF -m pagetrack_ref -j -- sh -c "$cmd" >$T/$1.json 2>$T/$1.err
+	pagetrack $BTF $ATTACH -m pagetrack_ref -j -- sh -c "$cmd" >$T/$1.json 2>$T/$1.err
 	rc=$?
 }
 
@@ -103,11 +106,13 @@ else
 		nok "says kmap tracking is not applicable without HIGHMEM"
 	fi
 fi
-if grep -q "attach mode kprobe" $T/alloc_free.err; then ok "kprobe attach mode in the guest"; else nok "kprobe attach mode in the guest"; fi
+want=$MODE
+[ "$MODE" = auto ] && { [ "$ARCH" = i386 ] && want=kprobe || want=fentry; }
+if grep -q "attach mode $want " $T/alloc_free.err; then ok "attach mode $want ($MODE)"; else nok "attach mode $want ($MODE)"; fi
 
 # CI mode: trace until the module is unloaded; load and unload followed.
 rmmod pagetrack_ref || nok "rmmod before CI-mode test"
-pagetrack $BTF -m pagetrack_ref -j -- sh -c "insmod $KO && echo leak > $CTL && echo alloc_free > $CTL && rmmod pagetrack_ref" \
+pagetrack $BTF $ATTACH -m pagetrack_ref -j -- sh -c "insmod $KO && echo leak > $CTL && echo alloc_free > $CTL && rmmod pagetrack_ref" \
 	>$T/ci.json 2>$T/ci.err
 rc=$?
 got=$(kinds $T/ci.json)
@@ -115,7 +120,7 @@ if [ "$rc" = 1 ] && [ "$got" = "leak:1 " ]; then ok "module loaded and unloaded 
 else nok "module loaded and unloaded under pagetrack: got [$got] exit $rc"; sed 's/^/#   /' $T/ci.err | tail -5; fi
 insmod $KO
 ( sleep 8; echo order_mismatch > $CTL; rmmod pagetrack_ref ) &
-pagetrack $BTF -m pagetrack_ref -j >$T/ci2.json 2>$T/ci2.err
+pagetrack $BTF $ATTACH -m pagetrack_ref -j >$T/ci2.json 2>$T/ci2.err
 rc=$?
 got=$(kinds $T/ci2.json)
 if [ "$rc" = 1 ] && [ "$got" = "order_mismatch:1 " ]; then ok "no command: report at module unload, exit 1"
