@@ -130,7 +130,7 @@ bad "negative duration" "bad duration" -d -3
 bad "zero stack entries" "stack-entries" --stack-entries 0
 bad "interval too small" "bad interval" -i 0
 bad "--top out of range" "top takes" --top 0
-bad "fentry not implemented here" "fentry is not implemented" --attach fentry -d 1
+bad "--attach fentry where the kernel cannot" "cannot attach fentry programs" --attach fentry -d 1
 if [ -e /sys/bus/event_source/devices/kprobe ]; then
 	skp "--attach kprobe without kprobes" "this kernel has kprobes"
 else
