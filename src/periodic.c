@@ -43,7 +43,7 @@ static void list_sites(FILE *out, const struct analyzer *an, const struct ksyms 
 
 	for (i = 0; i < n && i < top; i++) {
 		uint64_t ip = report_site_ip(an, ks, 0, g[i].stack_id);
-		const char *site = ip ? ksyms_format(ks, ip, buf, sizeof(buf)) : "?";
+		const char *site = ip ? report_sym(an, ks, ip, buf, sizeof(buf)) : "?";
 
 		if (json) {
 			fprintf(out, "%s{\"pages\":%" PRIu64 ",\"blocks\":%u,\"order\":%u,\"age_ms\":%" PRIu64
@@ -180,7 +180,7 @@ int metrics_write(const char *path, const struct analyzer *an, const struct ksym
 		}
 		ip = report_site_ip(an, ks, 0, g[i].stack_id);
 		fputs("pagetrack_outstanding_pages{caller=\"", f);
-		label(f, ip ? ksyms_format(ks, ip, buf, sizeof(buf)) : "?");
+		label(f, ip ? report_sym(an, ks, ip, buf, sizeof(buf)) : "?");
 		fprintf(f, "\",order=\"%u\"} %" PRIu64 "\n", g[i].order, g[i].pages);
 	}
 	if (other)

@@ -58,6 +58,25 @@ uint64_t report_site_ip(const struct analyzer *an, const struct ksyms *ks, uint6
 	return s.nr ? s.ips[0] : 0;
 }
 
+const char *report_sym(const struct analyzer *an, const struct ksyms *ks, uint64_t ip,
+		       char *buf, size_t len)
+{
+	const struct pt_config *c = an_config(an);
+	unsigned int m;
+
+	ksyms_format(ks, ip, buf, len);
+	if (buf[0] != '0' || buf[1] != 'x')
+		return buf;
+	/* A module unloaded before its symbols could be read: name the module. */
+	for (m = 0; m < c->nmodules; m++) {
+		const struct pt_module_range *r = an_module(an, m);
+
+		if (r && r->size && ip >= r->base && ip - r->base < r->size)
+			snprintf(buf, len, "%s+0x%" PRIx64 " [%s]", r->name, ip - r->base, r->name);
+	}
+	return buf;
+}
+
 void json_str(FILE *out, const char *s)
 {
 	fputc('"', out);
@@ -86,7 +105,7 @@ static void json_stack(FILE *out, const struct analyzer *an, const struct ksyms 
 		for (i = 0; i < s.nr; i++) {
 			if (i)
 				fputc(',', out);
-			json_str(out, ksyms_format(ks, s.ips[i], buf, sizeof(buf)));
+			json_str(out, report_sym(an, ks, s.ips[i], buf, sizeof(buf)));
 		}
 	fputc(']', out);
 }
@@ -130,7 +149,7 @@ static void json_finding(FILE *out, const struct analyzer *an, const struct ksym
 	ip = report_site_ip(an, ks, f->caller, f->stack_id);
 	fprintf(out, ",\"caller\":");
 	if (ip)
-		json_str(out, ksyms_format(ks, ip, buf, sizeof(buf)));
+		json_str(out, report_sym(an, ks, ip, buf, sizeof(buf)));
 	else
 		fputs("null", out);
 	fprintf(out, ",\"stack\":");
@@ -139,7 +158,7 @@ static void json_finding(FILE *out, const struct analyzer *an, const struct ksym
 		ip = report_site_ip(an, ks, f->caller2, f->stack_id2);
 		fprintf(out, ",\"free_caller\":");
 		if (ip)
-			json_str(out, ksyms_format(ks, ip, buf, sizeof(buf)));
+			json_str(out, report_sym(an, ks, ip, buf, sizeof(buf)));
 		else
 			fputs("null", out);
 		fprintf(out, ",\"free_stack\":");
@@ -162,7 +181,7 @@ static void text_stack(FILE *out, const struct analyzer *an, const struct ksyms 
 		return;
 	}
 	for (i = 0; i < s.nr && i < max; i++)
-		fprintf(out, "        #%-2u %s\n", i, ksyms_format(ks, s.ips[i], buf, sizeof(buf)));
+		fprintf(out, "        #%-2u %s\n", i, report_sym(an, ks, s.ips[i], buf, sizeof(buf)));
 	if (s.nr > max)
 		fprintf(out, "        ... %u more frames\n", s.nr - max);
 }
@@ -207,7 +226,7 @@ static void text_finding(FILE *out, const struct analyzer *an, const struct ksym
 	if (f->tgid)
 		fprintf(out, "    by %s[%u]\n", comm, f->tgid);
 	if (ip)
-		fprintf(out, "    caller: %s\n", ksyms_format(ks, ip, buf, sizeof(buf)));
+		fprintf(out, "    caller: %s\n", report_sym(an, ks, ip, buf, sizeof(buf)));
 	if (f->kind != PT_K_EVENTS_LOST) {
 		fprintf(out, "    %s stack:\n",
 			f->kind == PT_K_KMAP_LEAK || f->kind == PT_K_KMAP_PARTIAL ? "kmap" :
@@ -218,7 +237,7 @@ static void text_finding(FILE *out, const struct analyzer *an, const struct ksym
 	}
 	if (f->stack_id2 >= 0 || f->caller2) {
 		ip = report_site_ip(an, ks, f->caller2, f->stack_id2);
-		fprintf(out, "    freed by: %s\n", ip ? ksyms_format(ks, ip, buf, sizeof(buf)) : "?");
+		fprintf(out, "    freed by: %s\n", ip ? report_sym(an, ks, ip, buf, sizeof(buf)) : "?");
 		text_stack(out, an, ks, f->stack_id2, max);
 	}
 }
@@ -238,7 +257,7 @@ static void print_outstanding(FILE *out, const struct analyzer *an, const struct
 			top < n ? top : n, n);
 	for (i = 0; i < n && i < top; i++) {
 		uint64_t ip = report_site_ip(an, ks, 0, f[i].stack_id);
-		const char *site = ip ? ksyms_format(ks, ip, buf, sizeof(buf)) : "?";
+		const char *site = ip ? report_sym(an, ks, ip, buf, sizeof(buf)) : "?";
 
 		if (o->json) {
 			fprintf(out, "{\"type\":\"outstanding\",\"blocks\":%u,\"pages\":%" PRIu64

@@ -20,6 +20,10 @@ struct report_opts {
 uint64_t report_site_ip(const struct analyzer *an, const struct ksyms *ks, uint64_t caller,
 			int32_t stack_id);
 void json_str(FILE *out, const char *s);
+/* Symbol text for ip; an address in a watched module without symbols (it
+ * was unloaded before they could be read) becomes "module+0xoff [module]". */
+const char *report_sym(const struct analyzer *an, const struct ksyms *ks, uint64_t ip,
+		       char *buf, size_t len);
 
 void report_print(FILE *out, const struct analyzer *an, const struct ksyms *ks,
 		  const struct report_opts *o);

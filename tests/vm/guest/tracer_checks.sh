@@ -116,7 +116,8 @@ pagetrack $BTF $ATTACH -m pagetrack_ref -j -- sh -c "insmod $KO && echo leak > $
 	>$T/ci.json 2>$T/ci.err
 rc=$?
 got=$(kinds $T/ci.json)
-if [ "$rc" = 1 ] && [ "$got" = "leak:1 " ]; then ok "module loaded and unloaded under pagetrack: leak found, exit 1"
+if [ "$rc" = 1 ] && [ "$got" = "leak:1 " ] && grep -q '"caller":"[^"]*\[pagetrack_ref\]"' $T/ci.json; then
+	ok "module loaded and unloaded under pagetrack: leak found in pagetrack_ref, exit 1"
 else nok "module loaded and unloaded under pagetrack: got [$got] exit $rc"; sed 's/^/#   /' $T/ci.err | tail -5; fi
 insmod $KO
 ( sleep 8; echo order_mismatch > $CTL; rmmod pagetrack_ref ) &
