@@ -1,64 +1,146 @@
 #!/usr/bin/env bash
-# Fetch a guest kernel for the lab, resolved through Debian's metapackage:
-#   scripts/lab-kernel.sh i386|amd64
-# Leaves in $CACHE/ARCH/: vmlinuz, config, kver, version, kdir (headers, installed
-# with apt-get), and for i386 vmlinux.btf + vmlinux.h built from the -dbg package.
-# Idempotent: a complete cache returns at once.
+# Fetch a lab guest kernel: Debian's own stock kernel for ARCH, resolved
+# through its metapackage (the ABI is never written down here).
+#
+#   scripts/lab-kernel.sh [--refresh] i386|amd64
+#
+# Leaves in $CACHE/ARCH/ (CACHE=${PAGETRACK_CACHE:-${XDG_CACHE_HOME:-~/.cache}/pagetrack}):
+#   vmlinuz config   from linux-image-<kver> (and System.map if it is a real
+#                    one: Debian's is a one-line placeholder)
+#   kver      the kernel's uname -r string      version   its Debian package version
+#   kdir      path of the installed linux-headers-<kver> (apt-get install)
+#   vmlinux.btf, vmlinux.h      i386 only: BTF made by pahole from the -dbg
+#                               package's vmlinux (the -dbg files are deleted)
+# A complete cache returns at once without asking apt; --refresh re-resolves
+# the metapackage and fetches a newer ABI if there is one.  Progress and a
+# one-line summary of the kernel's configuration go to stderr.
 set -euo pipefail
 . "$(dirname "$0")/lab-common.sh"
-arch=${1:?usage: lab-kernel.sh i386|amd64}
-meta=$(lab_meta "$arch")
+
+refresh=""
+if [ "${1:-}" = --refresh ]; then refresh=1; shift; fi
+arch=${1:-}
+[ $# -eq 1 ] && lab_check_arch "$arch" || { echo "usage: scripts/lab-kernel.sh [--refresh] i386|amd64" >&2; exit 2; }
 dir=$CACHE/$arch
-mkdir -p "$dir"
+pa=$(lab_pkgarch "$arch")
 
 complete() {
-	[ -s "$dir/vmlinuz" ] && [ -s "$dir/kver" ] && [ -d "$(cat "$dir/kdir" 2>/dev/null)" ] &&
-		{ [ "$arch" != i386 ] || [ -s "$dir/vmlinux.btf" ]; }
+	[ -s "$dir/vmlinuz" ] && [ -s "$dir/config" ] && [ -s "$dir/kver" ] && [ -s "$dir/version" ] &&
+		[ -s "$dir/kdir" ] && [ -f "$(cat "$dir/kdir")/Makefile" ] &&
+		{ [ "$arch" != i386 ] || { [ -s "$dir/vmlinux.btf" ] && [ -s "$dir/vmlinux.h" ]; }; }
 }
-complete && exit 0
 
-pkg=$(apt-cache depends "$meta" 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}')
-if [ -z "$pkg" ]; then
-	# A bookworm-security i386 index often fails to sync: tolerated.
-	apt-get update -q >&2 || lab_log "apt-get update reported errors (tolerated)"
-	pkg=$(apt-cache depends "$meta" | awk '/Depends: linux-image-[0-9]/{print $2; exit}')
+# One line: what the lab's tests depend on in this kernel's configuration.
+summary() {
+	local c=$dir/config model v out=""
+	if grep -q '^CONFIG_FLATMEM=y' "$c"; then model=FLATMEM
+	elif grep -q '^CONFIG_SPARSEMEM_VMEMMAP=y' "$c"; then model=SPARSEMEM_VMEMMAP
+	elif grep -q '^CONFIG_SPARSEMEM=y' "$c"; then model=SPARSEMEM
+	else model=unknown; fi
+	for v in HIGHMEM HIGHMEM64G KPROBES KPROBE_EVENTS BPF_EVENTS DEBUG_INFO_BTF; do
+		if grep -q "^CONFIG_$v=y" "$c"; then out+=" $v=y"; else out+=" $v=n"; fi
+	done
+	lab_log "$arch: $(cat "$dir/kver") ($(cat "$dir/version")): $model$out"
+}
+
+if [ -z "$refresh" ] && complete; then summary; exit 0; fi
+
+mkdir -p "$dir"
+exec 9>"$dir/.lock"
+flock 9 # another lab-kernel.sh for this arch finishes first
+if [ -z "$refresh" ] && complete; then summary; exit 0; fi
+
+meta=$(lab_meta "$arch")
+resolve() { apt-cache depends "$meta" 2>/dev/null | awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }'; }
+if [ "$arch" = i386 ] && ! dpkg --print-foreign-architectures | grep -qx i386; then
+	lab_die "i386 packages need 'dpkg --add-architecture i386' and apt-get update: run scripts/deps.sh"
 fi
-[ -n "$pkg" ] || { lab_log "cannot resolve $meta"; exit 1; }
+pkg=$(resolve || true)
+if [ -z "$pkg" ] || [ -n "$refresh" ]; then
+	lab_apt_update
+	pkg=$(resolve || true)
+fi
+[ -n "$pkg" ] || lab_die "$arch: cannot resolve $meta with apt-cache depends"
 kver=${pkg#linux-image-}
-kver=${kver%:i386}
-pa=$(lab_pkgarch "$arch")
-tmp=$(mktemp -d "$dir/.dl.XXXXXX")
+kver=${kver%:*}
+lab_log "$arch: $meta -> $pkg"
+
+tmp=$(mktemp -d "$dir/.tmp.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
-if [ ! -s "$dir/vmlinuz" ] || [ "$(cat "$dir/kver" 2>/dev/null)" != "$kver" ]; then
-	lab_log "$arch: downloading linux-image-$kver$pa"
-	lab_download "$tmp" "linux-image-$kver$pa"
-	dpkg-deb --fsys-tarfile "$tmp"/linux-image-*.deb | tar -x -C "$tmp" "./boot/vmlinuz-$kver" "./boot/config-$kver"
+# 1. The kernel image package: keep vmlinuz, config, System.map.
+if [ "$(cat "$dir/kver" 2>/dev/null)" != "$kver" ] || [ ! -s "$dir/vmlinuz" ] || [ ! -s "$dir/config" ] ||
+	[ ! -s "$dir/version" ]; then
+	t0=$(lab_now)
+	lab_download "$tmp" "linux-image-$kver$pa" || lab_die "$arch: apt-get download linux-image-$kver$pa failed"
+	deb=$(echo "$tmp"/linux-image-*.deb)
+	lab_log "$arch: downloaded $(basename "$deb") ($(($(stat -c %s "$deb") / 1000000)) MB) in $(lab_since "$t0")"
+	# /boot comes first in the archive: with --occurrence tar stops there
+	# instead of decompressing all the modules (0.8 s instead of 7 s).
+	set +o pipefail
+	dpkg-deb --fsys-tarfile "$deb" 2>/dev/null |
+		tar -x -C "$tmp" --occurrence=1 "./boot/vmlinuz-$kver" "./boot/config-$kver" "./boot/System.map-$kver" \
+			2>/dev/null || true
+	set -o pipefail
+	[ -s "$tmp/boot/vmlinuz-$kver" ] && [ -s "$tmp/boot/config-$kver" ] ||
+		lab_die "$arch: no /boot/vmlinuz-$kver or config in $(basename "$deb")"
+	rm -f "$dir/vmlinuz" "$dir/config" "$dir/System.map" "$dir/kver" "$dir/vmlinux.btf" "$dir/vmlinux.h"
 	mv "$tmp/boot/vmlinuz-$kver" "$dir/vmlinuz"
 	mv "$tmp/boot/config-$kver" "$dir/config"
-	dpkg-deb -f "$tmp"/linux-image-*.deb Version > "$dir/version"
-	echo "$kver" > "$dir/kver"
-	rm -f "$dir/vmlinux.btf" "$dir/vmlinux.h"
+	# Debian ships a one-line placeholder System.map: kept only if real.
+	if [ "$(wc -l <"$tmp/boot/System.map-$kver" 2>/dev/null || echo 0)" -gt 1 ]; then
+		mv "$tmp/boot/System.map-$kver" "$dir/System.map"
+	fi
+	dpkg-deb -f "$deb" Version >"$dir/version"
+	echo "$kver" >"$dir/kver"
+	rm -f "$deb"
 fi
 
-if [ ! -d "/usr/src/linux-headers-$kver" ]; then
-	lab_log "$arch: installing linux-headers-$kver$pa"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-		"linux-headers-$kver$pa" >&2
+# 2. The matching headers, installed (out-of-tree modules build against them).
+hpkg=linux-headers-$kver$pa
+if ! dpkg-query -W -f='${Status}' "$hpkg" 2>/dev/null | grep -q "install ok installed" ||
+	[ ! -f "/usr/src/linux-headers-$kver/Makefile" ]; then
+	t0=$(lab_now)
+	lab_log "$arch: installing $hpkg"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$hpkg" >&2 ||
+		lab_die "$arch: apt-get install $hpkg failed"
+	lab_log "$arch: $hpkg installed in $(lab_since "$t0")"
 fi
-echo "/usr/src/linux-headers-$kver" > "$dir/kdir"
+echo "/usr/src/linux-headers-$kver" >"$dir/kdir"
 
-if [ "$arch" = i386 ] && [ ! -s "$dir/vmlinux.btf" ]; then
-	# No built-in BTF: pahole turns the -dbg vmlinux's DWARF into BTF.
-	lab_log "i386: downloading linux-image-$kver-dbg (about 765 MB) for BTF"
-	lab_download "$tmp" "linux-image-$kver-dbg$pa"
-	dpkg-deb --fsys-tarfile "$tmp"/linux-image-"$kver"-dbg*.deb |
-		tar -x -C "$tmp" "./usr/lib/debug/boot/vmlinux-$kver"
-	rm -f "$tmp"/linux-image-"$kver"-dbg*.deb
-	pahole -j2 --btf_encode_detached="$tmp/vmlinux.btf" "$tmp/usr/lib/debug/boot/vmlinux-$kver" >&2
-	bpftool btf dump file "$tmp/vmlinux.btf" format c > "$tmp/vmlinux.h"
-	mv "$tmp/vmlinux.btf" "$tmp/vmlinux.h" "$dir/"
-	lab_log "i386: BTF $(stat -c %s "$dir/vmlinux.btf") bytes"
+# 3. i386 has no built-in BTF: pahole turns the -dbg vmlinux's DWARF into a
+#    detached BTF file; only that (and a vmlinux.h dumped from it) is kept.
+if [ "$arch" = i386 ] && { [ ! -s "$dir/vmlinux.btf" ] || [ ! -s "$dir/vmlinux.h" ]; }; then
+	dbg=linux-image-$kver-dbg$pa
+	t0=$(lab_now)
+	lab_log "$arch: downloading $dbg (about 765 MB) for BTF"
+	lab_download "$tmp" "$dbg" || lab_die "$arch: apt-get download $dbg failed"
+	deb=$(echo "$tmp"/linux-image-"$kver"-dbg_*.deb)
+	lab_log "$arch: downloaded $(basename "$deb") ($(($(stat -c %s "$deb") / 1000000)) MB) in $(lab_since "$t0")"
+	t0=$(lab_now)
+	member=./usr/lib/debug/boot/vmlinux-$kver
+	# --occurrence: tar stops reading once it has the one member; the
+	# decompressor then gets SIGPIPE, which is expected.
+	set +o pipefail
+	dpkg-deb --fsys-tarfile "$deb" 2>/dev/null | tar -x -C "$tmp" --occurrence=1 "$member" || true
+	set -o pipefail
+	[ -s "$tmp/$member" ] || lab_die "$arch: no $member in $(basename "$deb")"
+	rm -f "$deb"
+	lab_log "$arch: vmlinux ($(($(stat -c %s "$tmp/$member") / 1000000)) MB) unpacked in $(lab_since "$t0")"
+	t0=$(lab_now)
+	pahole -j2 --btf_encode_detached="$tmp/vmlinux.btf" "$tmp/$member" >&2 || lab_die "$arch: pahole failed"
+	rm -f "$tmp/$member"
+	lab_log "$arch: pahole made $(stat -c %s "$tmp/vmlinux.btf") bytes of BTF in $(lab_since "$t0")"
+	bpftool btf dump file "$tmp/vmlinux.btf" >"$tmp/dump" || lab_die "$arch: bpftool cannot read the BTF"
+	grep -q "STRUCT 'page' size=" "$tmp/dump" || lab_die "$arch: the generated BTF has no struct page"
+	lab_log "$arch: BTF has $(grep -c '^\[' "$tmp/dump") types, e.g. $(grep -m1 "STRUCT 'page' size=" "$tmp/dump")"
+	rm -f "$tmp/dump"
+	bpftool btf dump file "$tmp/vmlinux.btf" format c >"$tmp/vmlinux.h"
+	chmod 644 "$tmp/vmlinux.btf" "$tmp/vmlinux.h"
+	mv "$tmp/vmlinux.h" "$dir/vmlinux.h"
+	mv "$tmp/vmlinux.btf" "$dir/vmlinux.btf"
+	lab_log "$arch: $dir/vmlinux.btf and vmlinux.h ready ($(lab_since "$t0") with pahole)"
 fi
-complete || { lab_log "$arch: incomplete cache in $dir"; exit 1; }
-lab_log "$arch: kernel $kver ($(cat "$dir/version")) ready in $dir"
+
+complete || lab_die "$arch: the cache in $dir is still incomplete"
+summary
