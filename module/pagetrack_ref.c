@@ -1,21 +1,40 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pagetrack_ref: reference scenarios for pagetrack, each bug class and its
- * correct twin. The buggy scenarios really do the wrong thing (the leak
- * stays leaked, the kmap stays mapped, the -EINVAL stays ignored) but never
- * crash or corrupt the kernel; bugs that would (double free, free_pages()
- * of a struct page pointer) are covered by pagetrack's replay tests instead.
+ * pagetrack_ref: reference scenarios for pagetrack, each bug class next to
+ * its correct twin. The buggy scenarios really do the wrong thing (the leak
+ * stays leaked, the kmap stays mapped, the remap error stays ignored) but
+ * never crash or corrupt the kernel; bugs that would (double free,
+ * free_pages() of a struct page pointer) are left to pagetrack's replay
+ * tests.
  *
- * Control: /sys/kernel/debug/pagetrack_ref/run
- *   write "NAME" or "NAME COUNT" to run a scenario (-EINVAL if unknown);
- *   read it for the list of scenarios, one per line.
+ * Control: /sys/kernel/debug/pagetrack_ref/run (root only)
+ *   write "NAME" or "kmap_churn COUNT": runs scenario NAME synchronously.
+ *   The write returns its length on success, -EINVAL for an unknown name, a
+ *   count where none is taken or out of 1..10000000, more than 63 bytes or
+ *   binary garbage, and the scenario's own error otherwise (-ENOMEM...).
+ *   Every run is logged: "pagetrack_ref: NAME: RESULT".
+ *   read: the scenario names, one per line.
  *
- * Mapping scenarios (remap_private, remap_shared, noncompound_tail_map,
- * compound_map) select how /dev/pagetrack_ref serves the next mmap();
- * module/pagetrack_ref_user.c maps, touches and unmaps it.
+ * Mapping scenarios: /dev/pagetrack_ref (misc device, root only).
+ *   Writing remap_private, remap_shared, noncompound_tail_map or
+ *   compound_map to the control file selects what the device maps; open()
+ *   latches the selection for that file, so select, then open, then mmap()
+ *   with offset 0 and
+ *     remap_*:  1 to 4 pages: a vmalloc'ed buffer mapped page by page with
+ *               remap_pfn_range(), whose errors are logged ("remap_pfn_range
+ *               page 0 returned -22") and ignored; mmap() returns 0.
+ *               MAP_PRIVATE (a copy-on-write vma) makes every call fail, so
+ *               the first access gets SIGBUS; MAP_SHARED works.
+ *     *_map:    exactly 16 pages: an order-4 __get_free_pages() block
+ *               (compound_map with __GFP_COMP) handed out page by page by a
+ *               fault handler, each page with its own reference.
+ *   Anything else (no selection, other sizes, an offset) gets -EINVAL.
+ *   module/pagetrack_ref_user.c drives these.
  *
  * kmap() is used on purpose (checkpatch prefers kmap_local_page()): only
- * kmap() reaches kmap_high() and the pkmap slots this module exercises.
+ * kmap() goes through kmap_high() and the pkmap slots exercised here. On a
+ * kernel without HIGHMEM kmap() is page_address() and the kmap scenarios
+ * only allocate, write and free.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -28,6 +47,8 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/refcount.h>
+#include <linux/sched/signal.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -40,6 +61,20 @@
 #define CHURN_MAX	10000000UL
 #define CMD_MAX		64
 
+#ifdef CONFIG_HIGHMEM
+#define PRESSURE_KMAPS	(LAST_PKMAP * 3 / 4)
+#else
+#define PRESSURE_KMAPS	384
+#endif
+
+/*
+ * kmap_leak and free_while_kmapped each lose a pkmap slot for good: its
+ * use count never drops back to 1, so flush_all_zero_pkmaps() never takes
+ * it back. With all LAST_PKMAP slots lost every kmap() in the kernel would
+ * sleep forever, so one load of this module loses at most this many.
+ */
+#define KMAPS_LOST_MAX	64
+
 enum map_mode {
 	MODE_NONE,
 	MODE_REMAP,
@@ -47,16 +82,12 @@ enum map_mode {
 	MODE_TAIL_COMPOUND,
 };
 
-static DEFINE_MUTEX(ref_lock);
-static enum map_mode map_mode;
+/* Serializes scenarios: two pkmap_pressure runs must not wait on each other. */
+static DEFINE_MUTEX(run_lock);
+static enum map_mode map_mode;	/* written under run_lock */
+static unsigned int kmaps_lost;	/* under run_lock */
 static void *remap_buf;
 static struct dentry *ref_dir;
-
-#ifdef CONFIG_HIGHMEM
-#define PRESSURE_SLOTS	(LAST_PKMAP * 3 / 4)
-#else
-#define PRESSURE_SLOTS	384
-#endif
 
 static void note_no_highmem(void)
 {
@@ -64,7 +95,20 @@ static void note_no_highmem(void)
 		pr_info_once("no HIGHMEM: kmap is page_address here\n");
 }
 
-/* Correct: allocate an order-3 block and free it with the same order. */
+/* May this run lose one more pkmap slot? */
+static bool may_lose_kmap(void)
+{
+	if (!IS_ENABLED(CONFIG_HIGHMEM))
+		return true;
+	if (kmaps_lost >= KMAPS_LOST_MAX) {
+		pr_info("refused: this load already lost %u pkmap slots\n", kmaps_lost);
+		return false;
+	}
+	kmaps_lost++;
+	return true;
+}
+
+/* Correct: an order-3 block freed with the same order. */
 static int alloc_free(unsigned long count)
 {
 	struct page *page = alloc_pages(GFP_HIGHUSER, 3);
@@ -75,14 +119,14 @@ static int alloc_free(unsigned long count)
 	return 0;
 }
 
-/* Correct: several highmem pages, each kmapped on its own. */
+/* Correct: eight highmem pages, each allocated and kmapped on its own. */
 static int highmem_per_page(unsigned long count)
 {
 	struct page *pages[8];
 	int i, n;
 
 	note_no_highmem();
-	for (n = 0; n < 8; n++) {
+	for (n = 0; n < ARRAY_SIZE(pages); n++) {
 		pages[n] = alloc_page(GFP_HIGHUSER);
 		if (!pages[n])
 			break;
@@ -92,10 +136,10 @@ static int highmem_per_page(unsigned long count)
 		kunmap(pages[i]);
 		__free_page(pages[i]);
 	}
-	return n == 8 ? 0 : -ENOMEM;
+	return n == ARRAY_SIZE(pages) ? 0 : -ENOMEM;
 }
 
-/* Bug: kmap() of an order-3 block maps only its first page. */
+/* Bug: kmap() of an order-3 block maps its first page only. */
 static int highmem_order3_kmap(unsigned long count)
 {
 	struct page *page = alloc_pages(GFP_HIGHUSER, 3);
@@ -103,7 +147,7 @@ static int highmem_order3_kmap(unsigned long count)
 	if (!page)
 		return -ENOMEM;
 	note_no_highmem();
-	/* Stays within the first page: the other 7 are not mapped. */
+	/* Writes stay within the first page: the other 7 are not mapped. */
 	memset(kmap(page), 0x5a, PAGE_SIZE);
 	kunmap(page);
 	__free_pages(page, 3);
@@ -132,7 +176,7 @@ static int getfree_order_mismatch(unsigned long count)
 	return 0;
 }
 
-/* Bug: never freed. */
+/* Bug: an order-1 block never freed. */
 static int leak(unsigned long count)
 {
 	return alloc_pages(GFP_HIGHUSER, 1) ? 0 : -ENOMEM;
@@ -141,8 +185,11 @@ static int leak(unsigned long count)
 /* Bug: kmap() without kunmap(); the page is kept (leaked) too. */
 static int kmap_leak(unsigned long count)
 {
-	struct page *page = alloc_page(GFP_HIGHUSER);
+	struct page *page;
 
+	if (!may_lose_kmap())
+		return -ENOSPC;
+	page = alloc_page(GFP_HIGHUSER);
 	if (!page)
 		return -ENOMEM;
 	note_no_highmem();
@@ -151,13 +198,16 @@ static int kmap_leak(unsigned long count)
 }
 
 /*
- * Bug: freed while kmapped. The pkmap slot keeps pointing at the freed page;
+ * Bug: freed while kmapped. The pkmap slot keeps mapping the freed page;
  * nothing writes through it afterwards, so the kernel stays healthy.
  */
 static int free_while_kmapped(unsigned long count)
 {
-	struct page *page = alloc_page(GFP_HIGHUSER);
+	struct page *page;
 
+	if (!may_lose_kmap())
+		return -ENOSPC;
+	page = alloc_page(GFP_HIGHUSER);
 	if (!page)
 		return -ENOMEM;
 	note_no_highmem();
@@ -173,10 +223,13 @@ static int pkmap_pressure(unsigned long count)
 	int i, n;
 
 	note_no_highmem();
-	pages = kcalloc(PRESSURE_SLOTS, sizeof(*pages), GFP_KERNEL);
+	if (!IS_ENABLED(CONFIG_HIGHMEM))
+		pr_info("no HIGHMEM: no LAST_PKMAP, holding %d kmaps instead\n",
+			PRESSURE_KMAPS);
+	pages = kcalloc(PRESSURE_KMAPS, sizeof(*pages), GFP_KERNEL);
 	if (!pages)
 		return -ENOMEM;
-	for (n = 0; n < PRESSURE_SLOTS; n++) {
+	for (n = 0; n < PRESSURE_KMAPS; n++) {
 		pages[n] = alloc_page(GFP_HIGHUSER);
 		if (!pages[n])
 			break;
@@ -188,14 +241,15 @@ static int pkmap_pressure(unsigned long count)
 		__free_page(pages[i]);
 	}
 	kfree(pages);
-	return n == PRESSURE_SLOTS ? 0 : -ENOMEM;
+	return n == PRESSURE_KMAPS ? 0 : -ENOMEM;
 }
 
-/* Correct: COUNT kmap/write/kunmap rounds of one page, for benchmarks. */
+/* Correct: COUNT rounds of kmap, write, kunmap of one page; for benchmarks. */
 static int kmap_churn(unsigned long count)
 {
 	struct page *page = alloc_page(GFP_HIGHUSER);
 	unsigned long i;
+	int ret = 0;
 
 	if (!page)
 		return -ENOMEM;
@@ -203,45 +257,45 @@ static int kmap_churn(unsigned long count)
 	for (i = 0; i < count; i++) {
 		*(unsigned long *)kmap(page) = i;
 		kunmap(page);
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
 		cond_resched();
 	}
 	__free_page(page);
-	return 0;
+	return ret;
 }
 
-static int select_mode(enum map_mode mode)
-{
-	mutex_lock(&ref_lock);
-	map_mode = mode;
-	mutex_unlock(&ref_lock);
-	return 0;
-}
-
+/* The mapping scenarios only choose what the device maps next. */
 static int remap_private(unsigned long count)
 {
-	pr_info("next mmap: remap_pfn_range page by page; map it MAP_PRIVATE\n");
-	return select_mode(MODE_REMAP);
+	WRITE_ONCE(map_mode, MODE_REMAP);
+	return 0;
 }
 
 static int remap_shared(unsigned long count)
 {
-	pr_info("next mmap: remap_pfn_range page by page; map it MAP_SHARED\n");
-	return select_mode(MODE_REMAP);
+	WRITE_ONCE(map_mode, MODE_REMAP);
+	return 0;
 }
 
 static int noncompound_tail_map(unsigned long count)
 {
-	return select_mode(MODE_TAIL_NONCOMPOUND);
+	WRITE_ONCE(map_mode, MODE_TAIL_NONCOMPOUND);
+	return 0;
 }
 
 static int compound_map(unsigned long count)
 {
-	return select_mode(MODE_TAIL_COMPOUND);
+	WRITE_ONCE(map_mode, MODE_TAIL_COMPOUND);
+	return 0;
 }
 
 struct scenario {
 	const char *name;
 	int (*run)(unsigned long count);
+	bool takes_count;
 };
 
 static const struct scenario scenarios[] = {
@@ -254,26 +308,36 @@ static const struct scenario scenarios[] = {
 	{ "kmap_leak", kmap_leak },
 	{ "free_while_kmapped", free_while_kmapped },
 	{ "pkmap_pressure", pkmap_pressure },
-	{ "kmap_churn", kmap_churn },
+	{ "kmap_churn", kmap_churn, true },
 	{ "remap_private", remap_private },
 	{ "remap_shared", remap_shared },
 	{ "noncompound_tail_map", noncompound_tail_map },
 	{ "compound_map", compound_map },
 };
 
-static ssize_t run_write(struct file *file, const char __user *ubuf, size_t len,
-			 loff_t *ppos)
+static const struct scenario *find_scenario(const char *name)
 {
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(scenarios); i++)
+		if (!strcmp(name, scenarios[i].name))
+			return &scenarios[i];
+	return NULL;
+}
+
+static ssize_t run_write(struct file *file, const char __user *ubuf,
+			 size_t len, loff_t *ppos)
+{
+	const struct scenario *s;
 	unsigned long count = CHURN_DEFAULT;
 	char cmd[CMD_MAX], *name, *arg;
-	size_t i;
 	int ret;
 
 	if (!len || len >= sizeof(cmd))
 		return -EINVAL;
 	if (copy_from_user(cmd, ubuf, len))
 		return -EFAULT;
-	/* Binary garbage, including NUL bytes, is not a scenario name. */
+	/* Binary garbage, NUL bytes included, is not a scenario name. */
 	if (memchr(cmd, '\0', len))
 		return -EINVAL;
 	cmd[len] = '\0';
@@ -281,19 +345,23 @@ static ssize_t run_write(struct file *file, const char __user *ubuf, size_t len,
 	arg = strchr(name, ' ');
 	if (arg) {
 		*arg++ = '\0';
-		if (kstrtoul(skip_spaces(arg), 10, &count) || !count || count > CHURN_MAX)
+		if (kstrtoul(skip_spaces(arg), 10, &count) || !count ||
+		    count > CHURN_MAX)
 			return -EINVAL;
 	}
-	for (i = 0; i < ARRAY_SIZE(scenarios); i++) {
-		if (strcmp(name, scenarios[i].name))
-			continue;
-		if (arg && scenarios[i].run != kmap_churn)
-			return -EINVAL;
-		ret = scenarios[i].run(count);
-		pr_info("scenario %s: %d\n", scenarios[i].name, ret);
-		return ret ? ret : len;
-	}
-	return -EINVAL;
+	s = find_scenario(name);
+	if (!s || (arg && !s->takes_count))
+		return -EINVAL;
+
+	if (mutex_lock_interruptible(&run_lock))
+		return -EINTR;
+	ret = s->run(count);
+	mutex_unlock(&run_lock);
+	if (s->takes_count)
+		pr_info("%s %lu: %d\n", s->name, count, ret);
+	else
+		pr_info("%s: %d\n", s->name, ret);
+	return ret ? ret : len;
 }
 
 static int run_show(struct seq_file *m, void *v)
@@ -319,7 +387,7 @@ static const struct file_operations run_fops = {
 	.write = run_write,
 };
 
-/* remap_*: a vmalloc'ed buffer, mapped page by page; errors ignored. */
+/* remap_*: the vmalloc'ed buffer, mapped page by page, errors ignored. */
 static int remap_mmap(struct vm_area_struct *vma)
 {
 	unsigned long i, pages = vma_pages(vma);
@@ -337,12 +405,14 @@ static int remap_mmap(struct vm_area_struct *vma)
 	return 0;
 }
 
+/* One order-4 block per mmap(), shared by the vmas split or copied from it. */
 struct tail_map {
+	refcount_t users;
 	unsigned long addr;
 	bool compound;
 };
 
-/* Hands out the pgoff-th page of the block with its own reference. */
+/* Hands out the pgoff-th page of the block, with its own reference. */
 static vm_fault_t tail_fault(struct vm_fault *vmf)
 {
 	struct tail_map *tm = vmf->vma->vm_private_data;
@@ -356,15 +426,25 @@ static vm_fault_t tail_fault(struct vm_fault *vmf)
 	return 0;
 }
 
+static void tail_open(struct vm_area_struct *vma)
+{
+	struct tail_map *tm = vma->vm_private_data;
+
+	refcount_inc(&tm->users);
+}
+
 static void tail_close(struct vm_area_struct *vma)
 {
 	struct tail_map *tm = vma->vm_private_data;
 
+	if (!refcount_dec_and_test(&tm->users))
+		return;
 	/*
-	 * A compound block went back to one reference at munmap: free it.
-	 * The non-compound one cannot be freed: its tail pages, refcounted one
-	 * by one, already returned to the buddy allocator at munmap, so
-	 * free_pages() now would free pages someone else may own. Leak it.
+	 * The compound block is back to the one reference it was allocated
+	 * with: free it. The non-compound one must not be freed: its tail
+	 * pages, refcounted one by one, went back to the buddy allocator when
+	 * the mapping dropped them, so free_pages() now would free pages that
+	 * may belong to someone else. Leak it; only the head page stays lost.
 	 */
 	if (tm->compound)
 		free_pages(tm->addr, TAIL_ORDER);
@@ -372,12 +452,14 @@ static void tail_close(struct vm_area_struct *vma)
 }
 
 static const struct vm_operations_struct tail_vm_ops = {
-	.fault = tail_fault,
+	.open = tail_open,
 	.close = tail_close,
+	.fault = tail_fault,
 };
 
 static int tail_mmap(struct vm_area_struct *vma, bool compound)
 {
+	gfp_t gfp = GFP_KERNEL | (compound ? __GFP_COMP : 0);
 	struct tail_map *tm;
 
 	if (vma_pages(vma) != (1UL << TAIL_ORDER))
@@ -385,24 +467,29 @@ static int tail_mmap(struct vm_area_struct *vma, bool compound)
 	tm = kzalloc(sizeof(*tm), GFP_KERNEL);
 	if (!tm)
 		return -ENOMEM;
-	tm->compound = compound;
-	tm->addr = __get_free_pages(GFP_KERNEL | (compound ? __GFP_COMP : 0), TAIL_ORDER);
+	tm->addr = __get_free_pages(gfp, TAIL_ORDER);
 	if (!tm->addr) {
 		kfree(tm);
 		return -ENOMEM;
 	}
+	refcount_set(&tm->users, 1);
+	tm->compound = compound;
 	vma->vm_private_data = tm;
 	vma->vm_ops = &tail_vm_ops;
 	return 0;
 }
 
+/* Latches the selected mode (not run_lock: kmap_churn may hold it long). */
+static int ref_open(struct inode *inode, struct file *file)
+{
+	file->private_data = (void *)(uintptr_t)READ_ONCE(map_mode);
+	return 0;
+}
+
 static int ref_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	enum map_mode mode;
+	enum map_mode mode = (uintptr_t)file->private_data;
 
-	mutex_lock(&ref_lock);
-	mode = map_mode;
-	mutex_unlock(&ref_lock);
 	if (vma->vm_pgoff)
 		return -EINVAL;
 	switch (mode) {
@@ -419,7 +506,9 @@ static int ref_mmap(struct file *file, struct vm_area_struct *vma)
 
 static const struct file_operations ref_dev_fops = {
 	.owner = THIS_MODULE,
+	.open = ref_open,
 	.mmap = ref_mmap,
+	.llseek = noop_llseek,
 };
 
 static struct miscdevice ref_dev = {
@@ -428,31 +517,17 @@ static struct miscdevice ref_dev = {
 	.fops = &ref_dev_fops,
 };
 
-static void free_remap_buf(void)
-{
-	unsigned long i;
-
-	if (!remap_buf)
-		return;
-	for (i = 0; i < REMAP_PAGES; i++)
-		ClearPageReserved(vmalloc_to_page(remap_buf + i * PAGE_SIZE));
-	vfree(remap_buf);
-	remap_buf = NULL;
-}
-
 static int __init pagetrack_ref_init(void)
 {
-	unsigned long i;
 	int ret;
 
-	remap_buf = vmalloc(REMAP_PAGES * PAGE_SIZE);
+	/* Zeroed: user space sees this buffer. */
+	remap_buf = vmalloc_user(REMAP_PAGES * PAGE_SIZE);
 	if (!remap_buf)
 		return -ENOMEM;
-	for (i = 0; i < REMAP_PAGES; i++)
-		SetPageReserved(vmalloc_to_page(remap_buf + i * PAGE_SIZE));
 	ret = misc_register(&ref_dev);
 	if (ret) {
-		free_remap_buf();
+		vfree(remap_buf);
 		return ret;
 	}
 	ref_dir = debugfs_create_dir("pagetrack_ref", NULL);
@@ -462,13 +537,14 @@ static int __init pagetrack_ref_init(void)
 
 static void __exit pagetrack_ref_exit(void)
 {
+	/* No file is open and no mapping is left: both hold the module. */
 	debugfs_remove_recursive(ref_dir);
 	misc_deregister(&ref_dev);
-	free_remap_buf();
+	vfree(remap_buf);
 }
 
 module_init(pagetrack_ref_init);
 module_exit(pagetrack_ref_exit);
 
-MODULE_DESCRIPTION("Reference page allocation, kmap and mapping scenarios for pagetrack");
+MODULE_DESCRIPTION("Reference page allocation, kmap and user-mapping bugs for pagetrack");
 MODULE_LICENSE("GPL");

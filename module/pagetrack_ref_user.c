@@ -1,13 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Drives the mapping scenarios of the pagetrack_ref module: selects the
- * device's mode, maps /dev/pagetrack_ref, touches every page, unmaps.
- * It reports what happened; judging is pagetrack's job.
+ * scenario (writes its name to the module's debugfs control file), opens
+ * /dev/pagetrack_ref, maps it, touches every page, reports, unmaps. It
+ * drives the scenario; judging it is pagetrack's job.
  *
  *   pagetrack_ref_user remap_private|remap_shared|noncompound_tail_map|compound_map
- *   pagetrack_ref_user badmap     bad sizes and offsets must get EINVAL
+ *       one line: "NAME: SIGBUS at page N" or "NAME: ok, N pages touched"
+ *   pagetrack_ref_user badmap
+ *       bad mmap sizes and offsets; one line each, "...: EINVAL" when refused
+ *   pagetrack_ref_user unselected
+ *       mmap() without selecting a scenario first (right after insmod, when
+ *       none has been selected yet, it must get EINVAL)
  *   pagetrack_ref_user list
- * Exit: 0 the scenario ran, 1 badmap saw a wrong answer, 2 usage or I/O error.
+ *
+ * remap_private is mapped MAP_PRIVATE, the others MAP_SHARED.
+ * Exit: 0 the scenario ran (SIGBUS or not), 1 badmap or unselected saw a
+ * mapping or an error other than EINVAL, 2 usage or I/O error.
+ * Build: gcc -static -O2 (amd64), gcc -m32 -static -O2 (i386).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,9 +30,9 @@
 
 #define CTL "/sys/kernel/debug/pagetrack_ref/run"
 #define DEV "/dev/pagetrack_ref"
-#define PAGE 4096
+#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
-static const struct {
+static const struct map_scenario {
 	const char *name;
 	int pages;
 	int flags;
@@ -34,6 +44,7 @@ static const struct {
 };
 
 static sigjmp_buf on_bus;
+static long page_size;
 
 static void sigbus(int sig)
 {
@@ -41,119 +52,160 @@ static void sigbus(int sig)
 	siglongjmp(on_bus, 1);
 }
 
-static int select_mode(const char *name)
+static int fail(const char *what, const char *detail)
 {
-	int fd = open(CTL, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0) {
-		fprintf(stderr, "pagetrack_ref_user: %s: %s (is the module loaded?)\n", CTL,
-			strerror(errno));
-		return -1;
-	}
-	n = write(fd, name, strlen(name));
-	close(fd);
-	if (n != (ssize_t)strlen(name)) {
-		fprintf(stderr, "pagetrack_ref_user: selecting %s failed: %s\n", name,
-			strerror(errno));
-		return -1;
-	}
-	return 0;
+	fprintf(stderr, "pagetrack_ref_user: %s: %s\n", what, detail);
+	return 2;
 }
 
-static int run_map(const char *name, int pages, int flags)
+/* Selects the scenario and opens the device, which latches it: fd or -1. */
+static int open_scenario(const char *name)
 {
-	volatile char *p;
-	volatile int i;
+	size_t len = strlen(name);
+	ssize_t n;
 	int fd;
 
-	if (select_mode(name))
-		return 2;
-	fd = open(DEV, O_RDWR);
+	fd = open(CTL, O_WRONLY);
 	if (fd < 0) {
-		fprintf(stderr, "pagetrack_ref_user: %s: %s\n", DEV, strerror(errno));
-		return 2;
+		fail(CTL, errno == ENOENT ? "no such file (is pagetrack_ref loaded?)" :
+			  strerror(errno));
+		return -1;
 	}
-	p = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE, flags, fd, 0);
+	n = write(fd, name, len);
+	if (n != (ssize_t)len) {
+		fail(name, n < 0 ? strerror(errno) : "short write");
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	fd = open(DEV, O_RDWR);
+	if (fd < 0)
+		fail(DEV, strerror(errno));
+	return fd;
+}
+
+static int run_map(const struct map_scenario *m)
+{
+	size_t len = (size_t)m->pages * page_size;
+	struct sigaction sa;
+	char *p;
+	int fd, i;
+
+	fd = open_scenario(m->name);
+	if (fd < 0)
+		return 2;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, m->flags, fd, 0);
 	if (p == MAP_FAILED) {
-		fprintf(stderr, "pagetrack_ref_user: mmap: %s\n", strerror(errno));
+		fail("mmap", strerror(errno));
 		close(fd);
 		return 2;
 	}
-	signal(SIGBUS, sigbus);
-	for (i = 0; i < pages; i++) {
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = sigbus;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, NULL);
+	for (i = 0; i < m->pages; i++) {
 		if (sigsetjmp(on_bus, 1)) {
-			printf("%s: SIGBUS at page %d\n", name, i);
+			printf("%s: SIGBUS at page %d\n", m->name, i);
 			break;
 		}
-		p[i * PAGE] = (char)i;
+		/* A store the compiler must emit: the touch is the point. */
+		*(volatile char *)(p + (size_t)i * page_size) = (char)i;
 	}
-	if (i == pages)
-		printf("%s: ok, %d pages touched\n", name, pages);
-	munmap((void *)p, pages * PAGE);
+	if (i == m->pages)
+		printf("%s: ok, %d pages touched\n", m->name, i);
+	signal(SIGBUS, SIG_DFL);
+	munmap(p, len);
 	close(fd);
 	return 0;
 }
 
-/* One bad mmap: must fail with EINVAL. */
-static int expect_einval(int fd, const char *what, size_t len, off_t off)
+/*
+ * One bad mmap(), which must fail with EINVAL: 0 if it did, 1 if not.
+ * A NULL scenario opens the device without selecting one.
+ */
+static int expect_einval(const char *scenario, const char *what, long pages,
+			 long off_pages)
 {
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, off);
+	size_t len = (size_t)pages * page_size;
+	int fd, err;
+	void *p;
 
-	if (p == MAP_FAILED && errno == EINVAL) {
-		printf("badmap: %s: EINVAL\n", what);
+	if (scenario) {
+		fd = open_scenario(scenario);
+	} else {
+		scenario = "unselected";
+		fd = open(DEV, O_RDWR);
+		if (fd < 0)
+			fail(DEV, strerror(errno));
+	}
+	if (fd < 0)
+		return 2;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		 (off_t)off_pages * page_size);
+	err = errno;
+	close(fd);
+	if (p == MAP_FAILED && err == EINVAL) {
+		printf("%s: %s: EINVAL\n", scenario, what);
 		return 0;
 	}
 	if (p != MAP_FAILED)
 		munmap(p, len);
-	printf("badmap: %s: expected EINVAL, got %s\n", what,
-	       p == MAP_FAILED ? strerror(errno) : "a mapping");
+	printf("%s: %s: expected EINVAL, got %s\n", scenario, what,
+	       p == MAP_FAILED ? strerror(err) : "a mapping");
 	return 1;
 }
 
 static int badmap(void)
 {
-	int fd, bad = 0;
+	static const struct {
+		const char *scenario, *what;
+		long pages, off_pages;
+	} cases[] = {
+		{ "remap_shared", "5 pages (buffer has 4)", 5, 0 },
+		{ "remap_shared", "64 pages", 64, 0 },
+		{ "remap_shared", "offset 1 page", 1, 1 },
+		{ "remap_private", "offset 4 pages", 4, 4 },
+		{ "compound_map", "3 pages (block has 16)", 3, 0 },
+		{ "compound_map", "17 pages", 17, 0 },
+		{ "noncompound_tail_map", "offset 16 pages", 16, 16 },
+		{ "noncompound_tail_map", "offset 1 page", 15, 1 },
+	};
+	size_t i;
+	int ret = 0, r;
 
-	if (select_mode("remap_shared"))
-		return 2;
-	fd = open(DEV, O_RDWR);
-	if (fd < 0) {
-		fprintf(stderr, "pagetrack_ref_user: %s: %s\n", DEV, strerror(errno));
-		return 2;
+	for (i = 0; i < N_ELEMS(cases); i++) {
+		r = expect_einval(cases[i].scenario, cases[i].what, cases[i].pages,
+				  cases[i].off_pages);
+		if (r == 2)
+			return 2;
+		ret |= r;
 	}
-	bad |= expect_einval(fd, "remap larger than the buffer", 64 * PAGE, 0);
-	bad |= expect_einval(fd, "remap at an offset", PAGE, PAGE);
-	close(fd);
-	if (select_mode("compound_map"))
-		return 2;
-	fd = open(DEV, O_RDWR);
-	if (fd < 0)
-		return 2;
-	bad |= expect_einval(fd, "tail map of 3 pages", 3 * PAGE, 0);
-	bad |= expect_einval(fd, "tail map at an offset", 16 * PAGE, 16 * PAGE);
-	close(fd);
-	return bad;
+	return ret;
 }
 
 int main(int argc, char **argv)
 {
 	size_t i;
 
+	page_size = sysconf(_SC_PAGESIZE);
 	if (argc != 2) {
-		fprintf(stderr, "usage: pagetrack_ref_user SCENARIO|badmap|list\n");
+		fprintf(stderr, "usage: pagetrack_ref_user SCENARIO|badmap|unselected|list\n");
 		return 2;
 	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (!strcmp(argv[1], "list")) {
-		for (i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
+		for (i = 0; i < N_ELEMS(maps); i++)
 			printf("%s\n", maps[i].name);
 		return 0;
 	}
 	if (!strcmp(argv[1], "badmap"))
 		return badmap();
-	for (i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
+	if (!strcmp(argv[1], "unselected"))
+		return expect_einval(NULL, "4 pages", 4, 0);
+	for (i = 0; i < N_ELEMS(maps); i++)
 		if (!strcmp(argv[1], maps[i].name))
-			return run_map(maps[i].name, maps[i].pages, maps[i].flags);
+			return run_map(&maps[i]);
 	fprintf(stderr, "pagetrack_ref_user: unknown scenario '%s' (try: list)\n", argv[1]);
 	return 2;
 }

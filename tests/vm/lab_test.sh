@@ -1,30 +1,71 @@
 #!/usr/bin/env bash
-# The lab suite: the harness's own checks, then the reference module's
-# kernel-side facts in each guest (one boot per arch); one summary line.
+# The lab suite: the harness's self-test, checkpatch on the reference module,
+# then the module's kernel-side facts (tests/vm/guest/lab_checks.sh) in each
+# guest, one boot per arch. Builds what the guests need first:
+#   .output/ARCH/kmod/module/pagetrack_ref.ko   (scripts/kmod.sh module ARCH)
+#   .output/ARCH/pagetrack_ref_user             (gcc -static, -m32 for i386)
+# Relays every suite's output and ends with one "N passed, N failed[, N skipped]"
+# line; exits non-zero on any failure, a kernel problem in a guest (tests/vm/run
+# exit 125), a time-out (124) or a harness failure (126).
+# Env: LAB_ARCHES (default "i386 amd64"), LAB_SKIP_HARNESS=1 skips the
+# harness self-test.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 P=0 F=0 S=0
-add() { # OUTPUT_FILE RC
-	local line p f s
-	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$1" | tail -1)
-	p=$(echo "$line" | cut -d' ' -f1); f=$(echo "$line" | cut -d' ' -f3)
-	s=$(echo "$line" | grep -oE '[0-9]+ skipped' | cut -d' ' -f1)
-	P=$((P + ${p:-0})); F=$((F + ${f:-0})); S=$((S + ${s:-0}))
-	if [ "$2" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then
-		echo "not ok - run failed with exit $2 (124 time-out, 125 oops, 126 harness)"
-		F=$((F + 1))
-	fi
-}
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
+
+nok() { echo "not ok - $1"; F=$((F + 1)); }
+# add OUTPUT_FILE RC: adds the last summary line in the file to the totals.
+add() {
+	local line p f s
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$1" | tail -n 1)
+	p=$(sed -nE 's/^([0-9]+) passed.*/\1/p' <<<"$line")
+	f=$(sed -nE 's/.* ([0-9]+) failed.*/\1/p' <<<"$line")
+	s=$(grep -oE '[0-9]+ skipped' <<<"$line" | cut -d' ' -f1)
+	P=$((P + ${p:-0})) F=$((F + ${f:-0})) S=$((S + ${s:-0}))
+	case $2 in
+	0) [ -n "$line" ] || nok "no summary line in the output" ;;
+	124) nok "time-out (tests/vm/run exit 124)" ;;
+	125) nok "the guest kernel reported an Oops, BUG, WARNING or bad page state (exit 125)" ;;
+	126) nok "the harness failed (tests/vm/run exit 126)" ;;
+	*) [ "${f:-0}" -gt 0 ] || nok "exit $2 without a counted failure" ;;
+	esac
+}
+
+if [ "${LAB_SKIP_HARNESS:-}" != 1 ]; then
+	echo "--- harness self-test"
+	bash tests/vm/harness_test.sh 2>&1 | tee "$out"
+	add "$out" "${PIPESTATUS[0]}"
+fi
+echo "--- checkpatch"
 bash scripts/checkpatch.sh module/pagetrack_ref.c 2>&1 | tee "$out"
 add "$out" "${PIPESTATUS[0]}"
-bash tests/vm/harness_test.sh 2>&1 | tee "$out"
-add "$out" "${PIPESTATUS[0]}"
-for arch in i386 amd64; do
+
+for arch in ${LAB_ARCHES:-i386 amd64}; do
 	echo "--- reference module on $arch"
+	mkdir -p ".output/$arch"
+	m32=""
+	[ "$arch" = i386 ] && m32=-m32
+	if ! bash scripts/kmod.sh module "$arch" >"$out" 2>&1; then
+		tail -n 20 "$out" | sed 's/^/#   /'
+		nok "$arch: build the module (scripts/kmod.sh module $arch)"
+		continue
+	fi
+	# shellcheck disable=SC2086
+	if ! gcc $m32 -static -O2 -Wall -Wextra -Wno-unused-parameter module/pagetrack_ref_user.c \
+		-o ".output/$arch/pagetrack_ref_user" >"$out" 2>&1; then
+		sed 's/^/#   /' "$out"
+		nok "$arch: build pagetrack_ref_user"
+		continue
+	fi
+	t0=$(date +%s)
 	tests/vm/run --kernel "$arch" --timeout 900 -- sh /tests/lab_checks.sh 2>&1 | tee "$out"
-	add "$out" "${PIPESTATUS[0]}"
+	rc=${PIPESTATUS[0]}
+	echo "# $arch: boot and checks took $(($(date +%s) - t0)) s, exit $rc"
+	add "$out" "$rc"
 done
-echo "$P passed, $F failed, $S skipped"
+
+if [ "$S" -gt 0 ]; then echo "$P passed, $F failed, $S skipped"
+else echo "$P passed, $F failed"; fi
 [ "$F" -eq 0 ]
