@@ -524,7 +524,7 @@ static void on_page_alloc(struct analyzer *an, const struct pt_event *e)
 	struct piece tmpl = { 0 };
 	int module;
 
-	if (order > PT_MAX_ORDER) {
+	if (order > PT_MAX_ORDER || pfn > UINT64_MAX - (1ULL << order)) {
 		an->st.bad_events++;
 		return;
 	}
@@ -547,12 +547,14 @@ static void on_page_alloc(struct analyzer *an, const struct pt_event *e)
 
 		if (p) {
 			an->st.stale_blocks++;
+			an->st.stale_pages += 1ULL << p->order;
 			piece_del(an, h, p->order);
 		}
 		for (i = 1; i < n && an->st.live_blocks; i++) {
 			p = find_piece(an, pfn + i, &h);
 			if (p && h >= pfn) {
 				an->st.stale_blocks++;
+				an->st.stale_pages += 1ULL << p->order;
 				piece_del(an, h, p->order);
 			}
 		}
@@ -572,6 +574,7 @@ static void on_page_alloc(struct analyzer *an, const struct pt_event *e)
 	tmpl.module = module;
 	piece_add(an, pfn, &tmpl, order);
 	an->st.allocs++;
+	an->st.alloc_pages += 1ULL << order;
 }
 
 static void on_alloc_ret(struct analyzer *an, const struct pt_event *e)
@@ -964,8 +967,9 @@ static void on_split(struct analyzer *an, const struct pt_event *e)
 	tmpl = *p;
 	tmpl.flags |= BLK_SPLIT;
 	tmpl.orig_order = 0;
-	piece_del(an, h, p->order);
-	for (i = 0; i < 1ULL << e->order; i++)
+	/* The tracked order bounds the split, whatever the event claims. */
+	piece_del(an, h, tmpl.order);
+	for (i = 0; i < 1ULL << tmpl.order; i++)
 		piece_add(an, pfn + i, &tmpl, 0);
 }
 
@@ -1334,6 +1338,13 @@ void an_event(struct analyzer *an, const struct pt_event *e, const char *modname
 	struct tid_state *t;
 
 	if (e->type == PT_EV_NONE || e->type >= PT_EV_MAX) {
+		an->st.bad_events++;
+		return;
+	}
+	/* Orders index per-order tables and size page loops: damaged input
+	 * must not reach them. */
+	if ((e->type == PT_EV_FREE_PAGES || e->type == PT_EV_FREE_ADDR ||
+	     e->type == PT_EV_SPLIT) && e->order > PT_MAX_ORDER) {
 		an->st.bad_events++;
 		return;
 	}

@@ -108,6 +108,9 @@ struct pt_stats {
 	uint64_t stale_blocks;		/* tracked pages reallocated: free not seen */
 	uint64_t out_of_scope;		/* allocations outside -m scope */
 	uint64_t allocs, frees;		/* tracked blocks / pages freed */
+	uint64_t alloc_pages;		/* pages in tracked blocks */
+	uint64_t stale_pages;		/* dropped: reallocated without a seen free */
+	/* Invariant: alloc_pages - frees - stale_pages == live_pages. */
 	uint64_t live_blocks, live_pages;
 	uint64_t kmaps_live, kmaps_peak;
 	uint64_t kmap_waits;

@@ -31,7 +31,7 @@ int stacks_add(struct stacks *s, int32_t id, const uint64_t *ips, uint32_t nr)
 	/* Trailing zero frames are unused slots of the stack map value. */
 	while (nr && !ips[nr - 1])
 		nr--;
-	if (s->n + nr > s->cap) {
+	if (!s->ips || s->n + nr > s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 4096;
 		uint64_t *p;
 

@@ -698,6 +698,35 @@ static void test_module_unload_tracking(void **state)
 	an_free(f.an);
 }
 
+/* allocated - freed - dropped == outstanding, through splits and partial frees. */
+static void test_page_accounting_invariant(void **state)
+{
+	struct fx f = fx_new(true, false, 0);
+	const struct pt_stats *st;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 200; i++) {
+		uint64_t pfn = 0x10000 + i * 16;
+
+		km_alloc_pages(&f.k, pfn, i % 5, GFP_KERNEL);
+		if (i % 3 == 0)
+			km___free_pages(&f.k, pfn, i % 5);
+		else if (i % 3 == 1 && i % 5)
+			km_page_free(&f.k, pfn + 1, 0);		/* partial */
+		if (i % 7 == 0)
+			km_alloc_pages(&f.k, pfn, 0, GFP_KERNEL);	/* reuse: drops stale */
+		if (i % 11 == 0 && i % 5) {
+			km_split(&f.k, pfn + 0, i % 5);
+		}
+	}
+	an_finish(f.an, 0);
+	st = an_stats(f.an);
+	assert_true(st->alloc_pages > 0 && st->frees > 0 && st->stale_pages > 0);
+	assert_int_equal(st->alloc_pages - st->frees - st->stale_pages, st->live_pages);
+	an_free(f.an);
+}
+
 static void test_garbage_events(void **state)
 {
 	struct fx f = fx_new(true, true, 512);
@@ -758,6 +787,7 @@ int main(void)
 		cmocka_unit_test(test_scope_ignores_other_code),
 		cmocka_unit_test(test_scope_follows_pages),
 		cmocka_unit_test(test_module_unload_tracking),
+		cmocka_unit_test(test_page_accounting_invariant),
 		cmocka_unit_test(test_garbage_events),
 	};
 
