@@ -37,6 +37,7 @@ suite replay make -s replay-test
 suite host make -s host-test
 suite docs make -s docs-test
 suite sanitizers bash tests/sanitize.sh
+suite fuzz-corpus make -s fuzz-corpus
 # The VM suites need the lab (tests/vm/run, the reference module).
 if [ -x tests/vm/run ] && [ -f module/pagetrack_ref.c ]; then
 	suite lab make -s lab-test
