@@ -551,7 +551,8 @@ int run_live(const struct pt_options *opt)
 			break;
 		if (deadline && now_s() >= deadline)
 			break;
-		if (an_watched_unloaded(s.an))
+		/* CI mode: without a command, the module's unload ends the trace. */
+		if (!opt->command && an_watched_unloaded(s.an))
 			break;
 		if (tick && now_s() >= next_tick) {
 			next_tick += tick;

@@ -62,16 +62,22 @@ const char *report_sym(const struct analyzer *an, const struct ksyms *ks, uint64
 		       char *buf, size_t len)
 {
 	const struct pt_config *c = an_config(an);
+	char tag[PT_MODNAME_LEN + 3];
 	unsigned int m;
 
 	ksyms_format(ks, ip, buf, len);
-	if (buf[0] != '0' || buf[1] != 'x')
-		return buf;
-	/* A module unloaded before its symbols could be read: name the module. */
+	/*
+	 * Inside a watched module, the symbol must name that module: if it
+	 * was unloaded before its symbols were read, the nearest symbol below
+	 * is some other code. Then name the module and the offset.
+	 */
 	for (m = 0; m < c->nmodules; m++) {
 		const struct pt_module_range *r = an_module(an, m);
 
-		if (r && r->size && ip >= r->base && ip - r->base < r->size)
+		if (!r || !r->size || ip < r->base || ip - r->base >= r->size)
+			continue;
+		snprintf(tag, sizeof(tag), "[%s]", r->name);
+		if (!strstr(buf, tag))
 			snprintf(buf, len, "%s+0x%" PRIx64 " [%s]", r->name, ip - r->base, r->name);
 	}
 	return buf;
@@ -296,10 +302,12 @@ void report_print(FILE *out, const struct analyzer *an, const struct ksyms *ks,
 		fprintf(out, "{\"type\":\"summary\",\"findings\":%u,\"errors\":%u,\"warnings\":%u,"
 			"\"events_received\":%" PRIu64 ",\"events_produced\":%" PRIu64
 			",\"events_lost\":%" PRIu64 ",\"tracked_allocs\":%" PRIu64
+			",\"pages_allocated\":%" PRIu64 ",\"pages_freed\":%" PRIu64
+			",\"pages_dropped\":%" PRIu64
 			",\"outstanding_pages\":%" PRIu64 ",\"kmap_peak\":%" PRIu64
 			",\"kmap_returns_missed\":%" PRIu64 ",\"attach\":\"%s\",\"incomplete\":%s}\n",
 			n, errors, n - errors, received, st->produced, st->lost, st->allocs,
-			st->live_pages, st->kmaps_peak, st->kmap_ret_missed,
+			st->alloc_pages, st->frees, st->stale_pages, st->live_pages, st->kmaps_peak, st->kmap_ret_missed,
 			o->attach_mode ? o->attach_mode : "replay",
 			st->lost ? "true" : "false");
 	} else {
