@@ -38,6 +38,7 @@ suite host make -s host-test
 suite docs make -s docs-test
 suite sanitizers bash tests/sanitize.sh
 suite fuzz-corpus make -s fuzz-corpus
+suite bench-smoke make -s bench-smoke
 # The VM suites need the lab (tests/vm/run, the reference module).
 if [ -x tests/vm/run ] && [ -f module/pagetrack_ref.c ]; then
 	suite lab make -s lab-test

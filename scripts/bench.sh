@@ -1,0 +1,640 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# pagetrack benchmarks, side by side in one run (tests/bench/README.md):
+#   1. overhead of a page-churn workload (tests/bench/churn.c): bare, under the
+#      floor program (tests/bench/floor.bpf.c), pagetrack --no-stacks, pagetrack
+#      with stacks, pagetrack -p <an unrelated pid>, and bpftrace
+#      (tests/bench/pagetrack.bt); interleaved rounds, order rotated each round;
+#   2. event capacity: produced = received + lost, with the default buffer and
+#      with --buffer-mb 1;
+#   3. the analyzer: --replay speed on a synthesized recording
+#      (tests/bench/genrec.c), instructions per event under callgrind, and
+#      user memory per live tracked allocation.
+# Prints a table and writes .output/bench/results.json.
+#
+#   scripts/bench.sh [--quick] [--rounds N] [--keep] [--vm] [--compare PAGETRACK]
+#
+# --vm: also, in the lab's i386 guest (tests/vm/run, make lab refmod), the
+# reference module's kmap_churn bare vs under pagetrack (tests/bench/kmap_guest.sh);
+# skipped with the reason when the lab is not there.
+# --compare: also measure another pagetrack build (B) in the same interleaved
+# rounds, replay and memory runs, e.g. a candidate fix against the tree's (A).
+# --quick: tiny sizes, < 60 s, for `make test`: checks that every part ran and
+# gave sane numbers (no timing assertions) and ends with "N passed, N failed".
+# The targets are reported as met or missed, never asserted.
+set -u
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+OUT=$ROOT/.output/bench
+PT=$ROOT/.output/amd64/pagetrack
+QUICK=0 KEEP=0 ROUNDS= PT2= VM=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--quick) QUICK=1 ;;
+	--vm) VM=1 ;;
+	--keep) KEEP=1 ;;
+	--rounds) ROUNDS=${2:-}; shift ;;
+	--compare) PT2=$(readlink -f "${2:-}"); shift
+		[ -x "$PT2" ] || { echo "bench: --compare needs an executable pagetrack" >&2; exit 2; } ;;
+	-h|--help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) echo "bench: unknown argument $1 (see --help)" >&2; exit 2 ;;
+	esac
+	shift
+done
+
+NPROC=$(nproc)
+if [ "$QUICK" = 1 ]; then
+	: "${ROUNDS:=3}"
+	CHURN=(-t "$NPROC" -m 16 -r 1)		# ~8 k pages: a fraction of a second
+	CAP_CHURN=(-t "$NPROC" -m 16 -r 2)
+	REPLAY_EVENTS=300000 REPLAY_RUNS=3 CG_EVENTS=30000
+	HOLD_SIZES=(200000)
+	VM_REPS=1 VM_COUNT=20000
+else
+	: "${ROUNDS:=7}"
+	CHURN=(-t "$NPROC" -m 64 -r 6)		# 192 k pages: ~1.3 s bare on 2 idle cores
+	CAP_CHURN=(-t "$NPROC" -m 64 -r 8)	# 256 k pages
+	REPLAY_EVENTS=20000000 REPLAY_RUNS=5 CG_EVENTS=1000000
+	HOLD_SIZES=(1000000 2000000 3000000 4000000)
+	VM_REPS=5 VM_COUNT=200000		# ~0.1 s bare, a few s traced under TCG
+fi
+case $ROUNDS in ''|*[!0-9]*|0) echo "bench: --rounds takes a positive number" >&2; exit 2 ;; esac
+
+mkdir -p "$OUT"
+work=$(mktemp -d "$OUT/run.XXXXXX")
+SLEEP_PID=
+restore_stats=
+cleanup() {
+	[ -n "$SLEEP_PID" ] && kill "$SLEEP_PID" 2>/dev/null
+	[ -n "$restore_stats" ] && sysctl -q kernel.bpf_stats_enabled="$restore_stats" >/dev/null 2>&1
+	[ "$KEEP" = 1 ] || rm -rf "$work"
+}
+trap cleanup EXIT
+
+pass=0 fail=0 skip=0
+ok() { echo "ok - $1"; pass=$((pass + 1)); }
+nok() { echo "not ok - $1"; fail=$((fail + 1)); }
+skp() { echo "ok - $1 # SKIP $2"; skip=$((skip + 1)); }
+check() { if eval "$2"; then ok "$1"; else nok "$1"; fi; }
+finish() { echo "$pass passed, $fail failed, $skip skipped"; [ "$fail" -eq 0 ]; exit $?; }
+
+# ------------------------------------------------------------------ build
+build() {
+	local B=$OUT
+	make -s .output/amd64/pagetrack || return 1
+	gcc -O2 -g -Wall -Wextra -pthread tests/bench/churn.c -o "$B/churn" || return 1
+	gcc -O2 -g -Wall -Wextra -Isrc -Itests/unit tests/bench/genrec.c src/record.c \
+		-o "$B/genrec" || return 1
+	clang -g -O2 -target bpf -D__TARGET_ARCH_x86 -Ivmlinux/amd64 -Itests/bench -Wall \
+		-c tests/bench/floor.bpf.c -o "$B/floor.bpf.o" || return 1
+	llvm-strip -g "$B/floor.bpf.o" || return 1
+	bpftool gen skeleton "$B/floor.bpf.o" name floor_bpf >"$B/floor.skel.h" || return 1
+	gcc -O2 -g -Wall -Wextra -Wno-unused-parameter -I"$B" -Itests/bench tests/bench/floor.c \
+		-o "$B/floor" -lbpf -lelf -lz || return 1
+}
+echo "=== bench ($([ "$QUICK" = 1 ] && echo quick || echo full): $ROUNDS rounds, churn ${CHURN[*]}, $NPROC cpus)"
+if build; then ok "build: pagetrack, churn, floor (BPF skeleton), genrec"; else nok "build"; finish; fi
+
+# json helpers: one number out of a JSON line, or 0
+jnum() { grep -o "\"$2\":[0-9]*" "$1" 2>/dev/null | tail -1 | cut -d: -f2; }
+# median / min / max of numbers on stdin
+stats() { sort -g | awk '{v[NR]=$1} END {if (!NR) {print "0 0 0"; exit}
+	m = NR % 2 ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2; print m, v[1], v[NR]}'; }
+cpu_ticks() { # utime + stime of a live process, in clock ticks
+	awk '{sub(/.*\) /, ""); print $12 + $13}' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+TCK=$(getconf CLK_TCK)
+
+LIVE=1
+if [ "$(id -u)" -ne 0 ]; then
+	LIVE=0 why="not root"
+else
+	mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null
+	[ -e /sys/kernel/tracing/events/kmem/mm_page_alloc ] || { LIVE=0 why="no kmem tracepoints"; }
+fi
+HAVE_BT=0
+command -v bpftrace >/dev/null && HAVE_BT=1
+
+# ------------------------------------------------------- 1. overhead
+# A tracer: start it, wait until attached, run the churn, stop it with SIGINT.
+# Writes $work/<cfg>.<round>.{out,err,churn} and appends a line to $work/runs.
+wait_for() { # PATTERN PID FILE...: until PATTERN is in a FILE (30 s); 1 if PID died
+	local pat=$1 pid=$2 i
+	shift 2
+	for i in $(seq 1500); do
+		grep -qs "$pat" "$@" && return 0
+		kill -0 "$pid" 2>/dev/null || return 1
+		sleep 0.02
+	done
+	return 1
+}
+perf_fds() { ls -l "/proc/$1/fd" 2>/dev/null | grep -c 'perf_event'; }
+
+run_cfg() {
+	local cfg=$1 r=$2 f=$work/$1.$2 pid= rc=0 cmd=() ready= events=0 lost=0 recv=0 ticks=0 t0=0
+	case $cfg in
+	bare) ;;
+	floor) cmd=("$OUT/floor"); ready="floor: attached" ;;
+	floor_count) cmd=("$OUT/floor" -c); ready="floor: attached" ;;
+	pt_nostacks) cmd=("$PT" -j --no-stacks); ready="attach mode" ;;
+	pt_stacks) cmd=("$PT" -j); ready="attach mode" ;;
+	pt_filtered) cmd=("$PT" -j -p "$SLEEP_PID"); ready="attach mode" ;;
+	pt2_nostacks) cmd=("$PT2" -j --no-stacks); ready="attach mode" ;;
+	pt2_stacks) cmd=("$PT2" -j); ready="attach mode" ;;
+	pt2_filtered) cmd=("$PT2" -j -p "$SLEEP_PID"); ready="attach mode" ;;
+	bpftrace) cmd=(env BPFTRACE_MAP_KEYS_MAX=1048576 bpftrace tests/bench/pagetrack.bt)
+		ready="Attaching" ;;
+	esac
+	if [ ${#cmd[@]} -gt 0 ]; then
+		"${cmd[@]}" >"$f.out" 2>"$f.err" &
+		pid=$!
+		if ! wait_for "$ready" "$pid" "$f.out" "$f.err"; then
+			kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+			echo "$cfg $r 0 0 0 0 0 0 noattach" >>"$work/runs"
+			return
+		fi
+		if [ "$cfg" = bpftrace ]; then
+			# "Attaching" comes before the attach: wait for the 3 perf events.
+			for _ in $(seq 500); do [ "$(perf_fds "$pid")" -ge 3 ] && break; sleep 0.02; done
+			sleep 0.1
+		fi
+	fi
+	# The tracer's CPU while the workload runs (not its start-up or report).
+	[ -n "$pid" ] && t0=$(cpu_ticks "$pid")
+	"$OUT/churn" "${CHURN[@]}" >"$f.churn" 2>&1 || echo "churn failed" >>"$f.churn"
+	if [ -n "$pid" ]; then
+		ticks=$(( $(cpu_ticks "$pid") - t0 ))
+		kill -INT "$pid"
+		for _ in $(seq 1500); do kill -0 "$pid" 2>/dev/null || break; sleep 0.02; done
+		kill -0 "$pid" 2>/dev/null && { kill -KILL "$pid"; echo "killed: no exit on SIGINT" >>"$f.err"; }
+		wait "$pid"
+		rc=$?
+	fi
+	case $cfg in
+	floor) events=$(jnum "$f.out" events_produced); lost=$(jnum "$f.out" events_lost)
+		recv=$(jnum "$f.out" events_received) ;;
+	floor_count) events=$(jnum "$f.out" events_produced); recv=$events ;;
+	pt*) events=$(jnum "$f.out" events_produced); lost=$(jnum "$f.out" events_lost)
+		recv=$(jnum "$f.out" events_received)
+		# exit 1 = findings on this host; still a clean stop if the summary is there
+		[ "$rc" -eq 1 ] && grep -q '"type":"summary"' "$f.out" && rc=0 ;;
+	bpftrace) events=$(sed -n 's/^@events: \([0-9]*\)$/\1/p' "$f.out" | tail -1)
+		recv=$events ;;
+	esac
+	local el us ss
+	el=$(sed -n 's/.*elapsed_ns=\([0-9]*\).*/\1/p' "$f.churn")
+	us=$(sed -n 's/.*user_us=\([0-9]*\).*/\1/p' "$f.churn")
+	ss=$(sed -n 's/.*sys_us=\([0-9]*\).*/\1/p' "$f.churn")
+	# cfg round elapsed_ns events lost received churn_cpu_us tracer_cpu_us status
+	echo "$cfg $r ${el:-0} ${events:-0} ${lost:-0} ${recv:-0} $(( ${us:-0} + ${ss:-0} ))" \
+		"$(( ticks * 1000000 / TCK ))" "rc$rc" >>"$work/runs"
+}
+
+CONFIGS=(bare floor floor_count pt_nostacks pt_stacks pt_filtered bpftrace)
+declare -A LABEL=([bare]="bare" [floor]="floor (BPF minimum)" [floor_count]="floor -c (count only)" [pt_nostacks]="pagetrack --no-stacks"
+	[pt_stacks]="pagetrack (stacks)" [pt_filtered]="pagetrack -p <other pid>"
+	[bpftrace]="bpftrace (map by pfn)" [pt2_nostacks]="B: --no-stacks" [pt2_stacks]="B: stacks"
+	[pt2_filtered]="B: -p <other pid>")
+PAGES=0
+if [ "$LIVE" = 1 ]; then
+	sleep 1000000 &
+	SLEEP_PID=$!
+	[ "$HAVE_BT" = 1 ] || CONFIGS=(bare floor floor_count pt_nostacks pt_stacks pt_filtered)
+	[ -n "$PT2" ] && CONFIGS+=(pt2_nostacks pt2_stacks pt2_filtered)
+	n=${#CONFIGS[@]}
+	echo "--- overhead: $ROUNDS rounds x $n configurations, order rotated each round"
+	for r in $(seq 1 "$ROUNDS"); do
+		order=()
+		for i in $(seq 0 $((n - 1))); do order+=("${CONFIGS[$(( (i + r - 1) % n ))]}"); done
+		for c in "${order[@]}"; do run_cfg "$c" "$r"; sleep 0.2; done
+		echo "round $r/$ROUNDS: ${order[*]}"
+	done
+	PAGES=$(sed -n 's/.*pages=\([0-9]*\).*/\1/p' "$work"/bare.1.churn)
+	for c in "${CONFIGS[@]}"; do
+		bad=$(awk -v c="$c" '$1 == c && ($9 != "rc0" || $3 == 0)' "$work/runs" | wc -l)
+		check "$c: $ROUNDS runs, each attached, churned and stopped cleanly by SIGINT" '[ "$bad" -eq 0 ]'
+	done
+	fl=$(awk '$1 == "floor" {print $4}' "$work/runs" | stats | cut -d' ' -f1)
+	check "floor counted the workload's kmem events (median ${fl%.*} >= 2 x $PAGES pages)" \
+		'[ "${fl%.*}" -ge $((2 * PAGES)) ]'
+	bad=$(awk '($1 == "floor" || $1 ~ /^pt/) && $4 != $5 + $6' "$work/runs" | wc -l)
+	check "floor and pagetrack: produced = received + lost in every run" '[ "$bad" -eq 0 ]'
+	ptn=$(awk '$1 == "pt_nostacks" {print $4}' "$work/runs" | stats | cut -d' ' -f1)
+	check "pagetrack counted the workload (median ${ptn%.*} events >= 2 x $PAGES pages)" \
+		'[ "${ptn%.*}" -ge $((2 * PAGES)) ]'
+	ptf=$(awk '$1 == "pt_filtered" {print $4}' "$work/runs" | stats | cut -d' ' -f1)
+	check "pagetrack -p: the workload's allocations filtered out (${ptf%.*} < ${ptn%.*} events)" \
+		'[ "${ptf%.*}" -lt "${ptn%.*}" ]'
+	if [ "$HAVE_BT" = 1 ]; then
+		bt=$(awk '$1 == "bpftrace" {print $4}' "$work/runs" | stats | cut -d' ' -f1)
+		check "bpftrace counted the workload (median ${bt%.*} events >= 2 x $PAGES pages)" \
+			'[ "${bt%.*}" -ge $((2 * PAGES)) ]'
+	else
+		skp "bpftrace comparison" "bpftrace not installed"
+	fi
+else
+	skp "overhead and capacity (live tracing)" "$why"
+fi
+
+# Summaries: one line per configuration. Ratios: of medians; ranges: per round.
+#   cfg wall_med wall_min wall_max ratio rmin rmax events lost +wall_ns/ev +cpu_ns/ev
+#   tracer_cpu_s cpu_med cpu_ratio cpu_rmin cpu_rmax
+summarize() {
+	local c bare_med bare_cpu ev wl
+	: >"$work/summary"
+	[ -s "$work/runs" ] || return
+	bare_med=$(awk '$1 == "bare" {print $3}' "$work/runs" | stats | cut -d' ' -f1)
+	bare_cpu=$(awk '$1 == "bare" {print $7}' "$work/runs" | stats | cut -d' ' -f1)
+	# The workload's kmem events: the floor's count (every tracepoint hit).
+	wl=$(awk '$1 == "floor" {print $4}' "$work/runs" | stats | cut -d' ' -f1)
+	for c in "${CONFIGS[@]}"; do
+		read -r med min max < <(awk -v c="$c" '$1 == c {print $3}' "$work/runs" | stats)
+		read -r rmed rmin rmax < <(awk -v c="$c" '
+			$1 == "bare" {b[$2] = $3} $1 == c {t[$2] = $3}
+			END {for (r in t) if (b[r] > 0) print t[r] / b[r]}' "$work/runs" | stats)
+		read -r crmed crmin crmax < <(awk -v c="$c" '
+			$1 == "bare" {b[$2] = $7} $1 == c {t[$2] = $7 + $8}
+			END {for (r in t) if (b[r] > 0) print t[r] / b[r]}' "$work/runs" | stats)
+		ev=$(awk -v c="$c" '$1 == c {print $4}' "$work/runs" | stats | cut -d' ' -f1)
+		lost=$(awk -v c="$c" '$1 == c {print $5}' "$work/runs" | stats | cut -d' ' -f1)
+		cpu=$(awk -v c="$c" '$1 == c {print $7 + $8}' "$work/runs" | stats | cut -d' ' -f1)
+		tcpu=$(awk -v c="$c" '$1 == c {print $8}' "$work/runs" | stats | cut -d' ' -f1)
+		# pagetrack -p does not count what it filters: use the workload's events.
+		# -p does not count what it filters, and a --compare build may emit fewer
+		# events for the same workload: per event of the workload for those.
+		case $c in pt_filtered|pt2_*) ev=$wl ;; esac
+		awk -v c="$c" -v med="$med" -v min="$min" -v max="$max" -v rmin="$rmin" \
+		    -v rmax="$rmax" -v ev="$ev" -v lost="$lost" -v bm="$bare_med" -v cpu="$cpu" \
+		    -v bc="$bare_cpu" -v tcpu="$tcpu" -v crmin="$crmin" -v crmax="$crmax" 'BEGIN {
+			wns = ev > 0 ? (med - bm) / ev : 0; cns = ev > 0 ? (cpu - bc) * 1000 / ev : 0
+			ratio = bm > 0 ? med / bm : 0; cratio = bc > 0 ? cpu / bc : 0
+			printf "%s %.0f %.0f %.0f %.4f %.4f %.4f %.0f %.0f %.1f %.1f %.3f %.0f %.4f %.4f %.4f\n",
+			       c, med, min, max, ratio, rmin, rmax, ev, lost, wns, cns, tcpu / 1e6,
+			       cpu, cratio, crmin, crmax }' \
+		    >>"$work/summary"
+	done
+}
+
+# ------------------------------------------------------- 2. capacity
+# capacity TAG PAUSE [pagetrack options]: pagetrack under the capacity churn;
+# PAUSE > 0 stops the reader (SIGSTOP) that long in the middle of the churn,
+# so that the ring buffer must overflow. Prints "produced received lost".
+capacity() {
+	local tag=$1 pause=$2 f=$work/cap.$1 pid rc cpid
+	shift 2
+	"$PT" -j "$@" >"$f.out" 2>"$f.err" &
+	pid=$!
+	wait_for "attach mode" "$pid" "$f.err" || { kill -KILL "$pid" 2>/dev/null; wait "$pid"; return 1; }
+	"$OUT/churn" "${CAP_CHURN[@]}" >"$f.churn" 2>&1 &
+	cpid=$!
+	if [ "$pause" != 0 ]; then
+		sleep 0.1
+		kill -STOP "$pid"
+		sleep "$pause"
+		kill -CONT "$pid"
+	fi
+	wait "$cpid"
+	kill -INT "$pid"
+	wait "$pid"
+	rc=$?
+	[ "$rc" -le 1 ] || return 1
+	echo "$(jnum "$f.out" events_produced) $(jnum "$f.out" events_received) $(jnum "$f.out" events_lost)"
+}
+if [ "$LIVE" = 1 ]; then
+	echo "--- capacity: every core churning (${CAP_CHURN[*]})"
+	read -r cp1 cr1 cl1 < <(capacity default 0)
+	check "default buffer: produced ${cp1:-?} = received ${cr1:-?} + lost ${cl1:-?}" \
+		'[ -n "${cp1:-}" ] && [ "$cp1" -gt 0 ] && [ "$cp1" -eq $((cr1 + cl1)) ]'
+	read -r cp2 cr2 cl2 < <(capacity mb1 0 --buffer-mb 1)
+	check "--buffer-mb 1: lost ${cl2:-?} = produced ${cp2:-?} - received ${cr2:-?} exactly" \
+		'[ -n "${cp2:-}" ] && [ "$cp2" -gt 0 ] && [ "$cl2" -eq $((cp2 - cr2)) ]'
+	read -r cp3 cr3 cl3 < <(capacity mb1stop 0.5 --buffer-mb 1)
+	check "--buffer-mb 1, reader stopped 0.5 s: lost ${cl3:-?} > 0 and = produced ${cp3:-?} - received ${cr3:-?}" \
+		'[ -n "${cp3:-}" ] && [ "${cl3:-0}" -gt 0 ] && [ "$cl3" -eq $((cp3 - cr3)) ]'
+fi
+
+# --------------------------------------------------------- 3. analyzer
+# analyzer TAG BINARY: replay rate, callgrind instructions per event, memory per
+# live allocation. Appends to REPLAY_LINES and MEM_LINES.
+REPLAY_LINES=() MEM_LINES=()
+PIN=()
+command -v taskset >/dev/null && PIN=(taskset -c $((NPROC - 1)))
+echo "--- analyzer: recordings ($REPLAY_EVENTS events for the rate, $CG_EVENTS for callgrind)"
+"$OUT/genrec" -o "$work/replay.ptr" -n "$REPLAY_EVENTS" >"$work/genrec.out"
+gen_events=$(sed -n 's/.*events=\([0-9]*\).*/\1/p' "$work/genrec.out")
+"$OUT/genrec" -o "$work/cg.ptr" -n "$CG_EVENTS" >"$work/cg.gen"
+cg_events=$(sed -n 's/.*events=\([0-9]*\).*/\1/p' "$work/cg.gen")
+"$OUT/genrec" -o "$work/cg0.ptr" -n 1 >/dev/null
+"$OUT/genrec" -o "$work/hold0.ptr" -n 1 -H >/dev/null
+analyzer() {
+	local tag=$1 bin=$2 i ok=1 recv w0 w1 w2 c0 c1 c2 rate rmin rmax wrate ir ir0 per n rss rss0 live bpl
+	: >"$work/replay.$tag.times"
+	for i in $(seq "$REPLAY_RUNS"); do
+		/usr/bin/time -f "%e %U %S %M" -o "$work/replay.time" "${PIN[@]}" "$bin" -j \
+			--replay "$work/replay.ptr" >"$work/replay.$tag.out" 2>"$work/replay.$tag.err" || ok=0
+		cat "$work/replay.time" >>"$work/replay.$tag.times"
+	done
+	recv=$(jnum "$work/replay.$tag.out" events_received)
+	check "$tag replay: exit 0 and every event analyzed (${recv:-0} of $gen_events)" \
+		'[ "$ok" = 1 ] && [ "${recv:-0}" = "$gen_events" ]'
+	check "$tag replay: no finding on the clean synthetic churn" \
+		'[ "$(jnum "$work/replay.$tag.out" findings)" = 0 ]'
+	read -r w0 w1 w2 < <(awk '{print $1}' "$work/replay.$tag.times" | stats)
+	read -r c0 c1 c2 < <(awk '{print $2 + $3}' "$work/replay.$tag.times" | stats)
+	rate=$(awk -v n="$gen_events" -v t="$c0" 'BEGIN {printf "%.0f", (t > 0 ? n / t : 0)}')
+	rmin=$(awk -v n="$gen_events" -v t="$c2" 'BEGIN {printf "%.0f", (t > 0 ? n / t : 0)}')
+	rmax=$(awk -v n="$gen_events" -v t="$c1" 'BEGIN {printf "%.0f", (t > 0 ? n / t : 0)}')
+	wrate=$(awk -v n="$gen_events" -v t="$w0" 'BEGIN {printf "%.0f", (t > 0 ? n / t : 0)}')
+	check "$tag replay rate measured ($rate events/s of CPU)" '[ "$rate" -gt 0 ]'
+	per=0
+	if command -v valgrind >/dev/null; then
+		ir=$(valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.$tag" "$bin" -j \
+			--replay "$work/cg.ptr" 2>&1 >/dev/null | sed -n 's/.*Collected : \([0-9]*\).*/\1/p')
+		ir0=$(valgrind --tool=callgrind --callgrind-out-file="$work/callgrind0.$tag" "$bin" -j \
+			--replay "$work/cg0.ptr" 2>&1 >/dev/null | sed -n 's/.*Collected : \([0-9]*\).*/\1/p')
+		per=$(awk -v a="${ir:-0}" -v b="${ir0:-0}" -v n="$cg_events" \
+			'BEGIN {printf "%.0f", (n ? (a - b) / n : 0)}')
+		check "$tag callgrind: $per instructions per event ($cg_events events)" '[ "$per" -gt 0 ]'
+	else
+		skp "$tag callgrind instruction count" "valgrind not installed"
+	fi
+	REPLAY_LINES+=("$tag $gen_events $rate $rmin $rmax $wrate $c0 $c1 $c2 $w0 $cg_events $per")
+	/usr/bin/time -f "%M" -o "$work/rss0" "$bin" -j --replay "$work/hold0.ptr" >/dev/null 2>&1
+	rss0=$(cat "$work/rss0")
+	for n in "${HOLD_SIZES[@]}"; do
+		[ -e "$work/hold.$n.ptr" ] || "$OUT/genrec" -o "$work/hold.$n.ptr" -n "$n" -H >/dev/null
+		/usr/bin/time -f "%M" -o "$work/rss" "$bin" -j --replay "$work/hold.$n.ptr" \
+			>"$work/hold.out" 2>&1
+		rss=$(cat "$work/rss")
+		live=$(jnum "$work/hold.out" outstanding_pages)
+		bpl=$(awk -v r="$rss" -v z="$rss0" -v n="$n" 'BEGIN {printf "%.1f", (r - z) * 1024 / n}')
+		MEM_LINES+=("$tag $n $rss $rss0 $bpl")
+		check "$tag memory: $n live allocations tracked (${live:-0}), max RSS ${rss} KiB: $bpl bytes each" \
+			'[ "${live:-0}" = "$n" ]'
+	done
+}
+if [ -x /usr/bin/time ]; then
+	analyzer A "$PT"
+	[ -n "$PT2" ] && analyzer B "$PT2"
+else
+	skp "analyzer: replay rate, instructions and memory" "/usr/bin/time not installed (Debian package time)"
+fi
+rm -f "$work"/*.ptr
+
+# ------------------------------------------------ BPF cost per program run
+# One extra, untimed run per tracer with kernel.bpf_stats_enabled=1:
+# run_time_ns / run_cnt of its programs (the stats themselves cost ~20 ns).
+BPF_LINES=()
+bpf_cost() {
+	local cfg=$1 f=$work/bpfstat.$1 pid before
+	shift
+	before=$(bpftool prog show 2>/dev/null | sed -n 's/^\([0-9]*\): .*/\1/p' | sort -n | tr '\n' ' ')
+	"$@" >"$f.out" 2>"$f.err" &
+	pid=$!
+	sleep 0.2
+	for _ in $(seq 1500); do
+		grep -qE "attach mode|floor: attached" "$f.err" 2>/dev/null && break
+		[ "$(perf_fds "$pid")" -ge 3 ] && { sleep 0.2; break; }
+		sleep 0.02
+	done
+	"$OUT/churn" "${CHURN[@]}" >/dev/null 2>&1
+	bpftool prog show 2>/dev/null >"$f.progs"
+	kill -INT "$pid"; wait "$pid"
+	awk -v before=" $before" '
+		/^[0-9]+: / {id = $1; sub(":", "", id); skip = index(before, " " id " ") > 0
+			     if (!skip && $2 == "tracepoint") for (i = 1; i < NF; i++) {
+				if ($i == "run_time_ns") t += $(i + 1); if ($i == "run_cnt") n += $(i + 1) } }
+		END {printf "%.0f %.0f %.1f\n", t, n, (n ? t / n : 0)}' "$f.progs"
+}
+if [ "$LIVE" = 1 ] && [ "$QUICK" = 0 ]; then
+	echo "--- BPF cost per program run (kernel.bpf_stats_enabled=1, untimed)"
+	restore_stats=$(sysctl -n kernel.bpf_stats_enabled)
+	sysctl -q kernel.bpf_stats_enabled=1
+	for c in floor floor_count floor_f floor_f_w floor_f_w_W floor_s32 floor_s8 pt_nostacks pt_stacks pt_filtered bpftrace \
+		 ${PT2:+pt2_nostacks pt2_stacks pt2_filtered}; do
+		case $c in
+		floor) cmd=("$OUT/floor") ;;
+		floor_count) cmd=("$OUT/floor" -c) ;;
+		floor_s32) cmd=("$OUT/floor" -s 32) ;;
+		floor_s8) cmd=("$OUT/floor" -s 8) ;;
+		floor_f) cmd=("$OUT/floor" -f) ;;
+		floor_f_w) cmd=("$OUT/floor" -f -w 262144) ;;
+		floor_f_w_W) cmd=("$OUT/floor" -f -w 262144 -W) ;;
+		pt_nostacks) cmd=("$PT" -j --no-stacks) ;;
+		pt_stacks) cmd=("$PT" -j) ;;
+		pt_filtered) cmd=("$PT" -j -p "$SLEEP_PID") ;;
+		pt2_nostacks) cmd=("$PT2" -j --no-stacks) ;;
+		pt2_stacks) cmd=("$PT2" -j) ;;
+		pt2_filtered) cmd=("$PT2" -j -p "$SLEEP_PID") ;;
+		bpftrace) [ "$HAVE_BT" = 1 ] || continue
+			cmd=(env BPFTRACE_MAP_KEYS_MAX=1048576 bpftrace tests/bench/pagetrack.bt) ;;
+		esac
+		BPF_LINES+=("$c $(bpf_cost "$c" "${cmd[@]}")")
+	done
+	sysctl -q kernel.bpf_stats_enabled="$restore_stats"
+	restore_stats=
+fi
+
+# ------------------------------------------------ 4. i386 guest: kmap_churn
+# Bare vs under pagetrack inside the lab's i386 guest (QEMU; under TCG absolute
+# times mean nothing, the ratio does): interleaved pairs, ratio of medians.
+VM_LINE=
+if [ "$VM" = 1 ]; then
+	KO=.output/i386/kmod/module/pagetrack_ref.ko
+	if [ ! -x tests/vm/run ]; then
+		skp "i386 guest kmap_churn" "no QEMU lab in this tree (tests/vm/run)"
+	elif [ ! -e "$KO" ] || ! make -s .output/i386/pagetrack >/dev/null 2>&1; then
+		skp "i386 guest kmap_churn" "lab not built (make lab refmod i386)"
+	elif ! gcc -m32 -static -O2 -Wall -Wextra tests/bench/ctlrun.c -o "$OUT/ctlrun"; then
+		skp "i386 guest kmap_churn" "cannot build a static i386 binary (gcc-multilib)"
+	else
+		echo "--- i386 guest: kmap_churn $VM_COUNT, $VM_REPS interleaved pairs (tests/vm/run)"
+		tests/vm/run --kernel i386 --timeout 1800 --add tests/bench/kmap_guest.sh \
+			--add "$OUT/ctlrun" -- sh /add/kmap_guest.sh "$VM_REPS" "$VM_COUNT" \
+			>"$work/vm.out" 2>"$work/vm.err"
+		vrc=$?
+		grep -E '^(kmap |ok |not ok )' "$work/vm.out"
+		if [ "$vrc" -eq 126 ]; then
+			skp "i386 guest kmap_churn" "the lab harness could not run ($(tail -1 "$work/vm.err"))"
+		else
+			vb=$(awk '$1 == "kmap" && $2 == "bare" && $3 > 0 {sub("elapsed_ns=", "", $4); print $4}' "$work/vm.out")
+			vt=$(awk '$1 == "kmap" && $2 == "traced" && $3 > 0 {sub("elapsed_ns=", "", $4); print $4}' "$work/vm.out")
+			ve=$(awk '$1 == "kmap" && $2 == "traced" && $3 > 0 {sub("events=", "", $5); print $5}' "$work/vm.out" | stats | cut -d' ' -f1)
+			vl=$(awk '$1 == "kmap" && $2 == "traced" && $3 > 0 {sub("lost=", "", $6); s += $6} END {print s + 0}' "$work/vm.out")
+			read -r bmed bmin bmax <<<"$(stats <<<"$vb")"
+			read -r tmed tmin tmax <<<"$(stats <<<"$vt")"
+			read -r vr vrmin vrmax <<<"$(awk '$1 == "kmap" && $3 > 0 {sub("elapsed_ns=", "", $4); t[$2, $3] = $4}
+				END {for (k in t) {split(k, a, SUBSEP); if (a[1] == "traced" && t["bare", a[2]] > 0)
+					print t[k] / t["bare", a[2]]}}' "$work/vm.out" | stats)"
+			vr=$(awk -v t="$tmed" -v b="$bmed" 'BEGIN {printf "%.2f", (b > 0 ? t / b : 0)}')
+			vns=$(awk -v t="$tmed" -v b="$bmed" -v e="${ve:-0}" 'BEGIN {printf "%.0f", (e > 0 ? (t - b) / e : 0)}')
+			check "i386 guest: $VM_REPS bare and $VM_REPS traced kmap_churn runs, guest checks passed (exit $vrc)" \
+				'[ "$vrc" -eq 0 ] && [ "$(wc -w <<<"$vb")" -eq "$VM_REPS" ] && [ "$(wc -w <<<"$vt")" -eq "$VM_REPS" ]'
+			check "i386 guest: pagetrack counted the kmaps (median ${ve:-0} events >= $VM_COUNT)" \
+				'[ "${ve:-0}" -ge "$VM_COUNT" ]'
+			VM_LINE="$bmed $bmin $bmax $tmed $tmin $tmax $vr $(printf '%.2f %.2f' "$vrmin" "$vrmax") ${ve:-0} $vl $vns"
+		fi
+	fi
+fi
+
+# ----------------------------------------------------------- report
+summarize
+declare -A S
+while read -r c rest; do S[$c]=$rest; done <"$work/summary"
+field() { # CFG N: field N (1-based, after the name) of the summary line
+	local a
+	read -r -a a <<<"${S[$1]:-}"
+	echo "${a[$(($2 - 1))]:-0}"
+}
+echo
+echo "=== results ($([ "$QUICK" = 1 ] && echo "quick: tiny sizes, numbers are noise" || echo full); $(uname -r), $NPROC cpus)"
+if [ -s "$work/summary" ]; then
+	echo "churn ${CHURN[*]} ($PAGES pages per run), $ROUNDS interleaved rounds; median [min-max]"
+	printf '%-26s %-20s %-20s %-20s %8s %5s %8s %8s %7s\n' configuration "wall s" \
+		"wall ratio" "CPU ratio" events lost "+wall ns" "+CPU ns" "tracer"
+	printf '%-26s %-20s %-20s %-20s %8s %5s %8s %8s %7s\n' "" "" "[per-round range]" \
+		"[per-round range]" "" "" "/event" "/event" "CPU s"
+	for c in "${CONFIGS[@]}"; do
+		read -r med min max ratio rmin rmax ev lost wns cns tcpu cpu cratio crmin crmax <<<"${S[$c]}"
+		printf '%-26s %-20s %-20s %-20s %8s %5s %8s %8s %7s\n' "${LABEL[$c]}" \
+			"$(awk -v a="$med" -v b="$min" -v c="$max" 'BEGIN {printf "%.2f [%.2f-%.2f]", a/1e9, b/1e9, c/1e9}')" \
+			"$(awk -v a="$ratio" -v b="$rmin" -v c="$rmax" 'BEGIN {printf "%.3f [%.2f-%.2f]", a, b, c}')" \
+			"$(awk -v a="$cratio" -v b="$crmin" -v c="$crmax" 'BEGIN {printf "%.3f [%.2f-%.2f]", a, b, c}')" \
+			"$ev" "$lost" "$wns" "$cns" "$tcpu"
+	done
+	echo "(wall: the churn's own wall time; CPU: the churn's user+sys (BPF runs there) + the tracer"
+	echo " process's CPU while the churn ran; ratios are of medians; +ns/event: (median - bare median)"
+	echo " / events; events: counted in BPF by each tool; for -p and B the floor's count, i.e. per"
+	echo " kmem event of the workload)"
+fi
+if [ ${#BPF_LINES[@]} -gt 0 ]; then
+	echo "BPF programs, ns per run (kernel.bpf_stats_enabled=1, one untimed run each):"
+	for l in "${BPF_LINES[@]}"; do
+		read -r c t n per <<<"$l"
+		printf '  %-14s %7s ns  %s\n' "$c" "$per" "$(case $c in
+			floor) echo "floor: count, 16-byte record, no wake-up" ;;
+			floor_count) echo "floor -c: count only, no record (the least a BPF-side filter costs)" ;;
+			floor_s32) echo "floor -s 32: + bpf_get_stackid(), 32 frames (pagetrack's depth)" ;;
+			floor_s8) echo "floor -s 8: + bpf_get_stackid(), 8 frames" ;;
+			floor_f) echo "floor -f: + pagetrack-sized record (112 B, memset, pid, time, cpu, comm)" ;;
+			floor_f_w) echo "floor -f -w 262144: + pagetrack's wake-up (forced while >= 256 KiB pending)" ;;
+			floor_f_w_W) echo "floor -f -w 262144 -W: wake-up only on crossing 256 KiB" ;;
+			*) echo "${LABEL[$c]}" ;; esac)"
+	done
+fi
+[ -n "${cp1:-}" ] && echo "capacity, default buffer: produced $cp1, received $cr1, lost $cl1"
+[ -n "${cp2:-}" ] && echo "capacity, --buffer-mb 1:  produced $cp2, received $cr2, lost $cl2 (produced - received: $((cp2 - cr2)))"
+[ -n "${cp3:-}" ] && echo "capacity, --buffer-mb 1, reader stopped 0.5 s: produced $cp3, received $cr3, lost $cl3 (produced - received: $((cp3 - cr3)))"
+for l in "${REPLAY_LINES[@]}"; do
+	read -r tag ev rate rmin rmax wrate c0 c1 c2 w0 cgev per <<<"$l"
+	echo "$tag replay: $ev events, $rate events/s of CPU [$rmin-$rmax], $wrate events/s wall; callgrind $per instructions/event"
+done
+for l in "${MEM_LINES[@]}"; do
+	read -r tag n rss rss0 bpl <<<"$l"
+	echo "$tag memory: $n live allocations: max RSS $rss KiB (empty replay $rss0 KiB): $bpl bytes per live allocation"
+done
+if [ -n "$VM_LINE" ]; then
+	read -r bmed bmin bmax tmed tmin tmax vr vrmin vrmax ve vl vns <<<"$VM_LINE"
+	echo "i386 guest kmap_churn $VM_COUNT ($VM_REPS pairs): bare $(awk -v a="$bmed" -v b="$bmin" -v c="$bmax" 'BEGIN {printf "%.3f s [%.3f-%.3f]", a/1e9, b/1e9, c/1e9}')," \
+		"traced $(awk -v a="$tmed" -v b="$tmin" -v c="$tmax" 'BEGIN {printf "%.3f s [%.3f-%.3f]", a/1e9, b/1e9, c/1e9}'):" \
+		"ratio $vr [per pair $vrmin-$vrmax], $ve events ($vl lost), +$vns ns/event (TCG)"
+fi
+
+# Targets: reported, never asserted.
+TGT=()
+target() { # name value target met
+	TGT+=("{\"name\":\"$1\",\"value\":\"$2\",\"target\":\"$3\",\"met\":$4}")
+	printf 'target %-44s %-14s %-14s %s\n' "$1" "$2" "$3" "$([ "$4" = true ] && echo met || echo MISSED)"
+}
+tf() { awk "BEGIN {r = ($1); print (r ? \"true\" : \"false\")}" 2>/dev/null || echo false; }
+echo
+if [ -s "$work/summary" ]; then
+	for t in A B; do
+		pre=pt; [ $t = B ] && pre=pt2
+		[ -n "${S[${pre}_nostacks]:-}" ] || continue
+		for m in wall CPU; do
+			k=4; [ $m = CPU ] && k=13
+			fr=$(field floor $k) nr=$(field ${pre}_nostacks $k) sr=$(field ${pre}_stacks $k)
+			pr=$(field ${pre}_filtered $k)
+			target "$t $m: no stacks within 3% of the floor" "$nr" "<= $(awk -v f="$fr" 'BEGIN {printf "%.4f", f * 1.03}')" "$(tf "$nr <= $fr * 1.03")"
+			target "$t $m: with stacks" "$sr" "<= 1.15" "$(tf "$sr <= 1.15")"
+			target "$t $m: -p, workload filtered out" "$pr" "<= 1.02" "$(tf "$pr <= 1.02")"
+			if [ "$HAVE_BT" = 1 ]; then
+				br=$(field bpftrace $k)
+				target "$t $m: no stacks below bpftrace" "$nr" "< $br" "$(tf "$nr < $br")"
+				target "$t $m: with stacks below bpftrace" "$sr" "< $br" "$(tf "$sr < $br")"
+			fi
+		done
+	done
+fi
+[ -n "${cl1:-}" ] && target "A zero loss at full churn (default buffer)" "$cl1" "0" "$(tf "$cl1 == 0")"
+for l in "${REPLAY_LINES[@]}"; do
+	read -r tag ev rate rest <<<"$l"
+	target "$tag replay events/s on one core" "$rate" ">= 10000000" "$(tf "$rate >= 10000000")"
+done
+for l in "${MEM_LINES[@]}"; do
+	read -r tag n rss rss0 bpl <<<"$l"
+	target "$tag bytes per live allocation ($n live)" "$bpl" "<= 64" "$(tf "$bpl <= 64")"
+done
+
+# results.json
+{
+	printf '{"mode":"%s","kernel":"%s","cpus":%s,"rounds":%s,"churn_args":"%s","pages_per_run":%s,\n' \
+		"$([ "$QUICK" = 1 ] && echo quick || echo full)" "$(uname -r)" "$NPROC" "$ROUNDS" \
+		"${CHURN[*]}" "${PAGES:-0}"
+	printf ' "overhead":{'
+	sep=
+	for c in "${CONFIGS[@]}"; do
+		[ -n "${S[$c]:-}" ] || continue
+		read -r med min max ratio rmin rmax ev lost wns cns tcpu cpu cratio crmin crmax <<<"${S[$c]}"
+		runs=$(awk -v c="$c" '$1 == c {printf "%s%s", n++ ? "," : "", $3 / 1e9}' "$work/runs")
+		cpus=$(awk -v c="$c" '$1 == c {printf "%s%s", n++ ? "," : "", ($7 + $8) / 1e6}' "$work/runs")
+		evs=$(awk -v c="$c" '$1 == c {printf "%s%s", n++ ? "," : "", $4}' "$work/runs")
+		printf '%s\n  "%s":{"label":"%s","wall_s_median":%s,"wall_s_min":%s,"wall_s_max":%s,"ratio":%s,"ratio_round_min":%s,"ratio_round_max":%s,"cpu_s_median":%s,"cpu_ratio":%s,"cpu_ratio_round_min":%s,"cpu_ratio_round_max":%s,"events":%s,"lost":%s,"added_wall_ns_per_event":%s,"added_cpu_ns_per_event":%s,"tracer_cpu_s":%s,"wall_s_runs":[%s],"cpu_s_runs":[%s],"events_runs":[%s]}' \
+			"$sep" "$c" "${LABEL[$c]}" "$(awk -v v="$med" 'BEGIN {print v / 1e9}')" \
+			"$(awk -v v="$min" 'BEGIN {print v / 1e9}')" "$(awk -v v="$max" 'BEGIN {print v / 1e9}')" \
+			"$ratio" "$rmin" "$rmax" "$(awk -v v="$cpu" 'BEGIN {print v / 1e6}')" "$cratio" \
+			"$crmin" "$crmax" "$ev" "$lost" "$wns" "$cns" "$tcpu" "$runs" "$cpus" "$evs"
+		sep=,
+	done
+	printf '},\n "bpf_ns_per_run":{'
+	sep=
+	for l in "${BPF_LINES[@]}"; do
+		read -r c t n per <<<"$l"
+		printf '%s"%s":{"run_time_ns":%s,"run_cnt":%s,"ns_per_run":%s}' "$sep" "$c" "$t" "$n" "$per"
+		sep=,
+	done
+	printf '},\n "capacity":{"default":{"produced":%s,"received":%s,"lost":%s},"buffer_mb_1":{"produced":%s,"received":%s,"lost":%s},"buffer_mb_1_reader_stopped":{"produced":%s,"received":%s,"lost":%s}},\n' \
+		"${cp1:-null}" "${cr1:-null}" "${cl1:-null}" "${cp2:-null}" "${cr2:-null}" "${cl2:-null}" \
+		"${cp3:-null}" "${cr3:-null}" "${cl3:-null}"
+	printf ' "binaries":{"A":"%s","B":"%s"},\n "replay":{' "$PT" "$PT2"
+	sep=
+	for l in "${REPLAY_LINES[@]}"; do
+		read -r tag ev rate rmin rmax wrate c0 c1 c2 w0 cgev per <<<"$l"
+		printf '%s"%s":{"events":%s,"runs":%s,"cpu_s_median":%s,"cpu_s_min":%s,"cpu_s_max":%s,"wall_s_median":%s,"events_per_cpu_s":%s,"events_per_cpu_s_min":%s,"events_per_cpu_s_max":%s,"events_per_wall_s":%s,"callgrind_events":%s,"instructions_per_event":%s}' \
+			"$sep" "$tag" "$ev" "$REPLAY_RUNS" "$c0" "$c1" "$c2" "$w0" "$rate" "$rmin" "$rmax" \
+			"$wrate" "$cgev" "$per"
+		sep=,
+	done
+	printf '},\n "memory":['
+	sep=
+	for l in "${MEM_LINES[@]}"; do
+		read -r tag n rss rss0 bpl <<<"$l"
+		printf '%s{"binary":"%s","live_allocations":%s,"max_rss_kib":%s,"empty_rss_kib":%s,"bytes_per_live_allocation":%s}' \
+			"$sep" "$tag" "$n" "$rss" "$rss0" "$bpl"
+		sep=,
+	done
+	printf '],\n "vm_kmap_churn":'
+	if [ -n "$VM_LINE" ]; then
+		read -r bmed bmin bmax tmed tmin tmax vr vrmin vrmax ve vl vns <<<"$VM_LINE"
+		printf '{"count":%s,"pairs":%s,"bare_ns_median":%s,"bare_ns_min":%s,"bare_ns_max":%s,"traced_ns_median":%s,"traced_ns_min":%s,"traced_ns_max":%s,"ratio":%s,"ratio_pair_min":%s,"ratio_pair_max":%s,"events":%s,"lost":%s,"added_ns_per_event":%s}' \
+			"$VM_COUNT" "$VM_REPS" "$bmed" "$bmin" "$bmax" "$tmed" "$tmin" "$tmax" "$vr" "$vrmin" "$vrmax" "$ve" "$vl" "$vns"
+	else printf 'null'; fi
+	printf ',\n "targets":[%s],\n' "$(IFS=,; echo "${TGT[*]}")"
+	printf ' "checks":{"passed":%s,"failed":%s,"skipped":%s}}\n' "$pass" "$fail" "$skip"
+} >"$OUT/results.json"
+if command -v jq >/dev/null; then
+	check "results.json is valid JSON" 'jq -e .overhead "$OUT/results.json" >/dev/null'
+fi
+echo "results: $OUT/results.json$([ "$KEEP" = 1 ] && echo "; raw runs: $work")"
+finish

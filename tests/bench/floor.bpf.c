@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The overhead floor for scripts/bench.sh: the same kmem tracepoints that
+ * pagetrack's tracepoint mode attaches, each doing the least a ring-buffer
+ * tracer can do: count the hit, reserve a minimal record, fill it, submit it
+ * without waking the reader (tests/bench/floor.c drains on a timer).
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "floor.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/*
+ * Knobs for attributing a tracer's cost (floor -w, -f); the defaults are the
+ * floor itself. wakeup_bytes: when the pending data reaches this, submit with
+ * BPF_RB_FORCE_WAKEUP (pagetrack's policy, 256 KiB) instead of never waking.
+ * wake_on_crossing: wake only from the record that takes the pending data
+ * over wakeup_bytes, not from every record while it stays over (a concurrent
+ * producer can make both miss it: the reader's poll timeout covers that).
+ * with_stack: a kernel stack per event, DEPTH frames deep (pagetrack: 32).
+ * fat: a pagetrack-sized record (struct floor_fat_rec, 112 bytes) zeroed and
+ * filled with the same helpers pagetrack's new_event() calls.
+ */
+const volatile __u64 wakeup_bytes = 0;
+const volatile bool wake_on_crossing = false;	/* -W: only the record that crosses */
+const volatile bool fat = false;
+const volatile bool with_stack = false;	/* -s DEPTH: bpf_get_stackid() per event */
+const volatile bool count_only = false;	/* -c: count, no record: a filter's cost */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, 32 * sizeof(__u64));	/* DEPTH frames, set by floor.c */
+	__uint(max_entries, 16384);
+} floor_stacks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 * 1024 * 1024);	/* resized by floor.c */
+} floor_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, FLOOR_CNT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} floor_counts SEC(".maps");
+
+static __always_inline void bump(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&floor_counts, &idx);
+
+	if (v)
+		(*v)++;
+}
+
+static __always_inline void submit(void *r, __u64 size)
+{
+	__u64 flags = BPF_RB_NO_WAKEUP, avail;
+
+	if (wakeup_bytes) {
+		avail = bpf_ringbuf_query(&floor_events, BPF_RB_AVAIL_DATA);
+		if (avail >= wakeup_bytes &&
+		    (!wake_on_crossing || avail - size - 8 < wakeup_bytes))
+			flags = BPF_RB_FORCE_WAKEUP;
+	}
+	bpf_ringbuf_submit(r, flags);
+}
+
+static __always_inline void emit(void *ctx, __u64 pfn, __u32 type)
+{
+	bump(FLOOR_CNT_PRODUCED);
+	if (count_only)
+		return;
+	if (with_stack && bpf_get_stackid(ctx, &floor_stacks, 0) < 0)
+		bump(FLOOR_CNT_STACK_FAIL);
+	if (fat) {
+		struct floor_fat_rec *f = bpf_ringbuf_reserve(&floor_events, sizeof(*f), 0);
+		__u64 id;
+
+		if (!f) {
+			bump(FLOOR_CNT_LOST);
+			return;
+		}
+		__builtin_memset(f, 0, sizeof(*f));
+		id = bpf_get_current_pid_tgid();
+		f->ts = bpf_ktime_get_ns();
+		f->pfn = pfn;
+		f->type = type;
+		f->tgid = id >> 32;
+		f->tid = (__u32)id;
+		f->cpu = bpf_get_smp_processor_id();
+		bpf_get_current_comm(f->comm, sizeof(f->comm));
+		submit(f, sizeof(*f));
+	} else {
+		struct floor_rec *r = bpf_ringbuf_reserve(&floor_events, sizeof(*r), 0);
+
+		if (!r) {
+			bump(FLOOR_CNT_LOST);
+			return;
+		}
+		r->pfn = pfn;
+		r->type = type;
+		submit(r, sizeof(*r));
+	}
+}
+
+SEC("tracepoint/kmem/mm_page_alloc")
+int floor_page_alloc(struct trace_event_raw_mm_page_alloc *ctx)
+{
+	emit(ctx, ctx->pfn, FLOOR_ALLOC);
+	return 0;
+}
+
+SEC("tracepoint/kmem/mm_page_free")
+int floor_page_free(struct trace_event_raw_mm_page_free *ctx)
+{
+	emit(ctx, ctx->pfn, FLOOR_FREE);
+	return 0;
+}
+
+SEC("tracepoint/kmem/mm_page_free_batched")
+int floor_page_free_batched(struct trace_event_raw_mm_page_free_batched *ctx)
+{
+	emit(ctx, ctx->pfn, FLOOR_FREE_BATCHED);
+	return 0;
+}
