@@ -85,6 +85,15 @@ struct analyzer {
 	void *stack_ctx;
 
 	struct u64map pieces;		/* piece head pfn -> struct piece */
+	/*
+	 * One bit per pfn up to max_pfn: set while a live piece covers it, so
+	 * that find_piece() answers "not tracked" (most allocations) without
+	 * probing the map at every order. Exact while pieces are aligned to
+	 * their order (the buddy allocator's); the first unaligned piece
+	 * (damaged input) turns it off for good. NULL: off.
+	 */
+	uint64_t *cover;
+	uint64_t cover_bits;
 	uint32_t order_live[PT_MAX_ORDER + 1];
 	struct u64map freed;		/* original head pfn -> struct freed */
 	struct u64map kmaps;		/* struct page * -> struct kmap_ent */
@@ -167,6 +176,13 @@ struct analyzer *an_new(const struct pt_config *cfg, const struct pt_kernel_info
 		an_free(an);
 		return NULL;
 	}
+	/* 1 bit per pfn: 32 KiB per GiB of RAM, pages touched only where used.
+	 * Without a known max_pfn, or a huge one, find_piece() probes. */
+	if (an->ki.max_pfn && an->ki.max_pfn < (1ULL << 32) &&
+	    (an->ki.max_pfn + 64) / 8 <= SIZE_MAX / 16) {
+		an->cover_bits = an->ki.max_pfn + 1;
+		an->cover = calloc((size_t)((an->cover_bits + 63) / 64), sizeof(uint64_t));
+	}
 	return an;
 }
 
@@ -180,6 +196,7 @@ void an_free(struct analyzer *an)
 	u64map_free(&an->tids);
 	u64map_free(&an->comms);
 	u64map_free(&an->groups);
+	free(an->cover);
 	free(an->f);
 	free(an->out);
 	free(an);
@@ -410,10 +427,41 @@ static bool addr_to_pfn(const struct analyzer *an, uint64_t addr, uint64_t *pfn)
 
 /* --------------------------------------------------------------- pieces */
 
+/* Sets or clears the cover bits of the piece [pfn, pfn + 2^order). */
+static void cover_mark(struct analyzer *an, uint64_t pfn, unsigned int order, bool on)
+{
+	uint64_t n = 1ULL << order, end, i;
+
+	if (!an->cover)
+		return;
+	if (pfn & (n - 1)) {
+		free(an->cover);
+		an->cover = NULL;
+		return;
+	}
+	if (pfn >= an->cover_bits)
+		return;
+	end = pfn + n < an->cover_bits ? pfn + n : an->cover_bits;
+	for (i = pfn; i < end;) {
+		if (!(i & 63) && end - i >= 64) {
+			an->cover[i >> 6] = on ? ~0ULL : 0;
+			i += 64;
+			continue;
+		}
+		if (on)
+			an->cover[i >> 6] |= 1ULL << (i & 63);
+		else
+			an->cover[i >> 6] &= ~(1ULL << (i & 63));
+		i++;
+	}
+}
+
 static struct piece *find_piece(const struct analyzer *an, uint64_t pfn, uint64_t *head)
 {
 	unsigned int o;
 
+	if (an->cover && pfn < an->cover_bits && !(an->cover[pfn >> 6] >> (pfn & 63) & 1))
+		return NULL;
 	for (o = 0; o <= PT_MAX_ORDER; o++) {
 		uint64_t h = pfn & ~((1ULL << o) - 1);
 		struct piece *p;
@@ -438,6 +486,7 @@ static void piece_add(struct analyzer *an, uint64_t pfn, const struct piece *tmp
 		return;
 	*p = *tmpl;
 	p->order = order;
+	cover_mark(an, pfn, order, true);
 	an->order_live[order]++;
 	an->st.live_blocks++;
 	an->st.live_pages += 1ULL << order;
@@ -446,6 +495,7 @@ static void piece_add(struct analyzer *an, uint64_t pfn, const struct piece *tmp
 static void piece_del(struct analyzer *an, uint64_t pfn, unsigned int order)
 {
 	if (u64map_del(&an->pieces, pfn)) {
+		cover_mark(an, pfn, order, false);
 		an->order_live[order]--;
 		an->st.live_blocks--;
 		an->st.live_pages -= 1ULL << order;
@@ -1487,9 +1537,12 @@ int an_snapshot(const struct analyzer *an, uint64_t now, uint64_t min_age_ns,
 			fill_comm(an, f, p->tgid);
 		}
 		f = &g[*slot];
-		u64map_put(&heads, mix(oh, *slot), &existed);
-		if (!existed)
-			f->count++;	/* blocks, not pieces */
+		/* Blocks, not pieces: only a split block's pieces share a head
+		 * (a map of every live block here doubled the peak memory). */
+		if (p->order == p->orig_order)
+			f->count++;
+		else if (u64map_put(&heads, mix(oh, *slot), &existed) && !existed)
+			f->count++;
 		f->pages += 1ULL << p->order;
 		if (now > p->ts && now - p->ts > f->age_ns)
 			f->age_ns = now - p->ts;

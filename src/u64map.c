@@ -75,27 +75,69 @@ void *u64map_get(const struct u64map *m, uint64_t key)
 	return m->keys[i] == key ? u64map_val(m, i) : NULL;
 }
 
+/*
+ * Doubles the table in place: realloc() (mremap() for large tables, so the
+ * old and new arrays never coexist: peak memory is the new table, not 1.5x),
+ * then every key is moved to its slot under the new mask. Keys at the start
+ * of the table may belong to a run that wraps round from its end: they are
+ * set aside and inserted last. The others are moved in increasing slot
+ * order; a key's probe then only crosses moved keys and stops at the latest
+ * at its own old slot (just emptied), so no later move breaks a probe run.
+ */
 static int grow(struct u64map *m)
 {
-	struct u64map old = *m;
-	size_t i;
+	size_t oldcap = m->cap, cap = oldcap * 2, vs = m->vsize, w, i, j;
+	uint64_t *keys, *wkeys = NULL;
+	unsigned char *vals, *wvals = NULL;
 
-	if (alloc_arrays(m, old.cap * 2)) {
-		*m = old;
+	for (w = 0; w < oldcap && m->keys[w] != U64MAP_EMPTY; w++)
+		;
+	if (w == oldcap)	/* cannot happen at a load of 3/4 */
 		return -1;
+	if (w) {
+		wkeys = malloc(w * sizeof(*wkeys));
+		wvals = malloc(w * (vs ? vs : 1));
+		if (!wkeys || !wvals)
+			goto fail;
 	}
-	for (i = 0; i < old.cap; i++) {
-		size_t j;
+	keys = realloc(m->keys, cap * sizeof(*keys));
+	if (!keys)
+		goto fail;
+	m->keys = keys;		/* larger, but cap unchanged until the move */
+	vals = realloc(m->vals, cap * (vs ? vs : 1));
+	if (!vals)
+		goto fail;
+	m->vals = vals;
+	memset(keys + oldcap, 0xff, oldcap * sizeof(*keys));
+	if (w) {
+		memcpy(wkeys, keys, w * sizeof(*keys));
+		memcpy(wvals, vals, w * vs);
+		memset(keys, 0xff, w * sizeof(*keys));
+	}
+	m->cap = cap;
+	for (i = w + 1; i < oldcap; i++) {
+		uint64_t key = keys[i];
 
-		if (old.keys[i] == U64MAP_EMPTY)
+		if (key == U64MAP_EMPTY)
 			continue;
-		j = find(m, old.keys[i]);
-		m->keys[j] = old.keys[i];
-		memcpy(u64map_val(m, j), old.vals + i * old.vsize, m->vsize);
+		keys[i] = U64MAP_EMPTY;
+		j = find(m, key);
+		keys[j] = key;
+		if (j != i)
+			memcpy(vals + j * vs, vals + i * vs, vs);
 	}
-	free(old.keys);
-	free(old.vals);
+	for (i = 0; i < w; i++) {
+		j = find(m, wkeys[i]);
+		keys[j] = wkeys[i];
+		memcpy(vals + j * vs, wvals + i * vs, vs);
+	}
+	free(wkeys);
+	free(wvals);
 	return 0;
+fail:
+	free(wkeys);
+	free(wvals);
+	return -1;
 }
 
 void *u64map_put(struct u64map *m, uint64_t key, bool *existed)
