@@ -125,6 +125,16 @@ lab-test: all lab refmod
 vm-test: all lab refmod
 	$(Q)bash tests/vm/tracer_test.sh
 
+# libFuzzer on the replay path: `make fuzz FUZZ_SECONDS=N` mutates for N s;
+# fuzz-corpus replays the committed corpus and regressions once (in make test).
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz fuzz-corpus
+fuzz:
+	$(Q)bash scripts/fuzz.sh run $(FUZZ_SECONDS)
+
+fuzz-corpus:
+	$(Q)bash scripts/fuzz.sh corpus
+
 ci-example-test: all lab refmod
 	$(Q)bash tests/ci-example/run.sh
 
@@ -147,3 +157,26 @@ install: $(OUTPUT)/$(NATIVE)/pagetrack
 	install -D -m 0755 $(OUTPUT)/$(NATIVE)/pagetrack $(DESTDIR)$(PREFIX)/sbin/pagetrack
 	install -D -m 0644 doc/pagetrack.8 $(DESTDIR)$(PREFIX)/share/man/man8/pagetrack.8
 	install -D -m 0644 doc/pagetrack.service $(DESTDIR)$(PREFIX)/share/doc/pagetrack/pagetrack.service
+
+# Long churn in the i386 guest under pagetrack (issue: soak); not part of `make test`.
+SOAK_SECONDS ?= 600
+.PHONY: soak
+soak: all lab refmod
+	$(Q)tests/vm/run --kernel i386 --timeout $$(( $(SOAK_SECONDS) + 600 )) -- sh /tests/soak.sh $(SOAK_SECONDS)
+
+# Benchmarks (tests/bench/README.md): overhead beside a bare BPF floor and
+# bpftrace, event capacity, replay speed and memory; prints targets met/missed.
+# bench-smoke: tiny sizes, part of make test (no timing assertions).
+BENCH_PKGS := bpftrace valgrind time
+.PHONY: bench bench-smoke
+bench:
+	$(Q)missing=; for p in $(BENCH_PKGS); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then echo "bench: installing$$missing"; \
+		$(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -q --no-install-recommends $$missing || exit 1; fi
+	$(Q)bash scripts/bench.sh $(if $(wildcard tests/vm/run),--vm)
+
+bench-smoke:
+	$(Q)bash scripts/bench.sh --quick

@@ -1,0 +1,44 @@
+#!/bin/sh
+# Inside the i386 guest: SECONDS of page, kmap and mapping churn under
+# pagetrack; samples pagetrack's RSS; checks flat memory and no count drift.
+SECS=${1:-600}
+BTF=""
+[ -e /sys/kernel/btf/vmlinux ] || BTF="--btf $PAGETRACK_BTF"
+CTL=/sys/kernel/debug/pagetrack_ref/run
+insmod /lib/pagetrack/pagetrack_ref.ko || exit 2
+pagetrack $BTF -j -i 10 -- sh -c "end=\$((\$(date +%s) + $SECS)); while [ \$(date +%s) -lt \$end ]; do
+	dd if=/dev/zero of=/dev/null bs=8M count=1 2>/dev/null; echo 'kmap_churn 2000' > $CTL
+	echo alloc_free > $CTL; echo highmem_per_page > $CTL; pagetrack_ref_user compound_map >/dev/null
+	done" > /tmp/soak.json 2>/tmp/soak.err &
+pid=$!
+sleep 2
+: > /tmp/rss
+while kill -0 $pid 2>/dev/null; do
+	p=$(pidof pagetrack)
+	[ -n "$p" ] && sed -n 's/^VmRSS: *\([0-9]*\).*/\1/p' /proc/$p/status >> /tmp/rss
+	sleep 5
+done
+wait $pid
+rc=$?
+pass=0 fail=0
+ok() { echo "ok - $1"; pass=$((pass + 1)); }
+nok() { echo "not ok - $1"; fail=$((fail + 1)); }
+n=$(wc -l < /tmp/rss)
+half=$((n / 2))
+first=$(head -n $half /tmp/rss | sort -n | tail -1)
+last=$(tail -n +$((half + 1)) /tmp/rss | sort -n | tail -1)
+echo "# RSS samples (kB): $(tr '\n' ' ' < /tmp/rss)"
+if [ "$n" -ge 4 ] && [ "$last" -le $((first + first / 10 + 1024)) ]; then
+	ok "RSS flat over ${SECS}s: first half max $first kB, second half max $last kB"
+else nok "RSS flat over ${SECS}s: first half max $first kB, second half max $last kB ($n samples)"; fi
+sum=$(grep '"type":"summary"' /tmp/soak.json)
+v() { echo "$sum" | grep -o "\"$1\":[0-9]*" | cut -d: -f2; }
+a=$(v pages_allocated) f=$(v pages_freed) d=$(v pages_dropped) o=$(v outstanding_pages)
+echo "# events received $(v events_received), lost $(v events_lost); pages allocated $a, freed $f, dropped $d, outstanding $o"
+if [ -n "$a" ] && [ $((a - f - d)) -eq "$o" ]; then ok "no drift: allocated - freed - dropped = outstanding ($o)"
+else nok "no drift: $a - $f - $d != $o"; fi
+ints=$(grep -c '"type":"interval"' /tmp/soak.json)
+[ "$ints" -ge $((SECS / 10 - 1)) ] && ok "interval reports kept coming ($ints)" || nok "interval reports: $ints"
+[ $rc -eq 0 ] && ok "pagetrack exit 0 (no error-level finding in clean churn)" || { nok "pagetrack exit $rc"; grep '"type":"finding"' /tmp/soak.json | head -3; }
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
