@@ -88,8 +88,123 @@ int ksyms_load(struct ksyms *k, const char *path)
 	return 0;
 }
 
+static void free_modules(struct ksym_module *m, size_t n)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < m[i].n; j++)
+			free(m[i].names[j]);
+		free(m[i].names);
+		free(m[i].off);
+	}
+	free(m);
+}
+
+int ksyms_reload(struct ksyms *k, const char *path)
+{
+	struct ksym_module *mods = k->mods;
+	size_t nmods = k->nmods;
+
+	k->mods = NULL;
+	k->nmods = 0;
+	ksyms_free(k);
+	k->mods = mods;
+	k->nmods = nmods;
+	return ksyms_load(k, path);
+}
+
+static struct ksym_module *module_entry(const struct ksyms *k, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < k->nmods; i++)
+		if (!strcmp(k->mods[i].name, name))
+			return &k->mods[i];
+	return NULL;
+}
+
+size_t ksyms_cache_module(struct ksyms *k, const char *name, uint64_t base, uint64_t size)
+{
+	struct ksym_module *m, fresh = { .size = size };
+	size_t i, n = 0;
+
+	for (i = 0; i < k->n; i++)
+		if (k->syms[i].module && k->syms[i].addr >= base &&
+		    k->syms[i].addr - base < size && !strcmp(k->syms[i].module, name))
+			n++;
+	if (!n)
+		return 0;
+	snprintf(fresh.name, sizeof(fresh.name), "%s", name);
+	fresh.off = calloc(n, sizeof(*fresh.off));
+	fresh.names = calloc(n, sizeof(*fresh.names));
+	if (!fresh.off || !fresh.names)
+		goto nomem;
+	/* syms is sorted by address, so offsets come out ascending. */
+	for (i = 0; i < k->n && fresh.n < n; i++) {
+		const struct ksym *s = &k->syms[i];
+
+		if (!s->module || s->addr < base || s->addr - base >= size || strcmp(s->module, name))
+			continue;
+		fresh.off[fresh.n] = s->addr - base;
+		fresh.names[fresh.n] = strdup(s->name);
+		if (!fresh.names[fresh.n++])
+			goto nomem;
+	}
+	m = module_entry(k, name);
+	if (m) {
+		for (i = 0; i < m->n; i++)
+			free(m->names[i]);
+		free(m->names);
+		free(m->off);
+	} else {
+		m = realloc(k->mods, (k->nmods + 1) * sizeof(*m));
+		if (!m)
+			goto nomem;
+		k->mods = m;
+		m = &k->mods[k->nmods++];
+	}
+	*m = fresh;
+	return n;
+nomem:
+	for (i = 0; i < fresh.n; i++)
+		free(fresh.names[i]);
+	free(fresh.names);
+	free(fresh.off);
+	return 0;
+}
+
+bool ksyms_module_cached(const struct ksyms *k, const char *name, uint64_t size)
+{
+	const struct ksym_module *m = module_entry(k, name);
+
+	return m && m->size == size;
+}
+
+const char *ksyms_format_module(const struct ksyms *k, const char *name, uint64_t off,
+				char *buf, size_t len)
+{
+	const struct ksym_module *m = module_entry(k, name);
+	size_t lo = 0, hi;
+
+	if (!m || off >= m->size || !m->n || off < m->off[0])
+		return NULL;
+	hi = m->n;
+	while (hi - lo > 1) {
+		size_t mid = (lo + hi) / 2;
+
+		if (m->off[mid] <= off)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	snprintf(buf, len, "%s+0x%" PRIx64 " [%s]", m->names[lo], off - m->off[lo], name);
+	return buf;
+}
+
 void ksyms_free(struct ksyms *k)
 {
+	free_modules(k->mods, k->nmods);
 	free(k->syms);
 	free(k->strs);
 	if (k->exact.keys)

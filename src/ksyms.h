@@ -6,6 +6,7 @@
 #ifndef PT_KSYMS_H
 #define PT_KSYMS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "u64map.h"
@@ -16,16 +17,42 @@ struct ksym {
 	const char *module;	/* NULL for vmlinux */
 };
 
+/*
+ * A watched module's functions as offsets from its text base, kept across
+ * reloads: a module loaded again is symbolized without rereading
+ * /proc/kallsyms (slow in the kernel and for us), and one already unloaded
+ * still gets its function names.
+ */
+struct ksym_module {
+	char name[64];
+	uint64_t size;		/* text size it was seen with */
+	size_t n;
+	uint64_t *off;		/* ascending */
+	char **names;
+};
+
 struct ksyms {
 	struct ksym *syms;
 	size_t n, cap;
 	char *strs;
 	size_t slen, scap;
 	struct u64map exact;	/* addr -> offset into strs (replay) */
+	struct ksym_module *mods;
+	size_t nmods;
 };
 
 int ksyms_load(struct ksyms *k, const char *path);	/* 0 or -errno */
 void ksyms_free(struct ksyms *k);
+/* Rereads path; keeps the module cache. */
+int ksyms_reload(struct ksyms *k, const char *path);
+/* Caches module name's symbols within [base, base+size) from the loaded
+ * table; returns how many (0: the module is already gone). */
+size_t ksyms_cache_module(struct ksyms *k, const char *name, uint64_t base, uint64_t size);
+/* Whether name's symbols are cached for a text of this size. */
+bool ksyms_module_cached(const struct ksyms *k, const char *name, uint64_t size);
+/* "func+0x1c [name]" for offset off into module name's text, or NULL. */
+const char *ksyms_format_module(const struct ksyms *k, const char *name, uint64_t off,
+				char *buf, size_t len);
 /* Adds a resolved text for an exact address (from a recording). */
 int ksyms_add_exact(struct ksyms *k, uint64_t addr, const char *text);
 /* "func+0x1c [module]" or "0x..." when unknown. Returns buf. */

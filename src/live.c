@@ -295,6 +295,28 @@ static pid_t start_command(char **argv, int *gate)
 	return pid;
 }
 
+/* -v: which probes the events came from, to size buffers and see costs. */
+static void print_event_mix(const struct pt_stats *st)
+{
+	static const char *const names[PT_EV_MAX] = {
+		[PT_EV_PAGE_ALLOC] = "page_alloc", [PT_EV_PAGE_FREE] = "page_free",
+		[PT_EV_ALLOC_RET] = "alloc_ret", [PT_EV_GFP_RET] = "gfp_ret",
+		[PT_EV_FREE_PAGES] = "free_pages", [PT_EV_FREE_ADDR] = "free_addr",
+		[PT_EV_KMAP] = "kmap", [PT_EV_KMAP_RET] = "kmap_ret",
+		[PT_EV_KUNMAP] = "kunmap", [PT_EV_REMAP] = "remap",
+		[PT_EV_REMAP_RET] = "remap_ret", [PT_EV_USER_MAP] = "user_map",
+		[PT_EV_SPLIT] = "split", [PT_EV_SIGNAL] = "signal",
+		[PT_EV_MODULE_LOAD] = "module_load", [PT_EV_MODULE_FREE] = "module_free",
+	};
+	int i;
+
+	fprintf(stderr, "pagetrack: events by type:");
+	for (i = 1; i < PT_EV_MAX; i++)
+		if (st->events[i])
+			fprintf(stderr, " %s %llu", names[i], (unsigned long long)st->events[i]);
+	fputc('\n', stderr);
+}
+
 int run_live(const struct pt_options *opt)
 {
 	struct probe probes[P_NPROBES];
@@ -449,6 +471,16 @@ int run_live(const struct pt_options *opt)
 		       opt->verbose ? "" : " (run with -v for the verifier log)");
 		goto out;
 	}
+	/*
+	 * Map the ring buffer before attaching: the kernel maps its pages one
+	 * by one (vm_insert_page), which the probes would see as thousands of
+	 * events of our own.
+	 */
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), handle_event, &s, NULL);
+	if (!rb) {
+		pt_err("cannot create the ring buffer reader: %s", strerror(errno));
+		goto out;
+	}
 	for (i = 0; i < T_NTPS; i++) {
 		if (!tps[i].ok)
 			continue;
@@ -505,11 +537,6 @@ int run_live(const struct pt_options *opt)
 	}
 	modules_scan("/proc/modules", session_module_range, &s);
 
-	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), handle_event, &s, NULL);
-	if (!rb) {
-		pt_err("cannot create the ring buffer reader: %s", strerror(errno));
-		goto out;
-	}
 	print_detections(probes, tps, mode, &ki, opt);
 
 	signal(SIGINT, on_signal);
@@ -558,6 +585,7 @@ int run_live(const struct pt_options *opt)
 			next_tick += tick;
 			sum_counters(skel, cnt);
 			an_set_lost(s.an, cnt[PT_CNT_PRODUCED], cnt[PT_CNT_LOST]);
+			session_refresh_symbols(&s);
 			if (opt->interval > 0)
 				periodic_report(stdout, &per, s.an, &s.ks, now_ns(), now_s() - start);
 			session_write_files(&s, now_ns());
@@ -577,10 +605,13 @@ int run_live(const struct pt_options *opt)
 	if (cnt[PT_CNT_LOST])
 		pt_err("WARNING: %llu of %llu events were lost (ring buffer full); findings may be incomplete",
 		       (unsigned long long)cnt[PT_CNT_LOST], (unsigned long long)cnt[PT_CNT_PRODUCED]);
+	if (opt->verbose)
+		print_event_mix(an_stats(s.an));
 	if (cnt[PT_CNT_STACK_FAIL] && opt->verbose)
 		pt_err("%llu stacks could not be stored (stack map full or hash collision)",
 		       (unsigned long long)cnt[PT_CNT_STACK_FAIL]);
 	end_ns = now_ns();
+	session_refresh_symbols(&s);
 	session_write_files(&s, end_ns);
 	an_finish(s.an, end_ns);
 	if (session_record_close(&s, cnt[PT_CNT_PRODUCED], cnt[PT_CNT_LOST],

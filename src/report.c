@@ -77,7 +77,8 @@ const char *report_sym(const struct analyzer *an, const struct ksyms *ks, uint64
 		if (!r || !r->size || ip < r->base || ip - r->base >= r->size)
 			continue;
 		snprintf(tag, sizeof(tag), "[%s]", r->name);
-		if (!strstr(buf, tag))
+		if (!strstr(buf, tag) &&
+		    !ksyms_format_module(ks, r->name, ip - r->base, buf, len))
 			snprintf(buf, len, "%s+0x%" PRIx64 " [%s]", r->name, ip - r->base, r->name);
 	}
 	return buf;

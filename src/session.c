@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <bpf/bpf.h>
 #include "session.h"
 
@@ -86,6 +87,63 @@ void session_module_range(void *ctx, const char *name, uint64_t base, uint64_t s
 	}
 }
 
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static bool watched(const struct session *s, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->opt->nmodules; i++)
+		if (!strcmp(s->opt->modules[i], name))
+			return true;
+	return false;
+}
+
+/*
+ * Rereading /proc/kallsyms costs the kernel and us a lot per module load
+ * (seconds under TCG): a watched module already cached at this text size
+ * needs no reload, and other modules reload at most once a second, the
+ * rest once before the report.
+ */
+static void module_loaded(struct session *s, const struct pt_module_event *m)
+{
+	bool w = watched(s, m->name), known = m->ev.a0 && m->ev.a1;
+	double now = mono_s();
+
+	if (w && known && ksyms_module_cached(&s->ks, m->name, m->ev.a1)) {
+		session_module_range(s, m->name, m->ev.a0, m->ev.a1);
+		return;
+	}
+	if (w || now - s->ks_loaded >= 1.0) {
+		ksyms_reload(&s->ks, "/proc/kallsyms");
+		s->ks_loaded = now;
+		s->ks_stale = false;
+	} else {
+		s->ks_stale = true;
+	}
+	if (w && known)
+		ksyms_cache_module(&s->ks, m->name, m->ev.a0, m->ev.a1);
+	if (known)
+		session_module_range(s, m->name, m->ev.a0, m->ev.a1);
+	else
+		modules_scan("/proc/modules", session_module_range, s);
+}
+
+void session_refresh_symbols(struct session *s)
+{
+	if (!s->ks_stale)
+		return;
+	ksyms_reload(&s->ks, "/proc/kallsyms");
+	s->ks_loaded = mono_s();
+	s->ks_stale = false;
+}
+
 void session_event(struct session *s, const void *data, size_t size)
 {
 	struct pt_module_event m;
@@ -98,14 +156,8 @@ void session_event(struct session *s, const void *data, size_t size)
 		memcpy(&m, data, sizeof(m));
 		m.name[PT_MODNAME_LEN - 1] = 0;
 		/* A module came: learn its range before its first allocation. */
-		if (m.ev.type == PT_EV_MODULE_LOAD && s->stack_fd >= 0) {
-			ksyms_free(&s->ks);
-			ksyms_load(&s->ks, "/proc/kallsyms");
-			if (m.ev.a0 && m.ev.a1)
-				session_module_range(s, m.name, m.ev.a0, m.ev.a1);
-			else
-				modules_scan("/proc/modules", session_module_range, s);
-		}
+		if (m.ev.type == PT_EV_MODULE_LOAD && s->stack_fd >= 0)
+			module_loaded(s, &m);
 		record(s, PT_REC_MODEVENT, &m, sizeof(m));
 		an_event(s->an, &m.ev, m.name);
 		return;
@@ -139,7 +191,7 @@ int session_record_close(struct session *s, uint64_t produced, uint64_t lost,
 		if (!u64map_used(&s->rec_ips, i))
 			continue;
 		addr = s->rec_ips.keys[i];
-		ksyms_format(&s->ks, addr, text, sizeof(text));
+		report_sym(s->an, &s->ks, addr, text, sizeof(text));
 		if (!s->rec_err && rec_write2(s->rec, PT_REC_SYM, &addr, sizeof(addr), text,
 					     strlen(text) + 1))
 			s->rec_err = -EIO;

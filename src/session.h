@@ -52,12 +52,16 @@ struct session {
 	uint64_t received;
 	uint64_t stack_fail;
 	int rec_err;
+	double ks_loaded;		/* monotonic s of the last kallsyms read */
+	bool ks_stale;			/* a module came since */
 };
 
 void pt_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 int session_init(struct session *s, const struct pt_options *opt);
 void session_free(struct session *s);
+/* Rereads kallsyms if modules came while reloads were rate-limited. */
+void session_refresh_symbols(struct session *s);
 /* Analyzer stack callback: cache, then the live map when there is one. */
 bool session_stack(void *ctx, int32_t id, struct pt_stack *out);
 /* One raw event from the ring buffer or a recording. */

@@ -9,7 +9,11 @@
 #include <setjmp.h>
 #include <string.h>
 #include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include "analyzer.h"
+#include "ksyms.h"
 #include "events.h"
 
 static const uint64_t stk_module[] = { 0xffffffff81100000ULL, MOD_IP, 0xffffffff81200000ULL };
@@ -749,6 +753,46 @@ static void test_garbage_events(void **state)
 	an_free(f.an);
 }
 
+
+/* A watched module's symbols survive a kallsyms reload without it. */
+static void test_ksyms_module_cache(void **state)
+{
+	char path[] = "/tmp/pt_kallsymsXXXXXX", buf[128];
+	struct ksyms k = { 0 };
+	FILE *f;
+	int fd;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	fprintf(f, "ffffffff81000000 T _stext\n"
+		   "ffffffffc0001000 t ref_run\t[mymod]\n"
+		   "ffffffffc0001200 t ref_leak\t[mymod]\n"
+		   "ffffffffc0003000 t other_fn\t[othermod]\n");
+	fclose(f);
+	assert_int_equal(ksyms_load(&k, path), 0);
+	assert_int_equal(ksyms_cache_module(&k, "mymod", 0xffffffffc0001000ULL, 0x1000), 2);
+	assert_true(ksyms_module_cached(&k, "mymod", 0x1000));
+	assert_false(ksyms_module_cached(&k, "mymod", 0x2000));
+	assert_int_equal(ksyms_cache_module(&k, "gone", 0xffffffffc0005000ULL, 0x1000), 0);
+
+	/* The module is unloaded: the new table no longer has it. */
+	f = fopen(path, "w");
+	fprintf(f, "ffffffff81000000 T _stext\n");
+	fclose(f);
+	assert_int_equal(ksyms_reload(&k, path), 0);
+	assert_true(ksyms_module_cached(&k, "mymod", 0x1000));
+	assert_string_equal(ksyms_format_module(&k, "mymod", 0x210, buf, sizeof(buf)),
+			    "ref_leak+0x10 [mymod]");
+	assert_string_equal(ksyms_format_module(&k, "mymod", 0x0, buf, sizeof(buf)),
+			    "ref_run+0x0 [mymod]");
+	assert_null(ksyms_format_module(&k, "mymod", 0x1000, buf, sizeof(buf)));
+	assert_null(ksyms_format_module(&k, "othermod", 0x0, buf, sizeof(buf)));
+	ksyms_free(&k);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -789,6 +833,7 @@ int main(void)
 		cmocka_unit_test(test_module_unload_tracking),
 		cmocka_unit_test(test_page_accounting_invariant),
 		cmocka_unit_test(test_garbage_events),
+		cmocka_unit_test(test_ksyms_module_cache),
 	};
 
 	return cmocka_run_group_tests_name("analyzer", tests, NULL, NULL);
