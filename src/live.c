@@ -578,6 +578,7 @@ int run_live(const struct pt_options *opt)
 			break;
 		if (deadline && now_s() >= deadline)
 			break;
+		session_refresh_symbols(&s, false);
 		/* CI mode: without a command, the module's unload ends the trace. */
 		if (!opt->command && an_watched_unloaded(s.an))
 			break;
@@ -585,7 +586,6 @@ int run_live(const struct pt_options *opt)
 			next_tick += tick;
 			sum_counters(skel, cnt);
 			an_set_lost(s.an, cnt[PT_CNT_PRODUCED], cnt[PT_CNT_LOST]);
-			session_refresh_symbols(&s);
 			if (opt->interval > 0)
 				periodic_report(stdout, &per, s.an, &s.ks, now_ns(), now_s() - start);
 			session_write_files(&s, now_ns());
@@ -611,7 +611,7 @@ int run_live(const struct pt_options *opt)
 		pt_err("%llu stacks could not be stored (stack map full or hash collision)",
 		       (unsigned long long)cnt[PT_CNT_STACK_FAIL]);
 	end_ns = now_ns();
-	session_refresh_symbols(&s);
+	session_refresh_symbols(&s, true);
 	session_write_files(&s, end_ns);
 	an_finish(s.an, end_ns);
 	if (session_record_close(&s, cnt[PT_CNT_PRODUCED], cnt[PT_CNT_LOST],

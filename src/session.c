@@ -106,42 +106,41 @@ static bool watched(const struct session *s, const char *name)
 }
 
 /*
- * Rereading /proc/kallsyms costs the kernel and us a lot per module load
- * (seconds under TCG): a watched module already cached at this text size
- * needs no reload, and other modules reload at most once a second, the
- * rest once before the report.
+ * Rereading /proc/kallsyms costs the kernel and us a lot (seconds under
+ * TCG), so it happens at most once a second: a module load marks the table
+ * stale, and a watched module already cached at its text size needs nothing.
+ * Each reread caches the watched modules it finds, by offset.
  */
 static void module_loaded(struct session *s, const struct pt_module_event *m)
 {
-	bool w = watched(s, m->name), known = m->ev.a0 && m->ev.a1;
-	double now = mono_s();
+	bool known = m->ev.a0 && m->ev.a1;
 
-	if (w && known && ksyms_module_cached(&s->ks, m->name, m->ev.a1)) {
-		session_module_range(s, m->name, m->ev.a0, m->ev.a1);
-		return;
-	}
-	if (w || now - s->ks_loaded >= 1.0) {
-		ksyms_reload(&s->ks, "/proc/kallsyms");
-		s->ks_loaded = now;
-		s->ks_stale = false;
-	} else {
-		s->ks_stale = true;
-	}
-	if (w && known)
-		ksyms_cache_module(&s->ks, m->name, m->ev.a0, m->ev.a1);
 	if (known)
 		session_module_range(s, m->name, m->ev.a0, m->ev.a1);
 	else
 		modules_scan("/proc/modules", session_module_range, s);
+	if (known && watched(s, m->name) && ksyms_module_cached(&s->ks, m->name, m->ev.a1))
+		return;
+	s->ks_stale = true;
+	session_refresh_symbols(s, false);
 }
 
-void session_refresh_symbols(struct session *s)
+void session_refresh_symbols(struct session *s, bool now)
 {
-	if (!s->ks_stale)
+	double t = mono_s();
+	unsigned int i;
+
+	if (!s->ks_stale || (!now && t - s->ks_loaded < 1.0))
 		return;
 	ksyms_reload(&s->ks, "/proc/kallsyms");
-	s->ks_loaded = mono_s();
+	s->ks_loaded = t;
 	s->ks_stale = false;
+	for (i = 0; i < s->opt->nmodules; i++) {
+		const struct pt_module_range *r = an_module(s->an, i);
+
+		if (r && r->size && r->loaded && !ksyms_module_cached(&s->ks, r->name, r->size))
+			ksyms_cache_module(&s->ks, r->name, r->base, r->size);
+	}
 }
 
 void session_event(struct session *s, const void *data, size_t size)

@@ -60,8 +60,8 @@ void pt_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 int session_init(struct session *s, const struct pt_options *opt);
 void session_free(struct session *s);
-/* Rereads kallsyms if modules came while reloads were rate-limited. */
-void session_refresh_symbols(struct session *s);
+/* Rereads kallsyms if modules came since: at most once a second, or now. */
+void session_refresh_symbols(struct session *s, bool now);
 /* Analyzer stack callback: cache, then the live map when there is one. */
 bool session_stack(void *ctx, int32_t id, struct pt_stack *out);
 /* One raw event from the ring buffer or a recording. */

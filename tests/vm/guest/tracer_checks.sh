@@ -128,6 +128,45 @@ if [ "$rc" = 1 ] && [ "$got" = "order_mismatch:1 " ]; then ok "no command: repor
 else nok "no command: report at module unload: got [$got] exit $rc"; sed 's/^/#   /' $T/ci2.err | tail -5; fi
 wait
 
+# Robustness: 100 load/run/unload cycles of the clean scenarios inside one
+# traced command: no finding, no oops.
+pagetrack $BTF $ATTACH -m pagetrack_ref -j -- sh -c "for i in \$(seq 100); do insmod $KO || exit 9; \
+	for s in alloc_free highmem_per_page 'kmap_churn 20'; do echo \$s > $CTL || exit 8; done; \
+	pagetrack_ref_user compound_map >/dev/null || exit 7; rmmod pagetrack_ref || exit 6; done" \
+	>$T/cycles.json 2>$T/cycles.err
+rc=$?
+got=$(kinds $T/cycles.json)
+allocs=$(grep -o '"tracked_allocs":[0-9]*' $T/cycles.json | cut -d: -f2)
+if [ "$rc" = 0 ] && [ -z "$got" ] && [ "${allocs:-0}" -ge 100 ]; then
+	ok "100 load/run/unload cycles: no finding, exit 0 ($allocs module blocks tracked)"
+else
+	nok "100 load/run/unload cycles: got [$got] exit $rc, ${allocs:-0} blocks"; tail -3 $T/cycles.err | sed 's/^/#   /'
+fi
+
+# Loss in the guest: a 1 MiB buffer against a flood; counts must add up.
+if [ "$ARCH" = i386 ]; then flood="insmod $KO; echo 'kmap_churn 200000' > $CTL; rmmod pagetrack_ref"
+else flood="dd if=/dev/zero of=/tmp/flood bs=1M count=128 2>/dev/null; rm -f /tmp/flood"; fi
+pagetrack $BTF $ATTACH --buffer-mb 1 -j -- sh -c "$flood" >$T/flood.json 2>/dev/null
+sum=$(grep '"type":"summary"' $T/flood.json)
+p=$(echo "$sum" | grep -o '"events_produced":[0-9]*' | cut -d: -f2)
+r=$(echo "$sum" | grep -o '"events_received":[0-9]*' | cut -d: -f2)
+l=$(echo "$sum" | grep -o '"events_lost":[0-9]*' | cut -d: -f2)
+if [ "${l:-0}" -gt 0 ]; then
+	if [ "$p" -eq $((r + l)) ] && grep -q "\"lost\":$l," $T/flood.json; then
+		ok "guest flood: produced $p = received $r + lost $l, reported"
+	else nok "guest flood: produced $p, received $r, lost $l"; fi
+else
+	skp "guest flood: exact loss accounting" "a 1 MiB buffer did not overflow (produced $p)"
+fi
+
+if [ "$ARCH" = i386 ]; then
+	pagetrack -d 1 >/dev/null 2>$T/nobtf.err
+	rc=$?
+	if [ $rc = 2 ] && grep -q "has no BTF.*--btf" $T/nobtf.err && [ "$(wc -l < $T/nobtf.err)" = 1 ]; then
+		ok "no BTF and no --btf: one clear line, exit 2"
+	else nok "no BTF and no --btf: exit $rc: $(cat $T/nobtf.err)"; fi
+fi
+
 if dmesg | grep -E "Oops|BUG:|general protection|Kernel panic" >/dev/null; then
 	nok "no oops in dmesg"; dmesg | grep -E -A5 "Oops|BUG:" | head -20 | sed 's/^/#   /'
 else ok "no oops in dmesg"; fi
