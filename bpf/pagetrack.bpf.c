@@ -116,12 +116,20 @@ static __always_inline void *reserve(__u32 size)
 	return e;
 }
 
-/* Wake the reader only once enough data is pending; it also polls on a timer. */
-static __always_inline void submit(void *e)
+/*
+ * Wake the reader only on the record that brings the pending data over
+ * wakeup_bytes, not on every record while above it (a wake-up costs
+ * hundreds of ns). An awake reader drains everything pending, a crossing
+ * missed between CPUs is caught by its poll timer, and poll() reports
+ * pending data at once, so no wake-up is needed while it is busy.
+ */
+static __always_inline void submit(struct pt_event *e)
 {
+	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
 	__u64 flags = BPF_RB_NO_WAKEUP;
 
-	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+	/* 8: the ring buffer's record header */
+	if (avail >= wakeup_bytes && avail < wakeup_bytes + sizeof(*e) + 8)
 		flags = BPF_RB_FORCE_WAKEUP;
 	bpf_ringbuf_submit(e, flags);
 }
