@@ -139,6 +139,7 @@ run_cfg() {
 	pt_nostacks) cmd=("$PT" -j --no-stacks); ready="attach mode" ;;
 	pt_stacks) cmd=("$PT" -j); ready="attach mode" ;;
 	pt_filtered) cmd=("$PT" -j -p "$SLEEP_PID"); ready="attach mode" ;;
+	pt_interval) cmd=("$PT" -j -i 0.5 --metrics-file "$f.prom" --folded "$f.folded"); ready="attach mode" ;;
 	pt2_nostacks) cmd=("$PT2" -j --no-stacks); ready="attach mode" ;;
 	pt2_stacks) cmd=("$PT2" -j); ready="attach mode" ;;
 	pt2_filtered) cmd=("$PT2" -j -p "$SLEEP_PID"); ready="attach mode" ;;
@@ -190,16 +191,16 @@ run_cfg() {
 		"$(( ticks * 1000000 / TCK ))" "rc$rc" >>"$work/runs"
 }
 
-CONFIGS=(bare floor floor_count pt_nostacks pt_stacks pt_filtered bpftrace)
+CONFIGS=(bare floor floor_count pt_nostacks pt_stacks pt_filtered pt_interval bpftrace)
 declare -A LABEL=([bare]="bare" [floor]="floor (BPF minimum)" [floor_count]="floor -c (count only)" [pt_nostacks]="pagetrack --no-stacks"
-	[pt_stacks]="pagetrack (stacks)" [pt_filtered]="pagetrack -p <other pid>"
+	[pt_stacks]="pagetrack (stacks)" [pt_filtered]="pagetrack -p <other pid>" [pt_interval]="pagetrack -i 0.5 + metrics + folded"
 	[bpftrace]="bpftrace (map by pfn)" [pt2_nostacks]="B: --no-stacks" [pt2_stacks]="B: stacks"
 	[pt2_filtered]="B: -p <other pid>")
 PAGES=0
 if [ "$LIVE" = 1 ]; then
 	sleep 1000000 &
 	SLEEP_PID=$!
-	[ "$HAVE_BT" = 1 ] || CONFIGS=(bare floor floor_count pt_nostacks pt_stacks pt_filtered)
+	[ "$HAVE_BT" = 1 ] || CONFIGS=(bare floor floor_count pt_nostacks pt_stacks pt_filtered pt_interval)
 	[ -n "$PT2" ] && CONFIGS+=(pt2_nostacks pt2_stacks pt2_filtered)
 	n=${#CONFIGS[@]}
 	echo "--- overhead: $ROUNDS rounds x $n configurations, order rotated each round"
