@@ -1637,7 +1637,7 @@ void an_finish(struct analyzer *an, uint64_t now)
 		if (f) {
 			f->extra = an->st.lost;
 			snprintf(f->note, sizeof(f->note),
-				 "%llu of %llu events were lost (ring buffer full): findings may be incomplete; raise --buffer-mb",
+				 "%llu of %llu events were lost (ring buffer full): findings may be incomplete, and a lost free or kunmap shows as a false leak; raise --buffer-mb",
 				 (unsigned long long)an->st.lost,
 				 (unsigned long long)an->st.produced);
 		}

@@ -603,7 +603,7 @@ int run_live(const struct pt_options *opt)
 	sum_counters(skel, cnt);
 	an_set_lost(s.an, cnt[PT_CNT_PRODUCED], cnt[PT_CNT_LOST]);
 	if (cnt[PT_CNT_LOST])
-		pt_err("WARNING: %llu of %llu events were lost (ring buffer full); findings may be incomplete",
+		pt_err("WARNING: %llu of %llu events were lost (ring buffer full); findings may be incomplete or false (a lost free looks like a leak)",
 		       (unsigned long long)cnt[PT_CNT_LOST], (unsigned long long)cnt[PT_CNT_PRODUCED]);
 	if (opt->verbose)
 		print_event_mix(an_stats(s.an));
