@@ -105,6 +105,56 @@ static __always_inline bool pid_filtered(void)
 	return true;
 }
 
+/*
+ * With -p, a free can matter only where the process allocated: its 64 KiB
+ * regions (pfn >> 4) are remembered at allocation and frees elsewhere are
+ * dropped here, before any stack is taken. A full map opens the filter for
+ * good: a free is never missed.
+ */
+#define PT_REGION_SHIFT	4
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 262144);		/* 16 GiB of regions; 1 without -p */
+	__type(key, __u64);
+	__type(value, __u8);
+} pid_regions SEC(".maps");
+
+bool regions_open;
+
+static __always_inline void pid_region_add(__u64 pfn, __u32 order)
+{
+	__u64 r = pfn >> PT_REGION_SHIFT, n = 1;
+	__u8 one = 1;
+	int i;
+
+	if (!targ_tgid || regions_open)
+		return;
+	if (order > PT_REGION_SHIFT)
+		n = 1ULL << ((order > 10 ? 10 : order) - PT_REGION_SHIFT);
+	/* An order-k block is 2^k aligned pfns: at most 64 regions. */
+	for (i = 0; i < 64 && i < n; i++, r++) {
+		if (bpf_map_lookup_elem(&pid_regions, &r))
+			continue;
+		if (bpf_map_update_elem(&pid_regions, &r, &one, BPF_NOEXIST) &&
+		    !bpf_map_lookup_elem(&pid_regions, &r)) {
+			regions_open = true;
+			return;
+		}
+	}
+}
+
+static __always_inline bool free_filtered(__u64 pfn)
+{
+	__u64 r = pfn >> PT_REGION_SHIFT;
+
+	if (!targ_tgid || regions_open || bpf_map_lookup_elem(&pid_regions, &r))
+		return false;
+	count(PT_CNT_FILTERED);
+	return true;
+}
+
 static __always_inline void *reserve(__u32 size)
 {
 	void *e;
@@ -171,6 +221,7 @@ int pagetrack_page_alloc(struct trace_event_raw_mm_page_alloc *ctx)
 	/* A failed allocation reports pfn -1 (in the kernel's long width). */
 	if (pfn == (__u64)-1 || pfn == 0xffffffffULL || pid_filtered())
 		return 0;
+	pid_region_add(pfn, ctx->order);
 	e = new_event(ctx, PT_EV_PAGE_ALLOC, true);
 	if (!e)
 		return 0;
@@ -183,8 +234,11 @@ int pagetrack_page_alloc(struct trace_event_raw_mm_page_alloc *ctx)
 
 static __always_inline void emit_free(void *ctx, __u64 pfn, __u32 order, __u32 flags)
 {
-	struct pt_event *e = new_event(ctx, PT_EV_PAGE_FREE, true);
+	struct pt_event *e;
 
+	if (free_filtered(pfn))
+		return;
+	e = new_event(ctx, PT_EV_PAGE_FREE, true);
 	if (!e)
 		return;
 	e->a0 = pfn;
@@ -193,7 +247,8 @@ static __always_inline void emit_free(void *ctx, __u64 pfn, __u32 order, __u32 f
 	submit(e);
 }
 
-/* Frees are never filtered by pid: any context may free a tracked block. */
+/* Frees are not filtered by pid (any context may free a tracked block),
+ * only by where the filtered process allocated. */
 SEC("tracepoint/kmem/mm_page_free")
 int pagetrack_page_free(struct trace_event_raw_mm_page_free *ctx)
 {

@@ -177,9 +177,9 @@ struct analyzer *an_new(const struct pt_config *cfg, const struct pt_kernel_info
 		return NULL;
 	}
 	/* 1 bit per pfn: 32 KiB per GiB of RAM, pages touched only where used.
-	 * Without a known max_pfn, or a huge one, find_piece() probes. */
-	if (an->ki.max_pfn && an->ki.max_pfn < (1ULL << 32) &&
-	    (an->ki.max_pfn + 64) / 8 <= SIZE_MAX / 16) {
+	 * Without a known max_pfn, or one past 1 TiB of RAM (32 MiB of bits;
+	 * a damaged recording's header), find_piece() probes. */
+	if (an->ki.max_pfn && an->ki.max_pfn < (1ULL << 28)) {
 		an->cover_bits = an->ki.max_pfn + 1;
 		an->cover = calloc((size_t)((an->cover_bits + 63) / 64), sizeof(uint64_t));
 	}

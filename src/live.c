@@ -412,6 +412,9 @@ int run_live(const struct pt_options *opt)
 	skel->rodata->with_stacks = !opt->no_stacks;
 	bpf_map__set_max_entries(skel->maps.events, opt->buffer_mb * 1024u * 1024u);
 	bpf_map__set_max_entries(skel->maps.stacks, opt->stack_entries);
+	/* Regions of the -p process (see pid_regions); no memory without -p. */
+	if (opt->pid <= 0)
+		bpf_map__set_max_entries(skel->maps.pid_regions, 1);
 
 	/* fentry/fexit where the kernel can (auto, fentry), else kprobes. */
 	use_fentry = false;
@@ -602,6 +605,7 @@ int run_live(const struct pt_options *opt)
 
 	sum_counters(skel, cnt);
 	an_set_lost(s.an, cnt[PT_CNT_PRODUCED], cnt[PT_CNT_LOST]);
+	s.filtered = cnt[PT_CNT_FILTERED];
 	if (cnt[PT_CNT_LOST])
 		pt_err("WARNING: %llu of %llu events were lost (ring buffer full); findings may be incomplete or false (a lost free looks like a leak)",
 		       (unsigned long long)cnt[PT_CNT_LOST], (unsigned long long)cnt[PT_CNT_PRODUCED]);

@@ -35,7 +35,7 @@ enum {
 static const struct argp_option options[] = {
 	{ NULL, 0, NULL, 0, "Scope:", 1 },
 	{ "module", 'm', "NAME", 0, "Only what module NAME allocates, maps and frees; report at its unload (repeatable, up to 8)", 1 },
-	{ "pid", 'p', "PID", 0, "Only allocations made by process PID (frees are always seen)", 1 },
+	{ "pid", 'p', "PID", 0, "Only allocations made by process PID, and frees where it allocated", 1 },
 	{ "duration", 'd', "SECONDS", 0, "Trace for this long, then report", 1 },
 	{ NULL, 0, NULL, 0, "Output:", 2 },
 	{ "json", 'j', NULL, 0, "JSON lines: one object per finding, then a summary", 2 },

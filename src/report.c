@@ -306,10 +306,11 @@ void report_print(FILE *out, const struct analyzer *an, const struct ksyms *ks,
 			",\"pages_allocated\":%" PRIu64 ",\"pages_freed\":%" PRIu64
 			",\"pages_dropped\":%" PRIu64
 			",\"outstanding_pages\":%" PRIu64 ",\"kmap_peak\":%" PRIu64
-			",\"kmap_returns_missed\":%" PRIu64 ",\"attach\":\"%s\",\"incomplete\":%s}\n",
+			",\"kmap_returns_missed\":%" PRIu64 ",\"events_filtered\":%" PRIu64
+			",\"attach\":\"%s\",\"incomplete\":%s}\n",
 			n, errors, n - errors, received, st->produced, st->lost, st->allocs,
 			st->alloc_pages, st->frees, st->stale_pages, st->live_pages, st->kmaps_peak, st->kmap_ret_missed,
-			o->attach_mode ? o->attach_mode : "replay",
+			o->filtered, o->attach_mode ? o->attach_mode : "replay",
 			st->lost ? "true" : "false");
 	} else {
 		fprintf(out, "pagetrack: %u finding(s), %u error(s), %u warning(s); %" PRIu64

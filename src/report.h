@@ -13,6 +13,7 @@ struct report_opts {
 	unsigned int max_frames;	/* per stack in text output */
 	const char *attach_mode;
 	unsigned int top;		/* outstanding call sites listed */
+	uint64_t filtered;		/* live: events the pid filter dropped in BPF */
 };
 
 /* The address that best names a site: the watched module's frame, else the

@@ -52,6 +52,7 @@ struct session {
 	uint64_t received;
 	uint64_t stack_fail;
 	int rec_err;
+	uint64_t filtered;		/* BPF's pid filter count, for the summary */
 	double ks_loaded;		/* monotonic s of the last kallsyms read */
 	bool ks_stale;			/* a module came since */
 };

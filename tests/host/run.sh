@@ -99,6 +99,20 @@ sum=$(grep '"type":"summary"' "$dir/noflood.json")
 check "full churn through the default 16 MiB buffer: nothing lost ($(num events_produced) events)" \
 	'[ "$(num events_lost)" = 0 ] && [ "$(num events_produced)" = "$(num events_received)" ]'
 
+# -p: the process's allocations and their frees are seen, frees far from
+# anything it allocated are dropped in BPF (other processes churn meanwhile).
+( sleep 0.7; exec dd if=/dev/zero of=/dev/null bs=32M count=8 2>/dev/null ) &
+ddpid=$!
+bash -c 'for i in 1 2 3 4 5 6; do head -c 30000000 /dev/zero | cat >/dev/null; sleep 0.2; done' &
+noise=$!
+"$PT" -j -p $ddpid -d 2.5 >"$dir/pid.json" 2>/dev/null
+wait $ddpid $noise
+sum=$(grep '"type":"summary"' "$dir/pid.json")
+check "-p: the process's 32 MiB buffer allocated and freed ($(num pages_allocated) / $(num pages_freed) pages)" \
+	'[ "$(num pages_allocated)" -ge 8192 ] && [ "$(num pages_freed)" -ge 8192 ]'
+check "-p: other processes' events dropped in BPF ($(num events_filtered) filtered, $(num events_received) received)" \
+	'[ "$(num events_filtered)" -gt 0 ]'
+
 # Long-running outputs: interval reports, Prometheus textfile, folded stacks.
 "$PT" -j -i 0.5 -d 2.2 --top 3 --metrics-file "$dir/m.prom" --folded "$dir/f.folded" \
 	-- bash -c 'for i in 1 2 3 4; do head -c 20000000 /dev/zero | cat >/dev/null; sleep 0.4; done' \
