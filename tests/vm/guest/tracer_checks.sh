@@ -32,7 +32,7 @@ run() {
 	remap_*|*_map) cmd="pagetrack_ref_user $1" ;;
 	*) cmd="echo $1 > $CTL" ;;
 	esac
-	pagetrack $BTF $ATTACH -m pagetrack_ref -j -- sh -c "$cmd" >$T/$1.json 2>$T/$1.err
+	pagetrack $BTF $ATTACH -v -m pagetrack_ref -j -- sh -c "$cmd" >$T/$1.json 2>$T/$1.err
 	rc=$?
 }
 
@@ -46,8 +46,11 @@ expect() {
 		ok "$scen: findings [${want% }] exit $rc"
 	else
 		nok "$scen: want [${want% }] exit $wantrc, got [${got% }] exit $rc"
-		sed 's/^/#   /' $T/$scen.err | head -20
+		grep -v '^  ' $T/$scen.err | tail -8 | sed 's/^/#   /'
 		grep '"type":"finding"' $T/$scen.json | cut -c1-400 | sed 's/^/#   /'
+		# The command's own output and the summary, to tell a flake's side.
+		grep -v '"type":"finding"' $T/$scen.json | cut -c1-400 | sed 's/^/#   /'
+		dmesg | tail -5 | sed 's/^/#   dmesg: /'
 		return
 	fi
 	for pat in "$@"; do
