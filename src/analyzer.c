@@ -1606,7 +1606,11 @@ static void finish_kmaps(struct analyzer *an)
 			continue;
 		f->pages++;
 		if (f->count == 1) {
+			uint64_t pfn;
+
 			f->addr = an->kmaps.keys[i];
+			if (ptr_to_pfn(an, f->addr, &pfn))
+				f->pfn = pfn;
 			f->caller = k->caller;
 			f->stack_id = k->stack_id;
 			f->module = k->module;

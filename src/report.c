@@ -38,6 +38,14 @@ uint64_t report_site_ip(const struct analyzer *an, const struct ksyms *ks, uint6
 	char buf[256];
 	unsigned int i, m;
 
+	/* A probe at function entry unwinds past its immediate caller (no
+	 * frame yet): that caller, when it is the module's, is the exact site. */
+	for (m = 0; caller && m < c->nmodules; m++) {
+		const struct pt_module_range *r = an_module(an, m);
+
+		if (r && r->size && caller >= r->base && caller - r->base < r->size)
+			return caller;
+	}
 	if (!an_stack(an, stack_id, &s))
 		return caller;
 	for (i = 0; i < s.nr && c->nmodules; i++)
