@@ -184,11 +184,21 @@ static __always_inline void submit(struct pt_event *e)
 	bpf_ringbuf_submit(e, flags);
 }
 
+#define PT_EEXIST	17
+
 static __always_inline struct pt_event *new_event(void *ctx, __u32 type, bool stack)
 {
-	struct pt_event *e = reserve(sizeof(*e));
+	__u32 size = sizeof(struct pt_event);
+	struct pt_event *e;
+	long sid = -1;
 	__u64 id;
 
+	if (stack && with_stacks) {
+		sid = bpf_get_stackid(ctx, &stacks, 0);
+		if (sid == -PT_EEXIST)
+			size = sizeof(struct pt_event_stack);
+	}
+	e = reserve(size);
 	if (!e)
 		return NULL;
 	__builtin_memset(e, 0, sizeof(*e));
@@ -198,13 +208,17 @@ static __always_inline struct pt_event *new_event(void *ctx, __u32 type, bool st
 	e->tgid = id >> 32;
 	e->tid = (__u32)id;
 	e->cpu = bpf_get_smp_processor_id();
-	e->stack_id = -1;
-	if (stack && with_stacks) {
-		long sid = bpf_get_stackid(ctx, &stacks, 0);
+	e->stack_id = sid;
+	if (size == sizeof(struct pt_event_stack)) {
+		struct pt_event_stack *es = (void *)e;
+		long n = bpf_get_stack(ctx, es->ips, sizeof(es->ips), 0);
 
-		e->stack_id = sid;
-		if (sid < 0)
+		es->nr = n > 0 ? n / sizeof(__u64) : 0;
+		es->pad = 0;
+		if (n <= 0)
 			count(PT_CNT_STACK_FAIL);
+	} else if (sid < 0 && stack && with_stacks) {
+		count(PT_CNT_STACK_FAIL);
 	}
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	return e;

@@ -70,6 +70,19 @@ struct pt_module_event {
 	char name[PT_MODNAME_LEN];
 };
 
+/*
+ * An event whose stack the stack map refused (its hash bucket holds another
+ * stack): the frames come inline instead, so a collision never costs an
+ * allocation its call site. Told apart by record size; stack_id is < 0.
+ */
+#define PT_INLINE_STACK		16
+struct pt_event_stack {
+	struct pt_event ev;
+	__u32 nr;		/* frames in ips */
+	__u32 pad;
+	__u64 ips[PT_INLINE_STACK];
+};
+
 /* Per-CPU counters kept by BPF; user space sums them. */
 enum pt_counter {
 	PT_CNT_PRODUCED = 0,	/* events the programs tried to emit */

@@ -23,6 +23,7 @@ int session_init(struct session *s, const struct pt_options *opt)
 	memset(s, 0, sizeof(*s));
 	s->opt = opt;
 	s->stack_fd = -1;
+	s->next_inline_id = PT_INLINE_ID_BASE;
 	if (stacks_init(&s->stacks) || u64map_init(&s->rec_ips, 0))
 		return -ENOMEM;
 	return 0;
@@ -44,6 +45,36 @@ static void record(struct session *s, uint32_t type, const void *p, uint32_t len
 		s->rec_err = -EIO;
 }
 
+static void record_stack(struct session *s, int32_t id, const struct pt_stack *st)
+{
+	uint32_t hdr[2] = { (uint32_t)id, st->nr };
+
+	if (s->rec && !s->rec_err &&
+	    rec_write2(s->rec, PT_REC_STACK, hdr, sizeof(hdr), st->ips, st->nr * sizeof(uint64_t)))
+		s->rec_err = -EIO;
+}
+
+/*
+ * A stack that came inline (the stack map's bucket was taken) gets an id of
+ * its own, above any the stack map hands out, and is cached and recorded
+ * like the others.
+ */
+static void inline_stack(struct session *s, const void *data, struct pt_event *ev)
+{
+	struct pt_event_stack es;
+	struct pt_stack st;
+	int32_t id = s->next_inline_id;
+
+	memcpy(&es, data, sizeof(es));
+	if (!es.nr || es.nr > PT_INLINE_STACK || id < PT_INLINE_ID_BASE)
+		return;
+	if (stacks_add(&s->stacks, id, (const uint64_t *)es.ips, es.nr) || !stacks_get(&s->stacks, id, &st))
+		return;
+	s->next_inline_id++;
+	ev->stack_id = id;
+	record_stack(s, id, &st);
+}
+
 bool session_stack(void *ctx, int32_t id, struct pt_stack *out)
 {
 	struct session *s = ctx;
@@ -59,13 +90,7 @@ bool session_stack(void *ctx, int32_t id, struct pt_stack *out)
 		return false;
 	if (!stacks_get(&s->stacks, id, out))
 		return false;
-	if (s->rec) {
-		uint32_t hdr[2] = { (uint32_t)id, out->nr };
-
-		if (!s->rec_err && rec_write2(s->rec, PT_REC_STACK, hdr, sizeof(hdr), out->ips,
-					     out->nr * sizeof(uint64_t)))
-			s->rec_err = -EIO;
-	}
+	record_stack(s, id, out);
 	return true;
 }
 
@@ -151,7 +176,9 @@ void session_event(struct session *s, const void *data, size_t size)
 	if (size < sizeof(struct pt_event))
 		return;
 	s->received++;
-	if (size >= sizeof(m)) {
+	memcpy(&m.ev, data, sizeof(m.ev));
+	if ((m.ev.type == PT_EV_MODULE_LOAD || m.ev.type == PT_EV_MODULE_FREE) &&
+	    size >= sizeof(m)) {
 		memcpy(&m, data, sizeof(m));
 		m.name[PT_MODNAME_LEN - 1] = 0;
 		/* A module came: learn its range before its first allocation. */
@@ -161,7 +188,8 @@ void session_event(struct session *s, const void *data, size_t size)
 		an_event(s->an, &m.ev, m.name);
 		return;
 	}
-	memcpy(&m.ev, data, sizeof(m.ev));
+	if (size >= sizeof(struct pt_event_stack))
+		inline_stack(s, data, &m.ev);
 	if (s->rec) {
 		if (m.ev.stack_id >= 0 && !session_stack(s, m.ev.stack_id, &st))
 			s->stack_fail++;

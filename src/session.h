@@ -52,10 +52,14 @@ struct session {
 	uint64_t received;
 	uint64_t stack_fail;
 	int rec_err;
+	int32_t next_inline_id;		/* ids for inline stacks, from PT_INLINE_ID_BASE */
 	uint64_t filtered;		/* BPF's pid filter count, for the summary */
 	double ks_loaded;		/* monotonic s of the last kallsyms read */
 	bool ks_stale;			/* a module came since */
 };
+
+/* Stack map ids stay below --stack-entries (at most 2^24): inline ones above. */
+#define PT_INLINE_ID_BASE	(1 << 30)
 
 void pt_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

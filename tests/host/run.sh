@@ -113,6 +113,17 @@ check "-p: the process's 32 MiB buffer allocated and freed ($(num pages_allocate
 check "-p: other processes' events dropped in BPF ($(num events_filtered) filtered, $(num events_received) received)" \
 	'[ "$(num events_filtered)" -gt 0 ]'
 
+# A 16-entry stack map collides on nearly every stack: the frames must come
+# inline instead, reach the report, and replay the same.
+"$PT" -v --stack-entries 16 -j --record "$dir/coll.ptr" -- sh -c \
+	'for i in 1 2; do dd if=/dev/zero of=/dev/null bs=16M count=2 2>/dev/null; ls -R /usr/lib >/dev/null; done' \
+	>"$dir/coll.json" 2>"$dir/coll.err"
+"$PT" --replay "$dir/coll.ptr" -j >"$dir/coll2.json" 2>/dev/null
+check "stack map collisions: no stack lost, frames shipped inline" \
+	'! grep -q "stacks could not be stored" "$dir/coll.err" && grep -q "\"caller\":\"[a-z_]" "$dir/coll.json"'
+check "stack map collisions: replay gives the same call sites" \
+	'diff <(grep "type.:.outstanding" "$dir/coll.json") <(grep "type.:.outstanding" "$dir/coll2.json") >/dev/null && grep -q "type.:.outstanding" "$dir/coll.json"'
+
 # Long-running outputs: interval reports, Prometheus textfile, folded stacks.
 "$PT" -j -i 0.5 -d 2.2 --top 3 --metrics-file "$dir/m.prom" --folded "$dir/f.folded" \
 	-- bash -c 'for i in 1 2 3 4; do head -c 20000000 /dev/zero | cat >/dev/null; sleep 0.4; done' \
