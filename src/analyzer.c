@@ -33,8 +33,12 @@
 #define BLK_SPLIT	0x02	/* split_page(): every page is its own block */
 #define BLK_MISMATCH	0x04	/* leftover of a reported order mismatch */
 
+/*
+ * One per live buddy-aligned piece; 20 bytes, as there are millions: the
+ * allocation time is kept in ms from the first allocation seen (49 days).
+ */
 struct piece {
-	uint64_t ts;
+	uint32_t ms;
 	int32_t stack_id;
 	uint32_t tgid;
 	uint32_t gfp;
@@ -110,6 +114,8 @@ struct analyzer {
 	bool pressure_armed;
 	int pressure_idx;
 	uint64_t last_ts;
+	uint64_t ts_base;		/* ns: time 0 of piece.ms */
+	bool ts_based;
 
 	struct pt_finding *f;
 	unsigned int nf, capf;
@@ -143,6 +149,11 @@ bool pt_kind_is_error(enum pt_kind k)
 {
 	return k != PT_K_KMAP_PARTIAL && k != PT_K_PKMAP_PRESSURE &&
 	       k != PT_K_EVENTS_LOST;
+}
+
+static uint64_t piece_ts(const struct analyzer *an, const struct piece *p)
+{
+	return an->ts_base + (uint64_t)p->ms * 1000000;
 }
 
 struct analyzer *an_new(const struct pt_config *cfg, const struct pt_kernel_info *ki,
@@ -615,7 +626,13 @@ static void on_page_alloc(struct analyzer *an, const struct pt_event *e)
 		an->st.out_of_scope++;
 		return;
 	}
-	tmpl.ts = e->ts;
+	if (!an->ts_based) {
+		an->ts_base = e->ts;
+		an->ts_based = true;
+	}
+	tmpl.ms = e->ts <= an->ts_base ? 0 :
+		  (e->ts - an->ts_base) / 1000000 > UINT32_MAX ? UINT32_MAX :
+		  (uint32_t)((e->ts - an->ts_base) / 1000000);
 	tmpl.stack_id = e->stack_id;
 	tmpl.tgid = e->tgid;
 	tmpl.gfp = e->gfp;
@@ -1493,7 +1510,7 @@ int an_snapshot(const struct analyzer *an, uint64_t now, uint64_t min_age_ns,
 	for (i = 0; i < an->pieces.cap; i++) {
 		const struct piece *p;
 		struct pt_finding *f;
-		uint64_t pfn, oh, key;
+		uint64_t pfn, oh, key, ts;
 		uint32_t *slot;
 		bool existed;
 
@@ -1502,7 +1519,8 @@ int an_snapshot(const struct analyzer *an, uint64_t now, uint64_t min_age_ns,
 		p = u64map_val(&an->pieces, i);
 		if (p->flags & BLK_MISMATCH)
 			continue;	/* counted in its order_mismatch */
-		if (now > p->ts ? now - p->ts < min_age_ns : min_age_ns > 0)
+		ts = piece_ts(an, p);
+		if (now > ts ? now - ts < min_age_ns : min_age_ns > 0)
 			continue;
 		pfn = an->pieces.keys[i];
 		oh = orig_head(pfn, p);
@@ -1533,7 +1551,7 @@ int an_snapshot(const struct analyzer *an, uint64_t now, uint64_t min_age_ns,
 			f->order = p->orig_order;
 			f->gfp = p->gfp;
 			f->module = p->module;
-			f->ts = p->ts;
+			f->ts = ts;
 			fill_comm(an, f, p->tgid);
 		}
 		f = &g[*slot];
@@ -1544,8 +1562,8 @@ int an_snapshot(const struct analyzer *an, uint64_t now, uint64_t min_age_ns,
 		else if (u64map_put(&heads, mix(oh, *slot), &existed) && !existed)
 			f->count++;
 		f->pages += 1ULL << p->order;
-		if (now > p->ts && now - p->ts > f->age_ns)
-			f->age_ns = now - p->ts;
+		if (now > ts && now - ts > f->age_ns)
+			f->age_ns = now - ts;
 	}
 	if (ng)
 		qsort(g, ng, sizeof(*g), by_pages_desc);
