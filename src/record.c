@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Reading and writing recordings; every length is checked before use. */
+#define _GNU_SOURCE		/* fread_unlocked: one reader, no stdio locking */
 #include <errno.h>
 #include <string.h>
 #include "record.h"
@@ -107,7 +108,7 @@ int rec_next(struct rec_reader *r, uint32_t *type, void *buf, uint32_t *len)
 
 	if (r->ended)
 		return 0;
-	n = fread(hdr, 1, sizeof(hdr), r->f);
+	n = fread_unlocked(hdr, 1, sizeof(hdr), r->f);
 	if (n == 0 && feof(r->f))
 		return fail(r, "recording truncated (no end record)");
 	if (n != sizeof(hdr))
@@ -116,7 +117,7 @@ int rec_next(struct rec_reader *r, uint32_t *type, void *buf, uint32_t *len)
 		return fail(r, "corrupted recording (unknown record type)");
 	if (!len_ok(hdr[0], hdr[1]))
 		return fail(r, "corrupted recording (bad record length)");
-	if (fread(buf, 1, hdr[1], r->f) != hdr[1])
+	if (fread_unlocked(buf, 1, hdr[1], r->f) != hdr[1])
 		return fail(r, "recording truncated inside a record");
 	r->off += sizeof(hdr) + hdr[1];
 	*type = hdr[0];
