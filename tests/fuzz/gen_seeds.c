@@ -113,13 +113,7 @@ static void end_rec(FILE *f, uint64_t produced, uint64_t lost, uint64_t end_ns, 
 
 static void kmodel_init(struct kmodel *k, FILE *f)
 {
-	memset(k, 0, sizeof(*k));
-	k->sink = sink;
-	k->ctx = f;
-	k->tgid = 4242;
-	k->tid = 4242;
-	k->stack = STK_MODULE;
-	k->ip = MOD_IP;
+	km_init(k, sink, f);
 }
 
 /* Stacks and symbols the reports resolve (module frame, allocator frames). */

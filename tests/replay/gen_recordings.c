@@ -36,13 +36,7 @@ static FILE *start(const char *dir, const char *name, struct kmodel *k)
 		perror(path);
 		exit(2);
 	}
-	memset(k, 0, sizeof(*k));
-	k->sink = sink;
-	k->ctx = f;
-	k->tgid = 4242;
-	k->tid = 4242;
-	k->stack = STK_MODULE;
-	k->ip = MOD_IP;
+	km_init(k, sink, f);
 	km_get_free_pages(k, 0x500, 0, GFP_KERNEL);
 	km_free_pages_addr(k, ADDR(0x500), 0x500, 0);
 	return f;

@@ -42,6 +42,18 @@ struct kmodel {
 	uint64_t ip;		/* caller address for API entry events */
 };
 
+/* A model whose events go to sink(ctx): pid 4242, in the watched module. */
+static inline void km_init(struct kmodel *k, sink_fn sink, void *ctx)
+{
+	memset(k, 0, sizeof(*k));
+	k->sink = sink;
+	k->ctx = ctx;
+	k->tgid = 4242;
+	k->tid = 4242;
+	k->stack = STK_MODULE;
+	k->ip = MOD_IP;
+}
+
 static inline void km_emit(struct kmodel *k, uint32_t type, uint64_t a0, uint32_t order,
 			   void (*fill)(struct pt_event *e, void *arg), void *arg)
 {
