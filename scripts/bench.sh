@@ -525,8 +525,8 @@ if [ ${#BPF_LINES[@]} -gt 0 ]; then
 			floor_s32) echo "floor -s 32: + bpf_get_stackid(), 32 frames (pagetrack's depth)" ;;
 			floor_s8) echo "floor -s 8: + bpf_get_stackid(), 8 frames" ;;
 			floor_f) echo "floor -f: + pagetrack-sized record (112 B, memset, pid, time, cpu, comm)" ;;
-			floor_f_w) echo "floor -f -w 262144: + pagetrack's wake-up (forced while >= 256 KiB pending)" ;;
-			floor_f_w_W) echo "floor -f -w 262144 -W: wake-up only on crossing 256 KiB" ;;
+			floor_f_w) echo "floor -f -w 262144: + a wake-up forced on every record while >= 256 KiB pending (pagetrack's old policy)" ;;
+			floor_f_w_W) echo "floor -f -w 262144 -W: wake-up only on crossing 256 KiB (pagetrack's policy)" ;;
 			*) echo "${LABEL[$c]}" ;; esac)"
 	done
 fi
