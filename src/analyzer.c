@@ -156,6 +156,19 @@ static uint64_t piece_ts(const struct analyzer *an, const struct piece *p)
 	return an->ts_base + (uint64_t)p->ms * 1000000;
 }
 
+/* piece.ms for time ts (ns): from the first allocation, saturating. */
+static uint32_t piece_ms(struct analyzer *an, uint64_t ts)
+{
+	uint64_t ms;
+
+	if (!an->ts_based) {
+		an->ts_base = ts;
+		an->ts_based = true;
+	}
+	ms = ts > an->ts_base ? (ts - an->ts_base) / 1000000 : 0;
+	return ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
+}
+
 struct analyzer *an_new(const struct pt_config *cfg, const struct pt_kernel_info *ki,
 			pt_stack_fn stack_fn, void *stack_ctx)
 {
@@ -237,7 +250,7 @@ void an_module_range(struct analyzer *an, const char *name, uint64_t base, uint6
 	an->mods[i].seen_loaded = true;
 }
 
-static int module_of_ip(const struct analyzer *an, uint64_t ip)
+int an_module_of_ip(const struct analyzer *an, uint64_t ip)
 {
 	unsigned int i;
 
@@ -268,11 +281,11 @@ static int module_of_event(const struct analyzer *an, const struct pt_event *e)
 
 	if (!an->cfg.nmodules)
 		return -1;
-	if (e->ip && (m = module_of_ip(an, e->ip)) >= 0)
+	if (e->ip && (m = an_module_of_ip(an, e->ip)) >= 0)
 		return m;
 	if (an_stack(an, e->stack_id, &s))
 		for (i = 0; i < s.nr; i++)
-			if ((m = module_of_ip(an, s.ips[i])) >= 0)
+			if ((m = an_module_of_ip(an, s.ips[i])) >= 0)
 				return m;
 	return -1;
 }
@@ -626,13 +639,7 @@ static void on_page_alloc(struct analyzer *an, const struct pt_event *e)
 		an->st.out_of_scope++;
 		return;
 	}
-	if (!an->ts_based) {
-		an->ts_base = e->ts;
-		an->ts_based = true;
-	}
-	tmpl.ms = e->ts <= an->ts_base ? 0 :
-		  (e->ts - an->ts_base) / 1000000 > UINT32_MAX ? UINT32_MAX :
-		  (uint32_t)((e->ts - an->ts_base) / 1000000);
+	tmpl.ms = piece_ms(an, e->ts);
 	tmpl.stack_id = e->stack_id;
 	tmpl.tgid = e->tgid;
 	tmpl.gfp = e->gfp;

@@ -153,6 +153,8 @@ const struct pt_stats *an_stats(const struct analyzer *an);
 const struct pt_kernel_info *an_kernel(const struct analyzer *an);
 const struct pt_config *an_config(const struct analyzer *an);
 const struct pt_module_range *an_module(const struct analyzer *an, int idx);
+/* Index of the watched module whose text holds ip, or -1. */
+int an_module_of_ip(const struct analyzer *an, uint64_t ip);
 /* Stack of a finding, via the same callback the analyzer uses. */
 bool an_stack(const struct analyzer *an, int32_t id, struct pt_stack *out);
 int an_errors(const struct analyzer *an);

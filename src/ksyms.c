@@ -88,17 +88,13 @@ int ksyms_load(struct ksyms *k, const char *path)
 	return 0;
 }
 
-static void free_modules(struct ksym_module *m, size_t n)
+static void free_module(struct ksym_module *m)
 {
-	size_t i, j;
+	size_t i;
 
-	for (i = 0; i < n; i++) {
-		for (j = 0; j < m[i].n; j++)
-			free(m[i].names[j]);
-		free(m[i].names);
-		free(m[i].off);
-	}
-	free(m);
+	for (i = 0; i < m->n; i++)
+		free((char *)m->syms[i].name);
+	free(m->syms);
 }
 
 int ksyms_reload(struct ksyms *k, const char *path)
@@ -124,39 +120,39 @@ static struct ksym_module *module_entry(const struct ksyms *k, const char *name)
 	return NULL;
 }
 
+static bool in_module(const struct ksym *s, const char *name, uint64_t base, uint64_t size)
+{
+	return s->module && s->addr >= base && s->addr - base < size && !strcmp(s->module, name);
+}
+
 size_t ksyms_cache_module(struct ksyms *k, const char *name, uint64_t base, uint64_t size)
 {
 	struct ksym_module *m, fresh = { .size = size };
 	size_t i, n = 0;
 
 	for (i = 0; i < k->n; i++)
-		if (k->syms[i].module && k->syms[i].addr >= base &&
-		    k->syms[i].addr - base < size && !strcmp(k->syms[i].module, name))
-			n++;
+		n += in_module(&k->syms[i], name, base, size);
 	if (!n)
 		return 0;
 	snprintf(fresh.name, sizeof(fresh.name), "%s", name);
-	fresh.off = calloc(n, sizeof(*fresh.off));
-	fresh.names = calloc(n, sizeof(*fresh.names));
-	if (!fresh.off || !fresh.names)
-		goto nomem;
+	fresh.syms = calloc(n, sizeof(*fresh.syms));
+	if (!fresh.syms)
+		return 0;
 	/* syms is sorted by address, so offsets come out ascending. */
 	for (i = 0; i < k->n && fresh.n < n; i++) {
-		const struct ksym *s = &k->syms[i];
+		struct ksym *c = &fresh.syms[fresh.n];
 
-		if (!s->module || s->addr < base || s->addr - base >= size || strcmp(s->module, name))
+		if (!in_module(&k->syms[i], name, base, size))
 			continue;
-		fresh.off[fresh.n] = s->addr - base;
-		fresh.names[fresh.n] = strdup(s->name);
-		if (!fresh.names[fresh.n++])
+		c->addr = k->syms[i].addr - base;
+		c->name = strdup(k->syms[i].name);
+		if (!c->name)
 			goto nomem;
+		fresh.n++;
 	}
 	m = module_entry(k, name);
 	if (m) {
-		for (i = 0; i < m->n; i++)
-			free(m->names[i]);
-		free(m->names);
-		free(m->off);
+		free_module(m);
 	} else {
 		m = realloc(k->mods, (k->nmods + 1) * sizeof(*m));
 		if (!m)
@@ -167,10 +163,7 @@ size_t ksyms_cache_module(struct ksyms *k, const char *name, uint64_t base, uint
 	*m = fresh;
 	return n;
 nomem:
-	for (i = 0; i < fresh.n; i++)
-		free(fresh.names[i]);
-	free(fresh.names);
-	free(fresh.off);
+	free_module(&fresh);
 	return 0;
 }
 
@@ -181,30 +174,13 @@ bool ksyms_module_cached(const struct ksyms *k, const char *name, uint64_t size)
 	return m && m->size == size;
 }
 
-const char *ksyms_format_module(const struct ksyms *k, const char *name, uint64_t off,
-				char *buf, size_t len)
-{
-	const struct ksym_module *m = module_entry(k, name);
-	size_t lo = 0, hi;
-
-	if (!m || off >= m->size || !m->n || off < m->off[0])
-		return NULL;
-	hi = m->n;
-	while (hi - lo > 1) {
-		size_t mid = (lo + hi) / 2;
-
-		if (m->off[mid] <= off)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	snprintf(buf, len, "%s+0x%" PRIx64 " [%s]", m->names[lo], off - m->off[lo], name);
-	return buf;
-}
-
 void ksyms_free(struct ksyms *k)
 {
-	free_modules(k->mods, k->nmods);
+	size_t i;
+
+	for (i = 0; i < k->nmods; i++)
+		free_module(&k->mods[i]);
+	free(k->mods);
 	free(k->syms);
 	free(k->strs);
 	if (k->exact.keys)
@@ -229,24 +205,44 @@ int ksyms_add_exact(struct ksyms *k, uint64_t addr, const char *text)
 	return 0;
 }
 
-static const struct ksym *find(const struct ksyms *k, uint64_t addr)
+/* The last of n symbols sorted by addr at or below addr, or NULL. */
+static const struct ksym *floor_sym(const struct ksym *syms, size_t n, uint64_t addr)
 {
-	size_t lo = 0, hi = k->n;
+	size_t lo = 0, hi = n;
 
-	if (!k->n || addr < k->syms[0].addr)
+	if (!n || addr < syms[0].addr)
 		return NULL;
 	while (hi - lo > 1) {
 		size_t mid = (lo + hi) / 2;
 
-		if (k->syms[mid].addr <= addr)
+		if (syms[mid].addr <= addr)
 			lo = mid;
 		else
 			hi = mid;
 	}
+	return &syms[lo];
+}
+
+static const struct ksym *find(const struct ksyms *k, uint64_t addr)
+{
+	const struct ksym *s = floor_sym(k->syms, k->n, addr);
+
 	/* Beyond 1 MiB past the last symbol is not that symbol. */
-	if (addr - k->syms[lo].addr > (1 << 20))
+	if (s && addr - s->addr > (1 << 20))
 		return NULL;
-	return &k->syms[lo];
+	return s;
+}
+
+const char *ksyms_format_module(const struct ksyms *k, const char *name, uint64_t off,
+				char *buf, size_t len)
+{
+	const struct ksym_module *m = module_entry(k, name);
+	const struct ksym *s;
+
+	if (!m || off >= m->size || !(s = floor_sym(m->syms, m->n, off)))
+		return NULL;
+	snprintf(buf, len, "%s+0x%" PRIx64 " [%s]", s->name, off - s->addr, name);
+	return buf;
 }
 
 const char *ksyms_format(const struct ksyms *k, uint64_t addr, char *buf, size_t len)

@@ -23,12 +23,13 @@ struct ksym {
  * /proc/kallsyms (slow in the kernel and for us), and one already unloaded
  * still gets its function names.
  */
+struct ksym;
+
 struct ksym_module {
 	char name[64];
 	uint64_t size;		/* text size it was seen with */
 	size_t n;
-	uint64_t *off;		/* ascending */
-	char **names;
+	struct ksym *syms;	/* addr: offset into the text, ascending; names owned */
 };
 
 struct ksyms {

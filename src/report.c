@@ -33,28 +33,19 @@ static bool internal(const char *fn)
 uint64_t report_site_ip(const struct analyzer *an, const struct ksyms *ks, uint64_t caller,
 			int32_t stack_id)
 {
-	const struct pt_config *c = an_config(an);
 	struct pt_stack s;
 	char buf[256];
-	unsigned int i, m;
+	unsigned int i;
 
 	/* A probe at function entry unwinds past its immediate caller (no
 	 * frame yet): that caller, when it is the module's, is the exact site. */
-	for (m = 0; caller && m < c->nmodules; m++) {
-		const struct pt_module_range *r = an_module(an, m);
-
-		if (r && r->size && caller >= r->base && caller - r->base < r->size)
-			return caller;
-	}
+	if (caller && an_module_of_ip(an, caller) >= 0)
+		return caller;
 	if (!an_stack(an, stack_id, &s))
 		return caller;
-	for (i = 0; i < s.nr && c->nmodules; i++)
-		for (m = 0; m < c->nmodules; m++) {
-			const struct pt_module_range *r = an_module(an, m);
-
-			if (r && r->size && s.ips[i] >= r->base && s.ips[i] - r->base < r->size)
-				return s.ips[i];
-		}
+	for (i = 0; i < s.nr; i++)
+		if (an_module_of_ip(an, s.ips[i]) >= 0)
+			return s.ips[i];
 	if (caller)
 		return caller;
 	for (i = 0; i < s.nr; i++) {
@@ -69,26 +60,20 @@ uint64_t report_site_ip(const struct analyzer *an, const struct ksyms *ks, uint6
 const char *report_sym(const struct analyzer *an, const struct ksyms *ks, uint64_t ip,
 		       char *buf, size_t len)
 {
-	const struct pt_config *c = an_config(an);
+	const struct pt_module_range *r = an_module(an, an_module_of_ip(an, ip));
 	char tag[PT_MODNAME_LEN + 3];
-	unsigned int m;
 
 	ksyms_format(ks, ip, buf, len);
 	/*
 	 * Inside a watched module, the symbol must name that module: if it
 	 * was unloaded before its symbols were read, the nearest symbol below
-	 * is some other code. Then name the module and the offset.
+	 * is some other code. Then its cached symbols, else module and offset.
 	 */
-	for (m = 0; m < c->nmodules; m++) {
-		const struct pt_module_range *r = an_module(an, m);
-
-		if (!r || !r->size || ip < r->base || ip - r->base >= r->size)
-			continue;
-		snprintf(tag, sizeof(tag), "[%s]", r->name);
-		if (!strstr(buf, tag) &&
-		    !ksyms_format_module(ks, r->name, ip - r->base, buf, len))
-			snprintf(buf, len, "%s+0x%" PRIx64 " [%s]", r->name, ip - r->base, r->name);
-	}
+	if (!r)
+		return buf;
+	snprintf(tag, sizeof(tag), "[%s]", r->name);
+	if (!strstr(buf, tag) && !ksyms_format_module(ks, r->name, ip - r->base, buf, len))
+		snprintf(buf, len, "%s+0x%" PRIx64 " [%s]", r->name, ip - r->base, r->name);
 	return buf;
 }
 

@@ -66,7 +66,7 @@ static void inline_stack(struct session *s, const void *data, struct pt_event *e
 	int32_t id = s->next_inline_id;
 
 	memcpy(&es, data, sizeof(es));
-	if (!es.nr || es.nr > PT_INLINE_STACK || id < PT_INLINE_ID_BASE)
+	if (!es.nr || es.nr > PT_INLINE_STACK || id == INT32_MAX)
 		return;
 	if (stacks_add(&s->stacks, id, (const uint64_t *)es.ips, es.nr) || !stacks_get(&s->stacks, id, &st))
 		return;
@@ -152,10 +152,13 @@ static void module_loaded(struct session *s, const struct pt_module_event *m)
 
 void session_refresh_symbols(struct session *s, bool now)
 {
-	double t = mono_s();
 	unsigned int i;
+	double t;
 
-	if (!s->ks_stale || (!now && t - s->ks_loaded < 1.0))
+	if (!s->ks_stale)
+		return;
+	t = mono_s();
+	if (!now && t - s->ks_loaded < 1.0)
 		return;
 	ksyms_reload(&s->ks, "/proc/kallsyms");
 	s->ks_loaded = t;
