@@ -100,9 +100,22 @@ struct analyzer {
 	uint64_t cover_bits;
 	uint32_t order_live[PT_MAX_ORDER + 1];
 	struct u64map freed;		/* original head pfn -> struct freed */
+	uint32_t freed_order[PT_MAX_ORDER + 1];	/* freed entries per order */
+	/*
+	 * Beside cover, same size: set while a freed entry of order >= 1
+	 * covers the pfn, so that an allocation asks the freed map for a
+	 * containing block only where there is one. NULL: off (probe).
+	 */
+	uint64_t *freed_hi;
 	struct u64map kmaps;		/* struct page * -> struct kmap_ent */
 	struct u64map tids;		/* tid -> struct tid_state */
+	/* The last thread's state: events come in runs from one thread. Any
+	 * change to tids goes through tid_state(), which resets this. */
+	struct tid_state *tid_last;
+	uint32_t tid_last_id;
 	struct u64map comms;		/* tgid -> comm */
+	uint32_t comm_last_tgid;	/* comms holds comm_last for it */
+	char comm_last[PT_COMM_LEN];
 	struct u64map groups;		/* group key -> finding index + 1 */
 
 	bool memmap_known, direct_known;
@@ -206,6 +219,7 @@ struct analyzer *an_new(const struct pt_config *cfg, const struct pt_kernel_info
 	if (an->ki.max_pfn && an->ki.max_pfn < (1ULL << 28)) {
 		an->cover_bits = an->ki.max_pfn + 1;
 		an->cover = calloc((size_t)((an->cover_bits + 63) / 64), sizeof(uint64_t));
+		an->freed_hi = calloc((size_t)((an->cover_bits + 63) / 64), sizeof(uint64_t));
 	}
 	return an;
 }
@@ -221,6 +235,7 @@ void an_free(struct analyzer *an)
 	u64map_free(&an->comms);
 	u64map_free(&an->groups);
 	free(an->cover);
+	free(an->freed_hi);
 	free(an->f);
 	free(an->out);
 	free(an);
@@ -451,10 +466,38 @@ static bool addr_to_pfn(const struct analyzer *an, uint64_t addr, uint64_t *pfn)
 
 /* --------------------------------------------------------------- pieces */
 
+/* Sets or clears bits [pfn, pfn + n) of a pfn bitmap of cover_bits bits. */
+static void bits_mark(const struct analyzer *an, uint64_t *bm, uint64_t pfn, uint64_t n,
+		      bool on)
+{
+	uint64_t end, i;
+
+	if (pfn >= an->cover_bits)
+		return;
+	end = n < an->cover_bits - pfn ? pfn + n : an->cover_bits;
+	for (i = pfn; i < end;) {
+		if (!(i & 63) && end - i >= 64) {
+			bm[i >> 6] = on ? ~0ULL : 0;
+			i += 64;
+			continue;
+		}
+		if (on)
+			bm[i >> 6] |= 1ULL << (i & 63);
+		else
+			bm[i >> 6] &= ~(1ULL << (i & 63));
+		i++;
+	}
+}
+
+static bool bit_test(const struct analyzer *an, const uint64_t *bm, uint64_t pfn)
+{
+	return pfn < an->cover_bits && (bm[pfn >> 6] >> (pfn & 63) & 1);
+}
+
 /* Sets or clears the cover bits of the piece [pfn, pfn + 2^order). */
 static void cover_mark(struct analyzer *an, uint64_t pfn, unsigned int order, bool on)
 {
-	uint64_t n = 1ULL << order, end, i;
+	uint64_t n = 1ULL << order;
 
 	if (!an->cover)
 		return;
@@ -463,28 +506,14 @@ static void cover_mark(struct analyzer *an, uint64_t pfn, unsigned int order, bo
 		an->cover = NULL;
 		return;
 	}
-	if (pfn >= an->cover_bits)
-		return;
-	end = pfn + n < an->cover_bits ? pfn + n : an->cover_bits;
-	for (i = pfn; i < end;) {
-		if (!(i & 63) && end - i >= 64) {
-			an->cover[i >> 6] = on ? ~0ULL : 0;
-			i += 64;
-			continue;
-		}
-		if (on)
-			an->cover[i >> 6] |= 1ULL << (i & 63);
-		else
-			an->cover[i >> 6] &= ~(1ULL << (i & 63));
-		i++;
-	}
+	bits_mark(an, an->cover, pfn, n, on);
 }
 
 static struct piece *find_piece(const struct analyzer *an, uint64_t pfn, uint64_t *head)
 {
 	unsigned int o;
 
-	if (an->cover && pfn < an->cover_bits && !(an->cover[pfn >> 6] >> (pfn & 63) & 1))
+	if (an->cover && pfn < an->cover_bits && !bit_test(an, an->cover, pfn))
 		return NULL;
 	for (o = 0; o <= PT_MAX_ORDER; o++) {
 		uint64_t h = pfn & ~((1ULL << o) - 1);
@@ -542,9 +571,22 @@ static bool page_live(const struct analyzer *an, uint64_t pfn)
 
 static struct tid_state *tid_state(struct analyzer *an, uint32_t tid)
 {
+	if (an->tid_last && an->tid_last_id == tid)
+		return an->tid_last;
 	if (an->tids.len >= MAX_TIDS)
 		u64map_clear(&an->tids);
-	return u64map_put(&an->tids, tid, NULL);
+	/* A put may move every entry: the cached pointer is replaced. */
+	an->tid_last = u64map_put(&an->tids, tid, NULL);
+	an->tid_last_id = tid;
+	return an->tid_last;
+}
+
+/* The thread's state if it has any, without creating it. */
+static struct tid_state *tid_find(const struct analyzer *an, uint32_t tid)
+{
+	if (an->tid_last && an->tid_last_id == tid)
+		return an->tid_last;
+	return u64map_get(&an->tids, tid);
 }
 
 static void remember_comm(struct analyzer *an, const struct pt_event *e)
@@ -553,11 +595,19 @@ static void remember_comm(struct analyzer *an, const struct pt_event *e)
 
 	if (!e->comm[0])
 		return;
+	if (an->comm_last[0] && an->comm_last_tgid == e->tgid &&
+	    !memcmp(an->comm_last, e->comm, PT_COMM_LEN))
+		return;
 	if (an->comms.len >= MAX_TIDS)
 		u64map_clear(&an->comms);
 	c = u64map_put(&an->comms, e->tgid, NULL);
-	if (c)
-		memcpy(c, e->comm, PT_COMM_LEN);
+	if (!c) {
+		an->comm_last[0] = 0;
+		return;
+	}
+	memcpy(c, e->comm, PT_COMM_LEN);
+	memcpy(an->comm_last, e->comm, PT_COMM_LEN);
+	an->comm_last_tgid = e->tgid;
 }
 
 static void fill_comm(const struct analyzer *an, struct pt_finding *f, uint32_t tgid)
@@ -571,22 +621,63 @@ static void fill_comm(const struct analyzer *an, struct pt_finding *f, uint32_t 
 
 /* ------------------------------------------------------------ handlers */
 
+/* Counts (and marks in freed_hi) a freed entry at head, or uncounts it. */
+static void freed_account(struct analyzer *an, uint64_t head, uint32_t order, bool on)
+{
+	if (order > PT_MAX_ORDER)
+		return;
+	if (on)
+		an->freed_order[order]++;
+	else
+		an->freed_order[order]--;
+	if (order && an->freed_hi)
+		bits_mark(an, an->freed_hi, head, 1ULL << order, on);
+}
+
+static void freed_clear(struct analyzer *an)
+{
+	size_t i;
+
+	if (an->freed_hi)
+		for (i = 0; i < an->freed.cap; i++)
+			if (u64map_used(&an->freed, i))
+				freed_account(an, an->freed.keys[i],
+					      ((struct freed *)u64map_val(&an->freed, i))->order,
+					      false);
+	u64map_clear(&an->freed);
+	memset(an->freed_order, 0, sizeof(an->freed_order));
+}
+
+static void freed_del(struct analyzer *an, uint64_t head)
+{
+	struct freed fr;
+
+	if (u64map_remove(&an->freed, head, &fr))
+		freed_account(an, head, fr.order, false);
+}
+
 static void forget_freed_range(struct analyzer *an, uint64_t pfn, unsigned int order)
 {
 	uint64_t i, n = 1ULL << order;
-	unsigned int o;
+	unsigned int o, top;
 
 	if (!an->freed.len)
 		return;
 	/* Heads inside the new block, and any freed block containing it. */
 	for (i = 0; i < n && an->freed.len; i++)
-		u64map_del(&an->freed, pfn + i);
-	for (o = order + 1; o <= PT_MAX_ORDER && an->freed.len; o++) {
+		freed_del(an, pfn + i);
+	/* Only orders some freed block has can contain it, and only where
+	 * freed_hi says a freed block of order >= 1 lies. */
+	for (top = PT_MAX_ORDER; top > order && !an->freed_order[top]; top--)
+		;
+	if (an->freed_hi && pfn < an->cover_bits && !bit_test(an, an->freed_hi, pfn))
+		return;
+	for (o = order + 1; o <= top && an->freed.len; o++) {
 		uint64_t h = pfn & ~((1ULL << o) - 1);
 		struct freed *fr = u64map_get(&an->freed, h);
 
 		if (fr && fr->order >= o)
-			u64map_del(&an->freed, h);
+			freed_del(an, h);
 	}
 }
 
@@ -993,7 +1084,8 @@ static void on_page_free(struct analyzer *an, const struct pt_event *e)
 		return;
 	}
 	for (q = pfn; q < end && an->st.live_blocks;) {
-		p = find_piece(an, q, &h);
+		if (q != pfn)	/* the first is the lookup above */
+			p = find_piece(an, q, &h);
 		if (!p || h < pfn) {
 			q++;
 			continue;
@@ -1001,11 +1093,15 @@ static void on_page_free(struct analyzer *an, const struct pt_event *e)
 		any = true;
 		if (h == orig_head(h, p) && p->order == p->orig_order) {
 			struct freed *fr;
+			bool existed;
 
 			if (an->freed.len >= MAX_FREED)
-				u64map_clear(&an->freed);
-			fr = u64map_put(&an->freed, h, NULL);
+				freed_clear(an);
+			fr = u64map_put(&an->freed, h, &existed);
 			if (fr) {
+				if (existed)
+					freed_account(an, h, fr->order, false);
+				freed_account(an, h, p->orig_order, true);
 				fr->ts = e->ts;
 				fr->stack_id = e->stack_id;
 				fr->order = p->orig_order;
@@ -1431,7 +1527,7 @@ void an_event(struct analyzer *an, const struct pt_event *e, const char *modname
 	/* A free context lasts while the same thread keeps freeing. */
 	if (e->type != PT_EV_PAGE_FREE && e->type != PT_EV_SIGNAL &&
 	    e->type != PT_EV_MODULE_LOAD && e->type != PT_EV_MODULE_FREE &&
-	    (t = u64map_get(&an->tids, e->tid)))
+	    (t = tid_find(an, e->tid)))
 		t->fctx = false;
 
 	switch (e->type) {

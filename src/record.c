@@ -2,6 +2,7 @@
 /* Reading and writing recordings; every length is checked before use. */
 #define _GNU_SOURCE		/* fread_unlocked: one reader, no stdio locking */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include "record.h"
 
@@ -53,6 +54,8 @@ static int fail(struct rec_reader *r, const char *what)
 	return -1;
 }
 
+#define REC_CHUNK	(256u << 10)	/* bytes asked of stdio at a time */
+
 int rec_open(struct rec_reader *r, FILE *f, const char *path)
 {
 	memset(r, 0, sizeof(*r));
@@ -81,6 +84,56 @@ int rec_open(struct rec_reader *r, FILE *f, const char *path)
 	return 0;
 }
 
+void rec_close(struct rec_reader *r)
+{
+	free(r->buf);
+	r->buf = NULL;
+	r->pos = r->end = r->cap = 0;
+}
+
+/*
+ * Makes need bytes readable at buf + pos, with buf + pos 8-byte aligned
+ * (malloc'ed buf, pos moved to 0 when not). The buffer grows to the largest
+ * record seen plus a chunk, so a small input keeps a small buffer.
+ * -ENOMEM, or 0 at end of file with fewer bytes, or 1.
+ */
+static int fill_slow(struct rec_reader *r, size_t need)
+{
+	size_t have = r->end - r->pos, n;
+
+	if (r->cap - r->pos < need + REC_CHUNK / 2 || (r->pos & 7)) {
+		if (r->cap < need + REC_CHUNK) {
+			unsigned char *b = malloc(need + REC_CHUNK);
+
+			if (!b)
+				return -ENOMEM;
+			if (have)
+				memcpy(b, r->buf + r->pos, have);
+			free(r->buf);
+			r->buf = b;
+			r->cap = need + REC_CHUNK;
+		} else if (have) {
+			memmove(r->buf, r->buf + r->pos, have);
+		}
+		r->pos = 0;
+		r->end = have;
+	}
+	while (r->end - r->pos < need) {
+		n = fread_unlocked(r->buf + r->end, 1, r->cap - r->end, r->f);
+		if (!n)
+			return 0;
+		r->end += n;
+	}
+	return 1;
+}
+
+static inline int fill(struct rec_reader *r, size_t need)
+{
+	if (r->end - r->pos >= need && !(r->pos & 7))
+		return 1;
+	return fill_slow(r, need);
+}
+
 static bool len_ok(uint32_t type, uint32_t len)
 {
 	switch (type) {
@@ -101,35 +154,44 @@ static bool len_ok(uint32_t type, uint32_t len)
 	}
 }
 
-int rec_next(struct rec_reader *r, uint32_t *type, void *buf, uint32_t *len)
+int rec_next(struct rec_reader *r, uint32_t *type, void **data, uint32_t *len)
 {
 	uint32_t hdr[2];
-	size_t n;
+	unsigned char *p;
+	int got;
 
 	if (r->ended)
 		return 0;
-	n = fread_unlocked(hdr, 1, sizeof(hdr), r->f);
-	if (n == 0 && feof(r->f))
-		return fail(r, "recording truncated (no end record)");
-	if (n != sizeof(hdr))
-		return fail(r, "recording truncated inside a record header");
+	got = fill(r, sizeof(hdr));
+	if (got < 0)
+		return fail(r, "out of memory");
+	if (!got)
+		return fail(r, r->end == r->pos ? "recording truncated (no end record)"
+				   : "recording truncated inside a record header");
+	memcpy(hdr, r->buf + r->pos, sizeof(hdr));
 	if (hdr[0] < PT_REC_EVENT || hdr[0] > PT_REC_END)
 		return fail(r, "corrupted recording (unknown record type)");
 	if (!len_ok(hdr[0], hdr[1]))
 		return fail(r, "corrupted recording (bad record length)");
-	if (fread_unlocked(buf, 1, hdr[1], r->f) != hdr[1])
+	got = fill(r, sizeof(hdr) + hdr[1]);
+	if (got < 0)
+		return fail(r, "out of memory");
+	if (!got)
 		return fail(r, "recording truncated inside a record");
+	p = r->buf + r->pos + sizeof(hdr);
+	if (hdr[0] == PT_REC_STACK && ((uint32_t *)p)[1] != (hdr[1] - 8) / 8)
+		return fail(r, "corrupted recording (stack size mismatch)");
+	r->pos += sizeof(hdr) + hdr[1];
 	r->off += sizeof(hdr) + hdr[1];
 	*type = hdr[0];
 	*len = hdr[1];
+	*data = p;
 	if (hdr[0] == PT_REC_SYM)
-		((char *)buf)[hdr[1] - 1] = 0;
+		p[hdr[1] - 1] = 0;
 	if (hdr[0] == PT_REC_MODULE)
-		((struct pt_rec_module *)buf)->name[PT_MODNAME_LEN - 1] = 0;
+		((struct pt_rec_module *)p)->name[PT_MODNAME_LEN - 1] = 0;
 	if (hdr[0] == PT_REC_MODEVENT)
-		((struct pt_module_event *)buf)->name[PT_MODNAME_LEN - 1] = 0;
-	if (hdr[0] == PT_REC_STACK && ((uint32_t *)buf)[1] != (hdr[1] - 8) / 8)
-		return fail(r, "corrupted recording (stack size mismatch)");
+		((struct pt_module_event *)p)->name[PT_MODNAME_LEN - 1] = 0;
 	if (hdr[0] == PT_REC_END)
 		r->ended = true;
 	return 1;

@@ -63,18 +63,28 @@ int rec_write(FILE *f, uint32_t type, const void *p, uint32_t len);
 int rec_write2(FILE *f, uint32_t type, const void *a, uint32_t alen, const void *b,
 	       uint32_t blen);
 
-/* Reader: one record at a time into buf (PT_REC_MAX_LEN bytes). */
+/*
+ * Reader: reads the file in large chunks into a buffer of its own and hands
+ * out each record where it lies there (8-byte aligned), without a copy.
+ */
 struct rec_reader {
 	FILE *f;
 	const char *path;
-	uint64_t off;
+	uint64_t off;		/* file offset of the next record */
 	struct pt_rec_header hdr;
 	bool ended;
+	unsigned char *buf;	/* unread bytes are buf[pos, end) */
+	size_t pos, end, cap;
 	char err[256];
 };
 
 int rec_open(struct rec_reader *r, FILE *f, const char *path);
-/* 1: a record, 0: clean end (after END), -1: error (r->err says why). */
-int rec_next(struct rec_reader *r, uint32_t *type, void *buf, uint32_t *len);
+/*
+ * 1: a record, *data valid until the next call; 0: clean end (after END);
+ * -1: error (r->err says why).
+ */
+int rec_next(struct rec_reader *r, uint32_t *type, void **data, uint32_t *len);
+/* Frees the buffer; the FILE stays the caller's. */
+void rec_close(struct rec_reader *r);
 
 #endif

@@ -12,7 +12,7 @@ int run_replay(const struct pt_options *opt)
 	struct rec_reader r;
 	struct session s;
 	uint32_t type, len;
-	void *buf = NULL;
+	void *buf;
 	FILE *f;
 	int ret = PT_EXIT_USAGE, n;
 	uint64_t end_ns = 0;
@@ -28,7 +28,7 @@ int run_replay(const struct pt_options *opt)
 		fclose(f);
 		return PT_EXIT_USAGE;
 	}
-	if (session_init(&s, opt) || !(buf = malloc(PT_REC_MAX_LEN))) {
+	if (session_init(&s, opt)) {
 		pt_err("out of memory");
 		goto out;
 	}
@@ -49,7 +49,7 @@ int run_replay(const struct pt_options *opt)
 		pt_err("out of memory");
 		goto out;
 	}
-	while ((n = rec_next(&r, &type, buf, &len)) > 0) {
+	while ((n = rec_next(&r, &type, &buf, &len)) > 0) {
 		const struct pt_rec_module *m = buf;
 		const struct pt_rec_end *e = buf;
 		const uint32_t *st = buf;
@@ -82,7 +82,7 @@ int run_replay(const struct pt_options *opt)
 	an_finish(s.an, end_ns);
 	ret = session_report(&s, "replay");
 out:
-	free(buf);
+	rec_close(&r);
 	session_free(&s);
 	fclose(f);
 	return ret;

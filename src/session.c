@@ -173,14 +173,14 @@ void session_refresh_symbols(struct session *s, bool now)
 
 void session_event(struct session *s, const void *data, size_t size)
 {
+	const struct pt_event *ev = data;	/* 8-byte aligned in both feeds */
 	struct pt_module_event m;
 	struct pt_stack st;
 
 	if (size < sizeof(struct pt_event))
 		return;
 	s->received++;
-	memcpy(&m.ev, data, sizeof(m.ev));
-	if ((m.ev.type == PT_EV_MODULE_LOAD || m.ev.type == PT_EV_MODULE_FREE) &&
+	if ((ev->type == PT_EV_MODULE_LOAD || ev->type == PT_EV_MODULE_FREE) &&
 	    size >= sizeof(m)) {
 		memcpy(&m, data, sizeof(m));
 		m.name[PT_MODNAME_LEN - 1] = 0;
@@ -191,16 +191,19 @@ void session_event(struct session *s, const void *data, size_t size)
 		an_event(s->an, &m.ev, m.name);
 		return;
 	}
-	if (size >= sizeof(struct pt_event_stack))
+	if (size >= sizeof(struct pt_event_stack)) {
+		memcpy(&m.ev, data, sizeof(m.ev));
 		inline_stack(s, data, &m.ev);
-	if (s->rec) {
-		if (m.ev.stack_id >= 0 && !session_stack(s, m.ev.stack_id, &st))
-			s->stack_fail++;
-		if (m.ev.ip)
-			u64map_put(&s->rec_ips, m.ev.ip, NULL);
+		ev = &m.ev;
 	}
-	record(s, PT_REC_EVENT, &m.ev, sizeof(m.ev));
-	an_event(s->an, &m.ev, NULL);
+	if (s->rec) {
+		if (ev->stack_id >= 0 && !session_stack(s, ev->stack_id, &st))
+			s->stack_fail++;
+		if (ev->ip)
+			u64map_put(&s->rec_ips, ev->ip, NULL);
+	}
+	record(s, PT_REC_EVENT, ev, sizeof(*ev));
+	an_event(s->an, ev, NULL);
 }
 
 int session_record_close(struct session *s, uint64_t produced, uint64_t lost,

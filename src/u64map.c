@@ -160,7 +160,7 @@ void *u64map_put(struct u64map *m, uint64_t key, bool *existed)
 	return u64map_val(m, i);
 }
 
-bool u64map_del(struct u64map *m, uint64_t key)
+bool u64map_remove(struct u64map *m, uint64_t key, void *out)
 {
 	size_t i, j, mask = m->cap - 1;
 
@@ -169,6 +169,8 @@ bool u64map_del(struct u64map *m, uint64_t key)
 	i = find(m, key);
 	if (m->keys[i] != key)
 		return false;
+	if (out)
+		memcpy(out, u64map_val(m, i), m->vsize);
 	/* Shift later members of the probe run back into the hole. */
 	j = i;
 	for (;;) {
@@ -188,4 +190,9 @@ bool u64map_del(struct u64map *m, uint64_t key)
 	m->keys[i] = U64MAP_EMPTY;
 	m->len--;
 	return true;
+}
+
+bool u64map_del(struct u64map *m, uint64_t key)
+{
+	return u64map_remove(m, key, NULL);
 }

@@ -23,6 +23,8 @@ void *u64map_get(const struct u64map *m, uint64_t key);
 /* Returns the value slot (zeroed when new), NULL on allocation failure. */
 void *u64map_put(struct u64map *m, uint64_t key, bool *existed);
 bool u64map_del(struct u64map *m, uint64_t key);
+/* As u64map_del, and copies the value to out (vsize bytes) when found. */
+bool u64map_remove(struct u64map *m, uint64_t key, void *out);
 void u64map_clear(struct u64map *m);
 
 /* Iterate: for (i = 0; i < m->cap; i++) if (u64map_used(m, i)) ... */

@@ -30,7 +30,6 @@
 #define FUZZ_MODULE "drv"
 
 static FILE *devnull;
-static void *recbuf;	/* rec_next's buffer: PT_REC_MAX_LEN, as in replay.c */
 
 struct ctx {
 	struct stacks stacks;
@@ -105,8 +104,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	devnull = fopen("/dev/null", "w");
-	recbuf = malloc(PT_REC_MAX_LEN);
-	if (!devnull || !recbuf)
+	if (!devnull)
 		abort();
 	return 0;
 }
@@ -119,6 +117,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct rec_reader r;
 	struct ctx c;
 	uint32_t type, len;
+	void *rec;
 	uint64_t end_ns = 0;
 	FILE *f;
 	int n;
@@ -154,13 +153,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!c.an)
 		abort();
 
-	while ((n = rec_next(&r, &type, recbuf, &len)) > 0) {
+	while ((n = rec_next(&r, &type, &rec, &len)) > 0) {
 		/* Exactly the record: reading past it is an ASan report. */
 		void *p = malloc(len);
 
 		if (!p)
 			abort();
-		memcpy(p, recbuf, len);
+		memcpy(p, rec, len);
 		feed(&c, type, p, len);
 		if (type == PT_REC_END)
 			end_ns = ((const struct pt_rec_end *)p)->end_ns;
@@ -180,6 +179,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	an_free(c.an);
 	ksyms_free(&c.ks);
 	stacks_free(&c.stacks);
+	rec_close(&r);
 	fclose(f);
 	return 0;
 }
