@@ -48,6 +48,7 @@ struct piece {
 	int8_t module;		/* owner (watched module index) or -1 */
 };
 
+/* A block freed whole at its head, for the first free site of a double free. */
 struct freed {
 	uint64_t ts;
 	uint64_t caller;
@@ -102,11 +103,11 @@ struct analyzer {
 	struct u64map freed;		/* original head pfn -> struct freed */
 	uint32_t freed_order[PT_MAX_ORDER + 1];	/* freed entries per order */
 	/*
-	 * Beside cover, same size: set while a freed entry of order >= 1
-	 * covers the pfn, so that an allocation asks the freed map for a
-	 * containing block only where there is one. NULL: off (probe).
+	 * Beside cover, same size: set while a freed entry covers the pfn, so
+	 * that an allocation asks the freed map only where there is one to
+	 * forget. NULL: off (probe).
 	 */
-	uint64_t *freed_hi;
+	uint64_t *freed_cover;
 	struct u64map kmaps;		/* struct page * -> struct kmap_ent */
 	struct u64map tids;		/* tid -> struct tid_state */
 	/* The last thread's state: events come in runs from one thread. Any
@@ -219,7 +220,7 @@ struct analyzer *an_new(const struct pt_config *cfg, const struct pt_kernel_info
 	if (an->ki.max_pfn && an->ki.max_pfn < (1ULL << 28)) {
 		an->cover_bits = an->ki.max_pfn + 1;
 		an->cover = calloc((size_t)((an->cover_bits + 63) / 64), sizeof(uint64_t));
-		an->freed_hi = calloc((size_t)((an->cover_bits + 63) / 64), sizeof(uint64_t));
+		an->freed_cover = calloc((size_t)((an->cover_bits + 63) / 64), sizeof(uint64_t));
 	}
 	return an;
 }
@@ -235,7 +236,7 @@ void an_free(struct analyzer *an)
 	u64map_free(&an->comms);
 	u64map_free(&an->groups);
 	free(an->cover);
-	free(an->freed_hi);
+	free(an->freed_cover);
 	free(an->f);
 	free(an->out);
 	free(an);
@@ -467,31 +468,56 @@ static bool addr_to_pfn(const struct analyzer *an, uint64_t addr, uint64_t *pfn)
 /* --------------------------------------------------------------- pieces */
 
 /* Sets or clears bits [pfn, pfn + n) of a pfn bitmap of cover_bits bits. */
-static void bits_mark(const struct analyzer *an, uint64_t *bm, uint64_t pfn, uint64_t n,
+static inline void bits_mark(const struct analyzer *an, uint64_t *bm, uint64_t pfn, uint64_t n,
 		      bool on)
 {
-	uint64_t end, i;
+	uint64_t end, i, cnt, mask;
 
 	if (pfn >= an->cover_bits)
 		return;
-	end = n < an->cover_bits - pfn ? pfn + n : an->cover_bits;
-	for (i = pfn; i < end;) {
-		if (!(i & 63) && end - i >= 64) {
-			bm[i >> 6] = on ? ~0ULL : 0;
-			i += 64;
-			continue;
-		}
+	if (n == 1) {		/* most blocks are single pages */
 		if (on)
-			bm[i >> 6] |= 1ULL << (i & 63);
+			bm[pfn >> 6] |= 1ULL << (pfn & 63);
 		else
-			bm[i >> 6] &= ~(1ULL << (i & 63));
-		i++;
+			bm[pfn >> 6] &= ~(1ULL << (pfn & 63));
+		return;
+	}
+	end = n < an->cover_bits - pfn ? pfn + n : an->cover_bits;
+	for (i = pfn; i < end; i += cnt) {
+		cnt = 64 - (i & 63);
+		if (cnt > end - i)
+			cnt = end - i;
+		mask = cnt == 64 ? ~0ULL : ((1ULL << cnt) - 1) << (i & 63);
+		if (on)
+			bm[i >> 6] |= mask;
+		else
+			bm[i >> 6] &= ~mask;
 	}
 }
 
 static bool bit_test(const struct analyzer *an, const uint64_t *bm, uint64_t pfn)
 {
 	return pfn < an->cover_bits && (bm[pfn >> 6] >> (pfn & 63) & 1);
+}
+
+/*
+ * The first pfn in [q, end) to probe: the first set bit of bm, or the first
+ * pfn past the bitmap (not covered by it), or end. Without bm: q.
+ */
+static uint64_t next_probe(const struct analyzer *an, const uint64_t *bm, uint64_t q,
+			   uint64_t end)
+{
+	uint64_t lim = end < an->cover_bits ? end : an->cover_bits, w;
+
+	if (!bm || q >= lim)
+		return q < end ? q : end;
+	while (q < lim) {
+		w = bm[q >> 6] >> (q & 63);
+		if (w)
+			return q + __builtin_ctzll(w) < lim ? q + __builtin_ctzll(w) : lim;
+		q = (q | 63) + 1;
+	}
+	return lim;
 }
 
 /* Sets or clears the cover bits of the piece [pfn, pfn + 2^order). */
@@ -621,7 +647,7 @@ static void fill_comm(const struct analyzer *an, struct pt_finding *f, uint32_t 
 
 /* ------------------------------------------------------------ handlers */
 
-/* Counts (and marks in freed_hi) a freed entry at head, or uncounts it. */
+/* Counts (and marks in freed_cover) a freed entry at head, or uncounts it. */
 static void freed_account(struct analyzer *an, uint64_t head, uint32_t order, bool on)
 {
 	if (order > PT_MAX_ORDER)
@@ -630,15 +656,15 @@ static void freed_account(struct analyzer *an, uint64_t head, uint32_t order, bo
 		an->freed_order[order]++;
 	else
 		an->freed_order[order]--;
-	if (order && an->freed_hi)
-		bits_mark(an, an->freed_hi, head, 1ULL << order, on);
+	if (an->freed_cover)
+		bits_mark(an, an->freed_cover, head, 1ULL << order, on);
 }
 
 static void freed_clear(struct analyzer *an)
 {
 	size_t i;
 
-	if (an->freed_hi)
+	if (an->freed_cover)
 		for (i = 0; i < an->freed.cap; i++)
 			if (u64map_used(&an->freed, i))
 				freed_account(an, an->freed.keys[i],
@@ -664,13 +690,14 @@ static void forget_freed_range(struct analyzer *an, uint64_t pfn, unsigned int o
 	if (!an->freed.len)
 		return;
 	/* Heads inside the new block, and any freed block containing it. */
-	for (i = 0; i < n && an->freed.len; i++)
-		freed_del(an, pfn + i);
+	for (i = next_probe(an, an->freed_cover, pfn, pfn + n); i < pfn + n && an->freed.len;
+	     i = next_probe(an, an->freed_cover, i + 1, pfn + n))
+		freed_del(an, i);
 	/* Only orders some freed block has can contain it, and only where
-	 * freed_hi says a freed block of order >= 1 lies. */
+	 * freed_cover says a freed block still lies. */
 	for (top = PT_MAX_ORDER; top > order && !an->freed_order[top]; top--)
 		;
-	if (an->freed_hi && pfn < an->cover_bits && !bit_test(an, an->freed_hi, pfn))
+	if (an->freed_cover && pfn < an->cover_bits && !bit_test(an, an->freed_cover, pfn))
 		return;
 	for (o = order + 1; o <= top && an->freed.len; o++) {
 		uint64_t h = pfn & ~((1ULL << o) - 1);
@@ -697,8 +724,8 @@ static void on_page_alloc(struct analyzer *an, const struct pt_event *e)
 		an->max_pfn_seen = pfn + (1ULL << order) - 1;
 	if (t) {
 		if (t->nalloc == ALLOC_STACK) {
-			memmove(t->alloc_pfn, t->alloc_pfn + 1,
-				(ALLOC_STACK - 1) * sizeof(t->alloc_pfn[0]));
+			for (i = 1; i < ALLOC_STACK; i++)
+				t->alloc_pfn[i - 1] = t->alloc_pfn[i];
 			t->nalloc--;
 		}
 		t->alloc_pfn[t->nalloc++] = pfn;
@@ -715,7 +742,9 @@ static void on_page_alloc(struct analyzer *an, const struct pt_event *e)
 			an->st.stale_pages += 1ULL << p->order;
 			piece_del(an, h, p->order);
 		}
-		for (i = 1; i < n && an->st.live_blocks; i++) {
+		for (i = next_probe(an, an->cover, pfn + 1, pfn + n) - pfn;
+		     i < n && an->st.live_blocks;
+		     i = next_probe(an, an->cover, pfn + i + 1, pfn + n) - pfn) {
 			p = find_piece(an, pfn + i, &h);
 			if (p && h >= pfn) {
 				an->st.stale_blocks++;
@@ -1087,17 +1116,20 @@ static void on_page_free(struct analyzer *an, const struct pt_event *e)
 		if (q != pfn)	/* the first is the lookup above */
 			p = find_piece(an, q, &h);
 		if (!p || h < pfn) {
-			q++;
+			q = next_probe(an, an->cover, q + 1, end);
 			continue;
 		}
 		any = true;
 		if (h == orig_head(h, p) && p->order == p->orig_order) {
-			struct freed *fr;
+			struct freed *fr = NULL;
 			bool existed;
 
-			if (an->freed.len >= MAX_FREED)
+			/* Who freed it first: only a double free at the API
+			 * (kprobes) asks, so tracepoint-only keeps nothing. */
+			if (an->cfg.api_events && an->freed.len >= MAX_FREED)
 				freed_clear(an);
-			fr = u64map_put(&an->freed, h, &existed);
+			if (an->cfg.api_events)
+				fr = u64map_put(&an->freed, h, &existed);
 			if (fr) {
 				if (existed)
 					freed_account(an, h, fr->order, false);

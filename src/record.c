@@ -154,14 +154,12 @@ static bool len_ok(uint32_t type, uint32_t len)
 	}
 }
 
-int rec_next(struct rec_reader *r, uint32_t *type, void **data, uint32_t *len)
+static __attribute__((noinline)) int rec_next_slow(struct rec_reader *r, uint32_t *type, void **data, uint32_t *len)
 {
 	uint32_t hdr[2];
 	unsigned char *p;
 	int got;
 
-	if (r->ended)
-		return 0;
 	got = fill(r, sizeof(hdr));
 	if (got < 0)
 		return fail(r, "out of memory");
@@ -195,4 +193,26 @@ int rec_next(struct rec_reader *r, uint32_t *type, void **data, uint32_t *len)
 	if (hdr[0] == PT_REC_END)
 		r->ended = true;
 	return 1;
+}
+
+/* Plain events take the short way; the rest, and refills, the slow one. */
+int rec_next(struct rec_reader *r, uint32_t *type, void **data, uint32_t *len)
+{
+	uint32_t hdr[2];
+
+	if (r->ended)
+		return 0;
+	/* The common case: a whole plain event is in the buffer. */
+	if (r->end - r->pos >= sizeof(hdr) + sizeof(struct pt_event) && !(r->pos & 7)) {
+		memcpy(hdr, r->buf + r->pos, sizeof(hdr));
+		if (hdr[0] == PT_REC_EVENT && hdr[1] == sizeof(struct pt_event)) {
+			*data = r->buf + r->pos + sizeof(hdr);
+			*type = PT_REC_EVENT;
+			*len = sizeof(struct pt_event);
+			r->pos += sizeof(hdr) + sizeof(struct pt_event);
+			r->off += sizeof(hdr) + sizeof(struct pt_event);
+			return 1;
+		}
+	}
+	return rec_next_slow(r, type, data, len);
 }
