@@ -21,6 +21,8 @@ char LICENSE[] SEC("license") = "GPL";
 /* Set by user space before load. */
 const volatile __u32 targ_tgid;		/* 0: every process */
 const volatile bool with_stacks = true;
+/* false: frees and kunmaps come without a stack (half the unwinding). */
+const volatile bool free_stacks = true;
 const volatile __u64 wakeup_bytes = 256 * 1024;
 
 struct {
@@ -252,7 +254,7 @@ static __always_inline void emit_free(void *ctx, __u64 pfn, __u32 order, __u32 f
 
 	if (free_filtered(pfn))
 		return;
-	e = new_event(ctx, PT_EV_PAGE_FREE, true);
+	e = new_event(ctx, PT_EV_PAGE_FREE, free_stacks);
 	if (!e)
 		return;
 	e->a0 = pfn;
@@ -324,7 +326,7 @@ static __always_inline int emit_ret(void *ctx, __u32 type, __u64 ret, __u64 ip)
 static __always_inline int emit_free_pages(void *ctx, struct page___pt *page, __u32 order,
 					   __u64 ip)
 {
-	struct pt_event *e = new_event(ctx, PT_EV_FREE_PAGES, true);
+	struct pt_event *e = new_event(ctx, PT_EV_FREE_PAGES, free_stacks);
 
 	if (!e)
 		return 0;
@@ -345,7 +347,7 @@ static __always_inline int emit_free_addr(void *ctx, __u64 addr, __u32 order, __
 
 	if (!addr)
 		return 0;
-	e = new_event(ctx, PT_EV_FREE_ADDR, true);
+	e = new_event(ctx, PT_EV_FREE_ADDR, free_stacks);
 	if (!e)
 		return 0;
 	e->a0 = addr;
@@ -518,7 +520,7 @@ SEC("kprobe/kunmap_high")
 int pagetrack_kunmap(struct pt_regs *ctx)
 {
 	struct pt_regs___pt *r = REGS(ctx);
-	struct pt_event *e = new_event(ctx, PT_EV_KUNMAP, true);
+	struct pt_event *e = new_event(ctx, PT_EV_KUNMAP, free_stacks);
 
 	if (!e)
 		return 0;

@@ -138,6 +138,7 @@ run_cfg() {
 	floor_count) cmd=("$OUT/floor" -c); ready="floor: attached" ;;
 	pt_nostacks) cmd=("$PT" -j --no-stacks); ready="attach mode" ;;
 	pt_stacks) cmd=("$PT" -j); ready="attach mode" ;;
+	pt_allocstacks) cmd=("$PT" -j --no-free-stacks); ready="attach mode" ;;
 	pt_filtered) cmd=("$PT" -j -p "$SLEEP_PID"); ready="attach mode" ;;
 	pt_interval) cmd=("$PT" -j -i 0.5 --metrics-file "$f.prom" --folded "$f.folded"); ready="attach mode" ;;
 	pt2_nostacks) cmd=("$PT2" -j --no-stacks); ready="attach mode" ;;
@@ -191,16 +192,16 @@ run_cfg() {
 		"$(( ticks * 1000000 / TCK ))" "rc$rc" >>"$work/runs"
 }
 
-CONFIGS=(bare floor floor_count pt_nostacks pt_stacks pt_filtered pt_interval bpftrace)
+CONFIGS=(bare floor floor_count pt_nostacks pt_stacks pt_allocstacks pt_filtered pt_interval bpftrace)
 declare -A LABEL=([bare]="bare" [floor]="floor (BPF minimum)" [floor_count]="floor -c (count only)" [pt_nostacks]="pagetrack --no-stacks"
-	[pt_stacks]="pagetrack (stacks)" [pt_filtered]="pagetrack -p <other pid>" [pt_interval]="pagetrack -i 0.5 + metrics + folded"
+	[pt_stacks]="pagetrack (stacks)" [pt_allocstacks]="pagetrack --no-free-stacks" [pt_filtered]="pagetrack -p <other pid>" [pt_interval]="pagetrack -i 0.5 + metrics + folded"
 	[bpftrace]="bpftrace (map by pfn)" [pt2_nostacks]="B: --no-stacks" [pt2_stacks]="B: stacks"
 	[pt2_filtered]="B: -p <other pid>")
 PAGES=0
 if [ "$LIVE" = 1 ]; then
 	sleep 1000000 &
 	SLEEP_PID=$!
-	[ "$HAVE_BT" = 1 ] || CONFIGS=(bare floor floor_count pt_nostacks pt_stacks pt_filtered pt_interval)
+	[ "$HAVE_BT" = 1 ] || CONFIGS=(bare floor floor_count pt_nostacks pt_stacks pt_allocstacks pt_filtered pt_interval)
 	[ -n "$PT2" ] && CONFIGS+=(pt2_nostacks pt2_stacks pt2_filtered)
 	n=${#CONFIGS[@]}
 	echo "--- overhead: $ROUNDS rounds x $n configurations, order rotated each round"
@@ -410,7 +411,7 @@ bpf_cost() {
 	kill -INT "$pid"; wait "$pid"
 	awk -v before=" $before" '
 		/^[0-9]+: / {id = $1; sub(":", "", id); skip = index(before, " " id " ") > 0
-			     if (!skip && $2 == "tracepoint") for (i = 1; i < NF; i++) {
+			     if (!skip && ($2 == "tracepoint" || $2 == "raw_tracepoint")) for (i = 1; i < NF; i++) {
 				if ($i == "run_time_ns") t += $(i + 1); if ($i == "run_cnt") n += $(i + 1) } }
 		END {printf "%.0f %.0f %.1f\n", t, n, (n ? t / n : 0)}' "$f.progs"
 }
@@ -418,18 +419,24 @@ if [ "$LIVE" = 1 ] && [ "$QUICK" = 0 ]; then
 	echo "--- BPF cost per program run (kernel.bpf_stats_enabled=1, untimed)"
 	restore_stats=$(sysctl -n kernel.bpf_stats_enabled)
 	sysctl -q kernel.bpf_stats_enabled=1
-	for c in floor floor_count floor_f floor_f_w floor_f_w_W floor_s32 floor_s8 pt_nostacks pt_stacks pt_filtered bpftrace \
+	for c in floor floor_count floor_f floor_f_w floor_f_w_W floor_s32 floor_s8 floor_s1 floor_g32 \
+		 floor_raw floor_raw_s32 pt_nostacks pt_stacks pt_allocstacks pt_filtered bpftrace \
 		 ${PT2:+pt2_nostacks pt2_stacks pt2_filtered}; do
 		case $c in
 		floor) cmd=("$OUT/floor") ;;
 		floor_count) cmd=("$OUT/floor" -c) ;;
 		floor_s32) cmd=("$OUT/floor" -s 32) ;;
 		floor_s8) cmd=("$OUT/floor" -s 8) ;;
+		floor_s1) cmd=("$OUT/floor" -s 1) ;;
+		floor_g32) cmd=("$OUT/floor" -s 32 -g) ;;
+		floor_raw) cmd=("$OUT/floor" -r) ;;
+		floor_raw_s32) cmd=("$OUT/floor" -r -s 32) ;;
 		floor_f) cmd=("$OUT/floor" -f) ;;
 		floor_f_w) cmd=("$OUT/floor" -f -w 262144) ;;
 		floor_f_w_W) cmd=("$OUT/floor" -f -w 262144 -W) ;;
 		pt_nostacks) cmd=("$PT" -j --no-stacks) ;;
 		pt_stacks) cmd=("$PT" -j) ;;
+		pt_allocstacks) cmd=("$PT" -j --no-free-stacks) ;;
 		pt_filtered) cmd=("$PT" -j -p "$SLEEP_PID") ;;
 		pt2_nostacks) cmd=("$PT2" -j --no-stacks) ;;
 		pt2_stacks) cmd=("$PT2" -j) ;;
@@ -524,6 +531,10 @@ if [ ${#BPF_LINES[@]} -gt 0 ]; then
 			floor_count) echo "floor -c: count only, no record (the least a BPF-side filter costs)" ;;
 			floor_s32) echo "floor -s 32: + bpf_get_stackid(), 32 frames (pagetrack's depth)" ;;
 			floor_s8) echo "floor -s 8: + bpf_get_stackid(), 8 frames" ;;
+			floor_s1) echo "floor -s 1: + bpf_get_stackid(), 1 frame (the unwinder's fixed cost)" ;;
+			floor_g32) echo "floor -s 32 -g: bpf_get_stack() into a buffer instead (no stack map)" ;;
+			floor_raw) echo "floor -r: raw tracepoints instead of the classic ones" ;;
+			floor_raw_s32) echo "floor -r -s 32: raw tracepoints + bpf_get_stackid(), 32 frames" ;;
 			floor_f) echo "floor -f: + pagetrack-sized record (112 B, memset, pid, time, cpu, comm)" ;;
 			floor_f_w) echo "floor -f -w 262144: + a wake-up forced on every record while >= 256 KiB pending (pagetrack's old policy)" ;;
 			floor_f_w_W) echo "floor -f -w 262144 -W: wake-up only on crossing 256 KiB (pagetrack's policy)" ;;
@@ -563,9 +574,11 @@ if [ -s "$work/summary" ]; then
 		for m in wall CPU; do
 			k=4; [ $m = CPU ] && k=13
 			fr=$(field floor $k) nr=$(field ${pre}_nostacks $k) sr=$(field ${pre}_stacks $k)
+			ar=$(field ${pre}_allocstacks $k)
 			pr=$(field ${pre}_filtered $k)
 			target "$t $m: no stacks within 3% of the floor" "$nr" "<= $(awk -v f="$fr" 'BEGIN {printf "%.4f", f * 1.03}')" "$(tf "$nr <= $fr * 1.03")"
 			target "$t $m: with stacks" "$sr" "<= 1.15" "$(tf "$sr <= 1.15")"
+			[ -n "${S[${pre}_allocstacks]:-}" ] && target "$t $m: with stacks, --no-free-stacks" "$ar" "<= 1.15" "$(tf "$ar <= 1.15")"
 			target "$t $m: -p, workload filtered out" "$pr" "<= 1.02" "$(tf "$pr <= 1.02")"
 			if [ "$HAVE_BT" = 1 ]; then
 				br=$(field bpftrace $k)

@@ -194,7 +194,8 @@ static void print_detections(const struct probe *p, const struct tp *t, const ch
 
 	fprintf(stderr, "pagetrack: attach mode %s on %s (%s), struct page %u bytes, %s\n", mode,
 		ki->release, ki->arch == PT_ARCH_I386 ? "i386" : "amd64", ki->struct_page_size,
-		opt->no_stacks ? "no stacks" : "with stacks");
+		opt->no_stacks ? "no stacks" :
+		opt->no_free_stacks ? "stacks for allocations only" : "with stacks");
 	fprintf(stderr, "  leak: on (kmem tracepoints)\n");
 	fprintf(stderr, "  order_mismatch: on (%s)\n",
 		api ? "order claimed at __free_pages/free_pages entry" :
@@ -410,6 +411,7 @@ int run_live(const struct pt_options *opt)
 	init_tables(skel, probes, tps);
 	skel->rodata->targ_tgid = opt->pid > 0 ? opt->pid : 0;
 	skel->rodata->with_stacks = !opt->no_stacks;
+	skel->rodata->free_stacks = !opt->no_free_stacks;
 	bpf_map__set_max_entries(skel->maps.events, opt->buffer_mb * 1024u * 1024u);
 	bpf_map__set_max_entries(skel->maps.stacks, opt->stack_entries);
 	/* Regions of the -p process (see pid_regions); no memory without -p. */

@@ -29,7 +29,7 @@ static const char args_doc[] = "[-- COMMAND [ARGS...]]";
 
 enum {
 	OPT_RECORD = 0x100, OPT_REPLAY, OPT_BTF, OPT_ATTACH, OPT_NO_STACKS, OPT_BUFFER,
-	OPT_STACKS, OPT_PKMAP, OPT_TOP, OPT_MIN_AGE, OPT_METRICS, OPT_FOLDED,
+	OPT_STACKS, OPT_PKMAP, OPT_TOP, OPT_MIN_AGE, OPT_METRICS, OPT_FOLDED, OPT_NO_FREE_STACKS,
 };
 
 static const struct argp_option options[] = {
@@ -52,6 +52,7 @@ static const struct argp_option options[] = {
 	{ "btf", OPT_BTF, "FILE", 0, "Kernel BTF for kernels without /sys/kernel/btf/vmlinux", 3 },
 	{ "attach", OPT_ATTACH, "MODE", 0, "auto (default: fentry, else kprobe, else tracepoint), fentry, kprobe or tracepoint", 3 },
 	{ "no-stacks", OPT_NO_STACKS, NULL, 0, "Do not collect kernel stacks (cheaper; -m needs stacks)", 3 },
+	{ "no-free-stacks", OPT_NO_FREE_STACKS, NULL, 0, "Stacks for allocations, kmaps and remaps only: about half the cost of stacks; findings then name no free site unless a probe saw the caller", 3 },
 	{ "buffer-mb", OPT_BUFFER, "MB", 0, "Ring buffer size in MiB, a power of two (default 16)", 3 },
 	{ "stack-entries", OPT_STACKS, "N", 0, "Stack map entries (default 16384)", 3 },
 	{ "pkmap-threshold", OPT_PKMAP, "PCT", 0, "pkmap_pressure when more than PCT% of LAST_PKMAP slots are used (default 50)", 3 },
@@ -134,6 +135,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_NO_STACKS:
 		o->no_stacks = true;
 		break;
+	case OPT_NO_FREE_STACKS:
+		o->no_free_stacks = true;
+		break;
 	case OPT_BUFFER:
 		if (parse_uint(arg, 1, 1024, &v) || (v & (v - 1)))
 			usage_err("--buffer-mb takes a power of two from 1 to 1024");
@@ -196,8 +200,9 @@ int main(int argc, char **argv)
 	if (argp_parse(&argp, argc, argv, 0, NULL, &opt))
 		return PT_EXIT_USAGE;
 	if (opt.replay_path) {
-		if (opt.command || opt.record_path || opt.pid || opt.duration || opt.interval) {
-			pt_err("--replay takes no COMMAND, --record, --pid, --duration or --interval");
+		if (opt.command || opt.record_path || opt.pid || opt.duration || opt.interval ||
+		    opt.no_free_stacks) {
+			pt_err("--replay takes no COMMAND, --record, --pid, --duration, --interval or --no-free-stacks");
 			return PT_EXIT_USAGE;
 		}
 		return run_replay(&opt);

@@ -23,6 +23,7 @@ struct pt_options {
 	bool json;
 	bool verbose;
 	bool no_stacks;
+	bool no_free_stacks;		/* stacks for allocations, kmaps, remaps only */
 	const char *record_path;
 	const char *replay_path;
 	const char *btf_path;

@@ -27,6 +27,14 @@ const volatile bool wake_on_crossing = false;	/* -W: only the record that crosse
 const volatile bool fat = false;
 const volatile bool with_stack = false;	/* -s DEPTH: bpf_get_stackid() per event */
 const volatile bool count_only = false;	/* -c: count, no record: a filter's cost */
+const volatile bool get_stack = false;	/* -g: bpf_get_stack() into a buffer instead */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64[32]);
+} floor_stack_buf SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
@@ -73,8 +81,15 @@ static __always_inline void emit(void *ctx, __u64 pfn, __u32 type)
 	bump(FLOOR_CNT_PRODUCED);
 	if (count_only)
 		return;
-	if (with_stack && bpf_get_stackid(ctx, &floor_stacks, 0) < 0)
+	if (with_stack && get_stack) {
+		__u32 zero = 0;
+		void *buf = bpf_map_lookup_elem(&floor_stack_buf, &zero);
+
+		if (buf && bpf_get_stack(ctx, buf, 32 * sizeof(__u64), 0) < 0)
+			bump(FLOOR_CNT_STACK_FAIL);
+	} else if (with_stack && bpf_get_stackid(ctx, &floor_stacks, 0) < 0) {
 		bump(FLOOR_CNT_STACK_FAIL);
+	}
 	if (fat) {
 		struct floor_fat_rec *f = bpf_ringbuf_reserve(&floor_events, sizeof(*f), 0);
 		__u64 id;
@@ -124,5 +139,32 @@ SEC("tracepoint/kmem/mm_page_free_batched")
 int floor_page_free_batched(struct trace_event_raw_mm_page_free_batched *ctx)
 {
 	emit(ctx, ctx->pfn, FLOOR_FREE_BATCHED);
+	return 0;
+}
+
+/*
+ * floor -r: the same events through raw tracepoints, which skip the classic
+ * tracepoint's perf buffer (its fields are copied for every event whether a
+ * program reads them or not). Raw tracepoints hand over the struct page
+ * pointer, which stands in for the pfn here.
+ */
+SEC("raw_tp/mm_page_alloc")
+int floor_raw_page_alloc(struct bpf_raw_tracepoint_args *ctx)
+{
+	emit(ctx, ctx->args[0], FLOOR_ALLOC);
+	return 0;
+}
+
+SEC("raw_tp/mm_page_free")
+int floor_raw_page_free(struct bpf_raw_tracepoint_args *ctx)
+{
+	emit(ctx, ctx->args[0], FLOOR_FREE);
+	return 0;
+}
+
+SEC("raw_tp/mm_page_free_batched")
+int floor_raw_page_free_batched(struct bpf_raw_tracepoint_args *ctx)
+{
+	emit(ctx, ctx->args[0], FLOOR_FREE_BATCHED);
 	return 0;
 }

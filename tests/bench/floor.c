@@ -4,7 +4,7 @@
  * timer until SIGINT/SIGTERM, detach, drain the rest, and print one JSON line
  * with what BPF produced and lost and what user space received.
  *
- *   floor [-b BUFFER_MB] [-i DRAIN_MS] [-w WAKEUP_BYTES [-W]] [-f] [-s DEPTH] [-c]
+ *   floor [-b BUFFER_MB] [-i DRAIN_MS] [-w WAKEUP_BYTES [-W]] [-f] [-s DEPTH] [-c] [-r]
  *
  * -w and -f turn the floor into pagetrack's ring-buffer policy piece by piece,
  * to attribute its cost: -w wakes the reader (BPF_RB_FORCE_WAKEUP) once that
@@ -12,7 +12,8 @@
  * crosses the threshold wakes it); -f emits 112-byte records
  * filled like pagetrack's (pid, time, cpu, comm); -s takes a kernel stack of
  * DEPTH frames per event (pagetrack takes 32 on every event); -c only counts
- * (no record: what a program that filters an event out in BPF costs at least).
+ * (no record: what a program that filters an event out in BPF costs at least);
+ * -r attaches raw tracepoints instead of the classic ones.
  * "floor: attached" on stderr says when tracing is live.
  */
 #include <errno.h>
@@ -85,7 +86,7 @@ static int read_counters(struct floor_bpf *skel, unsigned long long out[FLOOR_CN
 int main(int argc, char **argv)
 {
 	unsigned long buffer_mb = 16, drain_ms = 10, wakeup = 0, depth = 0;
-	bool fat = false, crossing = false, count_only = false;
+	bool fat = false, crossing = false, count_only = false, raw = false, getstack = false;
 	unsigned long long cnt[FLOOR_CNT_MAX];
 	struct received rcv = { 0 };
 	struct ring_buffer *rb = NULL;
@@ -93,7 +94,7 @@ int main(int argc, char **argv)
 	struct timespec nap;
 	int c, err, ret = 1;
 
-	while ((c = getopt(argc, argv, "b:i:w:Wfs:ch")) != -1) {
+	while ((c = getopt(argc, argv, "b:i:w:Wfs:crgh")) != -1) {
 		switch (c) {
 		case 'b':
 			buffer_mb = strtoul(optarg, NULL, 10);
@@ -121,6 +122,12 @@ int main(int argc, char **argv)
 		case 'c':
 			count_only = true;
 			break;
+		case 'r':
+			raw = true;
+			break;
+		case 'g':
+			getstack = true;
+			break;
 		case 's':
 			depth = strtoul(optarg, NULL, 10);
 			if (!depth || depth > 127) {
@@ -129,7 +136,7 @@ int main(int argc, char **argv)
 			}
 			break;
 		default:
-			fprintf(stderr, "usage: floor [-b BUFFER_MB] [-i DRAIN_MS] [-w WAKEUP_BYTES [-W]] [-f] [-s DEPTH] [-c]\n");
+			fprintf(stderr, "usage: floor [-b BUFFER_MB] [-i DRAIN_MS] [-w WAKEUP_BYTES [-W]] [-f] [-s DEPTH] [-c] [-r]\n");
 			return c == 'h' ? 0 : 2;
 		}
 	}
@@ -148,6 +155,14 @@ int main(int argc, char **argv)
 	skel->rodata->wake_on_crossing = crossing;
 	skel->rodata->with_stack = depth > 0;
 	skel->rodata->count_only = count_only;
+	skel->rodata->get_stack = getstack;
+	/* -r: raw tracepoints instead of the classic ones. */
+	bpf_program__set_autoload(skel->progs.floor_page_alloc, !raw);
+	bpf_program__set_autoload(skel->progs.floor_page_free, !raw);
+	bpf_program__set_autoload(skel->progs.floor_page_free_batched, !raw);
+	bpf_program__set_autoload(skel->progs.floor_raw_page_alloc, raw);
+	bpf_program__set_autoload(skel->progs.floor_raw_page_free, raw);
+	bpf_program__set_autoload(skel->progs.floor_raw_page_free_batched, raw);
 	if (depth)
 		bpf_map__set_value_size(skel->maps.floor_stacks, (__u32)(depth * sizeof(__u64)));
 	err = floor_bpf__load(skel);

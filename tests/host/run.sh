@@ -45,6 +45,26 @@ check "no finding for a clean workload" '[ "$(grep -c "\"type\":\"finding\"" "$d
 check "no events lost" 'grep "\"type\":\"summary\"" "$dir/live.json" | grep -q "\"events_lost\":0"'
 check "detached after exit" '[ "$(attached)" -eq 0 ]'
 
+# What BPF attached to each event: recstat prints "type events with_stack".
+src=$(cd "$(dirname "$0")/../../src" && pwd)
+gcc -O2 -Wall -I"$src" "$src/../tests/host/recstat.c" "$src/record.c" -o "$dir/recstat" 2>"$dir/recstat.err" ||
+	nok "build tests/host/recstat.c: $(head -1 "$dir/recstat.err")"
+stacked() { # FILE TYPE: "events with_stack" of that event type
+	"$dir/recstat" "$1" | awk -v t="$2" '$1 == t {print $2, $3}'
+}
+read -r na sa < <(stacked "$dir/rec.ptr" 1)
+read -r nf sf < <(stacked "$dir/rec.ptr" 2)
+check "default: every allocation and free carries a stack ($sa/$na, $sf/$nf)" \
+	'[ "${na:-0}" -gt 0 ] && [ "$sa" = "$na" ] && [ "${nf:-0}" -gt 0 ] && [ "$sf" = "$nf" ]'
+"$PT" -j --no-free-stacks --record "$dir/nfs.ptr" -- bash -c 'head -c 30000000 /dev/zero | cat >/dev/null' \
+	>"$dir/nfs.json" 2>"$dir/nfs.err"
+rc=$?
+read -r na sa < <(stacked "$dir/nfs.ptr" 1)
+read -r nf sf < <(stacked "$dir/nfs.ptr" 2)
+check "--no-free-stacks: allocations carry stacks ($sa/$na), frees none ($sf/$nf), exit $rc" \
+	'[ $rc -eq 0 ] && [ "${na:-0}" -gt 0 ] && [ "$sa" = "$na" ] && [ "${nf:-0}" -gt 0 ] && [ "$sf" = 0 ]'
+check "--no-free-stacks: the start-up line says so" 'grep -q "stacks for allocations only" "$dir/nfs.err"'
+
 "$PT" -j --replay "$dir/rec.ptr" >"$dir/replay.json" 2>"$dir/replay.err"
 rc=$?
 strip() { grep -v '"type":"summary"' "$1" | sort; }

@@ -142,6 +142,18 @@ if [ "$rc" = 1 ] && [ "$got" = "order_mismatch:1 " ] && grep -q '"caller":"[^"]*
 	ok "stack map collisions: module allocation still attributed (16-entry map)"
 else nok "stack map collisions: got [$got] exit $rc"; tail -3 $T/coll.err | sed 's/^/#   /'; fi
 
+# --no-free-stacks: frees come without a stack; the module's blocks stay in
+# scope by their allocation, so the wrong frees are still found.
+pagetrack $BTF $ATTACH --no-free-stacks -m pagetrack_ref -j -- \
+	sh -c "insmod $KO && echo order_mismatch > $CTL && pagetrack_ref_user noncompound_tail_map && rmmod pagetrack_ref" \
+	>$T/nfs.json 2>$T/nfs.err
+rc=$?
+got=$(kinds $T/nfs.json)
+if [ "$rc" = 1 ] && [ "$got" = "leak:1 order_mismatch:1 partial_free:1 tail_page_mapped:1 " ] &&
+	grep -q "stacks for allocations only" $T/nfs.err; then
+	ok "--no-free-stacks: order_mismatch, partial_free and tail_page_mapped still found"
+else nok "--no-free-stacks: got [$got] exit $rc"; tail -3 $T/nfs.err | sed 's/^/#   /'; fi
+
 # Robustness: 100 load/run/unload cycles of the clean scenarios inside one
 # traced command: no finding, no oops.
 pagetrack $BTF $ATTACH -m pagetrack_ref -j -- sh -c "for i in \$(seq 100); do insmod $KO || exit 9; \
