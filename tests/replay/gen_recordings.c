@@ -104,6 +104,31 @@ int main(int argc, char **argv)
 	km_remap(&k, &r, 0);
 	finish(f, 0);
 
+	/*
+	 * long.ptr: a record of odd length first (the events after it lie
+	 * unaligned in the file), a 1024-frame stack, and 20 010 events (2.4 MB,
+	 * many reader refills with records cut at a chunk's end), one bug last.
+	 */
+	f = start(argv[1], "long.ptr", &k);
+	{
+		static uint64_t big[1024];
+		uint32_t hdr[2] = { 77, 1024 };
+		uint64_t a = 0xffffffff81300000ULL;
+
+		for (i = 0; i < 1024; i++)
+			big[i] = 0xffffffff81000000ULL + i;
+		if (rec_write2(f, PT_REC_SYM, &a, 8, "x", 2) ||
+		    rec_write2(f, PT_REC_STACK, hdr, sizeof(hdr), big, sizeof(big)))
+			exit(2);
+	}
+	for (i = 0; i < 5000; i++) {
+		km_alloc_pages(&k, 0x10000 + i, 0, GFP_KERNEL);
+		km___free_pages(&k, 0x10000 + i, 0);
+	}
+	km_alloc_pages(&k, 0x1000, 3, GFP_KERNEL);
+	km___free_pages(&k, 0x1000, 2);				/* order_mismatch */
+	finish(f, 0);
+
 	/* lost.ptr: clean, but the ring buffer dropped events. */
 	f = start(argv[1], "lost.ptr", &k);
 	finish(f, 17);

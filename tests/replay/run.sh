@@ -42,6 +42,11 @@ check "scope to another module: nothing of drv reported" '[ $rc -eq 0 ] && [ -z 
 run --replay "$dir/clean.ptr" -m drv -j
 check "clean recording exits 0 with no findings" '[ $rc -eq 0 ] && [ -z "$(kinds)" ]'
 
+run --replay "$dir/long.ptr" -m drv -j
+recv=$(printf '%s\n' "$out" | grep -o '"events_received":[0-9]*' | cut -d: -f2)
+check "long recording (unaligned records, a 1024-frame stack, many reads): every event read ($recv), the one bug found" \
+	'[ $rc -eq 1 ] && [ "$(kinds)" = "order_mismatch:1 " ] && [ "$recv" = 20010 ]'
+
 run --replay "$dir/lost.ptr" -m drv -j
 check "lost events reported exactly" 'printf "%s\n" "$out" | grep -q "\"kind\":\"events_lost\".*\"lost\":17" && printf "%s\n" "$out" | tail -1 | grep -q "\"incomplete\":true"'
 

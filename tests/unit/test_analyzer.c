@@ -271,6 +271,50 @@ static void test_double_free_via_free_pages(void **state)
 	an_free(f.an);
 }
 
+/* The report names the first free, kept from the block's whole free. */
+static void test_double_free_names_first_free(void **state)
+{
+	struct fx f = fx_new(true, true, 0);
+	const struct pt_finding *x;
+
+	(void)state;
+	km_alloc_pages(&f.k, 0x1040, 2, GFP_KERNEL);
+	f.k.stack = STK_MODULE2;
+	km___free_pages(&f.k, 0x1040, 2);
+	f.k.stack = STK_MODULE;
+	km_free_pages_api(&f.k, 0x1040, 2, 0);
+	x = only(&f, PT_K_DOUBLE_FREE);
+	assert_int_equal(x->stack_id, STK_MODULE2);
+	assert_int_equal(x->stack_id2, STK_MODULE);
+	assert_int_equal(x->order, 2);
+	an_free(f.an);
+}
+
+/*
+ * A page of a freed order-3 block reallocated alone: the block's free is
+ * forgotten, so a later "double free" of the old block names no first free
+ * that is no longer true.
+ */
+static void test_double_free_forgets_reallocated_block(void **state)
+{
+	struct fx f = fx_new(true, true, 0);
+	const struct pt_finding *x;
+
+	(void)state;
+	km_alloc_pages(&f.k, 0x1080, 3, GFP_KERNEL);
+	f.k.stack = STK_MODULE2;
+	km___free_pages(&f.k, 0x1080, 3);
+	f.k.stack = STK_OTHER;
+	km_alloc_pages(&f.k, 0x1083, 0, GFP_KERNEL);	/* inside the freed block */
+	km___free_pages(&f.k, 0x1083, 0);
+	f.k.stack = STK_MODULE;
+	km_free_pages_api(&f.k, 0x1080, 3, 0);
+	x = only(&f, PT_K_DOUBLE_FREE);
+	assert_int_equal(x->stack_id, -1);
+	assert_int_equal(x->order, 3);
+	an_free(f.an);
+}
+
 static void test_bad_free_struct_page(void **state)
 {
 	struct fx f = fx_new(true, true, 0);
@@ -806,6 +850,8 @@ int main(void)
 		cmocka_unit_test(test_order_mismatch_tracepoint_only),
 		cmocka_unit_test(test_double_free_refcount),
 		cmocka_unit_test(test_double_free_via_free_pages),
+		cmocka_unit_test(test_double_free_names_first_free),
+		cmocka_unit_test(test_double_free_forgets_reallocated_block),
 		cmocka_unit_test(test_bad_free_struct_page),
 		cmocka_unit_test(test_partial_free),
 		cmocka_unit_test(test_partial_free_every_tail_counted),
