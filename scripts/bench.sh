@@ -55,7 +55,9 @@ else
 	CHURN=(-t "$NPROC" -m 64 -r 6)		# 192 k pages: ~1.3 s bare on 2 idle cores
 	CAP_CHURN=(-t "$NPROC" -m 64 -r 8)	# 256 k pages
 	REPLAY_EVENTS=20000000 REPLAY_RUNS=5 CG_EVENTS=1000000
-	HOLD_SIZES=(1000000 2000000 3000000 4000000)
+	# 1677722 and 3355444: just past a doubling of the live-block table (4/5
+	# full -> 2/5), the most bytes per block
+	HOLD_SIZES=(1000000 1677722 2000000 3000000 3355444 4000000)
 	VM_REPS=5 VM_COUNT=200000		# ~0.1 s bare, a few s traced under TCG
 fi
 case $ROUNDS in ''|*[!0-9]*|0) echo "bench: --rounds takes a positive number" >&2; exit 2 ;; esac

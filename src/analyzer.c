@@ -34,19 +34,24 @@
 #define BLK_MISMATCH	0x04	/* leftover of a reported order mismatch */
 
 /*
- * One per live buddy-aligned piece; 20 bytes, as there are millions: the
- * allocation time is kept in ms from the first allocation seen (49 days).
+ * One per live buddy-aligned piece; 16 bytes, as there are millions: the
+ * allocation time is kept in ms from the first allocation seen (49 days),
+ * the gfp flags as an index into the analyzer's table of the values seen.
  */
 struct piece {
 	uint32_t ms;
 	int32_t stack_id;
 	uint32_t tgid;
-	uint32_t gfp;
-	uint8_t order;		/* this piece */
-	uint8_t orig_order;	/* the allocation it came from */
-	uint8_t flags;
-	int8_t module;		/* owner (watched module index) or -1 */
+	uint16_t gfp_idx;	/* an->gfps[gfp_idx - 1]; 0: not kept */
+	uint16_t order : 4;	/* this piece (orders 0..10) */
+	uint16_t orig_order : 4;	/* the allocation it came from */
+	uint16_t flags : 4;
+	int16_t module : 4;	/* owner (watched module index) or -1 */
 };
+
+_Static_assert(sizeof(struct piece) == 16, "struct piece grew");
+_Static_assert(PT_MAX_ORDER < 16 && PT_MAX_MODULES <= 8, "piece bit fields too narrow");
+#define MAX_GFPS	65535	/* distinct gfp values kept; more are reported as 0 */
 
 /* A block freed whole at its head, for the first free site of a double free. */
 struct freed {
@@ -118,6 +123,11 @@ struct analyzer {
 	uint32_t comm_last_tgid;	/* comms holds comm_last for it */
 	char comm_last[PT_COMM_LEN];
 	struct u64map groups;		/* group key -> finding index + 1 */
+	struct u64map gfp_ids;		/* gfp -> index into gfps + 1 */
+	uint32_t *gfps;
+	uint32_t ngfp, capgfp;
+	uint32_t gfp_last;		/* gfp_ids holds gfp_last_idx for it */
+	uint16_t gfp_last_idx;
 
 	bool memmap_known, direct_known;
 	uint64_t memmap_base, direct_base;
@@ -210,7 +220,8 @@ struct analyzer *an_new(const struct pt_config *cfg, const struct pt_kernel_info
 	    u64map_init(&an->kmaps, sizeof(struct kmap_ent)) ||
 	    u64map_init(&an->tids, sizeof(struct tid_state)) ||
 	    u64map_init(&an->comms, PT_COMM_LEN) ||
-	    u64map_init(&an->groups, sizeof(uint32_t))) {
+	    u64map_init(&an->groups, sizeof(uint32_t)) ||
+	    u64map_init(&an->gfp_ids, sizeof(uint16_t))) {
 		an_free(an);
 		return NULL;
 	}
@@ -235,6 +246,8 @@ void an_free(struct analyzer *an)
 	u64map_free(&an->tids);
 	u64map_free(&an->comms);
 	u64map_free(&an->groups);
+	u64map_free(&an->gfp_ids);
+	free(an->gfps);
 	free(an->cover);
 	free(an->freed_cover);
 	free(an->f);
@@ -556,6 +569,42 @@ static struct piece *find_piece(const struct analyzer *an, uint64_t pfn, uint64_
 	return NULL;
 }
 
+/* The index of gfp in the table of gfp values seen (a handful in practice). */
+static uint16_t gfp_index(struct analyzer *an, uint32_t gfp)
+{
+	uint16_t *slot;
+	bool existed;
+
+	if (an->gfp_last_idx && an->gfp_last == gfp)
+		return an->gfp_last_idx;
+	if (an->ngfp == MAX_GFPS && !u64map_get(&an->gfp_ids, gfp))
+		return 0;
+	if (an->ngfp == an->capgfp) {
+		uint32_t cap = an->capgfp ? an->capgfp * 2 : 16;
+		uint32_t *n = realloc(an->gfps, cap * sizeof(*n));
+
+		if (!n)
+			return 0;
+		an->gfps = n;
+		an->capgfp = cap;
+	}
+	slot = u64map_put(&an->gfp_ids, gfp, &existed);
+	if (!slot)
+		return 0;
+	if (!existed) {
+		an->gfps[an->ngfp++] = gfp;
+		*slot = (uint16_t)an->ngfp;
+	}
+	an->gfp_last = gfp;
+	an->gfp_last_idx = *slot;
+	return *slot;
+}
+
+static uint32_t piece_gfp(const struct analyzer *an, const struct piece *p)
+{
+	return p->gfp_idx ? an->gfps[p->gfp_idx - 1] : 0;
+}
+
 static void piece_add(struct analyzer *an, uint64_t pfn, const struct piece *tmpl,
 		      unsigned int order)
 {
@@ -762,7 +811,7 @@ static void on_page_alloc(struct analyzer *an, const struct pt_event *e)
 	tmpl.ms = piece_ms(an, e->ts);
 	tmpl.stack_id = e->stack_id;
 	tmpl.tgid = e->tgid;
-	tmpl.gfp = e->gfp;
+	tmpl.gfp_idx = gfp_index(an, e->gfp);
 	tmpl.orig_order = order;
 	tmpl.flags = (e->gfp & GFP_COMP) ? BLK_COMPOUND : 0;
 	tmpl.module = module;
@@ -882,7 +931,7 @@ static void judge_api_free(struct analyzer *an, const struct pt_event *e, uint64
 			f->pfn = pfn;
 			f->order = p->orig_order;
 			f->free_order = e->order;
-			f->gfp = p->gfp;
+			f->gfp = piece_gfp(an, p);
 			f->stack_id = p->stack_id;
 			f->stack_id2 = e->stack_id;
 			f->caller2 = e->ip;
@@ -1050,7 +1099,7 @@ static void judge_partial(struct analyzer *an, const struct pt_event *e,
 		f->pfn = oh;
 		f->order = p->orig_order;
 		f->free_order = order;
-		f->gfp = p->gfp;
+		f->gfp = piece_gfp(an, p);
 		f->stack_id = p->stack_id;
 		f->stack_id2 = e->stack_id;
 		f->caller2 = e->ip;
@@ -1204,7 +1253,7 @@ static void on_user_map(struct analyzer *an, const struct pt_event *e)
 	if (f->count == 1) {
 		f->pfn = oh;
 		f->order = p->orig_order;
-		f->gfp = p->gfp;
+		f->gfp = piece_gfp(an, p);
 		f->addr = e->a1;
 		f->vm_flags = e->a2;
 		f->stack_id = p->stack_id;
@@ -1684,7 +1733,7 @@ int an_snapshot(const struct analyzer *an, uint64_t now, uint64_t min_age_ns,
 			f->stack_id2 = -1;
 			f->pfn = oh;
 			f->order = p->orig_order;
-			f->gfp = p->gfp;
+			f->gfp = piece_gfp(an, p);
 			f->module = p->module;
 			f->ts = ts;
 			fill_comm(an, f, p->tgid);

@@ -92,7 +92,7 @@ static int grow(struct u64map *m)
 
 	for (w = 0; w < oldcap && m->keys[w] != U64MAP_EMPTY; w++)
 		;
-	if (w == oldcap)	/* cannot happen at a load of 3/4 */
+	if (w == oldcap)	/* cannot happen at a load of 4/5 */
 		return -1;
 	if (w) {
 		wkeys = malloc(w * sizeof(*wkeys));
@@ -146,8 +146,11 @@ void *u64map_put(struct u64map *m, uint64_t key, bool *existed)
 
 	if (key == U64MAP_EMPTY)
 		return NULL;
-	/* Keep the load factor at or below 3/4. */
-	if ((m->len + 1) * 4 > m->cap * 3 && grow(m))
+	/*
+	 * Keep the load factor at or below 4/5: 2/5 just after a doubling,
+	 * so a table of 24-byte slots never costs more than 60 bytes a key.
+	 */
+	if ((m->len + 1) * 5 > m->cap * 4 && grow(m))
 		return NULL;
 	i = find(m, key);
 	if (existed)
