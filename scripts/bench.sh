@@ -13,12 +13,14 @@
 # Prints a table and writes .output/bench/results.json.
 #
 #   scripts/bench.sh [--quick] [--rounds N] [--keep] [--vm] [--compare PAGETRACK]
+#                    [--analyzer-only]
 #
 # --vm: also, in the lab's i386 guest (tests/vm/run, make lab refmod), the
 # reference module's kmap_churn bare vs under pagetrack (tests/bench/kmap_guest.sh);
 # skipped with the reason when the lab is not there.
 # --compare: also measure another pagetrack build (B) in the same interleaved
 # rounds, replay and memory runs, e.g. a candidate fix against the tree's (A).
+# --analyzer-only: only part 3 (replay speed, instructions, memory; ~3 min).
 # --quick: tiny sizes, < 60 s, for `make test`: checks that every part ran and
 # gave sane numbers (no timing assertions) and ends with "N passed, N failed".
 # The targets are reported as met or missed, never asserted.
@@ -27,16 +29,17 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 OUT=$ROOT/.output/bench
 PT=$ROOT/.output/amd64/pagetrack
-QUICK=0 KEEP=0 ROUNDS= PT2= VM=0
+QUICK=0 KEEP=0 ROUNDS= PT2= VM=0 ANALYZER_ONLY=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) QUICK=1 ;;
 	--vm) VM=1 ;;
 	--keep) KEEP=1 ;;
+	--analyzer-only) ANALYZER_ONLY=1 ;;
 	--rounds) ROUNDS=${2:-}; shift ;;
 	--compare) PT2=$(readlink -f "${2:-}"); shift
 		[ -x "$PT2" ] || { echo "bench: --compare needs an executable pagetrack" >&2; exit 2; } ;;
-	-h|--help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench: unknown argument $1 (see --help)" >&2; exit 2 ;;
 	esac
 	shift
@@ -108,7 +111,9 @@ cpu_ticks() { # utime + stime of a live process, in clock ticks
 TCK=$(getconf CLK_TCK)
 
 LIVE=1
-if [ "$(id -u)" -ne 0 ]; then
+if [ "$ANALYZER_ONLY" = 1 ]; then
+	LIVE=0 why="--analyzer-only" VM=0
+elif [ "$(id -u)" -ne 0 ]; then
 	LIVE=0 why="not root"
 else
 	mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null

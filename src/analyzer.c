@@ -1673,7 +1673,17 @@ static int by_pages_desc(const void *a, const void *b)
 {
 	const struct pt_finding *x = a, *y = b;
 
-	return x->pages < y->pages ? 1 : x->pages > y->pages ? -1 : 0;
+	/* Ties in a fixed order, not the hash table's: oldest first, then by
+	 * allocation site, order and owner. */
+	if (x->pages != y->pages)
+		return x->pages < y->pages ? 1 : -1;
+	if (x->age_ns != y->age_ns)
+		return x->age_ns < y->age_ns ? 1 : -1;
+	if (x->stack_id != y->stack_id)
+		return x->stack_id < y->stack_id ? -1 : 1;
+	if (x->order != y->order)
+		return x->order < y->order ? -1 : 1;
+	return x->module < y->module ? -1 : x->module > y->module;
 }
 
 int an_snapshot(const struct analyzer *an, uint64_t now, uint64_t min_age_ns,

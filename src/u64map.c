@@ -11,12 +11,13 @@
 
 static inline size_t slot_of(uint64_t key, size_t cap)
 {
-	/* splitmix64 finalizer: pfns and pointers are far from random. */
-	key ^= key >> 30;
-	key *= 0xbf58476d1ce4e5b9ULL;
-	key ^= key >> 27;
-	key *= 0x94d049bb133111ebULL;
-	key ^= key >> 31;
+	/*
+	 * pfns and pointers are far from random: a multiply by an odd constant
+	 * spreads runs and strides over the high half, folded into the low
+	 * bits the mask keeps (doubling the table must keep a key's low bits).
+	 */
+	key *= 0x9e3779b97f4a7c15ULL;
+	key ^= key >> 32;
 	return (size_t)key & (cap - 1);
 }
 
