@@ -693,14 +693,83 @@ struct module___v64 {
 	struct module_memory___pt mem[1];
 } __attribute__((preserve_access_index));
 
-SEC("kprobe/do_init_module")
-int pagetrack_module_init(struct pt_regs *ctx)
+/* Whether the kernel's Elf_Sym is Elf64_Sym (amd64) or Elf32_Sym (i386). */
+const volatile bool sym64 = true;
+
+struct mod_kallsyms___pt {
+	void *symtab;
+	unsigned int num_symtab;
+	char *strtab;
+} __attribute__((preserve_access_index));
+
+struct module___ks {
+	struct mod_kallsyms___pt *kallsyms;
+} __attribute__((preserve_access_index));
+
+struct syms_walk {
+	void *symtab;
+	char *strtab;
+	__u64 base, size;
+	__u32 n;
+};
+
+#define PT_STT_FUNC	2
+
+/* One symbol of the module being loaded: a function in its text is sent. */
+static __always_inline long module_sym(__u32 i, struct syms_walk *w)
+{
+	struct pt_module_event *m;
+	__u64 value;
+	__u32 name;
+	__u8 info;
+
+	if (sym64) {
+		struct { __u32 name; __u8 info, other; __u16 shndx; __u64 value, size; } s;
+
+		if (bpf_probe_read_kernel(&s, sizeof(s), w->symtab + (__u64)i * sizeof(s)))
+			return 1;
+		value = s.value;
+		name = s.name;
+		info = s.info;
+	} else {
+		struct { __u32 name, value, size; __u8 info, other; __u16 shndx; } s;
+
+		if (bpf_probe_read_kernel(&s, sizeof(s), w->symtab + (__u64)i * sizeof(s)))
+			return 1;
+		value = s.value;
+		name = s.name;
+		info = s.info;
+	}
+	if ((info & 0xf) != PT_STT_FUNC || value < w->base || value - w->base >= w->size)
+		return 0;
+	m = reserve(sizeof(*m));
+	if (!m)
+		return 1;
+	__builtin_memset(m, 0, sizeof(*m));
+	m->ev.type = PT_EV_MODULE_SYM;
+	m->ev.stack_id = -1;
+	m->ev.a0 = value;
+	m->ev.a1 = w->base;
+	m->ev.a2 = w->size;
+	bpf_probe_read_kernel_str(m->name, sizeof(m->name), w->strtab + name);
+	bpf_ringbuf_submit(m, BPF_RB_NO_WAKEUP);
+	return 0;
+}
+
+/*
+ * The module's load, then (pagetrack_module_init_syms) each of its functions
+ * from its own symbol table, the first PT_MAX_MOD_SYMS entries: they are
+ * named even when the module is unloaded before user space could read
+ * kallsyms. A bounded loop, not bpf_loop(): i386 runs BPF without callbacks.
+ */
+static __always_inline int module_init(struct pt_regs *ctx, bool syms)
 {
 	void *mod = (void *)(unsigned long)ARG1(REGS(ctx));
 	struct module___pre64 *old = mod;
 	struct module___v64 *new = mod;
 	struct pt_module_event *m = reserve(sizeof(*m));
 	__u64 id = bpf_get_current_pid_tgid();
+	struct syms_walk w = { 0 };
 
 	if (!m)
 		return 0;
@@ -718,8 +787,46 @@ int pagetrack_module_init(struct pt_regs *ctx)
 		m->ev.a1 = KREAD(new, mem[0].size);
 	}
 	bpf_probe_read_kernel_str(m->name, sizeof(m->name), mod + bpf_core_field_offset(old->name));
+	w.base = m->ev.a0;
+	w.size = m->ev.a1;
+	if (syms) {
+		struct module___ks *k = mod;
+		struct mod_kallsyms___pt *ks = (void *)KREAD(k, kallsyms);
+
+		if (ks) {
+			w.symtab = (void *)KREAD(ks, symtab);
+			w.strtab = (void *)KREAD(ks, strtab);
+			w.n = KREAD(ks, num_symtab);
+		}
+		/* aux: symbol table entries; user space reads kallsyms for a
+		 * table longer than BPF walks. */
+		if (!w.symtab || !w.strtab || !w.size)
+			w.n = 0;
+		m->ev.aux = w.n;
+	}
 	bpf_ringbuf_submit(m, BPF_RB_FORCE_WAKEUP);
+	if (w.n) {
+		__u32 i;
+
+#pragma clang loop unroll(disable)
+		for (i = 0; i < PT_MAX_MOD_SYMS; i++) {
+			if (i >= w.n || module_sym(i, &w))
+				break;
+		}
+	}
 	return 0;
+}
+
+SEC("kprobe/do_init_module")
+int pagetrack_module_init(struct pt_regs *ctx)
+{
+	return module_init(ctx, false);
+}
+
+SEC("kprobe/do_init_module")
+int pagetrack_module_init_syms(struct pt_regs *ctx)
+{
+	return module_init(ctx, true);
 }
 
 SEC("tracepoint/module/module_load")

@@ -1608,6 +1608,7 @@ void an_event(struct analyzer *an, const struct pt_event *e, const char *modname
 	/* A free context lasts while the same thread keeps freeing. */
 	if (e->type != PT_EV_PAGE_FREE && e->type != PT_EV_SIGNAL &&
 	    e->type != PT_EV_MODULE_LOAD && e->type != PT_EV_MODULE_FREE &&
+	    e->type != PT_EV_MODULE_SYM &&
 	    (t = tid_find(an, e->tid)))
 		t->fctx = false;
 

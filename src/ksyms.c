@@ -167,6 +167,57 @@ nomem:
 	return 0;
 }
 
+int ksyms_module_add(struct ksyms *k, const char *name, uint64_t size, uint64_t off,
+		     const char *sym)
+{
+	struct ksym_module *m = module_entry(k, name);
+	struct ksym *n;
+	size_t i;
+
+	if (m && m->size != size) {
+		free_module(m);
+		m->syms = NULL;
+		m->n = 0;
+		m->size = size;
+	}
+	if (!m) {
+		m = realloc(k->mods, (k->nmods + 1) * sizeof(*m));
+		if (!m)
+			return -ENOMEM;
+		k->mods = m;
+		m = &k->mods[k->nmods++];
+		memset(m, 0, sizeof(*m));
+		snprintf(m->name, sizeof(m->name), "%s", name);
+		m->size = size;
+	}
+	/* Kept ascending by offset: symbol tables are not sorted. */
+	for (i = m->n; i > 0 && m->syms[i - 1].addr > off; i--)
+		;
+	if (i > 0 && m->syms[i - 1].addr == off)
+		return 0;
+	n = realloc(m->syms, (m->n + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	m->syms = n;
+	memmove(&n[i + 1], &n[i], (m->n - i) * sizeof(*n));
+	memset(&n[i], 0, sizeof(n[i]));
+	n[i].addr = off;
+	n[i].name = strdup(sym);
+	if (!n[i].name) {
+		memmove(&n[i], &n[i + 1], (m->n - i) * sizeof(*n));
+		return -ENOMEM;
+	}
+	m->n++;
+	return 0;
+}
+
+bool ksyms_module_seen(const struct ksyms *k, const char *name)
+{
+	const struct ksym_module *m = module_entry(k, name);
+
+	return m && m->n;
+}
+
 bool ksyms_module_cached(const struct ksyms *k, const char *name, uint64_t size)
 {
 	const struct ksym_module *m = module_entry(k, name);

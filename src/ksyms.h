@@ -49,6 +49,15 @@ int ksyms_reload(struct ksyms *k, const char *path);
 /* Caches module name's symbols within [base, base+size) from the loaded
  * table; returns how many (0: the module is already gone). */
 size_t ksyms_cache_module(struct ksyms *k, const char *name, uint64_t base, uint64_t size);
+/*
+ * Adds function sym at offset off into module name's text (of this size) to
+ * the cache, as BPF reads it from the loading module; a module of another
+ * size starts afresh, a function already there is not added twice.
+ */
+int ksyms_module_add(struct ksyms *k, const char *name, uint64_t size, uint64_t off,
+		     const char *sym);
+/* Whether name has symbols cached at all. */
+bool ksyms_module_seen(const struct ksyms *k, const char *name);
 /* Whether name's symbols are cached for a text of this size. */
 bool ksyms_module_cached(const struct ksyms *k, const char *name, uint64_t size);
 /* "func+0x1c [name]" for offset off into module name's text, or NULL. */

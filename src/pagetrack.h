@@ -11,6 +11,7 @@
 #define PAGETRACK_H
 
 #define PT_COMM_LEN		16
+#define PT_MAX_MOD_SYMS		1024	/* module symbols BPF reads (a verifier bound) */
 #define PT_MODNAME_LEN		56
 #define PT_MAX_STACK		32	/* frames kept per stack */
 
@@ -35,6 +36,12 @@ enum pt_event_type {
 	PT_EV_MODULE_LOAD,	/* module load (struct pt_module_event); from
 				 * do_init_module: a0 text base, a1 text size */
 	PT_EV_MODULE_FREE,	/* module:module_free (struct pt_module_event) */
+	PT_EV_MODULE_SYM,	/* a function of a module being loaded, right after
+				 * its MODULE_LOAD (struct pt_module_event, name:
+				 * the function): a0 address, a1 text base, a2 text
+				 * size. Not fed to the analyzer. MODULE_LOAD from
+				 * do_init_module has aux: the module's symbol table
+				 * entries, of which BPF reads PT_MAX_MOD_SYMS. */
 	PT_EV_MAX,
 };
 

@@ -134,11 +134,14 @@ static bool watched(const struct session *s, const char *name)
  * Rereading /proc/kallsyms costs the kernel and us a lot (seconds under
  * TCG), so it happens at most once a second: a module load marks the table
  * stale, and a watched module already cached at its text size needs nothing.
- * Each reread caches the watched modules it finds, by offset.
+ * A watched module not cached yet is read at once, whatever the rate: a CI
+ * job loads it right after attach and may unload it within the second, and
+ * its functions must have names in the report. Each reread caches the
+ * watched modules it finds, by offset.
  */
 static void module_loaded(struct session *s, const struct pt_module_event *m)
 {
-	bool known = m->ev.a0 && m->ev.a1;
+	bool known = m->ev.a0 && m->ev.a1, bpf_covers;
 
 	if (known)
 		session_module_range(s, m->name, m->ev.a0, m->ev.a1);
@@ -147,7 +150,30 @@ static void module_loaded(struct session *s, const struct pt_module_event *m)
 	if (known && watched(s, m->name) && ksyms_module_cached(&s->ks, m->name, m->ev.a1))
 		return;
 	s->ks_stale = true;
-	session_refresh_symbols(s, false);
+	/*
+	 * Read at once only for a watched module never named yet, and not
+	 * when BPF sends its functions: from do_init_module for a symbol table
+	 * it walks whole (the module tracepoint's twin event says nothing).
+	 */
+	bpf_covers = s->bpf_module_syms &&
+		     (!known || (m->ev.aux && m->ev.aux <= PT_MAX_MOD_SYMS));
+	session_refresh_symbols(s, watched(s, m->name) && !bpf_covers &&
+				!ksyms_module_seen(&s->ks, m->name));
+}
+
+/* A function of a module being loaded, from BPF (or its recording). */
+static void module_sym(struct session *s, const struct pt_module_event *m)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->nloads && i < 8; i++) {
+		if (s->loads[i].base != m->ev.a1 || !watched(s, s->loads[i].name))
+			continue;
+		if (m->ev.a0 >= m->ev.a1 && m->ev.a0 - m->ev.a1 < m->ev.a2 && m->name[0])
+			ksyms_module_add(&s->ks, s->loads[i].name, m->ev.a2, m->ev.a0 - m->ev.a1,
+					 m->name);
+		return;
+	}
 }
 
 void session_refresh_symbols(struct session *s, bool now)
@@ -180,10 +206,26 @@ void session_event(struct session *s, const void *data, size_t size)
 	if (size < sizeof(struct pt_event))
 		return;
 	s->received++;
+	if (ev->type == PT_EV_MODULE_SYM) {
+		if (size >= sizeof(m)) {
+			memcpy(&m, data, sizeof(m));
+			m.name[PT_MODNAME_LEN - 1] = 0;
+			module_sym(s, &m);
+			record(s, PT_REC_MODEVENT, &m, sizeof(m));
+			an_event(s->an, &m.ev, NULL);	/* counted, nothing more */
+		}
+		return;
+	}
 	if ((ev->type == PT_EV_MODULE_LOAD || ev->type == PT_EV_MODULE_FREE) &&
 	    size >= sizeof(m)) {
 		memcpy(&m, data, sizeof(m));
 		m.name[PT_MODNAME_LEN - 1] = 0;
+		if (m.ev.type == PT_EV_MODULE_LOAD && m.ev.a0) {
+			unsigned int slot = s->nloads++ % 8;
+
+			snprintf(s->loads[slot].name, sizeof(s->loads[slot].name), "%s", m.name);
+			s->loads[slot].base = m.ev.a0;
+		}
 		/* A module came: learn its range before its first allocation. */
 		if (m.ev.type == PT_EV_MODULE_LOAD && s->stack_fd >= 0)
 			module_loaded(s, &m);

@@ -57,6 +57,12 @@ struct session {
 	uint64_t filtered;		/* BPF's pid filter count, for the summary */
 	double ks_loaded;		/* monotonic s of the last kallsyms read */
 	bool ks_stale;			/* a module came since */
+	bool bpf_module_syms;		/* BPF sends the functions of loading modules */
+	struct {			/* the latest module loads, for MODULE_SYM */
+		char name[PT_MODNAME_LEN];
+		uint64_t base;
+	} loads[8];
+	unsigned int nloads;
 };
 
 /* Stack map ids stay below --stack-entries (at most 2^24): inline ones above. */

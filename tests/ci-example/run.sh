@@ -17,6 +17,14 @@ if [ $rc -eq 1 ] && grep -q "order_mismatch at .*\[pagetrack_ref\]" "$d/buggy.lo
 else
 	echo "not ok - CI recipe fails the job on a buggy module test (exit $rc)"; fail=$((fail + 1))
 fi
+# The module is loaded right after attach and gone at the report: its
+# function must still be named (kallsyms read at its load), not module+0xOFF.
+if grep -q "order_mismatch at order_mismatch+0x[0-9a-f]* \[pagetrack_ref\]" "$d/buggy.log"; then
+	echo "ok - the finding names the module's function (order_mismatch+0x...)"; pass=$((pass + 1))
+else
+	echo "not ok - the finding names the module's function: $(grep -m1 "order_mismatch at" "$d/buggy.log")"
+	fail=$((fail + 1))
+fi
 CI_JOB_OUT=$d/clean bash tests/ci-example/pagetrack-ci-job.sh module pagetrack_ref "$d/clean.sh" > "$d/clean.log" 2>&1
 rc=$?
 grep "^ci-job" "$d/clean.log"
