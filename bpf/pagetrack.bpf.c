@@ -757,18 +757,21 @@ static __always_inline long module_sym(__u32 i, struct syms_walk *w)
 }
 
 /*
- * The module's load, then (pagetrack_module_init_syms) each of its functions
- * from its own symbol table, the first PT_MAX_MOD_SYMS entries: they are
- * named even when the module is unloaded before user space could read
- * kallsyms. A bounded loop, not bpf_loop(): i386 runs BPF without callbacks.
+ * The module's load, then each of its functions from its own symbol table,
+ * the first PT_MAX_MOD_SYMS entries: they are named even when the module is
+ * unloaded before user space could read kallsyms. A bounded loop, not
+ * bpf_loop(): i386 runs BPF without callbacks.
  */
-static __always_inline int module_init(struct pt_regs *ctx, bool syms)
+SEC("kprobe/do_init_module")
+int pagetrack_module_init(struct pt_regs *ctx)
 {
 	void *mod = (void *)(unsigned long)ARG1(REGS(ctx));
 	struct module___pre64 *old = mod;
 	struct module___v64 *new = mod;
 	struct pt_module_event *m = reserve(sizeof(*m));
 	__u64 id = bpf_get_current_pid_tgid();
+	struct module___ks *k = mod;
+	struct mod_kallsyms___pt *ks;
 	struct syms_walk w = { 0 };
 
 	if (!m)
@@ -789,21 +792,17 @@ static __always_inline int module_init(struct pt_regs *ctx, bool syms)
 	bpf_probe_read_kernel_str(m->name, sizeof(m->name), mod + bpf_core_field_offset(old->name));
 	w.base = m->ev.a0;
 	w.size = m->ev.a1;
-	if (syms) {
-		struct module___ks *k = mod;
-		struct mod_kallsyms___pt *ks = (void *)KREAD(k, kallsyms);
-
-		if (ks) {
-			w.symtab = (void *)KREAD(ks, symtab);
-			w.strtab = (void *)KREAD(ks, strtab);
-			w.n = KREAD(ks, num_symtab);
-		}
-		/* aux: symbol table entries; user space reads kallsyms for a
-		 * table longer than BPF walks. */
-		if (!w.symtab || !w.strtab || !w.size)
-			w.n = 0;
-		m->ev.aux = w.n;
+	ks = (void *)KREAD(k, kallsyms);
+	if (ks) {
+		w.symtab = (void *)KREAD(ks, symtab);
+		w.strtab = (void *)KREAD(ks, strtab);
+		w.n = KREAD(ks, num_symtab);
 	}
+	/* aux: symbol table entries; user space reads kallsyms for a table
+	 * longer than BPF walks. */
+	if (!w.symtab || !w.strtab || !w.size)
+		w.n = 0;
+	m->ev.aux = w.n;
 	bpf_ringbuf_submit(m, BPF_RB_FORCE_WAKEUP);
 	if (w.n) {
 		__u32 i;
@@ -815,18 +814,6 @@ static __always_inline int module_init(struct pt_regs *ctx, bool syms)
 		}
 	}
 	return 0;
-}
-
-SEC("kprobe/do_init_module")
-int pagetrack_module_init(struct pt_regs *ctx)
-{
-	return module_init(ctx, false);
-}
-
-SEC("kprobe/do_init_module")
-int pagetrack_module_init_syms(struct pt_regs *ctx)
-{
-	return module_init(ctx, true);
 }
 
 SEC("tracepoint/module/module_load")

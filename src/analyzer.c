@@ -481,8 +481,8 @@ static bool addr_to_pfn(const struct analyzer *an, uint64_t addr, uint64_t *pfn)
 /* --------------------------------------------------------------- pieces */
 
 /* Sets or clears bits [pfn, pfn + n) of a pfn bitmap of cover_bits bits. */
-static inline void bits_mark(const struct analyzer *an, uint64_t *bm, uint64_t pfn, uint64_t n,
-		      bool on)
+static inline void bits_mark(const struct analyzer *an, uint64_t *bm, uint64_t pfn,
+			     uint64_t n, bool on)
 {
 	uint64_t end, i, cnt, mask;
 

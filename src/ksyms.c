@@ -120,6 +120,20 @@ static struct ksym_module *module_entry(const struct ksyms *k, const char *name)
 	return NULL;
 }
 
+/* A new, zeroed entry for module name at the end of the cache, or NULL. */
+static struct ksym_module *module_new(struct ksyms *k, const char *name)
+{
+	struct ksym_module *m = realloc(k->mods, (k->nmods + 1) * sizeof(*m));
+
+	if (!m)
+		return NULL;
+	k->mods = m;
+	m = &k->mods[k->nmods++];
+	memset(m, 0, sizeof(*m));
+	snprintf(m->name, sizeof(m->name), "%s", name);
+	return m;
+}
+
 static bool in_module(const struct ksym *s, const char *name, uint64_t base, uint64_t size)
 {
 	return s->module && s->addr >= base && s->addr - base < size && !strcmp(s->module, name);
@@ -151,15 +165,10 @@ size_t ksyms_cache_module(struct ksyms *k, const char *name, uint64_t base, uint
 		fresh.n++;
 	}
 	m = module_entry(k, name);
-	if (m) {
+	if (m)
 		free_module(m);
-	} else {
-		m = realloc(k->mods, (k->nmods + 1) * sizeof(*m));
-		if (!m)
-			goto nomem;
-		k->mods = m;
-		m = &k->mods[k->nmods++];
-	}
+	else if (!(m = module_new(k, name)))
+		goto nomem;
 	*m = fresh;
 	return n;
 nomem:
@@ -181,13 +190,9 @@ int ksyms_module_add(struct ksyms *k, const char *name, uint64_t size, uint64_t 
 		m->size = size;
 	}
 	if (!m) {
-		m = realloc(k->mods, (k->nmods + 1) * sizeof(*m));
+		m = module_new(k, name);
 		if (!m)
 			return -ENOMEM;
-		k->mods = m;
-		m = &k->mods[k->nmods++];
-		memset(m, 0, sizeof(*m));
-		snprintf(m->name, sizeof(m->name), "%s", name);
 		m->size = size;
 	}
 	/* Kept ascending by offset: symbol tables are not sorted. */

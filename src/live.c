@@ -229,9 +229,7 @@ static void print_detections(const struct probe *p, const struct tp *t, const ch
 	if (opt->nmodules)
 		fprintf(stderr, "  module scope: %s\n",
 			p[P_MOD_INIT].link && t[T_MOD_FREE].ok ?
-			(strstr(bpf_program__name(p[P_MOD_INIT].prog), "_syms") ?
-			 "on (text range and functions at do_init_module, follows unload)" :
-			 "on (text range at do_init_module, follows unload)") :
+			"on (text range and functions at do_init_module, follows unload)" :
 			t[T_MOD_LOAD].ok && t[T_MOD_FREE].ok ?
 			"on (follows load and unload; ranges read from /proc/modules)" :
 			"ranges from /proc/modules only: no module tracepoints");
@@ -335,7 +333,7 @@ int run_live(const struct pt_options *opt)
 	const char *mode;
 	pid_t child = -1;
 	int gate = -1, child_status = 0, ret = PT_EXIT_USAGE, err, i;
-	bool child_done = false, use_kprobes, use_fentry, syms_prog;
+	bool child_done = false, use_kprobes, use_fentry;
 	double start, deadline = 0, tick, next_tick;
 	struct periodic per = { 0 };
 	uint64_t end_ns;
@@ -412,10 +410,6 @@ int run_live(const struct pt_options *opt)
 		goto out;
 	}
 	init_tables(skel, probes, tps);
-	/* do_init_module: the module's text range and its functions. */
-	syms_prog = true;
-	bpf_program__set_autoload(skel->progs.pagetrack_module_init, false);
-	probes[P_MOD_INIT].prog = skel->progs.pagetrack_module_init_syms;
 	skel->rodata->sym64 = ki.arch != PT_ARCH_I386;
 	skel->rodata->targ_tgid = opt->pid > 0 ? opt->pid : 0;
 	skel->rodata->with_stacks = !opt->no_stacks;
@@ -549,7 +543,7 @@ int run_live(const struct pt_options *opt)
 		}
 	}
 	modules_scan("/proc/modules", session_module_range, &s);
-	s.bpf_module_syms = syms_prog && probes[P_MOD_INIT].link;
+	s.bpf_module_syms = probes[P_MOD_INIT].link != NULL;
 
 	print_detections(probes, tps, mode, &ki, opt);
 

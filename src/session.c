@@ -134,10 +134,7 @@ static bool watched(const struct session *s, const char *name)
  * Rereading /proc/kallsyms costs the kernel and us a lot (seconds under
  * TCG), so it happens at most once a second: a module load marks the table
  * stale, and a watched module already cached at its text size needs nothing.
- * A watched module not cached yet is read at once, whatever the rate: a CI
- * job loads it right after attach and may unload it within the second, and
- * its functions must have names in the report. Each reread caches the
- * watched modules it finds, by offset.
+ * Each reread caches the watched modules it finds, by offset.
  */
 static void module_loaded(struct session *s, const struct pt_module_event *m)
 {
@@ -151,9 +148,10 @@ static void module_loaded(struct session *s, const struct pt_module_event *m)
 		return;
 	s->ks_stale = true;
 	/*
-	 * Read at once only for a watched module never named yet, and not
-	 * when BPF sends its functions: from do_init_module for a symbol table
-	 * it walks whole (the module tracepoint's twin event says nothing).
+	 * A watched module never named yet is read at once, whatever the rate
+	 * (a CI job may unload it within the second), unless BPF sends its
+	 * functions: from do_init_module for a symbol table it walks whole
+	 * (the module tracepoint's twin event says nothing).
 	 */
 	bpf_covers = s->bpf_module_syms &&
 		     (!known || (m->ev.aux && m->ev.aux <= PT_MAX_MOD_SYMS));
@@ -166,7 +164,7 @@ static void module_sym(struct session *s, const struct pt_module_event *m)
 {
 	unsigned int i;
 
-	for (i = 0; i < s->nloads && i < 8; i++) {
+	for (i = 0; i < s->nloads && i < PT_RECENT_LOADS; i++) {
 		if (s->loads[i].base != m->ev.a1 || !watched(s, s->loads[i].name))
 			continue;
 		if (m->ev.a0 >= m->ev.a1 && m->ev.a0 - m->ev.a1 < m->ev.a2 && m->name[0])
@@ -206,22 +204,15 @@ void session_event(struct session *s, const void *data, size_t size)
 	if (size < sizeof(struct pt_event))
 		return;
 	s->received++;
-	if (ev->type == PT_EV_MODULE_SYM) {
-		if (size >= sizeof(m)) {
-			memcpy(&m, data, sizeof(m));
-			m.name[PT_MODNAME_LEN - 1] = 0;
-			module_sym(s, &m);
-			record(s, PT_REC_MODEVENT, &m, sizeof(m));
-			an_event(s->an, &m.ev, NULL);	/* counted, nothing more */
-		}
-		return;
-	}
-	if ((ev->type == PT_EV_MODULE_LOAD || ev->type == PT_EV_MODULE_FREE) &&
-	    size >= sizeof(m)) {
+	if ((ev->type == PT_EV_MODULE_LOAD || ev->type == PT_EV_MODULE_FREE ||
+	     ev->type == PT_EV_MODULE_SYM) && size >= sizeof(m)) {
 		memcpy(&m, data, sizeof(m));
 		m.name[PT_MODNAME_LEN - 1] = 0;
+		/* The analyzer only counts a MODULE_SYM (name: the function). */
+		if (m.ev.type == PT_EV_MODULE_SYM)
+			module_sym(s, &m);
 		if (m.ev.type == PT_EV_MODULE_LOAD && m.ev.a0) {
-			unsigned int slot = s->nloads++ % 8;
+			unsigned int slot = s->nloads++ % PT_RECENT_LOADS;
 
 			snprintf(s->loads[slot].name, sizeof(s->loads[slot].name), "%s", m.name);
 			s->loads[slot].base = m.ev.a0;

@@ -41,6 +41,8 @@ struct pt_options {
 	const char *folded_path;
 };
 
+#define PT_RECENT_LOADS	8
+
 struct session {
 	const struct pt_options *opt;
 	struct analyzer *an;
@@ -61,7 +63,7 @@ struct session {
 	struct {			/* the latest module loads, for MODULE_SYM */
 		char name[PT_MODNAME_LEN];
 		uint64_t base;
-	} loads[8];
+	} loads[PT_RECENT_LOADS];
 	unsigned int nloads;
 };
 
