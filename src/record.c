@@ -154,7 +154,8 @@ static bool len_ok(uint32_t type, uint32_t len)
 	}
 }
 
-static __attribute__((noinline)) int rec_next_slow(struct rec_reader *r, uint32_t *type, void **data, uint32_t *len)
+static __attribute__((noinline)) int rec_next_slow(struct rec_reader *r, uint32_t *type,
+						    void **data, uint32_t *len)
 {
 	uint32_t hdr[2];
 	unsigned char *p;
