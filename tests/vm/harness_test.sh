@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Self-test of the lab harness (tests/vm/run and the lab scripts), on each lab
 # kernel that is in the cache (others are skipped, with the reason).
-# Two boots per arch plus one short time-out boot:
+# Two boots per arch, one short time-out boot, then the KVM probe and TCG
+# fallback with a stand-in QEMU (tests/vm/fake/qemu), about 8 short boots:
 #   boot 1: a guest script reports arguments, /add files, mounts, environment,
 #           HighMem (i386), BTF (file on i386, built-in on amd64)... and exits 3;
 #   boot 2: the kernel misbehaves while the command succeeds -> 125
@@ -207,6 +208,68 @@ if [ -n "$booted" ]; then
 	check "$booted: a run that outlives --timeout gives 124 and stops ($rc, $(($(date +%s) - t0)) s)" \
 		'[ $rc -eq 124 ] && [ $(($(date +%s) - t0)) -lt 15 ]'
 	[ $rc -eq 124 ] && droplog "$d/err"
+fi
+
+# ---- KVM probe and TCG fallback, with a stand-in QEMU ----
+# The stand-in (tests/vm/fake/qemu) misbehaves under KVM the ways real hosts
+# do (its "KVM" boots that work are TCG boots, hence the long limits); a plain file stands in for /dev/kvm so this runs on hosts without one.
+# Every case must still end in a TCG boot whose command passes.
+kvm_case() { # NAME FAKE_KVM PROBE_TIMEOUT [ACCEL]: runs, sets rc, out, err, calls
+	: >"$d/fake.log"
+	PAGETRACK_QEMU=$top_dir/tests/vm/fake/qemu FAKE_KVM=$2 FAKE_LOG=$d/fake.log \
+		PAGETRACK_KVM_DEV=$d/fake-kvm PAGETRACK_KVM_CACHE=$d/kvm-cache \
+		PAGETRACK_KVM_PROBE_TIMEOUT=$3 PAGETRACK_KVM_START_TIMEOUT=${start_limit:-120} PAGETRACK_ACCEL=${4:-auto} \
+		tests/vm/run --kernel "$kvm_arch" -- echo "guest-ran-$1" >"$d/out" 2>"$d/err"
+	rc=$?
+	out=$(cat "$d/out") err=$(cat "$d/err") calls=$(tr '\n' , <"$d/fake.log")
+}
+top_dir=$(pwd)
+kvm_arch=""
+for a in amd64 i386; do [ -s "$CACHE/$a/vmlinuz" ] && { kvm_arch=$a; break; }; done
+if [ -z "$kvm_arch" ]; then
+	skip "KVM fallback: no lab kernel in the cache to boot"
+else
+	: >"$d/fake-kvm"
+	rm -rf "$d/kvm-cache"
+	kvm_case abort abort 30
+	check "KVM aborting (MSR assertion): one line says why, the boot passes under TCG ($rc; $calls)" \
+		'[ $rc -eq 0 ] && [ "$out" = guest-ran-abort ] && [ "$calls" = "kvm probe,tcg," ] &&
+		[ "$(grep -c "KVM unusable here" <<<"$err")" = 1 ] && grep -q "KVM unusable here: .*exit 134.*MSR 0x10a.*; using TCG" <<<"$err"'
+	kvm_case cached abort 30
+	check "the verdict is cached for the host boot: no second probe ($rc; $calls)" \
+		'[ $rc -eq 0 ] && [ "$calls" = "tcg," ] && grep -q "KVM unusable here: .*cached for this host boot.*; using TCG" <<<"$err"'
+	kvm_case forced abort 30 kvm
+	check "PAGETRACK_ACCEL=kvm where KVM cannot work: 126 and a clear message ($rc)" \
+		'[ $rc -eq 126 ] && grep -q "PAGETRACK_ACCEL=kvm, but KVM cannot run guests here" <<<"$err" && [ -z "$out" ]'
+	rm -rf "$d/kvm-cache"
+	kvm_case hang hang 5
+	check "KVM hanging without output: the probe gives up, the boot passes under TCG ($rc; $calls)" \
+		'[ $rc -eq 0 ] && [ "$out" = guest-ran-hang ] && [ "$calls" = "kvm probe,tcg," ] &&
+		grep -q "KVM unusable here: a probe guest printed no init marker within 5s; using TCG" <<<"$err"'
+	rm -rf "$d/kvm-cache"
+	kvm_case works works 120
+	check "KVM that works is used, silently ($rc; $calls)" \
+		'[ $rc -eq 0 ] && [ "$out" = guest-ran-works ] && [ "$calls" = "kvm probe,kvm," ] && ! grep -q "TCG" <<<"$err"'
+	rm -rf "$d/kvm-cache"
+	kvm_case probe-only probe-only 120
+	check "a good probe, then a boot that aborts under KVM: booted once more under TCG ($rc; $calls)" \
+		'[ $rc -eq 0 ] && [ "$out" = guest-ran-probe-only ] && [ "$calls" = "kvm probe,kvm,tcg," ] &&
+		grep -q "did not start under KVM (qemu exit 134.*); booting it once more under TCG" <<<"$err"'
+	kvm_case after-bad-boot probe-only 120
+	check "a KVM boot that failed is remembered: the next run goes straight to TCG ($rc; $calls)" \
+		'[ $rc -eq 0 ] && [ "$calls" = "tcg," ] && grep -q "KVM unusable here: a guest did not start under KVM" <<<"$err"'
+	rm -rf "$d/kvm-cache"
+	start_limit=5 kvm_case probe-hang probe-hang 120
+	check "a good probe, then a boot silent under KVM: stopped after 5 s, booted under TCG ($rc; $calls)" \
+		'[ $rc -eq 0 ] && [ "$out" = guest-ran-probe-hang ] && [ "$calls" = "kvm probe,kvm,tcg," ] &&
+		grep -q "did not start under KVM (no output from /init within 5s); booting it once more under TCG" <<<"$err"'
+	PAGETRACK_ACCEL=kvm PAGETRACK_KVM_DEV=$d/no-such-kvm tests/vm/run --kernel "$kvm_arch" -- true >/dev/null 2>"$d/err"
+	rc=$?
+	check "PAGETRACK_ACCEL=kvm without a KVM device: 126 ($rc)" \
+		'[ $rc -eq 126 ] && grep -q "not there or not read-writable" "$d/err"'
+	PAGETRACK_ACCEL=fast tests/vm/run --kernel "$kvm_arch" -- true >/dev/null 2>"$d/err"
+	rc=$?
+	check "an unknown PAGETRACK_ACCEL: 126 ($rc)" '[ $rc -eq 126 ] && grep -q "kvm, tcg or auto" "$d/err"'
 fi
 
 echo "# harness_test: $(($(date +%s) - t_start)) s"
