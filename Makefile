@@ -19,10 +19,10 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-USER_SRCS := pagetrack.c live.c replay.c session.c analyzer.c u64map.c record.c \
-	     report.c ksyms.c stacks.c kinfo.c periodic.c
-# Everything but the BPF loader: what unit tests, replay and fuzzing link.
+# Everything but the BPF loader: what unit tests, replay, sanitizer builds and
+# fuzzing link. The one list: scripts read it with `make -s print-core-srcs`.
 CORE_SRCS := analyzer.c u64map.c record.c report.c ksyms.c stacks.c periodic.c
+USER_SRCS := pagetrack.c live.c replay.c session.c kinfo.c $(CORE_SRCS)
 
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -96,6 +96,10 @@ kmod:
 	$(Q)bash scripts/kmod.sh $(SRC) $(KERNEL)
 
 # ---- tests ----
+.PHONY: print-core-srcs
+print-core-srcs:
+	@echo $(addprefix src/,$(CORE_SRCS))
+
 UNIT_OUT := $(OUTPUT)/host
 $(UNIT_OUT)/test_analyzer: tests/unit/test_analyzer.c tests/unit/events.h \
 		$(addprefix src/,$(CORE_SRCS)) src/*.h | $(UNIT_OUT)/

@@ -23,7 +23,8 @@ BIN=$OUT/fuzz_replay
 BIN_PLAIN=$OUT/fuzz_replay_plain
 SRC=${FUZZ_SRC:-src}
 CLANG=${CLANG:-clang}
-CORE="analyzer.c u64map.c record.c report.c ksyms.c stacks.c"
+# The Makefile's one list of core sources, as file names.
+CORE=$(make -s --no-print-directory print-core-srcs | sed "s|src/||g")
 # A slow or huge input is a failure too (a hang of --replay).
 LIMITS="-timeout=10 -rss_limit_mb=2048"
 
@@ -135,10 +136,10 @@ cmd_seeds() {
 	local tmp c=tests/fuzz/corpus
 	tmp=$(mktemp -d)
 	trap 'rm -rf "$tmp"' RETURN
-	gcc -Isrc -Itests/unit tests/replay/gen_recordings.c src/analyzer.c src/u64map.c \
-		src/record.c src/report.c src/ksyms.c src/stacks.c -o "$tmp/gen" &&
-	gcc -Isrc -Itests/unit tests/fuzz/gen_seeds.c src/analyzer.c src/u64map.c \
-		src/record.c src/report.c src/ksyms.c src/stacks.c -o "$tmp/gen_seeds" || return 1
+	local srcs=() f
+	for f in $CORE; do srcs+=("src/$f"); done
+	gcc -Isrc -Itests/unit tests/replay/gen_recordings.c "${srcs[@]}" -o "$tmp/gen" &&
+	gcc -Isrc -Itests/unit tests/fuzz/gen_seeds.c "${srcs[@]}" -o "$tmp/gen_seeds" || return 1
 	rm -rf "$c" && mkdir -p "$c" "$tmp/r" || return 1
 	"$tmp/gen" "$tmp/r" && "$tmp/gen_seeds" "$c" || return 1
 	cp "$tmp/r/buggy.ptr" "$tmp/r/clean.ptr" "$tmp/r/lost.ptr" "$c/"

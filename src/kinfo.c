@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * Facts about the running kernel that decide what can be attached: pkmap
+ * size, max pfn, struct page size (from BTF), tracefs, kprobe blacklist.
+ * Reads /proc and /sys only; loads and attaches nothing.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * Kernel and module symbols: /proc/kallsyms, plus module functions sent by BPF
+ * (kept as offsets, so they stay named after the module is unloaded).
+ * Lookup only: it decides nothing about findings.
+ */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>

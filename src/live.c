@@ -139,14 +139,6 @@ static bool fentry_works(const struct btf *btf, const char *func)
 	return lfd >= 0;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
@@ -560,7 +552,7 @@ int run_live(const struct pt_options *opt)
 			pt_err("warning: could not release the command");
 		close(gate);
 	}
-	start = now_s();
+	start = mono_s();
 	if (opt->duration > 0)
 		deadline = start + opt->duration;
 	/* Files for collectors are refreshed every interval, 10 s by default. */
@@ -584,18 +576,18 @@ int run_live(const struct pt_options *opt)
 			child_done = true;
 		if (child_done)
 			break;
-		if (deadline && now_s() >= deadline)
+		if (deadline && mono_s() >= deadline)
 			break;
 		session_refresh_symbols(&s, false);
 		/* CI mode: without a command, the module's unload ends the trace. */
 		if (!opt->command && an_watched_unloaded(s.an))
 			break;
-		if (tick && now_s() >= next_tick) {
+		if (tick && mono_s() >= next_tick) {
 			next_tick += tick;
 			sum_counters(skel, cnt);
 			an_set_lost(s.an, cnt[PT_CNT_PRODUCED], cnt[PT_CNT_LOST]);
 			if (opt->interval > 0)
-				periodic_report(stdout, &per, s.an, &s.ks, now_ns(), now_s() - start);
+				periodic_report(stdout, &per, s.an, &s.ks, now_ns(), mono_s() - start);
 			session_write_files(&s, now_ns());
 		}
 	}

@@ -99,6 +99,4 @@ enum pt_counter {
 	PT_CNT_MAX,
 };
 
-#define PT_STACK_SLOTS (PT_MAX_STACK)
-
 #endif /* PAGETRACK_H */

@@ -1,4 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * Final reports: findings and outstanding sites, as text or JSON lines, and
+ * the site and symbol of a stack. Reads the analyzer, never changes it.
+ */
 #include <inttypes.h>
 #include <string.h>
 #include "report.h"

@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * One tracing session, live or replayed: routes each raw event to the
+ * analyzer, stacks and module cache, and to the recording. Holds no BPF
+ * objects: live.c owns those.
+ */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -112,7 +117,8 @@ void session_module_range(void *ctx, const char *name, uint64_t base, uint64_t s
 	}
 }
 
-static double mono_s(void)
+/* Monotonic seconds: the clock of deadlines, intervals and symbol refreshes. */
+double mono_s(void)
 {
 	struct timespec ts;
 

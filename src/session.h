@@ -70,6 +70,7 @@ struct session {
 /* Stack map ids stay below --stack-entries (at most 2^24): inline ones above. */
 #define PT_INLINE_ID_BASE	(1 << 30)
 
+double mono_s(void);
 void pt_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 int session_init(struct session *s, const struct pt_options *opt);
