@@ -1,0 +1,237 @@
+#!/usr/bin/env bash
+# pagetrack through the real Prometheus pieces (Debian's prometheus, which
+# ships promtool, and prometheus-node-exporter):
+#  - promtool check metrics on every metrics file written here: replays with
+#    and without findings, live plain, live -i (every version), --no-stacks;
+#  - a node_exporter on 127.0.0.1 scraping pagetrack's file while pagetrack
+#    rewrites it: the same samples, node_textfile_scrape_error 0;
+#  - doc/prometheus: the alert rules (promtool check and test rules, and each
+#    alert's test failing when the alert is disabled), the dashboard's JSON,
+#    and the metric names both use, against the names pagetrack wrote.
+#   run.sh PAGETRACK GEN_RECORDINGS
+set -u
+cd "$(dirname "$0")/../.."
+PT=$(readlink -f "$1") GEN=$(readlink -f "$2")
+DOC=doc/prometheus NAMES="perl tests/prometheus/promql_names.pl"
+dir=$(mktemp -d)
+nepid=
+stop_exporter() {
+	[ -n "$nepid" ] || return 0
+	kill "$nepid" 2>/dev/null
+	wait "$nepid" 2>/dev/null
+	nepid=
+}
+trap 'stop_exporter; rm -rf "$dir"' EXIT
+pass=0 fail=0 skip=0
+ok() { echo "ok - $1"; pass=$((pass + 1)); }
+nok() { echo "not ok - $1"; fail=$((fail + 1)); }
+skp() { echo "ok - $1 # SKIP $2"; skip=$((skip + 1)); }
+check() { if eval "$2"; then ok "$1"; else nok "$1"; fi; }
+have() { command -v "$1" >/dev/null; }
+mkdir -p "$dir/prom"
+
+# ---- a metrics file, and what is in it ----
+# samples FILE: "name{labels} value" of every pagetrack_ sample, values as numbers.
+samples() { awk '/^pagetrack_/ { v = $NF; sub(/ [^ ]*$/, ""); printf "%s %.17g\n", $0, v }' "$1" | sort; }
+dups() { samples "$1" | sed 's/ [^ ]*$//' | uniq -d | head -1; }
+callers() { grep -o '^pagetrack_outstanding_pages{caller="[^"]*"' "$1" | sort -u | wc -l; }
+sample() { samples "$1" | awk -v k="$2" '$0 ~ "^" k " " { print $NF }'; }
+promcheck() { # NAME FILE: promtool passes it, no series twice, callers within --top + other
+	local out rc d f=$2
+	out=$(promtool check metrics <"$2" 2>&1); rc=$?
+	check "$1: promtool check metrics${out:+: $out}" '[ $rc -eq 0 ] && [ -z "$out" ] && [ -s "$f" ]'
+	d=$(dups "$2")
+	check "$1: no series twice${d:+ ($d)}" '[ -z "$d" ]'
+}
+
+if ! have promtool; then
+	skp "metrics files and alert rules" "promtool not installed (make deps installs Debian's prometheus)"
+	echo "$pass passed, $fail failed, $skip skipped"; exit 0
+fi
+
+# ---- replays: exact content, with and without findings ----
+"$GEN" "$dir" >/dev/null || nok "gen_recordings failed"
+for rec in buggy clean long lost; do
+	"$PT" --replay "$dir/$rec.ptr" -m drv -j --metrics-file "$dir/prom/$rec.prom" >"$dir/$rec.json" 2>/dev/null
+	promcheck "replay $rec" "$dir/prom/$rec.prom"
+	sum=$(grep '"type":"summary"' "$dir/$rec.json")
+	num() { grep -o "\"$1\":[0-9]*" <<<"$sum" | cut -d: -f2; }
+	check "replay $rec: events received and lost as in the report ($(num events_received), $(num events_lost))" \
+		'[ "$(sample "$dir/prom/$rec.prom" pagetrack_events_received_total)" = "$(num events_received)" ] &&
+		 [ "$(sample "$dir/prom/$rec.prom" pagetrack_events_lost_total)" = "$(num events_lost)" ]'
+	# Per kind, the counter is the report's occurrences (JSON count) summed.
+	want=$(grep -o '"kind":"[a-z_]*","severity":"[a-z]*","count":[0-9]*' "$dir/$rec.json" |
+	       awk -F'"' '{ split($0, c, ":"); n[$4 " " $8] += c[4] } END { for (k in n) print k, n[k] }' | sort)
+	got=$(samples "$dir/prom/$rec.prom" | sed -n 's/^pagetrack_findings_total{kind="\([a-z_]*\)",severity="\([a-z]*\)"} \([0-9]*\)$/\1 \2 \3/p' |
+	      awk '$3 > 0' | sort)
+	check "replay $rec: findings_total per kind and severity = the report's (${got//$'\n'/, })" '[ "$got" = "$want" ]'
+done
+check "replay buggy: findings present in the file" '[ -n "$(samples "$dir/prom/buggy.prom" | grep "^pagetrack_findings_total.* [1-9]")" ]'
+check "replay lost: pagetrack_events_lost_total 17" '[ "$(sample "$dir/prom/lost.prom" pagetrack_events_lost_total)" = 17 ]'
+"$PT" --replay "$dir/buggy.ptr" -m drv --top 1 --metrics-file "$dir/prom/top1.prom" >/dev/null 2>&1
+promcheck "replay --top 1" "$dir/prom/top1.prom"
+total() { samples "$1" | awk '/^pagetrack_outstanding_pages/ { s += $NF } END { print s + 0 }'; }
+check "--top 1: one call site and other, pages summed unchanged ($(total "$dir/prom/top1.prom") = $(total "$dir/prom/buggy.prom"))" \
+	'[ "$(callers "$dir/prom/top1.prom")" = 2 ] && grep -q "caller=\"other\"" "$dir/prom/top1.prom" &&
+	 [ "$(total "$dir/prom/top1.prom")" = "$(total "$dir/prom/buggy.prom")" ] && [ "$(total "$dir/prom/buggy.prom")" -gt 0 ]'
+
+# ---- live, on the host kernel (tracepoint mode) ----
+live=1
+if [ "$(id -u)" -ne 0 ]; then
+	live=
+	skp "live metrics files and node_exporter" "not root"
+elif [ ! -e /sys/kernel/tracing/events/kmem/mm_page_alloc ] &&
+     ! { mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null && [ -e /sys/kernel/tracing/events/kmem/mm_page_alloc ]; }; then
+	live=
+	skp "live metrics files and node_exporter" "no kmem tracepoints on this kernel"
+fi
+churn() { for _ in 1 2 3 4 5 6; do head -c 20000000 /dev/zero | cat >/dev/null; sleep 0.3; done; }
+if [ -n "$live" ]; then
+	"$PT" -d 1 --metrics-file "$dir/prom/plain.prom" -- bash -c "$(declare -f churn); churn" >/dev/null 2>&1
+	promcheck "live, plain (written at exit)" "$dir/prom/plain.prom"
+	"$PT" --no-stacks -d 1 --metrics-file "$dir/prom/nostacks.prom" >/dev/null 2>&1
+	promcheck "live, --no-stacks" "$dir/prom/nostacks.prom"
+	check "live, --no-stacks: call sites are \"?\" by order" 'grep -q "^pagetrack_outstanding_pages{caller=\"?\",order=\"0\"}" "$dir/prom/nostacks.prom"'
+fi
+
+# ---- node_exporter scraping pagetrack's file while pagetrack rewrites it ----
+NE=prometheus-node-exporter
+start_exporter() { # TEXTFILE_DIR: sets $nepid and $url, or fails
+	local try port as=()
+	# As the packaged service runs it: an unprivileged user reads the file.
+	if id prometheus >/dev/null 2>&1; then as=(setpriv --reuid=prometheus --regid=prometheus --clear-groups)
+	else as=(setpriv --reuid=65534 --regid=65534 --clear-groups); fi
+	for try in 1 2 3 4 5; do
+		port=$((20000 + RANDOM % 20000))
+		"${as[@]}" "$NE" --web.listen-address="127.0.0.1:$port" --collector.disable-defaults \
+			--collector.textfile --collector.textfile.directory="$1" >"$dir/ne.log" 2>&1 &
+		nepid=$! url="http://127.0.0.1:$port/metrics"
+		for _ in $(seq 50); do
+			curl -sf --max-time 2 "$url" >/dev/null && return 0
+			kill -0 "$nepid" 2>/dev/null || break
+			sleep 0.1
+		done
+		stop_exporter
+	done
+	return 1
+}
+if [ -z "$live" ]; then
+	:
+elif ! have "$NE" || ! have curl; then
+	skp "node_exporter scraping pagetrack" "$NE or curl not installed (make deps installs them)"
+elif ! { mkdir -p "$dir/tf" && chmod 755 "$dir" "$dir/tf" && start_exporter "$dir/tf"; }; then
+	nok "node_exporter did not start on 127.0.0.1: $(tail -1 "$dir/ne.log")"
+else
+	ok "node_exporter ($($NE --version 2>&1 | head -1 | awk '{print $3}')) listening on 127.0.0.1 only, pid $nepid, as an unprivileged user"
+	mkdir -p "$dir/scr" "$dir/ver"
+	tf="$dir/tf/pagetrack.prom"
+	"$PT" -i 0.2 -d 5 --top 20 --metrics-file "$tf" >/dev/null 2>"$dir/pt.err" &
+	ptpid=$!
+	( sleep 1; churn; churn ) &
+	wl=$!
+	n=0
+	while kill -0 $ptpid 2>/dev/null; do
+		n=$((n + 1))
+		curl -sf --max-time 2 "$url" >"$dir/scr/$n" || echo "scrape failed" >"$dir/scr/$n"
+		[ -e "$tf" ] && cp "$tf" "$dir/ver/$n"
+		sleep 0.05
+	done
+	wait $ptpid
+	rc=$?
+	kill $wl 2>/dev/null; wait $wl 2>/dev/null
+	curl -sf --max-time 2 "$url" >"$dir/final"
+	stop_exporter
+	check "traced run under scraping: exit $rc" '[ $rc -eq 0 ]'
+	with=$(grep -l '^pagetrack_events_received_total' "$dir"/scr/* | wc -l)
+	errs=$(grep -L '^node_textfile_scrape_error 0$' "$dir"/scr/* | wc -l)
+	mtimes=$(grep -h '^node_textfile_mtime_seconds' "$dir"/scr/* | sort -u | wc -l)
+	check "$n scrapes during the run, $with with pagetrack_* series, $mtimes file mtimes (whole seconds) served" \
+		'[ "$n" -ge 10 ] && [ "$with" -ge 5 ] && [ "$mtimes" -ge 3 ]'
+	check "node_textfile_scrape_error 0 in every scrape ($errs without)" '[ "$errs" -eq 0 ]'
+	check "every scrape with the file has outstanding pages, findings, pkmap and events series" \
+		'for f in $(grep -l "^pagetrack_events_received_total" "$dir"/scr/*); do
+			for m in pagetrack_outstanding_pages pagetrack_findings_total pagetrack_pkmap_slots_in_use pagetrack_pkmap_slots pagetrack_kmap_waits_total pagetrack_events_lost_total; do
+				grep -q "^$m" "$f" || exit 1; done; done'
+	seq_rx=$(for i in $(seq "$n"); do awk '/^pagetrack_events_received_total/ { printf "%d\n", $2 }' "$dir/scr/$i"; done)
+	check "pagetrack_events_received_total never goes down across scrapes ($(head -1 <<<"$seq_rx") .. $(tail -1 <<<"$seq_rx"))" \
+		'[ "$seq_rx" = "$(sort -n <<<"$seq_rx")" ] && [ "$(tail -1 <<<"$seq_rx")" -gt "$(head -1 <<<"$seq_rx")" ]'
+	check "node_exporter logged no error" '! grep -q "level=error" "$dir/ne.log"'
+	vers=0 bad=
+	for f in $(md5sum "$dir"/ver/* | sort -u -k1,1 | awk '{print $2}'); do
+		vers=$((vers + 1))
+		out=$(promtool check metrics <"$f" 2>&1) || bad="$out"
+		[ -n "$out" ] && bad="$out"
+		[ -n "$(dups "$f")" ] && bad="series twice: $(dups "$f")"
+		[ "$(callers "$f")" -le 21 ] || bad="$(callers "$f") callers with --top 20"
+		cp "$f" "$dir/prom/interval.$vers.prom"
+	done
+	check "live -i: all $vers versions of the file pass promtool, no series twice, at most --top + 1 callers${bad:+: $bad}" \
+		'[ "$vers" -ge 5 ] && [ -z "$bad" ]'
+	cp "$tf" "$dir/prom/final.prom"
+	diffs=$(diff <(samples "$tf") <(samples "$dir/final") | grep -c '^[<>]')
+	check "after exit, node_exporter serves the file's $(samples "$tf" | wc -l) pagetrack samples with their values ($diffs differ)" \
+		'[ "$diffs" -eq 0 ] && [ "$(samples "$tf" | wc -l)" -gt 20 ] && grep -q "^node_textfile_scrape_error 0$" "$dir/final"'
+fi
+
+# ---- doc/prometheus: rules ----
+out=$(promtool check rules "$DOC/pagetrack.rules.yml" 2>&1); rc=$?
+check "promtool check rules: $(grep -o 'SUCCESS.*' <<<"$out" || echo "$out")" '[ $rc -eq 0 ] && grep -q SUCCESS <<<"$out"'
+out=$(cd "$DOC" && promtool test rules pagetrack.rules.test.yml 2>&1); rc=$?
+check "promtool test rules on synthetic series" '[ $rc -eq 0 ] && grep -q SUCCESS <<<"$out"'
+[ $rc -eq 0 ] || printf '%s\n' "$out" | head -40
+# Each alert's test must fail when that alert can no longer fire.
+mkdir -p "$dir/mut"
+cp "$DOC/pagetrack.rules.test.yml" "$dir/mut/"
+mutant() { # NAME PERL-SUBSTITUTION: promtool test rules must fail on the mutant
+	perl -0pe "$2" "$DOC/pagetrack.rules.yml" >"$dir/mut/pagetrack.rules.yml"
+	if cmp -s "$DOC/pagetrack.rules.yml" "$dir/mut/pagetrack.rules.yml"; then
+		nok "$1: the mutation did not apply"
+	else
+		check "$1" '! (cd "$dir/mut" && promtool test rules pagetrack.rules.test.yml >/dev/null 2>&1)'
+	fi
+}
+alerts=$(grep -o -- '- alert: [A-Za-z]*' "$DOC/pagetrack.rules.yml" | awk '{print $3}')
+for a in $alerts; do
+	mutant "rules test fails with $a disabled" "s/(- alert: $a\n\s+expr:)(?: >-\n(?: {10}.*\n)+| .*\n)/\$1 vector(0) > 1\n/"
+done
+mutant "rules test fails when the leak alert drops its steadiness clause" 's/ *and\n *min_over_time.*\n//'
+mutant "rules test fails when the leak alert counts caller=\"other\"" 's/\{caller!="other"\}//'
+mutant "rules test fails when warnings raise PagetrackErrorFinding" 's/\{severity="error"\}//'
+
+# ---- doc/prometheus: dashboard ----
+dash="$DOC/pagetrack.dashboard.json"
+if have jq; then
+	check "dashboard is valid JSON" 'jq empty "$dash" 2>/dev/null'
+	jq -r '(.. | objects | select(has("targets")) | .targets[].expr),
+	       (.templating.list[] | select(.type == "query") | (.query | if type == "object" then .query else . end), .definition)
+	       | strings' "$dash" >"$dir/dash.exprs" 2>/dev/null
+	for want in "outstanding pages by top call site:topk(.*pagetrack_outstanding_pages" "findings by kind:by (kind.*pagetrack_findings_total" \
+		    "pkmap occupancy:pagetrack_pkmap_slots_in_use" "events received:pagetrack_events_received_total" "events lost:pagetrack_events_lost_total"; do
+		check "dashboard shows ${want%%:*}" 'grep -q -- "${want#*:}" "$dir/dash.exprs"'
+	done
+else
+	skp "dashboard checks" "jq not installed"
+fi
+
+# ---- names: the dashboard and the rules use only names pagetrack writes ----
+check "name extractor: finds metric names, skips functions, labels, strings, variables" \
+	'[ "$(printf "%s\n" "sum by (caller) (rate(a_total{b=~\"\$x\"}[\$__rate_interval])) / on(i) group_left(j) c offset 5m > 1e3" \
+		"label_values(d, instance)" "topk(\$n, e{f!=\"g\"}) and min_over_time(deriv(h[5m])[30m:1m]) > 0" | $NAMES | tr "\n" " ")" = "a_total c d e h " ]'
+rule_exprs() { # one line per rule expression, folded YAML joined
+	awk '/^ *expr: *>-? *$/ { fold = 1; e = ""; next }
+	     fold && /^ {10}/ { sub(/^ +/, ""); e = e " " $0; next }
+	     fold { print e; fold = 0 }
+	     /^ *expr: / { sub(/^ *expr: */, ""); print }
+	     END { if (fold) print e }' "$DOC/pagetrack.rules.yml"
+}
+check "every rule's expression read ($(rule_exprs | wc -l) of $(wc -w <<<"$alerts"))" '[ "$(rule_exprs | wc -l)" -eq "$(wc -w <<<"$alerts")" ]'
+written=$(cat "$dir"/prom/*.prom | grep -o '^pagetrack_[a-z_]*' | sort -u)
+used=$( { rule_exprs; cat "$dir/dash.exprs" 2>/dev/null; } | $NAMES)
+missing=$(comm -23 <(printf '%s\n' "$used") <(printf '%s\n' "$written"))
+check "rules and dashboard use $(wc -l <<<"$used") metric names, all written by pagetrack${missing:+; not written: $missing}" \
+	'[ -z "$missing" ] && [ "$(wc -l <<<"$used")" -ge 7 ]'
+check "the names pagetrack writes are the README's ($(wc -l <<<"$written"))" \
+	'for m in $written; do grep -q "\`$m" README.md || exit 1; done'
+
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]
