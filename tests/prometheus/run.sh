@@ -198,6 +198,33 @@ mutant "rules test fails when the leak alert drops its steadiness clause" 's/ *a
 mutant "rules test fails when the leak alert counts caller=\"other\"" 's/\{caller!="other"\}//'
 mutant "rules test fails when warnings raise PagetrackErrorFinding" 's/\{severity="error"\}//'
 
+# ---- the fleet's Prometheus config and the host's systemd unit ----
+out=$(promtool check config "$DOC/prometheus.yml" 2>&1); rc=$?
+check "promtool check config doc/prometheus/prometheus.yml (with its rule file)" '[ $rc -eq 0 ] && grep -q "1 rule files found" <<<"$out"'
+unit=doc/pagetrack.service
+exec_line=$(sed -n '/^ExecStart=/,/[^\\]$/p' "$unit" | tr -d '\\\n\t' | sed 's/^ExecStart=//')
+textfile=$(sed -n 's/.*--metrics-file \([^ ]*\).*/\1/p' <<<"$exec_line")
+if have prometheus-node-exporter; then
+	nedir=$(prometheus-node-exporter --help 2>&1 | sed -n 's/.*--collector.textfile.directory="\([^"]*\)".*/\1/p')
+	check "the unit writes into node_exporter's default textfile directory ($nedir)" '[ "$(dirname "$textfile")" = "$nedir" ]'
+fi
+if have systemd-analyze; then
+	sed "s|^ExecStart=[^ ]*|ExecStart=$PT|" "$unit" >"$dir/pagetrack.service"
+	out=$(cd "$dir" && systemd-analyze verify ./pagetrack.service 2>&1); rc=$?
+	check "systemd-analyze verify $unit${out:+: $out}" '[ $rc -eq 0 ] && [ -z "$out" ]'
+else
+	skp "systemd-analyze verify $unit" "systemd-analyze not installed"
+fi
+if [ -n "$live" ]; then
+	read -r -a args <<<"${exec_line#* }"
+	args=("${args[@]/$textfile/$dir/prom/unit.prom}")
+	"$PT" "${args[@]}" -d 1 >/dev/null 2>"$dir/unit.err"; rc=$?
+	check "the unit's command line runs (exit $rc) and writes the file" '[ $rc -eq 0 ] && [ -s "$dir/prom/unit.prom" ]'
+	promcheck "the unit's command line" "$dir/prom/unit.prom"
+	check "the unit's command line: call sites named (allocation stacks on)" \
+		'grep -q "^pagetrack_outstanding_pages{caller=\"[a-z_]" "$dir/prom/unit.prom"'
+fi
+
 # ---- doc/prometheus: dashboard ----
 dash="$DOC/pagetrack.dashboard.json"
 if have jq; then
