@@ -14,14 +14,16 @@ cd "$(dirname "$0")/../.."
 PT=$(readlink -f "$1") GEN=$(readlink -f "$2")
 DOC=doc/prometheus NAMES="perl tests/prometheus/promql_names.pl"
 dir=$(mktemp -d)
-nepid=
-stop_exporter() {
-	[ -n "$nepid" ] || return 0
-	kill "$nepid" 2>/dev/null
-	wait "$nepid" 2>/dev/null
-	nepid=
+# Daemons this suite started, stopped by their pid at exit.
+pids=()
+stop_pid() {
+	local p keep=()
+	kill "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	for p in "${pids[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+	pids=("${keep[@]}")
 }
-trap 'stop_exporter; rm -rf "$dir"' EXIT
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$dir"' EXIT
 pass=0 fail=0 skip=0
 ok() { echo "ok - $1"; pass=$((pass + 1)); }
 nok() { echo "not ok - $1"; fail=$((fail + 1)); }
@@ -96,30 +98,38 @@ fi
 
 # ---- node_exporter scraping pagetrack's file while pagetrack rewrites it ----
 NE=prometheus-node-exporter
-start_exporter() { # TEXTFILE_DIR: sets $nepid and $url, or fails
-	local try port as=()
-	# As the packaged service runs it: an unprivileged user reads the file.
-	if id prometheus >/dev/null 2>&1; then as=(setpriv --reuid=prometheus --regid=prometheus --clear-groups)
-	else as=(setpriv --reuid=65534 --regid=65534 --clear-groups); fi
+# start_daemon LOG URL_PATH CMD... (@PORT@ in CMD): a random loopback port;
+# sets $dpid and $url once URL answers, else fails.
+start_daemon() {
+	local log=$1 path=$2 try port
+	shift 2
 	for try in 1 2 3 4 5; do
 		port=$((20000 + RANDOM % 20000))
-		"${as[@]}" "$NE" --web.listen-address="127.0.0.1:$port" --collector.disable-defaults \
-			--collector.textfile --collector.textfile.directory="$1" >"$dir/ne.log" 2>&1 &
-		nepid=$! url="http://127.0.0.1:$port/metrics"
-		for _ in $(seq 50); do
+		"${@//@PORT@/$port}" >"$log" 2>&1 &
+		dpid=$! url="http://127.0.0.1:$port$path"
+		pids+=("$dpid")
+		for _ in $(seq 100); do
 			curl -sf --max-time 2 "$url" >/dev/null && return 0
-			kill -0 "$nepid" 2>/dev/null || break
+			kill -0 "$dpid" 2>/dev/null || break
 			sleep 0.1
 		done
-		stop_exporter
+		stop_pid "$dpid"
 	done
 	return 1
+}
+# As the packaged service runs it: an unprivileged user reads the file.
+if id prometheus >/dev/null 2>&1; then as=(setpriv --reuid=prometheus --regid=prometheus --clear-groups)
+else as=(setpriv --reuid=65534 --regid=65534 --clear-groups); fi
+start_exporter() { # TEXTFILE_DIR LOG: sets $nepid and $url
+	start_daemon "$2" /metrics "${as[@]}" "$NE" --web.listen-address=127.0.0.1:@PORT@ \
+		--collector.disable-defaults --collector.textfile --collector.textfile.directory="$1" &&
+		nepid=$dpid
 }
 if [ -z "$live" ]; then
 	:
 elif ! have "$NE" || ! have curl; then
 	skp "node_exporter scraping pagetrack" "$NE or curl not installed (make deps installs them)"
-elif ! { mkdir -p "$dir/tf" && chmod 755 "$dir" "$dir/tf" && start_exporter "$dir/tf"; }; then
+elif ! { mkdir -p "$dir/tf" && chmod 755 "$dir" "$dir/tf" && start_exporter "$dir/tf" "$dir/ne.log"; }; then
 	nok "node_exporter did not start on 127.0.0.1: $(tail -1 "$dir/ne.log")"
 else
 	ok "node_exporter ($($NE --version 2>&1 | head -1 | awk '{print $3}')) listening on 127.0.0.1 only, pid $nepid, as an unprivileged user"
@@ -140,7 +150,7 @@ else
 	rc=$?
 	kill $wl 2>/dev/null; wait $wl 2>/dev/null
 	curl -sf --max-time 2 "$url" >"$dir/final"
-	stop_exporter
+	stop_pid "$nepid"
 	check "traced run under scraping: exit $rc" '[ $rc -eq 0 ]'
 	with=$(grep -l '^pagetrack_events_received_total' "$dir"/scr/* | wc -l)
 	errs=$(grep -L '^node_textfile_scrape_error 0$' "$dir"/scr/* | wc -l)
@@ -223,6 +233,54 @@ if [ -n "$live" ]; then
 	promcheck "the unit's command line" "$dir/prom/unit.prom"
 	check "the unit's command line: call sites named (allocation stacks on)" \
 		'grep -q "^pagetrack_outstanding_pages{caller=\"[a-z_]" "$dir/prom/unit.prom"'
+fi
+
+# ---- a fleet in miniature: the shipped config and rules in a real Prometheus ----
+# Three "hosts" (node_exporters on loopback serving the replays' files), one
+# Prometheus scraping them every second: the alerts that fire are the ones
+# the files call for, on the right instance.
+firing() { # the firing alerts: "alertname instance kind"
+	curl -sfG --max-time 5 "$purl/api/v1/query" --data-urlencode 'query=ALERTS{alertstate="firing"}' |
+		jq -r '.data.result[].metric | "\(.alertname) \(.instance) \(.kind // "-")"' | sort
+}
+if ! have prometheus || ! have "$NE" || ! have curl || ! have jq; then
+	skp "fleet: Prometheus with the shipped rules over node_exporters" "prometheus, $NE, curl or jq not installed"
+else
+	fl="$dir/fleet" want=() cfg_hosts=()
+	mkdir -p "$fl/data"
+	i=0
+	for h in buggy clean lost; do
+		i=$((i + 1))
+		mkdir -p "$fl/$h" && cp "$dir/prom/$h.prom" "$fl/$h/pagetrack.prom" && chmod -R a+rX "$dir"
+		start_exporter "$fl/$h" "$fl/$h.log" || { nok "fleet: node_exporter for $h did not start"; continue; }
+		inst=${url#http://} inst=${inst%/metrics}
+		cfg_hosts+=("s/host$i\.example\.org:9100/$inst/")
+		for k in $(sed -n 's/^pagetrack_findings_total{kind="\([a-z_]*\)",severity="error"} [1-9].*/\1/p' "$fl/$h/pagetrack.prom"); do
+			want+=("PagetrackErrorFinding $inst $k")
+		done
+		grep -q '^pagetrack_events_lost_total [1-9]' "$fl/$h/pagetrack.prom" && want+=("PagetrackEventsLost $inst -")
+	done
+	want=$(printf '%s\n' "${want[@]}" | sort)
+	# The shipped config, at 1 s intervals, with these hosts and no Alertmanager.
+	perl -0pe 's/(scrape|evaluation)_interval: 30s/$1_interval: 1s/g; s/\nalerting:\n(?: .*\n|\s*\n)*/\n/; '"$(IFS=';'; echo "${cfg_hosts[*]}")" \
+		"$DOC/prometheus.yml" >"$fl/prometheus.yml"
+	cp "$DOC/pagetrack.rules.yml" "$fl/"
+	if ! start_daemon "$fl/prometheus.log" /-/ready prometheus --config.file="$fl/prometheus.yml" \
+		--storage.tsdb.path="$fl/data" --web.listen-address=127.0.0.1:@PORT@; then
+		nok "fleet: prometheus did not start: $(tail -1 "$fl/prometheus.log")"
+	else
+		ppid=$dpid purl=${url%/-/ready}
+		for _ in $(seq 60); do [ "$(firing)" = "$want" ] && break; sleep 0.5; done
+		got=$(firing)
+		up=$(curl -sfG --max-time 5 "$purl/api/v1/query" --data-urlencode 'query=sum(up{job="node"}) * 10 + count(count by (instance) (pagetrack_events_received_total))' |
+		     jq -r '.data.result[0].value[1]')
+		check "fleet: prometheus $(prometheus --version 2>&1 | head -1 | awk '{print $3}') on 127.0.0.1 scrapes 3 node_exporters, all up, all with pagetrack series ($up = 33)" '[ "$up" = 33 ]'
+		check "fleet: the firing alerts are exactly the files' ($(wc -l <<<"$want"): ${want//$'\n'/, })" \
+			'[ "$got" = "$want" ] && [ "$(grep -c PagetrackErrorFinding <<<"$got")" -ge 5 ] && grep -q PagetrackEventsLost <<<"$got"'
+		[ "$got" = "$want" ] || printf '  firing: %s\n' "${got:-none}"
+		stop_pid "$ppid"
+	fi
+	for p in "${pids[@]}"; do stop_pid "$p"; done
 fi
 
 # ---- doc/prometheus: dashboard ----
