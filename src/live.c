@@ -613,8 +613,9 @@ int run_live(const struct pt_options *opt)
 		       (unsigned long long)cnt[PT_CNT_STACK_FAIL]);
 	end_ns = now_ns();
 	session_refresh_symbols(&s, true);
-	session_write_files(&s, end_ns);
 	an_finish(s.an, end_ns);
+	/* After an_finish: the last files count the findings made at exit. */
+	session_write_files(&s, end_ns);
 	if (session_record_close(&s, cnt[PT_CNT_PRODUCED], cnt[PT_CNT_LOST],
 				 cnt[PT_CNT_STACK_FAIL], end_ns))
 		goto out;

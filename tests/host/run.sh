@@ -164,6 +164,11 @@ check "-i: interval reports list at most --top sites" \
 check "metrics file: the documented series" 'for m in pagetrack_outstanding_pages pagetrack_pkmap_slots_in_use pagetrack_kmap_waits_total pagetrack_findings_total pagetrack_events_received_total pagetrack_events_lost_total; do grep -q "^$m" "$dir/m.prom" || exit 1; done'
 check "metrics file: every sample is name{labels} value" \
 	'! grep -v "^#" "$dir/m.prom" | grep -vE "^[a-z_]+(\{[^}]*\})? [0-9]+$" | grep -q .'
+if command -v promtool >/dev/null; then
+	check "metrics file: promtool check metrics" 'promtool check metrics <"$dir/m.prom" >/dev/null 2>&1'
+else
+	skp "metrics file: promtool check metrics" "promtool not installed (make deps)"
+fi
 check "folded stacks: frame;frame;... pages" '[ -s "$dir/f.folded" ] && ! grep -vE "^[^ ]+ [0-9]+$" "$dir/f.folded" | grep -q .'
 check "no temporary files left behind" '[ -z "$(ls "$dir" | grep "\.tmp\.")" ]'
 

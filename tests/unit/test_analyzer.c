@@ -14,11 +14,15 @@
 #include <unistd.h>
 #include "analyzer.h"
 #include "ksyms.h"
+#include "periodic.h"
 #include "events.h"
 
 static const uint64_t stk_module[] = { 0xffffffff81100000ULL, MOD_IP, 0xffffffff81200000ULL };
 static const uint64_t stk_other[] = { 0xffffffff81100000ULL, KERNEL_IP };
 static const uint64_t stk_module2[] = { 0xffffffff81100000ULL, MOD_IP2 };
+/* Another stack through the same module call site as STK_MODULE. */
+#define STK_MODULE_ALT	4
+static const uint64_t stk_module_alt[] = { 0xffffffff81100000ULL, MOD_IP, 0xffffffff81300000ULL };
 
 static bool stack_ips(void *ctx, int32_t id, struct pt_stack *out)
 {
@@ -35,6 +39,10 @@ static bool stack_ips(void *ctx, int32_t id, struct pt_stack *out)
 	case STK_MODULE2:
 		out->ips = stk_module2;
 		out->nr = 2;
+		return true;
+	case STK_MODULE_ALT:
+		out->ips = stk_module_alt;
+		out->nr = 3;
 		return true;
 	}
 	return false;
@@ -581,6 +589,77 @@ static void test_remap_shared_ok(void **state)
 	an_free(f.an);
 }
 
+/* Outstanding series of metrics_write in PATH: count, and pages summed; fails on a repeat. */
+static unsigned int metric_series(const char *path, uint64_t *pages, char *first, size_t len)
+{
+	char line[512], seen[16][512];
+	unsigned int n = 0, i;
+	FILE *f = fopen(path, "r");
+
+	assert_non_null(f);
+	*pages = 0;
+	while (fgets(line, sizeof(line), f)) {
+		char *sp = strrchr(line, ' ');
+
+		if (strncmp(line, "pagetrack_outstanding_pages{", 28) || !sp)
+			continue;
+		*sp = 0;
+		for (i = 0; i < n; i++)
+			if (!strcmp(seen[i], line))
+				fail_msg("series written twice: %s", line);
+		assert_true(n < 16);
+		snprintf(seen[n++], sizeof(seen[0]), "%s", line);
+		if (n == 1)
+			snprintf(first, len, "%s", line);
+		*pages += strtoull(sp + 1, NULL, 10);
+	}
+	fclose(f);
+	return n;
+}
+
+/* Stacks through one call site make one series per (caller, order): a repeat is dropped by scrapers. */
+static void test_metrics_one_series_per_caller(void **state)
+{
+	struct fx f = fx_new(true, true, 0);
+	char path[] = "/tmp/pt_metricsXXXXXX", first[512];
+	struct ksyms ks = { 0 };
+	uint64_t pages;
+	int fd = mkstemp(path);
+	FILE *fp;
+
+	(void)state;
+	assert_true(fd >= 0);
+	/* No kernel names needed: module frames print as drv+0xOFF [drv]. */
+	fp = fdopen(fd, "w");
+	assert_non_null(fp);
+	fprintf(fp, "ffffffff81000000 T _stext\n");
+	fclose(fp);
+	assert_int_equal(ksyms_load(&ks, path), 0);
+	km_alloc_pages(&f.k, 0x3000, 0, GFP_KERNEL);
+	f.k.stack = STK_MODULE_ALT;
+	km_alloc_pages(&f.k, 0x3001, 0, GFP_KERNEL);
+	km_alloc_pages(&f.k, 0x3002, 0, GFP_KERNEL);
+	f.k.stack = STK_MODULE2;
+	f.k.ip = MOD_IP2;
+	km_alloc_pages(&f.k, 0x3003, 0, GFP_KERNEL);
+	f.k.stack = STK_MODULE;
+	f.k.ip = MOD_IP;
+	km_alloc_pages(&f.k, 0x3004, 1, GFP_KERNEL);
+	assert_int_equal(metrics_write(path, f.an, &ks, 10, f.k.ts), 0);
+	/* MOD_IP order 0 (3 pages, two stacks), MOD_IP order 1, MOD_IP2 order 0. */
+	assert_int_equal(metric_series(path, &pages, first, sizeof(first)), 3);
+	assert_int_equal(pages, 6);
+	assert_non_null(strstr(first, "order=\"0\""));
+	assert_null(strstr(first, "other"));
+	/* --top 1: the largest, and the rest in other. */
+	assert_int_equal(metrics_write(path, f.an, &ks, 1, f.k.ts), 0);
+	assert_int_equal(metric_series(path, &pages, first, sizeof(first)), 2);
+	assert_int_equal(pages, 6);
+	unlink(path);
+	ksyms_free(&ks);
+	an_free(f.an);
+}
+
 static void test_events_lost(void **state)
 {
 	struct fx f = fx_new(true, true, 0);
@@ -880,6 +959,7 @@ int main(void)
 		cmocka_unit_test(test_page_accounting_invariant),
 		cmocka_unit_test(test_garbage_events),
 		cmocka_unit_test(test_ksyms_module_cache),
+		cmocka_unit_test(test_metrics_one_series_per_caller),
 	};
 
 	return cmocka_run_group_tests_name("analyzer", tests, NULL, NULL);
