@@ -20,9 +20,9 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 USER_SRCS := pagetrack.c live.c replay.c session.c analyzer.c u64map.c record.c \
-	     report.c ksyms.c stacks.c kinfo.c periodic.c
+	     report.c ksyms.c stacks.c kinfo.c periodic.c outfile.c runas.c
 # Everything but the BPF loader: what unit tests, replay and fuzzing link.
-CORE_SRCS := analyzer.c u64map.c record.c report.c ksyms.c stacks.c periodic.c
+CORE_SRCS := analyzer.c u64map.c record.c report.c ksyms.c stacks.c periodic.c outfile.c
 
 .DELETE_ON_ERROR:
 .SECONDARY:

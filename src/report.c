@@ -57,24 +57,44 @@ uint64_t report_site_ip(const struct analyzer *an, const struct ksyms *ks, uint6
 	return s.nr ? s.ips[0] : 0;
 }
 
-const char *report_sym(const struct analyzer *an, const struct ksyms *ks, uint64_t ip,
-		       char *buf, size_t len)
+const char *report_sym_known(const struct analyzer *an, const struct ksyms *ks, uint64_t ip,
+			     char *buf, size_t len)
 {
 	const struct pt_module_range *r = an_module(an, an_module_of_ip(an, ip));
 	char tag[PT_MODNAME_LEN + 3];
+	const char *known = ksyms_lookup(ks, ip, buf, len);
 
-	ksyms_format(ks, ip, buf, len);
 	/*
 	 * Inside a watched module, the symbol must name that module: if it
 	 * was unloaded before its symbols were read, the nearest symbol below
 	 * is some other code. Then its cached symbols, else module and offset.
 	 */
 	if (!r)
-		return buf;
+		return known;
 	snprintf(tag, sizeof(tag), "[%s]", r->name);
-	if (!strstr(buf, tag) && !ksyms_format_module(ks, r->name, ip - r->base, buf, len))
+	if ((!known || !strstr(buf, tag)) &&
+	    !ksyms_format_module(ks, r->name, ip - r->base, buf, len))
 		snprintf(buf, len, "%s+0x%" PRIx64 " [%s]", r->name, ip - r->base, r->name);
 	return buf;
+}
+
+const char *report_sym(const struct analyzer *an, const struct ksyms *ks, uint64_t ip,
+		       char *buf, size_t len)
+{
+	if (report_sym_known(an, ks, ip, buf, len))
+		return buf;
+	return ksyms_unknown(ks, ip, buf, len);
+}
+
+const char *report_func(const struct analyzer *an, const struct ksyms *ks, uint64_t ip,
+			char *buf, size_t len)
+{
+	const char *fn = ksyms_func(ks, ip, buf, len);
+
+	/* Not in the watched module that holds ip: module+offset or unknown. */
+	if (fn && an_module_of_ip(an, ip) < 0)
+		return fn;
+	return report_sym(an, ks, ip, buf, len);
 }
 
 void json_str(FILE *out, const char *s)
@@ -133,7 +153,8 @@ static void json_finding(FILE *out, const struct analyzer *an, const struct ksym
 		json_str(out, m->name);
 	else
 		fputs("null", out);
-	if (f->addr)
+	/* A kernel pointer (struct page, kmap address): root's business only. */
+	if (f->addr && ks->raw_addresses)
 		fprintf(out, ",\"addr\":\"0x%" PRIx64 "\"", f->addr);
 	if (f->kind == PT_K_REMAP_FAILED)
 		fprintf(out, ",\"errno\":%d,\"vm_start\":\"0x%" PRIx64 "\",\"vm_end\":\"0x%" PRIx64

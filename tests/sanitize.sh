@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 out=.output/asan
 mkdir -p "$out"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g -O1"
-CORE="src/analyzer.c src/u64map.c src/record.c src/report.c src/ksyms.c src/stacks.c src/periodic.c"
+CORE="src/analyzer.c src/u64map.c src/record.c src/report.c src/ksyms.c src/stacks.c src/periodic.c src/outfile.c"
 # Replay needs the CLI but no BPF: a stub skeleton-free build of the tool.
 set -e
 gcc $SAN -Isrc -Itests/unit tests/unit/test_analyzer.c $CORE -o $out/test_analyzer -lcmocka
