@@ -11,6 +11,7 @@ HOST_PKGS=(
 	make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev
 	libcmocka-dev libclang-rt-dev pkg-config qemu-system-x86 busybox-static dwarves
 	gcc-multilib libc6-dev-i386 cpio gzip xz-utils kmod file util-linux groff-base
+	libcap2-bin
 )
 
 missing=()
