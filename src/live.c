@@ -273,16 +273,15 @@ static void modcheck_cb(void *ctx, const char *name, uint64_t base, uint64_t siz
 		m->found = true;
 }
 
-/* Effective CAP_BPF and CAP_PERFMON: enough to trace without being root. */
-static bool has_caps(void)
+/* Whether capability cap is effective: tracing needs no uid 0. */
+static bool has_cap(int cap)
 {
 	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct d[2];
 
 	if (syscall(SYS_capget, &h, d))
 		return false;
-	return (d[CAP_BPF / 32].effective & (1u << (CAP_BPF % 32))) &&
-	       (d[CAP_PERFMON / 32].effective & (1u << (CAP_PERFMON % 32)));
+	return d[cap / 32].effective & (1u << (cap % 32));
 }
 
 static pid_t start_command(char **argv, const struct runas *ra, int *gate)
@@ -367,8 +366,12 @@ int run_live(const struct pt_options *opt)
 	verbose = opt->verbose;
 	libbpf_set_print(libbpf_print);
 
-	if (geteuid() != 0 && !has_caps()) {
+	if (geteuid() != 0 && !(has_cap(CAP_BPF) && has_cap(CAP_PERFMON))) {
 		pt_err("live tracing needs root or CAP_BPF and CAP_PERFMON; --replay FILE works without");
+		return PT_EXIT_USAGE;
+	}
+	if ((opt->user || opt->group) && !(has_cap(CAP_SETUID) && has_cap(CAP_SETGID))) {
+		pt_err("--user and --group need root or CAP_SETUID and CAP_SETGID");
 		return PT_EXIT_USAGE;
 	}
 	if ((opt->user || opt->group) &&
