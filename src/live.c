@@ -284,6 +284,28 @@ static bool has_cap(int cap)
 	return d[cap / 32].effective & (1u << (cap % 32));
 }
 
+/* Root or the capabilities tracing needs; COMMAND's identity resolved. */
+static int check_privileges(const struct pt_options *opt, struct runas *ra)
+{
+	char why[256];
+
+	if (geteuid() != 0 && !(has_cap(CAP_BPF) && has_cap(CAP_PERFMON))) {
+		pt_err("live tracing needs root or CAP_BPF and CAP_PERFMON; --replay FILE works without");
+		return -1;
+	}
+	if (!opt->user && !opt->group)
+		return 0;
+	if (!(has_cap(CAP_SETUID) && has_cap(CAP_SETGID))) {
+		pt_err("--user and --group need root or CAP_SETUID and CAP_SETGID");
+		return -1;
+	}
+	if (runas_resolve(ra, opt->user, opt->group, why, sizeof(why))) {
+		pt_err("%s", why);
+		return -1;
+	}
+	return 0;
+}
+
 static pid_t start_command(char **argv, const struct runas *ra, int *gate)
 {
 	int fds[2], err;
@@ -358,7 +380,6 @@ int run_live(const struct pt_options *opt)
 	double start, deadline = 0, tick, next_tick;
 	struct periodic per = { 0 };
 	struct runas runas = { 0 };
-	char why[256];
 	uint64_t end_ns;
 
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts);
@@ -366,19 +387,8 @@ int run_live(const struct pt_options *opt)
 	verbose = opt->verbose;
 	libbpf_set_print(libbpf_print);
 
-	if (geteuid() != 0 && !(has_cap(CAP_BPF) && has_cap(CAP_PERFMON))) {
-		pt_err("live tracing needs root or CAP_BPF and CAP_PERFMON; --replay FILE works without");
+	if (check_privileges(opt, &runas))
 		return PT_EXIT_USAGE;
-	}
-	if ((opt->user || opt->group) && !(has_cap(CAP_SETUID) && has_cap(CAP_SETGID))) {
-		pt_err("--user and --group need root or CAP_SETUID and CAP_SETGID");
-		return PT_EXIT_USAGE;
-	}
-	if ((opt->user || opt->group) &&
-	    runas_resolve(&runas, opt->user, opt->group, why, sizeof(why))) {
-		pt_err("%s", why);
-		return PT_EXIT_USAGE;
-	}
 	if (opt->pid > 0 && kill(opt->pid, 0) && errno == ESRCH) {
 		pt_err("no process with pid %d", opt->pid);
 		return PT_EXIT_USAGE;
