@@ -57,13 +57,15 @@ uint64_t report_site_ip(const struct analyzer *an, const struct ksyms *ks, uint6
 	return s.nr ? s.ips[0] : 0;
 }
 
-const char *report_sym_known(const struct analyzer *an, const struct ksyms *ks, uint64_t ip,
-			     char *buf, size_t len)
+/* Symbol text for ip, or NULL; *bare: no symbol, "module+0xOFF [module]". */
+static const char *sym_text(const struct analyzer *an, const struct ksyms *ks, uint64_t ip,
+			    char *buf, size_t len, bool *bare)
 {
 	const struct pt_module_range *r = an_module(an, an_module_of_ip(an, ip));
 	char tag[PT_MODNAME_LEN + 3];
 	const char *known = ksyms_lookup(ks, ip, buf, len);
 
+	*bare = false;
 	/*
 	 * Inside a watched module, the symbol must name that module: if it
 	 * was unloaded before its symbols were read, the nearest symbol below
@@ -73,9 +75,19 @@ const char *report_sym_known(const struct analyzer *an, const struct ksyms *ks, 
 		return known;
 	snprintf(tag, sizeof(tag), "[%s]", r->name);
 	if ((!known || !strstr(buf, tag)) &&
-	    !ksyms_format_module(ks, r->name, ip - r->base, buf, len))
+	    !ksyms_format_module(ks, r->name, ip - r->base, buf, len)) {
 		snprintf(buf, len, "%s+0x%" PRIx64 " [%s]", r->name, ip - r->base, r->name);
+		*bare = true;
+	}
 	return buf;
+}
+
+const char *report_sym_known(const struct analyzer *an, const struct ksyms *ks, uint64_t ip,
+			     char *buf, size_t len)
+{
+	bool bare;
+
+	return sym_text(an, ks, ip, buf, len, &bare);
 }
 
 const char *report_sym(const struct analyzer *an, const struct ksyms *ks, uint64_t ip,
@@ -89,12 +101,15 @@ const char *report_sym(const struct analyzer *an, const struct ksyms *ks, uint64
 const char *report_func(const struct analyzer *an, const struct ksyms *ks, uint64_t ip,
 			char *buf, size_t len)
 {
-	const char *fn = ksyms_func(ks, ip, buf, len);
+	bool bare;
+	char *p;
 
-	/* Not in the watched module that holds ip: module+offset or unknown. */
-	if (fn && an_module_of_ip(an, ip) < 0)
-		return fn;
-	return report_sym(an, ks, ip, buf, len);
+	if (!sym_text(an, ks, ip, buf, len, &bare))
+		return ksyms_unknown(ks, ip, buf, len);
+	/* "func+0x1c [module]" -> "func"; unnamed module code keeps its offset. */
+	if (!bare && (p = strchr(buf, '+')))
+		*p = 0;
+	return buf;
 }
 
 void json_str(FILE *out, const char *s)

@@ -36,6 +36,10 @@ run --replay "$dir/buggy.ptr" -m drv
 check "text report: exit 1 and ERROR lines" '[ $rc -eq 1 ] && printf "%s\n" "$out" | grep -q "^ERROR order_mismatch \[drv\]"'
 check "text report ends with a summary" 'printf "%s\n" "$out" | tail -1 | grep -q "finding(s)"'
 
+run --replay "$dir/buggy.ptr" -m drv --folded "$dir/b.folded"
+check "folded stacks: a module function by its bare name" \
+	'grep -q "^\[unknown\];drv_probe;__alloc_pages [0-9]*$" "$dir/b.folded"'
+
 run --replay "$dir/buggy.ptr" -m otherdrv -j
 check "scope to another module: nothing of drv reported" '[ $rc -eq 0 ] && [ -z "$(kinds)" ]'
 
