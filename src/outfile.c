@@ -21,16 +21,24 @@ FILE *outfile_private(const char *path)
 	FILE *f;
 	int fd;
 
-	/* No O_TRUNC yet: a file that is not ours is left as it was. */
-	fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
+	/*
+	 * No O_TRUNC yet: a file that is not ours is left as it was.
+	 * O_NONBLOCK: a FIFO planted there must not block us.
+	 */
+	fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
+	if (fd < 0) {
+		if (errno == ENXIO)	/* a FIFO without a reader */
+			errno = EEXIST;
 		return NULL;
+	}
 	if (fstat(fd, &st))
 		return fail_fd(fd, errno);
 	if (!S_ISREG(st.st_mode) || st.st_nlink != 1 || st.st_uid != geteuid())
 		return fail_fd(fd, EEXIST);
 	/* An existing file keeps its inode: make it private before writing. */
 	if (fchmod(fd, 0600) || ftruncate(fd, 0))
+		return fail_fd(fd, errno);
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK))
 		return fail_fd(fd, errno);
 	f = fdopen(fd, "wb");
 	if (!f)
@@ -55,7 +63,8 @@ FILE *atomic_open(const char *path, char *tmp, size_t len)
 		errno = ENAMETOOLONG;
 		return NULL;
 	}
-	if (!lstat(path, &st) && S_ISREG(st.st_mode))
+	/* Keep the mode of our own file; a planted one's says nothing. */
+	if (!lstat(path, &st) && S_ISREG(st.st_mode) && st.st_uid == geteuid())
 		mode = st.st_mode & 0666;
 	/* mkostemp creates with O_EXCL: no planted file or link is followed. */
 	fd = mkostemp(tmp, O_CLOEXEC);

@@ -18,7 +18,7 @@
 FILE *outfile_private(const char *path);
 /*
  * Atomic rewrite: a mkstemp file next to path (its name in tmp), with the
- * mode of the file it replaces, else 0644. NULL and errno.
+ * mode of our own file it replaces, else 0644. NULL and errno.
  */
 FILE *atomic_open(const char *path, char *tmp, size_t len);
 /* Flush, fsync, close, rename over path (a symlink there is replaced, not

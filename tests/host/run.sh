@@ -184,6 +184,9 @@ ln "$dir/victim" "$dir/hard.ptr"
 "$PT" --record "$dir/hard.ptr" -- true >/dev/null 2>&1; rc=$?
 check "a hard link at the recording path is not written through (exit $rc)" \
 	'[ $rc -eq 2 ] && [ "$(cat "$dir/victim")" = victim ]'
+mkfifo "$dir/fifo.ptr"
+timeout 60 "$PT" --record "$dir/fifo.ptr" -- true >/dev/null 2>&1; rc=$?
+check "a FIFO planted at the recording path neither blocks nor is written (exit $rc)" '[ $rc -eq 2 ]'
 printf 'theirs\n' > "$dir/theirs.ptr"; chown 65534 "$dir/theirs.ptr"
 "$PT" --record "$dir/theirs.ptr" -- true >/dev/null 2>&1; rc=$?
 check "another user's file at the recording path is left alone (exit $rc)" \
