@@ -801,23 +801,31 @@ static void test_garbage_events(void **state)
 }
 
 
+/* Creates a file from template path holding text. */
+static void temp_file(char *path, const char *text)
+{
+	int fd = mkstemp(path);
+	FILE *f;
+
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
 /* A watched module's symbols survive a kallsyms reload without it. */
 static void test_ksyms_module_cache(void **state)
 {
 	char path[] = "/tmp/pt_kallsymsXXXXXX", buf[128];
 	struct ksyms k = { 0 };
 	FILE *f;
-	int fd;
 
 	(void)state;
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	f = fdopen(fd, "w");
-	fprintf(f, "ffffffff81000000 T _stext\n"
-		   "ffffffffc0001000 t ref_run\t[mymod]\n"
-		   "ffffffffc0001200 t ref_leak\t[mymod]\n"
-		   "ffffffffc0003000 t other_fn\t[othermod]\n");
-	fclose(f);
+	temp_file(path, "ffffffff81000000 T _stext\n"
+			"ffffffffc0001000 t ref_run\t[mymod]\n"
+			"ffffffffc0001200 t ref_leak\t[mymod]\n"
+			"ffffffffc0003000 t other_fn\t[othermod]\n");
 	assert_int_equal(ksyms_load(&k, path), 0);
 	assert_int_equal(ksyms_cache_module(&k, "mymod", 0xffffffffc0001000ULL, 0x1000), 2);
 	assert_true(ksyms_module_cached(&k, "mymod", 0x1000));
@@ -846,15 +854,9 @@ static void test_ksyms_unknown_hidden(void **state)
 {
 	char path[] = "/tmp/pt_kallsymsXXXXXX", buf[128];
 	struct ksyms k = { 0 };
-	FILE *f;
-	int fd;
 
 	(void)state;
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	f = fdopen(fd, "w");
-	fprintf(f, "ffffffff81000000 T _stext\n");
-	fclose(f);
+	temp_file(path, "ffffffff81000000 T _stext\n");
 	assert_int_equal(ksyms_load(&k, path), 0);
 	assert_string_equal(ksyms_format(&k, 0xffffffff81000010ULL, buf, sizeof(buf)),
 			    "_stext+0x10");
