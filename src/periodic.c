@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "outfile.h"
 #include "periodic.h"
 #include "report.h"
 
@@ -123,26 +124,6 @@ void periodic_report(FILE *out, struct periodic *p, const struct analyzer *an,
 	p->last_received = rx;
 	p->last_lost = st->lost;
 	free(g);
-}
-
-/* Write through a temporary file in the same directory, then rename. */
-static FILE *atomic_open(const char *path, char *tmp, size_t len)
-{
-	snprintf(tmp, len, "%s.tmp.%d", path, (int)getpid());
-	return fopen(tmp, "w");
-}
-
-static int atomic_close(FILE *f, const char *tmp, const char *path)
-{
-	int err = ferror(f) ? -EIO : 0;
-
-	if (fclose(f) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	return err;
 }
 
 /* Prometheus label values escape backslash, quote and newline. */
@@ -309,12 +290,8 @@ int folded_write(const char *path, const struct analyzer *an, const struct ksyms
 			continue;
 		}
 		for (j = (int)s.nr - 1; j >= 0; j--) {
-			const char *fn = ksyms_func(ks, s.ips[j], buf, sizeof(buf));
-
-			if (fn)
-				fprintf(f, "%s%s", fn, j ? ";" : "");
-			else
-				fprintf(f, "0x%" PRIx64 "%s", s.ips[j], j ? ";" : "");
+			fprintf(f, "%s%s", report_func(an, ks, s.ips[j], buf, sizeof(buf)),
+				j ? ";" : "");
 		}
 		fprintf(f, " %" PRIu64 "\n", g[i].pages);
 	}

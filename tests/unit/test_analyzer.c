@@ -12,9 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <errno.h>
+#include <sys/stat.h>
 #include "analyzer.h"
 #include "ksyms.h"
 #include "periodic.h"
+#include "outfile.h"
 #include "events.h"
 
 static const uint64_t stk_module[] = { 0xffffffff81100000ULL, MOD_IP, 0xffffffff81200000ULL };
@@ -877,23 +880,31 @@ static void test_garbage_events(void **state)
 }
 
 
+/* Creates a file from template path holding text. */
+static void temp_file(char *path, const char *text)
+{
+	int fd = mkstemp(path);
+	FILE *f;
+
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
 /* A watched module's symbols survive a kallsyms reload without it. */
 static void test_ksyms_module_cache(void **state)
 {
 	char path[] = "/tmp/pt_kallsymsXXXXXX", buf[128];
 	struct ksyms k = { 0 };
 	FILE *f;
-	int fd;
 
 	(void)state;
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	f = fdopen(fd, "w");
-	fprintf(f, "ffffffff81000000 T _stext\n"
-		   "ffffffffc0001000 t ref_run\t[mymod]\n"
-		   "ffffffffc0001200 t ref_leak\t[mymod]\n"
-		   "ffffffffc0003000 t other_fn\t[othermod]\n");
-	fclose(f);
+	temp_file(path, "ffffffff81000000 T _stext\n"
+			"ffffffffc0001000 t ref_run\t[mymod]\n"
+			"ffffffffc0001200 t ref_leak\t[mymod]\n"
+			"ffffffffc0003000 t other_fn\t[othermod]\n");
 	assert_int_equal(ksyms_load(&k, path), 0);
 	assert_int_equal(ksyms_cache_module(&k, "mymod", 0xffffffffc0001000ULL, 0x1000), 2);
 	assert_true(ksyms_module_cached(&k, "mymod", 0x1000));
@@ -914,6 +925,93 @@ static void test_ksyms_module_cache(void **state)
 	assert_null(ksyms_format_module(&k, "othermod", 0x0, buf, sizeof(buf)));
 	ksyms_free(&k);
 	unlink(path);
+}
+
+/* Unnamed addresses print as [unknown], raw only when asked; an old
+ * recording's "0x..." text counts as unnamed. */
+static void test_ksyms_unknown_hidden(void **state)
+{
+	char path[] = "/tmp/pt_kallsymsXXXXXX", buf[128];
+	struct ksyms k = { 0 };
+
+	(void)state;
+	temp_file(path, "ffffffff81000000 T _stext\n");
+	assert_int_equal(ksyms_load(&k, path), 0);
+	assert_string_equal(ksyms_format(&k, 0xffffffff81000010ULL, buf, sizeof(buf)),
+			    "_stext+0x10");
+	assert_string_equal(ksyms_format(&k, 0xffffffff80000000ULL, buf, sizeof(buf)),
+			    "[unknown]");
+	assert_null(ksyms_func(&k, 0xffffffff80000000ULL, buf, sizeof(buf)));
+	assert_int_equal(ksyms_add_exact(&k, 0xffffffff90000000ULL, "0xffffffff90000000"), 0);
+	assert_string_equal(ksyms_format(&k, 0xffffffff90000000ULL, buf, sizeof(buf)),
+			    "[unknown]");
+	k.raw_addresses = true;
+	assert_int_equal(ksyms_reload(&k, path), 0);
+	assert_string_equal(ksyms_format(&k, 0xffffffff80000000ULL, buf, sizeof(buf)),
+			    "0xffffffff80000000");
+	ksyms_free(&k);
+	unlink(path);
+}
+
+static void slurp(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(buf, 1, len - 1, f) : 0;
+
+	buf[n] = 0;
+	if (f)
+		fclose(f);
+}
+
+/* Private recordings and atomic rewrites never write through a link. */
+static void test_outfile_links(void **state)
+{
+	char dir[] = "/tmp/pt_outXXXXXX", p[256], v[256], l[256], buf[64];
+	struct stat st;
+	mode_t old = umask(0);
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(p, sizeof(p), "%s/rec", dir);
+	snprintf(v, sizeof(v), "%s/victim", dir);
+	snprintf(l, sizeof(l), "%s/link", dir);
+	f = outfile_private(p);
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	f = fopen(v, "w");
+	fputs("victim", f);
+	fclose(f);
+	assert_int_equal(symlink(v, l), 0);
+	errno = 0;
+	assert_null(outfile_private(l));
+	assert_int_equal(errno, ELOOP);
+	unlink(p);
+	assert_int_equal(link(v, p), 0);
+	errno = 0;
+	assert_null(outfile_private(p));
+	assert_int_equal(errno, EEXIST);
+
+	/* The link at the target is replaced; the new file is 0644. */
+	f = atomic_open(l, buf, sizeof(buf));
+	assert_non_null(f);
+	fputs("new", f);
+	assert_int_equal(atomic_close(f, buf, l), 0);
+	assert_int_equal(access(buf, F_OK), -1);
+	assert_int_equal(lstat(l, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(st.st_mode & 07777, 0644);
+	slurp(v, buf, sizeof(buf));
+	assert_string_equal(buf, "victim");
+	slurp(l, buf, sizeof(buf));
+	assert_string_equal(buf, "new");
+	unlink(p);
+	unlink(v);
+	unlink(l);
+	rmdir(dir);
+	umask(old);
 }
 
 int main(void)
@@ -960,6 +1058,8 @@ int main(void)
 		cmocka_unit_test(test_garbage_events),
 		cmocka_unit_test(test_ksyms_module_cache),
 		cmocka_unit_test(test_metrics_one_series_per_caller),
+		cmocka_unit_test(test_ksyms_unknown_hidden),
+		cmocka_unit_test(test_outfile_links),
 	};
 
 	return cmocka_run_group_tests_name("analyzer", tests, NULL, NULL);

@@ -197,6 +197,8 @@ if [ "$ARCH" = i386 ]; then
 	else nok "no BTF and no --btf: exit $rc: $(cat $T/nobtf.err)"; fi
 fi
 
+. /tests/security_checks.sh
+
 if dmesg | grep -E "Oops|BUG:|general protection|Kernel panic" >/dev/null; then
 	nok "no oops in dmesg"; dmesg | grep -E -A5 "Oops|BUG:" | head -20 | sed 's/^/#   /'
 else ok "no oops in dmesg"; fi
