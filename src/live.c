@@ -265,6 +265,21 @@ static void modcheck_cb(void *ctx, const char *name, uint64_t base, uint64_t siz
 		m->found = true;
 }
 
+/* The first watched module that is not in /proc/modules, or NULL. */
+static const char *watched_missing(const struct pt_options *opt)
+{
+	unsigned int i;
+
+	for (i = 0; i < opt->nmodules; i++) {
+		struct modcheck mc = { opt->modules[i], false };
+
+		modules_scan("/proc/modules", modcheck_cb, &mc);
+		if (!mc.found)
+			return opt->modules[i];
+	}
+	return NULL;
+}
+
 /* Whether capability cap is effective: tracing needs no uid 0. */
 static bool has_cap(int cap)
 {
@@ -368,6 +383,7 @@ int run_live(const struct pt_options *opt)
 	const char *mode;
 	pid_t child = -1;
 	int gate = -1, child_status = 0, ret = PT_EXIT_USAGE, err, i;
+	const char *missing;
 	bool child_done = false, use_kprobes, use_fentry;
 	double start, deadline = 0, tick, next_tick;
 	struct periodic per = { 0 };
@@ -422,15 +438,10 @@ int run_live(const struct pt_options *opt)
 	}
 	kinfo_from_btf(&ki, &s.ks, btf);
 
-	for (i = 0; i < (int)opt->nmodules; i++) {
-		struct modcheck mc = { opt->modules[i], false };
-
-		modules_scan("/proc/modules", modcheck_cb, &mc);
-		if (!mc.found && !opt->command) {
-			pt_err("module %s is not loaded: load it first, or give a COMMAND that loads it",
-			       opt->modules[i]);
-			goto out;
-		}
+	if (!opt->command && (missing = watched_missing(opt))) {
+		pt_err("module %s is not loaded: load it first, or give a COMMAND that loads it",
+		       missing);
+		goto out;
 	}
 	if (!tracefs_dir() || !tracepoint_exists("kmem", "mm_page_alloc") ||
 	    !tracepoint_exists("kmem", "mm_page_free")) {
@@ -581,6 +592,13 @@ int run_live(const struct pt_options *opt)
 	}
 	modules_scan("/proc/modules", session_module_range, &s);
 	s.bpf_module_syms = probes[P_MOD_INIT].link != NULL;
+	/* CI mode: a module unloaded while the probes were attached would never
+	 * send the unload that ends the trace. */
+	if (!opt->command && (missing = watched_missing(opt))) {
+		pt_err("module %s was unloaded while tracing was being attached: nothing of it was traced",
+		       missing);
+		goto out;
+	}
 
 	print_detections(probes, tps, mode, &ki, opt);
 
