@@ -11,7 +11,6 @@ lab_die() { echo "lab: $*" >&2; exit 1; }
 # Lab kernels: i386 and amd64 are Debian 12's own (bookworm and its security
 # updates); amd64-bpo is the newest amd64 kernel in bookworm-backports (6.12 in
 # 2026: the >= 6.4 module layout and the >= 6.10 *_noprof allocator names).
-LAB_KERNELS="i386 amd64 amd64-bpo"
 LAB_BPO_SUITE=bookworm-backports
 
 lab_check_arch() { # KERNEL
