@@ -39,10 +39,13 @@ deps:
 	$(Q)bash scripts/deps.sh
 	$(Q)if [ -f scripts/i386-sysroot.sh ]; then bash scripts/i386-sysroot.sh; fi
 
-# Guest kernels, headers and i386 BTF (downloads on first use, then cached).
+# Guest kernels, headers and i386 BTF (downloads on first use, then cached);
+# amd64-bpo: bookworm-backports' amd64 kernel (>= 6.10 names, >= 6.4 module layout).
+LAB_KERNELS := i386 amd64 amd64-bpo
 lab:
 	$(Q)bash scripts/lab-kernel.sh amd64
 	$(Q)bash scripts/lab-kernel.sh i386
+	$(Q)bash scripts/lab-kernel.sh amd64-bpo
 
 $(OUTPUT)/%/:
 	$(Q)mkdir -p $@
@@ -81,15 +84,15 @@ $(OUTPUT)/%/pagetrack_ref_user: module/pagetrack_ref_user.c | $(OUTPUT)/%/
 	$(call msg,CC,$@)
 	$(Q)$(CC) -O2 $(WARN) -static $(if $(filter i386,$*),-m32) $< -o $@
 
-# The reference module, for both guest kernels (needs `make lab`'s headers).
+# The reference module, for every guest kernel (needs `make lab`'s headers).
 REFMOD_SRCS := module/pagetrack_ref.c module/Kbuild
 $(OUTPUT)/%/kmod/module/pagetrack_ref.ko: $(REFMOD_SRCS)
 	$(call msg,KMOD,$@)
 	$(Q)bash scripts/kmod.sh module $* >/dev/null
-refmod: lab $(OUTPUT)/i386/kmod/module/pagetrack_ref.ko $(OUTPUT)/amd64/kmod/module/pagetrack_ref.ko
+refmod: lab $(foreach k,$(LAB_KERNELS),$(OUTPUT)/$(k)/kmod/module/pagetrack_ref.ko)
 
 # Any out-of-tree module against a guest kernel's headers:
-#   make kmod SRC=path/to/module KERNEL=i386|amd64
+#   make kmod SRC=path/to/module KERNEL=i386|amd64|amd64-bpo
 SRC ?= module
 KERNEL ?= i386
 kmod:

@@ -1,18 +1,18 @@
 #!/usr/bin/env bash
 # Build an out-of-tree kernel module against a lab guest kernel's Debian headers:
 #
-#   scripts/kmod.sh SRC_DIR i386|amd64
+#   scripts/kmod.sh SRC_DIR i386|amd64|amd64-bpo
 #
 # SRC_DIR holds the module's sources and its Kbuild or Makefile (obj-m := ...);
 # with neither, each *.c becomes its own module.  The sources are copied to
-# .output/ARCH/kmod/<basename SRC_DIR>/ and built there with
-# `make -C <headers> M=<copy> modules`, so i386 and amd64 builds never share
-# objects and SRC_DIR stays clean.  Fetches the kernel and its headers first
-# (scripts/lab-kernel.sh ARCH).  Prints the absolute path of each built .ko on
+# .output/KERNEL/kmod/<basename SRC_DIR>/ and built there with
+# `make -C <headers> M=<copy> modules`, so builds for different kernels never
+# share objects and SRC_DIR stays clean.  Fetches the kernel and its headers
+# first (scripts/lab-kernel.sh KERNEL).  Prints the absolute path of each built .ko on
 # stdout; everything else goes to stderr.
 set -euo pipefail
 . "$(dirname "$0")/lab-common.sh"
-usage() { echo "usage: scripts/kmod.sh SRC_DIR i386|amd64" >&2; exit 2; }
+usage() { echo "usage: scripts/kmod.sh SRC_DIR i386|amd64|amd64-bpo" >&2; exit 2; }
 [ $# -eq 2 ] || usage
 src=$1 arch=$2
 lab_check_arch "$arch" || usage

@@ -8,24 +8,53 @@ LAB_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 lab_log() { echo "lab: $*" >&2; }
 lab_die() { echo "lab: $*" >&2; exit 1; }
 
-lab_check_arch() { # ARCH
+# Lab kernels: i386 and amd64 are Debian 12's own (bookworm and its security
+# updates); amd64-bpo is the newest amd64 kernel in bookworm-backports (6.12 in
+# 2026: the >= 6.4 module layout and the >= 6.10 *_noprof allocator names).
+LAB_BPO_SUITE=bookworm-backports
+
+lab_check_arch() { # KERNEL
 	case ${1:-} in
-	i386 | amd64) ;;
-	*) echo "lab: unknown arch '${1:-}' (i386 or amd64)" >&2; return 1 ;;
+	i386 | amd64 | amd64-bpo) ;;
+	*) echo "lab: unknown kernel '${1:-}' (i386, amd64 or amd64-bpo)" >&2; return 1 ;;
 	esac
 }
 
+# The CPU architecture of a lab kernel: which pagetrack build, QEMU and
+# busybox it runs with.
+lab_cpu() { # KERNEL
+	[ "$1" = amd64-bpo ] && echo amd64 || echo "$1"
+}
+
 # The Debian metapackage whose Depends names the current kernel ABI.
-lab_meta() { # ARCH
+lab_meta() { # KERNEL
 	case ${1:-} in
 	i386) echo linux-image-686-pae:i386 ;;
-	amd64) echo linux-image-amd64 ;;
+	amd64 | amd64-bpo) echo linux-image-amd64 ;;
 	*) lab_check_arch "${1:-}"; return 1 ;;
 	esac
 }
 
+# apt options selecting the kernel's suite (empty: the default, bookworm).
+lab_apt_suite() { # KERNEL
+	[ "$1" = amd64-bpo ] && echo "-t $LAB_BPO_SUITE" || true
+}
+
 # Suffix selecting the package's architecture on this amd64 host.
 lab_pkgarch() { [ "$1" = i386 ] && echo ":i386" || true; }
+
+# Adds bookworm-backports to apt's sources when no source lists it yet.
+# Returns 0 when it added it (an apt-get update is then due), 1 otherwise.
+lab_add_backports() {
+	local f=/etc/apt/sources.list.d/pagetrack-$LAB_BPO_SUITE.sources sudo=""
+	grep -rqsw -- "$LAB_BPO_SUITE" /etc/apt/sources.list /etc/apt/sources.list.d/ && return 1
+	[ "$(id -u)" -eq 0 ] || sudo=sudo
+	lab_log "adding $LAB_BPO_SUITE to apt's sources ($f)"
+	printf '%s\n' "Types: deb" "URIs: http://deb.debian.org/debian" "Suites: $LAB_BPO_SUITE" \
+		"Components: main" "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg" |
+		$sudo tee "$f" >/dev/null || lab_die "cannot write $f"
+	return 0
+}
 
 # apt-get update; one i386 bookworm-security index often fails to sync here
 # (exit 100) while everything else resolves: tolerated.

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Fetch a lab guest kernel: Debian's own stock kernel for ARCH, resolved
-# through its metapackage (the ABI is never written down here).
+# Fetch a lab guest kernel: Debian's own stock kernel, resolved through its
+# metapackage (the ABI is never written down here).
 #
-#   scripts/lab-kernel.sh [--refresh] i386|amd64
+#   scripts/lab-kernel.sh [--refresh] i386|amd64|amd64-bpo
 #
-# Leaves in $CACHE/ARCH/ (CACHE=${PAGETRACK_CACHE:-${XDG_CACHE_HOME:-~/.cache}/pagetrack}):
+# i386 and amd64 come from bookworm; amd64-bpo is linux-image-amd64 of
+# bookworm-backports (the suite is added to apt's sources if missing).
+# Leaves in $CACHE/KERNEL/ (CACHE=${PAGETRACK_CACHE:-${XDG_CACHE_HOME:-~/.cache}/pagetrack}):
 #   vmlinuz config   from linux-image-<kver> (and System.map if it is a real
 #                    one: Debian's is a one-line placeholder)
 #   kver      the kernel's uname -r string      version   its Debian package version
@@ -20,7 +22,7 @@ set -euo pipefail
 refresh=""
 if [ "${1:-}" = --refresh ]; then refresh=1; shift; fi
 arch=${1:-}
-[ $# -eq 1 ] && lab_check_arch "$arch" || { echo "usage: scripts/lab-kernel.sh [--refresh] i386|amd64" >&2; exit 2; }
+[ $# -eq 1 ] && lab_check_arch "$arch" || { echo "usage: scripts/lab-kernel.sh [--refresh] i386|amd64|amd64-bpo" >&2; exit 2; }
 dir=$CACHE/$arch
 pa=$(lab_pkgarch "$arch")
 
@@ -51,19 +53,22 @@ flock 9 # another lab-kernel.sh for this arch finishes first
 if [ -z "$refresh" ] && complete; then summary; exit 0; fi
 
 meta=$(lab_meta "$arch")
-resolve() { apt-cache depends "$meta" 2>/dev/null | awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }'; }
+suite=$(lab_apt_suite "$arch")
+# shellcheck disable=SC2086 # $suite: "-t SUITE" or nothing
+resolve() { apt-cache depends $suite "$meta" 2>/dev/null | awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }'; }
 if [ "$arch" = i386 ] && ! dpkg --print-foreign-architectures | grep -qx i386; then
 	lab_die "i386 packages need 'dpkg --add-architecture i386' and apt-get update: run scripts/deps.sh"
 fi
 pkg=$(resolve || true)
+if [ "$arch" = amd64-bpo ] && lab_add_backports; then pkg=""; fi
 if [ -z "$pkg" ] || [ -n "$refresh" ]; then
 	lab_apt_update
 	pkg=$(resolve || true)
 fi
-[ -n "$pkg" ] || lab_die "$arch: cannot resolve $meta with apt-cache depends"
+[ -n "$pkg" ] || lab_die "$arch: cannot resolve $meta${suite:+ ($suite)} with apt-cache depends"
 kver=${pkg#linux-image-}
 kver=${kver%:*}
-lab_log "$arch: $meta -> $pkg"
+lab_log "$arch: $meta${suite:+ ($suite)} -> $pkg"
 
 tmp=$(mktemp -d "$dir/.tmp.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
@@ -102,6 +107,10 @@ if ! dpkg-query -W -f='${Status}' "$hpkg" 2>/dev/null | grep -q "install ok inst
 	[ ! -f "/usr/src/linux-headers-$kver/Makefile" ]; then
 	t0=$(lab_now)
 	lab_log "$arch: installing $hpkg"
+	# Not "-t SUITE": that would make every backports package a candidate
+	# and upgrade the host's bpftool, linux-libc-dev and systemd with it.
+	# The ABI's packages exist only in their suite; the rest (gcc-12,
+	# linux-base) comes from bookworm.
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$hpkg" >&2 ||
 		lab_die "$arch: apt-get install $hpkg failed"
 	lab_log "$arch: $hpkg installed in $(lab_since "$t0")"

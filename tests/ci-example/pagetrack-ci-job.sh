@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A CI job for a third-party kernel module, in one command:
-#   tests/ci-example/pagetrack-ci-job.sh [--kernel i386|amd64] MODULE_SRC_DIR MODULE_NAME TEST_SCRIPT
+#   tests/ci-example/pagetrack-ci-job.sh [--kernel i386|amd64|amd64-bpo] MODULE_SRC_DIR MODULE_NAME TEST_SCRIPT
 # Builds the module against the lab kernel's Debian headers, boots the lab,
 # loads the module under `pagetrack -m MODULE_NAME`, runs TEST_SCRIPT (a
 # shell script run in the guest with the module loaded), unloads the module,
@@ -10,15 +10,19 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
+. "$top/scripts/lab-common.sh"
 kernel=i386
-if [ "${1:-}" = --kernel ]; then kernel=$2; shift 2; fi
-[ $# -eq 3 ] || { echo "usage: $0 [--kernel i386|amd64] MODULE_SRC_DIR MODULE_NAME TEST_SCRIPT" >&2; exit 2; }
+if [ "${1:-}" = --kernel ] && [ $# -ge 2 ]; then kernel=$2; shift 2; fi
+usage="usage: $0 [--kernel i386|amd64|amd64-bpo] MODULE_SRC_DIR MODULE_NAME TEST_SCRIPT"
+[ $# -eq 3 ] || { echo "$usage" >&2; exit 2; }
+lab_check_arch "$kernel" 2>/dev/null || { echo "ci-job: unknown kernel '$kernel'; $usage" >&2; exit 2; }
 src=$1 name=$2 test=$3
 [ -f "$test" ] || { echo "ci-job: no test script $test" >&2; exit 2; }
 out=${CI_JOB_OUT:-$top/.output/ci-job}
 mkdir -p "$out"
 
-make -C "$top" -s "$kernel" lab >&2 || exit 2
+# kmod.sh fetches the kernel, its headers (and i386 BTF) first.
+make -C "$top" -s "$(lab_cpu "$kernel")" >&2 || exit 2
 ko=$(bash "$top/scripts/kmod.sh" "$src" "$kernel" | grep "/$name.ko$") || { echo "ci-job: building $name failed" >&2; exit 2; }
 cp "$test" "$out/test.sh"
 

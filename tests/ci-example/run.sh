@@ -25,6 +25,18 @@ else
 	echo "not ok - the finding names the module's function: $(grep -m1 "order_mismatch at" "$d/buggy.log")"
 	fail=$((fail + 1))
 fi
+# The same on 6.12 (amd64-bpo): the module's text is mem[MOD_TEXT] there,
+# which do_init_module's probe must read to name the function.
+CI_JOB_OUT=$d/bpo bash tests/ci-example/pagetrack-ci-job.sh --kernel amd64-bpo module pagetrack_ref "$d/buggy.sh" \
+	> "$d/bpo.log" 2>&1
+rc=$?
+grep "^ci-job\|^  " "$d/bpo.log"
+if [ $rc -eq 1 ] && grep -q "order_mismatch at order_mismatch+0x[0-9a-f]* \[pagetrack_ref\]" "$d/bpo.log"; then
+	echo "ok - amd64-bpo (6.12): the job fails, the finding names order_mismatch+0x..."; pass=$((pass + 1))
+else
+	echo "not ok - amd64-bpo (6.12): exit $rc: $(grep -m1 "order_mismatch at\|did not" "$d/bpo.log")"
+	fail=$((fail + 1))
+fi
 CI_JOB_OUT=$d/clean bash tests/ci-example/pagetrack-ci-job.sh module pagetrack_ref "$d/clean.sh" > "$d/clean.log" 2>&1
 rc=$?
 grep "^ci-job" "$d/clean.log"

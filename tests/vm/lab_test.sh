@@ -7,10 +7,11 @@
 # Relays every suite's output and ends with one "N passed, N failed[, N skipped]"
 # line; exits non-zero on any failure, a kernel problem in a guest (tests/vm/run
 # exit 125), a time-out (124) or a harness failure (126).
-# Env: LAB_ARCHES (default "i386 amd64"), LAB_SKIP_HARNESS=1 skips the
+# Env: LAB_ARCHES (default "i386 amd64 amd64-bpo": lab kernels), LAB_SKIP_HARNESS=1 skips the
 # harness self-test.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
+. scripts/lab-common.sh
 P=0 F=0 S=0
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
@@ -42,11 +43,12 @@ echo "--- checkpatch"
 bash scripts/checkpatch.sh module/pagetrack_ref.c 2>&1 | tee "$out"
 add "$out" "${PIPESTATUS[0]}"
 
-for arch in ${LAB_ARCHES:-i386 amd64}; do
+for arch in ${LAB_ARCHES:-i386 amd64 amd64-bpo}; do
 	echo "--- reference module on $arch"
-	mkdir -p ".output/$arch"
+	cpu=$(lab_cpu "$arch")
+	mkdir -p ".output/$cpu"
 	m32=""
-	[ "$arch" = i386 ] && m32=-m32
+	[ "$cpu" = i386 ] && m32=-m32
 	if ! bash scripts/kmod.sh module "$arch" >"$out" 2>&1; then
 		tail -n 20 "$out" | sed 's/^/#   /'
 		nok "$arch: build the module (scripts/kmod.sh module $arch)"
@@ -54,7 +56,7 @@ for arch in ${LAB_ARCHES:-i386 amd64}; do
 	fi
 	# shellcheck disable=SC2086
 	if ! gcc $m32 -static -O2 -Wall -Wextra -Wno-unused-parameter module/pagetrack_ref_user.c \
-		-o ".output/$arch/pagetrack_ref_user" >"$out" 2>&1; then
+		-o ".output/$cpu/pagetrack_ref_user" >"$out" 2>&1; then
 		sed 's/^/#   /' "$out"
 		nok "$arch: build pagetrack_ref_user"
 		continue

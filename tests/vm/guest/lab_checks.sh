@@ -2,7 +2,7 @@
 # Inside a lab guest (busybox sh, root): the reference module's kernel-side
 # facts, without pagetrack. Every scenario runs; kprobe events (tracefs) count
 # the allocator, kmap and remap_pfn_range calls each one makes in the kernel.
-# Env: PAGETRACK_ARCH=i386|amd64; PAGETRACK_REF_KO overrides the module path
+# Env: PAGETRACK_ARCH=i386|amd64 (amd64 for amd64-bpo too); PAGETRACK_REF_KO overrides the module path
 # (the user program is taken from PATH).
 # Prints "ok - ..." / "not ok - ..." lines, then "N passed, N failed[, N skipped]".
 ARCH=${PAGETRACK_ARCH:-amd64}
@@ -48,11 +48,21 @@ check "pagetrack_ref_user list: the 4 mapping scenarios" \
 # The shell's own writes are filtered by pid, the user program by comm.
 PROBES="pt_alloc pt_free pt_getfree pt_free_pages pt_remap"
 kp() { echo "$1" >> $TR/kprobe_events 2>/dev/null; }
+# sym NAME...: the first of these functions the kernel has (6.10 renamed
+# the allocator's entry points *_noprof).
+sym() {
+	awk -v want="$*" 'BEGIN { n = split(want, w, " ") }
+		$2 ~ /^[tT]$/ { for (i = 1; i <= n; i++) if ($3 == w[i]) f[i] = 1 }
+		END { for (i = 1; i <= n; i++) if (f[i]) { print w[i]; exit } }' /proc/kallsyms
+}
+ALLOC=$(sym __alloc_pages __alloc_pages_noprof)
+GETFREE=$(sym __get_free_pages get_free_pages_noprof __get_free_pages_noprof)
+echo "# allocator entry points: ${ALLOC:-none} ${GETFREE:-none}"
 tracing=0
-if [ -w $TR/kprobe_events ] &&
-	kp 'p:ptref/pt_alloc __alloc_pages order=$arg2:u32' &&
+if [ -w $TR/kprobe_events ] && [ -n "$ALLOC" ] && [ -n "$GETFREE" ] &&
+	kp "p:ptref/pt_alloc $ALLOC order=\$arg2:u32" &&
 	kp 'p:ptref/pt_free __free_pages order=$arg2:u32' &&
-	kp 'p:ptref/pt_getfree __get_free_pages order=$arg2:u32' &&
+	kp "p:ptref/pt_getfree $GETFREE order=\$arg2:u32" &&
 	kp 'p:ptref/pt_free_pages free_pages order=$arg2:u32' &&
 	kp 'r:ptref/pt_remap remap_pfn_range ret=$retval:s32'; then
 	tracing=1
