@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Sourced by the lab scripts (lab-kernel.sh, i386-sysroot.sh, kmod.sh,
+# Sourced by the lab scripts (lab-kernel.sh, sysroot.sh, kmod.sh,
 # checkpatch.sh, tests/vm/*): cache location, arch names, apt helpers.
 
 CACHE=${PAGETRACK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pagetrack}
@@ -10,8 +10,8 @@ lab_die() { echo "lab: $*" >&2; exit 1; }
 
 lab_check_arch() { # ARCH
 	case ${1:-} in
-	i386 | amd64) ;;
-	*) echo "lab: unknown arch '${1:-}' (i386 or amd64)" >&2; return 1 ;;
+	i386 | amd64 | armhf) ;;
+	*) echo "lab: unknown arch '${1:-}' (i386, amd64 or armhf)" >&2; return 1 ;;
 	esac
 }
 
@@ -20,25 +20,56 @@ lab_meta() { # ARCH
 	case ${1:-} in
 	i386) echo linux-image-686-pae:i386 ;;
 	amd64) echo linux-image-amd64 ;;
+	armhf) echo linux-image-armmp-lpae ;;
 	*) lab_check_arch "${1:-}"; return 1 ;;
 	esac
 }
 
-# Suffix selecting the package's architecture on this amd64 host.
+# Suffix selecting the package's architecture on this amd64 host (armhf
+# packages come through a private apt configuration instead: lab_apt).
 lab_pkgarch() { [ "$1" = i386 ] && echo ":i386" || true; }
+
+# armhf package lists live in $CACHE/armhf/apt, apart from dpkg's own: the
+# host never gets armhf as a foreign architecture. lab_apt ARCH CMD ARGS runs
+# apt-get or apt-cache (CMD) for ARCH, through that configuration for armhf.
+lab_apt() { # ARCH apt-get|apt-cache ARGS...
+	local arch=$1 cmd=$2 c=$CACHE/armhf/apt
+	shift 2
+	if [ "$arch" != armhf ]; then
+		"$cmd" "$@"
+		return
+	fi
+	"$cmd" -o Dir::State::Lists="$c/lists" -o Dir::Cache="$c" -o Dir::Cache::archives="$c/archives" \
+		-o Dir::Etc::sourcelist="$c/sources.list" -o Dir::Etc::sourceparts=/nonexistent \
+		-o Dir::State::status=/dev/null -o APT::Architecture=armhf -o APT::Architectures::=armhf "$@"
+}
+
+# The private armhf lists: written once from the host's Debian mirrors, then
+# refreshed like the host's (lab_apt_update armhf).
+lab_armhf_sources() {
+	local c=$CACHE/armhf/apt k=/usr/share/keyrings/debian-archive-keyring.gpg
+	mkdir -p "$c/lists/partial" "$c/archives/partial"
+	[ -s "$c/sources.list" ] && return 0
+	{
+		echo "deb [arch=armhf signed-by=$k] http://deb.debian.org/debian bookworm main"
+		echo "deb [arch=armhf signed-by=$k] http://deb.debian.org/debian bookworm-updates main"
+		echo "deb [arch=armhf signed-by=$k] http://deb.debian.org/debian-security bookworm-security main"
+	} >"$c/sources.list"
+}
 
 # apt-get update; one i386 bookworm-security index often fails to sync here
 # (exit 100) while everything else resolves: tolerated.
-lab_apt_update() {
-	apt-get update -q >&2 || lab_log "apt-get update reported errors (tolerated)"
+lab_apt_update() { # [ARCH]
+	[ "${1:-}" = armhf ] && lab_armhf_sources
+	lab_apt "${1:-amd64}" apt-get update -q >&2 || lab_log "apt-get update reported errors (tolerated)"
 }
 
 # apt-get download PKG... into DIR; as root apt warns that it cannot drop to
 # the _apt user for the download: harmless, filtered out.
-lab_download() { # DIR PKG...
+lab_download() { # DIR PKG... (LAB_APT_ARCH=armhf: through the private lists)
 	local dir=$1 rc
 	shift
-	(cd "$dir" && apt-get download -q "$@" 2>&1) |
+	(cd "$dir" && lab_apt "${LAB_APT_ARCH:-amd64}" apt-get download -q "$@" 2>&1) |
 		{ grep -vE "^W: Download is performed unsandboxed|^$" >&2 || true; }
 	rc=${PIPESTATUS[0]}
 	return "$rc"

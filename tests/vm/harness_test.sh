@@ -72,7 +72,7 @@ arg2='it'"'"'s "q" $HOME * \ end'
 boot1() { # ARCH
 	local arch=$1 out rc kver adds=(--add "$d/my file.txt" --add "$d/guest-check.sh") p
 	if [ "$arch" = i386 ] && [ -e "$CACHE/i386/sysroot/.done" ] &&
-		bash scripts/i386-sysroot.sh --check 2>/dev/null; then
+		bash scripts/sysroot.sh --check i386 2>/dev/null; then
 		adds+=(--add .output/i386/libbpf-probe)
 	fi
 	tests/vm/run --kernel "$arch" "${adds[@]}" -- sh /add/guest-check.sh "two  words" "$arg2" "" \
@@ -121,7 +121,7 @@ boot1() { # ARCH
 			check "i386: a static program linked against the i386 sysroot's libbpf runs in the guest" \
 				'[ "$(val "$out" probe_rc)" = 0 ] && grep -q "^libbpf 1\." <<<"$out"'
 		else
-			skip "i386: sysroot probe: no i386 sysroot (scripts/i386-sysroot.sh)"
+			skip "i386: sysroot probe: no i386 sysroot (scripts/sysroot.sh i386)"
 		fi
 	else
 		check "amd64: built-in BTF at /sys/kernel/btf/vmlinux" '[ "$(val "$out" builtin_btf)" = yes ]'
@@ -187,7 +187,7 @@ for arch in i386 amd64; do
 		continue
 	fi
 	if [ "$arch" = i386 ] && [ ! -x "$CACHE/i386/busybox" ]; then
-		skip "i386: no i386 busybox (scripts/i386-sysroot.sh)"
+		skip "i386: no i386 busybox (scripts/sysroot.sh i386)"
 		continue
 	fi
 	t0=$(date +%s.%N)
