@@ -214,12 +214,25 @@ static __always_inline void submit(struct pt_event *e)
 
 #define PT_EEXIST	17
 
+static __always_inline void fill_header(struct pt_event *e, __u32 type, long sid)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	__builtin_memset(e, 0, sizeof(*e));
+	e->ts = bpf_ktime_get_ns();
+	e->type = type;
+	e->tgid = id >> 32;
+	e->tid = (__u32)id;
+	e->cpu = bpf_get_smp_processor_id();
+	e->stack_id = sid;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+}
+
 static __always_inline struct pt_event *new_event(void *ctx, __u32 type, bool stack)
 {
 	__u32 size = sizeof(struct pt_event);
 	struct pt_event *e;
 	long sid = -1;
-	__u64 id;
 
 	if (stack && with_stacks) {
 		sid = bpf_get_stackid(ctx, &stacks, 0);
@@ -229,14 +242,7 @@ static __always_inline struct pt_event *new_event(void *ctx, __u32 type, bool st
 	e = reserve(size);
 	if (!e)
 		return NULL;
-	__builtin_memset(e, 0, sizeof(*e));
-	id = bpf_get_current_pid_tgid();
-	e->ts = bpf_ktime_get_ns();
-	e->type = type;
-	e->tgid = id >> 32;
-	e->tid = (__u32)id;
-	e->cpu = bpf_get_smp_processor_id();
-	e->stack_id = sid;
+	fill_header(e, type, sid);
 	if (size == sizeof(struct pt_event_stack)) {
 		struct pt_event_stack *es = (void *)e;
 		long n = bpf_get_stack(ctx, es->ips, sizeof(es->ips), 0);
@@ -248,38 +254,121 @@ static __always_inline struct pt_event *new_event(void *ctx, __u32 type, bool st
 	} else if (sid < 0 && stack && with_stacks) {
 		count(PT_CNT_STACK_FAIL);
 	}
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	return e;
 }
 
 #ifdef PT_TARGET_ARM
 /*
  * ARM32: perf cannot unwind from a tracepoint (the registers it fetches hold
- * the BPF program's own sp, and the ARM unwinder needs a true one), so there
- * an allocation's stack is taken at the __alloc_pages kprobe, kept per thread
- * and used by the mm_page_alloc tracepoint inside that call.
+ * the BPF program's own sp, and the ARM unwinder needs a true one), and the
+ * unwinder stops at a kretprobe's trampoline. So there an allocation's stack
+ * is taken at the entry of the outermost allocator function that has a
+ * kretprobe (__get_free_pages, else __alloc_pages; attached after their
+ * kretprobes, so the return address is still true), kept per thread, and used
+ * by the mm_page_alloc tracepoint inside that call. A stack the map refuses
+ * (-EEXIST) is kept inline, as new_event does.
  */
+struct kept_stack {
+	__s32 sid;
+	__u32 owner;		/* the PT_EV_*_RET whose kretprobe drops it */
+	__u32 nr;
+	__u32 pad;
+	__u64 ips[PT_INLINE_STACK];
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
 	__type(key, __u32);
-	__type(value, __s32);
+	__type(value, struct kept_stack);
 } alloc_stack SEC(".maps");
+
+/* One kept stack per thread at a time: a zeroed value to start from. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct kept_stack);
+} kept_scratch SEC(".maps");
+
+static __always_inline void keep_stack(void *ctx, __u32 owner)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id, zero = 0;
+	struct kept_stack *k, *old;
+	long n;
+
+	if (!with_stacks || (targ_tgid && (id >> 32) != targ_tgid))
+		return;
+	/* Inside __get_free_pages, its own stack is the longer one. */
+	old = bpf_map_lookup_elem(&alloc_stack, &tid);
+	if (old && old->owner == PT_EV_GFP_RET && owner == PT_EV_ALLOC_RET)
+		return;
+	k = bpf_map_lookup_elem(&kept_scratch, &zero);
+	if (!k)
+		return;
+	k->owner = owner;
+	k->nr = 0;
+	k->sid = bpf_get_stackid(ctx, &stacks, 0);
+	if (k->sid == -PT_EEXIST) {
+		n = bpf_get_stack(ctx, k->ips, sizeof(k->ips), 0);
+		k->nr = n > 0 ? n / sizeof(__u64) : 0;
+	}
+	bpf_map_update_elem(&alloc_stack, &tid, k, BPF_ANY);
+}
+
+static __always_inline void drop_stack(__u32 owner)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct kept_stack *k = bpf_map_lookup_elem(&alloc_stack, &tid);
+
+	if (k && k->owner == owner)
+		bpf_map_delete_elem(&alloc_stack, &tid);
+}
+
+/* The allocation event with the kept stack, when there is one. */
+static __always_inline struct pt_event *alloc_event(void *ctx)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct kept_stack *k = bpf_map_lookup_elem(&alloc_stack, &tid);
+	struct pt_event_stack *es;
+	struct pt_event *e;
+
+	if (!k)
+		return new_event(ctx, PT_EV_PAGE_ALLOC, true);
+	if (k->sid != -PT_EEXIST || !k->nr) {
+		e = new_event(ctx, PT_EV_PAGE_ALLOC, false);
+		if (e)
+			e->stack_id = k->sid;
+		return e;
+	}
+	es = reserve(sizeof(*es));
+	if (!es)
+		return NULL;
+	fill_header(&es->ev, PT_EV_PAGE_ALLOC, -PT_EEXIST);
+	es->nr = k->nr > PT_INLINE_STACK ? PT_INLINE_STACK : k->nr;
+	es->pad = 0;
+	__builtin_memcpy(es->ips, k->ips, sizeof(es->ips));
+	return &es->ev;
+}
+#else
+#define keep_stack(ctx, owner)	do { } while (0)
+#define drop_stack(owner)	do { } while (0)
+#define alloc_event(ctx)	new_event((ctx), PT_EV_PAGE_ALLOC, true)
 #endif
 
+/* ARM32 only (see keep_stack); user space loads these on that arch alone. */
 SEC("kprobe/__alloc_pages")
 int pagetrack_alloc_entry(struct pt_regs *ctx)
 {
-#ifdef PT_TARGET_ARM
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)id;
-	__s32 sid;
+	keep_stack(ctx, PT_EV_ALLOC_RET);
+	return 0;
+}
 
-	if (!with_stacks || (targ_tgid && (id >> 32) != targ_tgid))
-		return 0;
-	sid = bpf_get_stackid(ctx, &stacks, 0);
-	bpf_map_update_elem(&alloc_stack, &tid, &sid, BPF_ANY);
-#endif
+SEC("kprobe/__get_free_pages")
+int pagetrack_gfp_entry(struct pt_regs *ctx)
+{
+	keep_stack(ctx, PT_EV_GFP_RET);
 	return 0;
 }
 
@@ -295,18 +384,7 @@ int pagetrack_page_alloc(struct trace_event_raw_mm_page_alloc *ctx)
 	if (pfn == (__u64)-1 || pfn == 0xffffffffULL || pid_filtered())
 		return 0;
 	pid_region_add(pfn, ctx->order);
-#ifdef PT_TARGET_ARM
-	{
-		__u32 tid = (__u32)bpf_get_current_pid_tgid();
-		__s32 *kept = bpf_map_lookup_elem(&alloc_stack, &tid);
-
-		e = new_event(ctx, PT_EV_PAGE_ALLOC, !kept);
-		if (e && kept)
-			e->stack_id = *kept;
-	}
-#else
-	e = new_event(ctx, PT_EV_PAGE_ALLOC, true);
-#endif
+	e = alloc_event(ctx);
 	if (!e)
 		return 0;
 	e->a0 = pfn;
@@ -518,17 +596,14 @@ static __always_inline int emit_vm_insert(void *ctx, struct vm_area_struct___pt 
 SEC("kretprobe/__alloc_pages")
 int pagetrack_alloc_ret(struct pt_regs *ctx)
 {
-#ifdef PT_TARGET_ARM
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-
-	bpf_map_delete_elem(&alloc_stack, &tid);
-#endif
+	drop_stack(PT_EV_ALLOC_RET);
 	return emit_ret(ctx, PT_EV_ALLOC_RET, RETVAL(REGS(ctx)), RET_IP(REGS(ctx)));
 }
 
 SEC("kretprobe/__get_free_pages")
 int pagetrack_gfp_ret(struct pt_regs *ctx)
 {
+	drop_stack(PT_EV_GFP_RET);
 	return emit_ret(ctx, PT_EV_GFP_RET, RETVAL(REGS(ctx)), RET_IP(REGS(ctx)));
 }
 

@@ -54,10 +54,11 @@ struct tp {
 	bool ok;
 };
 
-/* P_ALLOC_ENTRY attaches after P_ALLOC_RET: kprobes on one address run
- * newest first, and its stack must be taken before the kretprobe's handler
- * replaces the return address with its trampoline. */
-enum { P_ALLOC_RET, P_ALLOC_ENTRY, P_GFP_RET, P_FREE_PAGES, P_FREE_ADDR, P_SPLIT, P_KMAP, P_KMAP_RET,
+/* P_ALLOC_ENTRY and P_GFP_ENTRY (ARM32 allocation stacks) attach after their
+ * kretprobes: kprobes on one address run newest first, and the stack must be
+ * taken before the kretprobe's handler puts its trampoline in the return
+ * address. */
+enum { P_ALLOC_RET, P_ALLOC_ENTRY, P_GFP_RET, P_GFP_ENTRY, P_FREE_PAGES, P_FREE_ADDR, P_SPLIT, P_KMAP, P_KMAP_RET,
 	P_KUNMAP, P_REMAP, P_REMAP_RET, P_FINISH_FAULT, P_VM_INSERT, P_MOD_INIT, P_NPROBES };
 enum { T_ALLOC, T_FREE, T_FREE_BATCHED, T_SIGNAL, T_MOD_LOAD, T_MOD_FREE, T_NTPS };
 
@@ -72,6 +73,10 @@ static void init_tables(struct pagetrack_bpf *skel, struct probe *p, struct tp *
 		[P_GFP_RET] = { "__get_free_pages return", skel->progs.pagetrack_gfp_ret, true,
 				{ "__get_free_pages", "get_free_pages_noprof",
 				  "__get_free_pages_noprof" } },
+		[P_GFP_ENTRY] = { "__get_free_pages (ARM32 allocation stacks)",
+				  skel->progs.pagetrack_gfp_entry, false,
+				  { "__get_free_pages", "get_free_pages_noprof",
+				    "__get_free_pages_noprof" } },
 		[P_FREE_PAGES] = { "__free_pages", skel->progs.pagetrack_free_pages_api, false,
 				   { "__free_pages" } },
 		[P_FREE_ADDR] = { "free_pages", skel->progs.pagetrack_free_addr_api, false,
@@ -428,7 +433,7 @@ int run_live(const struct pt_options *opt)
 	for (i = 0; i < P_NPROBES; i++) {
 		struct probe *p = &probes[i];
 		/* Only ARM32 cannot unwind from the allocation tracepoint. */
-		bool wanted = use_kprobes && (i != P_ALLOC_ENTRY ||
+		bool wanted = use_kprobes && ((i != P_ALLOC_ENTRY && i != P_GFP_ENTRY) ||
 					      (PT_BUILD_ARCH == PT_ARCH_ARMHF && !opt->no_stacks));
 		bool by_fentry = false;
 		int c;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A CI job for a third-party kernel module, in one command:
-#   tests/ci-example/pagetrack-ci-job.sh [--kernel i386|amd64] MODULE_SRC_DIR MODULE_NAME TEST_SCRIPT
+#   tests/ci-example/pagetrack-ci-job.sh [--kernel i386|amd64|armhf] MODULE_SRC_DIR MODULE_NAME TEST_SCRIPT
 # Builds the module against the lab kernel's Debian headers, boots the lab,
 # loads the module under `pagetrack -m MODULE_NAME`, runs TEST_SCRIPT (a
 # shell script run in the guest with the module loaded), unloads the module,
@@ -12,7 +12,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 kernel=i386
 if [ "${1:-}" = --kernel ]; then kernel=$2; shift 2; fi
-[ $# -eq 3 ] || { echo "usage: $0 [--kernel i386|amd64] MODULE_SRC_DIR MODULE_NAME TEST_SCRIPT" >&2; exit 2; }
+[ $# -eq 3 ] || { echo "usage: $0 [--kernel i386|amd64|armhf] MODULE_SRC_DIR MODULE_NAME TEST_SCRIPT" >&2; exit 2; }
 src=$1 name=$2 test=$3
 [ -f "$test" ] || { echo "ci-job: no test script $test" >&2; exit 2; }
 out=${CI_JOB_OUT:-$top/.output/ci-job}

@@ -4,8 +4,9 @@
 set -u
 cd "$(dirname "$0")/../.."
 P=0 F=0 S=0
-# i386: kprobes (no BPF trampoline there); amd64: fentry (auto) and kprobe.
-for run in i386:auto amd64:auto amd64:kprobe; do
+# i386 and armhf: kprobes (no BPF trampoline there); amd64: fentry (auto) and
+# kprobe. TRACER_RUNS overrides the list.
+for run in ${TRACER_RUNS:-i386:auto amd64:auto amd64:kprobe armhf:auto}; do
 	arch=${run%%:*} mode=${run#*:}
 	echo "--- tracer checks on $arch, --attach $mode"
 	out=$(mktemp)
