@@ -23,12 +23,12 @@ endif
 
 # Everything but the BPF loader: what unit tests, replay, sanitizer builds and
 # fuzzing link. The one list: scripts read it with `make -s print-core-srcs`.
-CORE_SRCS := analyzer.c u64map.c record.c report.c ksyms.c stacks.c periodic.c
-USER_SRCS := pagetrack.c live.c replay.c session.c kinfo.c $(CORE_SRCS)
+CORE_SRCS := analyzer.c u64map.c record.c report.c ksyms.c stacks.c periodic.c outfile.c
+USER_SRCS := pagetrack.c live.c replay.c session.c kinfo.c runas.c $(CORE_SRCS)
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all amd64 i386 armhf deps lab refmod test unit-test replay-test host-test docs-test vm-test lab-test ci-example-test \
+.PHONY: all amd64 i386 armhf deps lab refmod test unit-test replay-test host-test docs-test prom-test vm-test lab-test ci-example-test \
 	demo kmod clean user-progs
 
 # The 32-bit guests' builds need the lab's sysroot script.
@@ -134,6 +134,10 @@ host-test: $(OUTPUT)/amd64/pagetrack
 docs-test: $(OUTPUT)/amd64/pagetrack
 	$(Q)bash tests/host/docs.sh $(OUTPUT)/amd64/pagetrack
 
+# promtool, node_exporter, the alert rules and dashboard of doc/prometheus.
+prom-test: $(OUTPUT)/amd64/pagetrack $(UNIT_OUT)/gen_recordings
+	$(Q)bash tests/prometheus/run.sh $(OUTPUT)/amd64/pagetrack $(UNIT_OUT)/gen_recordings
+
 lab-test: all lab refmod
 	$(Q)bash tests/vm/lab_test.sh
 
@@ -172,6 +176,7 @@ install: $(OUTPUT)/$(NATIVE)/pagetrack
 	install -D -m 0755 $(OUTPUT)/$(NATIVE)/pagetrack $(DESTDIR)$(PREFIX)/sbin/pagetrack
 	install -D -m 0644 doc/pagetrack.8 $(DESTDIR)$(PREFIX)/share/man/man8/pagetrack.8
 	install -D -m 0644 doc/pagetrack.service $(DESTDIR)$(PREFIX)/share/doc/pagetrack/pagetrack.service
+	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/share/doc/pagetrack/prometheus doc/prometheus/*
 
 # Long churn in the i386 guest under pagetrack (issue: soak); not part of `make test`.
 SOAK_SECONDS ?= 600

@@ -12,7 +12,11 @@ HOST_PKGS=(
 	libcmocka-dev libclang-rt-dev pkg-config qemu-system-x86 busybox-static dwarves
 	gcc-12-multilib libc6-dev-i386 cpio gzip xz-utils kmod file util-linux groff-base
 	qemu-system-arm gcc-arm-linux-gnueabihf
+	prometheus prometheus-node-exporter curl jq libcap2-bin
 )
+# prometheus ships promtool; the Prometheus suite runs its own node_exporter on
+# 127.0.0.1. On a host with systemd, installing these also enables Debian's
+# services (ports 9090 and 9100): disable them there if not wanted.
 
 missing=()
 for p in "${HOST_PKGS[@]}"; do

@@ -987,8 +987,8 @@ static void on_free_addr(struct analyzer *an, const struct pt_event *e)
 				f->stack_id = p->stack_id;
 			}
 			snprintf(f->note, sizeof(f->note),
-				 "free_pages() was handed 0x%llx, which looks like a struct page pointer (pfn %llu), not an address; use __free_pages()",
-				 (unsigned long long)e->a0, (unsigned long long)pfn);
+				 "free_pages() was handed what looks like a struct page pointer (pfn %llu), not an address; use __free_pages()",
+				 (unsigned long long)pfn);
 		}
 		return;
 	}

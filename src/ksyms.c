@@ -107,11 +107,14 @@ int ksyms_reload(struct ksyms *k, const char *path)
 	struct ksym_module *mods = k->mods;
 	size_t nmods = k->nmods;
 
+	bool raw = k->raw_addresses;
+
 	k->mods = NULL;
 	k->nmods = 0;
 	ksyms_free(k);
 	k->mods = mods;
 	k->nmods = nmods;
+	k->raw_addresses = raw;
 	return ksyms_load(k, path);
 }
 
@@ -306,31 +309,54 @@ const char *ksyms_format_module(const struct ksyms *k, const char *name, uint64_
 	return buf;
 }
 
-const char *ksyms_format(const struct ksyms *k, uint64_t addr, char *buf, size_t len)
+/* A recording made before addresses were hidden may carry "0x..." texts. */
+static bool raw_text(const char *s)
+{
+	return s[0] == '0' && s[1] == 'x';
+}
+
+const char *ksyms_lookup(const struct ksyms *k, uint64_t addr, char *buf, size_t len)
 {
 	const struct ksym *s;
 	const uint64_t *v;
 
 	if (k->exact.keys && (v = u64map_get(&k->exact, addr))) {
+		if (raw_text(k->strs + *v))
+			return NULL;
 		snprintf(buf, len, "%s", k->strs + *v);
 		return buf;
 	}
 	s = find(k, addr);
 	if (!s)
-		snprintf(buf, len, "0x%" PRIx64, addr);
-	else if (s->module)
+		return NULL;
+	if (s->module)
 		snprintf(buf, len, "%s+0x%" PRIx64 " [%s]", s->name, addr - s->addr, s->module);
 	else
 		snprintf(buf, len, "%s+0x%" PRIx64, s->name, addr - s->addr);
 	return buf;
 }
 
+const char *ksyms_unknown(const struct ksyms *k, uint64_t addr, char *buf, size_t len)
+{
+	if (k->raw_addresses)
+		snprintf(buf, len, "0x%" PRIx64, addr);
+	else
+		snprintf(buf, len, "[unknown]");
+	return buf;
+}
+
+const char *ksyms_format(const struct ksyms *k, uint64_t addr, char *buf, size_t len)
+{
+	if (ksyms_lookup(k, addr, buf, len))
+		return buf;
+	return ksyms_unknown(k, addr, buf, len);
+}
+
 const char *ksyms_func(const struct ksyms *k, uint64_t addr, char *buf, size_t len)
 {
 	char *p;
 
-	ksyms_format(k, addr, buf, len);
-	if (buf[0] == '0' && buf[1] == 'x')
+	if (!ksyms_lookup(k, addr, buf, len))
 		return NULL;
 	p = strchr(buf, '+');
 	if (p)

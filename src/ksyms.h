@@ -40,6 +40,7 @@ struct ksyms {
 	struct u64map exact;	/* addr -> offset into strs (replay) */
 	struct ksym_module *mods;
 	size_t nmods;
+	bool raw_addresses;	/* print unknown addresses raw, not "[unknown]" */
 };
 
 int ksyms_load(struct ksyms *k, const char *path);	/* 0 or -errno */
@@ -65,7 +66,14 @@ const char *ksyms_format_module(const struct ksyms *k, const char *name, uint64_
 				char *buf, size_t len);
 /* Adds a resolved text for an exact address (from a recording). */
 int ksyms_add_exact(struct ksyms *k, uint64_t addr, const char *text);
-/* "func+0x1c [module]" or "0x..." when unknown. Returns buf. */
+/* "func+0x1c [module]", or NULL when addr is not symbolized. */
+const char *ksyms_lookup(const struct ksyms *k, uint64_t addr, char *buf, size_t len);
+/*
+ * What an unsymbolized address prints as: "[unknown]", since shared outputs
+ * must not carry kernel addresses (KASLR), or "0x..." with raw_addresses.
+ */
+const char *ksyms_unknown(const struct ksyms *k, uint64_t addr, char *buf, size_t len);
+/* ksyms_lookup, else ksyms_unknown. Returns buf. */
 const char *ksyms_format(const struct ksyms *k, uint64_t addr, char *buf, size_t len);
 /* The bare function name, or NULL. */
 const char *ksyms_func(const struct ksyms *k, uint64_t addr, char *buf, size_t len);

@@ -7,13 +7,17 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "kinfo.h"
+#include "outfile.h"
+#include "runas.h"
 #include "session.h"
 #include "pagetrack.skel.h"
 
@@ -272,9 +276,57 @@ static void modcheck_cb(void *ctx, const char *name, uint64_t base, uint64_t siz
 		m->found = true;
 }
 
-static pid_t start_command(char **argv, int *gate)
+/* The first watched module that is not in /proc/modules, or NULL. */
+static const char *watched_missing(const struct pt_options *opt)
 {
-	int fds[2];
+	unsigned int i;
+
+	for (i = 0; i < opt->nmodules; i++) {
+		struct modcheck mc = { opt->modules[i], false };
+
+		modules_scan("/proc/modules", modcheck_cb, &mc);
+		if (!mc.found)
+			return opt->modules[i];
+	}
+	return NULL;
+}
+
+/* Whether capability cap is effective: tracing needs no uid 0. */
+static bool has_cap(int cap)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d))
+		return false;
+	return d[cap / 32].effective & (1u << (cap % 32));
+}
+
+/* Root or the capabilities tracing needs; COMMAND's identity resolved. */
+static int check_privileges(const struct pt_options *opt, struct runas *ra)
+{
+	char why[256];
+
+	if (geteuid() != 0 && !(has_cap(CAP_BPF) && has_cap(CAP_PERFMON))) {
+		pt_err("live tracing needs root or CAP_BPF and CAP_PERFMON; --replay FILE works without");
+		return -1;
+	}
+	if (!opt->user && !opt->group)
+		return 0;
+	if (!(has_cap(CAP_SETUID) && has_cap(CAP_SETGID))) {
+		pt_err("--user and --group need root or CAP_SETUID and CAP_SETGID");
+		return -1;
+	}
+	if (runas_resolve(ra, opt->user, opt->group, why, sizeof(why))) {
+		pt_err("%s", why);
+		return -1;
+	}
+	return 0;
+}
+
+static pid_t start_command(char **argv, const struct runas *ra, int *gate)
+{
+	int fds[2], err;
 	pid_t pid;
 
 	if (pipe(fds))
@@ -290,6 +342,12 @@ static pid_t start_command(char **argv, int *gate)
 		if (read(fds[0], &c, 1) != 1)
 			_exit(127);
 		close(fds[0]);
+		err = runas_apply(ra);
+		if (err) {
+			fprintf(stderr, "pagetrack: cannot take the --user/--group identity: %s\n",
+				strerror(-err));
+			_exit(127);
+		}
 		execvp(argv[0], argv);
 		fprintf(stderr, "pagetrack: cannot run %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
@@ -336,9 +394,11 @@ int run_live(const struct pt_options *opt)
 	const char *mode;
 	pid_t child = -1;
 	int gate = -1, child_status = 0, ret = PT_EXIT_USAGE, err, i;
+	const char *missing;
 	bool child_done = false, use_kprobes, use_fentry;
 	double start, deadline = 0, tick, next_tick;
 	struct periodic per = { 0 };
+	struct runas runas = { 0 };
 	uint64_t end_ns;
 
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts);
@@ -346,10 +406,8 @@ int run_live(const struct pt_options *opt)
 	verbose = opt->verbose;
 	libbpf_set_print(libbpf_print);
 
-	if (geteuid() != 0) {
-		pt_err("live tracing needs root (CAP_BPF and CAP_PERFMON); --replay FILE works without");
+	if (check_privileges(opt, &runas))
 		return PT_EXIT_USAGE;
-	}
 	if (opt->pid > 0 && kill(opt->pid, 0) && errno == ESRCH) {
 		pt_err("no process with pid %d", opt->pid);
 		return PT_EXIT_USAGE;
@@ -386,15 +444,10 @@ int run_live(const struct pt_options *opt)
 	}
 	kinfo_from_btf(&ki, &s.ks, btf);
 
-	for (i = 0; i < (int)opt->nmodules; i++) {
-		struct modcheck mc = { opt->modules[i], false };
-
-		modules_scan("/proc/modules", modcheck_cb, &mc);
-		if (!mc.found && !opt->command) {
-			pt_err("module %s is not loaded: load it first, or give a COMMAND that loads it",
-			       opt->modules[i]);
-			goto out;
-		}
+	if (!opt->command && (missing = watched_missing(opt))) {
+		pt_err("module %s is not loaded: load it first, or give a COMMAND that loads it",
+		       missing);
+		goto out;
 	}
 	if (!tracefs_dir() || !tracepoint_exists("kmem", "mm_page_alloc") ||
 	    !tracepoint_exists("kmem", "mm_page_free")) {
@@ -535,16 +588,26 @@ int run_live(const struct pt_options *opt)
 	}
 	s.stack_fd = bpf_map__fd(skel->maps.stacks);
 	if (opt->record_path) {
-		s.rec = fopen(opt->record_path, "wb");
+		s.rec = outfile_private(opt->record_path);
 		if (!s.rec || rec_write_header(s.rec, &ki, !use_kprobes ? 2 : use_fentry ? 3 : 1,
 					       (use_kprobes ? PT_RECF_API_EVENTS : 0) |
 					       (opt->pid > 0 ? PT_RECF_PID_FILTERED : 0))) {
-			pt_err("cannot write %s: %s", opt->record_path, strerror(errno));
+			pt_err("cannot write %s: %s", opt->record_path,
+			       errno == ELOOP ? "it is a symlink (not followed)" :
+			       errno == EEXIST ? "it exists and is not a regular file of ours with one link" :
+			       strerror(errno));
 			goto out;
 		}
 	}
 	modules_scan("/proc/modules", session_module_range, &s);
 	s.bpf_module_syms = probes[P_MOD_INIT].link != NULL;
+	/* CI mode: a module unloaded while the probes were attached would never
+	 * send the unload that ends the trace. */
+	if (!opt->command && (missing = watched_missing(opt))) {
+		pt_err("module %s was unloaded while tracing was being attached: nothing of it was traced",
+		       missing);
+		goto out;
+	}
 
 	print_detections(probes, tps, mode, &ki, opt);
 
@@ -552,7 +615,7 @@ int run_live(const struct pt_options *opt)
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
 	if (opt->command) {
-		child = start_command(opt->command, &gate);
+		child = start_command(opt->command, &runas, &gate);
 		if (child < 0) {
 			pt_err("cannot start %s: %s", opt->command[0], strerror(errno));
 			goto out;
@@ -622,8 +685,9 @@ int run_live(const struct pt_options *opt)
 		       (unsigned long long)cnt[PT_CNT_STACK_FAIL]);
 	end_ns = now_ns();
 	session_refresh_symbols(&s, true);
-	session_write_files(&s, end_ns);
 	an_finish(s.an, end_ns);
+	/* After an_finish: the last files count the findings made at exit. */
+	session_write_files(&s, end_ns);
 	if (session_record_close(&s, cnt[PT_CNT_PRODUCED], cnt[PT_CNT_LOST],
 				 cnt[PT_CNT_STACK_FAIL], end_ns))
 		goto out;

@@ -30,6 +30,7 @@ static const char args_doc[] = "[-- COMMAND [ARGS...]]";
 enum {
 	OPT_RECORD = 0x100, OPT_REPLAY, OPT_BTF, OPT_ATTACH, OPT_NO_STACKS, OPT_BUFFER,
 	OPT_STACKS, OPT_PKMAP, OPT_TOP, OPT_MIN_AGE, OPT_METRICS, OPT_FOLDED, OPT_NO_FREE_STACKS,
+	OPT_RAW_ADDRESSES, OPT_USER, OPT_GROUP,
 };
 
 static const struct argp_option options[] = {
@@ -37,10 +38,13 @@ static const struct argp_option options[] = {
 	{ "module", 'm', "NAME", 0, "Only what module NAME allocates, maps and frees; report at its unload (repeatable, up to 8)", 1 },
 	{ "pid", 'p', "PID", 0, "Only allocations made by process PID, and frees where it allocated", 1 },
 	{ "duration", 'd', "SECONDS", 0, "Trace for this long, then report", 1 },
+	{ "user", OPT_USER, "USER", 0, "Run COMMAND as USER (name or uid) with its groups; pagetrack stays root", 1 },
+	{ "group", OPT_GROUP, "GROUP", 0, "Run COMMAND with primary group GROUP (name or gid)", 1 },
 	{ NULL, 0, NULL, 0, "Output:", 2 },
 	{ "json", 'j', NULL, 0, "JSON lines: one object per finding, then a summary", 2 },
 	{ "record", OPT_RECORD, "FILE", 0, "Also write every event to FILE for --replay", 2 },
 	{ "replay", OPT_REPLAY, "FILE", 0, "Analyze a recording instead of tracing (no privileges needed)", 2 },
+	{ "raw-addresses", OPT_RAW_ADDRESSES, NULL, 0, "Print unsymbolized kernel addresses raw, not [unknown] (reports, metrics, folded: keep them private)", 2 },
 	{ "verbose", 'v', NULL, 0, "libbpf messages and more detail", 2 },
 	{ NULL, 0, NULL, 0, "Long-running tracing:", 4 },
 	{ "interval", 'i', "SECONDS", 0, "Every SECONDS: outstanding call sites, pkmap use, new findings, lost events", 4 },
@@ -176,6 +180,15 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_FOLDED:
 		o->folded_path = arg;
 		break;
+	case OPT_RAW_ADDRESSES:
+		o->raw_addresses = true;
+		break;
+	case OPT_USER:
+		o->user = arg;
+		break;
+	case OPT_GROUP:
+		o->group = arg;
+		break;
 	case ARGP_KEY_ARGS:
 		o->command = state->argv + state->next;
 		break;
@@ -201,14 +214,18 @@ int main(int argc, char **argv)
 		return PT_EXIT_USAGE;
 	if (opt.replay_path) {
 		if (opt.command || opt.record_path || opt.pid || opt.duration || opt.interval ||
-		    opt.no_free_stacks) {
-			pt_err("--replay takes no COMMAND, --record, --pid, --duration, --interval or --no-free-stacks");
+		    opt.no_free_stacks || opt.user || opt.group) {
+			pt_err("--replay takes no COMMAND, --record, --pid, --duration, --interval, --no-free-stacks, --user or --group");
 			return PT_EXIT_USAGE;
 		}
 		return run_replay(&opt);
 	}
 	if (opt.nmodules && opt.no_stacks) {
 		pt_err("-m needs stacks to tell the module's allocations apart; drop --no-stacks");
+		return PT_EXIT_USAGE;
+	}
+	if ((opt.user || opt.group) && !opt.command) {
+		pt_err("--user and --group need a COMMAND");
 		return PT_EXIT_USAGE;
 	}
 	return run_live(&opt);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "outfile.h"
 #include "periodic.h"
 #include "report.h"
 
@@ -125,26 +126,6 @@ void periodic_report(FILE *out, struct periodic *p, const struct analyzer *an,
 	free(g);
 }
 
-/* Write through a temporary file in the same directory, then rename. */
-static FILE *atomic_open(const char *path, char *tmp, size_t len)
-{
-	snprintf(tmp, len, "%s.tmp.%d", path, (int)getpid());
-	return fopen(tmp, "w");
-}
-
-static int atomic_close(FILE *f, const char *tmp, const char *path)
-{
-	int err = ferror(f) ? -EIO : 0;
-
-	if (fclose(f) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	return err;
-}
-
 /* Prometheus label values escape backslash, quote and newline. */
 static void label(FILE *f, const char *s)
 {
@@ -159,55 +140,132 @@ static void label(FILE *f, const char *s)
 	}
 }
 
+/* One series of pagetrack_outstanding_pages: pages of every group with these labels. */
+struct site_pages {
+	char *caller;
+	unsigned int order;
+	uint64_t pages;
+};
+
+static int by_labels(const void *a, const void *b)
+{
+	const struct site_pages *x = a, *y = b;
+	int c = strcmp(x->caller, y->caller);
+
+	return c ? c : x->order < y->order ? -1 : x->order > y->order;
+}
+
+static int by_pages_desc(const void *a, const void *b)
+{
+	const struct site_pages *x = a, *y = b;
+
+	return x->pages < y->pages ? 1 : x->pages > y->pages ? -1 : by_labels(a, b);
+}
+
+/*
+ * Outstanding pages by (caller, order), largest first. Groups are per stack,
+ * and many stacks share a caller: their label sets must be merged, since a
+ * series repeated in one exposition is dropped by the scraper.
+ */
+static struct site_pages *site_totals(const struct analyzer *an, const struct ksyms *ks,
+				      uint64_t now_ns, unsigned int *nout)
+{
+	struct pt_finding *g = NULL;
+	struct site_pages *s;
+	unsigned int n = 0, i, m = 0;
+	char buf[256];
+
+	*nout = 0;
+	if (an_snapshot(an, now_ns, 0, &g, &n))
+		return NULL;
+	s = calloc(n ? n : 1, sizeof(*s));
+	for (i = 0; s && i < n; i++) {
+		uint64_t ip = report_site_ip(an, ks, 0, g[i].stack_id);
+
+		s[i].caller = strdup(ip ? report_sym(an, ks, ip, buf, sizeof(buf)) : "?");
+		s[i].order = g[i].order;
+		s[i].pages = g[i].pages;
+		if (!s[i].caller) {
+			while (i--)
+				free(s[i].caller);
+			free(s);
+			s = NULL;
+		}
+	}
+	free(g);
+	if (!s)
+		return NULL;
+	qsort(s, n, sizeof(*s), by_labels);
+	for (i = 0; i < n; i++) {
+		if (m && !by_labels(&s[m - 1], &s[i])) {
+			s[m - 1].pages += s[i].pages;
+			free(s[i].caller);
+			continue;
+		}
+		s[m++] = s[i];
+	}
+	qsort(s, m, sizeof(*s), by_pages_desc);
+	*nout = m;
+	return s;
+}
+
 int metrics_write(const char *path, const struct analyzer *an, const struct ksyms *ks,
 		  unsigned int top, uint64_t now_ns)
 {
 	const struct pt_stats *st = an_stats(an);
 	uint64_t kinds[PT_K_MAX], other = 0;
-	struct pt_finding *g = NULL;
+	struct site_pages *s;
 	unsigned int n = 0, i;
-	char tmp[4096], buf[256];
-	FILE *f = atomic_open(path, tmp, sizeof(tmp));
+	char tmp[4096];
+	FILE *f;
 
-	if (!f)
-		return -errno;
+	s = site_totals(an, ks, now_ns, &n);
+	if (!s)
+		return -ENOMEM;
+	f = atomic_open(path, tmp, sizeof(tmp));
+	if (!f) {
+		int err = -errno;
+
+		for (i = 0; i < n; i++)
+			free(s[i].caller);
+		free(s);
+		return err;
+	}
 	kind_totals(an, kinds);
-	an_snapshot(an, now_ns, 0, &g, &n);
-	fputs("# HELP pagetrack_outstanding_pages Pages allocated and not freed, by call site and order (top sites; the rest in caller=\"other\").\n"
+	/* Labels in name order, as scrapers print them. */
+	fputs("# HELP pagetrack_outstanding_pages Pages allocated and not freed, by call site and order (the --top largest; the rest summed in caller=\"other\").\n"
 	      "# TYPE pagetrack_outstanding_pages gauge\n", f);
 	for (i = 0; i < n; i++) {
-		uint64_t ip;
-
 		if (i >= (top ? top : 10)) {
-			other += g[i].pages;
-			continue;
+			other += s[i].pages;
+		} else {
+			fputs("pagetrack_outstanding_pages{caller=\"", f);
+			label(f, s[i].caller);
+			fprintf(f, "\",order=\"%u\"} %" PRIu64 "\n", s[i].order, s[i].pages);
 		}
-		ip = report_site_ip(an, ks, 0, g[i].stack_id);
-		fputs("pagetrack_outstanding_pages{caller=\"", f);
-		label(f, ip ? report_sym(an, ks, ip, buf, sizeof(buf)) : "?");
-		fprintf(f, "\",order=\"%u\"} %" PRIu64 "\n", g[i].order, g[i].pages);
+		free(s[i].caller);
 	}
+	free(s);
 	if (other)
 		fprintf(f, "pagetrack_outstanding_pages{caller=\"other\",order=\"\"} %" PRIu64 "\n",
 			other);
 	fprintf(f, "# HELP pagetrack_pkmap_slots_in_use pkmap slots held by kmap() now.\n"
 		"# TYPE pagetrack_pkmap_slots_in_use gauge\npagetrack_pkmap_slots_in_use %" PRIu64 "\n"
-		"# HELP pagetrack_pkmap_slots LAST_PKMAP (0: no HIGHMEM).\n"
+		"# HELP pagetrack_pkmap_slots pkmap slots in all, LAST_PKMAP (0: no HIGHMEM).\n"
 		"# TYPE pagetrack_pkmap_slots gauge\npagetrack_pkmap_slots %u\n"
 		"# HELP pagetrack_kmap_waits_total kmap_high() calls that waited for a slot.\n"
 		"# TYPE pagetrack_kmap_waits_total counter\npagetrack_kmap_waits_total %" PRIu64 "\n",
 		st->kmaps_live, an_kernel(an)->last_pkmap, st->kmap_waits);
-	fputs("# HELP pagetrack_findings_total Finding occurrences by kind.\n"
+	fputs("# HELP pagetrack_findings_total Finding occurrences by kind, and the kind's severity.\n"
 	      "# TYPE pagetrack_findings_total counter\n", f);
 	for (i = 0; i < PT_K_MAX; i++)
-		fprintf(f, "pagetrack_findings_total{kind=\"%s\"} %" PRIu64 "\n", pt_kind_name(i),
-			kinds[i]);
+		fprintf(f, "pagetrack_findings_total{kind=\"%s\",severity=\"%s\"} %" PRIu64 "\n",
+			pt_kind_name(i), pt_kind_is_error(i) ? "error" : "warning", kinds[i]);
 	fprintf(f, "# HELP pagetrack_events_received_total Events read from the ring buffer.\n"
 		"# TYPE pagetrack_events_received_total counter\npagetrack_events_received_total %" PRIu64 "\n"
 		"# HELP pagetrack_events_lost_total Events dropped because the ring buffer was full.\n"
 		"# TYPE pagetrack_events_lost_total counter\npagetrack_events_lost_total %" PRIu64 "\n",
 		received(st), st->lost);
-	free(g);
 	return atomic_close(f, tmp, path);
 }
 
@@ -232,12 +290,8 @@ int folded_write(const char *path, const struct analyzer *an, const struct ksyms
 			continue;
 		}
 		for (j = (int)s.nr - 1; j >= 0; j--) {
-			const char *fn = ksyms_func(ks, s.ips[j], buf, sizeof(buf));
-
-			if (fn)
-				fprintf(f, "%s%s", fn, j ? ";" : "");
-			else
-				fprintf(f, "0x%" PRIx64 "%s", s.ips[j], j ? ";" : "");
+			fprintf(f, "%s%s", report_func(an, ks, s.ips[j], buf, sizeof(buf)),
+				j ? ";" : "");
 		}
 		fprintf(f, " %" PRIu64 "\n", g[i].pages);
 	}

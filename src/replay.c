@@ -78,8 +78,8 @@ int run_replay(const struct pt_options *opt)
 		pt_err("%s", r.err);
 		goto out;
 	}
-	session_write_files(&s, end_ns);
 	an_finish(s.an, end_ns);
+	session_write_files(&s, end_ns);
 	ret = session_report(&s, "replay");
 out:
 	rec_close(&r);

@@ -61,23 +61,58 @@ uint64_t report_site_ip(const struct analyzer *an, const struct ksyms *ks, uint6
 	return s.nr ? s.ips[0] : 0;
 }
 
-const char *report_sym(const struct analyzer *an, const struct ksyms *ks, uint64_t ip,
-		       char *buf, size_t len)
+/* Symbol text for ip, or NULL; *bare: no symbol, "module+0xOFF [module]". */
+static const char *sym_text(const struct analyzer *an, const struct ksyms *ks, uint64_t ip,
+			    char *buf, size_t len, bool *bare)
 {
 	const struct pt_module_range *r = an_module(an, an_module_of_ip(an, ip));
 	char tag[PT_MODNAME_LEN + 3];
+	const char *known = ksyms_lookup(ks, ip, buf, len);
 
-	ksyms_format(ks, ip, buf, len);
+	*bare = false;
 	/*
 	 * Inside a watched module, the symbol must name that module: if it
 	 * was unloaded before its symbols were read, the nearest symbol below
 	 * is some other code. Then its cached symbols, else module and offset.
 	 */
 	if (!r)
-		return buf;
+		return known;
 	snprintf(tag, sizeof(tag), "[%s]", r->name);
-	if (!strstr(buf, tag) && !ksyms_format_module(ks, r->name, ip - r->base, buf, len))
+	if ((!known || !strstr(buf, tag)) &&
+	    !ksyms_format_module(ks, r->name, ip - r->base, buf, len)) {
 		snprintf(buf, len, "%s+0x%" PRIx64 " [%s]", r->name, ip - r->base, r->name);
+		*bare = true;
+	}
+	return buf;
+}
+
+const char *report_sym_known(const struct analyzer *an, const struct ksyms *ks, uint64_t ip,
+			     char *buf, size_t len)
+{
+	bool bare;
+
+	return sym_text(an, ks, ip, buf, len, &bare);
+}
+
+const char *report_sym(const struct analyzer *an, const struct ksyms *ks, uint64_t ip,
+		       char *buf, size_t len)
+{
+	if (report_sym_known(an, ks, ip, buf, len))
+		return buf;
+	return ksyms_unknown(ks, ip, buf, len);
+}
+
+const char *report_func(const struct analyzer *an, const struct ksyms *ks, uint64_t ip,
+			char *buf, size_t len)
+{
+	bool bare;
+	char *p;
+
+	if (!sym_text(an, ks, ip, buf, len, &bare))
+		return ksyms_unknown(ks, ip, buf, len);
+	/* "func+0x1c [module]" -> "func"; unnamed module code keeps its offset. */
+	if (!bare && (p = strchr(buf, '+')))
+		*p = 0;
 	return buf;
 }
 
@@ -137,7 +172,8 @@ static void json_finding(FILE *out, const struct analyzer *an, const struct ksym
 		json_str(out, m->name);
 	else
 		fputs("null", out);
-	if (f->addr)
+	/* A kernel pointer (struct page, kmap address): root's business only. */
+	if (f->addr && ks->raw_addresses)
 		fprintf(out, ",\"addr\":\"0x%" PRIx64 "\"", f->addr);
 	if (f->kind == PT_K_REMAP_FAILED)
 		fprintf(out, ",\"errno\":%d,\"vm_start\":\"0x%" PRIx64 "\",\"vm_end\":\"0x%" PRIx64

@@ -22,9 +22,17 @@ uint64_t report_site_ip(const struct analyzer *an, const struct ksyms *ks, uint6
 			int32_t stack_id);
 void json_str(FILE *out, const char *s);
 /* Symbol text for ip; an address in a watched module without symbols (it
- * was unloaded before they could be read) becomes "module+0xoff [module]". */
+ * was unloaded before they could be read) becomes "module+0xoff [module]".
+ * NULL when neither applies. */
+const char *report_sym_known(const struct analyzer *an, const struct ksyms *ks, uint64_t ip,
+			     char *buf, size_t len);
+/* report_sym_known, else "[unknown]" (the raw address with raw_addresses). */
 const char *report_sym(const struct analyzer *an, const struct ksyms *ks, uint64_t ip,
 		       char *buf, size_t len);
+
+/* The bare function name for folded stacks, else what report_sym says. */
+const char *report_func(const struct analyzer *an, const struct ksyms *ks, uint64_t ip,
+			char *buf, size_t len);
 
 void report_print(FILE *out, const struct analyzer *an, const struct ksyms *ks,
 		  const struct report_opts *o);

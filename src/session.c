@@ -29,6 +29,7 @@ int session_init(struct session *s, const struct pt_options *opt)
 	s->opt = opt;
 	s->stack_fd = -1;
 	s->next_inline_id = PT_INLINE_ID_BASE;
+	s->ks.raw_addresses = opt->raw_addresses;
 	if (stacks_init(&s->stacks) || u64map_init(&s->rec_ips, 0))
 		return -ENOMEM;
 	return 0;
@@ -263,7 +264,9 @@ int session_record_close(struct session *s, uint64_t produced, uint64_t lost,
 		if (!u64map_used(&s->rec_ips, i))
 			continue;
 		addr = s->rec_ips.keys[i];
-		report_sym(s->an, &s->ks, addr, text, sizeof(text));
+		/* Unknown ones stay unnamed: replay decides how to print them. */
+		if (!report_sym_known(s->an, &s->ks, addr, text, sizeof(text)))
+			continue;
 		if (!s->rec_err && rec_write2(s->rec, PT_REC_SYM, &addr, sizeof(addr), text,
 					     strlen(text) + 1))
 			s->rec_err = -EIO;

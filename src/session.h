@@ -39,6 +39,9 @@ struct pt_options {
 	double min_age;			/* seconds */
 	const char *metrics_path;
 	const char *folded_path;
+	bool raw_addresses;		/* unsymbolized frames as 0x..., not [unknown] */
+	const char *user;		/* --user: COMMAND runs as this user */
+	const char *group;		/* --group: and with this group */
 };
 
 #define PT_RECENT_LOADS	8

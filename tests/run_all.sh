@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command runs this: every suite, then one summary line.
-# Suites: host unit (cmocka), replay, host live (tracepoint mode), sanitizer
+# Suites: host unit (cmocka), replay, host live (tracepoint mode), docs,
+# prometheus (promtool, node_exporter, alert rules, dashboard), sanitizer
 # build of unit+replay, lab VM checks, tracer VM checks (i386 and amd64).
 set -u
 cd "$(dirname "$0")/.."
@@ -36,6 +37,7 @@ suite unit make -s unit-test
 suite replay make -s replay-test
 suite host make -s host-test
 suite docs make -s docs-test
+suite prometheus make -s prom-test
 suite sanitizers bash tests/sanitize.sh
 suite fuzz-corpus make -s fuzz-corpus
 suite bench-smoke make -s bench-smoke

@@ -2,10 +2,12 @@
 /*
  * Counts a recording's events by type, and how many of them carry a kernel
  * stack (a stack map id or inline frames): lets the live tests check what
- * the BPF side attached to each event.   recstat FILE
- * Prints "TYPE EVENTS WITH_STACK" per event type seen; exit 2 on a bad file.
+ * the BPF side attached to each event.   recstat FILE [TGID]
+ * Prints "TYPE EVENTS WITH_STACK" per event type seen (only process TGID's
+ * events when given); exit 2 on a bad file.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include "record.h"
 
 int main(int argc, char **argv)
@@ -16,10 +18,10 @@ int main(int argc, char **argv)
 	void *data;
 	FILE *f;
 	int got;
-	unsigned int t;
+	unsigned int t, tgid = argc == 3 ? (unsigned int)atoi(argv[2]) : 0;
 
-	if (argc != 2 || !(f = fopen(argv[1], "rb"))) {
-		fprintf(stderr, "usage: recstat FILE\n");
+	if (argc < 2 || argc > 3 || !(f = fopen(argv[1], "rb"))) {
+		fprintf(stderr, "usage: recstat FILE [TGID]\n");
 		return 2;
 	}
 	if (rec_open(&r, f, argv[1])) {
@@ -29,7 +31,7 @@ int main(int argc, char **argv)
 	while ((got = rec_next(&r, &type, &data, &len)) > 0) {
 		const struct pt_event *e = data;
 
-		if (type != PT_REC_EVENT || e->type >= PT_EV_MAX)
+		if (type != PT_REC_EVENT || e->type >= PT_EV_MAX || (tgid && e->tgid != tgid))
 			continue;
 		n[e->type]++;
 		/* Inline frames were given an id of their own when recorded. */

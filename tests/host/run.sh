@@ -164,8 +164,90 @@ check "-i: interval reports list at most --top sites" \
 check "metrics file: the documented series" 'for m in pagetrack_outstanding_pages pagetrack_pkmap_slots_in_use pagetrack_kmap_waits_total pagetrack_findings_total pagetrack_events_received_total pagetrack_events_lost_total; do grep -q "^$m" "$dir/m.prom" || exit 1; done'
 check "metrics file: every sample is name{labels} value" \
 	'! grep -v "^#" "$dir/m.prom" | grep -vE "^[a-z_]+(\{[^}]*\})? [0-9]+$" | grep -q .'
+if command -v promtool >/dev/null; then
+	check "metrics file: promtool check metrics" 'promtool check metrics <"$dir/m.prom" >/dev/null 2>&1'
+else
+	skp "metrics file: promtool check metrics" "promtool not installed (make deps)"
+fi
 check "folded stacks: frame;frame;... pages" '[ -s "$dir/f.folded" ] && ! grep -vE "^[^ ]+ [0-9]+$" "$dir/f.folded" | grep -q .'
-check "no temporary files left behind" '[ -z "$(ls "$dir" | grep "\.tmp\.")" ]'
+check "no temporary files left behind" '[ -z "$(ls -A "$dir" | grep "^\.")" ]'
+
+# Security: private recordings, no link followed, COMMAND as another user.
+(umask 000; "$PT" --record "$dir/priv.ptr" -- true >/dev/null 2>&1)
+check "umask 000: the recording is created 0600 ($(stat -c %a "$dir/priv.ptr" 2>/dev/null))" \
+	'[ "$(stat -c %a "$dir/priv.ptr")" = 600 ]'
+printf 'old\n' > "$dir/old.ptr"; chmod 644 "$dir/old.ptr"
+(umask 000; "$PT" --record "$dir/old.ptr" -- true >/dev/null 2>&1)
+check "an existing recording of ours is overwritten, and made 0600" \
+	'[ "$(stat -c %a "$dir/old.ptr")" = 600 ] && [ "$(head -c 8 "$dir/old.ptr")" != old ]'
+printf 'victim\n' > "$dir/victim"
+ln -s "$dir/victim" "$dir/link.ptr"
+"$PT" --record "$dir/link.ptr" -- true >/dev/null 2>"$dir/link.err"; rc=$?
+check "a symlink at the recording path is not followed (exit $rc)" \
+	'[ $rc -eq 2 ] && [ "$(cat "$dir/victim")" = victim ] && [ -L "$dir/link.ptr" ] && grep -q "symlink" "$dir/link.err"'
+ln "$dir/victim" "$dir/hard.ptr"
+"$PT" --record "$dir/hard.ptr" -- true >/dev/null 2>&1; rc=$?
+check "a hard link at the recording path is not written through (exit $rc)" \
+	'[ $rc -eq 2 ] && [ "$(cat "$dir/victim")" = victim ]'
+mkfifo "$dir/fifo.ptr"
+timeout 60 "$PT" --record "$dir/fifo.ptr" -- true >/dev/null 2>&1; rc=$?
+check "a FIFO planted at the recording path neither blocks nor is written (exit $rc)" '[ $rc -eq 2 ]'
+printf 'theirs\n' > "$dir/theirs.ptr"; chown 65534 "$dir/theirs.ptr"
+"$PT" --record "$dir/theirs.ptr" -- true >/dev/null 2>&1; rc=$?
+check "another user's file at the recording path is left alone (exit $rc)" \
+	'[ $rc -eq 2 ] && [ "$(cat "$dir/theirs.ptr")" = theirs ]'
+
+# A world-writable directory: links planted at the target and at the
+# temporary name older versions used (PATH.tmp.PID) must not be followed.
+mkdir -m 1777 "$dir/shared"
+printf 'victim\n' > "$dir/victim2"
+ln -s "$dir/victim2" "$dir/shared/f.folded"
+"$PT" --metrics-file "$dir/shared/m.prom" --folded "$dir/shared/f.folded" >/dev/null 2>"$dir/sh.err" &
+pid=$!
+ln -s "$dir/victim" "$dir/shared/m.prom.tmp.$pid"
+ln -s "$dir/victim2" "$dir/shared/f.folded.tmp.$pid"
+for _ in $(seq 50); do grep -q "attach mode" "$dir/sh.err" && break; sleep 0.1; done
+workload
+kill -INT $pid; wait $pid
+check "planted temporary-name links not followed: victims unchanged" \
+	'[ "$(cat "$dir/victim")" = victim ] && [ "$(cat "$dir/victim2")" = victim ]'
+check "a link at the target is replaced by the file, not written through" \
+	'[ -f "$dir/shared/f.folded" ] && [ ! -L "$dir/shared/f.folded" ] && [ -s "$dir/shared/f.folded" ]'
+check "metrics file 0644 for the collector, no temporary file left" \
+	'[ "$(stat -c %a "$dir/shared/m.prom")" = 644 ] && [ -z "$(ls -A "$dir/shared" | grep "^\.")" ]'
+check "live metrics and folded stacks: no raw kernel address" \
+	'! grep -Eq "0xffff[0-9a-f]{12}" "$dir/shared/m.prom" "$dir/shared/f.folded"'
+
+"$PT" -j --user nobody --record "$dir/user.ptr" -- sh -c \
+	'echo "pid $$"; id -u; id -G; exec dd if=/dev/zero of=/dev/null bs=16M count=2 2>/dev/null' \
+	>"$dir/user.out" 2>"$dir/user.err"
+rc=$?
+cuid=$(sed -n 2p "$dir/user.out") cgroups=$(sed -n 3p "$dir/user.out")
+cpid=$(awk '$1 == "pid" {print $2}' "$dir/user.out")
+read -r nua sua < <("$dir/recstat" "$dir/user.ptr" "${cpid:-1}" | awk '$1 == 1 {print $2, $3}')
+check "--user nobody: the command ran as nobody's uid ($cuid), none of root's groups ($cgroups)" \
+	'[ $rc -eq 0 ] && [ "$cuid" = "$(id -u nobody)" ] && [ "$cgroups" = "$(id -G nobody)" ]'
+check "--user nobody: the trace saw the command's pages ($nua allocations by pid $cpid)" \
+	'[ "${nua:-0}" -ge 4096 ]'
+"$PT" --user nobody --group daemon -- id -g >"$dir/grp.out" 2>/dev/null
+check "--group daemon: the command's gid is daemon's" '[ "$(head -1 "$dir/grp.out")" = "$(getent group daemon | cut -d: -f3)" ]'
+
+# Capabilities instead of root: as nobody with CAP_BPF, CAP_PERFMON, and
+# CAP_SYSLOG (kallsyms) and CAP_DAC_READ_SEARCH (tracefs ids) on this host.
+if command -v capsh >/dev/null; then
+	pub=$(mktemp -d); chmod 755 "$pub"; cp "$PT" "$pub/pt"
+	caps=cap_bpf,cap_perfmon,cap_syslog,cap_dac_read_search
+	capsh --caps="cap_setpcap,cap_setuid,cap_setgid+ep $caps+eip" --keep=1 --user=nobody \
+		--addamb=$caps -- -c "$pub/pt -j -- sh -c 'head -c 30000000 /dev/zero | cat >/dev/null'" \
+		>"$dir/cap.json" 2>"$dir/cap.err"
+	rc=$?
+	sum=$(grep '"type":"summary"' "$dir/cap.json")
+	check "as nobody with only $caps: traces ($(num events_received) events), names callers, exit $rc" \
+		'[ $rc -eq 0 ] && [ "$(num events_received)" -gt 1000 ] && grep -q "\"caller\":\"[a-z_]" "$dir/cap.json"'
+	rm -rf "$pub"
+else
+	skp "tracing with capabilities only" "capsh missing (Debian libcap2-bin)"
+fi
 
 # Bad input: one clear line, exit 2.
 bad() { # name expected-regex args...
@@ -185,6 +267,8 @@ bad "negative duration" "bad duration" -d -3
 bad "zero stack entries" "stack-entries" --stack-entries 0
 bad "interval too small" "bad interval" -i 0
 bad "--top out of range" "top takes" --top 0
+bad "--user that does not exist" "no user 'nosuchuser'" --user nosuchuser -- true
+bad "--user without a COMMAND" "need a COMMAND" --user nobody
 bad "--attach fentry where the kernel cannot" "cannot attach fentry programs" --attach fentry -d 1
 if [ -e /sys/bus/event_source/devices/kprobe ]; then
 	skp "--attach kprobe without kprobes" "this kernel has kprobes"

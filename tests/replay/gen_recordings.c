@@ -129,6 +129,30 @@ int main(int argc, char **argv)
 	km___free_pages(&k, 0x1000, 2);				/* order_mismatch */
 	finish(f, 0);
 
+	/*
+	 * unsym.ptr: code in the module's init text (no symbol: freed after
+	 * init) and a kernel frame nobody could name, as an older pagetrack
+	 * recorded it ("0x..." text). Shared outputs must not show either raw.
+	 */
+	f = start(argv[1], "unsym.ptr", &k);
+	{
+		uint64_t ips[3] = { 0xffffffff81100000ULL, MOD_BASE + 0x3f0,
+				    0xffffffff81200000ULL };
+		uint32_t hdr[2] = { 9, 3 };
+		uint64_t a = 0xffffffff81200000ULL;
+		const char *raw = "0xffffffff81200000";
+
+		if (rec_write2(f, PT_REC_STACK, hdr, sizeof(hdr), ips, sizeof(ips)) ||
+		    rec_write2(f, PT_REC_SYM, &a, 8, raw, strlen(raw) + 1))
+			exit(2);
+	}
+	k.stack = 9;
+	k.ip = MOD_BASE + 0x3f0;
+	km_alloc_pages(&k, 0x2000, 1, GFP_KERNEL);		/* leak */
+	km_alloc_pages(&k, 0x4000, 3, GFP_KERNEL);
+	km_emit(&k, PT_EV_FREE_ADDR, PTR(0x4000), 3, NULL, NULL);	/* bad_free */
+	finish(f, 0);
+
 	/* lost.ptr: clean, but the ring buffer dropped events. */
 	f = start(argv[1], "lost.ptr", &k);
 	finish(f, 17);

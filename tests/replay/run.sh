@@ -36,6 +36,10 @@ run --replay "$dir/buggy.ptr" -m drv
 check "text report: exit 1 and ERROR lines" '[ $rc -eq 1 ] && printf "%s\n" "$out" | grep -q "^ERROR order_mismatch \[drv\]"'
 check "text report ends with a summary" 'printf "%s\n" "$out" | tail -1 | grep -q "finding(s)"'
 
+run --replay "$dir/buggy.ptr" -m drv --folded "$dir/b.folded"
+check "folded stacks: a module function by its bare name" \
+	'grep -q "^\[unknown\];drv_probe;__alloc_pages [0-9]*$" "$dir/b.folded"'
+
 run --replay "$dir/buggy.ptr" -m otherdrv -j
 check "scope to another module: nothing of drv reported" '[ $rc -eq 0 ] && [ -z "$(kinds)" ]'
 
@@ -49,6 +53,28 @@ check "long recording (unaligned records, a 1024-frame stack, many reads): every
 
 run --replay "$dir/lost.ptr" -m drv -j
 check "lost events reported exactly" 'printf "%s\n" "$out" | grep -q "\"kind\":\"events_lost\".*\"lost\":17" && printf "%s\n" "$out" | tail -1 | grep -q "\"incomplete\":true"'
+
+# Shared outputs carry no kernel address: an unsymbolized frame is
+# module+0xOFF [module] in a watched module, else [unknown].
+kaddr() { grep -E -q '0x(ffff|c0a0)[0-9a-f]{4}' "$@"; }
+run --replay "$dir/unsym.ptr" -m drv -j --metrics-file "$dir/u.prom" --folded "$dir/u.folded"
+printf '%s\n' "$out" > "$dir/u.json"
+check "unsymbolized frames: no kernel address in JSON, metrics or folded" \
+	'[ $rc -eq 1 ] && ! kaddr "$dir/u.json" "$dir/u.prom" "$dir/u.folded"'
+check "module frame without a symbol: drv+0x3f0 [drv] in JSON, metrics and folded" \
+	'grep -q "\"caller\":\"drv+0x3f0 \[drv\]\"" "$dir/u.json" && grep -q "caller=\"drv+0x3f0 \[drv\]\"" "$dir/u.prom" && grep -q "drv+0x3f0 \[drv\]" "$dir/u.folded"'
+check "other unsymbolized frames (and an old recording's 0x... text): [unknown]" \
+	'grep -q "\"\[unknown\]\"" "$dir/u.json" && grep -q "^\[unknown\];" "$dir/u.folded"'
+run --replay "$dir/unsym.ptr" -m drv
+check "text report: no kernel address" '[ $rc -eq 1 ] && ! printf "%s\n" "$out" | kaddr && printf "%s\n" "$out" | grep -q "#2  \[unknown\]"'
+run --replay "$dir/unsym.ptr" -j --folded "$dir/u2.folded" --metrics-file "$dir/u2.prom"
+printf '%s\n' "$out" > "$dir/u2.json"
+check "module not watched: its frame is [unknown] too" \
+	'! kaddr "$dir/u2.json" "$dir/u2.prom" "$dir/u2.folded" && grep -q "^\[unknown\];\[unknown\];__alloc_pages 8" "$dir/u2.folded"'
+run --replay "$dir/unsym.ptr" -j --raw-addresses --folded "$dir/u3.folded"
+check "--raw-addresses brings raw frames and the struct page pointer back" \
+	'printf "%s\n" "$out" | grep -q "\"0xffffffffc0a003f0\",\"0xffffffff81200000\"" && printf "%s\n" "$out" | grep -q "\"addr\":\"0xffffea0000100000\"" && grep -q "^0xffffffff81200000;0xffffffffc0a003f0;" "$dir/u3.folded"'
+check "the struct page pointer is not in the default report" '! grep -q "\"addr\"" "$dir/u2.json"'
 
 # Damaged files: one clear line, exit 2, never a crash.
 bad() { # name file expected-message

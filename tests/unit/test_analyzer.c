@@ -12,13 +12,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <errno.h>
+#include <sys/stat.h>
 #include "analyzer.h"
 #include "ksyms.h"
+#include "periodic.h"
+#include "outfile.h"
 #include "events.h"
 
 static const uint64_t stk_module[] = { 0xffffffff81100000ULL, MOD_IP, 0xffffffff81200000ULL };
 static const uint64_t stk_other[] = { 0xffffffff81100000ULL, KERNEL_IP };
 static const uint64_t stk_module2[] = { 0xffffffff81100000ULL, MOD_IP2 };
+/* Another stack through the same module call site as STK_MODULE. */
+#define STK_MODULE_ALT	4
+static const uint64_t stk_module_alt[] = { 0xffffffff81100000ULL, MOD_IP, 0xffffffff81300000ULL };
 
 static bool stack_ips(void *ctx, int32_t id, struct pt_stack *out)
 {
@@ -35,6 +42,10 @@ static bool stack_ips(void *ctx, int32_t id, struct pt_stack *out)
 	case STK_MODULE2:
 		out->ips = stk_module2;
 		out->nr = 2;
+		return true;
+	case STK_MODULE_ALT:
+		out->ips = stk_module_alt;
+		out->nr = 3;
 		return true;
 	}
 	return false;
@@ -581,6 +592,77 @@ static void test_remap_shared_ok(void **state)
 	an_free(f.an);
 }
 
+/* Outstanding series of metrics_write in PATH: count, and pages summed; fails on a repeat. */
+static unsigned int metric_series(const char *path, uint64_t *pages, char *first, size_t len)
+{
+	char line[512], seen[16][512];
+	unsigned int n = 0, i;
+	FILE *f = fopen(path, "r");
+
+	assert_non_null(f);
+	*pages = 0;
+	while (fgets(line, sizeof(line), f)) {
+		char *sp = strrchr(line, ' ');
+
+		if (strncmp(line, "pagetrack_outstanding_pages{", 28) || !sp)
+			continue;
+		*sp = 0;
+		for (i = 0; i < n; i++)
+			if (!strcmp(seen[i], line))
+				fail_msg("series written twice: %s", line);
+		assert_true(n < 16);
+		snprintf(seen[n++], sizeof(seen[0]), "%s", line);
+		if (n == 1)
+			snprintf(first, len, "%s", line);
+		*pages += strtoull(sp + 1, NULL, 10);
+	}
+	fclose(f);
+	return n;
+}
+
+/* Stacks through one call site make one series per (caller, order): a repeat is dropped by scrapers. */
+static void test_metrics_one_series_per_caller(void **state)
+{
+	struct fx f = fx_new(true, true, 0);
+	char path[] = "/tmp/pt_metricsXXXXXX", first[512];
+	struct ksyms ks = { 0 };
+	uint64_t pages;
+	int fd = mkstemp(path);
+	FILE *fp;
+
+	(void)state;
+	assert_true(fd >= 0);
+	/* No kernel names needed: module frames print as drv+0xOFF [drv]. */
+	fp = fdopen(fd, "w");
+	assert_non_null(fp);
+	fprintf(fp, "ffffffff81000000 T _stext\n");
+	fclose(fp);
+	assert_int_equal(ksyms_load(&ks, path), 0);
+	km_alloc_pages(&f.k, 0x3000, 0, GFP_KERNEL);
+	f.k.stack = STK_MODULE_ALT;
+	km_alloc_pages(&f.k, 0x3001, 0, GFP_KERNEL);
+	km_alloc_pages(&f.k, 0x3002, 0, GFP_KERNEL);
+	f.k.stack = STK_MODULE2;
+	f.k.ip = MOD_IP2;
+	km_alloc_pages(&f.k, 0x3003, 0, GFP_KERNEL);
+	f.k.stack = STK_MODULE;
+	f.k.ip = MOD_IP;
+	km_alloc_pages(&f.k, 0x3004, 1, GFP_KERNEL);
+	assert_int_equal(metrics_write(path, f.an, &ks, 10, f.k.ts), 0);
+	/* MOD_IP order 0 (3 pages, two stacks), MOD_IP order 1, MOD_IP2 order 0. */
+	assert_int_equal(metric_series(path, &pages, first, sizeof(first)), 3);
+	assert_int_equal(pages, 6);
+	assert_non_null(strstr(first, "order=\"0\""));
+	assert_null(strstr(first, "other"));
+	/* --top 1: the largest, and the rest in other. */
+	assert_int_equal(metrics_write(path, f.an, &ks, 1, f.k.ts), 0);
+	assert_int_equal(metric_series(path, &pages, first, sizeof(first)), 2);
+	assert_int_equal(pages, 6);
+	unlink(path);
+	ksyms_free(&ks);
+	an_free(f.an);
+}
+
 static void test_events_lost(void **state)
 {
 	struct fx f = fx_new(true, true, 0);
@@ -798,23 +880,31 @@ static void test_garbage_events(void **state)
 }
 
 
+/* Creates a file from template path holding text. */
+static void temp_file(char *path, const char *text)
+{
+	int fd = mkstemp(path);
+	FILE *f;
+
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
 /* A watched module's symbols survive a kallsyms reload without it. */
 static void test_ksyms_module_cache(void **state)
 {
 	char path[] = "/tmp/pt_kallsymsXXXXXX", buf[128];
 	struct ksyms k = { 0 };
 	FILE *f;
-	int fd;
 
 	(void)state;
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	f = fdopen(fd, "w");
-	fprintf(f, "ffffffff81000000 T _stext\n"
-		   "ffffffffc0001000 t ref_run\t[mymod]\n"
-		   "ffffffffc0001200 t ref_leak\t[mymod]\n"
-		   "ffffffffc0003000 t other_fn\t[othermod]\n");
-	fclose(f);
+	temp_file(path, "ffffffff81000000 T _stext\n"
+			"ffffffffc0001000 t ref_run\t[mymod]\n"
+			"ffffffffc0001200 t ref_leak\t[mymod]\n"
+			"ffffffffc0003000 t other_fn\t[othermod]\n");
 	assert_int_equal(ksyms_load(&k, path), 0);
 	assert_int_equal(ksyms_cache_module(&k, "mymod", 0xffffffffc0001000ULL, 0x1000), 2);
 	assert_true(ksyms_module_cached(&k, "mymod", 0x1000));
@@ -835,6 +925,93 @@ static void test_ksyms_module_cache(void **state)
 	assert_null(ksyms_format_module(&k, "othermod", 0x0, buf, sizeof(buf)));
 	ksyms_free(&k);
 	unlink(path);
+}
+
+/* Unnamed addresses print as [unknown], raw only when asked; an old
+ * recording's "0x..." text counts as unnamed. */
+static void test_ksyms_unknown_hidden(void **state)
+{
+	char path[] = "/tmp/pt_kallsymsXXXXXX", buf[128];
+	struct ksyms k = { 0 };
+
+	(void)state;
+	temp_file(path, "ffffffff81000000 T _stext\n");
+	assert_int_equal(ksyms_load(&k, path), 0);
+	assert_string_equal(ksyms_format(&k, 0xffffffff81000010ULL, buf, sizeof(buf)),
+			    "_stext+0x10");
+	assert_string_equal(ksyms_format(&k, 0xffffffff80000000ULL, buf, sizeof(buf)),
+			    "[unknown]");
+	assert_null(ksyms_func(&k, 0xffffffff80000000ULL, buf, sizeof(buf)));
+	assert_int_equal(ksyms_add_exact(&k, 0xffffffff90000000ULL, "0xffffffff90000000"), 0);
+	assert_string_equal(ksyms_format(&k, 0xffffffff90000000ULL, buf, sizeof(buf)),
+			    "[unknown]");
+	k.raw_addresses = true;
+	assert_int_equal(ksyms_reload(&k, path), 0);
+	assert_string_equal(ksyms_format(&k, 0xffffffff80000000ULL, buf, sizeof(buf)),
+			    "0xffffffff80000000");
+	ksyms_free(&k);
+	unlink(path);
+}
+
+static void slurp(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(buf, 1, len - 1, f) : 0;
+
+	buf[n] = 0;
+	if (f)
+		fclose(f);
+}
+
+/* Private recordings and atomic rewrites never write through a link. */
+static void test_outfile_links(void **state)
+{
+	char dir[] = "/tmp/pt_outXXXXXX", p[256], v[256], l[256], buf[64];
+	struct stat st;
+	mode_t old = umask(0);
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(p, sizeof(p), "%s/rec", dir);
+	snprintf(v, sizeof(v), "%s/victim", dir);
+	snprintf(l, sizeof(l), "%s/link", dir);
+	f = outfile_private(p);
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	f = fopen(v, "w");
+	fputs("victim", f);
+	fclose(f);
+	assert_int_equal(symlink(v, l), 0);
+	errno = 0;
+	assert_null(outfile_private(l));
+	assert_int_equal(errno, ELOOP);
+	unlink(p);
+	assert_int_equal(link(v, p), 0);
+	errno = 0;
+	assert_null(outfile_private(p));
+	assert_int_equal(errno, EEXIST);
+
+	/* The link at the target is replaced; the new file is 0644. */
+	f = atomic_open(l, buf, sizeof(buf));
+	assert_non_null(f);
+	fputs("new", f);
+	assert_int_equal(atomic_close(f, buf, l), 0);
+	assert_int_equal(access(buf, F_OK), -1);
+	assert_int_equal(lstat(l, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(st.st_mode & 07777, 0644);
+	slurp(v, buf, sizeof(buf));
+	assert_string_equal(buf, "victim");
+	slurp(l, buf, sizeof(buf));
+	assert_string_equal(buf, "new");
+	unlink(p);
+	unlink(v);
+	unlink(l);
+	rmdir(dir);
+	umask(old);
 }
 
 int main(void)
@@ -880,6 +1057,9 @@ int main(void)
 		cmocka_unit_test(test_page_accounting_invariant),
 		cmocka_unit_test(test_garbage_events),
 		cmocka_unit_test(test_ksyms_module_cache),
+		cmocka_unit_test(test_metrics_one_series_per_caller),
+		cmocka_unit_test(test_ksyms_unknown_hidden),
+		cmocka_unit_test(test_outfile_links),
 	};
 
 	return cmocka_run_group_tests_name("analyzer", tests, NULL, NULL);

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE		/* fgetpwent, fgetgrent, setgroups */
+#include <errno.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "runas.h"
+
+static bool number(const char *s, unsigned long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoul(s, &end, 10);
+	return s[0] >= '0' && s[0] <= '9' && !*end && !errno && *v < UINT_MAX;
+}
+
+/*
+ * The static binary has no NSS: users and groups come from the files, read
+ * with fgetpwent/fgetgrent. name NULL: match uid.
+ */
+static bool find_user(const char *name, uid_t uid, struct passwd *out, char *nbuf, size_t nlen)
+{
+	FILE *f = fopen("/etc/passwd", "re");
+	struct passwd *pw;
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && (pw = fgetpwent(f)))
+		if (name ? !strcmp(pw->pw_name, name) : pw->pw_uid == uid) {
+			*out = *pw;
+			snprintf(nbuf, nlen, "%s", pw->pw_name);
+			out->pw_name = nbuf;
+			found = true;
+		}
+	fclose(f);
+	return found;
+}
+
+/* gid of group name, or, for name NULL, the groups user is a member of. */
+static bool scan_groups(const char *name, gid_t *gid, struct runas *r, const char *user)
+{
+	FILE *f = fopen("/etc/group", "re");
+	struct group *gr;
+	bool found = false;
+	char **m;
+
+	if (!f)
+		return false;
+	while ((gr = fgetgrent(f))) {
+		if (name && !strcmp(gr->gr_name, name)) {
+			*gid = gr->gr_gid;
+			found = true;
+			break;
+		}
+		for (m = gr->gr_mem; !name && m && *m; m++)
+			if (!strcmp(*m, user) && gr->gr_gid != r->gid &&
+			    r->ngroups < RUNAS_MAX_GROUPS) {
+				r->groups[r->ngroups++] = gr->gr_gid;
+				break;
+			}
+	}
+	fclose(f);
+	return found;
+}
+
+int runas_resolve(struct runas *r, const char *user, const char *group, char *err,
+		  size_t len)
+{
+	struct passwd pw;
+	char name[256];
+	unsigned long v;
+	bool known;
+
+	memset(r, 0, sizeof(*r));
+	if (group) {
+		if (!scan_groups(group, &r->gid, r, NULL)) {
+			if (!number(group, &v)) {
+				snprintf(err, len, "no group '%s' in /etc/group", group);
+				return -1;
+			}
+			r->gid = (gid_t)v;
+		}
+		r->set_gid = true;
+	}
+	if (!user) {
+		/* Only a group: none of root's supplementary groups either. */
+		r->groups[r->ngroups++] = r->gid;
+		return 0;
+	}
+	known = find_user(user, 0, &pw, name, sizeof(name)) ||
+		(number(user, &v) && find_user(NULL, (uid_t)v, &pw, name, sizeof(name)));
+	if (!known && !number(user, &v)) {
+		snprintf(err, len, "no user '%s' in /etc/passwd", user);
+		return -1;
+	}
+	if (!known && !group) {
+		snprintf(err, len, "uid %s has no /etc/passwd entry: give --group", user);
+		return -1;
+	}
+	r->set_uid = true;
+	r->uid = known ? pw.pw_uid : (uid_t)v;
+	if (!group) {
+		r->gid = pw.pw_gid;
+		r->set_gid = true;
+	}
+	r->groups[r->ngroups++] = r->gid;
+	if (known)
+		scan_groups(NULL, NULL, r, pw.pw_name);
+	return 0;
+}
+
+int runas_apply(const struct runas *r)
+{
+	if (!r->set_uid && !r->set_gid)
+		return 0;
+	/* Groups first: after setuid we could no longer change them. */
+	if (setgroups((size_t)r->ngroups, r->groups))
+		return -errno;
+	if (r->set_gid && setgid(r->gid))
+		return -errno;
+	if (r->set_uid && setuid(r->uid))
+		return -errno;
+	/* A saved root uid would let the command take root back. */
+	if (r->set_uid && r->uid != 0 && (setuid(0) == 0 || seteuid(0) == 0))
+		return -EPERM;
+	return 0;
+}
