@@ -50,12 +50,17 @@ check "pagetrack_ref_user list: the 4 mapping scenarios" \
 # The shell's own writes are filtered by pid, the user program by comm.
 PROBES="pt_alloc pt_free pt_getfree pt_free_pages pt_remap"
 kp() { echo "$1" >> $TR/kprobe_events 2>/dev/null; }
+# The second argument: ARM32 kprobe events have no $argN (no function
+# argument API there): it is register r1.
+ARG2='$arg2'
+[ "$ARCH" = armhf ] && ARG2='%r1'
+
 tracing=0
 if [ -w $TR/kprobe_events ] &&
-	kp 'p:ptref/pt_alloc __alloc_pages order=$arg2:u32' &&
-	kp 'p:ptref/pt_free __free_pages order=$arg2:u32' &&
-	kp 'p:ptref/pt_getfree __get_free_pages order=$arg2:u32' &&
-	kp 'p:ptref/pt_free_pages free_pages order=$arg2:u32' &&
+	kp "p:ptref/pt_alloc __alloc_pages order=$ARG2:u32" &&
+	kp "p:ptref/pt_free __free_pages order=$ARG2:u32" &&
+	kp "p:ptref/pt_getfree __get_free_pages order=$ARG2:u32" &&
+	kp "p:ptref/pt_free_pages free_pages order=$ARG2:u32" &&
 	kp 'r:ptref/pt_remap remap_pfn_range ret=$retval:s32'; then
 	tracing=1
 	if [ -n "$HIGHMEM" ]; then
