@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
-# pagetrack: build per arch into .output/<arch>/ (amd64 = host, i386 = 686-pae guest).
+# pagetrack: build per arch into .output/<arch>/ (amd64 = host, i386 = 686-pae guest,
+# armhf = armmp-lpae guest).
 OUTPUT ?= .output
 CACHE ?= $(or $(PAGETRACK_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/pagetrack)
 CLANG ?= clang
@@ -8,8 +9,9 @@ BPFTOOL ?= bpftool
 CC ?= gcc
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Wno-unused-parameter
-ARCHES := amd64 i386
+ARCHES := amd64 i386 armhf
 I386_SYSROOT := $(CACHE)/i386/sysroot
+ARMHF_SYSROOT := $(CACHE)/armhf/sysroot
 
 ifeq ($(V),1)
 Q =
@@ -26,26 +28,29 @@ USER_SRCS := pagetrack.c live.c replay.c session.c kinfo.c runas.c $(CORE_SRCS)
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all amd64 i386 deps lab refmod test unit-test replay-test host-test docs-test prom-test vm-test lab-test ci-example-test \
+.PHONY: all amd64 i386 armhf deps lab refmod test unit-test replay-test host-test docs-test prom-test vm-test lab-test ci-example-test \
 	demo kmod clean user-progs
 
-# i386 needs the lab's sysroot script; without it only the host build exists.
-all: amd64 $(if $(wildcard scripts/i386-sysroot.sh),i386)
+# The 32-bit guests' builds need the lab's sysroot script.
+all: amd64 $(if $(wildcard scripts/sysroot.sh),i386 armhf)
 
 amd64: $(OUTPUT)/amd64/pagetrack $(if $(wildcard module/pagetrack_ref_user.c),$(OUTPUT)/amd64/pagetrack_ref_user)
 i386: $(OUTPUT)/i386/pagetrack $(OUTPUT)/i386/pagetrack_ref_user
+armhf: $(OUTPUT)/armhf/pagetrack $(OUTPUT)/armhf/pagetrack_ref_user
 
 deps:
 	$(Q)bash scripts/deps.sh
-	$(Q)if [ -f scripts/i386-sysroot.sh ]; then bash scripts/i386-sysroot.sh; fi
+	$(Q)bash scripts/sysroot.sh i386
+	$(Q)bash scripts/sysroot.sh armhf
 
 # Guest kernels, headers and i386 BTF (downloads on first use, then cached);
 # amd64-bpo: bookworm-backports' amd64 kernel (>= 6.10 names, >= 6.4 module layout).
-LAB_KERNELS := i386 amd64 amd64-bpo
+LAB_KERNELS := i386 amd64 amd64-bpo armhf
 lab:
 	$(Q)bash scripts/lab-kernel.sh amd64
 	$(Q)bash scripts/lab-kernel.sh i386
 	$(Q)bash scripts/lab-kernel.sh amd64-bpo
+	$(Q)bash scripts/lab-kernel.sh armhf
 
 $(OUTPUT)/%/:
 	$(Q)mkdir -p $@
@@ -53,8 +58,10 @@ $(OUTPUT)/%/:
 # ---- BPF: one source, one object per arch ----
 BPF_DEFS_amd64 := -D__TARGET_ARCH_x86
 BPF_DEFS_i386 := -D__TARGET_ARCH_x86 -DPT_TARGET_I386
+BPF_DEFS_armhf := -D__TARGET_ARCH_arm -DPT_TARGET_ARM
 VMLINUX_amd64 := vmlinux/amd64
 VMLINUX_i386 := $(if $(wildcard vmlinux/i386/vmlinux.h),vmlinux/i386,vmlinux/amd64)
+VMLINUX_armhf := vmlinux/armhf
 
 $(OUTPUT)/%/pagetrack.bpf.o: bpf/pagetrack.bpf.c src/pagetrack.h | $(OUTPUT)/%/
 	$(call msg,BPF,$@)
@@ -70,19 +77,23 @@ LIBS_amd64 := -lbpf -lelf -lz -lzstd
 USER_CFLAGS_amd64 :=
 USER_CFLAGS_i386 := -m32 -DPT_TARGET_I386 -I$(I386_SYSROOT)/usr/include
 LIBS_i386 := $(addprefix $(I386_SYSROOT)/usr/lib/i386-linux-gnu/,libbpf.a libelf.a libz.a libzstd.a)
+CC_armhf := arm-linux-gnueabihf-gcc
+USER_CFLAGS_armhf := -DPT_TARGET_ARM -I$(ARMHF_SYSROOT)/usr/include
+LIBS_armhf := $(addprefix $(ARMHF_SYSROOT)/usr/lib/arm-linux-gnueabihf/,libbpf.a libelf.a libz.a libzstd.a)
 
 $(OUTPUT)/%/pagetrack: $(addprefix src/,$(USER_SRCS)) src/*.h $(OUTPUT)/%/pagetrack.skel.h
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(WARN) -static $(USER_CFLAGS_$*) -I$(OUTPUT)/$* -Isrc \
+	$(Q)$(or $(CC_$*),$(CC)) $(CFLAGS) $(WARN) -static $(USER_CFLAGS_$*) -I$(OUTPUT)/$* -Isrc \
 		$(addprefix src/,$(USER_SRCS)) -o $@ $(LIBS_$*)
 
 $(OUTPUT)/i386/pagetrack: | $(I386_SYSROOT)/.done
-$(I386_SYSROOT)/.done:
-	$(Q)bash scripts/i386-sysroot.sh
+$(OUTPUT)/armhf/pagetrack: | $(ARMHF_SYSROOT)/.done
+$(CACHE)/%/sysroot/.done:
+	$(Q)bash scripts/sysroot.sh $*
 
 $(OUTPUT)/%/pagetrack_ref_user: module/pagetrack_ref_user.c | $(OUTPUT)/%/
 	$(call msg,CC,$@)
-	$(Q)$(CC) -O2 $(WARN) -static $(if $(filter i386,$*),-m32) $< -o $@
+	$(Q)$(or $(CC_$*),$(CC)) -O2 $(WARN) -static $(if $(filter i386,$*),-m32) $< -o $@
 
 # The reference module, for every guest kernel (needs `make lab`'s headers).
 REFMOD_SRCS := module/pagetrack_ref.c module/Kbuild
@@ -92,7 +103,7 @@ $(OUTPUT)/%/kmod/module/pagetrack_ref.ko: $(REFMOD_SRCS)
 refmod: lab $(foreach k,$(LAB_KERNELS),$(OUTPUT)/$(k)/kmod/module/pagetrack_ref.ko)
 
 # Any out-of-tree module against a guest kernel's headers:
-#   make kmod SRC=path/to/module KERNEL=i386|amd64|amd64-bpo
+#   make kmod SRC=path/to/module KERNEL=i386|amd64|amd64-bpo|armhf
 SRC ?= module
 KERNEL ?= i386
 kmod:

@@ -6,7 +6,8 @@
  *
  * One source, compiled once per target arch. The arch layer is the ARG/RET
  * macros below: amd64 passes arguments in di, si, dx, cx; i386 (regparm(3))
- * in ax, dx, cx and then on the stack, with 32-bit pointers and longs.
+ * in ax, dx, cx and then on the stack; ARM32 in r0-r3; both 32-bit arches
+ * with 32-bit pointers and longs.
  * Kernel fields are read with their target size (bpf_core_field_size), never
  * the local LP64 size, so the same code works on both.
  */
@@ -49,7 +50,28 @@ struct {
 	__type(value, struct pt_counters);
 } counters SEC(".maps");
 
-/* Register layout, relocated by CO-RE to the running kernel's pt_regs. */
+/*
+ * The arch layer. ARGn: the n-th argument at a kprobe on entry; RETVAL: the
+ * return value in a kretprobe; ENTRY_CALLER: the return address at entry
+ * (the frame-pointer unwinder skips that frame); RET_IP: the caller in a
+ * kretprobe (the kernel puts the real return address there).
+ */
+#ifdef PT_TARGET_ARM
+/* ARM32: r0-r3 carry arguments, lr the return address; 32-bit words. The
+ * layout is the ABI's (uregs[18]), so it is read as it is, without CO-RE. */
+struct pt_regs___pt {
+	__u32 uregs[18];
+};
+#define PT_PTR_SIZE	4
+#define ARG1(r)		((r)->uregs[0])
+#define ARG2(r)		((r)->uregs[1])
+#define ARG3(r)		((r)->uregs[2])
+#define ARG4(r)		((r)->uregs[3])
+#define RETVAL(r)	((r)->uregs[0])
+#define ENTRY_CALLER(r)	((r)->uregs[14])
+#define RET_IP(r)	((r)->uregs[15])
+#else
+/* x86: register names relocated by CO-RE to the running kernel's pt_regs. */
 struct pt_regs___pt {
 	unsigned long ax, bx, cx, dx, si, di, bp, sp, ip;
 } __attribute__((preserve_access_index));
@@ -68,10 +90,11 @@ struct pt_regs___pt {
 #define ARG4(r)		((r)->cx)
 #endif
 #define RETVAL(r)	((r)->ax)
+#define ENTRY_CALLER(r)	stack_word((r), 0)
+#define RET_IP(r)	((r)->ip)
 
-#define REGS(ctx)	((struct pt_regs___pt *)(ctx))
-
-/* Read one kernel word (4 bytes on i386) from the stack at sp + n words. */
+/* Read one kernel word (4 bytes on i386) from the stack at sp + n words:
+ * the return address (n = 0) and i386's stack arguments. */
 static __always_inline __u64 stack_word(struct pt_regs___pt *r, int n)
 {
 	__u64 v = 0;
@@ -80,6 +103,9 @@ static __always_inline __u64 stack_word(struct pt_regs___pt *r, int n)
 			      (void *)(unsigned long)(r->sp + n * PT_PTR_SIZE));
 	return v;
 }
+#endif
+
+#define REGS(ctx)	((struct pt_regs___pt *)(ctx))
 
 /* Read a kernel field with the kernel's own size (long/pointer: 4 on i386). */
 #define KREAD(ptr, field) ({						\
@@ -188,12 +214,25 @@ static __always_inline void submit(struct pt_event *e)
 
 #define PT_EEXIST	17
 
+static __always_inline void fill_header(struct pt_event *e, __u32 type, long sid)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	__builtin_memset(e, 0, sizeof(*e));
+	e->ts = bpf_ktime_get_ns();
+	e->type = type;
+	e->tgid = id >> 32;
+	e->tid = (__u32)id;
+	e->cpu = bpf_get_smp_processor_id();
+	e->stack_id = sid;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+}
+
 static __always_inline struct pt_event *new_event(void *ctx, __u32 type, bool stack)
 {
 	__u32 size = sizeof(struct pt_event);
 	struct pt_event *e;
 	long sid = -1;
-	__u64 id;
 
 	if (stack && with_stacks) {
 		sid = bpf_get_stackid(ctx, &stacks, 0);
@@ -203,14 +242,7 @@ static __always_inline struct pt_event *new_event(void *ctx, __u32 type, bool st
 	e = reserve(size);
 	if (!e)
 		return NULL;
-	__builtin_memset(e, 0, sizeof(*e));
-	id = bpf_get_current_pid_tgid();
-	e->ts = bpf_ktime_get_ns();
-	e->type = type;
-	e->tgid = id >> 32;
-	e->tid = (__u32)id;
-	e->cpu = bpf_get_smp_processor_id();
-	e->stack_id = sid;
+	fill_header(e, type, sid);
 	if (size == sizeof(struct pt_event_stack)) {
 		struct pt_event_stack *es = (void *)e;
 		long n = bpf_get_stack(ctx, es->ips, sizeof(es->ips), 0);
@@ -222,8 +254,122 @@ static __always_inline struct pt_event *new_event(void *ctx, __u32 type, bool st
 	} else if (sid < 0 && stack && with_stacks) {
 		count(PT_CNT_STACK_FAIL);
 	}
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	return e;
+}
+
+#ifdef PT_TARGET_ARM
+/*
+ * ARM32: perf cannot unwind from a tracepoint (the registers it fetches hold
+ * the BPF program's own sp, and the ARM unwinder needs a true one), and the
+ * unwinder stops at a kretprobe's trampoline. So there an allocation's stack
+ * is taken at the entry of the outermost allocator function that has a
+ * kretprobe (__get_free_pages, else __alloc_pages; attached after their
+ * kretprobes, so the return address is still true), kept per thread, and used
+ * by the mm_page_alloc tracepoint inside that call. A stack the map refuses
+ * (-EEXIST) is kept inline, as new_event does.
+ */
+struct kept_stack {
+	__s32 sid;
+	__u32 owner;		/* the PT_EV_*_RET whose kretprobe drops it */
+	__u32 nr;
+	__u32 pad;
+	__u64 ips[PT_INLINE_STACK];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct kept_stack);
+} alloc_stack SEC(".maps");
+
+/* One kept stack per thread at a time: a zeroed value to start from. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct kept_stack);
+} kept_scratch SEC(".maps");
+
+static __always_inline void keep_stack(void *ctx, __u32 owner)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id, zero = 0;
+	struct kept_stack *k, *old;
+	long n;
+
+	if (!with_stacks || (targ_tgid && (id >> 32) != targ_tgid))
+		return;
+	/* Inside __get_free_pages, its own stack is the longer one. */
+	old = bpf_map_lookup_elem(&alloc_stack, &tid);
+	if (old && old->owner == PT_EV_GFP_RET && owner == PT_EV_ALLOC_RET)
+		return;
+	k = bpf_map_lookup_elem(&kept_scratch, &zero);
+	if (!k)
+		return;
+	k->owner = owner;
+	k->nr = 0;
+	k->sid = bpf_get_stackid(ctx, &stacks, 0);
+	if (k->sid == -PT_EEXIST) {
+		n = bpf_get_stack(ctx, k->ips, sizeof(k->ips), 0);
+		k->nr = n > 0 ? n / sizeof(__u64) : 0;
+	}
+	bpf_map_update_elem(&alloc_stack, &tid, k, BPF_ANY);
+}
+
+static __always_inline void drop_stack(__u32 owner)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct kept_stack *k = bpf_map_lookup_elem(&alloc_stack, &tid);
+
+	if (k && k->owner == owner)
+		bpf_map_delete_elem(&alloc_stack, &tid);
+}
+
+/* The allocation event with the kept stack, when there is one. */
+static __always_inline struct pt_event *alloc_event(void *ctx)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct kept_stack *k = bpf_map_lookup_elem(&alloc_stack, &tid);
+	struct pt_event_stack *es;
+	struct pt_event *e;
+
+	if (!k)
+		return new_event(ctx, PT_EV_PAGE_ALLOC, true);
+	if (k->sid != -PT_EEXIST || !k->nr) {
+		e = new_event(ctx, PT_EV_PAGE_ALLOC, false);
+		if (e)
+			e->stack_id = k->sid;
+		return e;
+	}
+	es = reserve(sizeof(*es));
+	if (!es)
+		return NULL;
+	fill_header(&es->ev, PT_EV_PAGE_ALLOC, -PT_EEXIST);
+	es->nr = k->nr > PT_INLINE_STACK ? PT_INLINE_STACK : k->nr;
+	es->pad = 0;
+	__builtin_memcpy(es->ips, k->ips, sizeof(es->ips));
+	return &es->ev;
+}
+#else
+#define keep_stack(ctx, owner)	do { } while (0)
+#define drop_stack(owner)	do { } while (0)
+#define alloc_event(ctx)	new_event((ctx), PT_EV_PAGE_ALLOC, true)
+#endif
+
+/* ARM32 only (see keep_stack); user space loads these on that arch alone. */
+SEC("kprobe/__alloc_pages")
+int pagetrack_alloc_entry(struct pt_regs *ctx)
+{
+	keep_stack(ctx, PT_EV_ALLOC_RET);
+	return 0;
+}
+
+SEC("kprobe/__get_free_pages")
+int pagetrack_gfp_entry(struct pt_regs *ctx)
+{
+	keep_stack(ctx, PT_EV_GFP_RET);
+	return 0;
 }
 
 /* ---- kmem tracepoints: present on every kernel, the tracepoint-only floor ---- */
@@ -238,7 +384,7 @@ int pagetrack_page_alloc(struct trace_event_raw_mm_page_alloc *ctx)
 	if (pfn == (__u64)-1 || pfn == 0xffffffffULL || pid_filtered())
 		return 0;
 	pid_region_add(pfn, ctx->order);
-	e = new_event(ctx, PT_EV_PAGE_ALLOC, true);
+	e = alloc_event(ctx);
 	if (!e)
 		return 0;
 	e->a0 = pfn;
@@ -450,13 +596,15 @@ static __always_inline int emit_vm_insert(void *ctx, struct vm_area_struct___pt 
 SEC("kretprobe/__alloc_pages")
 int pagetrack_alloc_ret(struct pt_regs *ctx)
 {
-	return emit_ret(ctx, PT_EV_ALLOC_RET, RETVAL(REGS(ctx)), REGS(ctx)->ip);
+	drop_stack(PT_EV_ALLOC_RET);
+	return emit_ret(ctx, PT_EV_ALLOC_RET, RETVAL(REGS(ctx)), RET_IP(REGS(ctx)));
 }
 
 SEC("kretprobe/__get_free_pages")
 int pagetrack_gfp_ret(struct pt_regs *ctx)
 {
-	return emit_ret(ctx, PT_EV_GFP_RET, RETVAL(REGS(ctx)), REGS(ctx)->ip);
+	drop_stack(PT_EV_GFP_RET);
+	return emit_ret(ctx, PT_EV_GFP_RET, RETVAL(REGS(ctx)), RET_IP(REGS(ctx)));
 }
 
 SEC("kprobe/__free_pages")
@@ -464,7 +612,7 @@ int pagetrack_free_pages_api(struct pt_regs *ctx)
 {
 	struct pt_regs___pt *r = REGS(ctx);
 
-	return emit_free_pages(ctx, (void *)(unsigned long)ARG1(r), ARG2(r), stack_word(r, 0));
+	return emit_free_pages(ctx, (void *)(unsigned long)ARG1(r), ARG2(r), ENTRY_CALLER(r));
 }
 
 SEC("kprobe/free_pages")
@@ -472,7 +620,7 @@ int pagetrack_free_addr_api(struct pt_regs *ctx)
 {
 	struct pt_regs___pt *r = REGS(ctx);
 
-	return emit_free_addr(ctx, ARG1(r), ARG2(r), stack_word(r, 0));
+	return emit_free_addr(ctx, ARG1(r), ARG2(r), ENTRY_CALLER(r));
 }
 
 SEC("kprobe/split_page")
@@ -511,7 +659,7 @@ int pagetrack_kmap_ret(struct pt_regs *ctx)
 	if (!e)
 		return 0;
 	e->a1 = RETVAL(r);
-	e->ip = r->ip;
+	e->ip = RET_IP(r);
 	submit(e);
 	return 0;
 }
@@ -525,7 +673,7 @@ int pagetrack_kunmap(struct pt_regs *ctx)
 	if (!e)
 		return 0;
 	e->a0 = ARG1(r);
-	e->ip = stack_word(r, 0);
+	e->ip = ENTRY_CALLER(r);
 	submit(e);
 	return 0;
 }
@@ -541,7 +689,7 @@ int pagetrack_remap(struct pt_regs *ctx)
 SEC("kretprobe/remap_pfn_range")
 int pagetrack_remap_ret(struct pt_regs *ctx)
 {
-	return emit_remap_ret(ctx, (int)RETVAL(REGS(ctx)), REGS(ctx)->ip);
+	return emit_remap_ret(ctx, (int)RETVAL(REGS(ctx)), RET_IP(REGS(ctx)));
 }
 
 SEC("kprobe/finish_fault")

@@ -10,7 +10,8 @@ SUDO=""
 HOST_PKGS=(
 	make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev
 	libcmocka-dev libclang-rt-dev pkg-config qemu-system-x86 busybox-static dwarves
-	gcc-multilib libc6-dev-i386 cpio gzip xz-utils kmod file util-linux groff-base
+	gcc-12-multilib libc6-dev-i386 cpio gzip xz-utils kmod file util-linux groff-base
+	qemu-system-arm gcc-arm-linux-gnueabihf
 	prometheus prometheus-node-exporter curl jq libcap2-bin
 )
 # prometheus ships promtool; the Prometheus suite runs its own node_exporter on
@@ -32,6 +33,11 @@ if [ ${#missing[@]} -gt 0 ] || [ -n "${need_update:-}" ] || [ ! -e "$stamp" ]; t
 fi
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "deps: installing ${missing[*]}"
-	$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" || exit 1
+	$SUDO apt-get install -y -q -o DPkg::Lock::Timeout=600 --no-install-recommends "${missing[@]}" || exit 1
+fi
+# gcc-multilib conflicts with the armhf cross compiler; what the i386 builds
+# (gcc -m32) need of it beside gcc-12-multilib is its /usr/include/asm link.
+if [ ! -e /usr/include/asm ]; then
+	$SUDO ln -s x86_64-linux-gnu/asm /usr/include/asm || exit 1
 fi
 echo "deps: host packages ready"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build an out-of-tree kernel module against a lab guest kernel's Debian headers:
 #
-#   scripts/kmod.sh SRC_DIR i386|amd64|amd64-bpo
+#   scripts/kmod.sh SRC_DIR i386|amd64|amd64-bpo|armhf
 #
 # SRC_DIR holds the module's sources and its Kbuild or Makefile (obj-m := ...);
 # with neither, each *.c becomes its own module.  The sources are copied to
@@ -12,7 +12,7 @@
 # stdout; everything else goes to stderr.
 set -euo pipefail
 . "$(dirname "$0")/lab-common.sh"
-usage() { echo "usage: scripts/kmod.sh SRC_DIR i386|amd64|amd64-bpo" >&2; exit 2; }
+usage() { echo "usage: scripts/kmod.sh SRC_DIR i386|amd64|amd64-bpo|armhf" >&2; exit 2; }
 [ $# -eq 2 ] || usage
 src=$1 arch=$2
 lab_check_arch "$arch" || usage
@@ -66,7 +66,10 @@ fi
 
 lab_log "kmod: building $(basename "$src") for $arch ($(cat "$CACHE/$arch/kver")) in $out"
 rm -f "$out/modules.order"
-make -C "$kdir" M="$out" -j"$(nproc)" modules >&2 || lab_die "kmod: the build of $src for $arch failed"
+cross=()
+# armhf: a cross build against the unpacked headers with the host's kbuild.
+[ "$arch" = armhf ] && cross=(ARCH=arm CROSS_COMPILE=arm-linux-gnueabihf-)
+make -C "$kdir" M="$out" "${cross[@]}" -j"$(nproc)" modules >&2 || lab_die "kmod: the build of $src for $arch failed"
 
 # modules.order names what this build produced (stale .ko files are not listed).
 found=0

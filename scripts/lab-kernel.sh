@@ -2,7 +2,7 @@
 # Fetch a lab guest kernel: Debian's own stock kernel, resolved through its
 # metapackage (the ABI is never written down here).
 #
-#   scripts/lab-kernel.sh [--refresh] i386|amd64|amd64-bpo
+#   scripts/lab-kernel.sh [--refresh] i386|amd64|amd64-bpo|armhf
 #
 # i386 and amd64 come from bookworm; amd64-bpo is linux-image-amd64 of
 # bookworm-backports (the suite is added to apt's sources if missing).
@@ -10,9 +10,15 @@
 #   vmlinuz config   from linux-image-<kver> (and System.map if it is a real
 #                    one: Debian's is a one-line placeholder)
 #   kver      the kernel's uname -r string      version   its Debian package version
-#   kdir      path of the installed linux-headers-<kver> (apt-get install)
-#   vmlinux.btf, vmlinux.h      i386 only: BTF made by pahole from the -dbg
-#                               package's vmlinux (the -dbg files are deleted)
+#   kdir      path of the linux-headers-<kver> tree: installed with apt-get
+#             (i386, amd64); for armhf unpacked into ARCH/headers/, its
+#             scripts and tools linked to the host's linux-kbuild of the same
+#             version (cross builds: ARCH=arm CROSS_COMPILE=arm-linux-gnueabihf-)
+#   vmlinux.btf, vmlinux.h      i386 and armhf (no built-in BTF): made by
+#                               pahole from the -dbg package's vmlinux (the
+#                               -dbg files are deleted)
+# armhf packages are resolved and downloaded through private apt lists
+# ($CACHE/armhf/apt, lab_apt): dpkg never gets armhf as an architecture.
 # A complete cache returns at once without asking apt; --refresh re-resolves
 # the metapackage and fetches a newer ABI if there is one.  Progress and a
 # one-line summary of the kernel's configuration go to stderr.
@@ -22,14 +28,17 @@ set -euo pipefail
 refresh=""
 if [ "${1:-}" = --refresh ]; then refresh=1; shift; fi
 arch=${1:-}
-[ $# -eq 1 ] && lab_check_arch "$arch" || { echo "usage: scripts/lab-kernel.sh [--refresh] i386|amd64|amd64-bpo" >&2; exit 2; }
+[ $# -eq 1 ] && lab_check_arch "$arch" || { echo "usage: scripts/lab-kernel.sh [--refresh] i386|amd64|amd64-bpo|armhf" >&2; exit 2; }
 dir=$CACHE/$arch
 pa=$(lab_pkgarch "$arch")
+needs_btf=""
+case $arch in i386 | armhf) needs_btf=1 ;; esac
+[ "$arch" = armhf ] && export LAB_APT_ARCH=armhf
 
 complete() {
 	[ -s "$dir/vmlinuz" ] && [ -s "$dir/config" ] && [ -s "$dir/kver" ] && [ -s "$dir/version" ] &&
 		[ -s "$dir/kdir" ] && [ -f "$(cat "$dir/kdir")/Makefile" ] &&
-		{ [ "$arch" != i386 ] || { [ -s "$dir/vmlinux.btf" ] && [ -s "$dir/vmlinux.h" ]; }; }
+		{ [ -z "$needs_btf" ] || { [ -s "$dir/vmlinux.btf" ] && [ -s "$dir/vmlinux.h" ]; }; }
 }
 
 # One line: what the lab's tests depend on in this kernel's configuration.
@@ -39,7 +48,7 @@ summary() {
 	elif grep -q '^CONFIG_SPARSEMEM_VMEMMAP=y' "$c"; then model=SPARSEMEM_VMEMMAP
 	elif grep -q '^CONFIG_SPARSEMEM=y' "$c"; then model=SPARSEMEM
 	else model=unknown; fi
-	for v in HIGHMEM HIGHMEM64G KPROBES KPROBE_EVENTS BPF_EVENTS DEBUG_INFO_BTF; do
+	for v in HIGHMEM HIGHMEM64G ARM_LPAE KPROBES KPROBE_EVENTS BPF_EVENTS DEBUG_INFO_BTF; do
 		if grep -q "^CONFIG_$v=y" "$c"; then out+=" $v=y"; else out+=" $v=n"; fi
 	done
 	lab_log "$arch: $(cat "$dir/kver") ($(cat "$dir/version")): $model$out"
@@ -54,15 +63,16 @@ if [ -z "$refresh" ] && complete; then summary; exit 0; fi
 
 meta=$(lab_meta "$arch")
 suite=$(lab_apt_suite "$arch")
+[ "$arch" = armhf ] && lab_armhf_sources
 # shellcheck disable=SC2086 # $suite: "-t SUITE" or nothing
-resolve() { apt-cache depends $suite "$meta" 2>/dev/null | awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }'; }
+resolve() { lab_apt "$arch" apt-cache depends $suite "$meta" 2>/dev/null | awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }'; }
 if [ "$arch" = i386 ] && ! dpkg --print-foreign-architectures | grep -qx i386; then
 	lab_die "i386 packages need 'dpkg --add-architecture i386' and apt-get update: run scripts/deps.sh"
 fi
 pkg=$(resolve || true)
 if [ "$arch" = amd64-bpo ] && lab_add_backports; then pkg=""; fi
 if [ -z "$pkg" ] || [ -n "$refresh" ]; then
-	lab_apt_update
+	lab_apt_update "$arch"
 	pkg=$(resolve || true)
 fi
 [ -n "$pkg" ] || lab_die "$arch: cannot resolve $meta${suite:+ ($suite)} with apt-cache depends"
@@ -72,6 +82,36 @@ lab_log "$arch: $meta${suite:+ ($suite)} -> $pkg"
 
 tmp=$(mktemp -d "$dir/.tmp.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
+
+# armhf headers cannot be installed on this host (they would pull armhf's
+# linux-kbuild): the arch package is unpacked under ARCH/headers, its common
+# part (arch all) and the host's linux-kbuild of the same version installed,
+# and its scripts/tools links pointed at the host's kbuild.
+armhf_headers() {
+	local hdeb common series ver h=$dir/headers/usr/src/linux-headers-$kver t0
+	ver=$(cat "$dir/version")
+	series=$(echo "$kver" | sed -E 's/^([0-9]+\.[0-9]+).*/\1/')
+	if [ ! -f "$h/Makefile" ] || [ "$(cat "$dir/headers/.version" 2>/dev/null)" != "$ver" ]; then
+		t0=$(lab_now)
+		lab_download "$tmp" "linux-headers-$kver" || lab_die "armhf: apt-get download linux-headers-$kver failed"
+		hdeb=$(echo "$tmp"/linux-headers-"$kver"_*.deb)
+		common=$(dpkg-deb -f "$hdeb" Depends | grep -oE 'linux-headers-[^ ,]+-common' | head -n 1)
+		[ -n "$common" ] || lab_die "armhf: $(basename "$hdeb") names no -common headers package"
+		rm -rf "$dir/headers"
+		dpkg-deb -x "$hdeb" "$dir/headers" || lab_die "armhf: cannot unpack $(basename "$hdeb")"
+		rm -f "$hdeb"
+		echo "$ver" >"$dir/headers/.version"
+		lab_log "armhf: installing $common and linux-kbuild-$series $ver on the host"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=600 --no-install-recommends \
+			"$common=$ver" "linux-kbuild-$series=$ver" >&2 ||
+			lab_die "armhf: apt-get install $common=$ver linux-kbuild-$series=$ver failed (the host's kbuild must match the armhf headers' version)"
+		lab_log "armhf: headers ready in $(lab_since "$t0")"
+	fi
+	ln -sfn "/usr/lib/linux-kbuild-$series/scripts" "$h/scripts"
+	ln -sfn "/usr/lib/linux-kbuild-$series/tools" "$h/tools"
+	[ -f "$h/scripts/Makefile.build" ] || lab_die "armhf: no host kbuild at /usr/lib/linux-kbuild-$series"
+	echo "$h" >"$dir/kdir"
+}
 
 # 1. The kernel image package: keep vmlinuz, config, System.map.
 if [ "$(cat "$dir/kver" 2>/dev/null)" != "$kver" ] || [ ! -s "$dir/vmlinuz" ] || [ ! -s "$dir/config" ] ||
@@ -102,27 +142,32 @@ if [ "$(cat "$dir/kver" 2>/dev/null)" != "$kver" ] || [ ! -s "$dir/vmlinuz" ] ||
 fi
 
 # 2. The matching headers, installed (out-of-tree modules build against them).
-hpkg=linux-headers-$kver$pa
-if ! dpkg-query -W -f='${Status}' "$hpkg" 2>/dev/null | grep -q "install ok installed" ||
-	[ ! -f "/usr/src/linux-headers-$kver/Makefile" ]; then
-	t0=$(lab_now)
-	lab_log "$arch: installing $hpkg"
-	# Not "-t SUITE": that would make every backports package a candidate
-	# and upgrade the host's bpftool, linux-libc-dev and systemd with it.
-	# The ABI's packages exist only in their suite; the rest (gcc-12,
-	# linux-base) comes from bookworm.
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$hpkg" >&2 ||
-		lab_die "$arch: apt-get install $hpkg failed"
-	lab_log "$arch: $hpkg installed in $(lab_since "$t0")"
+if [ "$arch" = armhf ]; then
+	armhf_headers
+else
+	hpkg=linux-headers-$kver$pa
+	if ! dpkg-query -W -f='${Status}' "$hpkg" 2>/dev/null | grep -q "install ok installed" ||
+		[ ! -f "/usr/src/linux-headers-$kver/Makefile" ]; then
+		t0=$(lab_now)
+		lab_log "$arch: installing $hpkg"
+		# Not "-t SUITE": that would make every backports package a candidate
+		# and upgrade the host's bpftool, linux-libc-dev and systemd with it.
+		# The ABI's packages exist only in their suite; the rest (gcc-12,
+		# linux-base) comes from bookworm.
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=600 \
+			--no-install-recommends "$hpkg" >&2 || lab_die "$arch: apt-get install $hpkg failed"
+		lab_log "$arch: $hpkg installed in $(lab_since "$t0")"
+	fi
+	echo "/usr/src/linux-headers-$kver" >"$dir/kdir"
 fi
-echo "/usr/src/linux-headers-$kver" >"$dir/kdir"
 
-# 3. i386 has no built-in BTF: pahole turns the -dbg vmlinux's DWARF into a
-#    detached BTF file; only that (and a vmlinux.h dumped from it) is kept.
-if [ "$arch" = i386 ] && { [ ! -s "$dir/vmlinux.btf" ] || [ ! -s "$dir/vmlinux.h" ]; }; then
+# 3. i386 and armhf have no built-in BTF: pahole turns the -dbg vmlinux's
+#    DWARF into a detached BTF file; only that (and a vmlinux.h dumped from
+#    it) is kept.
+if [ -n "$needs_btf" ] && { [ ! -s "$dir/vmlinux.btf" ] || [ ! -s "$dir/vmlinux.h" ]; }; then
 	dbg=linux-image-$kver-dbg$pa
 	t0=$(lab_now)
-	lab_log "$arch: downloading $dbg (about 765 MB) for BTF"
+	lab_log "$arch: downloading $dbg (i386 about 765 MB, armhf 622 MB) for BTF"
 	lab_download "$tmp" "$dbg" || lab_die "$arch: apt-get download $dbg failed"
 	deb=$(echo "$tmp"/linux-image-"$kver"-dbg_*.deb)
 	lab_log "$arch: downloaded $(basename "$deb") ($(($(stat -c %s "$deb") / 1000000)) MB) in $(lab_since "$t0")"

@@ -16,7 +16,7 @@
 #define PT_MAX_MODULES	8
 #define PT_MAX_ORDER	11	/* orders 0..10 (MAX_ORDER on x86) */
 
-enum pt_arch { PT_ARCH_UNKNOWN = 0, PT_ARCH_AMD64 = 1, PT_ARCH_I386 = 2 };
+enum pt_arch { PT_ARCH_UNKNOWN = 0, PT_ARCH_AMD64 = 1, PT_ARCH_I386 = 2, PT_ARCH_ARMHF = 3 };
 
 /* JSON "kind" values are a contract; keep in step with kind_names[]. */
 enum pt_kind {

@@ -78,6 +78,16 @@ static unsigned int last_pkmap(void)
 	}
 }
 
+const char *pt_arch_name(uint32_t arch)
+{
+	switch (arch) {
+	case PT_ARCH_AMD64: return "amd64";
+	case PT_ARCH_I386: return "i386";
+	case PT_ARCH_ARMHF: return "armhf";
+	default: return "unknown";
+	}
+}
+
 void kinfo_probe(struct pt_kernel_info *ki, const struct ksyms *ks)
 {
 	struct utsname u;
@@ -89,6 +99,8 @@ void kinfo_probe(struct pt_kernel_info *ki, const struct ksyms *ks)
 			ki->arch = PT_ARCH_AMD64;
 		else if (u.machine[0] == 'i' && !strcmp(u.machine + 2, "86"))
 			ki->arch = PT_ARCH_I386;
+		else if (!strncmp(u.machine, "armv7", 5) || !strncmp(u.machine, "armv8", 5))
+			ki->arch = PT_ARCH_ARMHF;
 	}
 	ki->page_shift = __builtin_ctz((unsigned int)sysconf(_SC_PAGESIZE));
 	ki->max_pfn = zoneinfo_max_pfn();
@@ -111,11 +123,14 @@ void kinfo_from_btf(struct pt_kernel_info *ki, const struct ksyms *ks, const str
 {
 	ki->struct_page_size = btf_type_size(btf, "page", BTF_KIND_STRUCT);
 	/*
-	 * Without CONFIG_KALLSYMS_ALL (Debian i386) pkmap_count is not in
-	 * kallsyms. x86_32 has LAST_PKMAP 512 with PAE (64-bit ptes), else 1024.
+	 * Without CONFIG_KALLSYMS_ALL (Debian i386, armhf) pkmap_count is not
+	 * in kallsyms. x86_32 has LAST_PKMAP 512 with PAE (64-bit ptes), else
+	 * 1024; ARM has PTRS_PER_PTE, 512 with and without LPAE.
 	 */
 	if (!ki->last_pkmap && ki->arch == PT_ARCH_I386 && ksyms_has(ks, "kmap_high"))
 		ki->last_pkmap = btf_type_size(btf, "pteval_t", BTF_KIND_TYPEDEF) == 8 ? 512 : 1024;
+	if (!ki->last_pkmap && ki->arch == PT_ARCH_ARMHF && ksyms_has(ks, "kmap_high"))
+		ki->last_pkmap = 512;
 }
 
 const char *tracefs_dir(void)

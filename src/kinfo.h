@@ -10,6 +10,16 @@
 
 /* arch, page size, max pfn, LAST_PKMAP (from kallsyms), release. */
 void kinfo_probe(struct pt_kernel_info *ki, const struct ksyms *ks);
+const char *pt_arch_name(uint32_t arch);
+
+/* The kernel arch this build's BPF object is for. */
+#if defined(PT_TARGET_I386)
+#define PT_BUILD_ARCH PT_ARCH_I386
+#elif defined(PT_TARGET_ARM)
+#define PT_BUILD_ARCH PT_ARCH_ARMHF
+#else
+#define PT_BUILD_ARCH PT_ARCH_AMD64
+#endif
 /* sizeof(struct page), and LAST_PKMAP when kallsyms cannot tell, from BTF. */
 void kinfo_from_btf(struct pt_kernel_info *ki, const struct ksyms *ks, const struct btf *btf);
 /* Exact name in kallsyms (a text symbol). */

@@ -58,18 +58,29 @@ struct tp {
 	bool ok;
 };
 
-enum { P_ALLOC_RET, P_GFP_RET, P_FREE_PAGES, P_FREE_ADDR, P_SPLIT, P_KMAP, P_KMAP_RET,
+/* P_ALLOC_ENTRY and P_GFP_ENTRY (ARM32 allocation stacks) attach after their
+ * kretprobes: kprobes on one address run newest first, and the stack must be
+ * taken before the kretprobe's handler puts its trampoline in the return
+ * address. */
+enum { P_ALLOC_RET, P_ALLOC_ENTRY, P_GFP_RET, P_GFP_ENTRY, P_FREE_PAGES, P_FREE_ADDR, P_SPLIT, P_KMAP, P_KMAP_RET,
 	P_KUNMAP, P_REMAP, P_REMAP_RET, P_FINISH_FAULT, P_VM_INSERT, P_MOD_INIT, P_NPROBES };
 enum { T_ALLOC, T_FREE, T_FREE_BATCHED, T_SIGNAL, T_MOD_LOAD, T_MOD_FREE, T_NTPS };
 
 static void init_tables(struct pagetrack_bpf *skel, struct probe *p, struct tp *t)
 {
 	struct probe probes[P_NPROBES] = {
+		[P_ALLOC_ENTRY] = { "__alloc_pages (ARM32 allocation stacks)",
+				    skel->progs.pagetrack_alloc_entry, false,
+				    { "__alloc_pages", "__alloc_pages_noprof" } },
 		[P_ALLOC_RET] = { "__alloc_pages return", skel->progs.pagetrack_alloc_ret, true,
 				  { "__alloc_pages", "__alloc_pages_noprof" } },
 		[P_GFP_RET] = { "__get_free_pages return", skel->progs.pagetrack_gfp_ret, true,
 				{ "__get_free_pages", "get_free_pages_noprof",
 				  "__get_free_pages_noprof" } },
+		[P_GFP_ENTRY] = { "__get_free_pages (ARM32 allocation stacks)",
+				  skel->progs.pagetrack_gfp_entry, false,
+				  { "__get_free_pages", "get_free_pages_noprof",
+				    "__get_free_pages_noprof" } },
 		[P_FREE_PAGES] = { "__free_pages", skel->progs.pagetrack_free_pages_api, false,
 				   { "__free_pages" } },
 		[P_FREE_ADDR] = { "free_pages", skel->progs.pagetrack_free_addr_api, false,
@@ -189,7 +200,7 @@ static void print_detections(const struct probe *p, const struct tp *t, const ch
 	bool highmem = ki->last_pkmap > 0;
 
 	fprintf(stderr, "pagetrack: attach mode %s on %s (%s), struct page %u bytes, %s\n", mode,
-		ki->release, ki->arch == PT_ARCH_I386 ? "i386" : "amd64", ki->struct_page_size,
+		ki->release, pt_arch_name(ki->arch), ki->struct_page_size,
 		opt->no_stacks ? "no stacks" :
 		opt->no_free_stacks ? "stacks for allocations only" : "with stacks");
 	fprintf(stderr, "  leak: on (kmem tracepoints)\n");
@@ -408,17 +419,12 @@ int run_live(const struct pt_options *opt)
 	if (ksyms_load(&s.ks, "/proc/kallsyms") || !s.ks.n)
 		pt_err("warning: no kernel symbols from /proc/kallsyms: stacks will be raw addresses");
 	kinfo_probe(&ki, &s.ks);
-#ifdef PT_TARGET_I386
-	if (ki.arch != PT_ARCH_I386) {
-		pt_err("this is the i386 build; the running kernel is not i386: use the native build");
+	/* One build per kernel arch: the BPF object's register layout is the build's. */
+	if (ki.arch != PT_BUILD_ARCH) {
+		pt_err("this is the %s build; the running kernel is %s: use the %s build",
+		       pt_arch_name(PT_BUILD_ARCH), pt_arch_name(ki.arch), pt_arch_name(ki.arch));
 		goto out;
 	}
-#else
-	if (ki.arch != PT_ARCH_AMD64) {
-		pt_err("this build traces x86_64 kernels only; use the i386 build on 32-bit kernels");
-		goto out;
-	}
-#endif
 
 	/* BTF: the kernel's own, or a file for kernels built without it. */
 	if (opt->btf_path) {
@@ -455,7 +461,7 @@ int run_live(const struct pt_options *opt)
 		goto out;
 	}
 	init_tables(skel, probes, tps);
-	skel->rodata->sym64 = ki.arch != PT_ARCH_I386;
+	skel->rodata->sym64 = ki.arch == PT_ARCH_AMD64;
 	skel->rodata->targ_tgid = opt->pid > 0 ? opt->pid : 0;
 	skel->rodata->with_stacks = !opt->no_stacks;
 	skel->rodata->free_stacks = !opt->no_free_stacks;
@@ -479,11 +485,14 @@ int run_live(const struct pt_options *opt)
 	use_kprobes = want_kprobes(opt->attach) || use_fentry;
 	for (i = 0; i < P_NPROBES; i++) {
 		struct probe *p = &probes[i];
+		/* Only ARM32 cannot unwind from the allocation tracepoint. */
+		bool wanted = use_kprobes && ((i != P_ALLOC_ENTRY && i != P_GFP_ENTRY) ||
+					      (PT_BUILD_ARCH == PT_ARCH_ARMHF && !opt->no_stacks));
 		bool by_fentry = false;
 		int c;
 
-		p->why = use_kprobes ? NULL : "tracepoint mode";
-		for (c = 0; use_kprobes && c < 4 && p->cands[c]; c++) {
+		p->why = use_kprobes ? (wanted ? NULL : "not needed") : "tracepoint mode";
+		for (c = 0; wanted && c < 4 && p->cands[c]; c++) {
 			const char *why = NULL;
 
 			if (use_fentry && p->fprog &&

@@ -77,7 +77,8 @@ int rec_open(struct rec_reader *r, FILE *f, const char *path)
 		return fail(r, "truncated header");
 	if (r->hdr.page_shift < 10 || r->hdr.page_shift > 16 ||
 	    r->hdr.struct_page_size > 1024 || r->hdr.last_pkmap > 65536 ||
-	    (r->hdr.arch != PT_ARCH_AMD64 && r->hdr.arch != PT_ARCH_I386))
+	    (r->hdr.arch != PT_ARCH_AMD64 && r->hdr.arch != PT_ARCH_I386 &&
+	     r->hdr.arch != PT_ARCH_ARMHF))
 		return fail(r, "corrupted header (impossible kernel facts)");
 	r->hdr.release[sizeof(r->hdr.release) - 1] = 0;
 	r->off = r->hdr.header_size;

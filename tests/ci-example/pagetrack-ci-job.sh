@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A CI job for a third-party kernel module, in one command:
-#   tests/ci-example/pagetrack-ci-job.sh [--kernel i386|amd64|amd64-bpo] MODULE_SRC_DIR MODULE_NAME TEST_SCRIPT
+#   tests/ci-example/pagetrack-ci-job.sh [--kernel i386|amd64|amd64-bpo|armhf] MODULE_SRC_DIR MODULE_NAME TEST_SCRIPT
 # Builds the module against the lab kernel's Debian headers, boots the lab,
 # loads the module under `pagetrack -m MODULE_NAME`, runs TEST_SCRIPT (a
 # shell script run in the guest with the module loaded), unloads the module,
@@ -13,7 +13,7 @@ top=$(cd "$here/../.." && pwd)
 . "$top/scripts/lab-common.sh"
 kernel=i386
 if [ "${1:-}" = --kernel ] && [ $# -ge 2 ]; then kernel=$2; shift 2; fi
-usage="usage: $0 [--kernel i386|amd64|amd64-bpo] MODULE_SRC_DIR MODULE_NAME TEST_SCRIPT"
+usage="usage: $0 [--kernel i386|amd64|amd64-bpo|armhf] MODULE_SRC_DIR MODULE_NAME TEST_SCRIPT"
 [ $# -eq 3 ] || { echo "$usage" >&2; exit 2; }
 lab_check_arch "$kernel" 2>/dev/null || { echo "ci-job: unknown kernel '$kernel'; $usage" >&2; exit 2; }
 src=$1 name=$2 test=$3

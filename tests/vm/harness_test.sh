@@ -71,9 +71,9 @@ arg2='it'"'"'s "q" $HOME * \ end'
 
 boot1() { # ARCH
 	local arch=$1 out rc kver adds=(--add "$d/my file.txt" --add "$d/guest-check.sh") p
-	if [ "$arch" = i386 ] && [ -e "$CACHE/i386/sysroot/.done" ] &&
-		bash scripts/i386-sysroot.sh --check 2>/dev/null; then
-		adds+=(--add .output/i386/libbpf-probe)
+	if [ "$arch" != amd64 ] && [ -e "$CACHE/$arch/sysroot/.done" ] &&
+		bash scripts/sysroot.sh --check "$arch" 2>/dev/null; then
+		adds+=(--add ".output/$arch/libbpf-probe")
 	fi
 	tests/vm/run --kernel "$arch" "${adds[@]}" -- sh /add/guest-check.sh "two  words" "$arg2" "" \
 		>"$d/out" 2>"$d/err"
@@ -113,15 +113,15 @@ boot1() { # ARCH
 		p=$(ls tests/vm/guest | head -n 1)
 		check "$arch: tests/vm/guest/* is under /tests/ ($p)" 'has "$out" "tests $p"'
 	fi
-	if [ "$arch" = i386 ]; then
-		check "i386: HighMem exists (HighTotal $(val "$out" high) kB)" '[ "$(val "$out" high)" -gt 0 ] 2>/dev/null'
-		check "i386: the BTF file is at \$PAGETRACK_BTF=/lib/pagetrack/vmlinux.btf, whole" \
-			'[ "$(val "$out" btf_env)" = /lib/pagetrack/vmlinux.btf ] && [ "$(val "$out" btf_size)" = "$(stat -c %s "$CACHE/i386/vmlinux.btf")" ]'
+	if [ "$arch" != amd64 ]; then
+		check "$arch: HighMem exists (HighTotal $(val "$out" high) kB)" '[ "$(val "$out" high)" -gt 0 ] 2>/dev/null'
+		check "$arch: the BTF file is at \$PAGETRACK_BTF=/lib/pagetrack/vmlinux.btf, whole" \
+			'[ "$(val "$out" btf_env)" = /lib/pagetrack/vmlinux.btf ] && [ "$(val "$out" btf_size)" = "$(stat -c %s "$CACHE/$arch/vmlinux.btf")" ]'
 		if printf '%s\n' "${adds[@]}" | grep -q libbpf-probe; then
-			check "i386: a static program linked against the i386 sysroot's libbpf runs in the guest" \
+			check "$arch: a static program linked against the $arch sysroot's libbpf runs in the guest" \
 				'[ "$(val "$out" probe_rc)" = 0 ] && grep -q "^libbpf 1\." <<<"$out"'
 		else
-			skip "i386: sysroot probe: no i386 sysroot (scripts/i386-sysroot.sh)"
+			skip "$arch: sysroot probe: no $arch sysroot (scripts/sysroot.sh $arch)"
 		fi
 	else
 		check "amd64: built-in BTF at /sys/kernel/btf/vmlinux" '[ "$(val "$out" builtin_btf)" = yes ]'
@@ -172,22 +172,24 @@ EOF
 	[ $rc -eq 125 ] && droplog "$d/err"
 }
 
-boot2_amd64() {
+boot2_panic() { # ARCH
 	local rc
-	tests/vm/run --kernel amd64 -- sh -c 'echo c > /proc/sysrq-trigger; sleep 10' >"$d/out" 2>"$d/err"
+	tests/vm/run --kernel "$1" -- sh -c 'echo c > /proc/sysrq-trigger; sleep 10' >"$d/out" 2>"$d/err"
 	rc=$?
-	check "amd64: a kernel panic gives 125 (got $rc)" '[ $rc -eq 125 ] && grep -q "Kernel panic" "$d/err"'
+	check "$1: a kernel panic gives 125 (got $rc)" '[ $rc -eq 125 ] && grep -q "Kernel panic" "$d/err"'
 	[ $rc -eq 125 ] && droplog "$d/err"
 }
+boot2_amd64() { boot2_panic amd64; }
+boot2_armhf() { boot2_panic armhf; }
 
 booted=""
-for arch in i386 amd64; do
+for arch in i386 amd64 armhf; do
 	if [ ! -s "$CACHE/$arch/vmlinuz" ]; then
 		skip "$arch: no $arch kernel in $CACHE/$arch (scripts/lab-kernel.sh $arch)"
 		continue
 	fi
-	if [ "$arch" = i386 ] && [ ! -x "$CACHE/i386/busybox" ]; then
-		skip "i386: no i386 busybox (scripts/i386-sysroot.sh)"
+	if [ "$arch" != amd64 ] && [ ! -x "$CACHE/$arch/busybox" ]; then
+		skip "$arch: no $arch busybox (scripts/sysroot.sh $arch)"
 		continue
 	fi
 	t0=$(date +%s.%N)

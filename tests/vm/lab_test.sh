@@ -3,11 +3,11 @@
 # then the module's kernel-side facts (tests/vm/guest/lab_checks.sh) in each
 # guest, one boot per arch. Builds what the guests need first:
 #   .output/ARCH/kmod/module/pagetrack_ref.ko   (scripts/kmod.sh module ARCH)
-#   .output/ARCH/pagetrack_ref_user             (gcc -static, -m32 for i386)
+#   .output/ARCH/pagetrack_ref_user             (make ARCH: -m32 for i386, cross for armhf)
 # Relays every suite's output and ends with one "N passed, N failed[, N skipped]"
 # line; exits non-zero on any failure, a kernel problem in a guest (tests/vm/run
 # exit 125), a time-out (124) or a harness failure (126).
-# Env: LAB_ARCHES (default "i386 amd64 amd64-bpo": lab kernels), LAB_SKIP_HARNESS=1 skips the
+# Env: LAB_ARCHES (default "i386 amd64 amd64-bpo armhf": lab kernels), LAB_SKIP_HARNESS=1 skips the
 # harness self-test.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -43,20 +43,16 @@ echo "--- checkpatch"
 bash scripts/checkpatch.sh module/pagetrack_ref.c 2>&1 | tee "$out"
 add "$out" "${PIPESTATUS[0]}"
 
-for arch in ${LAB_ARCHES:-i386 amd64 amd64-bpo}; do
+for arch in ${LAB_ARCHES:-i386 amd64 amd64-bpo armhf}; do
 	echo "--- reference module on $arch"
 	cpu=$(lab_cpu "$arch")
 	mkdir -p ".output/$cpu"
-	m32=""
-	[ "$cpu" = i386 ] && m32=-m32
 	if ! bash scripts/kmod.sh module "$arch" >"$out" 2>&1; then
 		tail -n 20 "$out" | sed 's/^/#   /'
 		nok "$arch: build the module (scripts/kmod.sh module $arch)"
 		continue
 	fi
-	# shellcheck disable=SC2086
-	if ! gcc $m32 -static -O2 -Wall -Wextra -Wno-unused-parameter module/pagetrack_ref_user.c \
-		-o ".output/$cpu/pagetrack_ref_user" >"$out" 2>&1; then
+	if ! make -s ".output/$cpu/pagetrack_ref_user" >"$out" 2>&1; then
 		sed 's/^/#   /' "$out"
 		nok "$arch: build pagetrack_ref_user"
 		continue

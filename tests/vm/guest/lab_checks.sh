@@ -2,10 +2,12 @@
 # Inside a lab guest (busybox sh, root): the reference module's kernel-side
 # facts, without pagetrack. Every scenario runs; kprobe events (tracefs) count
 # the allocator, kmap and remap_pfn_range calls each one makes in the kernel.
-# Env: PAGETRACK_ARCH=i386|amd64 (amd64 for amd64-bpo too); PAGETRACK_REF_KO overrides the module path
+# Env: PAGETRACK_ARCH=i386|amd64|armhf (amd64 for amd64-bpo too; i386 and armhf have HIGHMEM); PAGETRACK_REF_KO overrides the module path
 # (the user program is taken from PATH).
 # Prints "ok - ..." / "not ok - ..." lines, then "N passed, N failed[, N skipped]".
 ARCH=${PAGETRACK_ARCH:-amd64}
+HIGHMEM=""
+case $ARCH in i386 | armhf) HIGHMEM=1 ;; esac
 KO=${PAGETRACK_REF_KO:-/lib/pagetrack/pagetrack_ref.ko}
 CTL=/sys/kernel/debug/pagetrack_ref/run
 TR=/sys/kernel/tracing
@@ -28,7 +30,7 @@ finish() {
 mark() { dmesg > /tmp/dmesg.mark; }
 since() { dmesg | tail -n +$(($(wc -l < /tmp/dmesg.mark) + 1)); }
 
-if [ "$ARCH" = i386 ]; then
+if [ -n "$HIGHMEM" ]; then
 	high=$(sed -n 's/^HighTotal: *\([0-9]*\).*/\1/p' /proc/meminfo)
 	check "HighTotal > 0 (${high:-none} kB)" '[ "${high:-0}" -gt 0 ]'
 else
@@ -48,6 +50,10 @@ check "pagetrack_ref_user list: the 4 mapping scenarios" \
 # The shell's own writes are filtered by pid, the user program by comm.
 PROBES="pt_alloc pt_free pt_getfree pt_free_pages pt_remap"
 kp() { echo "$1" >> $TR/kprobe_events 2>/dev/null; }
+# The second argument: ARM32 kprobe events have no $argN (no function
+# argument API there): it is register r1.
+ARG2='$arg2'
+[ "$ARCH" = armhf ] && ARG2='%r1'
 # sym NAME...: the first of these functions the kernel has (6.10 renamed
 # the allocator's entry points *_noprof).
 sym() {
@@ -60,13 +66,13 @@ GETFREE=$(sym __get_free_pages get_free_pages_noprof __get_free_pages_noprof)
 echo "# allocator entry points: ${ALLOC:-none} ${GETFREE:-none}"
 tracing=0
 if [ -w $TR/kprobe_events ] && [ -n "$ALLOC" ] && [ -n "$GETFREE" ] &&
-	kp "p:ptref/pt_alloc $ALLOC order=\$arg2:u32" &&
-	kp 'p:ptref/pt_free __free_pages order=$arg2:u32' &&
-	kp "p:ptref/pt_getfree $GETFREE order=\$arg2:u32" &&
-	kp 'p:ptref/pt_free_pages free_pages order=$arg2:u32' &&
+	kp "p:ptref/pt_alloc $ALLOC order=$ARG2:u32" &&
+	kp "p:ptref/pt_free __free_pages order=$ARG2:u32" &&
+	kp "p:ptref/pt_getfree $GETFREE order=$ARG2:u32" &&
+	kp "p:ptref/pt_free_pages free_pages order=$ARG2:u32" &&
 	kp 'r:ptref/pt_remap remap_pfn_range ret=$retval:s32'; then
 	tracing=1
-	if [ "$ARCH" = i386 ]; then
+	if [ -n "$HIGHMEM" ]; then
 		PROBES="$PROBES pt_kmap pt_kunmap"
 		kp 'p:ptref/pt_kmap kmap_high' && kp 'p:ptref/pt_kunmap kunmap_high' || tracing=0
 	fi
@@ -112,7 +118,7 @@ expect_calls() {
 	if [ -z "$bad" ]; then ok "$1: kernel calls:$all"
 	else nok "$1: kernel calls:$bad"; fi
 }
-if [ "$ARCH" = i386 ]; then hi() { echo "$1"; }; else hi() { :; }; fi
+if [ -n "$HIGHMEM" ]; then hi() { echo "$1"; }; else hi() { :; }; fi
 
 # ---- the scenarios written to the control file ----
 # run "SCENARIO [COUNT]" "expected kernel calls"
@@ -138,9 +144,9 @@ run leak "pt_alloc:order=1=1 pt_free=0"
 run kmap_leak "pt_alloc:order=0>=1 pt_free=0 $(hi 'pt_kmap=1 pt_kunmap=0')"
 run free_while_kmapped "pt_alloc:order=0>=1 pt_free:order=0=1 $(hi 'pt_kmap=1 pt_kunmap=0')"
 run pkmap_pressure "pt_alloc:order=0>=384 pt_free:order=0=384 $(hi 'pt_kmap=384 pt_kunmap=384')"
-check "pkmap_pressure held 384 kmaps (3/4 of LAST_PKMAP 512 on PAE; 384 without HIGHMEM)" \
+check "pkmap_pressure held 384 kmaps (3/4 of LAST_PKMAP 512 on i386 PAE and armhf; 384 without HIGHMEM)" \
 	'since | grep -q "pagetrack_ref: holding 384 kmaps"'
-if [ "$ARCH" = i386 ]; then
+if [ -n "$HIGHMEM" ]; then
 	check "pkmap_pressure: no 'no LAST_PKMAP' note with HIGHMEM" '! since | grep -q "no LAST_PKMAP"'
 else
 	check "pkmap_pressure says it used 384 for lack of LAST_PKMAP" \
@@ -149,7 +155,7 @@ fi
 run "kmap_churn 1000" "pt_alloc:order=0>=1 pt_free:order=0=1 $(hi 'pt_kmap=1000 pt_kunmap=1000')"
 run kmap_churn "$(hi 'pt_kmap=1000 pt_kunmap=1000')"
 notes=$(dmesg | grep -c "no HIGHMEM: kmap is page_address here")
-if [ "$ARCH" = i386 ]; then
+if [ -n "$HIGHMEM" ]; then
 	check "HIGHMEM: no 'kmap is page_address' note" '[ "$notes" -eq 0 ]'
 else
 	check "no HIGHMEM: 'kmap is page_address here' logged exactly once ($notes)" '[ "$notes" -eq 1 ]'
@@ -208,7 +214,7 @@ bad "a bare newline" "printf '\\n' | dd of=$CTL bs=64 2>&1"
 check "the smallest count is accepted (kmap_churn 1)" 'echo "kmap_churn 1" > $CTL'
 
 # ---- the pkmap slot guard (HIGHMEM only) ----
-if [ "$ARCH" = i386 ]; then
+if [ -n "$HIGHMEM" ]; then
 	# kmap_leak and free_while_kmapped above lost 2 slots; 62 more are allowed.
 	i=0
 	while [ $i -lt 70 ] && echo kmap_leak > $CTL 2>/dev/null; do i=$((i + 1)); done

@@ -1,8 +1,11 @@
 #!/bin/sh
 # Runs inside a lab guest (busybox sh, root): every reference-module scenario
 # under `pagetrack -m pagetrack_ref --json`, asserting the exact findings.
-# Env: PAGETRACK_ARCH=i386|amd64, PAGETRACK_BTF (i386: kernel BTF file).
+# Env: PAGETRACK_ARCH=i386|amd64|armhf, PAGETRACK_BTF (i386, armhf: kernel BTF file).
+# i386 and armhf are the HIGHMEM guests (kmap_high, LAST_PKMAP 512 on both).
 ARCH=${PAGETRACK_ARCH:-amd64}
+HIGHMEM=""
+case $ARCH in i386 | armhf) HIGHMEM=1 ;; esac
 # $1: attach mode to use and expect (fentry, kprobe); default: auto.
 MODE=${1:-auto}
 ATTACH="--attach $MODE"
@@ -87,15 +90,15 @@ expect compound_map "" 0
 expect noncompound_tail_map "leak:1 partial_free:1 tail_page_mapped:1 " 1 \
 	'"kind":"tail_page_mapped".*"pages":15,"pfn":[0-9]*,"order":4' \
 	'"kind":"partial_free".*"order":4'
-if [ "$ARCH" = i386 ]; then
+if [ -n "$HIGHMEM" ]; then
 	expect highmem_order3_kmap "kmap_partial:1 " 0 '"kind":"kmap_partial".*"order":3'
 	expect kmap_leak "kmap_leak:1 leak:1 " 1
 	expect free_while_kmapped "free_while_kmapped:1 " 1
 	expect pkmap_pressure "pkmap_pressure:1 " 0 '"slots_in_use":384,"last_pkmap":512'
 	if grep -q "kmap tracking: on (LAST_PKMAP 512" $T/alloc_free.err; then
-		ok "kmap tracking on with LAST_PKMAP 512 (PAE)"
+		ok "kmap tracking on with LAST_PKMAP 512 ($ARCH)"
 	else
-		nok "kmap tracking on with LAST_PKMAP 512 (PAE)"
+		nok "kmap tracking on with LAST_PKMAP 512 ($ARCH)"
 	fi
 else
 	# No HIGHMEM: kmap is page_address; the tool says so and finds nothing.
@@ -110,7 +113,8 @@ else
 	fi
 fi
 want=$MODE
-[ "$MODE" = auto ] && { [ "$ARCH" = i386 ] && want=kprobe || want=fentry; }
+# No BPF trampolines on 32-bit x86 or ARM: kprobes there.
+[ "$MODE" = auto ] && { [ -n "$HIGHMEM" ] && want=kprobe || want=fentry; }
 if grep -q "attach mode $want " $T/alloc_free.err; then ok "attach mode $want ($MODE)"; else nok "attach mode $want ($MODE)"; fi
 
 # CI mode: trace until the module is unloaded; load and unload followed.
@@ -174,7 +178,7 @@ else
 fi
 
 # Loss in the guest: a 1 MiB buffer against a flood; counts must add up.
-if [ "$ARCH" = i386 ]; then flood="insmod $KO; echo 'kmap_churn 200000' > $CTL; rmmod pagetrack_ref"
+if [ -n "$HIGHMEM" ]; then flood="insmod $KO; echo 'kmap_churn 200000' > $CTL; rmmod pagetrack_ref"
 else
 	# The reader keeps up with any flood on one amd64 CPU: stop it (the
 	# command's parent) while 128 MiB go through tmpfs, as a stalled reader.
@@ -193,7 +197,7 @@ else
 	skp "guest flood: exact loss accounting" "a 1 MiB buffer did not overflow (produced $p)"
 fi
 
-if [ "$ARCH" = i386 ]; then
+if [ -n "$HIGHMEM" ]; then
 	pagetrack -d 1 >/dev/null 2>$T/nobtf.err
 	rc=$?
 	if [ $rc = 2 ] && grep -q "has no BTF.*--btf" $T/nobtf.err && [ "$(wc -l < $T/nobtf.err)" = 1 ]; then
