@@ -24,6 +24,11 @@ const volatile bool with_stacks = true;
 /* false: frees and kunmaps come without a stack (half the unwinding). */
 const volatile bool free_stacks = true;
 const volatile __u64 wakeup_bytes = 256 * 1024;
+/* Allocation stacks sampled by pages (pagetrack.h); false: all unwind. */
+const volatile bool sampling;
+const volatile __u64 sample_thresh[16];	/* PT_NR_ORDERS used; & 15 bounds it */
+/* Page frees unwind only where a finding can use the stack (free_wanted). */
+const volatile bool lean_frees;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -157,6 +162,84 @@ static __always_inline bool free_filtered(__u64 pfn)
 	return true;
 }
 
+/*
+ * Blocks whose frees are worth a stack (lean_frees): higher-order and
+ * sampled ones, by head pfn; value: the order. A full map opens the filter
+ * for good: every free then unwinds, as without lean_frees.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);		/* 1 without lean_frees */
+	__type(key, __u64);
+	__type(value, __u8);
+} marks SEC(".maps");
+
+bool marks_open;
+/* Orders of non-compound blocks seen: only their tails are freed alone. */
+bool hi_seen[16];
+
+#define PT_GFP_COMP	0x4000u		/* ___GFP_COMP on 6.1 .. 6.18 x86 */
+
+/* An index into a 16-entry array the verifier accepts: the compiler drops
+ * a mask it can prove redundant, the barrier keeps it. */
+static __always_inline __u32 bounded(__u32 i)
+{
+	asm volatile("" : "+r"(i));
+	return i & 15;
+}
+
+static __always_inline void mark_block(__u64 pfn, __u32 order, __u32 gfp, bool sampled)
+{
+	__u8 v = order;
+
+	if (!lean_frees || (!order && !sampled))
+		return;
+	if (order && order < PT_NR_ORDERS && !(gfp & PT_GFP_COMP))
+		hi_seen[bounded(order)] = true;
+	if (bpf_map_update_elem(&marks, &pfn, &v, BPF_ANY))
+		marks_open = true;
+}
+
+/*
+ * Does a finding need this page free's stack? A free at a marked head
+ * (a sampled or higher-order block: its order may differ), a free of more
+ * than one page at an unmarked pfn (an order-0 or unknown block), or a free
+ * inside a live non-compound higher-order block (a tail freed alone).
+ * Order-0 frees of order-0 blocks, nearly all churn, never unwind.
+ */
+static __always_inline bool free_wanted(__u64 pfn, __u32 order)
+{
+	__u8 *m;
+	int k;
+
+	if (!lean_frees || marks_open)
+		return true;
+	if (bpf_map_lookup_elem(&marks, &pfn)) {
+		bpf_map_delete_elem(&marks, &pfn);
+		return true;
+	}
+	if (order)
+		return true;
+	for (k = 1; k < PT_NR_ORDERS; k++) {
+		__u64 h = pfn & ~((1ULL << k) - 1);
+
+		if (!hi_seen[k] || h == pfn)
+			continue;
+		m = bpf_map_lookup_elem(&marks, &h);
+		if (m && *m >= k)
+			return true;
+	}
+	return false;
+}
+
+/* Draw a block of 2^order pages for a stack sample. */
+static __always_inline bool sample_draw(__u32 order)
+{
+	__u32 o = order < PT_NR_ORDERS ? order : PT_NR_ORDERS - 1;
+
+	return bpf_get_prandom_u32() < sample_thresh[bounded(o)];
+}
+
 static __always_inline void *reserve(__u32 size)
 {
 	void *e;
@@ -232,18 +315,24 @@ SEC("tracepoint/kmem/mm_page_alloc")
 int pagetrack_page_alloc(struct trace_event_raw_mm_page_alloc *ctx)
 {
 	__u64 pfn = ctx->pfn;
+	bool sampled = true;
 	struct pt_event *e;
 
 	/* A failed allocation reports pfn -1 (in the kernel's long width). */
 	if (pfn == (__u64)-1 || pfn == 0xffffffffULL || pid_filtered())
 		return 0;
 	pid_region_add(pfn, ctx->order);
-	e = new_event(ctx, PT_EV_PAGE_ALLOC, true);
+	if (sampling)
+		sampled = sample_draw(ctx->order);
+	mark_block(pfn, ctx->order, ctx->gfp_flags, sampled);
+	e = new_event(ctx, PT_EV_PAGE_ALLOC, sampled);
 	if (!e)
 		return 0;
 	e->a0 = pfn;
 	e->order = ctx->order;
 	e->gfp = ctx->gfp_flags;
+	if (sampling && sampled)
+		e->flags = PT_F_SAMPLED;
 	submit(e);
 	return 0;
 }
@@ -254,7 +343,7 @@ static __always_inline void emit_free(void *ctx, __u64 pfn, __u32 order, __u32 f
 
 	if (free_filtered(pfn))
 		return;
-	e = new_event(ctx, PT_EV_PAGE_FREE, free_stacks);
+	e = new_event(ctx, PT_EV_PAGE_FREE, free_stacks && free_wanted(pfn, order));
 	if (!e)
 		return;
 	e->a0 = pfn;

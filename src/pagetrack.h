@@ -48,6 +48,14 @@ enum pt_event_type {
 /* pt_event.flags */
 #define PT_F_BATCHED	0x1	/* free came from mm_page_free_batched */
 #define PT_F_USER_INSERT 0x2	/* USER_MAP came from vm_insert_page */
+#define PT_F_SAMPLED	0x4	/* PAGE_ALLOC: block drawn for a stack sample */
+
+/*
+ * Stack sampling by pages: a block of 2^k pages is drawn when
+ * bpf_get_prandom_u32() < thresh[k], thresh[k] = p_k * 2^32 with
+ * p_k = 1 - exp(-2^k / R) (computed in user space). 2^32: always.
+ */
+#define PT_NR_ORDERS		11
 
 #define PT_REFCOUNT_UNKNOWN 0xffffffffu	/* FREE_PAGES aux: refcount unreadable */
 
