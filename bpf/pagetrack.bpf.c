@@ -29,6 +29,8 @@ const volatile bool sampling;
 const volatile __u64 sample_thresh[16];	/* PT_NR_ORDERS used; & 15 bounds it */
 /* Page frees unwind only where a finding can use the stack (free_wanted). */
 const volatile bool lean_frees;
+/* kmem events without a stack go as struct pt_kmem_event (not with -m). */
+const volatile bool compact_kmem;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -258,15 +260,40 @@ static __always_inline void *reserve(__u32 size)
  * missed between CPUs is caught by its poll timer, and poll() reports
  * pending data at once, so no wake-up is needed while it is busy.
  */
-static __always_inline void submit(struct pt_event *e)
+static __always_inline void submit_sized(void *e, __u32 size)
 {
 	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
 	__u64 flags = BPF_RB_NO_WAKEUP;
 
 	/* 8: the ring buffer's record header */
-	if (avail >= wakeup_bytes && avail < wakeup_bytes + sizeof(*e) + 8)
+	if (avail >= wakeup_bytes && avail < wakeup_bytes + size + 8)
 		flags = BPF_RB_FORCE_WAKEUP;
 	bpf_ringbuf_submit(e, flags);
+}
+
+static __always_inline void submit(struct pt_event *e)
+{
+	submit_sized(e, sizeof(*e));
+}
+
+static __always_inline void emit_kmem(__u32 type, __u64 pfn, __u32 order, __u32 gfp,
+				      __u32 flags)
+{
+	struct pt_kmem_event *k = reserve(sizeof(*k));
+	__u64 id;
+
+	if (!k)
+		return;
+	id = bpf_get_current_pid_tgid();
+	k->ts = bpf_ktime_get_ns();
+	k->pfn = pfn;
+	k->type = type;
+	k->order = order;
+	k->gfp = gfp;
+	k->flags = flags;
+	k->tgid = id >> 32;
+	k->tid = (__u32)id;
+	submit_sized(k, sizeof(*k));
 }
 
 #define PT_EEXIST	17
@@ -325,6 +352,10 @@ int pagetrack_page_alloc(struct trace_event_raw_mm_page_alloc *ctx)
 	if (sampling)
 		sampled = sample_draw(ctx->order);
 	mark_block(pfn, ctx->order, ctx->gfp_flags, sampled);
+	if (compact_kmem && !(sampled && with_stacks)) {
+		emit_kmem(PT_EV_PAGE_ALLOC, pfn, ctx->order, ctx->gfp_flags, 0);
+		return 0;
+	}
 	e = new_event(ctx, PT_EV_PAGE_ALLOC, sampled);
 	if (!e)
 		return 0;
@@ -340,10 +371,16 @@ int pagetrack_page_alloc(struct trace_event_raw_mm_page_alloc *ctx)
 static __always_inline void emit_free(void *ctx, __u64 pfn, __u32 order, __u32 flags)
 {
 	struct pt_event *e;
+	bool stack;
 
 	if (free_filtered(pfn))
 		return;
-	e = new_event(ctx, PT_EV_PAGE_FREE, free_stacks && free_wanted(pfn, order));
+	stack = free_stacks && with_stacks && free_wanted(pfn, order);
+	if (compact_kmem && !stack) {
+		emit_kmem(PT_EV_PAGE_FREE, pfn, order, 0, flags);
+		return;
+	}
+	e = new_event(ctx, PT_EV_PAGE_FREE, stack);
 	if (!e)
 		return;
 	e->a0 = pfn;

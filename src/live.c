@@ -423,6 +423,8 @@ int run_live(const struct pt_options *opt)
 	skel->rodata->targ_tgid = opt->pid > 0 ? opt->pid : 0;
 	skel->rodata->with_stacks = !opt->no_stacks;
 	skel->rodata->free_stacks = !opt->no_free_stacks;
+	/* -m keeps today's full records: every field, every event. */
+	skel->rodata->compact_kmem = !opt->nmodules;
 	if (sampled(opt)) {
 		cfg.sample_pages = opt->sample_pages;
 		pt_sample_thresholds(cfg.sample_pages, cfg.sample_thresh);

@@ -98,6 +98,23 @@ struct pt_event_stack {
 	__u64 ips[PT_INLINE_STACK];
 };
 
+/*
+ * A kmem event without a stack (PAGE_ALLOC, PAGE_FREE) needs none of
+ * pt_event's other fields: this 40-byte record, 48 bytes in the ring buffer
+ * against 120, so 2.5 times as many fit. Told apart by size; user space
+ * widens it to a pt_event (stack_id -1, no comm) before anything else.
+ */
+struct pt_kmem_event {
+	__u64 ts;
+	__u64 pfn;
+	__u32 type;
+	__u32 order;
+	__u32 gfp;
+	__u32 flags;
+	__u32 tgid;
+	__u32 tid;
+};
+
 /* Per-CPU counters kept by BPF; user space sums them. */
 enum pt_counter {
 	PT_CNT_PRODUCED = 0,	/* events the programs tried to emit */
