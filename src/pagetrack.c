@@ -54,7 +54,7 @@ static const struct argp_option options[] = {
 	{ "attach", OPT_ATTACH, "MODE", 0, "auto (default: fentry, else kprobe, else tracepoint), fentry, kprobe or tracepoint", 3 },
 	{ "no-stacks", OPT_NO_STACKS, NULL, 0, "Do not collect kernel stacks (cheaper; -m needs stacks)", 3 },
 	{ "no-free-stacks", OPT_NO_FREE_STACKS, NULL, 0, "Stacks for allocations, kmaps and remaps only: about half the cost of stacks; findings then name no free site unless a probe saw the caller", 3 },
-	{ "sample-pages", OPT_SAMPLE, "R", 0, "Unwind a block of 2^k pages with probability 1 - exp(-2^k/R); per-site outstanding pages are then estimates (default 64; not with -m)", 3 },
+	{ "sample-pages", OPT_SAMPLE, "R", 0, "Unwind a block of 2^k pages with probability 1 - exp(-2^k/R); per-site outstanding pages are then estimates (default 32; not with -m)", 3 },
 	{ "stacks", OPT_STACK_MODE, "MODE", 0, "sampled (default) or all: every allocation and page free unwinds (exact sites, the cost of -m)", 3 },
 	{ "buffer-mb", OPT_BUFFER, "MB", 0, "Ring buffer size in MiB, a power of two (default 16)", 3 },
 	{ "stack-entries", OPT_STACKS, "N", 0, "Stack map entries (default 16384)", 3 },

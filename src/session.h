@@ -45,7 +45,7 @@ struct pt_options {
 
 #define PT_RECENT_LOADS	8
 /* Default R of --sample-pages: see README, "Sampled stacks". */
-#define PT_DEFAULT_SAMPLE_PAGES	64
+#define PT_DEFAULT_SAMPLE_PAGES	32
 
 struct session {
 	const struct pt_options *opt;

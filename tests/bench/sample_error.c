@@ -64,7 +64,7 @@ static int cmp(const void *a, const void *b)
 int main(int argc, char **argv)
 {
 	static const uint64_t ns[] = { 1024, 4096, 16384, 65536 };
-	static const uint32_t rs[] = { 16, 64, 256, 1024 };
+	static const uint32_t rs[] = { 16, 32, 64, 256, 1024 };
 	unsigned int seeds = argc > 1 ? (unsigned int)atoi(argv[1]) : 50, i, j, s;
 	double *err;
 
@@ -75,7 +75,7 @@ int main(int argc, char **argv)
 	err = calloc(seeds, sizeof(*err));
 	if (!err)
 		return 2;
-	printf("| N pages leaked | R = 16 | R = 64 | R = 256 | R = 1024 |\n|---|---|---|---|---|\n");
+	printf("| N pages leaked | R = 16 | R = 32 | R = 64 | R = 256 | R = 1024 |\n|---|---|---|---|---|---|\n");
 	for (i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
 		printf("| %llu |", (unsigned long long)ns[i]);
 		for (j = 0; j < sizeof(rs) / sizeof(rs[0]); j++) {

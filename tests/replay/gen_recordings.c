@@ -139,10 +139,10 @@ int main(int argc, char **argv)
 	f = start(argv[1], "lost.ptr", &k);
 	finish(f, 17);
 
-	/* sampled.ptr: stacks sampled with R = 64; drv_probe leaks 16384
+	/* sampled.ptr: stacks sampled with R = 32; drv_probe leaks 16384
 	 * pages amid churn (fixed seed). The header carries the thresholds. */
 	{
-		struct pt_config cfg = { .sample_pages = 64 };
+		struct pt_config cfg = { .sample_pages = 32 };
 
 		pt_sample_thresholds(cfg.sample_pages, cfg.sample_thresh);
 		f = start_cfg(argv[1], "sampled.ptr", &k, &cfg);

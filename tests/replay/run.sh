@@ -87,10 +87,10 @@ smp=$(printf '%s\n' "$site" | grep -o '"samples":[0-9]*' | cut -d: -f2)
 check "sampled recording: 16384 leaked pages estimated within 10 % (${est:-none} from ${smp:-0} samples)" \
 	'[ -n "$est" ] && [ "$est" -ge 14746 ] && [ "$est" -le 18022 ] && printf "%s" "$site" | grep -q "\"estimated\":true"'
 check "sampled recording: summary exact (16384 outstanding) and names R" \
-	'printf "%s\n" "$out" | tail -1 | grep -q "\"outstanding_pages\":16384,.*\"sample_pages\":64"'
+	'printf "%s\n" "$out" | tail -1 | grep -q "\"outstanding_pages\":16384,.*\"sample_pages\":32"'
 run --replay "$dir/sampled.ptr"
 check "sampled recording, text: says the pages are estimates" \
-	'printf "%s\n" "$out" | grep -q "pages are estimates from stacks sampled every 64 pages"'
+	'printf "%s\n" "$out" | grep -q "pages are estimates from stacks sampled every 32 pages"'
 
 # Version 1 recordings (no sampling fields) still replay, exactly.
 { head -c 16 "$dir/buggy.ptr"; printf '\x01\x00\x00\x00\x70\x00\x00\x00'; head -c 112 "$dir/buggy.ptr" | tail -c +25

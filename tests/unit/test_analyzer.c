@@ -876,11 +876,11 @@ static void test_sample_thresholds(void **state)
 	assert_true(th[5] == PT_SAMPLE_ONE);	/* exp(-32) rounds to p = 1 */
 }
 
-/* One site leaking N = 16384 pages amid 4x churn, R = 64 (the default):
+/* One site leaking N = 16384 pages amid 4x churn, R = 32 (the default):
  * the estimate within 10 %, and the churning site gone. */
 static void test_sampled_leak_estimate(void **state)
 {
-	struct analyzer *an = sampled_analyzer(64);
+	struct analyzer *an = sampled_analyzer(32);
 	const struct pt_finding *x;
 	struct kmodel k;
 	double err;
@@ -896,7 +896,7 @@ static void test_sampled_leak_estimate(void **state)
 	print_message("sampled leak: %llu pages estimated from %u samples (error %+.1f %%)\n",
 		      (unsigned long long)x->pages, x->samples, err * 100);
 	assert_true(err > -0.10 && err < 0.10);
-	assert_true(x->samples > 128 && x->samples < 512);	/* ~16384/64 */
+	assert_true(x->samples > 256 && x->samples < 1024);	/* ~16384/32 */
 	assert_int_equal(x->samples, x->count);
 	assert_null(site(an, STK_OTHER));
 	/* The exact count stays in the summary. */
