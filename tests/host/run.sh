@@ -52,7 +52,7 @@ gcc -O2 -Wall -I"$src" "$src/../tests/host/recstat.c" "$src/record.c" -o "$dir/r
 stacked() { # FILE TYPE: "events with_stack sampled" of that event type
 	"$dir/recstat" "$1" | awk -v t="$2" '$1 == t {print $2, $3, $4}'
 }
-# Default: allocations sampled by pages (R 64), only the drawn ones unwind,
+# Default: allocations sampled by pages (R 32), only the drawn ones unwind,
 # and frees unwind only where a finding could use the stack.
 read -r na sa ma < <(stacked "$dir/rec.ptr" 1)
 read -r nf sf _ < <(stacked "$dir/rec.ptr" 2)
