@@ -25,6 +25,13 @@ const volatile bool with_stacks = true;
 /* false: frees and kunmaps come without a stack (half the unwinding). */
 const volatile bool free_stacks = true;
 const volatile __u64 wakeup_bytes = 256 * 1024;
+/* Allocation stacks sampled by pages (pagetrack.h); false: all unwind. */
+const volatile bool sampling;
+const volatile __u64 sample_thresh[16];	/* PT_NR_ORDERS used; & 15 bounds it */
+/* Page frees unwind only where a finding can use the stack (free_wanted). */
+const volatile bool lean_frees;
+/* kmem events without a stack go as struct pt_kmem_event (not with -m). */
+const volatile bool compact_kmem;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -183,6 +190,84 @@ static __always_inline bool free_filtered(__u64 pfn)
 	return true;
 }
 
+/*
+ * Blocks whose frees are worth a stack (lean_frees): higher-order and
+ * sampled ones, by head pfn; value: the order. A full map opens the filter
+ * for good: every free then unwinds, as without lean_frees.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);		/* 1 without lean_frees */
+	__type(key, __u64);
+	__type(value, __u8);
+} marks SEC(".maps");
+
+bool marks_open;
+/* Orders of non-compound blocks seen: only their tails are freed alone. */
+bool hi_seen[16];
+
+#define PT_GFP_COMP	0x4000u		/* ___GFP_COMP on 6.1 .. 6.18 x86 */
+
+/* An index into a 16-entry array the verifier accepts: the compiler drops
+ * a mask it can prove redundant, the barrier keeps it. */
+static __always_inline __u32 bounded(__u32 i)
+{
+	asm volatile("" : "+r"(i));
+	return i & 15;
+}
+
+static __always_inline void mark_block(__u64 pfn, __u32 order, __u32 gfp, bool sampled)
+{
+	__u8 v = order;
+
+	if (!lean_frees || (!order && !sampled))
+		return;
+	if (order && order < PT_NR_ORDERS && !(gfp & PT_GFP_COMP))
+		hi_seen[bounded(order)] = true;
+	if (bpf_map_update_elem(&marks, &pfn, &v, BPF_ANY))
+		marks_open = true;
+}
+
+/*
+ * Does a finding need this page free's stack? A free at a marked head
+ * (a sampled or higher-order block: its order may differ), a free of more
+ * than one page at an unmarked pfn (an order-0 or unknown block), or a free
+ * inside a live non-compound higher-order block (a tail freed alone).
+ * Order-0 frees of order-0 blocks, nearly all churn, never unwind.
+ */
+static __always_inline bool free_wanted(__u64 pfn, __u32 order)
+{
+	__u8 *m;
+	int k;
+
+	if (!lean_frees || marks_open)
+		return true;
+	if (bpf_map_lookup_elem(&marks, &pfn)) {
+		bpf_map_delete_elem(&marks, &pfn);
+		return true;
+	}
+	if (order)
+		return true;
+	for (k = 1; k < PT_NR_ORDERS; k++) {
+		__u64 h = pfn & ~((1ULL << k) - 1);
+
+		if (!hi_seen[k] || h == pfn)
+			continue;
+		m = bpf_map_lookup_elem(&marks, &h);
+		if (m && *m >= k)
+			return true;
+	}
+	return false;
+}
+
+/* Draw a block of 2^order pages for a stack sample. */
+static __always_inline bool sample_draw(__u32 order)
+{
+	__u32 o = order < PT_NR_ORDERS ? order : PT_NR_ORDERS - 1;
+
+	return bpf_get_prandom_u32() < sample_thresh[bounded(o)];
+}
+
 static __always_inline void *reserve(__u32 size)
 {
 	void *e;
@@ -201,15 +286,40 @@ static __always_inline void *reserve(__u32 size)
  * missed between CPUs is caught by its poll timer, and poll() reports
  * pending data at once, so no wake-up is needed while it is busy.
  */
-static __always_inline void submit(struct pt_event *e)
+static __always_inline void submit_sized(void *e, __u32 size)
 {
 	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
 	__u64 flags = BPF_RB_NO_WAKEUP;
 
 	/* 8: the ring buffer's record header */
-	if (avail >= wakeup_bytes && avail < wakeup_bytes + sizeof(*e) + 8)
+	if (avail >= wakeup_bytes && avail < wakeup_bytes + size + 8)
 		flags = BPF_RB_FORCE_WAKEUP;
 	bpf_ringbuf_submit(e, flags);
+}
+
+static __always_inline void submit(struct pt_event *e)
+{
+	submit_sized(e, sizeof(*e));
+}
+
+static __always_inline void emit_kmem(__u32 type, __u64 pfn, __u32 order, __u32 gfp,
+				      __u32 flags)
+{
+	struct pt_kmem_event *k = reserve(sizeof(*k));
+	__u64 id;
+
+	if (!k)
+		return;
+	id = bpf_get_current_pid_tgid();
+	k->ts = bpf_ktime_get_ns();
+	k->pfn = pfn;
+	k->type = type;
+	k->order = order;
+	k->gfp = gfp;
+	k->flags = flags;
+	k->tgid = id >> 32;
+	k->tid = (__u32)id;
+	submit_sized(k, sizeof(*k));
 }
 
 #define PT_EEXIST	17
@@ -326,16 +436,16 @@ static __always_inline void drop_stack(__u32 owner)
 		bpf_map_delete_elem(&alloc_stack, &tid);
 }
 
-/* The allocation event with the kept stack, when there is one. */
-static __always_inline struct pt_event *alloc_event(void *ctx)
+/* The allocation event; with a stack, the kept one when there is one. */
+static __always_inline struct pt_event *alloc_event(void *ctx, bool stack)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct kept_stack *k = bpf_map_lookup_elem(&alloc_stack, &tid);
+	struct kept_stack *k = stack ? bpf_map_lookup_elem(&alloc_stack, &tid) : NULL;
 	struct pt_event_stack *es;
 	struct pt_event *e;
 
 	if (!k)
-		return new_event(ctx, PT_EV_PAGE_ALLOC, true);
+		return new_event(ctx, PT_EV_PAGE_ALLOC, stack);
 	if (k->sid != -PT_EEXIST || !k->nr) {
 		e = new_event(ctx, PT_EV_PAGE_ALLOC, false);
 		if (e)
@@ -354,7 +464,7 @@ static __always_inline struct pt_event *alloc_event(void *ctx)
 #else
 #define keep_stack(ctx, owner)	do { } while (0)
 #define drop_stack(owner)	do { } while (0)
-#define alloc_event(ctx)	new_event((ctx), PT_EV_PAGE_ALLOC, true)
+#define alloc_event(ctx, stack)	new_event((ctx), PT_EV_PAGE_ALLOC, (stack))
 #endif
 
 /* ARM32 only (see keep_stack); user space loads these on that arch alone. */
@@ -378,18 +488,28 @@ SEC("tracepoint/kmem/mm_page_alloc")
 int pagetrack_page_alloc(struct trace_event_raw_mm_page_alloc *ctx)
 {
 	__u64 pfn = ctx->pfn;
+	bool sampled = true;
 	struct pt_event *e;
 
 	/* A failed allocation reports pfn -1 (in the kernel's long width). */
 	if (pfn == (__u64)-1 || pfn == 0xffffffffULL || pid_filtered())
 		return 0;
 	pid_region_add(pfn, ctx->order);
-	e = alloc_event(ctx);
+	if (sampling)
+		sampled = sample_draw(ctx->order);
+	mark_block(pfn, ctx->order, ctx->gfp_flags, sampled);
+	if (compact_kmem && !(sampled && with_stacks)) {
+		emit_kmem(PT_EV_PAGE_ALLOC, pfn, ctx->order, ctx->gfp_flags, 0);
+		return 0;
+	}
+	e = alloc_event(ctx, sampled);
 	if (!e)
 		return 0;
 	e->a0 = pfn;
 	e->order = ctx->order;
 	e->gfp = ctx->gfp_flags;
+	if (sampling && sampled)
+		e->flags = PT_F_SAMPLED;
 	submit(e);
 	return 0;
 }
@@ -397,10 +517,16 @@ int pagetrack_page_alloc(struct trace_event_raw_mm_page_alloc *ctx)
 static __always_inline void emit_free(void *ctx, __u64 pfn, __u32 order, __u32 flags)
 {
 	struct pt_event *e;
+	bool stack;
 
 	if (free_filtered(pfn))
 		return;
-	e = new_event(ctx, PT_EV_PAGE_FREE, free_stacks);
+	stack = free_stacks && with_stacks && free_wanted(pfn, order);
+	if (compact_kmem && !stack) {
+		emit_kmem(PT_EV_PAGE_FREE, pfn, order, 0, flags);
+		return;
+	}
+	e = new_event(ctx, PT_EV_PAGE_FREE, stack);
 	if (!e)
 		return;
 	e->a0 = pfn;

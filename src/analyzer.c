@@ -32,6 +32,7 @@
 #define BLK_COMPOUND	0x01
 #define BLK_SPLIT	0x02	/* split_page(): every page is its own block */
 #define BLK_MISMATCH	0x04	/* leftover of a reported order mismatch */
+#define BLK_SAMPLED	0x08	/* drawn for a stack sample (cfg.sample_pages) */
 
 /*
  * One per live buddy-aligned piece; 16 bytes, as there are millions: the
@@ -78,6 +79,7 @@ struct tid_state {
 	uint64_t paired_pfn;			/* last alloc matched to a return */
 	bool fctx;				/* inside __free_pages(head, order) */
 	uint8_t fctx_order;
+	int32_t fctx_stack;			/* the API free's stack */
 	uint64_t fctx_pfn;
 	bool skip_free_api;			/* free_pages() judged its inner call */
 	bool skip_bad;				/* ... and it was a bad_free */
@@ -193,6 +195,38 @@ static uint32_t piece_ms(struct analyzer *an, uint64_t ts)
 	return ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
 }
 
+/*
+ * 1 - exp(-x) for x >= 0 without libm and without cancellation for small x:
+ * expm1 of x / 2^n by its series, then doubled n times
+ * (expm1(2a) = expm1(a) * (2 + expm1(a))).
+ */
+static double one_minus_exp_neg(double x)
+{
+	double m, t = x;
+	int n = 0, i;
+
+	while (t > 1.0 / 1024 && n < 60) {
+		t /= 2;
+		n++;
+	}
+	m = -t * (1 - t / 2 * (1 - t / 3 * (1 - t / 4 * (1 - t / 5))));
+	for (i = 0; i < n; i++)
+		m = m * (2 + m);
+	return -m;
+}
+
+void pt_sample_thresholds(uint32_t r_pages, uint64_t thresh[PT_NR_ORDERS])
+{
+	unsigned int k;
+
+	for (k = 0; k < PT_NR_ORDERS; k++) {
+		double p = r_pages ? one_minus_exp_neg((double)(1u << k) / r_pages) : 1;
+		double t = p * PT_SAMPLE_ONE + 0.5;
+
+		thresh[k] = t >= PT_SAMPLE_ONE ? PT_SAMPLE_ONE : t < 1 ? 1 : (uint64_t)t;
+	}
+}
+
 struct analyzer *an_new(const struct pt_config *cfg, const struct pt_kernel_info *ki,
 			pt_stack_fn stack_fn, void *stack_ctx)
 {
@@ -203,6 +237,9 @@ struct analyzer *an_new(const struct pt_config *cfg, const struct pt_kernel_info
 		return NULL;
 	an->cfg = *cfg;
 	an->ki = *ki;
+	for (i = 0; i < PT_NR_ORDERS; i++)	/* weights divide by these */
+		if (!an->cfg.sample_thresh[i] || an->cfg.sample_thresh[i] > PT_SAMPLE_ONE)
+			an->cfg.sample_thresh[i] = PT_SAMPLE_ONE;
 	if (!an->ki.page_shift)
 		an->ki.page_shift = 12;
 	if (!an->cfg.pkmap_pct)
@@ -814,6 +851,8 @@ static void on_page_alloc(struct analyzer *an, const struct pt_event *e)
 	tmpl.gfp_idx = gfp_index(an, e->gfp);
 	tmpl.orig_order = order;
 	tmpl.flags = (e->gfp & GFP_COMP) ? BLK_COMPOUND : 0;
+	if (e->flags & PT_F_SAMPLED)
+		tmpl.flags |= BLK_SAMPLED;
 	tmpl.module = module;
 	piece_add(an, pfn, &tmpl, order);
 	an->st.allocs++;
@@ -910,6 +949,7 @@ static void judge_api_free(struct analyzer *an, const struct pt_event *e, uint64
 		t->fctx = true;
 		t->fctx_pfn = pfn;
 		t->fctx_order = e->order;
+		t->fctx_stack = e->stack_id;
 	}
 	/* A whole, unsplit block freed at its head: the orders must agree. */
 	if (h == pfn && orig_head(h, p) == pfn && p->order == p->orig_order &&
@@ -1023,6 +1063,7 @@ static void on_free_pages(struct analyzer *an, const struct pt_event *e)
 			t->fctx = true;
 			t->fctx_pfn = pfn;
 			t->fctx_order = e->order;
+			t->fctx_stack = e->stack_id;
 		}
 		return;
 	}
@@ -1148,10 +1189,18 @@ static void on_page_free(struct analyzer *an, const struct pt_event *e)
 	uint64_t pfn = e->a0, end, q, h;
 	struct piece *p;
 	bool any = false;
+	struct pt_event ev;
 
 	if (order > PT_MAX_ORDER) {
 		an->st.bad_events++;
 		return;
+	}
+	/* BPF unwinds few page frees (lean_frees): inside an API free, the
+	 * free site is the API call's stack. */
+	if (e->stack_id < 0 && t && t->fctx && t->fctx_stack >= 0) {
+		ev = *e;
+		ev.stack_id = t->fctx_stack;
+		e = &ev;
 	}
 	end = pfn + (1ULL << order);
 	check_kmapped(an, e, pfn, 1ULL << order, -1);
@@ -1714,6 +1763,9 @@ int an_snapshot(const struct analyzer *an, uint64_t now, uint64_t min_age_ns,
 		p = u64map_val(&an->pieces, i);
 		if (p->flags & BLK_MISMATCH)
 			continue;	/* counted in its order_mismatch */
+		/* Sampling: sites are estimated from their sampled blocks. */
+		if (an->cfg.sample_pages && !(p->flags & BLK_SAMPLED))
+			continue;
 		ts = piece_ts(an, p);
 		if (now > ts ? now - ts < min_age_ns : min_age_ns > 0)
 			continue;
@@ -1757,9 +1809,18 @@ int an_snapshot(const struct analyzer *an, uint64_t now, uint64_t min_age_ns,
 		else if (u64map_put(&heads, mix(oh, *slot), &existed) && !existed)
 			f->count++;
 		f->pages += 1ULL << p->order;
+		if (an->cfg.sample_pages)
+			f->est += (double)(1ULL << p->order) * PT_SAMPLE_ONE /
+				  an->cfg.sample_thresh[p->orig_order < PT_NR_ORDERS ?
+							p->orig_order : PT_NR_ORDERS - 1];
 		if (now > ts && now - ts > f->age_ns)
 			f->age_ns = now - ts;
 	}
+	if (an->cfg.sample_pages)
+		for (i = 0; i < ng; i++) {
+			g[i].samples = g[i].count;
+			g[i].pages = (uint64_t)(g[i].est + 0.5);
+		}
 	if (ng)
 		qsort(g, ng, sizeof(*g), by_pages_desc);
 	*out = g;

@@ -56,7 +56,16 @@ struct pt_config {
 	uint64_t kmap_wait_ns;		/* a kmap_high slower than this waited */
 	unsigned int nmodules;
 	char modules[PT_MAX_MODULES][PT_MODNAME_LEN];
+	/* Allocation stacks sampled by pages (pagetrack.h), 0: all unwound.
+	 * Sites then report Σ 2^k / p_k over their sampled blocks. */
+	uint32_t sample_pages;
+	uint64_t sample_thresh[PT_NR_ORDERS];
 };
+
+#define PT_SAMPLE_ONE	(1ULL << 32)	/* threshold of p = 1 */
+
+/* thresh[k] = p_k * 2^32, p_k = 1 - exp(-2^k / r_pages), at least 1. */
+void pt_sample_thresholds(uint32_t r_pages, uint64_t thresh[PT_NR_ORDERS]);
 
 /* A stack as the analyzer sees it; ips[0] is the innermost frame. */
 struct pt_stack {
@@ -90,6 +99,8 @@ struct pt_finding {
 	int module;			/* watched module index, -1 none */
 	uint32_t sigbus;		/* remap_failed: SIGBUS seen afterwards */
 	uint64_t extra;			/* kind specific (pkmap: slots in use) */
+	uint32_t samples;		/* sampled blocks behind pages, 0: exact */
+	double est;			/* sampling: Σ 2^k / p_k so far */
 	char note[200];
 };
 

@@ -192,6 +192,12 @@ static const char *probe_state(const struct probe *p)
 	return p->link ? "on" : "off";
 }
 
+/* Allocation stacks sampled by pages: not with -m (scope needs every stack). */
+static bool sampled(const struct pt_options *opt)
+{
+	return !opt->no_stacks && !opt->stacks_all && !opt->nmodules && opt->sample_pages;
+}
+
 /* Say which detections are active and why the others are not. */
 static void print_detections(const struct probe *p, const struct tp *t, const char *mode,
 			     const struct pt_kernel_info *ki, const struct pt_options *opt)
@@ -199,10 +205,13 @@ static void print_detections(const struct probe *p, const struct tp *t, const ch
 	bool api = p[P_FREE_PAGES].link && p[P_ALLOC_RET].link;
 	bool highmem = ki->last_pkmap > 0;
 
-	fprintf(stderr, "pagetrack: attach mode %s on %s (%s), struct page %u bytes, %s\n", mode,
+	fprintf(stderr, "pagetrack: attach mode %s on %s (%s), struct page %u bytes, %s%s\n", mode,
 		ki->release, pt_arch_name(ki->arch), ki->struct_page_size,
 		opt->no_stacks ? "no stacks" :
-		opt->no_free_stacks ? "stacks for allocations only" : "with stacks");
+		opt->no_free_stacks ? "stacks for allocations only" : "with stacks",
+		opt->no_stacks || !sampled(opt) ? "" :
+		opt->no_free_stacks ? " (sampled: per-site pages are estimates)" :
+		" (sampled: per-site pages are estimates; frees unwind where a finding uses it)");
 	fprintf(stderr, "  leak: on (kmem tracepoints)\n");
 	fprintf(stderr, "  order_mismatch: on (%s)\n",
 		api ? "order claimed at __free_pages/free_pages entry" :
@@ -465,6 +474,18 @@ int run_live(const struct pt_options *opt)
 	skel->rodata->targ_tgid = opt->pid > 0 ? opt->pid : 0;
 	skel->rodata->with_stacks = !opt->no_stacks;
 	skel->rodata->free_stacks = !opt->no_free_stacks;
+	/* -m keeps today's full records: every field, every event. */
+	skel->rodata->compact_kmem = !opt->nmodules;
+	if (sampled(opt)) {
+		cfg.sample_pages = opt->sample_pages;
+		pt_sample_thresholds(cfg.sample_pages, cfg.sample_thresh);
+		skel->rodata->sampling = true;
+		skel->rodata->lean_frees = true;
+		memcpy((void *)skel->rodata->sample_thresh, cfg.sample_thresh,
+		       sizeof(cfg.sample_thresh));
+	} else {
+		bpf_map__set_max_entries(skel->maps.marks, 1);
+	}
 	bpf_map__set_max_entries(skel->maps.events, opt->buffer_mb * 1024u * 1024u);
 	bpf_map__set_max_entries(skel->maps.stacks, opt->stack_entries);
 	/* Regions of the -p process (see pid_regions); no memory without -p. */
@@ -591,7 +612,7 @@ int run_live(const struct pt_options *opt)
 		s.rec = outfile_private(opt->record_path);
 		if (!s.rec || rec_write_header(s.rec, &ki, !use_kprobes ? 2 : use_fentry ? 3 : 1,
 					       (use_kprobes ? PT_RECF_API_EVENTS : 0) |
-					       (opt->pid > 0 ? PT_RECF_PID_FILTERED : 0))) {
+					       (opt->pid > 0 ? PT_RECF_PID_FILTERED : 0), &cfg)) {
 			pt_err("cannot write %s: %s", opt->record_path,
 			       errno == ELOOP ? "it is a symlink (not followed)" :
 			       errno == EEXIST ? "it exists and is not a regular file of ours with one link" :

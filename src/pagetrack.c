@@ -30,7 +30,7 @@ static const char args_doc[] = "[-- COMMAND [ARGS...]]";
 enum {
 	OPT_RECORD = 0x100, OPT_REPLAY, OPT_BTF, OPT_ATTACH, OPT_NO_STACKS, OPT_BUFFER,
 	OPT_STACKS, OPT_PKMAP, OPT_TOP, OPT_MIN_AGE, OPT_METRICS, OPT_FOLDED, OPT_NO_FREE_STACKS,
-	OPT_RAW_ADDRESSES, OPT_USER, OPT_GROUP,
+	OPT_RAW_ADDRESSES, OPT_USER, OPT_GROUP, OPT_SAMPLE, OPT_STACK_MODE,
 };
 
 static const struct argp_option options[] = {
@@ -57,6 +57,8 @@ static const struct argp_option options[] = {
 	{ "attach", OPT_ATTACH, "MODE", 0, "auto (default: fentry, else kprobe, else tracepoint), fentry, kprobe or tracepoint", 3 },
 	{ "no-stacks", OPT_NO_STACKS, NULL, 0, "Do not collect kernel stacks (cheaper; -m needs stacks)", 3 },
 	{ "no-free-stacks", OPT_NO_FREE_STACKS, NULL, 0, "Stacks for allocations, kmaps and remaps only: about half the cost of stacks; findings then name no free site unless a probe saw the caller", 3 },
+	{ "sample-pages", OPT_SAMPLE, "R", 0, "Unwind a block of 2^k pages with probability 1 - exp(-2^k/R); per-site outstanding pages are then estimates (default 32; not with -m)", 3 },
+	{ "stacks", OPT_STACK_MODE, "MODE", 0, "sampled (default) or all: every allocation and page free unwinds (exact sites, the cost of -m)", 3 },
 	{ "buffer-mb", OPT_BUFFER, "MB", 0, "Ring buffer size in MiB, a power of two (default 16)", 3 },
 	{ "stack-entries", OPT_STACKS, "N", 0, "Stack map entries (default 16384)", 3 },
 	{ "pkmap-threshold", OPT_PKMAP, "PCT", 0, "pkmap_pressure when more than PCT% of LAST_PKMAP slots are used (default 50)", 3 },
@@ -142,6 +144,16 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_NO_FREE_STACKS:
 		o->no_free_stacks = true;
 		break;
+	case OPT_SAMPLE:
+		if (parse_uint(arg, 1, 1 << 24, &v))
+			usage_err("--sample-pages takes 1 to 16777216 (pages)");
+		o->sample_pages = v;
+		break;
+	case OPT_STACK_MODE:
+		if (strcmp(arg, "all") && strcmp(arg, "sampled"))
+			usage_err("--stacks takes all or sampled");
+		o->stacks_all = !strcmp(arg, "all");
+		break;
 	case OPT_BUFFER:
 		if (parse_uint(arg, 1, 1024, &v) || (v & (v - 1)))
 			usage_err("--buffer-mb takes a power of two from 1 to 1024");
@@ -204,7 +216,7 @@ int main(int argc, char **argv)
 {
 	static struct pt_options opt = {
 		.attach = "auto", .buffer_mb = 16, .stack_entries = 16384, .pkmap_pct = 50,
-		.top = 10,
+		.top = 10, .sample_pages = PT_DEFAULT_SAMPLE_PAGES,
 	};
 	static const struct argp argp = { options, parse_arg, args_doc, doc, NULL, NULL, NULL };
 
@@ -214,8 +226,9 @@ int main(int argc, char **argv)
 		return PT_EXIT_USAGE;
 	if (opt.replay_path) {
 		if (opt.command || opt.record_path || opt.pid || opt.duration || opt.interval ||
-		    opt.no_free_stacks || opt.user || opt.group) {
-			pt_err("--replay takes no COMMAND, --record, --pid, --duration, --interval, --no-free-stacks, --user or --group");
+		    opt.no_free_stacks || opt.user || opt.group || opt.stacks_all ||
+		    opt.sample_pages != PT_DEFAULT_SAMPLE_PAGES) {
+			pt_err("--replay takes no COMMAND, --record, --pid, --duration, --interval, --no-free-stacks, --user, --group, --stacks or --sample-pages (sampling is the recording's)");
 			return PT_EXIT_USAGE;
 		}
 		return run_replay(&opt);

@@ -51,14 +51,18 @@ static void list_sites(FILE *out, const struct analyzer *an, const struct ksyms 
 		const char *site = ip ? report_sym(an, ks, ip, buf, sizeof(buf)) : "?";
 
 		if (json) {
-			fprintf(out, "%s{\"pages\":%" PRIu64 ",\"blocks\":%u,\"order\":%u,\"age_ms\":%" PRIu64
-				",\"caller\":", i ? "," : "", g[i].pages, g[i].count, g[i].order,
-				g[i].age_ns / 1000000);
+			fprintf(out, "%s{\"pages\":%" PRIu64 ",\"blocks\":%u,\"order\":%u,\"age_ms\":%" PRIu64,
+				i ? "," : "", g[i].pages, g[i].count, g[i].order, g[i].age_ns / 1000000);
+			if (an_config(an)->sample_pages)
+				fprintf(out, ",\"estimated\":true,\"samples\":%u", g[i].samples);
+			fputs(",\"caller\":", out);
 			json_str(out, site);
 			fputc('}', out);
 		} else {
-			fprintf(out, "    %8" PRIu64 " pages %6u blocks  order %u  oldest %7.1f s  %s\n",
-				g[i].pages, g[i].count, g[i].order, g[i].age_ns / 1e9, site);
+			fprintf(out, "    %s%7" PRIu64 " pages %6u %s  order %u  oldest %7.1f s  %s\n",
+				an_config(an)->sample_pages ? "~" : " ", g[i].pages, g[i].count,
+				an_config(an)->sample_pages ? "samples" : "blocks ", g[i].order,
+				g[i].age_ns / 1e9, site);
 		}
 	}
 }
@@ -80,9 +84,9 @@ void periodic_report(FILE *out, struct periodic *p, const struct analyzer *an,
 		fprintf(out, "{\"type\":\"interval\",\"elapsed_s\":%.3f,\"events_received\":%" PRIu64
 			",\"events_lost\":%" PRIu64 ",\"pkmap_in_use\":%" PRIu64 ",\"pkmap_peak\":%" PRIu64
 			",\"last_pkmap\":%u,\"kmap_waits\":%" PRIu64 ",\"outstanding_pages\":%" PRIu64
-			",\"new_findings\":{",
+			",\"sample_pages\":%u,\"new_findings\":{",
 			elapsed_s, rx, st->lost, st->kmaps_live, st->kmaps_peak,
-			an_kernel(an)->last_pkmap, st->kmap_waits, pages);
+			an_kernel(an)->last_pkmap, st->kmap_waits, pages, an_config(an)->sample_pages);
 		for (i = 0; i < PT_K_MAX; i++) {
 			if (kinds[i] == p->last_kind[i])
 				continue;
@@ -109,8 +113,9 @@ void periodic_report(FILE *out, struct periodic *p, const struct analyzer *an,
 			if (kinds[i] != p->last_kind[i])
 				fprintf(out, "  new: %" PRIu64 " %s\n", kinds[i] - p->last_kind[i],
 					pt_kind_name(i));
-		fprintf(out, "  outstanding: %" PRIu64 " pages at %u call sites%s\n", pages, n,
-			p->min_age_ns ? " (older than --min-age)" : "");
+		fprintf(out, "  outstanding: %" PRIu64 " pages at %u call sites%s%s\n", pages, n,
+			p->min_age_ns ? " (older than --min-age)" : "",
+			an_config(an)->sample_pages ? " (estimated from sampled stacks)" : "");
 		if (n) {
 			fprintf(out, "  top by pages:\n");
 			list_sites(out, an, ks, g, n, top, false);
@@ -145,6 +150,7 @@ struct site_pages {
 	char *caller;
 	unsigned int order;
 	uint64_t pages;
+	unsigned int samples;		/* sampled blocks behind an estimate */
 };
 
 static int by_labels(const void *a, const void *b)
@@ -185,6 +191,7 @@ static struct site_pages *site_totals(const struct analyzer *an, const struct ks
 		s[i].caller = strdup(ip ? report_sym(an, ks, ip, buf, sizeof(buf)) : "?");
 		s[i].order = g[i].order;
 		s[i].pages = g[i].pages;
+		s[i].samples = g[i].samples;
 		if (!s[i].caller) {
 			while (i--)
 				free(s[i].caller);
@@ -199,6 +206,7 @@ static struct site_pages *site_totals(const struct analyzer *an, const struct ks
 	for (i = 0; i < n; i++) {
 		if (m && !by_labels(&s[m - 1], &s[i])) {
 			s[m - 1].pages += s[i].pages;
+			s[m - 1].samples += s[i].samples;
 			free(s[i].caller);
 			continue;
 		}
@@ -207,6 +215,26 @@ static struct site_pages *site_totals(const struct analyzer *an, const struct ks
 	qsort(s, m, sizeof(*s), by_pages_desc);
 	*nout = m;
 	return s;
+}
+
+/* Sampling: R, and the samples behind each listed site's estimate. */
+static void sample_metrics(FILE *f, const struct analyzer *an, const struct site_pages *s,
+			   unsigned int n, unsigned int top)
+{
+	unsigned int i;
+
+	fprintf(f, "# HELP pagetrack_stack_sample_pages R of --sample-pages (0: every allocation's stack, exact pages).\n"
+		"# TYPE pagetrack_stack_sample_pages gauge\npagetrack_stack_sample_pages %u\n",
+		an_config(an)->sample_pages);
+	if (!an_config(an)->sample_pages)
+		return;
+	fputs("# HELP pagetrack_outstanding_samples Sampled blocks behind pagetrack_outstanding_pages.\n"
+	      "# TYPE pagetrack_outstanding_samples gauge\n", f);
+	for (i = 0; i < n && i < top; i++) {
+		fputs("pagetrack_outstanding_samples{caller=\"", f);
+		label(f, s[i].caller);
+		fprintf(f, "\",order=\"%u\"} %u\n", s[i].order, s[i].samples);
+	}
 }
 
 int metrics_write(const char *path, const struct analyzer *an, const struct ksyms *ks,
@@ -233,7 +261,7 @@ int metrics_write(const char *path, const struct analyzer *an, const struct ksym
 	}
 	kind_totals(an, kinds);
 	/* Labels in name order, as scrapers print them. */
-	fputs("# HELP pagetrack_outstanding_pages Pages allocated and not freed, by call site and order (the --top largest; the rest summed in caller=\"other\").\n"
+	fputs("# HELP pagetrack_outstanding_pages Pages allocated and not freed, by call site and order (the --top largest; the rest summed in caller=\"other\"); estimates when pagetrack_stack_sample_pages > 0.\n"
 	      "# TYPE pagetrack_outstanding_pages gauge\n", f);
 	for (i = 0; i < n; i++) {
 		if (i >= (top ? top : 10)) {
@@ -243,12 +271,14 @@ int metrics_write(const char *path, const struct analyzer *an, const struct ksym
 			label(f, s[i].caller);
 			fprintf(f, "\",order=\"%u\"} %" PRIu64 "\n", s[i].order, s[i].pages);
 		}
-		free(s[i].caller);
 	}
-	free(s);
 	if (other)
 		fprintf(f, "pagetrack_outstanding_pages{caller=\"other\",order=\"\"} %" PRIu64 "\n",
 			other);
+	sample_metrics(f, an, s, n, top ? top : 10);
+	for (i = 0; i < n; i++)
+		free(s[i].caller);
+	free(s);
 	fprintf(f, "# HELP pagetrack_pkmap_slots_in_use pkmap slots held by kmap() now.\n"
 		"# TYPE pagetrack_pkmap_slots_in_use gauge\npagetrack_pkmap_slots_in_use %" PRIu64 "\n"
 		"# HELP pagetrack_pkmap_slots pkmap slots in all, LAST_PKMAP (0: no HIGHMEM).\n"

@@ -2,16 +2,19 @@
 /* Reading and writing recordings; every length is checked before use. */
 #define _GNU_SOURCE		/* fread_unlocked: one reader, no stdio locking */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "record.h"
 
 _Static_assert(sizeof(struct pt_event) == 112, "pt_event layout changed");
 _Static_assert(sizeof(struct pt_module_event) == 168, "pt_module_event layout changed");
-_Static_assert(sizeof(struct pt_rec_header) == 112, "record header layout changed");
+_Static_assert(sizeof(struct pt_rec_header) == 208, "record header layout changed");
+_Static_assert(offsetof(struct pt_rec_header, sample_pages) == PT_REC_V1_HEADER,
+	       "version 1 header prefix changed");
 
 int rec_write_header(FILE *f, const struct pt_kernel_info *ki, uint32_t attach_mode,
-		     uint32_t flags)
+		     uint32_t flags, const struct pt_config *cfg)
 {
 	struct pt_rec_header h;
 
@@ -28,6 +31,10 @@ int rec_write_header(FILE *f, const struct pt_kernel_info *ki, uint32_t attach_m
 	h.flags = flags;
 	memcpy(h.release, ki->release, sizeof(h.release));
 	h.release[sizeof(h.release) - 1] = 0;
+	if (cfg && cfg->sample_pages) {
+		h.sample_pages = cfg->sample_pages;
+		memcpy(h.sample_thresh, cfg->sample_thresh, sizeof(h.sample_thresh));
+	}
 	return fwrite(&h, sizeof(h), 1, f) == 1 ? 0 : -EIO;
 }
 
@@ -56,23 +63,41 @@ static int fail(struct rec_reader *r, const char *what)
 
 #define REC_CHUNK	(256u << 10)	/* bytes asked of stdio at a time */
 
+/* Each a probability in (0, 1] times 2^32, not falling with the order. */
+static bool sample_thresh_ok(const uint64_t *th)
+{
+	unsigned int k;
+
+	for (k = 0; k < PT_NR_ORDERS; k++)
+		if (!th[k] || th[k] > PT_SAMPLE_ONE || (k && th[k] < th[k - 1]))
+			return false;
+	return true;
+}
+
 int rec_open(struct rec_reader *r, FILE *f, const char *path)
 {
 	memset(r, 0, sizeof(*r));
 	r->f = f;
 	r->path = path;
-	if (fread(&r->hdr, sizeof(r->hdr), 1, f) != 1)
+	if (fread(&r->hdr, PT_REC_V1_HEADER, 1, f) != 1)
 		return fail(r, "not a pagetrack recording (too short for a header)");
 	if (memcmp(r->hdr.magic, PT_REC_MAGIC, 8))
 		return fail(r, "not a pagetrack recording (bad magic)");
-	if (r->hdr.version != PT_REC_VERSION) {
+	if (r->hdr.version < 1 || r->hdr.version > PT_REC_VERSION) {
 		snprintf(r->err, sizeof(r->err),
-			 "%s: recording format version %u, this pagetrack reads version %u",
+			 "%s: recording format version %u, this pagetrack reads versions 1 to %u",
 			 path, r->hdr.version, PT_REC_VERSION);
 		return -1;
 	}
-	if (r->hdr.header_size < sizeof(r->hdr) || r->hdr.header_size > 4096)
+	if (r->hdr.header_size < (r->hdr.version == 1 ? PT_REC_V1_HEADER : sizeof(r->hdr)) ||
+	    r->hdr.header_size > 4096)
 		return fail(r, "corrupted header (bad header size)");
+	/* Version 1 has no sampling fields: every allocation had its stack. */
+	if (r->hdr.version > 1 &&
+	    fread((char *)&r->hdr + PT_REC_V1_HEADER, sizeof(r->hdr) - PT_REC_V1_HEADER, 1, f) != 1)
+		return fail(r, "truncated header");
+	if (r->hdr.sample_pages && !sample_thresh_ok(r->hdr.sample_thresh))
+		return fail(r, "corrupted header (bad sampling thresholds)");
 	if (fseek(f, r->hdr.header_size, SEEK_SET))
 		return fail(r, "truncated header");
 	if (r->hdr.page_shift < 10 || r->hdr.page_shift > 16 ||

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Recording format, version 1 (documented in README.md, "Record format").
+ * Recording format, version 2 (documented in README.md, "Record format");
+ * version 1 files (no sampling fields in the header) are read too.
  * Little-endian. A header, then records of {u32 type, u32 len, payload}.
  * The layout is identical for i386 and amd64 writers.
  */
@@ -13,7 +14,8 @@
 #include "analyzer.h"
 
 #define PT_REC_MAGIC	"PGTRACK\n"
-#define PT_REC_VERSION	1
+#define PT_REC_VERSION	2
+#define PT_REC_V1_HEADER 112	/* version 1 header: up to release[] */
 #define PT_REC_MAX_LEN	(1u << 20)
 
 enum pt_rec_type {
@@ -40,6 +42,12 @@ struct pt_rec_header {
 	uint32_t attach_mode;
 	uint32_t flags;
 	char release[64];
+	/* version 2: stack sampling (pagetrack.h); sample_pages 0: every
+	 * allocation has its stack. The thresholds BPF drew with, so that
+	 * replay weighs each sample exactly as the live run did. */
+	uint32_t sample_pages;
+	uint32_t pad;
+	uint64_t sample_thresh[PT_NR_ORDERS];
 };
 
 struct pt_rec_end {
@@ -58,7 +66,7 @@ struct pt_rec_module {
 
 /* Writer. Returns 0 or -errno. */
 int rec_write_header(FILE *f, const struct pt_kernel_info *ki, uint32_t attach_mode,
-		     uint32_t flags);
+		     uint32_t flags, const struct pt_config *cfg);
 int rec_write(FILE *f, uint32_t type, const void *p, uint32_t len);
 int rec_write2(FILE *f, uint32_t type, const void *a, uint32_t alen, const void *b,
 	       uint32_t blen);

@@ -41,6 +41,8 @@ int run_replay(const struct pt_options *opt)
 	cfg.api_events = r.hdr.flags & PT_RECF_API_EVENTS;
 	cfg.pid_filtered = r.hdr.flags & PT_RECF_PID_FILTERED;
 	cfg.pkmap_pct = opt->pkmap_pct;
+	cfg.sample_pages = r.hdr.sample_pages;
+	memcpy(cfg.sample_thresh, r.hdr.sample_thresh, sizeof(cfg.sample_thresh));
 	cfg.nmodules = opt->nmodules;
 	for (i = 0; i < opt->nmodules; i++)
 		memcpy(cfg.modules[i], opt->modules[i], PT_MODNAME_LEN);

@@ -292,19 +292,29 @@ static void print_outstanding(FILE *out, const struct analyzer *an, const struct
 
 	if (!n)
 		return;
-	if (!o->json)
+	if (!o->json) {
 		fprintf(out, "Outstanding at exit (not judged without -m; top %u of %u call sites):\n",
 			top < n ? top : n, n);
+		if (an_config(an)->sample_pages)
+			fprintf(out, "  (pages are estimates from stacks sampled every %u pages: Σ 2^k/p_k over the sampled blocks)\n",
+				an_config(an)->sample_pages);
+	}
 	for (i = 0; i < n && i < top; i++) {
 		uint64_t ip = report_site_ip(an, ks, 0, f[i].stack_id);
 		const char *site = ip ? report_sym(an, ks, ip, buf, sizeof(buf)) : "?";
 
 		if (o->json) {
 			fprintf(out, "{\"type\":\"outstanding\",\"blocks\":%u,\"pages\":%" PRIu64
-				",\"order\":%u,\"age_ms\":%" PRIu64 ",\"caller\":",
-				f[i].count, f[i].pages, f[i].order, f[i].age_ns / 1000000);
+				",\"order\":%u,\"age_ms\":%" PRIu64, f[i].count, f[i].pages,
+				f[i].order, f[i].age_ns / 1000000);
+			if (an_config(an)->sample_pages)
+				fprintf(out, ",\"estimated\":true,\"samples\":%u", f[i].samples);
+			fputs(",\"caller\":", out);
 			json_str(out, site);
 			fputs("}\n", out);
+		} else if (an_config(an)->sample_pages) {
+			fprintf(out, "  ~%7" PRIu64 " pages from %6u samples, order %u, oldest %.1f s: %s\n",
+				f[i].pages, f[i].samples, f[i].order, f[i].age_ns / 1e9, site);
 		} else {
 			fprintf(out, "  %8" PRIu64 " pages in %6u blocks, order %u, oldest %.1f s: %s\n",
 				f[i].pages, f[i].count, f[i].order, f[i].age_ns / 1e9, site);
@@ -340,10 +350,11 @@ void report_print(FILE *out, const struct analyzer *an, const struct ksyms *ks,
 			",\"pages_dropped\":%" PRIu64
 			",\"outstanding_pages\":%" PRIu64 ",\"kmap_peak\":%" PRIu64
 			",\"kmap_returns_missed\":%" PRIu64 ",\"events_filtered\":%" PRIu64
-			",\"attach\":\"%s\",\"incomplete\":%s}\n",
+			",\"sample_pages\":%u,\"attach\":\"%s\",\"incomplete\":%s}\n",
 			n, errors, n - errors, received, st->produced, st->lost, st->allocs,
 			st->alloc_pages, st->frees, st->stale_pages, st->live_pages, st->kmaps_peak, st->kmap_ret_missed,
-			o->filtered, o->attach_mode ? o->attach_mode : "replay",
+			o->filtered, an_config(an)->sample_pages,
+			o->attach_mode ? o->attach_mode : "replay",
 			st->lost ? "true" : "false");
 	} else {
 		fprintf(out, "pagetrack: %u finding(s), %u error(s), %u warning(s); %" PRIu64

@@ -202,14 +202,35 @@ void session_refresh_symbols(struct session *s, bool now)
 	}
 }
 
+_Static_assert(sizeof(struct pt_kmem_event) == 40, "pt_kmem_event layout changed");
+
+/* A compact kmem record as the pt_event it stands for: no stack, no comm. */
+static void widen_kmem(const struct pt_kmem_event *k, struct pt_event *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->ts = k->ts;
+	e->a0 = k->pfn;
+	e->type = k->type;
+	e->order = k->order;
+	e->gfp = k->gfp;
+	e->flags = k->flags;
+	e->tgid = k->tgid;
+	e->tid = k->tid;
+	e->stack_id = -1;
+}
+
 void session_event(struct session *s, const void *data, size_t size)
 {
 	const struct pt_event *ev = data;	/* 8-byte aligned in both feeds */
 	struct pt_module_event m;
 	struct pt_stack st;
 
-	if (size < sizeof(struct pt_event))
+	if (size == sizeof(struct pt_kmem_event)) {
+		widen_kmem(data, &m.ev);
+		ev = &m.ev;
+	} else if (size < sizeof(struct pt_event)) {
 		return;
+	}
 	s->received++;
 	if ((ev->type == PT_EV_MODULE_LOAD || ev->type == PT_EV_MODULE_FREE ||
 	     ev->type == PT_EV_MODULE_SYM) && size >= sizeof(m)) {

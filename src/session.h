@@ -24,6 +24,8 @@ struct pt_options {
 	bool verbose;
 	bool no_stacks;
 	bool no_free_stacks;		/* stacks for allocations, kmaps, remaps only */
+	bool stacks_all;		/* --stacks all: no sampling (as with -m) */
+	unsigned int sample_pages;	/* --sample-pages R */
 	const char *record_path;
 	const char *replay_path;
 	const char *btf_path;
@@ -45,6 +47,8 @@ struct pt_options {
 };
 
 #define PT_RECENT_LOADS	8
+/* Default R of --sample-pages: see README, "Sampled stacks". */
+#define PT_DEFAULT_SAMPLE_PAGES	32
 
 struct session {
 	const struct pt_options *opt;

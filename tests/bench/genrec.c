@@ -177,7 +177,7 @@ usage:
 	}
 	out = fopen(path, "wb");
 	if (!out || setvbuf(out, NULL, _IOFBF, 1 << 20) ||
-	    rec_write_header(out, &ki, 2 /* tracepoint */, 0)) {
+	    rec_write_header(out, &ki, 2 /* tracepoint */, 0, NULL)) {
 		perror(path);
 		return 2;
 	}

@@ -3,8 +3,9 @@
  * Counts a recording's events by type, and how many of them carry a kernel
  * stack (a stack map id or inline frames): lets the live tests check what
  * the BPF side attached to each event.   recstat FILE [TGID]
- * Prints "TYPE EVENTS WITH_STACK" per event type seen (only process TGID's
- * events when given); exit 2 on a bad file.
+ * Prints "TYPE EVENTS WITH_STACK SAMPLED" per event type seen (SAMPLED: events
+ * flagged PT_F_SAMPLED; only process TGID's events when given); exit 2 on a
+ * bad file.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +13,7 @@
 
 int main(int argc, char **argv)
 {
-	unsigned long long n[PT_EV_MAX] = { 0 }, st[PT_EV_MAX] = { 0 };
+	unsigned long long n[PT_EV_MAX] = { 0 }, st[PT_EV_MAX] = { 0 }, sm[PT_EV_MAX] = { 0 };
 	struct rec_reader r;
 	uint32_t type, len;
 	void *data;
@@ -37,6 +38,8 @@ int main(int argc, char **argv)
 		/* Inline frames were given an id of their own when recorded. */
 		if (e->stack_id >= 0)
 			st[e->type]++;
+		if (e->flags & PT_F_SAMPLED)
+			sm[e->type]++;
 	}
 	if (got < 0) {
 		fprintf(stderr, "recstat: %s\n", r.err);
@@ -44,7 +47,7 @@ int main(int argc, char **argv)
 	}
 	for (t = 1; t < PT_EV_MAX; t++)
 		if (n[t])
-			printf("%u %llu %llu\n", t, n[t], st[t]);
+			printf("%u %llu %llu %llu\n", t, n[t], st[t], sm[t]);
 	rec_close(&r);
 	fclose(f);
 	return 0;

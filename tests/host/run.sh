@@ -49,18 +49,30 @@ check "detached after exit" '[ "$(attached)" -eq 0 ]'
 src=$(cd "$(dirname "$0")/../../src" && pwd)
 gcc -O2 -Wall -I"$src" "$src/../tests/host/recstat.c" "$src/record.c" -o "$dir/recstat" 2>"$dir/recstat.err" ||
 	nok "build tests/host/recstat.c: $(head -1 "$dir/recstat.err")"
-stacked() { # FILE TYPE: "events with_stack" of that event type
-	"$dir/recstat" "$1" | awk -v t="$2" '$1 == t {print $2, $3}'
+stacked() { # FILE TYPE: "events with_stack sampled" of that event type
+	"$dir/recstat" "$1" | awk -v t="$2" '$1 == t {print $2, $3, $4}'
 }
-read -r na sa < <(stacked "$dir/rec.ptr" 1)
-read -r nf sf < <(stacked "$dir/rec.ptr" 2)
-check "default: every allocation and free carries a stack ($sa/$na, $sf/$nf)" \
-	'[ "${na:-0}" -gt 0 ] && [ "$sa" = "$na" ] && [ "${nf:-0}" -gt 0 ] && [ "$sf" = "$nf" ]'
-"$PT" -j --no-free-stacks --record "$dir/nfs.ptr" -- bash -c 'head -c 30000000 /dev/zero | cat >/dev/null' \
+# Default: allocations sampled by pages (R 32), only the drawn ones unwind,
+# and frees unwind only where a finding could use the stack.
+read -r na sa ma < <(stacked "$dir/rec.ptr" 1)
+read -r nf sf _ < <(stacked "$dir/rec.ptr" 2)
+check "default: only sampled allocations carry a stack ($sa of $na, $ma drawn)" \
+	'[ "${na:-0}" -gt 0 ] && [ "$sa" -gt 0 ] && [ "$sa" -le "$ma" ] && [ "$ma" -lt $((na / 8)) ]'
+check "default: few frees carry a stack ($sf of $nf)" \
+	'[ "${nf:-0}" -gt 0 ] && [ "$sf" -lt $((nf / 8)) ]'
+"$PT" -j --stacks all --record "$dir/all.ptr" -- bash -c 'head -c 30000000 /dev/zero | cat >/dev/null' \
+	>"$dir/all.json" 2>"$dir/all.err"
+read -r na sa ma < <(stacked "$dir/all.ptr" 1)
+read -r nf sf _ < <(stacked "$dir/all.ptr" 2)
+check "--stacks all: every allocation and free carries a stack ($sa/$na, $sf/$nf), none flagged sampled" \
+	'[ "${na:-0}" -gt 0 ] && [ "$sa" = "$na" ] && [ "${nf:-0}" -gt 0 ] && [ "$sf" = "$nf" ] && [ "$ma" = 0 ]'
+check "--stacks all: exact per-site pages (no estimate)" \
+	'! grep -q "\"estimated\"" "$dir/all.json" && grep -q "\"sample_pages\":0" "$dir/all.json"'
+"$PT" -j --stacks all --no-free-stacks --record "$dir/nfs.ptr" -- bash -c 'head -c 30000000 /dev/zero | cat >/dev/null' \
 	>"$dir/nfs.json" 2>"$dir/nfs.err"
 rc=$?
-read -r na sa < <(stacked "$dir/nfs.ptr" 1)
-read -r nf sf < <(stacked "$dir/nfs.ptr" 2)
+read -r na sa _ < <(stacked "$dir/nfs.ptr" 1)
+read -r nf sf _ < <(stacked "$dir/nfs.ptr" 2)
 check "--no-free-stacks: allocations carry stacks ($sa/$na), frees none ($sf/$nf), exit $rc" \
 	'[ $rc -eq 0 ] && [ "${na:-0}" -gt 0 ] && [ "$sa" = "$na" ] && [ "${nf:-0}" -gt 0 ] && [ "$sf" = 0 ]'
 check "--no-free-stacks: the start-up line says so" 'grep -q "stacks for allocations only" "$dir/nfs.err"'

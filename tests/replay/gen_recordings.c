@@ -17,7 +17,8 @@ static void sink(void *ctx, const struct pt_event *e, const char *modname)
 		exit(2);
 }
 
-static FILE *start(const char *dir, const char *name, struct kmodel *k)
+static FILE *start_cfg(const char *dir, const char *name, struct kmodel *k,
+		      const struct pt_config *cfg)
 {
 	struct pt_kernel_info ki = { .arch = PT_ARCH_AMD64, .page_shift = 12,
 				     .struct_page_size = 64, .last_pkmap = 512,
@@ -30,7 +31,7 @@ static FILE *start(const char *dir, const char *name, struct kmodel *k)
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	f = fopen(path, "wb");
-	if (!f || rec_write_header(f, &ki, 1, PT_RECF_API_EVENTS) ||
+	if (!f || rec_write_header(f, &ki, 1, PT_RECF_API_EVENTS, cfg) ||
 	    rec_write(f, PT_REC_MODULE, &m, sizeof(m)) ||
 	    rec_write2(f, PT_REC_STACK, hdr, sizeof(hdr), ips, sizeof(ips))) {
 		perror(path);
@@ -40,6 +41,11 @@ static FILE *start(const char *dir, const char *name, struct kmodel *k)
 	km_get_free_pages(k, 0x500, 0, GFP_KERNEL);
 	km_free_pages_addr(k, ADDR(0x500), 0x500, 0);
 	return f;
+}
+
+static FILE *start(const char *dir, const char *name, struct kmodel *k)
+{
+	return start_cfg(dir, name, k, NULL);
 }
 
 static void finish(FILE *f, uint64_t lost)
@@ -156,5 +162,16 @@ int main(int argc, char **argv)
 	/* lost.ptr: clean, but the ring buffer dropped events. */
 	f = start(argv[1], "lost.ptr", &k);
 	finish(f, 17);
+
+	/* sampled.ptr: stacks sampled with R = 32; drv_probe leaks 16384
+	 * pages amid churn (fixed seed). The header carries the thresholds. */
+	{
+		struct pt_config cfg = { .sample_pages = 32 };
+
+		pt_sample_thresholds(cfg.sample_pages, cfg.sample_thresh);
+		f = start_cfg(argv[1], "sampled.ptr", &k, &cfg);
+		km_sampled_leak_run(&k, cfg.sample_thresh, 16384, 42);
+		finish(f, 0);
+	}
 	return 0;
 }

@@ -94,13 +94,36 @@ printf 'hello world, not a recording at all, but long enough for a header.......
 bad "not a recording" "$dir/magic.ptr" "not a pagetrack recording"
 cp "$dir/buggy.ptr" "$dir/ver.ptr"; printf '\x09' | dd of="$dir/ver.ptr" bs=1 seek=16 conv=notrunc 2>/dev/null
 bad "wrong version" "$dir/ver.ptr" "version 9"
-cp "$dir/buggy.ptr" "$dir/len.ptr"; printf '\xff\xff\xff\x7f' | dd of="$dir/len.ptr" bs=1 seek=116 conv=notrunc 2>/dev/null
-bad "corrupted record length" "$dir/len.ptr" "corrupted"
-cp "$dir/buggy.ptr" "$dir/type.ptr"; printf '\x63' | dd of="$dir/type.ptr" bs=1 seek=112 conv=notrunc 2>/dev/null
-bad "unknown record type" "$dir/type.ptr" "corrupted"
+# The first record follows the 208-byte version 2 header.
+cp "$dir/buggy.ptr" "$dir/len.ptr"; printf '\xff\xff\xff\x7f' | dd of="$dir/len.ptr" bs=1 seek=212 conv=notrunc 2>/dev/null
+bad "corrupted record length" "$dir/len.ptr" "corrupted record"
+cp "$dir/buggy.ptr" "$dir/type.ptr"; printf '\x63' | dd of="$dir/type.ptr" bs=1 seek=208 conv=notrunc 2>/dev/null
+bad "unknown record type" "$dir/type.ptr" "corrupted record"
+cp "$dir/sampled.ptr" "$dir/thr.ptr"; printf '\x00\x00\x00\x00\x00' | dd of="$dir/thr.ptr" bs=1 seek=120 conv=notrunc 2>/dev/null
+bad "zero sampling threshold" "$dir/thr.ptr" "bad sampling thresholds"
 : > "$dir/empty.ptr"
 bad "empty file" "$dir/empty.ptr" "too short"
 bad "missing file" "$dir/nope.ptr" "cannot open"
+
+# Sampled stacks: the leaking site estimated from the recording's thresholds.
+run --replay "$dir/sampled.ptr" -j
+site=$(printf '%s\n' "$out" | grep '"type":"outstanding"' | grep '"caller":"drv_probe+0x20 \[drv\]"')
+est=$(printf '%s\n' "$site" | grep -o '"pages":[0-9]*' | cut -d: -f2)
+smp=$(printf '%s\n' "$site" | grep -o '"samples":[0-9]*' | cut -d: -f2)
+check "sampled recording: 16384 leaked pages estimated within 10 % (${est:-none} from ${smp:-0} samples)" \
+	'[ -n "$est" ] && [ "$est" -ge 14746 ] && [ "$est" -le 18022 ] && printf "%s" "$site" | grep -q "\"estimated\":true"'
+check "sampled recording: summary exact (16384 outstanding) and names R" \
+	'printf "%s\n" "$out" | tail -1 | grep -q "\"outstanding_pages\":16384,.*\"sample_pages\":32"'
+run --replay "$dir/sampled.ptr"
+check "sampled recording, text: says the pages are estimates" \
+	'printf "%s\n" "$out" | grep -q "pages are estimates from stacks sampled every 32 pages"'
+
+# Version 1 recordings (no sampling fields) still replay, exactly.
+{ head -c 16 "$dir/buggy.ptr"; printf '\x01\x00\x00\x00\x70\x00\x00\x00'; head -c 112 "$dir/buggy.ptr" | tail -c +25
+  tail -c +209 "$dir/buggy.ptr"; } > "$dir/v1.ptr"
+run --replay "$dir/v1.ptr" -m drv -j
+check "version 1 recording replays: same findings, not sampled" \
+	'[ $rc -eq 1 ] && [ "$(kinds)" = "$want" ] && printf "%s\n" "$out" | tail -1 | grep -q "\"sample_pages\":0"'
 
 run --replay "$dir/buggy.ptr" --pkmap-threshold 0
 check "out-of-range option: exit 2, one line" '[ $rc -eq 2 ]'

@@ -7,6 +7,8 @@
 #ifndef PT_TEST_EVENTS_H
 #define PT_TEST_EVENTS_H
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 #include "pagetrack.h"
 
@@ -205,6 +207,59 @@ static inline void set_sig(struct pt_event *e, void *arg)
 static inline void km_sigbus(struct kmodel *k, uint32_t tgid)
 {
 	km_emit(k, PT_EV_SIGNAL, 0, 0, set_sig, &tgid);
+}
+
+/* xorshift64*: a fixed-seed stand-in for BPF's bpf_get_prandom_u32() */
+static inline uint32_t km_rand(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return (uint32_t)((*s * 0x2545f4914f6cdd1dULL) >> 32);
+}
+
+static inline void set_sampled(struct pt_event *e, void *arg)
+{
+	e->gfp = GFP_KERNEL;
+	if (*(bool *)arg)
+		e->flags = PT_F_SAMPLED;
+	else
+		e->stack_id = -1;
+}
+
+/* mm_page_alloc as BPF emits it with stacks sampled by pages (thresh as
+ * from pt_sample_thresholds): a stack only when the block is drawn. */
+static inline void km_alloc_sampled(struct kmodel *k, uint64_t pfn, uint32_t order,
+				    const uint64_t *thresh, uint64_t *seed)
+{
+	bool drawn = km_rand(seed) < thresh[order];
+
+	km_emit(k, PT_EV_PAGE_ALLOC, pfn, order, set_sampled, &drawn);
+}
+
+/*
+ * One site (STK_MODULE) leaks `leak` pages in order-0 blocks from pfn 2^21
+ * up, amid another site's (STK_OTHER) churn: 4 blocks allocated and freed
+ * per leaked page, every 8th of them order 3. Tracepoint events only.
+ */
+static inline void km_sampled_leak_run(struct kmodel *k, const uint64_t *thresh,
+				       uint64_t leak, uint64_t seed)
+{
+	uint64_t i, j, s = seed | 1;
+
+	for (i = 0; i < leak; i++) {
+		k->stack = STK_MODULE;
+		km_alloc_sampled(k, (1ULL << 21) + i, 0, thresh, &s);
+		k->stack = STK_OTHER;
+		for (j = 0; j < 4; j++) {
+			uint32_t order = (i * 4 + j) % 8 ? 0 : 3;
+
+			km_alloc_sampled(k, 0x10000 + j * 8, order, thresh, &s);
+			k->stack = -1;
+			km_page_free(k, 0x10000 + j * 8, order);
+			k->stack = STK_OTHER;
+		}
+	}
 }
 
 #endif

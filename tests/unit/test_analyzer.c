@@ -1014,6 +1014,90 @@ static void test_outfile_links(void **state)
 	umask(old);
 }
 
+/* ------------------------------------------------------------ sampling */
+
+/* The leaking site's outstanding entry, or NULL. */
+static const struct pt_finding *site(struct analyzer *an, int32_t stack_id)
+{
+	unsigned int n, i;
+	const struct pt_finding *o = an_outstanding(an, &n);
+
+	for (i = 0; i < n; i++)
+		if (o[i].stack_id == stack_id)
+			return &o[i];
+	return NULL;
+}
+
+static struct analyzer *sampled_analyzer(uint32_t r)
+{
+	struct pt_config cfg = { .pkmap_pct = 50, .sample_pages = r };
+	struct pt_kernel_info ki = { .arch = PT_ARCH_AMD64, .page_shift = 12,
+				     .struct_page_size = 64, .max_pfn = 1 << 22 };
+
+	pt_sample_thresholds(r, cfg.sample_thresh);
+	return an_new(&cfg, &ki, stack_ips, NULL);
+}
+
+/* p_k = 1 - exp(-2^k / R) as thresholds of 2^32: exact at the ends. */
+static void test_sample_thresholds(void **state)
+{
+	uint64_t th[PT_NR_ORDERS];
+
+	(void)state;
+	pt_sample_thresholds(64, th);
+	/* 1 - exp(-1/64) = 0.01550356; 2^32 * that = 66587296.03 */
+	assert_true(th[0] >= 66587295 && th[0] <= 66587297);
+	/* order 10: 1 - exp(-16) = 0.99999989: just under 2^32 */
+	assert_true(th[10] < PT_SAMPLE_ONE && th[10] > PT_SAMPLE_ONE - 600);
+	pt_sample_thresholds(1, th);
+	assert_true(th[5] == PT_SAMPLE_ONE);	/* exp(-32) rounds to p = 1 */
+}
+
+/* One site leaking N = 16384 pages amid 4x churn, R = 32 (the default):
+ * the estimate within 10 %, and the churning site gone. */
+static void test_sampled_leak_estimate(void **state)
+{
+	struct analyzer *an = sampled_analyzer(32);
+	const struct pt_finding *x;
+	struct kmodel k;
+	double err;
+
+	(void)state;
+	assert_non_null(an);
+	km_init(&k, sink, an);
+	km_sampled_leak_run(&k, an_config(an)->sample_thresh, 16384, 42);
+	an_finish(an, 0);
+	x = site(an, STK_MODULE);
+	assert_non_null(x);
+	err = ((double)x->pages - 16384) / 16384;
+	print_message("sampled leak: %llu pages estimated from %u samples (error %+.1f %%)\n",
+		      (unsigned long long)x->pages, x->samples, err * 100);
+	assert_true(err > -0.10 && err < 0.10);
+	assert_true(x->samples > 256 && x->samples < 1024);	/* ~16384/32 */
+	assert_int_equal(x->samples, x->count);
+	assert_null(site(an, STK_OTHER));
+	/* The exact count stays in the summary. */
+	assert_int_equal(an_stats(an)->live_pages, 16384);
+	an_free(an);
+}
+
+/* Unsampled blocks free like any other: no stale state, no finding. */
+static void test_sampled_mode_no_findings(void **state)
+{
+	struct analyzer *an = sampled_analyzer(16);
+	unsigned int n;
+	struct kmodel k;
+
+	(void)state;
+	km_init(&k, sink, an);
+	km_sampled_leak_run(&k, an_config(an)->sample_thresh, 2000, 7);
+	an_finish(an, 0);
+	an_findings(an, &n);
+	assert_int_equal(n, 0);
+	assert_int_equal(an_stats(an)->stale_blocks, 0);
+	an_free(an);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1060,6 +1144,9 @@ int main(void)
 		cmocka_unit_test(test_metrics_one_series_per_caller),
 		cmocka_unit_test(test_ksyms_unknown_hidden),
 		cmocka_unit_test(test_outfile_links),
+		cmocka_unit_test(test_sample_thresholds),
+		cmocka_unit_test(test_sampled_leak_estimate),
+		cmocka_unit_test(test_sampled_mode_no_findings),
 	};
 
 	return cmocka_run_group_tests_name("analyzer", tests, NULL, NULL);
