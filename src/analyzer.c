@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "analyzer.h"
+#include "kmap_local.h"
 
 #define GFP_COMP	0x4000u		/* ___GFP_COMP on 6.1 .. 6.18 x86 */
 #define VM_SHARED	0x8ull
@@ -146,6 +147,7 @@ struct analyzer {
 	struct pt_finding *out;		/* outstanding, unscoped: not findings */
 	unsigned int nout;
 	struct pt_stats st;
+	struct pt_klocal kl;		/* src/kmap_local.c */
 };
 
 static const char *const kind_names[PT_K_MAX] = {
@@ -162,6 +164,11 @@ static const char *const kind_names[PT_K_MAX] = {
 	[PT_K_PKMAP_PRESSURE] = "pkmap_pressure",
 	[PT_K_REMAP_FAILED] = "remap_failed",
 	[PT_K_EVENTS_LOST] = "events_lost",
+	[PT_K_KMAP_LOCAL_ORDER] = "kmap_local_order",
+	[PT_K_KUNMAP_LOCAL_BAD] = "kunmap_local_bad",
+	[PT_K_KMAP_LOCAL_LEAK] = "kmap_local_leak",
+	[PT_K_KMAP_ATOMIC_SLEEP] = "kmap_atomic_sleep",
+	[PT_K_KMAP_LOCAL_DEPTH] = "kmap_local_depth",
 };
 
 const char *pt_kind_name(enum pt_kind k)
@@ -172,7 +179,7 @@ const char *pt_kind_name(enum pt_kind k)
 bool pt_kind_is_error(enum pt_kind k)
 {
 	return k != PT_K_KMAP_PARTIAL && k != PT_K_PKMAP_PRESSURE &&
-	       k != PT_K_EVENTS_LOST;
+	       k != PT_K_EVENTS_LOST && k != PT_K_KMAP_LOCAL_DEPTH;
 }
 
 static uint64_t piece_ts(const struct analyzer *an, const struct piece *p)
@@ -378,6 +385,22 @@ static struct pt_finding *finding(struct analyzer *an, enum pt_kind kind, uint64
 		f->ts = e->ts;
 	}
 	return f;
+}
+
+struct pt_finding *an_finding(struct analyzer *an, enum pt_kind kind, uint64_t key,
+			      const struct pt_event *e)
+{
+	return finding(an, kind, key, e);
+}
+
+int an_event_module(const struct analyzer *an, const struct pt_event *e)
+{
+	return module_of_event(an, e);
+}
+
+const struct pt_klocal *an_klocal(const struct analyzer *an)
+{
+	return &an->kl;
 }
 
 const struct pt_finding *an_findings(const struct analyzer *an, unsigned int *n)
@@ -1660,6 +1683,7 @@ void an_event(struct analyzer *an, const struct pt_event *e, const char *modname
 		on_module(an, e, modname);
 		break;
 	default:
+		kl_event(an, &an->kl, e);
 		break;
 	}
 }

@@ -24,6 +24,7 @@ struct pt_options {
 	bool verbose;
 	bool no_stacks;
 	bool no_free_stacks;		/* stacks for allocations, kmaps, remaps only */
+	bool no_kmap_local;		/* no kmap_local/kmap_atomic probes */
 	const char *record_path;
 	const char *replay_path;
 	const char *btf_path;
@@ -65,6 +66,7 @@ struct session {
 		uint64_t base;
 	} loads[PT_RECENT_LOADS];
 	unsigned int nloads;
+	unsigned int watched_unloads;	/* live: kmap_local state is read at each */
 };
 
 /* Stack map ids stay below --stack-entries (at most 2^24): inline ones above. */
