@@ -56,6 +56,7 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
+#include <linux/workqueue.h>
 
 #define REMAP_PAGES	4
 #define TAIL_ORDER	4
@@ -477,6 +478,32 @@ static int kmap_atomic_sleep(unsigned long count)
 	return 0;
 }
 
+/*
+ * Bug: a work item maps a page and returns without unmapping it: the
+ * kworker holds the mapping for good, past this module's unload. The page
+ * stays allocated (leaked): the kworker's slot still maps it.
+ */
+static struct page *kl_work_page;
+
+static void kl_work_fn(struct work_struct *work)
+{
+	memset(kmap_local_page(kl_work_page), 0x5a, PAGE_SIZE);
+}
+
+static DECLARE_WORK(kl_work, kl_work_fn);
+
+static int kmap_local_work(unsigned long count)
+{
+	if (kl_work_page)
+		return -EBUSY;
+	kl_work_page = alloc_page(GFP_HIGHUSER);
+	if (!kl_work_page)
+		return -ENOMEM;
+	schedule_work(&kl_work);
+	flush_work(&kl_work);
+	return 0;
+}
+
 /* Correct but deep: KL_DEEP_MAPS local maps held at once (warning). */
 static int kmap_local_deep(unsigned long count)
 {
@@ -524,6 +551,7 @@ static const struct scenario scenarios[] = {
 	{ "kmap_local_exit", kmap_local_exit },
 	{ "kmap_atomic_sleep", kmap_atomic_sleep },
 	{ "kmap_local_deep", kmap_local_deep },
+	{ "kmap_local_work", kmap_local_work },
 };
 
 static const struct scenario *find_scenario(const char *name)

@@ -259,6 +259,7 @@ void an_free(struct analyzer *an)
 	free(an->freed_cover);
 	free(an->f);
 	free(an->out);
+	kl_free(&an->kl);
 	free(an);
 }
 

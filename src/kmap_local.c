@@ -11,6 +11,12 @@
 #include "kmap_local.h"
 #include "report.h"
 
+void kl_free(struct pt_klocal *kl)
+{
+	if (kl->held.keys)
+		u64map_free(&kl->held);
+}
+
 bool kl_kind(enum pt_kind k)
 {
 	return k >= PT_K_KMAP_LOCAL_ORDER && k <= PT_K_KMAP_LOCAL_DEPTH;
@@ -62,6 +68,20 @@ static void on_unmap(struct analyzer *an, const struct pt_event *e)
 			 (uint64_t)e->a0, e->a3 ? "; the kernel unmaps the top slot instead" : "");
 }
 
+/* Whether this held mapping (map time, address) was judged already. */
+static bool kl_seen(struct pt_klocal *kl, const struct pt_event *e)
+{
+	uint64_t key = kl_mix(e->a2, e->a0);
+	bool existed = false;
+
+	if (key == U64MAP_EMPTY)
+		key--;
+	if (!kl->held.keys && u64map_init(&kl->held, 0))
+		return false;
+	u64map_put(&kl->held, key, &existed);
+	return existed;
+}
+
 static void on_held(struct analyzer *an, struct pt_klocal *kl, const struct pt_event *e)
 {
 	static const char *const why[] = {
@@ -81,6 +101,9 @@ static void on_held(struct analyzer *an, struct pt_klocal *kl, const struct pt_e
 		kl->young_at_end++;
 		return;
 	}
+	/* One mapping, one occurrence: seen at an unload, not again later. */
+	if (kl_seen(kl, e))
+		return;
 	if (an_config(an)->nmodules && m < 0)
 		return;
 	f = an_finding(an, PT_K_KMAP_LOCAL_LEAK, kl_mix(e->aux, e->a1), e);

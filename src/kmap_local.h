@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include "analyzer.h"
 #include "ksyms.h"
+#include "u64map.h"
 
 /*
  * A local mapping lives for one function: a page copy (microseconds) with
@@ -28,7 +29,10 @@ struct pt_klocal {
 	uint64_t peak;			/* deepest kernel depth seen */
 	uint64_t young_at_end;		/* held at the end, under PT_KL_HOLD_NS */
 	uint32_t km_max;		/* KM_MAX_IDX, 0: not traced */
+	struct u64map held;		/* held mappings judged (keys only) */
 };
+
+void kl_free(struct pt_klocal *kl);
 
 /* One PT_EV_KLOCAL_* event. */
 void kl_event(struct analyzer *an, struct pt_klocal *kl, const struct pt_event *e);

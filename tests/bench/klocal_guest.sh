@@ -15,8 +15,8 @@ ok() { echo "ok - $1"; pass=$((pass + 1)); }
 nok() { echo "not ok - $1"; fail=$((fail + 1)); }
 cs() { sed 's/ .*//; s/\.//' /proc/uptime; }	# centiseconds since boot
 rounds() {
-	r=0
-	while [ $r -lt "$ROUNDS" ]; do work_round || return 1; r=$((r + 1)); done
+	n=0
+	while [ $n -lt "$ROUNDS" ]; do work_round || return 1; n=$((n + 1)); done
 }
 # run CONFIG REP
 run() {

@@ -155,7 +155,21 @@ static void test_held(void **state)
 	assert_true(f->caller == MOD_IP && f->age_ns == 2 * PT_KL_HOLD_NS && f->pages == 1);
 	an_free(an);
 
+	/* Seen at the unload, then still held at the end: one finding. */
+	an = an_make(true);
+	e.a2 = 5 * SEC - 2 * PT_KL_HOLD_NS;
+	e.aux = PT_KL_HELD_UNLOAD;
+	an_event(an, &e, NULL);
+	e.ts = 9 * SEC;
+	e.aux = PT_KL_HELD_END;
+	an_event(an, &e, NULL);
+	f = one(an, PT_K_KMAP_LOCAL_LEAK);
+	assert_int_equal(f->count, 1);
+	assert_non_null(strstr(f->note, "unload"));
+	an_free(an);
+
 	an = an_make(false);
+	e.ts = 5 * SEC;
 	e.aux = PT_KL_HELD_EXIT;
 	e.a2 = 5 * SEC - 1000;
 	an_event(an, &e, NULL);

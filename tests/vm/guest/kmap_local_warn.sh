@@ -40,6 +40,19 @@ check kmap_local_order kmap_local_order '"count":1'
 check kunmap_local_twice kunmap_local_bad '"map_caller":null' \
 	'"expected_map_caller":"kunmap_local_twice+0x[0-9a-f]* \[pagetrack_ref\]"' \
 	'"caller":"kunmap_local_twice+0x[0-9a-f]* \[pagetrack_ref\]"'
+# CI mode: a work item leaves its kworker holding the module's mapping; found
+# at the module's unload (reading BPF's per-task state), once.
+( sleep 8; echo kmap_local_work > $CTL; rmmod pagetrack_ref ) &
+pagetrack $BTF -m pagetrack_ref -j >/tmp/work.json 2>/tmp/work.err
+rc=$?
+wait
+got=$(grep -o '"kind":"[a-z_]*"' /tmp/work.json | sort | tr '\n' ' ')
+if [ "$rc" = 1 ] && [ "$got" = '"kind":"kmap_local_leak" "kind":"leak" ' ] &&
+	grep '"kmap_local_leak"' /tmp/work.json | grep -q '"caller":"kl_work_fn+0x[0-9a-f]* \[pagetrack_ref\]".*held at its unload'; then
+	ok "kmap_local_work: the kworker's mapping found at the module's unload (and the leaked page), exit 1"
+else
+	nok "kmap_local_work: got [$got] exit $rc"; cut -c1-500 /tmp/work.json | sed 's/^/#   /'; tail -3 /tmp/work.err | sed 's/^/#   /'
+fi
 n=$(dmesg | grep -c 'WARNING:.*kunmap_local_indexed')
 [ "$n" = 1 ] && ok "the kernel warned once (WARN_ON_ONCE), pagetrack reported all 3" || nok "kernel warnings: $n"
 echo "$pass passed, $fail failed"
