@@ -375,8 +375,11 @@ static int kmap_local_resched(unsigned long count)
 	return 0;
 }
 
-/* Bug: the first mapping is unmapped while the second is still held. */
-static int kmap_local_order(unsigned long count)
+/*
+ * Bugs: maps a then b, then unmaps a first (b is on top and must go first),
+ * or b twice (it holds nothing the second time; the kernel drops a then).
+ */
+static int kl_bad_unmap(bool twice)
 {
 	struct page *pages[2];
 	unsigned long flags;
@@ -389,7 +392,7 @@ static int kmap_local_order(unsigned long count)
 	b = kmap_local_page(pages[1]);
 	memset(a, 0x5a, PAGE_SIZE);
 	memset(b, 0xa5, PAGE_SIZE);
-	kunmap_local(a);	/* b is on top: must go first */
+	kunmap_local(twice ? b : a);
 	kunmap_local(b);
 	kl_flush_slots(pages[0], pages[1]);
 	local_irq_restore(flags);
@@ -397,26 +400,14 @@ static int kmap_local_order(unsigned long count)
 	return 0;
 }
 
-/* Bug: the same mapping unmapped twice; the kernel then drops the one below. */
+static int kmap_local_order(unsigned long count)
+{
+	return kl_bad_unmap(false);
+}
+
 static int kunmap_local_twice(unsigned long count)
 {
-	struct page *pages[2];
-	unsigned long flags;
-	void *a, *b;
-
-	if (kl_alloc(pages, 2))
-		return -ENOMEM;
-	local_irq_save(flags);
-	a = kmap_local_page(pages[0]);
-	b = kmap_local_page(pages[1]);
-	memset(a, 0x5a, PAGE_SIZE);
-	memset(b, 0xa5, PAGE_SIZE);
-	kunmap_local(b);
-	kunmap_local(b);	/* holds nothing now; a is gone with it */
-	kl_flush_slots(pages[0], pages[1]);
-	local_irq_restore(flags);
-	kl_free(pages, 2);
-	return 0;
+	return kl_bad_unmap(true);
 }
 
 struct kl_thread_arg {

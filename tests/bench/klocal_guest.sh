@@ -7,12 +7,7 @@
 # run:  klocal CONFIG REP elapsed_cs=N maps=N lost=N   then "N passed, N failed".
 REPS=${1:-3}
 ROUNDS=${2:-4}
-BTF=""
-[ -e /sys/kernel/btf/vmlinux ] || BTF="--btf $PAGETRACK_BTF"
 . /tests/workload.sh
-pass=0 fail=0
-ok() { echo "ok - $1"; pass=$((pass + 1)); }
-nok() { echo "not ok - $1"; fail=$((fail + 1)); }
 cs() { sed 's/ .*//; s/\.//' /proc/uptime; }	# centiseconds since boot
 rounds() {
 	n=0

@@ -4,12 +4,7 @@
 # code must give no error-level finding, and kmap_local must really have
 # been paired (maps counted, none lost). Ends with "N passed, N failed".
 SECS=${1:-180}
-BTF=""
-[ -e /sys/kernel/btf/vmlinux ] || BTF="--btf $PAGETRACK_BTF"
 . /tests/workload.sh
-pass=0 fail=0
-ok() { echo "ok - $1"; pass=$((pass + 1)); }
-nok() { echo "not ok - $1"; fail=$((fail + 1)); }
 work_setup
 pagetrack $BTF -j -i 30 >/tmp/load.json 2>/tmp/load.err &
 pid=$!
