@@ -1623,7 +1623,8 @@ void an_event(struct analyzer *an, const struct pt_event *e, const char *modname
 		an->st.bad_events++;
 		return;
 	}
-	an->st.events[e->type]++;
+	if (!(e->flags & PT_F_SYNTH))
+		an->st.events[e->type]++;
 	if (e->ts > an->last_ts)
 		an->last_ts = e->ts;
 	if (e->type == PT_EV_PAGE_ALLOC || e->type == PT_EV_KMAP || e->type == PT_EV_REMAP)

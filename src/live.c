@@ -288,7 +288,8 @@ static void print_detections(const struct probe *p, const struct tp *t, const ch
 /* kmap_local totals as an event through the session: recorded, replayed. */
 static void klocal_counts(struct session *s, const uint64_t *cnt, uint64_t now)
 {
-	struct pt_event e = { .ts = now, .type = PT_EV_KLOCAL_COUNTS, .stack_id = -1 };
+	struct pt_event e = { .ts = now, .type = PT_EV_KLOCAL_COUNTS, .stack_id = -1,
+			      .flags = PT_F_SYNTH };
 
 	e.a0 = cnt[PT_CNT_KL_MAPS];
 	e.a1 = cnt[PT_CNT_KL_UNMAPS];
@@ -324,7 +325,7 @@ static void klocal_snapshot(struct pagetrack_bpf *skel, struct session *s, uint3
 			e.a0 = st.s[i].vaddr;
 			e.a1 = st.s[i].ip;
 			e.a2 = st.s[i].ts;
-			e.flags = st.s[i].flags & PT_KL_F_ATOMIC;
+			e.flags = (st.s[i].flags & PT_KL_F_ATOMIC) | PT_F_SYNTH;
 			e.order = st.depth;
 			e.aux = why;
 			e.tid = st.tid;

@@ -68,6 +68,8 @@ enum pt_event_type {
 /* pt_event.flags */
 #define PT_F_BATCHED	0x1	/* free came from mm_page_free_batched */
 #define PT_F_USER_INSERT 0x2	/* USER_MAP came from vm_insert_page */
+#define PT_F_SYNTH	0x4	/* made by user space (kmap_local state and
+				 * counts read from BPF maps): not a received event */
 
 /* PT_EV_KLOCAL_* flags */
 #define PT_KL_F_ATOMIC	0x10	/* mapped with page faults disabled (kmap_atomic) */

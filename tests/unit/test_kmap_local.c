@@ -244,7 +244,10 @@ static void test_counts(void **state)
 	e.a3 = 4;
 	e.a4 = 7;
 	e.aux = 16;
+	e.flags = PT_F_SYNTH;
 	an_event(an, &e, NULL);
+	/* Made by user space: not an event received from BPF. */
+	assert_int_equal(an_stats(an)->events[PT_EV_KLOCAL_COUNTS], 0);
 	kl = an_klocal(an);
 	assert_true(kl->maps == 1000 && kl->unmaps == 990 && kl->untracked == 3 &&
 		    kl->peak == 4 && kl->sched_outs == 7 && kl->km_max == 16);
