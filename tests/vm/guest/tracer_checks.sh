@@ -100,6 +100,17 @@ if [ "$ARCH" = i386 ]; then
 		'"caller":"kmap_atomic_sleep+0x[0-9a-f]* \[pagetrack_ref\]","stack":\["__kmap_local_sched_out[^]]*"msleep'
 	expect kmap_local_exit "kmap_local_leak:1 " 1 '"comm":"pt_kl_exit"' 'still held when its task exited'
 	expect kmap_local_deep "kmap_local_depth:1 " 0 '"kernel_depth":12,"km_max_idx":16'
+	# Recorded kmap_local events replay to the same findings.
+	pagetrack $BTF $ATTACH -m pagetrack_ref -j --record $T/kl.ptr -- \
+		sh -c "echo kmap_atomic_sleep > $CTL; echo kmap_local_deep > $CTL" >$T/kl_live.json 2>/dev/null
+	pagetrack --replay $T/kl.ptr -m pagetrack_ref -j >$T/kl_replay.json 2>/dev/null
+	rrc=$?
+	if [ "$rrc" = 1 ] && [ "$(kinds $T/kl_live.json)" = "kmap_atomic_sleep:1 kmap_local_depth:1 " ] &&
+		[ "$(grep '"type":"finding"' $T/kl_live.json)" = "$(grep '"type":"finding"' $T/kl_replay.json)" ]; then
+		ok "kmap_local: --record then --replay gives the same findings"
+	else
+		nok "kmap_local: replay (exit $rrc) differs: [$(kinds $T/kl_live.json)] vs [$(kinds $T/kl_replay.json)]"
+	fi
 	if grep -q "kmap_local tracking: on (KM_MAX_IDX 16" $T/alloc_free.err; then
 		ok "kmap_local tracking on, KM_MAX_IDX 16 from BTF"
 	else
