@@ -29,17 +29,17 @@ check() {
 # Both map sites are named: the slot unmapped (a, mapped first) and the top
 # one that had to go first (b); caller is the kunmap_local() call.
 check kmap_local_order kmap_local_order \
-	'"map_caller":"kmap_local_order+0x[0-9a-f]* \[pagetrack_ref\]"' \
-	'"expected_map_caller":"kmap_local_order+0x[0-9a-f]* \[pagetrack_ref\]"' \
-	'"caller":"kmap_local_order+0x[0-9a-f]* \[pagetrack_ref\]"' '"depth":2,"kernel_depth":2'
+	'"map_caller":"kl_bad_unmap+0x[0-9a-f]* \[pagetrack_ref\]"' \
+	'"expected_map_caller":"kl_bad_unmap+0x[0-9a-f]* \[pagetrack_ref\]"' \
+	'"caller":"kl_bad_unmap+0x[0-9a-f]* \[pagetrack_ref\]"' '"depth":2,"kernel_depth":2'
 m=$(grep -o '"map_caller":"[^"]*"' /tmp/kmap_local_order.json)
 e=$(grep -o '"expected_map_caller":"[^"]*"' /tmp/kmap_local_order.json)
 [ "${m#*:}" != "${e#*:}" ] && ok "kmap_local_order: two different map sites (${m#*:} vs ${e#*:})" || nok "kmap_local_order: map sites $m $e"
 # Reported every time, not once per boot as the kernel's WARN_ON_ONCE.
 check kmap_local_order kmap_local_order '"count":1'
 check kunmap_local_twice kunmap_local_bad '"map_caller":null' \
-	'"expected_map_caller":"kunmap_local_twice+0x[0-9a-f]* \[pagetrack_ref\]"' \
-	'"caller":"kunmap_local_twice+0x[0-9a-f]* \[pagetrack_ref\]"'
+	'"expected_map_caller":"kl_bad_unmap+0x[0-9a-f]* \[pagetrack_ref\]"' \
+	'"caller":"kl_bad_unmap+0x[0-9a-f]* \[pagetrack_ref\]"'
 # CI mode: a work item leaves its kworker holding the module's mapping; found
 # at the module's unload (reading BPF's per-task state), once.
 ( sleep 8; echo kmap_local_work > $CTL; rmmod pagetrack_ref ) &
