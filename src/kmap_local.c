@@ -39,26 +39,41 @@ static int kl_module(const struct analyzer *an, const struct pt_event *e, uint64
 	return m;
 }
 
-static void on_unmap(struct analyzer *an, const struct pt_event *e)
+/*
+ * The finding for event e grouped under (kind, key), NULL when out of -m
+ * scope; first filled from the event: the site named caller, its stack.
+ */
+static struct pt_finding *kl_finding(struct analyzer *an, enum pt_kind kind, uint64_t key,
+				     const struct pt_event *e, uint64_t caller, uint64_t site2)
 {
-	bool held = !(e->flags & PT_KL_F_NOT_HELD);
-	int m = kl_module(an, e, e->a3);
+	int m = kl_module(an, e, site2);
 	struct pt_finding *f;
 
 	if (an_config(an)->nmodules && m < 0)
-		return;
-	f = an_finding(an, held ? PT_K_KMAP_LOCAL_ORDER : PT_K_KUNMAP_LOCAL_BAD,
-		       kl_mix(kl_mix(e->ip, e->a1), e->a3), e);
+		return NULL;
+	f = an_finding(an, kind, key, e);
+	if (f && f->count == 1) {
+		f->addr = e->a0;
+		f->caller = caller;
+		f->stack_id = e->type == PT_EV_KLOCAL_HELD ? -1 : e->stack_id;
+		f->module = m;
+		f->depth = e->order;
+		f->kdepth = e->type == PT_EV_KLOCAL_HELD ? 0 : e->aux;
+	}
+	return f;
+}
+
+static void on_unmap(struct analyzer *an, const struct pt_event *e)
+{
+	bool held = !(e->flags & PT_KL_F_NOT_HELD);
+	struct pt_finding *f;
+
+	f = kl_finding(an, held ? PT_K_KMAP_LOCAL_ORDER : PT_K_KUNMAP_LOCAL_BAD,
+		       kl_mix(kl_mix(e->ip, e->a1), e->a3), e, e->ip, e->a3);
 	if (!f || f->count > 1)
 		return;
-	f->addr = e->a0;
-	f->caller = e->ip;
-	f->stack_id = e->stack_id;
 	f->caller2 = e->a1;
 	f->caller3 = e->a3;
-	f->module = m;
-	f->depth = e->order;
-	f->kdepth = e->aux;
 	if (held)
 		snprintf(f->note, sizeof(f->note),
 			 "kunmap_local() of a mapping that is not the latest: local mappings are a stack, unmapped in reverse order; the kernel warns once per boot and unmaps the top slot instead");
@@ -90,7 +105,6 @@ static void on_held(struct analyzer *an, struct pt_klocal *kl, const struct pt_e
 		[PT_KL_HELD_END] = "still held at the end of tracing, for over a second",
 	};
 	uint64_t age = e->ts > e->a2 ? e->ts - e->a2 : 0;
-	int m = kl_module(an, e, 0);
 	struct pt_finding *f;
 
 	if (e->aux < PT_KL_HELD_EXIT || e->aux > PT_KL_HELD_END)
@@ -104,66 +118,39 @@ static void on_held(struct analyzer *an, struct pt_klocal *kl, const struct pt_e
 	/* One mapping, one occurrence: seen at an unload, not again later. */
 	if (kl_seen(kl, e))
 		return;
-	if (an_config(an)->nmodules && m < 0)
-		return;
-	f = an_finding(an, PT_K_KMAP_LOCAL_LEAK, kl_mix(e->aux, e->a1), e);
+	f = kl_finding(an, PT_K_KMAP_LOCAL_LEAK, kl_mix(e->aux, e->a1), e, e->a1, 0);
 	if (!f)
 		return;
 	f->pages++;
 	if (age > f->age_ns)
 		f->age_ns = age;
-	if (f->count > 1)
-		return;
-	f->addr = e->a0;
-	f->caller = e->a1;
-	f->module = m;
-	f->depth = e->order;
-	snprintf(f->note, sizeof(f->note), "%s mapping %s: a local mapping must not outlive the function that took it",
-		 e->flags & PT_KL_F_ATOMIC ? "kmap_atomic()" : "kmap_local", why[e->aux]);
+	if (f->count == 1)
+		snprintf(f->note, sizeof(f->note),
+			 "%s mapping %s: a local mapping must not outlive the function that took it",
+			 e->flags & PT_KL_F_ATOMIC ? "kmap_atomic()" : "kmap_local", why[e->aux]);
 }
 
 static void on_sched(struct analyzer *an, const struct pt_event *e)
 {
-	int m = kl_module(an, e, 0);
-	struct pt_finding *f;
+	struct pt_finding *f = kl_finding(an, PT_K_KMAP_ATOMIC_SLEEP, e->a1, e, e->a1, 0);
 
-	if (an_config(an)->nmodules && m < 0)
-		return;
-	f = an_finding(an, PT_K_KMAP_ATOMIC_SLEEP, e->a1, e);
-	if (!f || f->count > 1)
-		return;
-	f->addr = e->a0;
-	f->caller = e->a1;
-	f->stack_id = e->stack_id;
-	f->module = m;
-	f->depth = e->order;
-	f->kdepth = e->aux;
-	snprintf(f->note, sizeof(f->note),
-		 "task switched out while holding a kmap_atomic() mapping (page faults and preemption must stay off until kunmap_atomic()); the stack is where it slept");
+	if (f && f->count == 1)
+		snprintf(f->note, sizeof(f->note),
+			 "task switched out while holding a kmap_atomic() mapping (page faults and preemption must stay off until kunmap_atomic()); the stack is where it slept");
 }
 
 static void on_deep(struct analyzer *an, const struct pt_klocal *kl, const struct pt_event *e)
 {
-	int m = kl_module(an, e, 0);
-	struct pt_finding *f;
+	struct pt_finding *f = kl_finding(an, PT_K_KMAP_LOCAL_DEPTH, e->a1, e, e->a1, 0);
 
-	if (an_config(an)->nmodules && m < 0)
-		return;
-	f = an_finding(an, PT_K_KMAP_LOCAL_DEPTH, e->a1, e);
 	if (!f)
 		return;
 	if (e->aux > f->kdepth)
-		f->kdepth = e->aux;
-	if (f->count > 1)
-		return;
-	f->addr = e->a0;
-	f->caller = e->a1;
-	f->stack_id = e->stack_id;
-	f->module = m;
-	f->depth = e->order;
-	snprintf(f->note, sizeof(f->note),
-		 "%u local mappings held at once, near the limit of %u (KM_MAX_IDX; one more than that is a BUG())",
-		 e->aux, kl->km_max ? kl->km_max : PT_KL_SLOTS);
+		f->kdepth = e->type == PT_EV_KLOCAL_HELD ? 0 : e->aux;
+	if (f->count == 1)
+		snprintf(f->note, sizeof(f->note),
+			 "%u local mappings held at once, near the limit of %u (KM_MAX_IDX; one more than that is a BUG())",
+			 e->aux, kl->km_max ? kl->km_max : PT_KL_SLOTS);
 }
 
 void kl_event(struct analyzer *an, struct pt_klocal *kl, const struct pt_event *e)
