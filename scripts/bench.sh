@@ -511,9 +511,11 @@ if [ "$VM" = 1 ] && [ -x tests/vm/run ] && [ -e .output/i386/kmod/module/pagetra
 		-- sh /add/klocal_guest.sh "$KL_REPS" "$KL_ROUNDS" >"$work/kl.out" 2>"$work/kl.err"
 	krc=$?
 	grep -E '^(klocal |ok |not ok )' "$work/kl.out"
-	kmed() { awk -v c="$1" '$1 == "klocal" && $2 == c && $3 > 0 {sub("elapsed_cs=", "", $4); print $4}' "$work/kl.out" | stats | cut -d' ' -f1; }
+	kmed() { awk -v c="$1" '$1 == "klocal" && $2 == c && $3 > 0 {sub("elapsed_cs=", "", $4); print $4}' "$work/kl.out" |
+		stats | awk '{printf "%.0f", $1}'; }
 	kb=$(kmed bare) kn=$(kmed noklocal) kk=$(kmed klocal)
-	km=$(awk '$1 == "klocal" && $2 == "klocal" && $3 > 0 {sub("maps=", "", $5); print $5}' "$work/kl.out" | stats | cut -d' ' -f1)
+	km=$(awk '$1 == "klocal" && $2 == "klocal" && $3 > 0 {sub("maps=", "", $5); print $5}' "$work/kl.out" |
+		stats | awk '{printf "%.0f", $1}')
 	check "i386 guest: bare, --no-kmap-local and kmap_local runs of ordinary work (exit $krc)" \
 		'[ "$krc" -eq 0 ] && [ "${kb:-0}" -gt 0 ] && [ "${kn:-0}" -gt 0 ] && [ "${kk:-0}" -gt 0 ]'
 	check "i386 guest: kmap_local maps counted (median ${km:-0})" '[ "${km:-0}" -gt 0 ]'
