@@ -42,10 +42,14 @@ check kunmap_local_twice kunmap_local_bad '"map_caller":null' \
 	'"caller":"kl_bad_unmap+0x[0-9a-f]* \[pagetrack_ref\]"'
 # CI mode: a work item leaves its kworker holding the module's mapping; found
 # at the module's unload (reading BPF's per-task state), once.
-( sleep 8; echo kmap_local_work > $CTL; rmmod pagetrack_ref ) &
-pagetrack $BTF -m pagetrack_ref -j >/tmp/work.json 2>/tmp/work.err
+pagetrack $BTF -m pagetrack_ref -j >/tmp/work.json 2>/tmp/work.err &
+pid=$!
+i=0
+while ! grep -q "attach mode" /tmp/work.err 2>/dev/null && [ $i -lt 1200 ]; do sleep 0.1; i=$((i + 1)); done
+echo kmap_local_work > $CTL
+rmmod pagetrack_ref
+wait $pid
 rc=$?
-wait
 got=$(grep -o '"kind":"[a-z_]*"' /tmp/work.json | sort | tr '\n' ' ')
 if [ "$rc" = 1 ] && [ "$got" = '"kind":"kmap_local_leak" "kind":"leak" ' ] &&
 	grep '"kmap_local_leak"' /tmp/work.json | grep -q '"caller":"kl_work_fn+0x[0-9a-f]* \[pagetrack_ref\]".*held at its unload'; then
