@@ -33,6 +33,9 @@ log=$(grep -o 'console log: .*' "$out" | tail -1 | cut -d' ' -f3)
 line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | tail -1)
 p=$(echo "$line" | cut -d' ' -f1); f=$(echo "$line" | cut -d' ' -f3)
 P=$((P + ${p:-0})); F=$((F + ${f:-0}))
+if [ -z "$line" ] || grep -q 'timed out' "$out"; then
+	echo "not ok - kmap_local warning boot: the guest script did not finish (exit $rc)"; F=$((F + 1))
+fi
 # The harness's own oops pattern; every match must be that one WARNING.
 pat='\[ *[0-9]+\.[0-9]+\] .*(Oops|BUG:|Kernel panic|Bad page state|WARNING:|general protection fault|kernel BUG at|Unable to handle kernel|invalid opcode:|soft lockup|hard LOCKUP|detected stalls?|blocked for more than)'
 want='WARNING: CPU: [0-9]+ PID: [0-9]+ at mm/highmem.c:[0-9]+ kunmap_local_indexed'
