@@ -23,7 +23,7 @@ endif
 
 # Everything but the BPF loader: what unit tests, replay, sanitizer builds and
 # fuzzing link. The one list: scripts read it with `make -s print-core-srcs`.
-CORE_SRCS := analyzer.c u64map.c record.c report.c ksyms.c stacks.c periodic.c outfile.c
+CORE_SRCS := analyzer.c kmap_local.c u64map.c record.c report.c ksyms.c stacks.c periodic.c outfile.c
 USER_SRCS := pagetrack.c live.c replay.c session.c kinfo.c runas.c $(CORE_SRCS)
 
 .DELETE_ON_ERROR:
@@ -125,8 +125,14 @@ $(UNIT_OUT)/gen_recordings: tests/replay/gen_recordings.c tests/unit/events.h \
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(WARN) -Isrc -Itests/unit $< $(addprefix src/,$(CORE_SRCS)) -o $@
 
-unit-test: $(UNIT_OUT)/test_analyzer
+$(UNIT_OUT)/test_kmap_local: tests/unit/test_kmap_local.c tests/unit/events.h \
+		$(addprefix src/,$(CORE_SRCS)) src/*.h | $(UNIT_OUT)/
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARN) -Isrc -Itests/unit $< $(addprefix src/,$(CORE_SRCS)) -o $@ -lcmocka
+
+unit-test: $(UNIT_OUT)/test_analyzer $(UNIT_OUT)/test_kmap_local
 	$(Q)$(UNIT_OUT)/test_analyzer
+	$(Q)$(UNIT_OUT)/test_kmap_local
 
 replay-test: $(OUTPUT)/amd64/pagetrack $(UNIT_OUT)/gen_recordings
 	$(Q)bash tests/replay/run.sh $(OUTPUT)/amd64/pagetrack $(UNIT_OUT)/gen_recordings

@@ -39,10 +39,12 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/fs.h>
 #include <linux/gfp.h>
 #include <linux/highmem.h>
 #include <linux/kernel.h>
+#include <linux/kthread.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -54,6 +56,7 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
+#include <linux/workqueue.h>
 
 #define REMAP_PAGES	4
 #define TAIL_ORDER	4
@@ -292,6 +295,225 @@ static int compound_map(unsigned long count)
 	return 0;
 }
 
+/*
+ * kmap_local_page() / kmap_atomic() scenarios. On HIGHMEM each mapping of a
+ * highmem page takes the next per-CPU fixmap slot of a per-task stack.
+ * Out-of-order and double kunmap_local() make the kernel warn once per boot
+ * (WARN_ON_ONCE in kunmap_local_indexed()) and clear the top slot's pte
+ * instead of the one named, flushing the TLB entry of the address named.
+ * Those two run with interrupts off (no interrupt may map a slot meanwhile)
+ * and end by mapping and unmapping the slots they used, in order, so every
+ * slot's TLB entry is flushed again before anything else uses it.
+ */
+#define KL_DEEP_MAPS	12	/* pagetrack warns at 3/4 of KM_MAX_IDX (16) */
+
+static int kl_alloc(struct page **pages, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		pages[i] = alloc_page(GFP_HIGHUSER);
+		if (!pages[i]) {
+			while (i--)
+				__free_page(pages[i]);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static void kl_free(struct page **pages, int n)
+{
+	while (n--)
+		__free_page(pages[n]);
+}
+
+/* Map the two lowest slots again and unmap them in order: flushes both. */
+static void kl_flush_slots(struct page *a, struct page *b)
+{
+	void *x = kmap_local_page(a);
+	void *y = kmap_local_page(b);
+
+	kunmap_local(y);
+	kunmap_local(x);
+}
+
+/* Correct: nested local maps, unmapped in reverse order. */
+static int kmap_local_nested(unsigned long count)
+{
+	struct page *pages[2];
+	void *a, *b;
+
+	if (kl_alloc(pages, 2))
+		return -ENOMEM;
+	note_no_highmem();
+	a = kmap_local_page(pages[0]);
+	b = kmap_local_page(pages[1]);
+	memset(a, 0x5a, PAGE_SIZE);
+	memcpy(b, a, PAGE_SIZE);
+	kunmap_local(b);
+	kunmap_local(a);
+	kl_free(pages, 2);
+	return 0;
+}
+
+/* Correct: kmap_local (not atomic) may be held across a reschedule. */
+static int kmap_local_resched(unsigned long count)
+{
+	struct page *page;
+	char *p;
+
+	if (kl_alloc(&page, 1))
+		return -ENOMEM;
+	p = kmap_local_page(page);
+	memset(p, 0x5a, PAGE_SIZE / 2);
+	cond_resched();
+	msleep(20);		/* switched out for sure, mapping held */
+	memset(p + PAGE_SIZE / 2, 0xa5, PAGE_SIZE / 2);
+	kunmap_local(p);
+	kl_free(&page, 1);
+	return 0;
+}
+
+/*
+ * Bugs: maps a then b, then unmaps a first (b is on top and must go first),
+ * or b twice (it holds nothing the second time; the kernel drops a then).
+ */
+static int kl_bad_unmap(bool twice)
+{
+	struct page *pages[2];
+	unsigned long flags;
+	void *a, *b;
+
+	if (kl_alloc(pages, 2))
+		return -ENOMEM;
+	local_irq_save(flags);
+	a = kmap_local_page(pages[0]);
+	b = kmap_local_page(pages[1]);
+	memset(a, 0x5a, PAGE_SIZE);
+	memset(b, 0xa5, PAGE_SIZE);
+	kunmap_local(twice ? b : a);
+	kunmap_local(b);
+	kl_flush_slots(pages[0], pages[1]);
+	local_irq_restore(flags);
+	kl_free(pages, 2);
+	return 0;
+}
+
+static int kmap_local_order(unsigned long count)
+{
+	return kl_bad_unmap(false);
+}
+
+static int kunmap_local_twice(unsigned long count)
+{
+	return kl_bad_unmap(true);
+}
+
+struct kl_thread_arg {
+	struct page *page;
+};
+
+/* Bug: a kthread maps a page and exits without unmapping it. */
+static int kl_exit_fn(void *data)
+{
+	struct kl_thread_arg *arg = data;
+
+	memset(kmap_local_page(arg->page), 0x5a, PAGE_SIZE);
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(1);
+	return 0;
+}
+
+static int kmap_local_exit(unsigned long count)
+{
+	struct kl_thread_arg arg;
+	struct task_struct *t;
+
+	if (kl_alloc(&arg.page, 1))
+		return -ENOMEM;
+	t = kthread_run(kl_exit_fn, &arg, "pt_kl_exit");
+	if (IS_ERR(t)) {
+		kl_free(&arg.page, 1);
+		return PTR_ERR(t);
+	}
+	msleep(20);
+	kthread_stop(t);
+	/* Its last switch-out cleared the slot: the page is mapped nowhere. */
+	msleep(20);
+	kl_free(&arg.page, 1);
+	return 0;
+}
+
+/*
+ * Bug: sleeps holding kmap_atomic(). Where preempt_disable() counts (as
+ * here) the kernel would say "scheduling while atomic"; kernels without
+ * CONFIG_PREEMPT_COUNT say nothing. preempt_enable() before the sleep
+ * reproduces that silent case without a kernel splat; page faults stay
+ * disabled, as in the real bug.
+ */
+static int kmap_atomic_sleep(unsigned long count)
+{
+	struct page *page;
+	void *p;
+
+	if (kl_alloc(&page, 1))
+		return -ENOMEM;
+	p = kmap_atomic(page);
+	memset(p, 0x5a, PAGE_SIZE);
+	preempt_enable();
+	msleep(20);
+	preempt_disable();
+	kunmap_atomic(p);
+	kl_free(&page, 1);
+	return 0;
+}
+
+/*
+ * Bug: a work item maps a page and returns without unmapping it: the
+ * kworker holds the mapping for good, past this module's unload. The page
+ * stays allocated (leaked): the kworker's slot still maps it.
+ */
+static struct page *kl_work_page;
+
+static void kl_work_fn(struct work_struct *work)
+{
+	memset(kmap_local_page(kl_work_page), 0x5a, PAGE_SIZE);
+}
+
+static DECLARE_WORK(kl_work, kl_work_fn);
+
+static int kmap_local_work(unsigned long count)
+{
+	if (kl_work_page)
+		return -EBUSY;
+	kl_work_page = alloc_page(GFP_HIGHUSER);
+	if (!kl_work_page)
+		return -ENOMEM;
+	schedule_work(&kl_work);
+	flush_work(&kl_work);
+	return 0;
+}
+
+/* Correct but deep: KL_DEEP_MAPS local maps held at once (warning). */
+static int kmap_local_deep(unsigned long count)
+{
+	struct page *pages[KL_DEEP_MAPS];
+	void *p[KL_DEEP_MAPS];
+	int i;
+
+	if (kl_alloc(pages, KL_DEEP_MAPS))
+		return -ENOMEM;
+	for (i = 0; i < KL_DEEP_MAPS; i++)
+		p[i] = kmap_local_page(pages[i]);
+	for (i = KL_DEEP_MAPS - 1; i >= 0; i--) {
+		memset(p[i], i, PAGE_SIZE);
+		kunmap_local(p[i]);
+	}
+	kl_free(pages, KL_DEEP_MAPS);
+	return 0;
+}
+
 struct scenario {
 	const char *name;
 	int (*run)(unsigned long count);
@@ -313,6 +535,14 @@ static const struct scenario scenarios[] = {
 	{ "remap_shared", remap_shared },
 	{ "noncompound_tail_map", noncompound_tail_map },
 	{ "compound_map", compound_map },
+	{ "kmap_local_nested", kmap_local_nested },
+	{ "kmap_local_resched", kmap_local_resched },
+	{ "kmap_local_order", kmap_local_order },
+	{ "kunmap_local_twice", kunmap_local_twice },
+	{ "kmap_local_exit", kmap_local_exit },
+	{ "kmap_atomic_sleep", kmap_atomic_sleep },
+	{ "kmap_local_deep", kmap_local_deep },
+	{ "kmap_local_work", kmap_local_work },
 };
 
 static const struct scenario *find_scenario(const char *name)

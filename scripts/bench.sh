@@ -53,6 +53,7 @@ if [ "$QUICK" = 1 ]; then
 	REPLAY_EVENTS=300000 REPLAY_RUNS=3 CG_EVENTS=30000
 	HOLD_SIZES=(200000)
 	VM_REPS=1 VM_COUNT=20000
+	KL_REPS=1 KL_ROUNDS=1
 else
 	: "${ROUNDS:=7}"
 	CHURN=(-t "$NPROC" -m 64 -r 6)		# 192 k pages: ~1.3 s bare on 2 idle cores
@@ -62,6 +63,7 @@ else
 	# full -> 2/5), the most bytes per block
 	HOLD_SIZES=(1000000 1677722 2000000 3000000 3355444 4000000)
 	VM_REPS=5 VM_COUNT=200000		# ~0.1 s bare, a few s traced under TCG
+	KL_REPS=3 KL_ROUNDS=4
 fi
 case $ROUNDS in ''|*[!0-9]*|0) echo "bench: --rounds takes a positive number" >&2; exit 2 ;; esac
 
@@ -520,6 +522,29 @@ if [ "$VM" = 1 ]; then
 	fi
 fi
 
+# ------------------------------ 5. i386 guest: ordinary work, kmap_local on/off
+# System-wide pagetrack with and without kmap_local tracking while the guest
+# does ordinary work (tests/bench/klocal_guest.sh): ratio of medians.
+KL_LINE=
+if [ "$VM" = 1 ] && [ -x tests/vm/run ] && [ -e .output/i386/kmod/module/pagetrack_ref.ko ]; then
+	echo "--- i386 guest: ordinary work, $KL_REPS interleaved triples of $KL_ROUNDS rounds (tests/vm/run)"
+	tests/vm/run --kernel i386 --timeout 3000 --add tests/bench/klocal_guest.sh \
+		-- sh /add/klocal_guest.sh "$KL_REPS" "$KL_ROUNDS" >"$work/kl.out" 2>"$work/kl.err"
+	krc=$?
+	grep -E '^(klocal |ok |not ok )' "$work/kl.out"
+	kmed() { awk -v c="$1" '$1 == "klocal" && $2 == c && $3 > 0 {sub("elapsed_cs=", "", $4); print $4}' "$work/kl.out" |
+		stats | awk '{printf "%.0f", $1}'; }
+	kb=$(kmed bare) kn=$(kmed noklocal) kk=$(kmed klocal)
+	km=$(awk '$1 == "klocal" && $2 == "klocal" && $3 > 0 {sub("maps=", "", $5); print $5}' "$work/kl.out" |
+		stats | awk '{printf "%.0f", $1}')
+	check "i386 guest: bare, --no-kmap-local and kmap_local runs of ordinary work (exit $krc)" \
+		'[ "$krc" -eq 0 ] && [ "${kb:-0}" -gt 0 ] && [ "${kn:-0}" -gt 0 ] && [ "${kk:-0}" -gt 0 ]'
+	check "i386 guest: kmap_local maps counted (median ${km:-0})" '[ "${km:-0}" -gt 0 ]'
+	if [ "${kb:-0}" -gt 0 ] && [ "${kn:-0}" -gt 0 ]; then
+		KL_LINE="$kb $kn $kk $(awk -v k="$kk" -v n="$kn" -v b="$kb" 'BEGIN {printf "%.3f %.3f %.3f", k / n, n / b, k / b}') ${km:-0}"
+	fi
+fi
+
 # ----------------------------------------------------------- report
 summarize
 declare -A S
@@ -587,6 +612,13 @@ if [ -n "$VM_LINE" ]; then
 	echo "i386 guest kmap_churn $VM_COUNT ($VM_REPS pairs): bare $(awk -v a="$bmed" -v b="$bmin" -v c="$bmax" 'BEGIN {printf "%.3f s [%.3f-%.3f]", a/1e9, b/1e9, c/1e9}')," \
 		"traced $(awk -v a="$tmed" -v b="$tmin" -v c="$tmax" 'BEGIN {printf "%.3f s [%.3f-%.3f]", a/1e9, b/1e9, c/1e9}'):" \
 		"ratio $vr [per pair $vrmin-$vrmax], $ve events ($vl lost), +$vns ns/event (TCG)"
+fi
+
+if [ -n "$KL_LINE" ]; then
+	read -r kb kn kk krat knb kkb km <<<"$KL_LINE"
+	echo "i386 guest ordinary work ($KL_REPS triples of $KL_ROUNDS rounds, median s): bare $(awk -v v="$kb" 'BEGIN {print v / 100}')," \
+		"pagetrack --no-kmap-local $(awk -v v="$kn" 'BEGIN {print v / 100}') ($knb x bare), with kmap_local $(awk -v v="$kk" 'BEGIN {print v / 100}') ($kkb x bare):" \
+		"kmap_local tracking costs x$krat; $km local maps per run (TCG)"
 fi
 
 # Targets: reported, never asserted.
@@ -683,6 +715,12 @@ done
 		read -r bmed bmin bmax tmed tmin tmax vr vrmin vrmax ve vl vns <<<"$VM_LINE"
 		printf '{"count":%s,"pairs":%s,"bare_ns_median":%s,"bare_ns_min":%s,"bare_ns_max":%s,"traced_ns_median":%s,"traced_ns_min":%s,"traced_ns_max":%s,"ratio":%s,"ratio_pair_min":%s,"ratio_pair_max":%s,"events":%s,"lost":%s,"added_ns_per_event":%s}' \
 			"$VM_COUNT" "$VM_REPS" "$bmed" "$bmin" "$bmax" "$tmed" "$tmin" "$tmax" "$vr" "$vrmin" "$vrmax" "$ve" "$vl" "$vns"
+	else printf 'null'; fi
+	printf ',\n "vm_kmap_local_work":'
+	if [ -n "$KL_LINE" ]; then
+		read -r kb kn kk krat knb kkb km <<<"$KL_LINE"
+		printf '{"triples":%s,"rounds":%s,"bare_cs_median":%s,"no_kmap_local_cs_median":%s,"kmap_local_cs_median":%s,"ratio_kmap_local_to_without":%s,"ratio_without_to_bare":%s,"ratio_kmap_local_to_bare":%s,"kmap_local_maps":%s}' \
+			"$KL_REPS" "$KL_ROUNDS" "$kb" "$kn" "$kk" "$krat" "$knb" "$kkb" "$km"
 	else printf 'null'; fi
 	printf ',\n "targets":[%s],\n' "$(IFS=,; echo "${TGT[*]}")"
 	printf ' "checks":{"passed":%s,"failed":%s,"skipped":%s}}\n' "$pass" "$fail" "$skip"

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "analyzer.h"
+#include "kmap_local.h"
 
 #define GFP_COMP	0x4000u		/* ___GFP_COMP on 6.1 .. 6.18 x86 */
 #define VM_SHARED	0x8ull
@@ -148,6 +149,7 @@ struct analyzer {
 	struct pt_finding *out;		/* outstanding, unscoped: not findings */
 	unsigned int nout;
 	struct pt_stats st;
+	struct pt_klocal kl;		/* src/kmap_local.c */
 };
 
 static const char *const kind_names[PT_K_MAX] = {
@@ -164,6 +166,11 @@ static const char *const kind_names[PT_K_MAX] = {
 	[PT_K_PKMAP_PRESSURE] = "pkmap_pressure",
 	[PT_K_REMAP_FAILED] = "remap_failed",
 	[PT_K_EVENTS_LOST] = "events_lost",
+	[PT_K_KMAP_LOCAL_ORDER] = "kmap_local_order",
+	[PT_K_KUNMAP_LOCAL_BAD] = "kunmap_local_bad",
+	[PT_K_KMAP_LOCAL_LEAK] = "kmap_local_leak",
+	[PT_K_KMAP_ATOMIC_SLEEP] = "kmap_atomic_sleep",
+	[PT_K_KMAP_LOCAL_DEPTH] = "kmap_local_depth",
 };
 
 const char *pt_kind_name(enum pt_kind k)
@@ -174,7 +181,7 @@ const char *pt_kind_name(enum pt_kind k)
 bool pt_kind_is_error(enum pt_kind k)
 {
 	return k != PT_K_KMAP_PARTIAL && k != PT_K_PKMAP_PRESSURE &&
-	       k != PT_K_EVENTS_LOST;
+	       k != PT_K_EVENTS_LOST && k != PT_K_KMAP_LOCAL_DEPTH;
 }
 
 static uint64_t piece_ts(const struct analyzer *an, const struct piece *p)
@@ -289,6 +296,7 @@ void an_free(struct analyzer *an)
 	free(an->freed_cover);
 	free(an->f);
 	free(an->out);
+	kl_free(&an->kl);
 	free(an);
 }
 
@@ -415,6 +423,22 @@ static struct pt_finding *finding(struct analyzer *an, enum pt_kind kind, uint64
 		f->ts = e->ts;
 	}
 	return f;
+}
+
+struct pt_finding *an_finding(struct analyzer *an, enum pt_kind kind, uint64_t key,
+			      const struct pt_event *e)
+{
+	return finding(an, kind, key, e);
+}
+
+int an_event_module(const struct analyzer *an, const struct pt_event *e)
+{
+	return module_of_event(an, e);
+}
+
+const struct pt_klocal *an_klocal(const struct analyzer *an)
+{
+	return &an->kl;
 }
 
 const struct pt_finding *an_findings(const struct analyzer *an, unsigned int *n)
@@ -1648,7 +1672,8 @@ void an_event(struct analyzer *an, const struct pt_event *e, const char *modname
 		an->st.bad_events++;
 		return;
 	}
-	an->st.events[e->type]++;
+	if (!(e->flags & PT_F_SYNTH))
+		an->st.events[e->type]++;
 	if (e->ts > an->last_ts)
 		an->last_ts = e->ts;
 	if (e->type == PT_EV_PAGE_ALLOC || e->type == PT_EV_KMAP || e->type == PT_EV_REMAP)
@@ -1709,6 +1734,7 @@ void an_event(struct analyzer *an, const struct pt_event *e, const char *modname
 		on_module(an, e, modname);
 		break;
 	default:
+		kl_event(an, &an->kl, e);
 		break;
 	}
 }

@@ -33,6 +33,11 @@ enum pt_kind {
 	PT_K_PKMAP_PRESSURE,
 	PT_K_REMAP_FAILED,
 	PT_K_EVENTS_LOST,
+	PT_K_KMAP_LOCAL_ORDER,		/* src/kmap_local.c */
+	PT_K_KUNMAP_LOCAL_BAD,
+	PT_K_KMAP_LOCAL_LEAK,
+	PT_K_KMAP_ATOMIC_SLEEP,
+	PT_K_KMAP_LOCAL_DEPTH,
 	PT_K_MAX,
 };
 
@@ -102,6 +107,8 @@ struct pt_finding {
 	uint32_t samples;		/* sampled blocks behind pages, 0: exact */
 	double est;			/* sampling: Σ 2^k / p_k so far */
 	char note[200];
+	uint64_t caller3;		/* kmap_local: map site of the top slot */
+	uint32_t depth, kdepth;		/* kmap_local: tracked, kernel's */
 };
 
 struct pt_module_range {
@@ -169,5 +176,14 @@ int an_module_of_ip(const struct analyzer *an, uint64_t ip);
 /* Stack of a finding, via the same callback the analyzer uses. */
 bool an_stack(const struct analyzer *an, int32_t id, struct pt_stack *out);
 int an_errors(const struct analyzer *an);
+
+/* For src/kmap_local.c: the finding grouped under (kind, key), created on
+ * first use (count 1) else counted once more; NULL when out of memory. */
+struct pt_finding *an_finding(struct analyzer *an, enum pt_kind kind, uint64_t key,
+			      const struct pt_event *e);
+/* Watched module whose code made the event (ip, then stack), or -1. */
+int an_event_module(const struct analyzer *an, const struct pt_event *e);
+/* kmap_local counts (struct pt_klocal, src/kmap_local.h). */
+const struct pt_klocal *an_klocal(const struct analyzer *an);
 
 #endif

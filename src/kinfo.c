@@ -194,3 +194,64 @@ bool kprobe_possible(const struct ksyms *ks, const char *name, const char **why)
 	}
 	return true;
 }
+
+bool ksyms_range(const struct ksyms *ks, const char *name, uint64_t *lo, uint64_t *hi)
+{
+	const struct ksym *s = ksym_exact(ks, name);
+
+	if (!s)
+		return false;
+	*lo = s->addr;
+	/* Sorted by address: the next higher symbol ends it. */
+	*hi = s->addr + 1;
+	for (; s < ks->syms + ks->n; s++)
+		if (s->addr > *lo) {
+			*hi = s->addr;
+			break;
+		}
+	return true;
+}
+
+static bool enum_value(const struct btf *btf, const char *type, const char *name, uint32_t *v)
+{
+	int id = btf__find_by_name_kind(btf, type, BTF_KIND_ENUM);
+	const struct btf_type *t;
+	const struct btf_enum *e;
+	int i;
+
+	if (id < 0)
+		return false;
+	t = btf__type_by_id(btf, id);
+	e = btf_enum(t);
+	for (i = 0; i < btf_vlen(t); i++, e++)
+		if (!strcmp(btf__name_by_offset(btf, e->name_off), name)) {
+			*v = (uint32_t)e->val;
+			return true;
+		}
+	return false;
+}
+
+bool kinfo_klocal(const struct btf *btf, uint32_t *fix_begin, uint32_t *fix_end,
+		  uint32_t *km_max)
+{
+	int id = btf__find_by_name_kind(btf, "kmap_ctrl", BTF_KIND_STRUCT);
+	const struct btf_type *t;
+	const struct btf_member *m;
+	int i;
+
+	if (id < 0 || !enum_value(btf, "fixed_addresses", "FIX_KMAP_BEGIN", fix_begin) ||
+	    !enum_value(btf, "fixed_addresses", "FIX_KMAP_END", fix_end) || *fix_end <= *fix_begin)
+		return false;
+	/* KM_MAX_IDX is the length of kmap_ctrl.pteval[]. */
+	t = btf__type_by_id(btf, id);
+	m = btf_members(t);
+	for (i = 0; i < btf_vlen(t); i++, m++) {
+		const struct btf_type *a = btf__type_by_id(btf, m->type);
+
+		if (strcmp(btf__name_by_offset(btf, m->name_off), "pteval") || !btf_is_array(a))
+			continue;
+		*km_max = btf_array(a)->nelems;
+		return *km_max > 0;
+	}
+	return false;
+}

@@ -30,4 +30,10 @@ bool tracepoint_exists(const char *category, const char *event);
 /* The tracefs mount point, mounting it if needed; NULL if impossible. */
 const char *tracefs_dir(void);
 
+/* [lo, hi) of text symbol name: to the next symbol. */
+bool ksyms_range(const struct ksyms *ks, const char *name, uint64_t *lo, uint64_t *hi);
+/* kmap_local facts from BTF: FIX_KMAP_BEGIN/END, KM_MAX_IDX; false if none. */
+bool kinfo_klocal(const struct btf *btf, uint32_t *fix_begin, uint32_t *fix_end,
+		  uint32_t *km_max);
+
 #endif

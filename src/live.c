@@ -63,8 +63,9 @@ struct tp {
  * taken before the kretprobe's handler puts its trampoline in the return
  * address. */
 enum { P_ALLOC_RET, P_ALLOC_ENTRY, P_GFP_RET, P_GFP_ENTRY, P_FREE_PAGES, P_FREE_ADDR, P_SPLIT, P_KMAP, P_KMAP_RET,
-	P_KUNMAP, P_REMAP, P_REMAP_RET, P_FINISH_FAULT, P_VM_INSERT, P_MOD_INIT, P_NPROBES };
-enum { T_ALLOC, T_FREE, T_FREE_BATCHED, T_SIGNAL, T_MOD_LOAD, T_MOD_FREE, T_NTPS };
+	P_KUNMAP, P_REMAP, P_REMAP_RET, P_FINISH_FAULT, P_VM_INSERT, P_MOD_INIT,
+	P_KL_MAP, P_KL_UNMAP, P_KL_SCHED, P_NPROBES };
+enum { T_ALLOC, T_FREE, T_FREE_BATCHED, T_SIGNAL, T_MOD_LOAD, T_MOD_FREE, T_KL_EXIT, T_NTPS };
 
 static void init_tables(struct pagetrack_bpf *skel, struct probe *p, struct tp *t)
 {
@@ -102,6 +103,12 @@ static void init_tables(struct pagetrack_bpf *skel, struct probe *p, struct tp *
 				  { "vm_insert_page" } },
 		[P_MOD_INIT] = { "do_init_module", skel->progs.pagetrack_module_init, false,
 				 { "do_init_module" } },
+		[P_KL_MAP] = { "__kmap_local_pfn_prot return", skel->progs.pagetrack_klocal_map,
+			       true, { "__kmap_local_pfn_prot" } },
+		[P_KL_UNMAP] = { "kunmap_local_indexed", skel->progs.pagetrack_klocal_unmap, false,
+				 { "kunmap_local_indexed" } },
+		[P_KL_SCHED] = { "__kmap_local_sched_out", skel->progs.pagetrack_klocal_sched_out,
+				 false, { "__kmap_local_sched_out" } },
 	};
 	struct tp tps[T_NTPS] = {
 		[T_ALLOC] = { "kmem", "mm_page_alloc", skel->progs.pagetrack_page_alloc, true },
@@ -111,6 +118,8 @@ static void init_tables(struct pagetrack_bpf *skel, struct probe *p, struct tp *
 		[T_SIGNAL] = { "signal", "signal_generate", skel->progs.pagetrack_signal, false },
 		[T_MOD_LOAD] = { "module", "module_load", skel->progs.pagetrack_module_load, false },
 		[T_MOD_FREE] = { "module", "module_free", skel->progs.pagetrack_module_free, false },
+		[T_KL_EXIT] = { "sched", "sched_process_exit", skel->progs.pagetrack_klocal_exit,
+				false },
 	};
 
 	memcpy(p, probes, sizeof(probes));
@@ -183,7 +192,9 @@ static void sum_counters(struct pagetrack_bpf *skel, uint64_t out[PT_CNT_MAX])
 	if (!bpf_map_lookup_elem(bpf_map__fd(skel->maps.counters), &zero, vals))
 		for (i = 0; i < ncpu; i++)
 			for (j = 0; j < PT_CNT_MAX; j++)
-				out[j] += vals[i * PT_CNT_MAX + j];
+				out[j] = j == PT_CNT_KL_PEAK ?
+					 (vals[i * PT_CNT_MAX + j] > out[j] ? vals[i * PT_CNT_MAX + j] : out[j]) :
+					 out[j] + vals[i * PT_CNT_MAX + j];
 	free(vals);
 }
 
@@ -196,6 +207,47 @@ static const char *probe_state(const struct probe *p)
 static bool sampled(const struct pt_options *opt)
 {
 	return !opt->no_stacks && !opt->stacks_all && !opt->nmodules && opt->sample_pages;
+}
+
+/* kmap_local: facts for the BPF side, and why it is off. */
+static struct {
+	const char *why;
+	uint32_t fix_begin, fix_end, km_max, deep;
+	uint64_t pp_lo, pp_hi;
+} kl_setup;
+
+static bool klocal_on(const struct probe *p, const struct tp *t)
+{
+	return p[P_KL_MAP].link && p[P_KL_UNMAP].link && t[T_KL_EXIT].link;
+}
+
+/*
+ * Decide whether kmap_local is traced: HIGHMEM, kprobes, the kernel's
+ * slot layout in BTF. Returns false with kl_setup.why set otherwise.
+ */
+static bool klocal_prepare(const struct pt_options *opt, const struct pt_kernel_info *ki,
+			   const struct ksyms *ks, const struct btf *btf, bool kprobes)
+{
+	kl_setup.why = NULL;
+	if (!ki->last_pkmap)
+		return false;
+	if (opt->no_kmap_local)
+		kl_setup.why = "--no-kmap-local";
+	else if (ki->arch == PT_ARCH_ARMHF)
+		kl_setup.why = "not on ARM32 yet (map sites are read through frame pointers)";
+	else if (!kprobes)
+		kl_setup.why = "needs kprobes";
+	else if (!kinfo_klocal(btf, &kl_setup.fix_begin, &kl_setup.fix_end, &kl_setup.km_max))
+		kl_setup.why = "no FIX_KMAP_BEGIN/END or struct kmap_ctrl in the kernel's BTF";
+	else if (kl_setup.km_max > PT_KL_SLOTS)
+		kl_setup.why = "KM_MAX_IDX above 16 (CONFIG_DEBUG_KMAP_LOCAL): not supported";
+	else if (!ksyms_range(ks, "__kmap_local_page_prot", &kl_setup.pp_lo, &kl_setup.pp_hi))
+		kl_setup.why = "no __kmap_local_page_prot in kallsyms";
+	/* Normal code nests two maps (a copy between two highmem pages),
+	 * plus one per interrupt level (softirq, hardirq, NMI): five. Three
+	 * quarters of the limit is far from that and still warns in time. */
+	kl_setup.deep = kl_setup.km_max * 3 / 4;
+	return !kl_setup.why;
 }
 
 /* Say which detections are active and why the others are not. */
@@ -236,6 +288,14 @@ static void print_detections(const struct probe *p, const struct tp *t, const ch
 	else
 		fprintf(stderr, "  kmap tracking: off: %s\n",
 			p[P_KMAP].why ? p[P_KMAP].why : "kmap_high not attached");
+	if (!highmem)
+		fprintf(stderr, "  kmap_local tracking: not applicable, kernel has no HIGHMEM (kmap_local_page is page_address)\n");
+	else if (klocal_on(p, t))
+		fprintf(stderr, "  kmap_local tracking: on (KM_MAX_IDX %u, depth warning at %u, paired in BPF)\n",
+			kl_setup.km_max, kl_setup.deep);
+	else
+		fprintf(stderr, "  kmap_local tracking: off: %s\n", kl_setup.why ? kl_setup.why :
+			"__kmap_local_pfn_prot, kunmap_local_indexed or sched_process_exit not attached");
 	fprintf(stderr, "  remap_failed: %s%s\n",
 		p[P_REMAP].link && p[P_REMAP_RET].link ? "on" : "off: ",
 		p[P_REMAP].link && p[P_REMAP_RET].link ? "" :
@@ -249,6 +309,57 @@ static void print_detections(const struct probe *p, const struct tp *t, const ch
 			t[T_MOD_LOAD].ok && t[T_MOD_FREE].ok ?
 			"on (follows load and unload; ranges read from /proc/modules)" :
 			"ranges from /proc/modules only: no module tracepoints");
+}
+
+/* kmap_local totals as an event through the session: recorded, replayed. */
+static void klocal_counts(struct session *s, const uint64_t *cnt, uint64_t now)
+{
+	struct pt_event e = { .ts = now, .type = PT_EV_KLOCAL_COUNTS, .stack_id = -1,
+			      .flags = PT_F_SYNTH };
+
+	e.a0 = cnt[PT_CNT_KL_MAPS];
+	e.a1 = cnt[PT_CNT_KL_UNMAPS];
+	e.a2 = cnt[PT_CNT_KL_UNTRACKED];
+	e.a3 = cnt[PT_CNT_KL_PEAK];
+	e.a4 = cnt[PT_CNT_KL_SCHED];
+	e.aux = kl_setup.km_max;
+	session_event(s, &e, sizeof(e));
+}
+
+/*
+ * The local mappings tasks hold now (at a watched module's unload, at the
+ * end), read from BPF's per-task state, as KLOCAL_HELD events: the
+ * analyzer judges them as it does live and in replay.
+ */
+static void klocal_snapshot(struct pagetrack_bpf *skel, struct session *s, uint32_t why,
+			    uint64_t now)
+{
+	int fd = bpf_map__fd(skel->maps.kl_tasks);
+	uint64_t key = 0, next;
+	struct pt_kl_task st;
+	bool first = true;
+	uint32_t i;
+
+	while (!bpf_map_get_next_key(fd, first ? NULL : &key, &next)) {
+		first = false;
+		key = next;
+		if (bpf_map_lookup_elem(fd, &key, &st))
+			continue;
+		for (i = 0; i < st.depth && i < PT_KL_SLOTS; i++) {
+			struct pt_event e = { .ts = now, .type = PT_EV_KLOCAL_HELD, .stack_id = -1 };
+
+			e.a0 = st.s[i].vaddr;
+			e.a1 = st.s[i].ip;
+			e.a2 = st.s[i].ts;
+			e.flags = (st.s[i].flags & PT_KL_F_ATOMIC) | PT_F_SYNTH;
+			e.order = st.depth;
+			e.aux = why;
+			e.tid = st.tid;
+			e.tgid = st.tgid;
+			memcpy(e.comm, st.comm, PT_COMM_LEN);
+			session_event(s, &e, sizeof(e));
+		}
+	}
 }
 
 static void detach_all(struct probe *p, struct tp *t)
@@ -404,7 +515,8 @@ int run_live(const struct pt_options *opt)
 	pid_t child = -1;
 	int gate = -1, child_status = 0, ret = PT_EXIT_USAGE, err, i;
 	const char *missing;
-	bool child_done = false, use_kprobes, use_fentry;
+	bool child_done = false, use_kprobes, use_fentry, kl;
+	unsigned int kl_unloads = 0;
 	double start, deadline = 0, tick, next_tick;
 	struct periodic per = { 0 };
 	struct runas runas = { 0 };
@@ -504,6 +616,19 @@ int run_live(const struct pt_options *opt)
 		}
 	}
 	use_kprobes = want_kprobes(opt->attach) || use_fentry;
+	kl = klocal_prepare(opt, &ki, &s.ks, btf, use_kprobes);
+	if (!kl) {
+		probes[P_KL_MAP].cands[0] = NULL;
+		probes[P_KL_UNMAP].cands[0] = NULL;
+		probes[P_KL_SCHED].cands[0] = NULL;
+		bpf_map__set_max_entries(skel->maps.kl_tasks, 1);
+	}
+	skel->rodata->kl_fix_begin = kl_setup.fix_begin;
+	skel->rodata->kl_fix_end = kl_setup.fix_end;
+	skel->rodata->kl_km_max = kl_setup.km_max ? kl_setup.km_max : PT_KL_SLOTS;
+	skel->rodata->kl_deep = kl_setup.deep ? kl_setup.deep : PT_KL_SLOTS;
+	skel->rodata->kl_pp_lo = kl_setup.pp_lo;
+	skel->rodata->kl_pp_hi = kl_setup.pp_hi;
 	for (i = 0; i < P_NPROBES; i++) {
 		struct probe *p = &probes[i];
 		/* Only ARM32 cannot unwind from the allocation tracepoint. */
@@ -543,7 +668,7 @@ int run_live(const struct pt_options *opt)
 		goto out;
 	}
 	for (i = 0; i < T_NTPS; i++) {
-		tps[i].ok = tracepoint_exists(tps[i].cat, tps[i].name);
+		tps[i].ok = tracepoint_exists(tps[i].cat, tps[i].name) && (i != T_KL_EXIT || kl);
 		bpf_program__set_autoload(tps[i].prog, tps[i].ok);
 	}
 
@@ -672,6 +797,10 @@ int run_live(const struct pt_options *opt)
 		if (deadline && mono_s() >= deadline)
 			break;
 		session_refresh_symbols(&s, false);
+		if (kl && s.watched_unloads != kl_unloads) {
+			kl_unloads = s.watched_unloads;
+			klocal_snapshot(skel, &s, PT_KL_HELD_UNLOAD, now_ns());
+		}
 		/* CI mode: without a command, the module's unload ends the trace. */
 		if (!opt->command && an_watched_unloaded(s.an))
 			break;
@@ -679,6 +808,8 @@ int run_live(const struct pt_options *opt)
 			next_tick += tick;
 			sum_counters(skel, cnt);
 			an_set_lost(s.an, cnt[PT_CNT_PRODUCED], cnt[PT_CNT_LOST]);
+			if (kl)
+				klocal_counts(&s, cnt, now_ns());
 			if (opt->interval > 0)
 				periodic_report(stdout, &per, s.an, &s.ks, now_ns(), mono_s() - start);
 			session_write_files(&s, now_ns());
@@ -705,6 +836,10 @@ int run_live(const struct pt_options *opt)
 		pt_err("%llu stacks could not be stored (stack map full or hash collision)",
 		       (unsigned long long)cnt[PT_CNT_STACK_FAIL]);
 	end_ns = now_ns();
+	if (kl) {
+		klocal_counts(&s, cnt, end_ns);
+		klocal_snapshot(skel, &s, PT_KL_HELD_END, end_ns);
+	}
 	session_refresh_symbols(&s, true);
 	an_finish(s.an, end_ns);
 	/* After an_finish: the last files count the findings made at exit. */

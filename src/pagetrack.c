@@ -30,7 +30,7 @@ static const char args_doc[] = "[-- COMMAND [ARGS...]]";
 enum {
 	OPT_RECORD = 0x100, OPT_REPLAY, OPT_BTF, OPT_ATTACH, OPT_NO_STACKS, OPT_BUFFER,
 	OPT_STACKS, OPT_PKMAP, OPT_TOP, OPT_MIN_AGE, OPT_METRICS, OPT_FOLDED, OPT_NO_FREE_STACKS,
-	OPT_RAW_ADDRESSES, OPT_USER, OPT_GROUP, OPT_SAMPLE, OPT_STACK_MODE,
+	OPT_RAW_ADDRESSES, OPT_USER, OPT_GROUP, OPT_SAMPLE, OPT_STACK_MODE, OPT_NO_KMAP_LOCAL,
 };
 
 static const struct argp_option options[] = {
@@ -62,6 +62,7 @@ static const struct argp_option options[] = {
 	{ "buffer-mb", OPT_BUFFER, "MB", 0, "Ring buffer size in MiB, a power of two (default 16)", 3 },
 	{ "stack-entries", OPT_STACKS, "N", 0, "Stack map entries (default 16384)", 3 },
 	{ "pkmap-threshold", OPT_PKMAP, "PCT", 0, "pkmap_pressure when more than PCT% of LAST_PKMAP slots are used (default 50)", 3 },
+	{ "no-kmap-local", OPT_NO_KMAP_LOCAL, NULL, 0, "Do not track kmap_local_page()/kmap_atomic() (HIGHMEM kernels)", 3 },
 	{ 0 },
 };
 
@@ -137,6 +138,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		    strcmp(arg, "fentry"))
 			usage_err("--attach takes auto, kprobe, tracepoint or fentry");
 		o->attach = arg;
+		break;
+	case OPT_NO_KMAP_LOCAL:
+		o->no_kmap_local = true;
 		break;
 	case OPT_NO_STACKS:
 		o->no_stacks = true;

@@ -42,6 +42,26 @@ enum pt_event_type {
 				 * size. Not fed to the analyzer. MODULE_LOAD from
 				 * do_init_module has aux: the module's symbol table
 				 * entries, of which BPF reads PT_MAX_MOD_SYMS. */
+	/*
+	 * kmap_local / kmap_atomic (HIGHMEM): paired in BPF per task; only
+	 * anomalies and counts come here (src/kmap_local.c judges them).
+	 * a1/a3: map sites (return address of the map call), ip: the
+	 * kunmap_local caller; order: tracked depth; aux: the kernel's own
+	 * kmap_ctrl.idx, flags PT_KL_F_*.
+	 */
+	PT_EV_KLOCAL_UNMAP,	/* kunmap_local of an address that is not the
+				 * top mapping: a0 addr, a1 its map site (0:
+				 * not held), a2 top slot's vaddr, a3 its map
+				 * site, a4 map time of the unmapped slot */
+	PT_EV_KLOCAL_HELD,	/* a mapping still held: a0 vaddr, a1 map site,
+				 * a2 map time; aux PT_KL_HELD_* (why now) */
+	PT_EV_KLOCAL_SCHED,	/* switched out holding kmap_atomic: a0 vaddr,
+				 * a1 map site, a2 map time */
+	PT_EV_KLOCAL_DEEP,	/* the kernel's depth reached the warning
+				 * level: a0 vaddr, a1 map site, aux depth */
+	PT_EV_KLOCAL_COUNTS,	/* totals so far (from user space): a0 maps,
+				 * a1 unmaps, a2 untracked, a3 peak depth,
+				 * a4 switch-outs holding maps, aux KM_MAX_IDX */
 	PT_EV_MAX,
 };
 
@@ -55,6 +75,16 @@ enum pt_event_type {
  * bpf_get_prandom_u32() < thresh[k], thresh[k] = p_k * 2^32 with
  * p_k = 1 - exp(-2^k / R) (computed in user space). 2^32: always.
  */
+#define PT_F_SYNTH	0x8	/* made by user space (kmap_local state and
+				 * counts read from BPF maps): not a received event */
+
+/* PT_EV_KLOCAL_* flags */
+#define PT_KL_F_ATOMIC	0x10	/* mapped with page faults disabled (kmap_atomic) */
+#define PT_KL_F_NOT_HELD 0x20	/* KLOCAL_UNMAP: the address holds no mapping */
+
+/* PT_EV_KLOCAL_HELD aux: where the mapping was found still held. */
+enum { PT_KL_HELD_EXIT = 1, PT_KL_HELD_UNLOAD, PT_KL_HELD_END };
+
 #define PT_NR_ORDERS		11
 
 #define PT_REFCOUNT_UNKNOWN 0xffffffffu	/* FREE_PAGES aux: refcount unreadable */
@@ -121,7 +151,38 @@ enum pt_counter {
 	PT_CNT_LOST,		/* ring buffer reserve failures */
 	PT_CNT_STACK_FAIL,	/* bpf_get_stackid failures */
 	PT_CNT_FILTERED,	/* events dropped by the pid filter */
+	PT_CNT_KL_MAPS,		/* kmap_local mappings of highmem pages */
+	PT_CNT_KL_UNMAPS,	/* kunmap_local of a kmap_local slot address */
+	PT_CNT_KL_UNTRACKED,	/* not paired: mapped before tracing, a
+				 * missed probe, no room for the task */
+	PT_CNT_KL_SCHED,	/* switch-outs of tasks holding local maps */
+	PT_CNT_KL_PEAK,		/* deepest kmap_ctrl.idx seen (a maximum) */
 	PT_CNT_MAX,
+};
+
+/*
+ * Per-task kmap_local state, a BPF hash keyed by task_struct address; also
+ * read by user space at a watched module's unload and at the end.
+ */
+#define PT_KL_SLOTS	16	/* KM_MAX_IDX on x86 */
+
+struct pt_kl_slot {
+	__u64 vaddr;
+	__u64 ip;		/* map site */
+	__u64 ts;
+	__u32 flags;		/* PT_KL_F_ATOMIC, PT_KL_F_REPORTED */
+	__u32 kidx;		/* the kernel's slot index */
+};
+
+#define PT_KL_F_REPORTED 0x1	/* switch-out already reported */
+
+struct pt_kl_task {
+	struct pt_kl_slot s[PT_KL_SLOTS];
+	__u32 depth;
+	__u32 deep_sent;
+	__u32 tid;
+	__u32 tgid;
+	char comm[PT_COMM_LEN];
 };
 
 #endif /* PAGETRACK_H */

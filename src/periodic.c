@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "outfile.h"
 #include "periodic.h"
+#include "kmap_local.h"
 #include "report.h"
 
 static uint64_t received(const struct pt_stats *st)
@@ -84,9 +85,11 @@ void periodic_report(FILE *out, struct periodic *p, const struct analyzer *an,
 		fprintf(out, "{\"type\":\"interval\",\"elapsed_s\":%.3f,\"events_received\":%" PRIu64
 			",\"events_lost\":%" PRIu64 ",\"pkmap_in_use\":%" PRIu64 ",\"pkmap_peak\":%" PRIu64
 			",\"last_pkmap\":%u,\"kmap_waits\":%" PRIu64 ",\"outstanding_pages\":%" PRIu64
-			",\"sample_pages\":%u,\"new_findings\":{",
+			",\"sample_pages\":%u",
 			elapsed_s, rx, st->lost, st->kmaps_live, st->kmaps_peak,
 			an_kernel(an)->last_pkmap, st->kmap_waits, pages, an_config(an)->sample_pages);
+		kl_interval(out, an, true);
+		fputs(",\"new_findings\":{", out);
 		for (i = 0; i < PT_K_MAX; i++) {
 			if (kinds[i] == p->last_kind[i])
 				continue;
@@ -108,6 +111,7 @@ void periodic_report(FILE *out, struct periodic *p, const struct analyzer *an,
 			fprintf(out, "; pkmap %" PRIu64 "/%u in use (peak %" PRIu64 ", %" PRIu64 " waits)",
 				st->kmaps_live, an_kernel(an)->last_pkmap, st->kmaps_peak,
 				st->kmap_waits);
+		kl_interval(out, an, false);
 		fputc('\n', out);
 		for (i = 0; i < PT_K_MAX; i++)
 			if (kinds[i] != p->last_kind[i])
@@ -286,6 +290,7 @@ int metrics_write(const char *path, const struct analyzer *an, const struct ksym
 		"# HELP pagetrack_kmap_waits_total kmap_high() calls that waited for a slot.\n"
 		"# TYPE pagetrack_kmap_waits_total counter\npagetrack_kmap_waits_total %" PRIu64 "\n",
 		st->kmaps_live, an_kernel(an)->last_pkmap, st->kmap_waits);
+	kl_metrics(f, an);
 	fputs("# HELP pagetrack_findings_total Finding occurrences by kind, and the kind's severity.\n"
 	      "# TYPE pagetrack_findings_total counter\n", f);
 	for (i = 0; i < PT_K_MAX; i++)

@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <string.h>
 #include "report.h"
+#include "kmap_local.h"
 
 /* Frames inside the allocator and tracing machinery, skipped for "caller". */
 static const char *const internal_prefixes[] = {
@@ -186,6 +187,8 @@ static void json_finding(FILE *out, const struct analyzer *an, const struct ksym
 		fprintf(out, ",\"lost\":%" PRIu64, f->extra);
 	if (f->kind == PT_K_LEAK)
 		fprintf(out, ",\"age_ms\":%" PRIu64, f->age_ns / 1000000);
+	if (kl_kind(f->kind))
+		kl_report_json(out, an, ks, f);
 	ip = report_site_ip(an, ks, f->caller, f->stack_id);
 	fprintf(out, ",\"caller\":");
 	if (ip)
@@ -194,7 +197,7 @@ static void json_finding(FILE *out, const struct analyzer *an, const struct ksym
 		fputs("null", out);
 	fprintf(out, ",\"stack\":");
 	json_stack(out, an, ks, f->stack_id);
-	if (f->stack_id2 >= 0 || f->caller2) {
+	if ((f->stack_id2 >= 0 || f->caller2) && !kl_kind(f->kind)) {
 		ip = report_site_ip(an, ks, f->caller2, f->stack_id2);
 		fprintf(out, ",\"free_caller\":");
 		if (ip)
@@ -255,6 +258,13 @@ static void text_finding(FILE *out, const struct analyzer *an, const struct ksym
 	case PT_K_EVENTS_LOST:
 	case PT_K_PKMAP_PRESSURE:
 		break;
+	case PT_K_KMAP_LOCAL_ORDER:
+	case PT_K_KUNMAP_LOCAL_BAD:
+	case PT_K_KMAP_LOCAL_LEAK:
+	case PT_K_KMAP_ATOMIC_SLEEP:
+	case PT_K_KMAP_LOCAL_DEPTH:
+		kl_report_text(out, an, ks, f);
+		break;
 	default:
 		fprintf(out, "    pfn 0x%" PRIx64 " order %u", f->pfn, f->order);
 		if (f->kind == PT_K_ORDER_MISMATCH || f->kind == PT_K_BAD_FREE)
@@ -271,11 +281,14 @@ static void text_finding(FILE *out, const struct analyzer *an, const struct ksym
 		fprintf(out, "    %s stack:\n",
 			f->kind == PT_K_KMAP_LEAK || f->kind == PT_K_KMAP_PARTIAL ? "kmap" :
 			f->kind == PT_K_REMAP_FAILED ? "remap" :
+			f->kind == PT_K_KMAP_LOCAL_ORDER || f->kind == PT_K_KUNMAP_LOCAL_BAD ?
+			"kunmap_local" : f->kind == PT_K_KMAP_ATOMIC_SLEEP ? "switch-out" :
+			kl_kind(f->kind) ? "map" :
 			f->kind == PT_K_BAD_FREE || f->kind == PT_K_DOUBLE_FREE ||
 			f->kind == PT_K_KUNMAP_UNBALANCED ? "first" : "allocation");
 		text_stack(out, an, ks, f->stack_id, max);
 	}
-	if (f->stack_id2 >= 0 || f->caller2) {
+	if ((f->stack_id2 >= 0 || f->caller2) && !kl_kind(f->kind)) {
 		ip = report_site_ip(an, ks, f->caller2, f->stack_id2);
 		fprintf(out, "    freed by: %s\n", ip ? report_sym(an, ks, ip, buf, sizeof(buf)) : "?");
 		text_stack(out, an, ks, f->stack_id2, max);
@@ -350,11 +363,14 @@ void report_print(FILE *out, const struct analyzer *an, const struct ksyms *ks,
 			",\"pages_dropped\":%" PRIu64
 			",\"outstanding_pages\":%" PRIu64 ",\"kmap_peak\":%" PRIu64
 			",\"kmap_returns_missed\":%" PRIu64 ",\"events_filtered\":%" PRIu64
-			",\"sample_pages\":%u,\"attach\":\"%s\",\"incomplete\":%s}\n",
+			",\"sample_pages\":%u"
+			",\"kmap_local_maps\":%" PRIu64 ",\"kmap_local_untracked\":%" PRIu64
+			",\"kmap_local_depth_peak\":%" PRIu64
+			",\"attach\":\"%s\",\"incomplete\":%s}\n",
 			n, errors, n - errors, received, st->produced, st->lost, st->allocs,
 			st->alloc_pages, st->frees, st->stale_pages, st->live_pages, st->kmaps_peak, st->kmap_ret_missed,
-			o->filtered, an_config(an)->sample_pages,
-			o->attach_mode ? o->attach_mode : "replay",
+			o->filtered, an_config(an)->sample_pages, an_klocal(an)->maps, an_klocal(an)->untracked,
+			an_klocal(an)->peak, o->attach_mode ? o->attach_mode : "replay",
 			st->lost ? "true" : "false");
 	} else {
 		fprintf(out, "pagetrack: %u finding(s), %u error(s), %u warning(s); %" PRIu64

@@ -248,6 +248,8 @@ void session_event(struct session *s, const void *data, size_t size)
 		/* A module came: learn its range before its first allocation. */
 		if (m.ev.type == PT_EV_MODULE_LOAD && s->stack_fd >= 0)
 			module_loaded(s, &m);
+		if (m.ev.type == PT_EV_MODULE_FREE && watched(s, m.name))
+			s->watched_unloads++;
 		record(s, PT_REC_MODEVENT, &m, sizeof(m));
 		an_event(s->an, &m.ev, m.name);
 		return;
@@ -262,6 +264,11 @@ void session_event(struct session *s, const void *data, size_t size)
 			s->stack_fail++;
 		if (ev->ip)
 			u64map_put(&s->rec_ips, ev->ip, NULL);
+		/* kmap_local events name map sites there too. */
+		if (ev->type >= PT_EV_KLOCAL_UNMAP && ev->type < PT_EV_MAX && ev->a1)
+			u64map_put(&s->rec_ips, ev->a1, NULL);
+		if (ev->type == PT_EV_KLOCAL_UNMAP && ev->a3)
+			u64map_put(&s->rec_ips, ev->a3, NULL);
 	}
 	record(s, PT_REC_EVENT, ev, sizeof(*ev));
 	an_event(s->an, ev, NULL);

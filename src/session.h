@@ -26,6 +26,7 @@ struct pt_options {
 	bool no_free_stacks;		/* stacks for allocations, kmaps, remaps only */
 	bool stacks_all;		/* --stacks all: no sampling (as with -m) */
 	unsigned int sample_pages;	/* --sample-pages R */
+	bool no_kmap_local;		/* no kmap_local/kmap_atomic probes */
 	const char *record_path;
 	const char *replay_path;
 	const char *btf_path;
@@ -72,6 +73,7 @@ struct session {
 		uint64_t base;
 	} loads[PT_RECENT_LOADS];
 	unsigned int nloads;
+	unsigned int watched_unloads;	/* live: kmap_local state is read at each */
 };
 
 /* Stack map ids stay below --stack-entries (at most 2^24): inline ones above. */

@@ -22,8 +22,9 @@ suite() {
 		f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
 		s=$(grep -oE '[0-9]+ skipped' <<<"$line" | cut -d' ' -f1)
 	elif grep -q '^\[==========\] .* test(s) run' "$log/$name"; then
-		p=$(grep -oE '^\[  PASSED  \] [0-9]+' "$log/$name" | grep -oE '[0-9]+$' || echo 0)
-		f=$(grep -oE '^\[  FAILED  \] [0-9]+ test' "$log/$name" | grep -oE '[0-9]+' || echo 0)
+		# One cmocka summary per test program: sum them.
+		p=$(grep -oE '^\[  PASSED  \] [0-9]+' "$log/$name" | awk '{s += $NF} END {print s + 0}')
+		f=$(grep -oE '^\[  FAILED  \] [0-9]+ test' "$log/$name" | awk '{s += $3} END {print s + 0}')
 	fi
 	P=$((P + ${p:-0})); F=$((F + ${f:-0})); S=$((S + ${s:-0}))
 	if [ "$rc" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then

@@ -9,6 +9,7 @@ CORE=$(make -s --no-print-directory print-core-srcs)
 # Replay needs the CLI but no BPF: a stub skeleton-free build of the tool.
 set -e
 gcc $SAN -Isrc -Itests/unit tests/unit/test_analyzer.c $CORE -o $out/test_analyzer -lcmocka
+gcc $SAN -Isrc -Itests/unit tests/unit/test_kmap_local.c $CORE -o $out/test_kmap_local -lcmocka
 gcc $SAN -Isrc -Itests/unit tests/replay/gen_recordings.c $CORE -o $out/gen_recordings
 gcc $SAN -Isrc -I.output/amd64 src/pagetrack.c src/live.c src/replay.c src/session.c \
 	src/kinfo.c src/runas.c $CORE -o $out/pagetrack -lbpf -lelf -lz
@@ -17,6 +18,8 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
 export UBSAN_OPTIONS=print_stacktrace=1
 $out/test_analyzer 2>&1 | tail -3
 a=${PIPESTATUS[0]}
+$out/test_kmap_local 2>&1 | tail -3
+[ "${PIPESTATUS[0]}" -eq 0 ] || a=1
 bash tests/replay/run.sh $out/pagetrack $out/gen_recordings > $out/replay.log 2>&1
 b=$?
 tail -1 $out/replay.log

@@ -95,6 +95,38 @@ if [ -n "$HIGHMEM" ]; then
 	expect kmap_leak "kmap_leak:1 leak:1 " 1
 	expect free_while_kmapped "free_while_kmapped:1 " 1
 	expect pkmap_pressure "pkmap_pressure:1 " 0 '"slots_in_use":384,"last_pkmap":512'
+	# kmap_local (the WARNing scenarios run in a boot of their own,
+	# tests/vm/guest/kmap_local_warn.sh); i386 only for now.
+	if [ "$ARCH" = i386 ]; then
+	expect kmap_local_nested "" 0
+	expect kmap_local_resched "" 0
+	expect kmap_atomic_sleep "kmap_atomic_sleep:1 " 1 \
+		'"caller":"kmap_atomic_sleep+0x[0-9a-f]* \[pagetrack_ref\]","stack":\["__kmap_local_sched_out[^]]*"msleep'
+	expect kmap_local_exit "kmap_local_leak:1 " 1 '"comm":"pt_kl_exit"' 'still held when its task exited'
+	expect kmap_local_deep "kmap_local_depth:1 " 0 '"kernel_depth":12,"km_max_idx":16'
+	# Recorded kmap_local events replay to the same findings.
+	pagetrack $BTF $ATTACH -m pagetrack_ref -j --record $T/kl.ptr -- \
+		sh -c "echo kmap_atomic_sleep > $CTL; echo kmap_local_deep > $CTL" >$T/kl_live.json 2>/dev/null
+	pagetrack --replay $T/kl.ptr -m pagetrack_ref -j >$T/kl_replay.json 2>/dev/null
+	rrc=$?
+	if [ "$rrc" = 1 ] && [ "$(kinds $T/kl_live.json)" = "kmap_atomic_sleep:1 kmap_local_depth:1 " ] &&
+		[ "$(grep '"type":"finding"' $T/kl_live.json)" = "$(grep '"type":"finding"' $T/kl_replay.json)" ]; then
+		ok "kmap_local: --record then --replay gives the same findings"
+	else
+		nok "kmap_local: replay (exit $rrc) differs: [$(kinds $T/kl_live.json)] vs [$(kinds $T/kl_replay.json)]"
+	fi
+	if grep -q "kmap_local tracking: on (KM_MAX_IDX 16" $T/alloc_free.err; then
+		ok "kmap_local tracking on, KM_MAX_IDX 16 from BTF"
+	else
+		nok "kmap_local tracking on, KM_MAX_IDX 16 from BTF"
+	fi
+	else
+	if grep -q "kmap_local tracking: off: not on ARM32 yet" $T/alloc_free.err; then
+		ok "$ARCH: kmap_local tracking off, and says why"
+	else
+		nok "$ARCH: kmap_local tracking off, and says why"
+	fi
+	fi
 	if grep -q "kmap tracking: on (LAST_PKMAP 512" $T/alloc_free.err; then
 		ok "kmap tracking on with LAST_PKMAP 512 ($ARCH)"
 	else
@@ -106,6 +138,15 @@ else
 	expect kmap_leak "leak:1 " 1
 	expect free_while_kmapped "" 0
 	expect pkmap_pressure "" 0
+	for s in kmap_local_nested kmap_local_resched kmap_atomic_sleep kmap_local_exit \
+		kmap_local_deep kmap_local_order kunmap_local_twice; do
+		expect $s "" 0
+	done
+	if grep -q "kmap_local tracking: not applicable, kernel has no HIGHMEM" $T/alloc_free.err; then
+		ok "says kmap_local tracking is not applicable without HIGHMEM"
+	else
+		nok "says kmap_local tracking is not applicable without HIGHMEM"
+	fi
 	if grep -q "kmap tracking: not applicable, kernel has no HIGHMEM" $T/alloc_free.err; then
 		ok "says kmap tracking is not applicable without HIGHMEM"
 	else

@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kmap_local_page() / kmap_atomic() findings: what BPF's per-task pairing
+ * sends (anomalies and counts, never each map) becomes findings here. The
+ * rules: local mappings form a per-task stack of at most KM_MAX_IDX, are
+ * unmapped in reverse order, never outlive the function (task, module) that
+ * took them, and kmap_atomic() sections never sleep.
+ */
+#include <inttypes.h>
+#include <string.h>
+#include "kmap_local.h"
+#include "report.h"
+
+void kl_free(struct pt_klocal *kl)
+{
+	if (kl->held.keys)
+		u64map_free(&kl->held);
+}
+
+bool kl_kind(enum pt_kind k)
+{
+	return k >= PT_K_KMAP_LOCAL_ORDER && k <= PT_K_KMAP_LOCAL_DEPTH;
+}
+
+static uint64_t kl_mix(uint64_t h, uint64_t v)
+{
+	return h ^ (v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2));
+}
+
+/* The watched module of any of the event's sites, -1 none. */
+static int kl_module(const struct analyzer *an, const struct pt_event *e, uint64_t site2)
+{
+	int m = an_module_of_ip(an, e->a1);
+
+	if (m < 0 && site2)
+		m = an_module_of_ip(an, site2);
+	if (m < 0)
+		m = an_event_module(an, e);
+	return m;
+}
+
+/*
+ * The finding for event e grouped under (kind, key), NULL when out of -m
+ * scope; first filled from the event: the site named caller, its stack.
+ */
+static struct pt_finding *kl_finding(struct analyzer *an, enum pt_kind kind, uint64_t key,
+				     const struct pt_event *e, uint64_t caller, uint64_t site2)
+{
+	int m = kl_module(an, e, site2);
+	struct pt_finding *f;
+
+	if (an_config(an)->nmodules && m < 0)
+		return NULL;
+	f = an_finding(an, kind, key, e);
+	if (f && f->count == 1) {
+		f->addr = e->a0;
+		f->caller = caller;
+		f->stack_id = e->type == PT_EV_KLOCAL_HELD ? -1 : e->stack_id;
+		f->module = m;
+		f->depth = e->order;
+		f->kdepth = e->type == PT_EV_KLOCAL_HELD ? 0 : e->aux;
+	}
+	return f;
+}
+
+static void on_unmap(struct analyzer *an, const struct pt_event *e)
+{
+	bool held = !(e->flags & PT_KL_F_NOT_HELD);
+	struct pt_finding *f;
+
+	f = kl_finding(an, held ? PT_K_KMAP_LOCAL_ORDER : PT_K_KUNMAP_LOCAL_BAD,
+		       kl_mix(kl_mix(e->ip, e->a1), e->a3), e, e->ip, e->a3);
+	if (!f || f->count > 1)
+		return;
+	f->caller2 = e->a1;
+	f->caller3 = e->a3;
+	if (held)
+		snprintf(f->note, sizeof(f->note),
+			 "kunmap_local() of a mapping that is not the latest: local mappings are a stack, unmapped in reverse order; the kernel warns once per boot and unmaps the top slot instead");
+	else
+		snprintf(f->note, sizeof(f->note),
+			 "kunmap_local() of 0x%" PRIx64 ", which holds no local mapping of this task (already unmapped?)%s",
+			 (uint64_t)e->a0, e->a3 ? "; the kernel unmaps the top slot instead" : "");
+}
+
+/* Whether this held mapping (map time, address) was judged already. */
+static bool kl_seen(struct pt_klocal *kl, const struct pt_event *e)
+{
+	uint64_t key = kl_mix(e->a2, e->a0);
+	bool existed = false;
+
+	if (key == U64MAP_EMPTY)
+		key--;
+	if (!kl->held.keys && u64map_init(&kl->held, 0))
+		return false;
+	u64map_put(&kl->held, key, &existed);
+	return existed;
+}
+
+static void on_held(struct analyzer *an, struct pt_klocal *kl, const struct pt_event *e)
+{
+	static const char *const why[] = {
+		[PT_KL_HELD_EXIT] = "still held when its task exited",
+		[PT_KL_HELD_UNLOAD] = "taken by the module and still held at its unload",
+		[PT_KL_HELD_END] = "still held at the end of tracing, for over a second",
+	};
+	uint64_t age = e->ts > e->a2 ? e->ts - e->a2 : 0;
+	struct pt_finding *f;
+
+	if (e->aux < PT_KL_HELD_EXIT || e->aux > PT_KL_HELD_END)
+		return;
+	if (e->aux == PT_KL_HELD_UNLOAD && an_module_of_ip(an, e->a1) < 0)
+		return;
+	if (e->aux == PT_KL_HELD_END && age < PT_KL_HOLD_NS) {
+		kl->young_at_end++;
+		return;
+	}
+	/* One mapping, one occurrence: seen at an unload, not again later. */
+	if (kl_seen(kl, e))
+		return;
+	f = kl_finding(an, PT_K_KMAP_LOCAL_LEAK, kl_mix(e->aux, e->a1), e, e->a1, 0);
+	if (!f)
+		return;
+	f->pages++;
+	if (age > f->age_ns)
+		f->age_ns = age;
+	if (f->count == 1)
+		snprintf(f->note, sizeof(f->note),
+			 "%s mapping %s: a local mapping must not outlive the function that took it",
+			 e->flags & PT_KL_F_ATOMIC ? "kmap_atomic()" : "kmap_local", why[e->aux]);
+}
+
+static void on_sched(struct analyzer *an, const struct pt_event *e)
+{
+	struct pt_finding *f = kl_finding(an, PT_K_KMAP_ATOMIC_SLEEP, e->a1, e, e->a1, 0);
+
+	if (f && f->count == 1)
+		snprintf(f->note, sizeof(f->note),
+			 "task switched out while holding a kmap_atomic() mapping (page faults and preemption must stay off until kunmap_atomic()); the stack is where it slept");
+}
+
+static void on_deep(struct analyzer *an, const struct pt_klocal *kl, const struct pt_event *e)
+{
+	struct pt_finding *f = kl_finding(an, PT_K_KMAP_LOCAL_DEPTH, e->a1, e, e->a1, 0);
+
+	if (!f)
+		return;
+	if (e->aux > f->kdepth)
+		f->kdepth = e->type == PT_EV_KLOCAL_HELD ? 0 : e->aux;
+	if (f->count == 1)
+		snprintf(f->note, sizeof(f->note),
+			 "%u local mappings held at once, near the limit of %u (KM_MAX_IDX; one more than that is a BUG())",
+			 e->aux, kl->km_max ? kl->km_max : PT_KL_SLOTS);
+}
+
+void kl_event(struct analyzer *an, struct pt_klocal *kl, const struct pt_event *e)
+{
+	switch (e->type) {
+	case PT_EV_KLOCAL_UNMAP:
+		on_unmap(an, e);
+		break;
+	case PT_EV_KLOCAL_HELD:
+		on_held(an, kl, e);
+		break;
+	case PT_EV_KLOCAL_SCHED:
+		on_sched(an, e);
+		break;
+	case PT_EV_KLOCAL_DEEP:
+		on_deep(an, kl, e);
+		break;
+	case PT_EV_KLOCAL_COUNTS:
+		kl->maps = e->a0;
+		kl->unmaps = e->a1;
+		kl->untracked = e->a2;
+		kl->peak = e->a3;
+		kl->sched_outs = e->a4;
+		kl->km_max = e->aux;
+		break;
+	default:
+		break;
+	}
+}
+
+static void json_site(FILE *out, const struct analyzer *an, const struct ksyms *ks,
+		      const char *name, uint64_t ip)
+{
+	char buf[256];
+
+	fprintf(out, ",\"%s\":", name);
+	if (ip)
+		json_str(out, report_sym(an, ks, ip, buf, sizeof(buf)));
+	else
+		fputs("null", out);
+}
+
+void kl_report_json(FILE *out, const struct analyzer *an, const struct ksyms *ks,
+		    const struct pt_finding *f)
+{
+	fprintf(out, ",\"depth\":%u", f->depth);
+	switch (f->kind) {
+	case PT_K_KMAP_LOCAL_ORDER:
+	case PT_K_KUNMAP_LOCAL_BAD:
+		fprintf(out, ",\"kernel_depth\":%u", f->kdepth);
+		json_site(out, an, ks, "map_caller", f->caller2);
+		json_site(out, an, ks, "expected_map_caller", f->caller3);
+		break;
+	case PT_K_KMAP_LOCAL_LEAK:
+		fprintf(out, ",\"age_ms\":%" PRIu64, f->age_ns / 1000000);
+		break;
+	case PT_K_KMAP_LOCAL_DEPTH:
+		fprintf(out, ",\"kernel_depth\":%u,\"km_max_idx\":%u", f->kdepth,
+			an_klocal(an)->km_max ? an_klocal(an)->km_max : PT_KL_SLOTS);
+		break;
+	default:
+		break;
+	}
+}
+
+void kl_report_text(FILE *out, const struct analyzer *an, const struct ksyms *ks,
+		    const struct pt_finding *f)
+{
+	char buf[256];
+
+	fprintf(out, "    address 0x%" PRIx64 ", %u mapping(s) held", f->addr, f->depth);
+	if (f->kind == PT_K_KMAP_LOCAL_LEAK)
+		fprintf(out, ", %" PRIu64 " mapping(s), oldest %.3f s", f->pages, f->age_ns / 1e9);
+	if (f->kind == PT_K_KMAP_LOCAL_DEPTH || f->kind == PT_K_KMAP_LOCAL_ORDER ||
+	    f->kind == PT_K_KUNMAP_LOCAL_BAD)
+		fprintf(out, ", kernel depth %u", f->kdepth);
+	fputc('\n', out);
+	if (f->kind != PT_K_KMAP_LOCAL_ORDER && f->kind != PT_K_KUNMAP_LOCAL_BAD)
+		return;
+	fprintf(out, "    unmapped the mapping taken at: %s\n",
+		f->caller2 ? report_sym(an, ks, f->caller2, buf, sizeof(buf)) : "(none held)");
+	fprintf(out, "    top mapping (to unmap first) taken at: %s\n",
+		f->caller3 ? report_sym(an, ks, f->caller3, buf, sizeof(buf)) : "(none held)");
+}
+
+/* Interval report members / text (only where kmap_local is traced). */
+void kl_interval(FILE *out, const struct analyzer *an, bool json)
+{
+	const struct pt_klocal *kl = an_klocal(an);
+
+	if (!kl->km_max)
+		return;
+	if (json)
+		fprintf(out, ",\"kmap_local_maps\":%" PRIu64 ",\"kmap_local_depth_peak\":%" PRIu64
+			",\"km_max_idx\":%u", kl->maps, kl->peak, kl->km_max);
+	else
+		fprintf(out, "; kmap_local %" PRIu64 " maps, depth peak %" PRIu64 "/%u", kl->maps,
+			kl->peak, kl->km_max);
+}
+
+void kl_metrics(FILE *f, const struct analyzer *an)
+{
+	const struct pt_klocal *kl = an_klocal(an);
+
+	if (!kl->km_max)
+		return;
+	fprintf(f, "# HELP pagetrack_kmap_local_maps_total kmap_local_page()/kmap_atomic() mappings of highmem pages.\n"
+		"# TYPE pagetrack_kmap_local_maps_total counter\npagetrack_kmap_local_maps_total %" PRIu64 "\n"
+		"# HELP pagetrack_kmap_local_unmaps_total kunmap_local() of a local mapping slot.\n"
+		"# TYPE pagetrack_kmap_local_unmaps_total counter\npagetrack_kmap_local_unmaps_total %" PRIu64 "\n"
+		"# HELP pagetrack_kmap_local_untracked_total Local maps or unmaps not paired (taken before tracing, missed probe).\n"
+		"# TYPE pagetrack_kmap_local_untracked_total counter\npagetrack_kmap_local_untracked_total %" PRIu64 "\n"
+		"# HELP pagetrack_kmap_local_depth_peak Most local mappings one task held at once.\n"
+		"# TYPE pagetrack_kmap_local_depth_peak gauge\npagetrack_kmap_local_depth_peak %" PRIu64 "\n"
+		"# HELP pagetrack_kmap_local_depth_max KM_MAX_IDX, the per-task limit.\n"
+		"# TYPE pagetrack_kmap_local_depth_max gauge\npagetrack_kmap_local_depth_max %u\n",
+		kl->maps, kl->unmaps, kl->untracked, kl->peak, kl->km_max);
+}

@@ -1,0 +1,63 @@
+#!/bin/sh
+# i386 guest, a boot of its own: the two scenarios that make the kernel
+# WARN (once per boot, kunmap_local_indexed) under pagetrack -m. The host
+# side (tests/vm/tracer_test.sh) accepts exactly that one WARNING.
+BTF=""
+[ -e /sys/kernel/btf/vmlinux ] || BTF="--btf $PAGETRACK_BTF"
+CTL=/sys/kernel/debug/pagetrack_ref/run
+pass=0 fail=0
+ok() { echo "ok - $1"; pass=$((pass + 1)); }
+nok() { echo "not ok - $1"; fail=$((fail + 1)); }
+insmod /lib/pagetrack/pagetrack_ref.ko || { echo "0 passed, 1 failed"; exit 1; }
+# check SCENARIO KIND PATTERN...: exactly one finding, of KIND, exit 1, each PATTERN in it
+check() {
+	s=$1 kind=$2
+	shift 2
+	pagetrack $BTF -m pagetrack_ref -j -- sh -c "echo $s > $CTL" >/tmp/$s.json 2>/tmp/$s.err
+	rc=$?
+	f=$(grep '"type":"finding"' /tmp/$s.json)
+	if [ "$rc" = 1 ] && [ "$(echo "$f" | grep -c .)" = 1 ] && echo "$f" | grep -q "\"kind\":\"$kind\""; then
+		ok "$s: one $kind finding, exit 1"
+	else
+		nok "$s: want one $kind, exit 1; got exit $rc"; echo "$f" | cut -c1-400 | sed 's/^/#   /'; tail -3 /tmp/$s.err | sed 's/^/#   /'
+		return
+	fi
+	for p in "$@"; do
+		echo "$f" | grep -q "$p" && ok "$s: $p" || { nok "$s: no $p"; echo "$f" | cut -c1-600 | sed 's/^/#   /'; }
+	done
+}
+# Both map sites are named: the slot unmapped (a, mapped first) and the top
+# one that had to go first (b); caller is the kunmap_local() call.
+check kmap_local_order kmap_local_order \
+	'"map_caller":"kl_bad_unmap+0x[0-9a-f]* \[pagetrack_ref\]"' \
+	'"expected_map_caller":"kl_bad_unmap+0x[0-9a-f]* \[pagetrack_ref\]"' \
+	'"caller":"kl_bad_unmap+0x[0-9a-f]* \[pagetrack_ref\]"' '"depth":2,"kernel_depth":2'
+m=$(grep -o '"map_caller":"[^"]*"' /tmp/kmap_local_order.json)
+e=$(grep -o '"expected_map_caller":"[^"]*"' /tmp/kmap_local_order.json)
+[ "${m#*:}" != "${e#*:}" ] && ok "kmap_local_order: two different map sites (${m#*:} vs ${e#*:})" || nok "kmap_local_order: map sites $m $e"
+# Reported every time, not once per boot as the kernel's WARN_ON_ONCE.
+check kmap_local_order kmap_local_order '"count":1'
+check kunmap_local_twice kunmap_local_bad '"map_caller":null' \
+	'"expected_map_caller":"kl_bad_unmap+0x[0-9a-f]* \[pagetrack_ref\]"' \
+	'"caller":"kl_bad_unmap+0x[0-9a-f]* \[pagetrack_ref\]"'
+# CI mode: a work item leaves its kworker holding the module's mapping; found
+# at the module's unload (reading BPF's per-task state), once.
+pagetrack $BTF -m pagetrack_ref -j >/tmp/work.json 2>/tmp/work.err &
+pid=$!
+i=0
+while ! grep -q "attach mode" /tmp/work.err 2>/dev/null && [ $i -lt 1200 ]; do sleep 0.1; i=$((i + 1)); done
+echo kmap_local_work > $CTL
+rmmod pagetrack_ref
+wait $pid
+rc=$?
+got=$(grep -o '"kind":"[a-z_]*"' /tmp/work.json | sort | tr '\n' ' ')
+if [ "$rc" = 1 ] && [ "$got" = '"kind":"kmap_local_leak" "kind":"leak" ' ] &&
+	grep '"kmap_local_leak"' /tmp/work.json | grep -q '"caller":"kl_work_fn+0x[0-9a-f]* \[pagetrack_ref\]".*held at its unload'; then
+	ok "kmap_local_work: the kworker's mapping found at the module's unload (and the leaked page), exit 1"
+else
+	nok "kmap_local_work: got [$got] exit $rc"; cut -c1-500 /tmp/work.json | sed 's/^/#   /'; tail -3 /tmp/work.err | sed 's/^/#   /'
+fi
+n=$(dmesg | grep -c 'WARNING:.*kunmap_local_indexed')
+[ "$n" = 1 ] && ok "the kernel warned once (WARN_ON_ONCE), pagetrack reported all 3" || nok "kernel warnings: $n"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
