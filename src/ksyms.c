@@ -51,6 +51,12 @@ int ksyms_load(struct ksyms *k, const char *path)
 		n = sscanf(line, "%llx %c %255s [%127[^]]]", &addr, &type, name, mod);
 		if (n < 3 || !addr)
 			continue;
+		/* Where struct pages live (x86-64; FLATMEM), read from BPF. */
+		if (n == 3 && strchr("dDbBrR", type) &&
+		    (!strcmp(name, "vmemmap_base") || !strcmp(name, "mem_map"))) {
+			k->memmap_var = addr;
+			snprintf(k->memmap_name, sizeof(k->memmap_name), "%.15s", name);
+		}
 		if (type != 't' && type != 'T' && type != 'w' && type != 'W')
 			continue;
 		if (k->n == k->cap) {
@@ -110,18 +116,18 @@ int ksyms_reload(struct ksyms *k, const char *path)
 	return ksyms_load(k, path);
 }
 
-static struct ksym_module *module_entry(const struct ksyms *k, const char *name)
+static struct ksym_module *module_entry(const struct ksyms *k, const char *name, bool init)
 {
 	size_t i;
 
 	for (i = 0; i < k->nmods; i++)
-		if (!strcmp(k->mods[i].name, name))
+		if (k->mods[i].init == init && !strcmp(k->mods[i].name, name))
 			return &k->mods[i];
 	return NULL;
 }
 
 /* A new, zeroed entry for module name at the end of the cache, or NULL. */
-static struct ksym_module *module_new(struct ksyms *k, const char *name)
+static struct ksym_module *module_new(struct ksyms *k, const char *name, bool init)
 {
 	struct ksym_module *m = realloc(k->mods, (k->nmods + 1) * sizeof(*m));
 
@@ -131,6 +137,7 @@ static struct ksym_module *module_new(struct ksyms *k, const char *name)
 	m = &k->mods[k->nmods++];
 	memset(m, 0, sizeof(*m));
 	snprintf(m->name, sizeof(m->name), "%s", name);
+	m->init = init;
 	return m;
 }
 
@@ -139,9 +146,10 @@ static bool in_module(const struct ksym *s, const char *name, uint64_t base, uin
 	return s->module && s->addr >= base && s->addr - base < size && !strcmp(s->module, name);
 }
 
-size_t ksyms_cache_module(struct ksyms *k, const char *name, uint64_t base, uint64_t size)
+size_t ksyms_cache_module(struct ksyms *k, const char *name, bool init, uint64_t base,
+			  uint64_t size)
 {
-	struct ksym_module *m, fresh = { .size = size };
+	struct ksym_module *m, fresh = { .size = size, .init = init };
 	size_t i, n = 0;
 
 	for (i = 0; i < k->n; i++)
@@ -164,10 +172,10 @@ size_t ksyms_cache_module(struct ksyms *k, const char *name, uint64_t base, uint
 			goto nomem;
 		fresh.n++;
 	}
-	m = module_entry(k, name);
+	m = module_entry(k, name, init);
 	if (m)
 		free_module(m);
-	else if (!(m = module_new(k, name)))
+	else if (!(m = module_new(k, name, init)))
 		goto nomem;
 	*m = fresh;
 	return n;
@@ -176,10 +184,10 @@ nomem:
 	return 0;
 }
 
-int ksyms_module_add(struct ksyms *k, const char *name, uint64_t size, uint64_t off,
-		     const char *sym)
+int ksyms_module_add(struct ksyms *k, const char *name, bool init, uint64_t size,
+		     uint64_t off, const char *sym)
 {
-	struct ksym_module *m = module_entry(k, name);
+	struct ksym_module *m = module_entry(k, name, init);
 	struct ksym *n;
 	size_t i;
 
@@ -190,7 +198,7 @@ int ksyms_module_add(struct ksyms *k, const char *name, uint64_t size, uint64_t 
 		m->size = size;
 	}
 	if (!m) {
-		m = module_new(k, name);
+		m = module_new(k, name, init);
 		if (!m)
 			return -ENOMEM;
 		m->size = size;
@@ -218,14 +226,14 @@ int ksyms_module_add(struct ksyms *k, const char *name, uint64_t size, uint64_t 
 
 bool ksyms_module_seen(const struct ksyms *k, const char *name)
 {
-	const struct ksym_module *m = module_entry(k, name);
+	const struct ksym_module *m = module_entry(k, name, false);
 
 	return m && m->n;
 }
 
-bool ksyms_module_cached(const struct ksyms *k, const char *name, uint64_t size)
+bool ksyms_module_cached(const struct ksyms *k, const char *name, bool init, uint64_t size)
 {
-	const struct ksym_module *m = module_entry(k, name);
+	const struct ksym_module *m = module_entry(k, name, init);
 
 	return m && m->size == size;
 }
@@ -289,10 +297,10 @@ static const struct ksym *find(const struct ksyms *k, uint64_t addr)
 	return s;
 }
 
-const char *ksyms_format_module(const struct ksyms *k, const char *name, uint64_t off,
-				char *buf, size_t len)
+const char *ksyms_format_module(const struct ksyms *k, const char *name, bool init,
+				uint64_t off, char *buf, size_t len)
 {
-	const struct ksym_module *m = module_entry(k, name);
+	const struct ksym_module *m = module_entry(k, name, init);
 	const struct ksym *s;
 
 	if (!m || off >= m->size || !(s = floor_sym(m->syms, m->n, off)))

@@ -55,7 +55,8 @@ struct tp {
 };
 
 enum { P_ALLOC_RET, P_GFP_RET, P_FREE_PAGES, P_FREE_ADDR, P_SPLIT, P_KMAP, P_KMAP_RET,
-	P_KUNMAP, P_REMAP, P_REMAP_RET, P_FINISH_FAULT, P_VM_INSERT, P_MOD_INIT, P_NPROBES };
+	P_KUNMAP, P_REMAP, P_REMAP_RET, P_FINISH_FAULT, P_VM_INSERT, P_MOD_INIT, P_MOD_INIT_RET,
+	P_NPROBES };
 enum { T_ALLOC, T_FREE, T_FREE_BATCHED, T_SIGNAL, T_MOD_LOAD, T_MOD_FREE, T_NTPS };
 
 static void init_tables(struct pagetrack_bpf *skel, struct probe *p, struct tp *t)
@@ -87,6 +88,8 @@ static void init_tables(struct pagetrack_bpf *skel, struct probe *p, struct tp *
 				  { "vm_insert_page" } },
 		[P_MOD_INIT] = { "do_init_module", skel->progs.pagetrack_module_init, false,
 				 { "do_init_module" } },
+		[P_MOD_INIT_RET] = { "do_init_module return", skel->progs.pagetrack_module_init_ret,
+				     true, { "do_init_module" } },
 	};
 	struct tp tps[T_NTPS] = {
 		[T_ALLOC] = { "kmem", "mm_page_alloc", skel->progs.pagetrack_page_alloc, true },
@@ -187,7 +190,8 @@ static const char *probe_state(const struct probe *p)
 
 /* Say which detections are active and why the others are not. */
 static void print_detections(const struct probe *p, const struct tp *t, const char *mode,
-			     const struct pt_kernel_info *ki, const struct pt_options *opt)
+			     const struct pt_kernel_info *ki, const struct pt_options *opt,
+			     const char *memmap)
 {
 	bool api = p[P_FREE_PAGES].link && p[P_ALLOC_RET].link;
 	bool highmem = ki->last_pkmap > 0;
@@ -202,8 +206,12 @@ static void print_detections(const struct probe *p, const struct tp *t, const ch
 		"tracepoint orders: an order-0 free at a block head cannot be judged");
 	fprintf(stderr, "  double_free: %s\n", api ? "on (refcount at __free_pages entry)" :
 		"off: needs a kprobe on __free_pages (a repeated tracepoint free is not proof: bulk allocations are untraced)");
-	fprintf(stderr, "  bad_free: %s\n", p[P_FREE_ADDR].link && api ? "on" :
-		"off: needs kprobes on free_pages and __free_pages");
+	if (p[P_FREE_ADDR].link && api && memmap)
+		fprintf(stderr, "  bad_free: on (struct pages at %s, read from the kernel)\n", memmap);
+	else
+		fprintf(stderr, "  bad_free: %s\n", p[P_FREE_ADDR].link && api ?
+			"on (where struct pages live is learned from allocations)" :
+			"off: needs kprobes on free_pages and __free_pages");
 	fprintf(stderr, "  partial_free: %s\n", api ? "on" :
 		"off: needs kprobes on __free_pages and __alloc_pages");
 	if (p[P_FINISH_FAULT].link || p[P_VM_INSERT].link)
@@ -228,8 +236,10 @@ static void print_detections(const struct probe *p, const struct tp *t, const ch
 		"off: no signal:signal_generate tracepoint");
 	if (opt->nmodules)
 		fprintf(stderr, "  module scope: %s\n",
+			p[P_MOD_INIT].link && p[P_MOD_INIT_RET].link && t[T_MOD_FREE].ok ?
+			"on (core and init text and functions at do_init_module, init text until do_init_module returns, follows unload)" :
 			p[P_MOD_INIT].link && t[T_MOD_FREE].ok ?
-			"on (text range and functions at do_init_module, follows unload)" :
+			"on (text range and functions at do_init_module, follows unload; init text not followed: no do_init_module return probe)" :
 			t[T_MOD_LOAD].ok && t[T_MOD_FREE].ok ?
 			"on (follows load and unload; ranges read from /proc/modules)" :
 			"ranges from /proc/modules only: no module tracepoints");
@@ -308,7 +318,7 @@ static void print_event_mix(const struct pt_stats *st)
 		[PT_EV_REMAP_RET] = "remap_ret", [PT_EV_USER_MAP] = "user_map",
 		[PT_EV_SPLIT] = "split", [PT_EV_SIGNAL] = "signal",
 		[PT_EV_MODULE_LOAD] = "module_load", [PT_EV_MODULE_FREE] = "module_free",
-		[PT_EV_MODULE_SYM] = "module_sym",
+		[PT_EV_MODULE_SYM] = "module_sym", [PT_EV_MODULE_INIT_END] = "module_init_end",
 	};
 	int i;
 
@@ -411,6 +421,7 @@ int run_live(const struct pt_options *opt)
 	}
 	init_tables(skel, probes, tps);
 	skel->rodata->sym64 = ki.arch != PT_ARCH_I386;
+	skel->rodata->memmap_var = s.ks.memmap_var;
 	skel->rodata->targ_tgid = opt->pid > 0 ? opt->pid : 0;
 	skel->rodata->with_stacks = !opt->no_stacks;
 	skel->rodata->free_stacks = !opt->no_free_stacks;
@@ -545,7 +556,8 @@ int run_live(const struct pt_options *opt)
 	modules_scan("/proc/modules", session_module_range, &s);
 	s.bpf_module_syms = probes[P_MOD_INIT].link != NULL;
 
-	print_detections(probes, tps, mode, &ki, opt);
+	print_detections(probes, tps, mode, &ki, opt,
+			 s.ks.memmap_var ? s.ks.memmap_name : NULL);
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);

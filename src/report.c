@@ -60,20 +60,27 @@ uint64_t report_site_ip(const struct analyzer *an, const struct ksyms *ks, uint6
 const char *report_sym(const struct analyzer *an, const struct ksyms *ks, uint64_t ip,
 		       char *buf, size_t len)
 {
-	const struct pt_module_range *r = an_module(an, an_module_of_ip(an, ip));
+	int idx = an_module_of_ip(an, ip);
+	const struct pt_module_range *r = an_module(an, idx);
 	char tag[PT_MODNAME_LEN + 3];
+	bool init;
+	uint64_t base;
 
 	ksyms_format(ks, ip, buf, len);
 	/*
 	 * Inside a watched module, the symbol must name that module: if it
-	 * was unloaded before its symbols were read, the nearest symbol below
-	 * is some other code. Then its cached symbols, else module and offset.
+	 * was unloaded (or its init text freed) before its symbols were read,
+	 * the nearest symbol below is some other code. Then its cached
+	 * symbols, else module and offset ("mod.init+0x..." for init text).
 	 */
 	if (!r)
 		return buf;
+	init = an_module_ip_init(an, idx, ip);
+	base = init ? r->init_base : r->base;
 	snprintf(tag, sizeof(tag), "[%s]", r->name);
-	if (!strstr(buf, tag) && !ksyms_format_module(ks, r->name, ip - r->base, buf, len))
-		snprintf(buf, len, "%s+0x%" PRIx64 " [%s]", r->name, ip - r->base, r->name);
+	if (!strstr(buf, tag) && !ksyms_format_module(ks, r->name, init, ip - base, buf, len))
+		snprintf(buf, len, "%s%s+0x%" PRIx64 " [%s]", r->name, init ? ".init" : "",
+			 ip - base, r->name);
 	return buf;
 }
 

@@ -144,7 +144,7 @@ static void module_loaded(struct session *s, const struct pt_module_event *m)
 		session_module_range(s, m->name, m->ev.a0, m->ev.a1);
 	else
 		modules_scan("/proc/modules", session_module_range, s);
-	if (known && watched(s, m->name) && ksyms_module_cached(&s->ks, m->name, m->ev.a1))
+	if (known && watched(s, m->name) && ksyms_module_cached(&s->ks, m->name, false, m->ev.a1))
 		return;
 	s->ks_stale = true;
 	/*
@@ -164,12 +164,15 @@ static void module_sym(struct session *s, const struct pt_module_event *m)
 {
 	unsigned int i;
 
+	bool init = m->ev.flags & PT_F_INIT_TEXT;
+
 	for (i = 0; i < s->nloads && i < PT_RECENT_LOADS; i++) {
-		if (s->loads[i].base != m->ev.a1 || !watched(s, s->loads[i].name))
+		if ((init ? s->loads[i].init_base : s->loads[i].base) != m->ev.a1 ||
+		    !watched(s, s->loads[i].name))
 			continue;
 		if (m->ev.a0 >= m->ev.a1 && m->ev.a0 - m->ev.a1 < m->ev.a2 && m->name[0])
-			ksyms_module_add(&s->ks, s->loads[i].name, m->ev.a2, m->ev.a0 - m->ev.a1,
-					 m->name);
+			ksyms_module_add(&s->ks, s->loads[i].name, init, m->ev.a2,
+					 m->ev.a0 - m->ev.a1, m->name);
 		return;
 	}
 }
@@ -190,8 +193,13 @@ void session_refresh_symbols(struct session *s, bool now)
 	for (i = 0; i < s->opt->nmodules; i++) {
 		const struct pt_module_range *r = an_module(s->an, i);
 
-		if (r && r->size && r->loaded && !ksyms_module_cached(&s->ks, r->name, r->size))
-			ksyms_cache_module(&s->ks, r->name, r->base, r->size);
+		if (!r || !r->loaded)
+			continue;
+		if (r->size && !ksyms_module_cached(&s->ks, r->name, false, r->size))
+			ksyms_cache_module(&s->ks, r->name, false, r->base, r->size);
+		/* kallsyms lists init functions until the init text is freed. */
+		if (r->init_live && !ksyms_module_cached(&s->ks, r->name, true, r->init_size))
+			ksyms_cache_module(&s->ks, r->name, true, r->init_base, r->init_size);
 	}
 }
 
@@ -216,12 +224,13 @@ void session_event(struct session *s, const void *data, size_t size)
 
 			snprintf(s->loads[slot].name, sizeof(s->loads[slot].name), "%s", m.name);
 			s->loads[slot].base = m.ev.a0;
+			s->loads[slot].init_base = m.ev.a2;
 		}
+		record(s, PT_REC_MODEVENT, &m, sizeof(m));
+		an_event(s->an, &m.ev, m.name);
 		/* A module came: learn its range before its first allocation. */
 		if (m.ev.type == PT_EV_MODULE_LOAD && s->stack_fd >= 0)
 			module_loaded(s, &m);
-		record(s, PT_REC_MODEVENT, &m, sizeof(m));
-		an_event(s->an, &m.ev, m.name);
 		return;
 	}
 	if (size >= sizeof(struct pt_event_stack)) {

@@ -816,23 +816,23 @@ static void test_ksyms_module_cache(void **state)
 		   "ffffffffc0003000 t other_fn\t[othermod]\n");
 	fclose(f);
 	assert_int_equal(ksyms_load(&k, path), 0);
-	assert_int_equal(ksyms_cache_module(&k, "mymod", 0xffffffffc0001000ULL, 0x1000), 2);
-	assert_true(ksyms_module_cached(&k, "mymod", 0x1000));
-	assert_false(ksyms_module_cached(&k, "mymod", 0x2000));
-	assert_int_equal(ksyms_cache_module(&k, "gone", 0xffffffffc0005000ULL, 0x1000), 0);
+	assert_int_equal(ksyms_cache_module(&k, "mymod", false, 0xffffffffc0001000ULL, 0x1000), 2);
+	assert_true(ksyms_module_cached(&k, "mymod", false, 0x1000));
+	assert_false(ksyms_module_cached(&k, "mymod", false, 0x2000));
+	assert_int_equal(ksyms_cache_module(&k, "gone", false, 0xffffffffc0005000ULL, 0x1000), 0);
 
 	/* The module is unloaded: the new table no longer has it. */
 	f = fopen(path, "w");
 	fprintf(f, "ffffffff81000000 T _stext\n");
 	fclose(f);
 	assert_int_equal(ksyms_reload(&k, path), 0);
-	assert_true(ksyms_module_cached(&k, "mymod", 0x1000));
-	assert_string_equal(ksyms_format_module(&k, "mymod", 0x210, buf, sizeof(buf)),
+	assert_true(ksyms_module_cached(&k, "mymod", false, 0x1000));
+	assert_string_equal(ksyms_format_module(&k, "mymod", false, 0x210, buf, sizeof(buf)),
 			    "ref_leak+0x10 [mymod]");
-	assert_string_equal(ksyms_format_module(&k, "mymod", 0x0, buf, sizeof(buf)),
+	assert_string_equal(ksyms_format_module(&k, "mymod", false, 0x0, buf, sizeof(buf)),
 			    "ref_run+0x0 [mymod]");
-	assert_null(ksyms_format_module(&k, "mymod", 0x1000, buf, sizeof(buf)));
-	assert_null(ksyms_format_module(&k, "othermod", 0x0, buf, sizeof(buf)));
+	assert_null(ksyms_format_module(&k, "mymod", false, 0x1000, buf, sizeof(buf)));
+	assert_null(ksyms_format_module(&k, "othermod", false, 0x0, buf, sizeof(buf)));
 	ksyms_free(&k);
 	unlink(path);
 }
