@@ -26,7 +26,7 @@ CORE_SRCS := analyzer.c u64map.c record.c report.c ksyms.c stacks.c periodic.c
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all amd64 i386 deps lab refmod test unit-test replay-test host-test docs-test vm-test lab-test ci-example-test \
+.PHONY: all amd64 i386 deps lab refmod test unit-test replay-test host-test docs-test vm-test init-test lab-test ci-example-test \
 	demo kmod clean user-progs
 
 # i386 needs the lab's sysroot script; without it only the host build exists.
@@ -124,6 +124,11 @@ lab-test: all lab refmod
 
 vm-test: all lab refmod
 	$(Q)bash tests/vm/tracer_test.sh
+
+# Module scope over a module's whole life: load-time scenarios, a
+# driver-style module, and a bad free the kernel oopses on (one boot per arch).
+init-test: all lab refmod
+	$(Q)bash tests/vm/init_test.sh
 
 # libFuzzer on the replay path: `make fuzz FUZZ_SECONDS=N` mutates for N s;
 # fuzz-corpus replays the committed corpus and regressions once (in make test).

@@ -838,7 +838,9 @@ static void on_page_alloc(struct analyzer *an, const struct pt_event *e)
 		}
 	}
 
-	module = module_of_event(an, e);
+	/* A kernel cache's page, allocated while the module asked it for an
+	 * object, is the cache's. */
+	module = (e->flags & PT_F_KERNEL_OWNED) ? -1 : module_of_event(an, e);
 	if (!in_scope(an, -1, module)) {
 		an->st.out_of_scope++;
 		return;

@@ -55,6 +55,10 @@ enum pt_event_type {
 #define PT_F_BATCHED	0x1	/* free came from mm_page_free_batched */
 #define PT_F_USER_INSERT 0x2	/* USER_MAP came from vm_insert_page */
 #define PT_F_INIT_TEXT	0x4	/* MODULE_SYM of the module's init text */
+#define PT_F_KERNEL_OWNED 0x8	/* PAGE_ALLOC by a kernel cache (slab, page
+				 * tables, percpu) for a module's object: the
+				 * cache's pages, not the module's. Set by user
+				 * space from the stack, kept in recordings. */
 
 #define PT_REFCOUNT_UNKNOWN 0xffffffffu	/* FREE_PAGES aux: refcount unreadable */
 

@@ -28,6 +28,23 @@ static bool internal(const char *fn)
 	return false;
 }
 
+/*
+ * The kernel's static inline helpers a module may get its own copy of
+ * (kmap() in HIGHMEM kernels): such a copy is not the site, its caller is.
+ */
+static bool module_copy_of_helper(const struct ksyms *ks, uint64_t ip)
+{
+	static const char *const helpers[] = { "kmap", "kunmap", "alloc_pages", NULL };
+	char buf[256];
+	const char *fn = ksyms_func(ks, ip, buf, sizeof(buf));
+	int i;
+
+	for (i = 0; fn && helpers[i]; i++)
+		if (!strcmp(fn, helpers[i]))
+			return true;
+	return false;
+}
+
 /* The address that best names who did it: the watched module's frame, else
  * the first frame outside the allocator, else the recorded caller. */
 uint64_t report_site_ip(const struct analyzer *an, const struct ksyms *ks, uint64_t caller,
@@ -36,15 +53,20 @@ uint64_t report_site_ip(const struct analyzer *an, const struct ksyms *ks, uint6
 	struct pt_stack s;
 	char buf[256];
 	unsigned int i;
+	uint64_t helper = 0;
 
 	/* A probe at function entry unwinds past its immediate caller (no
 	 * frame yet): that caller, when it is the module's, is the exact site. */
-	if (caller && an_module_of_ip(an, caller) >= 0)
-		return caller;
+	if (caller && an_module_of_ip(an, caller) >= 0) {
+		if (!module_copy_of_helper(ks, caller))
+			return caller;
+		helper = caller;
+	}
 	if (!an_stack(an, stack_id, &s))
 		return caller;
 	for (i = 0; i < s.nr; i++)
-		if (an_module_of_ip(an, s.ips[i]) >= 0)
+		if (an_module_of_ip(an, s.ips[i]) >= 0 && s.ips[i] != helper &&
+		    !module_copy_of_helper(ks, s.ips[i]))
 			return s.ips[i];
 	if (caller)
 		return caller;

@@ -75,6 +75,40 @@ static void inline_stack(struct session *s, const void *data, struct pt_event *e
 	record_stack(s, id, &st);
 }
 
+/*
+ * Kernel caches that build objects on pages they keep (slab pages, page
+ * tables of vmalloc and ioremap, percpu chunks). A module that asks them for
+ * an object does not own the pages they allocate meanwhile, nor leak them.
+ */
+static const char *const cache_prefixes[] = {
+	"allocate_slab", "new_slab", "___slab_alloc", "cache_grow_begin", "kmem_getpages",
+	"pte_alloc_one", "__pte_alloc", "pmd_alloc_one", "__pmd_alloc", "__pud_alloc",
+	"__p4d_alloc", "pcpu_", NULL,
+};
+
+/* A page allocation with a watched module's frame, made by a kernel cache
+ * called from the module (inside that frame). Live only: needs symbols. */
+static bool kernel_owned(struct session *s, const struct pt_event *ev)
+{
+	struct pt_stack st;
+	char buf[256];
+	unsigned int i, j, k;
+
+	if (!s->opt->nmodules || ev->type != PT_EV_PAGE_ALLOC || s->stack_fd < 0 ||
+	    !session_stack(s, ev->stack_id, &st))
+		return false;
+	for (i = 0; i < st.nr && an_module_of_ip(s->an, st.ips[i]) < 0; i++)
+		;
+	for (j = 0; j < i && j < st.nr; j++) {
+		const char *fn = ksyms_func(&s->ks, st.ips[j], buf, sizeof(buf));
+
+		for (k = 0; fn && cache_prefixes[k]; k++)
+			if (!strncmp(fn, cache_prefixes[k], strlen(cache_prefixes[k])))
+				return true;
+	}
+	return false;
+}
+
 bool session_stack(void *ctx, int32_t id, struct pt_stack *out)
 {
 	struct session *s = ctx;
@@ -237,6 +271,13 @@ void session_event(struct session *s, const void *data, size_t size)
 		memcpy(&m.ev, data, sizeof(m.ev));
 		inline_stack(s, data, &m.ev);
 		ev = &m.ev;
+	}
+	if (kernel_owned(s, ev)) {
+		if (ev != &m.ev) {
+			memcpy(&m.ev, ev, sizeof(m.ev));
+			ev = &m.ev;
+		}
+		m.ev.flags |= PT_F_KERNEL_OWNED;
 	}
 	if (s->rec) {
 		if (ev->stack_id >= 0 && !session_stack(s, ev->stack_id, &st))

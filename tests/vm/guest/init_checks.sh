@@ -38,12 +38,12 @@ check() {
 	else
 		nok "$name: want [${want% }] exit $wantrc, got [${got% }] exit $rc"
 		grep -v '^  ' "${f%.json}.err" | tail -6 | sed 's/^/#   /'
-		grep '"type":"' "$f" | cut -c1-600 | sed 's/^/#   /'
+		grep '"type":"' "$f" | cut -c1-2000 | sed 's/^/#   /'
 		return
 	fi
 	for pat in "$@"; do
 		if grep '"type":"finding"' "$f" | grep -q "$pat"; then ok "$name: $pat"
-		else nok "$name: no finding matches $pat"; grep '"type":"finding"' "$f" | cut -c1-600 | sed 's/^/#   /'; fi
+		else nok "$name: no finding matches $pat"; grep '"type":"finding"' "$f" | cut -c1-2000 | sed 's/^/#   /'; fi
 	done
 }
 
@@ -131,7 +131,7 @@ pagetrack $BTF -m pagetrack_ref -j -- sh -c "insmod $KO scenarios=bad_free; rmmo
 	>$T/bad_free.json 2>$T/bad_free.err
 rc=$?
 check "load bad_free" $T/bad_free.json "bad_free:1 leak:1 " $rc 1 \
-	'"kind":"bad_free".*"free_order":2.*"module":"pagetrack_ref".*"caller":"ld_bad_free+.*"stack":\["[^]]*ld_bad_free+' \
+	'"kind":"bad_free".*"free_order":2.*"module":"pagetrack_ref".*"caller":"ld_bad_free+[^"]*","stack":\[.*ld_bad_free+.*"free_caller"' \
 	'"kind":"bad_free".*"free_caller":"pagetrack_ref_exit+'
 if grep -q '"type":"summary"' $T/bad_free.json && dmesg | grep -E "Oops|BUG:" >/dev/null; then
 	ok "bad_free: the kernel complained and the report came out"
