@@ -141,9 +141,25 @@ static struct ksym_module *module_new(struct ksyms *k, const char *name, bool in
 	return m;
 }
 
-static bool in_module(const struct ksym *s, const char *name, uint64_t base, uint64_t size)
+/* The names module_init() and module_exit() give a module's functions. */
+static bool module_alias(const char *sym)
 {
-	return s->module && s->addr >= base && s->addr - base < size && !strcmp(s->module, name);
+	return !strcmp(sym, "init_module") || !strcmp(sym, "cleanup_module");
+}
+
+/* kallsyms entry i of module name within [base, base + size), not an alias
+ * of a function also listed under its own name. */
+static bool in_module(const struct ksyms *k, size_t i, const char *name, uint64_t base,
+		      uint64_t size)
+{
+	const struct ksym *s = &k->syms[i];
+
+	if (!s->module || s->addr < base || s->addr - base >= size || strcmp(s->module, name))
+		return false;
+	if (!module_alias(s->name))
+		return true;
+	return !(i > 0 && k->syms[i - 1].addr == s->addr) &&
+	       !(i + 1 < k->n && k->syms[i + 1].addr == s->addr);
 }
 
 size_t ksyms_cache_module(struct ksyms *k, const char *name, bool init, uint64_t base,
@@ -153,7 +169,7 @@ size_t ksyms_cache_module(struct ksyms *k, const char *name, bool init, uint64_t
 	size_t i, n = 0;
 
 	for (i = 0; i < k->n; i++)
-		n += in_module(&k->syms[i], name, base, size);
+		n += in_module(k, i, name, base, size);
 	if (!n)
 		return 0;
 	snprintf(fresh.name, sizeof(fresh.name), "%s", name);
@@ -164,7 +180,7 @@ size_t ksyms_cache_module(struct ksyms *k, const char *name, bool init, uint64_t
 	for (i = 0; i < k->n && fresh.n < n; i++) {
 		struct ksym *c = &fresh.syms[fresh.n];
 
-		if (!in_module(&k->syms[i], name, base, size))
+		if (!in_module(k, i, name, base, size))
 			continue;
 		c->addr = k->syms[i].addr - base;
 		c->name = strdup(k->syms[i].name);
@@ -206,8 +222,19 @@ int ksyms_module_add(struct ksyms *k, const char *name, bool init, uint64_t size
 	/* Kept ascending by offset: symbol tables are not sorted. */
 	for (i = m->n; i > 0 && m->syms[i - 1].addr > off; i--)
 		;
-	if (i > 0 && m->syms[i - 1].addr == off)
+	if (i > 0 && m->syms[i - 1].addr == off) {
+		char *name;
+
+		/* module_init()/module_exit() aliases yield to the real name. */
+		if (!module_alias(m->syms[i - 1].name) || module_alias(sym))
+			return 0;
+		name = strdup(sym);
+		if (!name)
+			return -ENOMEM;
+		free((char *)m->syms[i - 1].name);
+		m->syms[i - 1].name = name;
 		return 0;
+	}
 	n = realloc(m->syms, (m->n + 1) * sizeof(*n));
 	if (!n)
 		return -ENOMEM;
