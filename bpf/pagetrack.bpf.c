@@ -751,6 +751,7 @@ struct mod_kallsyms___pt {
 
 struct module___ks {
 	struct mod_kallsyms___pt *kallsyms;
+	void (*exit)(void);
 } __attribute__((preserve_access_index));
 
 struct syms_walk {
@@ -839,6 +840,9 @@ int pagetrack_module_init(struct pt_regs *ctx)
 	m->ev.stack_id = -1;
 	module_ranges(mod, &m->ev);
 	m->ev.a4 = memmap_base();
+	/* The exit function: a free it makes as its last call leaves no frame. */
+	if (bpf_core_field_exists(k->exit))
+		m->ev.ip = KREAD(k, exit);
 	bpf_probe_read_kernel_str(m->name, sizeof(m->name), mod + bpf_core_field_offset(old->name));
 	w.base = m->ev.a0;
 	w.size = m->ev.a1;
@@ -878,6 +882,39 @@ int pagetrack_module_init_ret(struct pt_regs *ctx)
 		return 0;
 	e->ret = (int)RETVAL(REGS(ctx));
 	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
+	return 0;
+}
+
+/* syscalls:sys_enter_delete_module: int nr, then long-sized arguments. */
+struct pt_delete_module_tp {
+	__u64 ent;
+	__s32 nr;
+#ifdef PT_TARGET_I386
+	__u32 name;
+#else
+	__u32 pad;
+	__u64 name;
+#endif
+};
+
+/* A module is being unloaded by this thread: its exit function runs next. */
+SEC("tracepoint/syscalls/sys_enter_delete_module")
+int pagetrack_module_unload(struct pt_delete_module_tp *ctx)
+{
+	struct pt_module_event *m = reserve(sizeof(*m));
+	__u64 id = bpf_get_current_pid_tgid();
+
+	if (!m)
+		return 0;
+	__builtin_memset(m, 0, sizeof(*m));
+	m->ev.ts = bpf_ktime_get_ns();
+	m->ev.type = PT_EV_MODULE_UNLOAD;
+	m->ev.tgid = id >> 32;
+	m->ev.tid = (__u32)id;
+	m->ev.stack_id = -1;
+	bpf_get_current_comm(m->ev.comm, sizeof(m->ev.comm));
+	bpf_probe_read_user_str(m->name, sizeof(m->name), (void *)(unsigned long)ctx->name);
+	bpf_ringbuf_submit(m, BPF_RB_FORCE_WAKEUP);
 	return 0;
 }
 

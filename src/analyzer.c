@@ -323,8 +323,49 @@ bool an_stack(const struct analyzer *an, int32_t id, struct pt_stack *out)
 	return an->stack_fn(an->stack_ctx, id, out);
 }
 
-/* Which watched module, if any, is on this event's stack (or is its caller). */
+/* The watched module whose exit function thread tid is running, or -1. */
+static int module_exiting(const struct analyzer *an, uint32_t tid)
+{
+	unsigned int i;
+
+	for (i = 0; i < an->cfg.nmodules; i++)
+		if (an->mods[i].exiting && an->mods[i].exit_tid == tid)
+			return i;
+	return -1;
+}
+
+static bool free_event(const struct pt_event *e)
+{
+	return e->type == PT_EV_FREE_PAGES || e->type == PT_EV_FREE_ADDR ||
+	       e->type == PT_EV_KUNMAP;
+}
+
+static int module_frame(const struct analyzer *an, const struct pt_event *e);
+
+/*
+ * Which watched module, if any, is on this event's stack (or is its caller).
+ * A free the module's exit function makes as its last call is a tail call:
+ * no frame of the module is left, but the thread is still in its exit.
+ */
 static int module_of_event(const struct analyzer *an, const struct pt_event *e)
+{
+	int m = module_frame(an, e);
+
+	return m < 0 && free_event(e) ? module_exiting(an, e->tid) : m;
+}
+
+/* Where a free was called from: the immediate caller, or the exit function
+ * that tail-called it. */
+static uint64_t free_caller(const struct analyzer *an, const struct pt_event *e)
+{
+	int m = module_exiting(an, e->tid);
+
+	if (m < 0 || !an->mods[m].exit_fn || module_frame(an, e) >= 0)
+		return e->ip;
+	return an->mods[m].exit_fn;
+}
+
+static int module_frame(const struct analyzer *an, const struct pt_event *e)
 {
 	struct pt_stack s;
 	unsigned int i;
@@ -907,7 +948,7 @@ static void report_double_free(struct analyzer *an, const struct pt_event *e, ui
 		f->order = fr ? fr->order : e->order;
 		f->pages = 1ULL << e->order;
 		f->stack_id2 = e->stack_id;
-		f->caller2 = e->ip;
+		f->caller2 = free_caller(an, e);
 		f->module = module;
 		if (fr) {
 			f->stack_id = fr->stack_id;
@@ -971,7 +1012,7 @@ static void judge_api_free(struct analyzer *an, const struct pt_event *e, uint64
 			f->gfp = piece_gfp(an, p);
 			f->stack_id = p->stack_id;
 			f->stack_id2 = e->stack_id;
-			f->caller2 = e->ip;
+			f->caller2 = free_caller(an, e);
 			f->module = p->module >= 0 ? p->module : module;
 			fill_comm(an, f, p->tgid);
 			if (e->order < p->orig_order)
@@ -1018,7 +1059,7 @@ static void on_free_addr(struct analyzer *an, const struct pt_event *e)
 			f->free_order = e->order;
 			f->pages = 1ULL << e->order;
 			f->stack_id2 = e->stack_id;
-			f->caller2 = e->ip;
+			f->caller2 = free_caller(an, e);
 			f->module = module >= 0 || !p ? module : p->module;
 			if (p) {
 				f->order = p->orig_order;
@@ -1101,6 +1142,7 @@ static void check_kmapped(struct analyzer *an, const struct pt_event *e, uint64_
 			f->stack_id = k->stack_id;
 			f->caller = k->caller;
 			f->stack_id2 = e->stack_id;
+			f->caller2 = free_caller(an, e);
 			f->module = owner >= 0 ? owner : (k->module >= 0 ? k->module : module);
 			snprintf(f->note, sizeof(f->note),
 				 "page freed while it still holds a pkmap slot (kmap without kunmap)");
@@ -1142,7 +1184,7 @@ static void judge_partial(struct analyzer *an, const struct pt_event *e,
 		f->gfp = piece_gfp(an, p);
 		f->stack_id = p->stack_id;
 		f->stack_id2 = e->stack_id;
-		f->caller2 = e->ip;
+		f->caller2 = free_caller(an, e);
 		f->module = p->module;
 		fill_comm(an, f, p->tgid);
 		snprintf(f->note, sizeof(f->note),
@@ -1622,9 +1664,17 @@ static void on_module(struct analyzer *an, const struct pt_event *e, const char 
 		m->loaded = false;
 		m->unloaded = true;
 		m->init_live = false;
+		m->exiting = false;
+		return;
+	}
+	if (e->type == PT_EV_MODULE_UNLOAD) {
+		m->exiting = true;
+		m->exit_tid = e->tid;
 		return;
 	}
 	m->seen_loaded = true;
+	if (e->ip)
+		m->exit_fn = e->ip;
 	/* From do_init_module (the tracepoint's twin has no ranges). */
 	if (e->a0 && e->a2 && e->a3 && e->a3 < (1ULL << 32)) {
 		m->init_base = e->a2;
@@ -1671,6 +1721,7 @@ void an_event(struct analyzer *an, const struct pt_event *e, const char *modname
 	if (e->type != PT_EV_PAGE_FREE && e->type != PT_EV_SIGNAL &&
 	    e->type != PT_EV_MODULE_LOAD && e->type != PT_EV_MODULE_FREE &&
 	    e->type != PT_EV_MODULE_SYM && e->type != PT_EV_MODULE_INIT_END &&
+	    e->type != PT_EV_MODULE_UNLOAD &&
 	    (t = tid_find(an, e->tid)))
 		t->fctx = false;
 
@@ -1719,6 +1770,7 @@ void an_event(struct analyzer *an, const struct pt_event *e, const char *modname
 		break;
 	case PT_EV_MODULE_LOAD:
 	case PT_EV_MODULE_FREE:
+	case PT_EV_MODULE_UNLOAD:
 		on_module(an, e, modname);
 		break;
 	case PT_EV_MODULE_INIT_END:

@@ -101,6 +101,9 @@ struct pt_module_range {
 	uint64_t init_base, init_size;
 	uint32_t init_tid;		/* the thread running do_init_module */
 	bool init_live;
+	uint64_t exit_fn;		/* its exit function, 0 if unknown */
+	uint32_t exit_tid;		/* the thread in delete_module, while exiting */
+	bool exiting;
 	bool loaded, seen_loaded, unloaded;
 };
 

@@ -57,7 +57,8 @@ struct tp {
 enum { P_ALLOC_RET, P_GFP_RET, P_FREE_PAGES, P_FREE_ADDR, P_SPLIT, P_KMAP, P_KMAP_RET,
 	P_KUNMAP, P_REMAP, P_REMAP_RET, P_FINISH_FAULT, P_VM_INSERT, P_MOD_INIT, P_MOD_INIT_RET,
 	P_NPROBES };
-enum { T_ALLOC, T_FREE, T_FREE_BATCHED, T_SIGNAL, T_MOD_LOAD, T_MOD_FREE, T_NTPS };
+enum { T_ALLOC, T_FREE, T_FREE_BATCHED, T_SIGNAL, T_MOD_LOAD, T_MOD_FREE, T_MOD_UNLOAD,
+	T_NTPS };
 
 static void init_tables(struct pagetrack_bpf *skel, struct probe *p, struct tp *t)
 {
@@ -99,6 +100,8 @@ static void init_tables(struct pagetrack_bpf *skel, struct probe *p, struct tp *
 		[T_SIGNAL] = { "signal", "signal_generate", skel->progs.pagetrack_signal, false },
 		[T_MOD_LOAD] = { "module", "module_load", skel->progs.pagetrack_module_load, false },
 		[T_MOD_FREE] = { "module", "module_free", skel->progs.pagetrack_module_free, false },
+		[T_MOD_UNLOAD] = { "syscalls", "sys_enter_delete_module",
+				   skel->progs.pagetrack_module_unload, false },
 	};
 
 	memcpy(p, probes, sizeof(probes));
@@ -237,7 +240,9 @@ static void print_detections(const struct probe *p, const struct tp *t, const ch
 	if (opt->nmodules)
 		fprintf(stderr, "  module scope: %s\n",
 			p[P_MOD_INIT].link && p[P_MOD_INIT_RET].link && t[T_MOD_FREE].ok ?
-			"on (core and init text and functions at do_init_module, init text until do_init_module returns, follows unload)" :
+			t[T_MOD_UNLOAD].ok ?
+			"on (core and init text and functions at do_init_module, init text until do_init_module returns, exit function from delete_module, follows unload)" :
+			"on (core and init text and functions at do_init_module, init text until do_init_module returns, follows unload; no syscalls:sys_enter_delete_module: a free the exit function makes as its last call is not named)" :
 			p[P_MOD_INIT].link && t[T_MOD_FREE].ok ?
 			"on (text range and functions at do_init_module, follows unload; init text not followed: no do_init_module return probe)" :
 			t[T_MOD_LOAD].ok && t[T_MOD_FREE].ok ?
@@ -319,6 +324,7 @@ static void print_event_mix(const struct pt_stats *st)
 		[PT_EV_SPLIT] = "split", [PT_EV_SIGNAL] = "signal",
 		[PT_EV_MODULE_LOAD] = "module_load", [PT_EV_MODULE_FREE] = "module_free",
 		[PT_EV_MODULE_SYM] = "module_sym", [PT_EV_MODULE_INIT_END] = "module_init_end",
+		[PT_EV_MODULE_UNLOAD] = "module_unload",
 	};
 	int i;
 

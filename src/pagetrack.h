@@ -37,7 +37,8 @@ enum pt_event_type {
 	PT_EV_MODULE_LOAD,	/* module load (struct pt_module_event); from
 				 * do_init_module: a0 text base, a1 text size,
 				 * a2 init text base, a3 init text size, a4 the
-				 * kernel's memmap base (0: unknown) */
+				 * kernel's memmap base (0: unknown), ip its
+				 * exit function */
 	PT_EV_MODULE_FREE,	/* module:module_free (struct pt_module_event) */
 	PT_EV_MODULE_SYM,	/* a function of a module being loaded, right after
 				 * its MODULE_LOAD (struct pt_module_event, name:
@@ -48,6 +49,9 @@ enum pt_event_type {
 				 * flags PT_F_INIT_TEXT: a1, a2 are the init text. */
 	PT_EV_MODULE_INIT_END,	/* do_init_module returned (ret): the init text
 				 * of the module this thread loaded is gone */
+	PT_EV_MODULE_UNLOAD,	/* delete_module() entered for the module named
+				 * (struct pt_module_event): its exit function
+				 * runs on this thread until MODULE_FREE */
 	PT_EV_MAX,
 };
 

@@ -32,15 +32,20 @@ static bool internal(const char *fn)
  * The kernel's static inline helpers a module may get its own copy of
  * (kmap() in HIGHMEM kernels): such a copy is not the site, its caller is.
  */
-static bool module_copy_of_helper(const struct ksyms *ks, uint64_t ip)
+static bool module_copy_of_helper(const struct analyzer *an, const struct ksyms *ks,
+				  uint64_t ip)
 {
 	static const char *const helpers[] = { "kmap", "kunmap", "alloc_pages", NULL };
-	char buf[256];
-	const char *fn = ksyms_func(ks, ip, buf, sizeof(buf));
+	char buf[256], *plus;
 	int i;
 
-	for (i = 0; fn && helpers[i]; i++)
-		if (!strcmp(fn, helpers[i]))
+	/* The module may be gone from kallsyms: its cached names. */
+	report_sym(an, ks, ip, buf, sizeof(buf));
+	plus = strchr(buf, '+');
+	if (plus)
+		*plus = 0;
+	for (i = 0; helpers[i]; i++)
+		if (!strcmp(buf, helpers[i]))
 			return true;
 	return false;
 }
@@ -58,7 +63,7 @@ uint64_t report_site_ip(const struct analyzer *an, const struct ksyms *ks, uint6
 	/* A probe at function entry unwinds past its immediate caller (no
 	 * frame yet): that caller, when it is the module's, is the exact site. */
 	if (caller && an_module_of_ip(an, caller) >= 0) {
-		if (!module_copy_of_helper(ks, caller))
+		if (!module_copy_of_helper(an, ks, caller))
 			return caller;
 		helper = caller;
 	}
@@ -66,7 +71,7 @@ uint64_t report_site_ip(const struct analyzer *an, const struct ksyms *ks, uint6
 		return caller;
 	for (i = 0; i < s.nr; i++)
 		if (an_module_of_ip(an, s.ips[i]) >= 0 && s.ips[i] != helper &&
-		    !module_copy_of_helper(ks, s.ips[i]))
+		    !module_copy_of_helper(an, ks, s.ips[i]))
 			return s.ips[i];
 	if (caller)
 		return caller;

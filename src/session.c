@@ -247,7 +247,8 @@ void session_event(struct session *s, const void *data, size_t size)
 		return;
 	s->received++;
 	if ((ev->type == PT_EV_MODULE_LOAD || ev->type == PT_EV_MODULE_FREE ||
-	     ev->type == PT_EV_MODULE_SYM) && size >= sizeof(m)) {
+	     ev->type == PT_EV_MODULE_SYM || ev->type == PT_EV_MODULE_UNLOAD) &&
+	    size >= sizeof(m)) {
 		memcpy(&m, data, sizeof(m));
 		m.name[PT_MODNAME_LEN - 1] = 0;
 		/* The analyzer only counts a MODULE_SYM (name: the function). */

@@ -815,6 +815,31 @@ static void test_bad_free_kernel_memmap(void **state)
 	an_free(f.an);
 }
 
+/* A bad free the exit function makes as its last call (a tail call: no
+ * frame of the module left) is the module's, named by its exit function. */
+static void test_exit_tail_call(void **state)
+{
+	struct fx f = fx_new(true, true, 0);
+	struct pt_event ld = { .type = PT_EV_MODULE_LOAD, .ts = 2, .tid = 7, .a0 = MOD_BASE,
+			       .a1 = MOD_SIZE, .ip = MOD_IP2 };
+	struct pt_event un = { .type = PT_EV_MODULE_UNLOAD, .ts = 3, .tid = 9 };
+	const struct pt_finding *x;
+
+	(void)state;
+	an_event(f.an, &ld, "drv");
+	f.k.stack = STK_OTHER;
+	f.k.ip = KERNEL_IP;
+	f.k.tid = 9;
+	km_emit(&f.k, PT_EV_FREE_ADDR, PTR(0x2000), 1, NULL, NULL);	/* not unloading yet */
+	an_event(f.an, &un, "drv");
+	km_emit(&f.k, PT_EV_FREE_ADDR, PTR(0x2100), 1, NULL, NULL);
+	x = only(&f, PT_K_BAD_FREE);
+	assert_int_equal(x->pfn, 0x2100);
+	assert_int_equal(x->module, 0);
+	assert_int_equal(x->caller2, MOD_IP2);
+	an_free(f.an);
+}
+
 /* A kernel cache's page allocated for the module's object is not its leak. */
 static void test_kernel_owned_not_scoped(void **state)
 {
@@ -974,6 +999,7 @@ int main(void)
 		cmocka_unit_test(test_scope_init_text),
 		cmocka_unit_test(test_bad_free_kernel_memmap),
 		cmocka_unit_test(test_kernel_owned_not_scoped),
+		cmocka_unit_test(test_exit_tail_call),
 	};
 
 	return cmocka_run_group_tests_name("analyzer", tests, NULL, NULL);

@@ -175,8 +175,8 @@ static void __exit ptdrv_exit(void)
 {
 	platform_device_unregister(ptdrv_pdev);
 	platform_driver_unregister(&ptdrv_driver);
+	/* The last call: x86-64 compilers make it a tail call. */
 	free_pages(scratch, 0);		/* bug: allocated with order 1 */
-	pr_info("unloaded\n");
 }
 
 module_init(ptdrv_init);
