@@ -77,13 +77,14 @@ static void inline_stack(struct session *s, const void *data, struct pt_event *e
 
 /*
  * Kernel caches that build objects on pages they keep (slab pages, page
- * tables of vmalloc and ioremap, percpu chunks). A module that asks them for
- * an object does not own the pages they allocate meanwhile, nor leak them.
+ * tables of vmalloc and ioremap, percpu chunks, page fragments of network
+ * buffers). A module that asks them for an object does not own the pages
+ * they allocate meanwhile, nor leak them.
  */
 static const char *const cache_prefixes[] = {
 	"allocate_slab", "new_slab", "___slab_alloc", "cache_grow_begin", "kmem_getpages",
 	"pte_alloc_one", "__pte_alloc", "pmd_alloc_one", "__pmd_alloc", "__pud_alloc",
-	"__p4d_alloc", "pcpu_", NULL,
+	"__p4d_alloc", "pcpu_", "__page_frag_cache_refill", "page_frag_alloc", NULL,
 };
 
 /* A page allocation with a watched module's frame, made by a kernel cache
