@@ -27,11 +27,21 @@ static long add_str(struct ksyms *k, const char *s)
 	return (long)(k->slen - n);
 }
 
+/* The names module_init() and module_exit() give a module's functions. */
+static bool module_alias(const char *sym)
+{
+	return !strcmp(sym, "init_module") || !strcmp(sym, "cleanup_module");
+}
+
+/* By address; at one address aliases first, so that a lookup, which takes
+ * the last, finds the function's own name. */
 static int cmp_sym(const void *a, const void *b)
 {
 	const struct ksym *x = a, *y = b;
 
-	return x->addr < y->addr ? -1 : x->addr > y->addr;
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return module_alias(y->name) - module_alias(x->name);
 }
 
 int ksyms_load(struct ksyms *k, const char *path)
@@ -139,12 +149,6 @@ static struct ksym_module *module_new(struct ksyms *k, const char *name, bool in
 	snprintf(m->name, sizeof(m->name), "%s", name);
 	m->init = init;
 	return m;
-}
-
-/* The names module_init() and module_exit() give a module's functions. */
-static bool module_alias(const char *sym)
-{
-	return !strcmp(sym, "init_module") || !strcmp(sym, "cleanup_module");
 }
 
 /* kallsyms entry i of module name within [base, base + size), not an alias

@@ -919,10 +919,14 @@ static void test_ksyms_module_cache(void **state)
 	fprintf(f, "ffffffff81000000 T _stext\n"
 		   "ffffffffc0001000 t ref_run\t[mymod]\n"
 		   "ffffffffc0001200 t ref_leak\t[mymod]\n"
+		   "ffffffffc0001300 t ref_exit\t[mymod]\n"
+		   "ffffffffc0001300 t cleanup_module\t[mymod]\n"
 		   "ffffffffc0003000 t other_fn\t[othermod]\n");
 	fclose(f);
 	assert_int_equal(ksyms_load(&k, path), 0);
-	assert_int_equal(ksyms_cache_module(&k, "mymod", false, 0xffffffffc0001000ULL, 0x1000), 2);
+	assert_string_equal(ksyms_format(&k, 0xffffffffc0001304ULL, buf, sizeof(buf)),
+			    "ref_exit+0x4 [mymod]");
+	assert_int_equal(ksyms_cache_module(&k, "mymod", false, 0xffffffffc0001000ULL, 0x1000), 3);
 	assert_true(ksyms_module_cached(&k, "mymod", false, 0x1000));
 	assert_false(ksyms_module_cached(&k, "mymod", false, 0x2000));
 	assert_int_equal(ksyms_cache_module(&k, "gone", false, 0xffffffffc0005000ULL, 0x1000), 0);
