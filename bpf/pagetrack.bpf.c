@@ -663,13 +663,14 @@ struct pt_module_free_tp {
 	__u32 name_loc;
 };
 
-static __always_inline void emit_module(void *ctx, __u32 type, __u32 loc)
+/* A module event with its header filled in, or NULL (counted as lost). */
+static __always_inline struct pt_module_event *new_module_event(__u32 type)
 {
 	struct pt_module_event *m = reserve(sizeof(*m));
 	__u64 id = bpf_get_current_pid_tgid();
 
 	if (!m)
-		return;
+		return NULL;
 	__builtin_memset(m, 0, sizeof(*m));
 	m->ev.ts = bpf_ktime_get_ns();
 	m->ev.type = type;
@@ -677,6 +678,15 @@ static __always_inline void emit_module(void *ctx, __u32 type, __u32 loc)
 	m->ev.tid = (__u32)id;
 	m->ev.stack_id = -1;
 	bpf_get_current_comm(m->ev.comm, sizeof(m->ev.comm));
+	return m;
+}
+
+static __always_inline void emit_module(void *ctx, __u32 type, __u32 loc)
+{
+	struct pt_module_event *m = new_module_event(type);
+
+	if (!m)
+		return;
 	bpf_probe_read_kernel_str(m->name, sizeof(m->name), ctx + (loc & 0xffff));
 	/* Module events are rare and the reader must see them at once. */
 	bpf_ringbuf_submit(m, BPF_RB_FORCE_WAKEUP);
@@ -824,20 +834,13 @@ int pagetrack_module_init(struct pt_regs *ctx)
 {
 	void *mod = (void *)(unsigned long)ARG1(REGS(ctx));
 	struct module___pre64 *old = mod;
-	struct pt_module_event *m = reserve(sizeof(*m));
-	__u64 id = bpf_get_current_pid_tgid();
+	struct pt_module_event *m = new_module_event(PT_EV_MODULE_LOAD);
 	struct module___ks *k = mod;
 	struct mod_kallsyms___pt *ks;
 	struct syms_walk w = { 0 };
 
 	if (!m)
 		return 0;
-	__builtin_memset(m, 0, sizeof(*m));
-	m->ev.ts = bpf_ktime_get_ns();
-	m->ev.type = PT_EV_MODULE_LOAD;
-	m->ev.tgid = id >> 32;
-	m->ev.tid = (__u32)id;
-	m->ev.stack_id = -1;
 	module_ranges(mod, &m->ev);
 	m->ev.a4 = memmap_base();
 	/* The exit function: a free it makes as its last call leaves no frame. */
@@ -901,18 +904,10 @@ struct pt_delete_module_tp {
 SEC("tracepoint/syscalls/sys_enter_delete_module")
 int pagetrack_module_unload(struct pt_delete_module_tp *ctx)
 {
-	struct pt_module_event *m = reserve(sizeof(*m));
-	__u64 id = bpf_get_current_pid_tgid();
+	struct pt_module_event *m = new_module_event(PT_EV_MODULE_UNLOAD);
 
 	if (!m)
 		return 0;
-	__builtin_memset(m, 0, sizeof(*m));
-	m->ev.ts = bpf_ktime_get_ns();
-	m->ev.type = PT_EV_MODULE_UNLOAD;
-	m->ev.tgid = id >> 32;
-	m->ev.tid = (__u32)id;
-	m->ev.stack_id = -1;
-	bpf_get_current_comm(m->ev.comm, sizeof(m->ev.comm));
 	bpf_probe_read_user_str(m->name, sizeof(m->name), (void *)(unsigned long)ctx->name);
 	bpf_ringbuf_submit(m, BPF_RB_FORCE_WAKEUP);
 	return 0;

@@ -602,28 +602,27 @@ static int __init ld_leak(void)
 	return ld.leak ? 0 : -ENOMEM;
 }
 
-static int __init ld_kmap_leak(void)
+/* A highmem page kmapped until unload, whose slot may never come back. */
+static int __init ld_kmapped_page(struct page **pp)
 {
 	if (!may_lose_kmap())
 		return -ENOSPC;
-	ld.kmap_leak = alloc_page(GFP_HIGHUSER);
-	if (!ld.kmap_leak)
+	*pp = alloc_page(GFP_HIGHUSER);
+	if (!*pp)
 		return -ENOMEM;
 	note_no_highmem();
-	memset(kmap(ld.kmap_leak), 0x5a, PAGE_SIZE);
+	memset(kmap(*pp), 0x5a, PAGE_SIZE);
 	return 0;
+}
+
+static int __init ld_kmap_leak(void)
+{
+	return ld_kmapped_page(&ld.kmap_leak);
 }
 
 static int __init ld_free_while_kmapped(void)
 {
-	if (!may_lose_kmap())
-		return -ENOSPC;
-	ld.free_while_kmapped = alloc_page(GFP_HIGHUSER);
-	if (!ld.free_while_kmapped)
-		return -ENOMEM;
-	note_no_highmem();
-	memset(kmap(ld.free_while_kmapped), 0x5a, PAGE_SIZE);
-	return 0;
+	return ld_kmapped_page(&ld.free_while_kmapped);
 }
 
 static int __init ld_pkmap_pressure(void)

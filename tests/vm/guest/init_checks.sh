@@ -79,9 +79,8 @@ load remap_private "pagetrack_ref_user --loaded remap_private" "remap_failed:1 "
 	'"errno":-22' '"sigbus":true'
 if [ "$ARCH" = i386 ]; then
 	load highmem_order3_kmap true "kmap_partial:1 " 0 '"kind":"kmap_partial".*"order":3' "$INIT"
-	load kmap_leak true "kmap_leak:1 leak:1 " 1 '"kind":"kmap_leak".*"caller":"ld_kmap_leak+' "$INIT"
-	load free_while_kmapped true "free_while_kmapped:1 " 1 \
-		'"caller":"ld_free_while_kmapped+' "$EXIT"
+	load kmap_leak true "kmap_leak:1 leak:1 " 1 '"kind":"kmap_leak".*"caller":"ld_kmap' "$INIT"
+	load free_while_kmapped true "free_while_kmapped:1 " 1 "$INIT" "$EXIT"
 	load pkmap_pressure true "pkmap_pressure:1 " 0 '"slots_in_use":384,"last_pkmap":512' \
 		'"caller":"ld_pkmap_pressure+'
 	# The issue's example: two scenarios in one load.
@@ -90,7 +89,7 @@ if [ "$ARCH" = i386 ]; then
 	check "load order_mismatch,kmap_leak" $T/two.json "kmap_leak:1 leak:1 order_mismatch:1 " $? 1 "$INIT" "$EXIT"
 else
 	load highmem_order3_kmap true "" 0
-	load kmap_leak true "leak:1 " 1 '"caller":"ld_kmap_leak+'
+	load kmap_leak true "leak:1 " 1 '"caller":"ld_kmap'
 	load free_while_kmapped true "" 0
 	load pkmap_pressure true "" 0
 fi
