@@ -36,14 +36,13 @@ static bool module_copy_of_helper(const struct analyzer *an, const struct ksyms 
 				  uint64_t ip)
 {
 	static const char *const helpers[] = { "kmap", "kunmap", "alloc_pages", NULL };
-	char buf[256], *plus;
+	char buf[256];
 	int i;
 
-	/* The module may be gone from kallsyms: its cached names. */
+	/* The module may be gone from kallsyms: its cached names. A compiler
+	 * clone (kmap.constprop.0) is the same helper. */
 	report_sym(an, ks, ip, buf, sizeof(buf));
-	plus = strchr(buf, '+');
-	if (plus)
-		*plus = 0;
+	buf[strcspn(buf, "+.")] = 0;
 	for (i = 0; helpers[i]; i++)
 		if (!strcmp(buf, helpers[i]))
 			return true;
