@@ -123,7 +123,11 @@ if [ "$rc" = 1 ] && [ "$got" = "leak:1 " ] && grep -q '"caller":"[^"]*\[pagetrac
 	ok "module loaded and unloaded under pagetrack: leak found in pagetrack_ref, exit 1"
 else nok "module loaded and unloaded under pagetrack: got [$got] exit $rc"; sed 's/^/#   /' $T/ci.err | tail -5; fi
 insmod $KO
-( sleep 8; echo order_mismatch > $CTL; rmmod pagetrack_ref ) &
+# Unload once pagetrack is attached (its start-up lines are out), not after a
+# guess: a slow start-up under TCG would miss the unload and trace forever.
+rm -f $T/ci2.err
+( i=0; while ! grep -q "module scope" $T/ci2.err 2>/dev/null && [ $i -lt 300 ]; do sleep 1; i=$((i + 1)); done
+  sleep 1; echo order_mismatch > $CTL; rmmod pagetrack_ref ) &
 pagetrack $BTF $ATTACH -m pagetrack_ref -j >$T/ci2.json 2>$T/ci2.err
 rc=$?
 got=$(kinds $T/ci2.json)
