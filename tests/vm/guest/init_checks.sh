@@ -8,8 +8,10 @@
 # fault handler, frees in remove and exit). Last, bad_free: the kernel
 # complains (i386: bad page state) or oopses (x86-64) while the report must
 # still come out; nothing may run after it.
+# $1: attach mode (auto, fentry, kprobe); default auto.
 # Env: PAGETRACK_ARCH=i386|amd64, PAGETRACK_BTF (i386: kernel BTF file).
 ARCH=${PAGETRACK_ARCH:-amd64}
+ATTACH="--attach ${1:-auto}"
 KO=/lib/pagetrack/pagetrack_ref.ko
 DRV=/add/ptdrv.ko
 BTF=""
@@ -52,7 +54,7 @@ check() {
 load() {
 	scen=$1 use=$2 want=$3 wantrc=$4
 	shift 4
-	pagetrack $BTF -m pagetrack_ref -j -- sh -c "insmod $KO scenarios=$scen && $use; rmmod pagetrack_ref" \
+	pagetrack $BTF $ATTACH -m pagetrack_ref -j -- sh -c "insmod $KO scenarios=$scen && $use; rmmod pagetrack_ref" \
 		>$T/$scen.json 2>$T/$scen.err
 	check "load $scen" $T/$scen.json "$want" $? "$wantrc" "$@"
 }
@@ -84,7 +86,7 @@ if [ "$ARCH" = i386 ]; then
 	load pkmap_pressure true "pkmap_pressure:1 " 0 '"slots_in_use":384,"last_pkmap":512' \
 		'"caller":"ld_pkmap_pressure+'
 	# The issue's example: two scenarios in one load.
-	pagetrack $BTF -m pagetrack_ref -j -- sh -c "insmod $KO scenarios=order_mismatch,kmap_leak; rmmod pagetrack_ref" \
+	pagetrack $BTF $ATTACH -m pagetrack_ref -j -- sh -c "insmod $KO scenarios=order_mismatch,kmap_leak; rmmod pagetrack_ref" \
 		>$T/two.json 2>$T/two.err
 	check "load order_mismatch,kmap_leak" $T/two.json "kmap_leak:1 leak:1 order_mismatch:1 " $? 1 "$INIT" "$EXIT"
 else
@@ -102,7 +104,7 @@ else nok "$m of $n load-time findings name a caller in pagetrack_ref"; fi
 # A driver as drivers are written: work in init, probe and fault, frees in
 # remove and exit.
 if [ -f $DRV ]; then
-	pagetrack $BTF -m ptdrv -j -- sh -c "insmod $DRV && pagetrack_ref_user map /dev/ptdrv 8; rmmod ptdrv" \
+	pagetrack $BTF $ATTACH -m ptdrv -j -- sh -c "insmod $DRV && pagetrack_ref_user map /dev/ptdrv 8; rmmod ptdrv" \
 		>$T/drv.json 2>$T/drv.err
 	rc=$?
 	fwk="free_while_kmapped:1 "
@@ -126,7 +128,7 @@ else ok "no kernel complaint before bad_free"; fi
 
 # Last: free_pages() of a struct page pointer in exit. The kernel complains
 # or oopses in rmmod; the traced command ends and the report comes out.
-pagetrack $BTF -m pagetrack_ref -j -- sh -c "insmod $KO scenarios=bad_free; rmmod pagetrack_ref" \
+pagetrack $BTF $ATTACH -m pagetrack_ref -j -- sh -c "insmod $KO scenarios=bad_free; rmmod pagetrack_ref" \
 	>$T/bad_free.json 2>$T/bad_free.err
 rc=$?
 check "load bad_free" $T/bad_free.json "bad_free:1 leak:1 " $rc 1 \
