@@ -28,7 +28,7 @@ USER_SRCS := pagetrack.c live.c replay.c session.c kinfo.c runas.c $(CORE_SRCS)
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all amd64 i386 armhf deps lab refmod test unit-test replay-test host-test docs-test prom-test vm-test lab-test ci-example-test \
+.PHONY: all amd64 i386 armhf deps lab refmod test unit-test replay-test host-test docs-test prom-test vm-test init-test lab-test ci-example-test \
 	demo kmod clean user-progs
 
 # The 32-bit guests' builds need the lab's sysroot script.
@@ -152,6 +152,11 @@ lab-test: all lab refmod
 
 vm-test: all lab refmod
 	$(Q)bash tests/vm/tracer_test.sh
+
+# Module scope over a module's whole life: load-time scenarios, a
+# driver-style module, and a bad free the kernel oopses on (one boot per arch).
+init-test: all lab refmod
+	$(Q)bash tests/vm/init_test.sh
 
 # libFuzzer on the replay path: `make fuzz FUZZ_SECONDS=N` mutates for N s;
 # fuzz-corpus replays the committed corpus and regressions once (in make test).

@@ -566,6 +566,19 @@ int pagetrack_page_free_batched(struct trace_event_raw_mm_page_free_batched *ctx
 	return 0;
 }
 
+/* Where struct pages live: the address of vmemmap_base (x86-64) or mem_map
+ * (FLATMEM) from kallsyms, 0 if neither is listed. */
+const volatile __u64 memmap_var;
+
+static __always_inline __u64 memmap_base(void)
+{
+	__u64 v = 0;
+
+	if (memmap_var)
+		bpf_probe_read_kernel(&v, PT_PTR_SIZE, (void *)(unsigned long)memmap_var);
+	return v;
+}
+
 /*
  * ---- API probes ----
  * Each fact has one emitter; a kprobe/kretprobe program (every kernel with
@@ -638,6 +651,7 @@ static __always_inline int emit_free_addr(void *ctx, __u64 addr, __u32 order, __
 	if (!e)
 		return 0;
 	e->a0 = addr;
+	e->a1 = memmap_base();
 	e->order = order;
 	e->ip = ip;
 	submit(e);
@@ -938,13 +952,14 @@ struct pt_module_free_tp {
 	__u32 name_loc;
 };
 
-static __always_inline void emit_module(void *ctx, __u32 type, __u32 loc)
+/* A module event with its header filled in, or NULL (counted as lost). */
+static __always_inline struct pt_module_event *new_module_event(__u32 type)
 {
 	struct pt_module_event *m = reserve(sizeof(*m));
 	__u64 id = bpf_get_current_pid_tgid();
 
 	if (!m)
-		return;
+		return NULL;
 	__builtin_memset(m, 0, sizeof(*m));
 	m->ev.ts = bpf_ktime_get_ns();
 	m->ev.type = type;
@@ -952,6 +967,15 @@ static __always_inline void emit_module(void *ctx, __u32 type, __u32 loc)
 	m->ev.tid = (__u32)id;
 	m->ev.stack_id = -1;
 	bpf_get_current_comm(m->ev.comm, sizeof(m->ev.comm));
+	return m;
+}
+
+static __always_inline void emit_module(void *ctx, __u32 type, __u32 loc)
+{
+	struct pt_module_event *m = new_module_event(type);
+
+	if (!m)
+		return;
 	bpf_probe_read_kernel_str(m->name, sizeof(m->name), ctx + (loc & 0xffff));
 	/* Module events are rare and the reader must see them at once. */
 	bpf_ringbuf_submit(m, BPF_RB_FORCE_WAKEUP);
@@ -970,6 +994,7 @@ struct module_layout___pt {
 struct module___pre64 {
 	char name[56];
 	struct module_layout___pt core_layout;
+	struct module_layout___pt init_layout;
 } __attribute__((preserve_access_index));
 
 struct module_memory___pt {
@@ -982,6 +1007,38 @@ struct module___v64 {
 	struct module_memory___pt mem[1];
 } __attribute__((preserve_access_index));
 
+/* 6.4+: the index of the init text in mod->mem[], from the kernel's BTF. */
+enum mod_mem_type___pt {
+	MOD_INIT_TEXT___pt = 4,
+};
+
+/* Text ranges of the module being loaded: core, and init (freed after
+ * do_init_module returns). */
+static __always_inline void module_ranges(void *mod, struct pt_event *ev)
+{
+	struct module___pre64 *old = mod;
+	struct module___v64 *new = mod;
+
+	if (bpf_core_field_exists(old->core_layout)) {
+		ev->a0 = KREAD(old, core_layout.base);
+		ev->a1 = KREAD(old, core_layout.text_size);
+		ev->a2 = KREAD(old, init_layout.base);
+		ev->a3 = KREAD(old, init_layout.text_size);
+	} else {
+		__u32 idx = 4;
+		struct module_memory___pt *im;
+
+		if (bpf_core_enum_value_exists(enum mod_mem_type___pt, MOD_INIT_TEXT___pt))
+			idx = bpf_core_enum_value(enum mod_mem_type___pt, MOD_INIT_TEXT___pt);
+		ev->a0 = KREAD(new, mem[0].base);
+		ev->a1 = KREAD(new, mem[0].size);
+		im = mod + bpf_core_field_offset(new->mem) +
+		     (idx & 7) * bpf_core_type_size(struct module_memory___pt);
+		ev->a2 = KREAD(im, base);
+		ev->a3 = KREAD(im, size);
+	}
+}
+
 /* Whether the kernel's Elf_Sym is Elf64_Sym (amd64) or Elf32_Sym (i386). */
 const volatile bool sym64 = true;
 
@@ -993,12 +1050,14 @@ struct mod_kallsyms___pt {
 
 struct module___ks {
 	struct mod_kallsyms___pt *kallsyms;
+	void (*exit)(void);
 } __attribute__((preserve_access_index));
 
 struct syms_walk {
 	void *symtab;
 	char *strtab;
 	__u64 base, size;
+	__u64 ibase, isize;	/* init text */
 	__u32 n;
 };
 
@@ -1011,6 +1070,7 @@ static __always_inline long module_sym(__u32 i, struct syms_walk *w)
 	__u64 value;
 	__u32 name;
 	__u8 info;
+	bool init;
 
 	if (sym64) {
 		struct { __u32 name; __u8 info, other; __u16 shndx; __u64 value, size; } s;
@@ -1029,7 +1089,13 @@ static __always_inline long module_sym(__u32 i, struct syms_walk *w)
 		name = s.name;
 		info = s.info;
 	}
-	if ((info & 0xf) != PT_STT_FUNC || value < w->base || value - w->base >= w->size)
+	if ((info & 0xf) != PT_STT_FUNC)
+		return 0;
+	if (value >= w->base && value - w->base < w->size)
+		init = false;
+	else if (value >= w->ibase && value - w->ibase < w->isize)
+		init = true;
+	else
 		return 0;
 	m = reserve(sizeof(*m));
 	if (!m)
@@ -1038,8 +1104,9 @@ static __always_inline long module_sym(__u32 i, struct syms_walk *w)
 	m->ev.type = PT_EV_MODULE_SYM;
 	m->ev.stack_id = -1;
 	m->ev.a0 = value;
-	m->ev.a1 = w->base;
-	m->ev.a2 = w->size;
+	m->ev.a1 = init ? w->ibase : w->base;
+	m->ev.a2 = init ? w->isize : w->size;
+	m->ev.flags = init ? PT_F_INIT_TEXT : 0;
 	bpf_probe_read_kernel_str(m->name, sizeof(m->name), w->strtab + name);
 	bpf_ringbuf_submit(m, BPF_RB_NO_WAKEUP);
 	return 0;
@@ -1056,31 +1123,23 @@ int pagetrack_module_init(struct pt_regs *ctx)
 {
 	void *mod = (void *)(unsigned long)ARG1(REGS(ctx));
 	struct module___pre64 *old = mod;
-	struct module___v64 *new = mod;
-	struct pt_module_event *m = reserve(sizeof(*m));
-	__u64 id = bpf_get_current_pid_tgid();
+	struct pt_module_event *m = new_module_event(PT_EV_MODULE_LOAD);
 	struct module___ks *k = mod;
 	struct mod_kallsyms___pt *ks;
 	struct syms_walk w = { 0 };
 
 	if (!m)
 		return 0;
-	__builtin_memset(m, 0, sizeof(*m));
-	m->ev.ts = bpf_ktime_get_ns();
-	m->ev.type = PT_EV_MODULE_LOAD;
-	m->ev.tgid = id >> 32;
-	m->ev.tid = (__u32)id;
-	m->ev.stack_id = -1;
-	if (bpf_core_field_exists(old->core_layout)) {
-		m->ev.a0 = KREAD(old, core_layout.base);
-		m->ev.a1 = KREAD(old, core_layout.text_size);
-	} else {
-		m->ev.a0 = KREAD(new, mem[0].base);
-		m->ev.a1 = KREAD(new, mem[0].size);
-	}
+	module_ranges(mod, &m->ev);
+	m->ev.a4 = memmap_base();
+	/* The exit function: a free it makes as its last call leaves no frame. */
+	if (bpf_core_field_exists(k->exit))
+		m->ev.ip = KREAD(k, exit);
 	bpf_probe_read_kernel_str(m->name, sizeof(m->name), mod + bpf_core_field_offset(old->name));
 	w.base = m->ev.a0;
 	w.size = m->ev.a1;
+	w.ibase = m->ev.a2;
+	w.isize = m->ev.a3;
 	ks = (void *)KREAD(k, kallsyms);
 	if (ks) {
 		w.symtab = (void *)KREAD(ks, symtab);
@@ -1102,6 +1161,44 @@ int pagetrack_module_init(struct pt_regs *ctx)
 				break;
 		}
 	}
+	return 0;
+}
+
+/* The module's init is over: its init text is unlinked and will be freed. */
+SEC("kretprobe/do_init_module")
+int pagetrack_module_init_ret(struct pt_regs *ctx)
+{
+	struct pt_event *e = new_event(ctx, PT_EV_MODULE_INIT_END, false);
+
+	if (!e)
+		return 0;
+	e->ret = (int)RETVAL(REGS(ctx));
+	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
+	return 0;
+}
+
+/* syscalls:sys_enter_delete_module: int nr, then long-sized arguments. */
+struct pt_delete_module_tp {
+	__u64 ent;
+	__s32 nr;
+#ifdef PT_TARGET_I386
+	__u32 name;
+#else
+	__u32 pad;
+	__u64 name;
+#endif
+};
+
+/* A module is being unloaded by this thread: its exit function runs next. */
+SEC("tracepoint/syscalls/sys_enter_delete_module")
+int pagetrack_module_unload(struct pt_delete_module_tp *ctx)
+{
+	struct pt_module_event *m = new_module_event(PT_EV_MODULE_UNLOAD);
+
+	if (!m)
+		return 0;
+	bpf_probe_read_user_str(m->name, sizeof(m->name), (void *)(unsigned long)ctx->name);
+	bpf_ringbuf_submit(m, BPF_RB_FORCE_WAKEUP);
 	return 0;
 }
 

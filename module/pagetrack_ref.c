@@ -31,6 +31,15 @@
  *   Anything else (no selection, other sizes, an offset) gets -EINVAL.
  *   module/pagetrack_ref_user.c drives these.
  *
+ * Load time: insmod pagetrack_ref.ko scenarios=NAME[,NAME...] runs those
+ * scenarios from the module's init function (__init code, the init text)
+ * and their frees and kunmaps from its exit function, as drivers do. An
+ * unknown name fails the load with -EINVAL. The mapping scenarios then map
+ * what the load set up (pagetrack_ref_user --loaded NAME). bad_free, at
+ * load time only, allocates in init and hands the struct page pointer to
+ * free_pages() in exit: the kernel then reports a bad page (i386) or oopses
+ * (x86-64); load it last, in a guest about to be thrown away.
+ *
  * kmap() is used on purpose (checkpatch prefers kmap_local_page()): only
  * kmap() goes through kmap_high() and the pkmap slots exercised here. On a
  * kernel without HIGHMEM kmap() is page_address() and the kmap scenarios
@@ -83,7 +92,24 @@ enum map_mode {
 	MODE_REMAP,
 	MODE_TAIL_NONCOMPOUND,
 	MODE_TAIL_COMPOUND,
+	MODE_TAIL_LOADED,	/* the block allocated at load time */
 };
+
+static char *load_names;
+module_param_named(scenarios, load_names, charp, 0444);
+MODULE_PARM_DESC(scenarios,
+		 "comma-separated scenarios run by the init function; their frees and unmaps run at unload");
+
+/* What the load-time scenarios hold until unload (see pagetrack_ref_exit). */
+static struct {
+	struct page *alloc_free, *order3_kmap, *order_mismatch, *leak;
+	struct page *kmap_leak, *free_while_kmapped, *bad_free;
+	struct page *per_page[8];
+	struct page **pressure;
+	int npressure;
+	unsigned long getfree, tail;
+	bool tail_compound;
+} ld;
 
 /* Serializes scenarios: two pkmap_pressure runs must not wait on each other. */
 static DEFINE_MUTEX(run_lock);
@@ -640,6 +666,7 @@ struct tail_map {
 	refcount_t users;
 	unsigned long addr;
 	bool compound;
+	bool loaded;		/* the load-time block: freed (or not) at unload */
 };
 
 /* Hands out the pgoff-th page of the block, with its own reference. */
@@ -676,7 +703,7 @@ static void tail_close(struct vm_area_struct *vma)
 	 * the mapping dropped them, so free_pages() now would free pages that
 	 * may belong to someone else. Leak it; only the head page stays lost.
 	 */
-	if (tm->compound)
+	if (tm->compound && !tm->loaded)
 		free_pages(tm->addr, TAIL_ORDER);
 	kfree(tm);
 }
@@ -687,8 +714,10 @@ static const struct vm_operations_struct tail_vm_ops = {
 	.fault = tail_fault,
 };
 
-static int tail_mmap(struct vm_area_struct *vma, bool compound)
+static int tail_mmap(struct vm_area_struct *vma, enum map_mode mode)
 {
+	bool compound = mode == MODE_TAIL_COMPOUND ||
+			(mode == MODE_TAIL_LOADED && ld.tail_compound);
 	gfp_t gfp = GFP_KERNEL | (compound ? __GFP_COMP : 0);
 	struct tail_map *tm;
 
@@ -697,7 +726,8 @@ static int tail_mmap(struct vm_area_struct *vma, bool compound)
 	tm = kzalloc(sizeof(*tm), GFP_KERNEL);
 	if (!tm)
 		return -ENOMEM;
-	tm->addr = __get_free_pages(gfp, TAIL_ORDER);
+	tm->loaded = mode == MODE_TAIL_LOADED;
+	tm->addr = tm->loaded ? ld.tail : __get_free_pages(gfp, TAIL_ORDER);
 	if (!tm->addr) {
 		kfree(tm);
 		return -ENOMEM;
@@ -726,9 +756,9 @@ static int ref_mmap(struct file *file, struct vm_area_struct *vma)
 	case MODE_REMAP:
 		return remap_mmap(vma);
 	case MODE_TAIL_NONCOMPOUND:
-		return tail_mmap(vma, false);
 	case MODE_TAIL_COMPOUND:
-		return tail_mmap(vma, true);
+	case MODE_TAIL_LOADED:
+		return tail_mmap(vma, mode);
 	default:
 		return -EINVAL;
 	}
@@ -747,10 +777,199 @@ static struct miscdevice ref_dev = {
 	.fops = &ref_dev_fops,
 };
 
+/*
+ * ---- load time: the same bugs in __init and __exit code ----
+ * Each ld_* function runs from the init function when scenarios= names it
+ * and keeps what it set up in ld; pagetrack_ref_exit() undoes it, with the
+ * scenario's bug. A scenario that fails is logged and the load goes on:
+ * the exit function undoes whatever is held.
+ */
+static int __init ld_alloc_free(void)
+{
+	ld.alloc_free = alloc_pages(GFP_HIGHUSER, 3);
+	return ld.alloc_free ? 0 : -ENOMEM;
+}
+
+static int __init ld_highmem_per_page(void)
+{
+	int i;
+
+	note_no_highmem();
+	for (i = 0; i < ARRAY_SIZE(ld.per_page); i++) {
+		ld.per_page[i] = alloc_page(GFP_HIGHUSER);
+		if (!ld.per_page[i])
+			return -ENOMEM;
+		memset(kmap(ld.per_page[i]), 0x5a, PAGE_SIZE);
+	}
+	return 0;
+}
+
+static int __init ld_highmem_order3_kmap(void)
+{
+	ld.order3_kmap = alloc_pages(GFP_HIGHUSER, 3);
+	if (!ld.order3_kmap)
+		return -ENOMEM;
+	note_no_highmem();
+	memset(kmap(ld.order3_kmap), 0x5a, PAGE_SIZE);
+	return 0;
+}
+
+static int __init ld_order_mismatch(void)
+{
+	ld.order_mismatch = alloc_pages(GFP_KERNEL, 3);
+	return ld.order_mismatch ? 0 : -ENOMEM;
+}
+
+static int __init ld_getfree_order_mismatch(void)
+{
+	ld.getfree = __get_free_pages(GFP_KERNEL, 2);
+	return ld.getfree ? 0 : -ENOMEM;
+}
+
+static int __init ld_leak(void)
+{
+	ld.leak = alloc_pages(GFP_HIGHUSER, 1);
+	return ld.leak ? 0 : -ENOMEM;
+}
+
+/* A highmem page kmapped until unload, whose slot may never come back. */
+static int __init ld_kmapped_page(struct page **pp)
+{
+	if (!may_lose_kmap())
+		return -ENOSPC;
+	*pp = alloc_page(GFP_HIGHUSER);
+	if (!*pp)
+		return -ENOMEM;
+	note_no_highmem();
+	memset(kmap(*pp), 0x5a, PAGE_SIZE);
+	return 0;
+}
+
+static int __init ld_kmap_leak(void)
+{
+	return ld_kmapped_page(&ld.kmap_leak);
+}
+
+static int __init ld_free_while_kmapped(void)
+{
+	return ld_kmapped_page(&ld.free_while_kmapped);
+}
+
+static int __init ld_pkmap_pressure(void)
+{
+	note_no_highmem();
+	ld.pressure = kcalloc(PRESSURE_KMAPS, sizeof(*ld.pressure), GFP_KERNEL);
+	if (!ld.pressure)
+		return -ENOMEM;
+	for (; ld.npressure < PRESSURE_KMAPS; ld.npressure++) {
+		ld.pressure[ld.npressure] = alloc_page(GFP_HIGHUSER);
+		if (!ld.pressure[ld.npressure])
+			return -ENOMEM;
+		kmap(ld.pressure[ld.npressure]);
+	}
+	pr_info("holding %d kmaps until unload\n", ld.npressure);
+	return 0;
+}
+
+static int __init ld_remap(void)
+{
+	WRITE_ONCE(map_mode, MODE_REMAP);
+	return 0;
+}
+
+static int __init ld_tail(bool compound)
+{
+	ld.tail = __get_free_pages(GFP_KERNEL | (compound ? __GFP_COMP : 0), TAIL_ORDER);
+	if (!ld.tail)
+		return -ENOMEM;
+	ld.tail_compound = compound;
+	WRITE_ONCE(map_mode, MODE_TAIL_LOADED);
+	return 0;
+}
+
+static int __init ld_noncompound_tail_map(void)
+{
+	return ld_tail(false);
+}
+
+static int __init ld_compound_map(void)
+{
+	return ld_tail(true);
+}
+
+static int __init ld_bad_free(void)
+{
+	ld.bad_free = alloc_pages(GFP_KERNEL, 2);
+	return ld.bad_free ? 0 : -ENOMEM;
+}
+
+struct load_scenario {
+	const char *name;
+	int (*run)(void);
+};
+
+static const struct load_scenario load_scenarios[] __initconst = {
+	{ "alloc_free", ld_alloc_free },
+	{ "highmem_per_page", ld_highmem_per_page },
+	{ "highmem_order3_kmap", ld_highmem_order3_kmap },
+	{ "order_mismatch", ld_order_mismatch },
+	{ "getfree_order_mismatch", ld_getfree_order_mismatch },
+	{ "leak", ld_leak },
+	{ "kmap_leak", ld_kmap_leak },
+	{ "free_while_kmapped", ld_free_while_kmapped },
+	{ "pkmap_pressure", ld_pkmap_pressure },
+	{ "remap_private", ld_remap },
+	{ "remap_shared", ld_remap },
+	{ "noncompound_tail_map", ld_noncompound_tail_map },
+	{ "compound_map", ld_compound_map },
+	{ "bad_free", ld_bad_free },
+};
+
+/* The scenario called name (len bytes), or NULL. */
+static const struct load_scenario * __init find_load_scenario(const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(load_scenarios); i++)
+		if (strlen(load_scenarios[i].name) == len &&
+		    !strncmp(name, load_scenarios[i].name, len))
+			return &load_scenarios[i];
+	return NULL;
+}
+
+/* Checks every name of scenarios= (run: and runs them, in order). */
+static int __init load_scenarios_walk(bool run)
+{
+	const struct load_scenario *ls;
+	const char *p = load_names;
+	size_t len;
+	int ret;
+
+	while (p && *p) {
+		len = strcspn(p, ",");
+		ls = len ? find_load_scenario(p, len) : NULL;
+		if (!ls) {
+			pr_err("scenarios=: unknown scenario '%.*s'\n", (int)len, p);
+			return -EINVAL;
+		}
+		if (run) {
+			ret = ls->run();
+			pr_info("%s at load: %d\n", ls->name, ret);
+		}
+		p += len;
+		if (*p)
+			p++;
+	}
+	return 0;
+}
+
 static int __init pagetrack_ref_init(void)
 {
 	int ret;
 
+	ret = load_scenarios_walk(false);
+	if (ret)
+		return ret;
 	/* Zeroed: user space sees this buffer. */
 	remap_buf = vmalloc_user(REMAP_PAGES * PAGE_SIZE);
 	if (!remap_buf)
@@ -762,15 +981,51 @@ static int __init pagetrack_ref_init(void)
 	}
 	ref_dir = debugfs_create_dir("pagetrack_ref", NULL);
 	debugfs_create_file("run", 0600, ref_dir, NULL, &run_fops);
+	load_scenarios_walk(true);
 	return 0;
 }
 
 static void __exit pagetrack_ref_exit(void)
 {
+	int i;
+
 	/* No file is open and no mapping is left: both hold the module. */
 	debugfs_remove_recursive(ref_dir);
 	misc_deregister(&ref_dev);
 	vfree(remap_buf);
+
+	/* What the load-time scenarios hold, undone with their bugs. */
+	if (ld.alloc_free)
+		__free_pages(ld.alloc_free, 3);
+	for (i = 0; i < ARRAY_SIZE(ld.per_page) && ld.per_page[i]; i++) {
+		kunmap(ld.per_page[i]);
+		__free_page(ld.per_page[i]);
+	}
+	if (ld.order3_kmap) {
+		kunmap(ld.order3_kmap);
+		__free_pages(ld.order3_kmap, 3);
+	}
+	if (ld.order_mismatch)
+		__free_pages(ld.order_mismatch, 2);	/* allocated with order 3 */
+	if (ld.getfree)
+		free_pages(ld.getfree, 1);		/* allocated with order 2 */
+	/* ld.leak and ld.kmap_leak stay allocated (and kmapped): the bugs. */
+	if (ld.free_while_kmapped)
+		__free_page(ld.free_while_kmapped);	/* never kunmapped */
+	for (i = 0; i < ld.npressure; i++) {
+		kunmap(ld.pressure[i]);
+		__free_page(ld.pressure[i]);
+	}
+	kfree(ld.pressure);
+	/*
+	 * A mapped non-compound block's tails went back to the buddy
+	 * allocator one by one: freeing it now would free them again.
+	 */
+	if (ld.tail && ld.tail_compound)
+		free_pages(ld.tail, TAIL_ORDER);
+	if (ld.bad_free)
+		free_pages((unsigned long)ld.bad_free, 2);	/* a struct page * */
+	pr_info("unloaded\n");
 }
 
 module_init(pagetrack_ref_init);

@@ -12,6 +12,11 @@
  *   pagetrack_ref_user unselected
  *       mmap() without selecting a scenario first (right after insmod, when
  *       none has been selected yet, it must get EINVAL)
+ *   pagetrack_ref_user --loaded remap_private|remap_shared|noncompound_tail_map|compound_map
+ *       the same without selecting: maps what the module was loaded with
+ *       (insmod pagetrack_ref.ko scenarios=NAME)
+ *   pagetrack_ref_user map DEVICE PAGES
+ *       any driver's device: PAGES pages mapped MAP_SHARED, touched, unmapped
  *   pagetrack_ref_user list
  *
  * remap_private is mapped MAP_PRIVATE, the others MAP_SHARED.
@@ -23,7 +28,9 @@
 #include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -84,14 +91,17 @@ static int open_scenario(const char *name)
 	return fd;
 }
 
-static int run_map(const struct map_scenario *m)
+/* Maps scenario m from device dev, or (NULL) selects it first. */
+static int run_map(const struct map_scenario *m, const char *dev)
 {
 	size_t len = (size_t)m->pages * page_size;
 	struct sigaction sa;
 	char *p;
 	int fd, i;
 
-	fd = open_scenario(m->name);
+	fd = dev ? open(dev, O_RDWR) : open_scenario(m->name);
+	if (dev && fd < 0)
+		fail(dev, strerror(errno));
 	if (fd < 0)
 		return 2;
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE, m->flags, fd, 0);
@@ -186,11 +196,24 @@ static int badmap(void)
 
 int main(int argc, char **argv)
 {
+	bool loaded = argc == 3 && !strcmp(argv[1], "--loaded");
 	size_t i;
 
 	page_size = sysconf(_SC_PAGESIZE);
+	if (argc == 4 && !strcmp(argv[1], "map")) {
+		struct map_scenario m = { argv[2], atoi(argv[3]), MAP_SHARED };
+
+		if (m.pages < 1 || m.pages > 1024)
+			return fail(argv[3], "1 to 1024 pages");
+		setvbuf(stdout, NULL, _IOLBF, 0);
+		return run_map(&m, argv[2]);
+	}
+	if (loaded) {
+		argv++;
+		argc--;
+	}
 	if (argc != 2) {
-		fprintf(stderr, "usage: pagetrack_ref_user SCENARIO|badmap|unselected|list\n");
+		fprintf(stderr, "usage: pagetrack_ref_user [--loaded] SCENARIO|badmap|unselected|list, or map DEVICE PAGES\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -205,7 +228,7 @@ int main(int argc, char **argv)
 		return expect_einval(NULL, "4 pages", 4, 0);
 	for (i = 0; i < N_ELEMS(maps); i++)
 		if (!strcmp(argv[1], maps[i].name))
-			return run_map(&maps[i]);
+			return run_map(&maps[i], loaded ? DEV : NULL);
 	fprintf(stderr, "pagetrack_ref_user: unknown scenario '%s' (try: list)\n", argv[1]);
 	return 2;
 }

@@ -133,6 +133,7 @@ struct analyzer {
 	uint16_t gfp_last_idx;
 
 	bool memmap_known, direct_known;
+	bool memmap_kernel;		/* memmap_base read from the kernel */
 	uint64_t memmap_base, direct_base;
 	uint64_t first_ptr, first_ptr_pfn;	/* to learn sizeof(struct page) */
 	uint64_t max_pfn_seen;
@@ -324,17 +325,38 @@ void an_module_range(struct analyzer *an, const char *name, uint64_t base, uint6
 	an->mods[i].seen_loaded = true;
 }
 
-int an_module_of_ip(const struct analyzer *an, uint64_t ip)
+static bool in_range(uint64_t ip, uint64_t base, uint64_t size)
+{
+	return size && ip >= base && ip - base < size;
+}
+
+/* Core text first: a later module's core may lie where an init text was. */
+static int module_at(const struct analyzer *an, uint64_t ip, bool past_init)
 {
 	unsigned int i;
 
+	for (i = 0; i < an->cfg.nmodules; i++)
+		if (in_range(ip, an->mods[i].base, an->mods[i].size))
+			return i;
 	for (i = 0; i < an->cfg.nmodules; i++) {
 		const struct pt_module_range *m = &an->mods[i];
 
-		if (m->size && ip >= m->base && ip - m->base < m->size)
+		if ((m->init_live || past_init) && in_range(ip, m->init_base, m->init_size))
 			return i;
 	}
 	return -1;
+}
+
+int an_module_of_ip(const struct analyzer *an, uint64_t ip)
+{
+	return module_at(an, ip, true);
+}
+
+bool an_module_ip_init(const struct analyzer *an, int idx, uint64_t ip)
+{
+	const struct pt_module_range *m = an_module(an, idx);
+
+	return m && !in_range(ip, m->base, m->size) && in_range(ip, m->init_base, m->init_size);
 }
 
 bool an_stack(const struct analyzer *an, int32_t id, struct pt_stack *out)
@@ -346,8 +368,49 @@ bool an_stack(const struct analyzer *an, int32_t id, struct pt_stack *out)
 	return an->stack_fn(an->stack_ctx, id, out);
 }
 
-/* Which watched module, if any, is on this event's stack (or is its caller). */
+/* The watched module whose exit function thread tid is running, or -1. */
+static int module_exiting(const struct analyzer *an, uint32_t tid)
+{
+	unsigned int i;
+
+	for (i = 0; i < an->cfg.nmodules; i++)
+		if (an->mods[i].exiting && an->mods[i].exit_tid == tid)
+			return i;
+	return -1;
+}
+
+static bool free_event(const struct pt_event *e)
+{
+	return e->type == PT_EV_FREE_PAGES || e->type == PT_EV_FREE_ADDR ||
+	       e->type == PT_EV_KUNMAP;
+}
+
+static int module_frame(const struct analyzer *an, const struct pt_event *e);
+
+/*
+ * Which watched module, if any, is on this event's stack (or is its caller).
+ * A free the module's exit function makes as its last call is a tail call:
+ * no frame of the module is left, but the thread is still in its exit.
+ */
 static int module_of_event(const struct analyzer *an, const struct pt_event *e)
+{
+	int m = module_frame(an, e);
+
+	return m < 0 && free_event(e) ? module_exiting(an, e->tid) : m;
+}
+
+/* Where a free was called from: the immediate caller, or the exit function
+ * that tail-called it. */
+static uint64_t free_caller(const struct analyzer *an, const struct pt_event *e)
+{
+	int m = module_exiting(an, e->tid);
+
+	if (m < 0 || !an->mods[m].exit_fn || module_frame(an, e) >= 0)
+		return e->ip;
+	return an->mods[m].exit_fn;
+}
+
+static int module_frame(const struct analyzer *an, const struct pt_event *e)
 {
 	struct pt_stack s;
 	unsigned int i;
@@ -355,11 +418,11 @@ static int module_of_event(const struct analyzer *an, const struct pt_event *e)
 
 	if (!an->cfg.nmodules)
 		return -1;
-	if (e->ip && (m = an_module_of_ip(an, e->ip)) >= 0)
+	if (e->ip && (m = module_at(an, e->ip, false)) >= 0)
 		return m;
 	if (an_stack(an, e->stack_id, &s))
 		for (i = 0; i < s.nr; i++)
-			if ((m = an_module_of_ip(an, s.ips[i])) >= 0)
+			if ((m = module_at(an, s.ips[i], false)) >= 0)
 				return m;
 	return -1;
 }
@@ -504,9 +567,22 @@ static void learn_memmap(struct analyzer *an, uint64_t ptr, uint64_t pfn)
 	if (!an->memmap_known) {
 		an->memmap_base = ptr - pfn * s;
 		an->memmap_known = true;
-	} else if (an->memmap_base != ptr - pfn * s) {
+	} else if (an->memmap_base != ptr - pfn * s && !an->memmap_kernel) {
 		an->st.memmap_conflicts++;
 	}
+}
+
+/* The kernel's own memmap base (vmemmap_base, mem_map), read by BPF: it
+ * wins over one derived from paired events. */
+static void learn_memmap_base(struct analyzer *an, uint64_t base)
+{
+	if (!base || (an->memmap_known && an->memmap_base == base))
+		return;
+	if (an->memmap_known)
+		an->st.memmap_conflicts++;
+	an->memmap_base = base;
+	an->memmap_known = true;
+	an->memmap_kernel = true;
 }
 
 static bool ptr_to_pfn(const struct analyzer *an, uint64_t ptr, uint64_t *pfn)
@@ -864,7 +940,9 @@ static void on_page_alloc(struct analyzer *an, const struct pt_event *e)
 		}
 	}
 
-	module = module_of_event(an, e);
+	/* A kernel cache's page, allocated while the module asked it for an
+	 * object, is the cache's. */
+	module = (e->flags & PT_F_KERNEL_OWNED) ? -1 : module_of_event(an, e);
 	if (!in_scope(an, -1, module)) {
 		an->st.out_of_scope++;
 		return;
@@ -933,7 +1011,7 @@ static void report_double_free(struct analyzer *an, const struct pt_event *e, ui
 		f->order = fr ? fr->order : e->order;
 		f->pages = 1ULL << e->order;
 		f->stack_id2 = e->stack_id;
-		f->caller2 = e->ip;
+		f->caller2 = free_caller(an, e);
 		f->module = module;
 		if (fr) {
 			f->stack_id = fr->stack_id;
@@ -998,7 +1076,7 @@ static void judge_api_free(struct analyzer *an, const struct pt_event *e, uint64
 			f->gfp = piece_gfp(an, p);
 			f->stack_id = p->stack_id;
 			f->stack_id2 = e->stack_id;
-			f->caller2 = e->ip;
+			f->caller2 = free_caller(an, e);
 			f->module = p->module >= 0 ? p->module : module;
 			fill_comm(an, f, p->tgid);
 			if (e->order < p->orig_order)
@@ -1027,6 +1105,7 @@ static void on_free_addr(struct analyzer *an, const struct pt_event *e)
 		t->skip_bad = false;
 		t->fctx = false;
 	}
+	learn_memmap_base(an, e->a1);
 	if (ptr_to_pfn(an, e->a0, &pfn)) {
 		if (t)
 			t->skip_bad = true;
@@ -1044,11 +1123,13 @@ static void on_free_addr(struct analyzer *an, const struct pt_event *e)
 			f->free_order = e->order;
 			f->pages = 1ULL << e->order;
 			f->stack_id2 = e->stack_id;
-			f->caller2 = e->ip;
-			f->module = module;
+			f->caller2 = free_caller(an, e);
+			f->module = module >= 0 || !p ? module : p->module;
 			if (p) {
 				f->order = p->orig_order;
 				f->stack_id = p->stack_id;
+				f->gfp = piece_gfp(an, p);
+				fill_comm(an, f, p->tgid);
 			}
 			snprintf(f->note, sizeof(f->note),
 				 "free_pages() was handed what looks like a struct page pointer (pfn %llu), not an address; use __free_pages()",
@@ -1126,6 +1207,7 @@ static void check_kmapped(struct analyzer *an, const struct pt_event *e, uint64_
 			f->stack_id = k->stack_id;
 			f->caller = k->caller;
 			f->stack_id2 = e->stack_id;
+			f->caller2 = free_caller(an, e);
 			f->module = owner >= 0 ? owner : (k->module >= 0 ? k->module : module);
 			snprintf(f->note, sizeof(f->note),
 				 "page freed while it still holds a pkmap slot (kmap without kunmap)");
@@ -1167,7 +1249,7 @@ static void judge_partial(struct analyzer *an, const struct pt_event *e,
 		f->gfp = piece_gfp(an, p);
 		f->stack_id = p->stack_id;
 		f->stack_id2 = e->stack_id;
-		f->caller2 = e->ip;
+		f->caller2 = free_caller(an, e);
 		f->module = p->module;
 		fill_comm(an, f, p->tgid);
 		snprintf(f->note, sizeof(f->note),
@@ -1631,17 +1713,47 @@ static void on_signal(struct analyzer *an, const struct pt_event *e)
 			an->f[i].sigbus++;
 }
 
+/* do_init_module returned on this thread: the init text it ran is gone. */
+static void on_module_init_end(struct analyzer *an, const struct pt_event *e)
+{
+	unsigned int i;
+
+	for (i = 0; i < an->cfg.nmodules; i++)
+		if (an->mods[i].init_live && an->mods[i].init_tid == e->tid)
+			an->mods[i].init_live = false;
+}
+
 static void on_module(struct analyzer *an, const struct pt_event *e, const char *name)
 {
 	int i = name ? watched_index(an, name) : -1;
+	struct pt_module_range *m;
 
+	if (e->type == PT_EV_MODULE_LOAD)
+		learn_memmap_base(an, e->a4);
 	if (i < 0)
 		return;
-	if (e->type == PT_EV_MODULE_LOAD) {
-		an->mods[i].seen_loaded = true;
-	} else {
-		an->mods[i].loaded = false;
-		an->mods[i].unloaded = true;
+	m = &an->mods[i];
+	if (e->type == PT_EV_MODULE_FREE) {
+		m->loaded = false;
+		m->unloaded = true;
+		m->init_live = false;
+		m->exiting = false;
+		return;
+	}
+	if (e->type == PT_EV_MODULE_UNLOAD) {
+		m->exiting = true;
+		m->exit_tid = e->tid;
+		return;
+	}
+	m->seen_loaded = true;
+	if (e->ip)
+		m->exit_fn = e->ip;
+	/* From do_init_module (the tracepoint's twin has no ranges). */
+	if (e->a0 && e->a2 && e->a3 && e->a3 < (1ULL << 32)) {
+		m->init_base = e->a2;
+		m->init_size = e->a3;
+		m->init_tid = e->tid;
+		m->init_live = true;
 	}
 }
 
@@ -1682,7 +1794,8 @@ void an_event(struct analyzer *an, const struct pt_event *e, const char *modname
 	/* A free context lasts while the same thread keeps freeing. */
 	if (e->type != PT_EV_PAGE_FREE && e->type != PT_EV_SIGNAL &&
 	    e->type != PT_EV_MODULE_LOAD && e->type != PT_EV_MODULE_FREE &&
-	    e->type != PT_EV_MODULE_SYM &&
+	    e->type != PT_EV_MODULE_SYM && e->type != PT_EV_MODULE_INIT_END &&
+	    e->type != PT_EV_MODULE_UNLOAD &&
 	    (t = tid_find(an, e->tid)))
 		t->fctx = false;
 
@@ -1731,7 +1844,11 @@ void an_event(struct analyzer *an, const struct pt_event *e, const char *modname
 		break;
 	case PT_EV_MODULE_LOAD:
 	case PT_EV_MODULE_FREE:
+	case PT_EV_MODULE_UNLOAD:
 		on_module(an, e, modname);
+		break;
+	case PT_EV_MODULE_INIT_END:
+		on_module_init_end(an, e);
 		break;
 	default:
 		kl_event(an, &an->kl, e);

@@ -114,6 +114,14 @@ struct pt_finding {
 struct pt_module_range {
 	char name[PT_MODNAME_LEN];
 	uint64_t base, size;
+	/* Init text, from do_init_module: code there counts as the module's
+	 * while init_live; afterwards the range only names old stacks. */
+	uint64_t init_base, init_size;
+	uint32_t init_tid;		/* the thread running do_init_module */
+	bool init_live;
+	uint64_t exit_fn;		/* its exit function, 0 if unknown */
+	uint32_t exit_tid;		/* the thread in delete_module, while exiting */
+	bool exiting;
 	bool loaded, seen_loaded, unloaded;
 };
 
@@ -171,8 +179,15 @@ const struct pt_stats *an_stats(const struct analyzer *an);
 const struct pt_kernel_info *an_kernel(const struct analyzer *an);
 const struct pt_config *an_config(const struct analyzer *an);
 const struct pt_module_range *an_module(const struct analyzer *an, int idx);
-/* Index of the watched module whose text holds ip, or -1. */
+/*
+ * Index of the watched module whose text holds ip, or -1: its core text, or
+ * its init text, also after that was freed (to name stacks taken during
+ * init). Whether code counts as the module's at an event is decided when
+ * the event comes, with the init text only while it is live.
+ */
 int an_module_of_ip(const struct analyzer *an, uint64_t ip);
+/* Whether ip lies in module idx's (last) init text rather than its core. */
+bool an_module_ip_init(const struct analyzer *an, int idx, uint64_t ip);
 /* Stack of a finding, via the same callback the analyzer uses. */
 bool an_stack(const struct analyzer *an, int32_t id, struct pt_stack *out);
 int an_errors(const struct analyzer *an);

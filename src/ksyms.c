@@ -32,11 +32,21 @@ static long add_str(struct ksyms *k, const char *s)
 	return (long)(k->slen - n);
 }
 
+/* The names module_init() and module_exit() give a module's functions. */
+static bool module_alias(const char *sym)
+{
+	return !strcmp(sym, "init_module") || !strcmp(sym, "cleanup_module");
+}
+
+/* By address; at one address aliases first, so that a lookup, which takes
+ * the last, finds the function's own name. */
 static int cmp_sym(const void *a, const void *b)
 {
 	const struct ksym *x = a, *y = b;
 
-	return x->addr < y->addr ? -1 : x->addr > y->addr;
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return module_alias(y->name) - module_alias(x->name);
 }
 
 int ksyms_load(struct ksyms *k, const char *path)
@@ -56,6 +66,12 @@ int ksyms_load(struct ksyms *k, const char *path)
 		n = sscanf(line, "%llx %c %255s [%127[^]]]", &addr, &type, name, mod);
 		if (n < 3 || !addr)
 			continue;
+		/* Where struct pages live (x86-64; FLATMEM), read from BPF. */
+		if (n == 3 && strchr("dDbBrR", type) &&
+		    (!strcmp(name, "vmemmap_base") || !strcmp(name, "mem_map"))) {
+			k->memmap_var = addr;
+			snprintf(k->memmap_name, sizeof(k->memmap_name), "%.15s", name);
+		}
 		if (type != 't' && type != 'T' && type != 'w' && type != 'W')
 			continue;
 		if (k->n == k->cap) {
@@ -118,18 +134,18 @@ int ksyms_reload(struct ksyms *k, const char *path)
 	return ksyms_load(k, path);
 }
 
-static struct ksym_module *module_entry(const struct ksyms *k, const char *name)
+static struct ksym_module *module_entry(const struct ksyms *k, const char *name, bool init)
 {
 	size_t i;
 
 	for (i = 0; i < k->nmods; i++)
-		if (!strcmp(k->mods[i].name, name))
+		if (k->mods[i].init == init && !strcmp(k->mods[i].name, name))
 			return &k->mods[i];
 	return NULL;
 }
 
 /* A new, zeroed entry for module name at the end of the cache, or NULL. */
-static struct ksym_module *module_new(struct ksyms *k, const char *name)
+static struct ksym_module *module_new(struct ksyms *k, const char *name, bool init)
 {
 	struct ksym_module *m = realloc(k->mods, (k->nmods + 1) * sizeof(*m));
 
@@ -139,21 +155,33 @@ static struct ksym_module *module_new(struct ksyms *k, const char *name)
 	m = &k->mods[k->nmods++];
 	memset(m, 0, sizeof(*m));
 	snprintf(m->name, sizeof(m->name), "%s", name);
+	m->init = init;
 	return m;
 }
 
-static bool in_module(const struct ksym *s, const char *name, uint64_t base, uint64_t size)
+/* kallsyms entry i of module name within [base, base + size), not an alias
+ * of a function also listed under its own name. */
+static bool in_module(const struct ksyms *k, size_t i, const char *name, uint64_t base,
+		      uint64_t size)
 {
-	return s->module && s->addr >= base && s->addr - base < size && !strcmp(s->module, name);
+	const struct ksym *s = &k->syms[i];
+
+	if (!s->module || s->addr < base || s->addr - base >= size || strcmp(s->module, name))
+		return false;
+	if (!module_alias(s->name))
+		return true;
+	return !(i > 0 && k->syms[i - 1].addr == s->addr) &&
+	       !(i + 1 < k->n && k->syms[i + 1].addr == s->addr);
 }
 
-size_t ksyms_cache_module(struct ksyms *k, const char *name, uint64_t base, uint64_t size)
+size_t ksyms_cache_module(struct ksyms *k, const char *name, bool init, uint64_t base,
+			  uint64_t size)
 {
-	struct ksym_module *m, fresh = { .size = size };
+	struct ksym_module *m, fresh = { .size = size, .init = init };
 	size_t i, n = 0;
 
 	for (i = 0; i < k->n; i++)
-		n += in_module(&k->syms[i], name, base, size);
+		n += in_module(k, i, name, base, size);
 	if (!n)
 		return 0;
 	snprintf(fresh.name, sizeof(fresh.name), "%s", name);
@@ -164,7 +192,7 @@ size_t ksyms_cache_module(struct ksyms *k, const char *name, uint64_t base, uint
 	for (i = 0; i < k->n && fresh.n < n; i++) {
 		struct ksym *c = &fresh.syms[fresh.n];
 
-		if (!in_module(&k->syms[i], name, base, size))
+		if (!in_module(k, i, name, base, size))
 			continue;
 		c->addr = k->syms[i].addr - base;
 		c->name = strdup(k->syms[i].name);
@@ -172,10 +200,10 @@ size_t ksyms_cache_module(struct ksyms *k, const char *name, uint64_t base, uint
 			goto nomem;
 		fresh.n++;
 	}
-	m = module_entry(k, name);
+	m = module_entry(k, name, init);
 	if (m)
 		free_module(m);
-	else if (!(m = module_new(k, name)))
+	else if (!(m = module_new(k, name, init)))
 		goto nomem;
 	*m = fresh;
 	return n;
@@ -184,10 +212,10 @@ nomem:
 	return 0;
 }
 
-int ksyms_module_add(struct ksyms *k, const char *name, uint64_t size, uint64_t off,
-		     const char *sym)
+int ksyms_module_add(struct ksyms *k, const char *name, bool init, uint64_t size,
+		     uint64_t off, const char *sym)
 {
-	struct ksym_module *m = module_entry(k, name);
+	struct ksym_module *m = module_entry(k, name, init);
 	struct ksym *n;
 	size_t i;
 
@@ -198,7 +226,7 @@ int ksyms_module_add(struct ksyms *k, const char *name, uint64_t size, uint64_t 
 		m->size = size;
 	}
 	if (!m) {
-		m = module_new(k, name);
+		m = module_new(k, name, init);
 		if (!m)
 			return -ENOMEM;
 		m->size = size;
@@ -206,8 +234,19 @@ int ksyms_module_add(struct ksyms *k, const char *name, uint64_t size, uint64_t 
 	/* Kept ascending by offset: symbol tables are not sorted. */
 	for (i = m->n; i > 0 && m->syms[i - 1].addr > off; i--)
 		;
-	if (i > 0 && m->syms[i - 1].addr == off)
+	if (i > 0 && m->syms[i - 1].addr == off) {
+		char *name;
+
+		/* module_init()/module_exit() aliases yield to the real name. */
+		if (!module_alias(m->syms[i - 1].name) || module_alias(sym))
+			return 0;
+		name = strdup(sym);
+		if (!name)
+			return -ENOMEM;
+		free((char *)m->syms[i - 1].name);
+		m->syms[i - 1].name = name;
 		return 0;
+	}
 	n = realloc(m->syms, (m->n + 1) * sizeof(*n));
 	if (!n)
 		return -ENOMEM;
@@ -226,14 +265,14 @@ int ksyms_module_add(struct ksyms *k, const char *name, uint64_t size, uint64_t 
 
 bool ksyms_module_seen(const struct ksyms *k, const char *name)
 {
-	const struct ksym_module *m = module_entry(k, name);
+	const struct ksym_module *m = module_entry(k, name, false);
 
 	return m && m->n;
 }
 
-bool ksyms_module_cached(const struct ksyms *k, const char *name, uint64_t size)
+bool ksyms_module_cached(const struct ksyms *k, const char *name, bool init, uint64_t size)
 {
-	const struct ksym_module *m = module_entry(k, name);
+	const struct ksym_module *m = module_entry(k, name, init);
 
 	return m && m->size == size;
 }
@@ -297,10 +336,10 @@ static const struct ksym *find(const struct ksyms *k, uint64_t addr)
 	return s;
 }
 
-const char *ksyms_format_module(const struct ksyms *k, const char *name, uint64_t off,
-				char *buf, size_t len)
+const char *ksyms_format_module(const struct ksyms *k, const char *name, bool init,
+				uint64_t off, char *buf, size_t len)
 {
-	const struct ksym_module *m = module_entry(k, name);
+	const struct ksym_module *m = module_entry(k, name, init);
 	const struct ksym *s;
 
 	if (!m || off >= m->size || !(s = floor_sym(m->syms, m->n, off)))

@@ -27,6 +27,7 @@ struct ksym;
 
 struct ksym_module {
 	char name[64];
+	bool init;		/* its init text (freed after init), not its core */
 	uint64_t size;		/* text size it was seen with */
 	size_t n;
 	struct ksym *syms;	/* addr: offset into the text, ascending; names owned */
@@ -41,29 +42,36 @@ struct ksyms {
 	struct ksym_module *mods;
 	size_t nmods;
 	bool raw_addresses;	/* print unknown addresses raw, not "[unknown]" */
+	/* Address of the kernel variable holding the memmap base
+	 * (vmemmap_base, mem_map), 0 when kallsyms lists neither. */
+	uint64_t memmap_var;
+	char memmap_name[16];
 };
 
 int ksyms_load(struct ksyms *k, const char *path);	/* 0 or -errno */
 void ksyms_free(struct ksyms *k);
 /* Rereads path; keeps the module cache. */
 int ksyms_reload(struct ksyms *k, const char *path);
-/* Caches module name's symbols within [base, base+size) from the loaded
- * table; returns how many (0: the module is already gone). */
-size_t ksyms_cache_module(struct ksyms *k, const char *name, uint64_t base, uint64_t size);
+/* Caches module name's symbols within [base, base+size) (its init text if
+ * init) from the loaded table; returns how many (0: the module or its init
+ * text is already gone). */
+size_t ksyms_cache_module(struct ksyms *k, const char *name, bool init, uint64_t base,
+			  uint64_t size);
 /*
- * Adds function sym at offset off into module name's text (of this size) to
- * the cache, as BPF reads it from the loading module; a module of another
- * size starts afresh, a function already there is not added twice.
+ * Adds function sym at offset off into module name's text (init: its init
+ * text) of this size to the cache, as BPF reads it from the loading module;
+ * a text of another size starts afresh, a function already there is not
+ * added twice.
  */
-int ksyms_module_add(struct ksyms *k, const char *name, uint64_t size, uint64_t off,
-		     const char *sym);
-/* Whether name has symbols cached at all. */
+int ksyms_module_add(struct ksyms *k, const char *name, bool init, uint64_t size,
+		     uint64_t off, const char *sym);
+/* Whether name has symbols of its core text cached at all. */
 bool ksyms_module_seen(const struct ksyms *k, const char *name);
-/* Whether name's symbols are cached for a text of this size. */
-bool ksyms_module_cached(const struct ksyms *k, const char *name, uint64_t size);
-/* "func+0x1c [name]" for offset off into module name's text, or NULL. */
-const char *ksyms_format_module(const struct ksyms *k, const char *name, uint64_t off,
-				char *buf, size_t len);
+/* Whether name's symbols are cached for a (init) text of this size. */
+bool ksyms_module_cached(const struct ksyms *k, const char *name, bool init, uint64_t size);
+/* "func+0x1c [name]" for offset off into module name's (init) text, or NULL. */
+const char *ksyms_format_module(const struct ksyms *k, const char *name, bool init,
+				uint64_t off, char *buf, size_t len);
 /* Adds a resolved text for an exact address (from a recording). */
 int ksyms_add_exact(struct ksyms *k, uint64_t addr, const char *text);
 /* "func+0x1c [module]", or NULL when addr is not symbolized. */

@@ -63,9 +63,10 @@ struct tp {
  * taken before the kretprobe's handler puts its trampoline in the return
  * address. */
 enum { P_ALLOC_RET, P_ALLOC_ENTRY, P_GFP_RET, P_GFP_ENTRY, P_FREE_PAGES, P_FREE_ADDR, P_SPLIT, P_KMAP, P_KMAP_RET,
-	P_KUNMAP, P_REMAP, P_REMAP_RET, P_FINISH_FAULT, P_VM_INSERT, P_MOD_INIT,
+	P_KUNMAP, P_REMAP, P_REMAP_RET, P_FINISH_FAULT, P_VM_INSERT, P_MOD_INIT, P_MOD_INIT_RET,
 	P_KL_MAP, P_KL_UNMAP, P_KL_SCHED, P_NPROBES };
-enum { T_ALLOC, T_FREE, T_FREE_BATCHED, T_SIGNAL, T_MOD_LOAD, T_MOD_FREE, T_KL_EXIT, T_NTPS };
+enum { T_ALLOC, T_FREE, T_FREE_BATCHED, T_SIGNAL, T_MOD_LOAD, T_MOD_FREE, T_MOD_UNLOAD,
+	T_KL_EXIT, T_NTPS };
 
 static void init_tables(struct pagetrack_bpf *skel, struct probe *p, struct tp *t)
 {
@@ -103,6 +104,8 @@ static void init_tables(struct pagetrack_bpf *skel, struct probe *p, struct tp *
 				  { "vm_insert_page" } },
 		[P_MOD_INIT] = { "do_init_module", skel->progs.pagetrack_module_init, false,
 				 { "do_init_module" } },
+		[P_MOD_INIT_RET] = { "do_init_module return", skel->progs.pagetrack_module_init_ret,
+				     true, { "do_init_module" } },
 		[P_KL_MAP] = { "__kmap_local_pfn_prot return", skel->progs.pagetrack_klocal_map,
 			       true, { "__kmap_local_pfn_prot" } },
 		[P_KL_UNMAP] = { "kunmap_local_indexed", skel->progs.pagetrack_klocal_unmap, false,
@@ -118,6 +121,8 @@ static void init_tables(struct pagetrack_bpf *skel, struct probe *p, struct tp *
 		[T_SIGNAL] = { "signal", "signal_generate", skel->progs.pagetrack_signal, false },
 		[T_MOD_LOAD] = { "module", "module_load", skel->progs.pagetrack_module_load, false },
 		[T_MOD_FREE] = { "module", "module_free", skel->progs.pagetrack_module_free, false },
+		[T_MOD_UNLOAD] = { "syscalls", "sys_enter_delete_module",
+				   skel->progs.pagetrack_module_unload, false },
 		[T_KL_EXIT] = { "sched", "sched_process_exit", skel->progs.pagetrack_klocal_exit,
 				false },
 	};
@@ -252,7 +257,8 @@ static bool klocal_prepare(const struct pt_options *opt, const struct pt_kernel_
 
 /* Say which detections are active and why the others are not. */
 static void print_detections(const struct probe *p, const struct tp *t, const char *mode,
-			     const struct pt_kernel_info *ki, const struct pt_options *opt)
+			     const struct pt_kernel_info *ki, const struct pt_options *opt,
+			     const char *memmap)
 {
 	bool api = p[P_FREE_PAGES].link && p[P_ALLOC_RET].link;
 	bool highmem = ki->last_pkmap > 0;
@@ -270,8 +276,12 @@ static void print_detections(const struct probe *p, const struct tp *t, const ch
 		"tracepoint orders: an order-0 free at a block head cannot be judged");
 	fprintf(stderr, "  double_free: %s\n", api ? "on (refcount at __free_pages entry)" :
 		"off: needs a kprobe on __free_pages (a repeated tracepoint free is not proof: bulk allocations are untraced)");
-	fprintf(stderr, "  bad_free: %s\n", p[P_FREE_ADDR].link && api ? "on" :
-		"off: needs kprobes on free_pages and __free_pages");
+	if (p[P_FREE_ADDR].link && api && memmap)
+		fprintf(stderr, "  bad_free: on (struct pages at %s, read from the kernel)\n", memmap);
+	else
+		fprintf(stderr, "  bad_free: %s\n", p[P_FREE_ADDR].link && api ?
+			"on (where struct pages live is learned from allocations)" :
+			"off: needs kprobes on free_pages and __free_pages");
 	fprintf(stderr, "  partial_free: %s\n", api ? "on" :
 		"off: needs kprobes on __free_pages and __alloc_pages");
 	if (p[P_FINISH_FAULT].link || p[P_VM_INSERT].link)
@@ -304,8 +314,12 @@ static void print_detections(const struct probe *p, const struct tp *t, const ch
 		"off: no signal:signal_generate tracepoint");
 	if (opt->nmodules)
 		fprintf(stderr, "  module scope: %s\n",
+			p[P_MOD_INIT].link && p[P_MOD_INIT_RET].link && t[T_MOD_FREE].ok ?
+			t[T_MOD_UNLOAD].ok ?
+			"on (core and init text and functions at do_init_module, init text until do_init_module returns, exit function from delete_module, follows unload)" :
+			"on (core and init text and functions at do_init_module, init text until do_init_module returns, follows unload; no syscalls:sys_enter_delete_module: a free the exit function makes as its last call is not named)" :
 			p[P_MOD_INIT].link && t[T_MOD_FREE].ok ?
-			"on (text range and functions at do_init_module, follows unload)" :
+			"on (text range and functions at do_init_module, follows unload; init text not followed: no do_init_module return probe)" :
 			t[T_MOD_LOAD].ok && t[T_MOD_FREE].ok ?
 			"on (follows load and unload; ranges read from /proc/modules)" :
 			"ranges from /proc/modules only: no module tracepoints");
@@ -489,7 +503,8 @@ static void print_event_mix(const struct pt_stats *st)
 		[PT_EV_REMAP_RET] = "remap_ret", [PT_EV_USER_MAP] = "user_map",
 		[PT_EV_SPLIT] = "split", [PT_EV_SIGNAL] = "signal",
 		[PT_EV_MODULE_LOAD] = "module_load", [PT_EV_MODULE_FREE] = "module_free",
-		[PT_EV_MODULE_SYM] = "module_sym",
+		[PT_EV_MODULE_SYM] = "module_sym", [PT_EV_MODULE_INIT_END] = "module_init_end",
+		[PT_EV_MODULE_UNLOAD] = "module_unload",
 	};
 	int i;
 
@@ -583,6 +598,7 @@ int run_live(const struct pt_options *opt)
 	}
 	init_tables(skel, probes, tps);
 	skel->rodata->sym64 = ki.arch == PT_ARCH_AMD64;
+	skel->rodata->memmap_var = s.ks.memmap_var;
 	skel->rodata->targ_tgid = opt->pid > 0 ? opt->pid : 0;
 	skel->rodata->with_stacks = !opt->no_stacks;
 	skel->rodata->free_stacks = !opt->no_free_stacks;
@@ -755,7 +771,8 @@ int run_live(const struct pt_options *opt)
 		goto out;
 	}
 
-	print_detections(probes, tps, mode, &ki, opt);
+	print_detections(probes, tps, mode, &ki, opt,
+			 s.ks.memmap_var ? s.ks.memmap_name : NULL);
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);

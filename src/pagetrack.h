@@ -22,7 +22,8 @@ enum pt_event_type {
 	PT_EV_ALLOC_RET,	/* __alloc_pages returned: a0 struct page * */
 	PT_EV_GFP_RET,		/* __get_free_pages returned: a0 address */
 	PT_EV_FREE_PAGES,	/* __free_pages(page, order): a0 page, aux refcount */
-	PT_EV_FREE_ADDR,	/* free_pages(addr, order): a0 addr */
+	PT_EV_FREE_ADDR,	/* free_pages(addr, order): a0 addr, a1 the
+				 * kernel's memmap base (0: unknown) */
 	PT_EV_KMAP,		/* kmap_high(page) entry: a0 page */
 	PT_EV_KMAP_RET,		/* kmap_high returned: a1 vaddr, ip = caller */
 	PT_EV_KUNMAP,		/* kunmap_high(page): a0 page */
@@ -34,14 +35,23 @@ enum pt_event_type {
 	PT_EV_SPLIT,		/* split_page(page, order): a0 page */
 	PT_EV_SIGNAL,		/* signal:signal_generate SIGBUS: tgid target */
 	PT_EV_MODULE_LOAD,	/* module load (struct pt_module_event); from
-				 * do_init_module: a0 text base, a1 text size */
+				 * do_init_module: a0 text base, a1 text size,
+				 * a2 init text base, a3 init text size, a4 the
+				 * kernel's memmap base (0: unknown), ip its
+				 * exit function */
 	PT_EV_MODULE_FREE,	/* module:module_free (struct pt_module_event) */
 	PT_EV_MODULE_SYM,	/* a function of a module being loaded, right after
 				 * its MODULE_LOAD (struct pt_module_event, name:
 				 * the function): a0 address, a1 text base, a2 text
 				 * size. Not fed to the analyzer. MODULE_LOAD from
 				 * do_init_module has aux: the module's symbol table
-				 * entries, of which BPF reads PT_MAX_MOD_SYMS. */
+				 * entries, of which BPF reads PT_MAX_MOD_SYMS.
+				 * flags PT_F_INIT_TEXT: a1, a2 are the init text. */
+	PT_EV_MODULE_INIT_END,	/* do_init_module returned (ret): the init text
+				 * of the module this thread loaded is gone */
+	PT_EV_MODULE_UNLOAD,	/* delete_module() entered for the module named
+				 * (struct pt_module_event): its exit function
+				 * runs on this thread until MODULE_FREE */
 	/*
 	 * kmap_local / kmap_atomic (HIGHMEM): paired in BPF per task; only
 	 * anomalies and counts come here (src/kmap_local.c judges them).
@@ -84,6 +94,12 @@ enum pt_event_type {
 
 /* PT_EV_KLOCAL_HELD aux: where the mapping was found still held. */
 enum { PT_KL_HELD_EXIT = 1, PT_KL_HELD_UNLOAD, PT_KL_HELD_END };
+
+#define PT_F_INIT_TEXT	0x40	/* MODULE_SYM of the module's init text */
+#define PT_F_KERNEL_OWNED 0x80	/* PAGE_ALLOC by a kernel cache (slab, page
+				 * tables, percpu) for a module's object: the
+				 * cache's pages, not the module's. Set by user
+				 * space from the stack, kept in recordings. */
 
 #define PT_NR_ORDERS		11
 

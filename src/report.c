@@ -33,6 +33,27 @@ static bool internal(const char *fn)
 	return false;
 }
 
+/*
+ * The kernel's static inline helpers a module may get its own copy of
+ * (kmap() in HIGHMEM kernels): such a copy is not the site, its caller is.
+ */
+static bool module_copy_of_helper(const struct analyzer *an, const struct ksyms *ks,
+				  uint64_t ip)
+{
+	static const char *const helpers[] = { "kmap", "kunmap", "alloc_pages", NULL };
+	char buf[256];
+	int i;
+
+	/* The module may be gone from kallsyms: its cached names. A compiler
+	 * clone (kmap.constprop.0) is the same helper. */
+	report_sym(an, ks, ip, buf, sizeof(buf));
+	buf[strcspn(buf, "+.")] = 0;
+	for (i = 0; helpers[i]; i++)
+		if (!strcmp(buf, helpers[i]))
+			return true;
+	return false;
+}
+
 /* The address that best names who did it: the watched module's frame, else
  * the first frame outside the allocator, else the recorded caller. */
 uint64_t report_site_ip(const struct analyzer *an, const struct ksyms *ks, uint64_t caller,
@@ -41,15 +62,20 @@ uint64_t report_site_ip(const struct analyzer *an, const struct ksyms *ks, uint6
 	struct pt_stack s;
 	char buf[256];
 	unsigned int i;
+	uint64_t helper = 0;
 
 	/* A probe at function entry unwinds past its immediate caller (no
 	 * frame yet): that caller, when it is the module's, is the exact site. */
-	if (caller && an_module_of_ip(an, caller) >= 0)
-		return caller;
+	if (caller && an_module_of_ip(an, caller) >= 0) {
+		if (!module_copy_of_helper(an, ks, caller))
+			return caller;
+		helper = caller;
+	}
 	if (!an_stack(an, stack_id, &s))
 		return caller;
 	for (i = 0; i < s.nr; i++)
-		if (an_module_of_ip(an, s.ips[i]) >= 0)
+		if (an_module_of_ip(an, s.ips[i]) >= 0 && s.ips[i] != helper &&
+		    !module_copy_of_helper(an, ks, s.ips[i]))
 			return s.ips[i];
 	if (caller)
 		return caller;
@@ -66,22 +92,29 @@ uint64_t report_site_ip(const struct analyzer *an, const struct ksyms *ks, uint6
 static const char *sym_text(const struct analyzer *an, const struct ksyms *ks, uint64_t ip,
 			    char *buf, size_t len, bool *bare)
 {
-	const struct pt_module_range *r = an_module(an, an_module_of_ip(an, ip));
+	int idx = an_module_of_ip(an, ip);
+	const struct pt_module_range *r = an_module(an, idx);
 	char tag[PT_MODNAME_LEN + 3];
 	const char *known = ksyms_lookup(ks, ip, buf, len);
+	bool init;
+	uint64_t base;
 
 	*bare = false;
 	/*
 	 * Inside a watched module, the symbol must name that module: if it
-	 * was unloaded before its symbols were read, the nearest symbol below
-	 * is some other code. Then its cached symbols, else module and offset.
+	 * was unloaded (or its init text freed) before its symbols were read,
+	 * the nearest symbol below is some other code. Then its cached
+	 * symbols, else module and offset ("mod.init+0x..." for init text).
 	 */
 	if (!r)
 		return known;
+	init = an_module_ip_init(an, idx, ip);
+	base = init ? r->init_base : r->base;
 	snprintf(tag, sizeof(tag), "[%s]", r->name);
 	if ((!known || !strstr(buf, tag)) &&
-	    !ksyms_format_module(ks, r->name, ip - r->base, buf, len)) {
-		snprintf(buf, len, "%s+0x%" PRIx64 " [%s]", r->name, ip - r->base, r->name);
+	    !ksyms_format_module(ks, r->name, init, ip - base, buf, len)) {
+		snprintf(buf, len, "%s%s+0x%" PRIx64 " [%s]", r->name, init ? ".init" : "",
+			 ip - base, r->name);
 		*bare = true;
 	}
 	return buf;

@@ -81,6 +81,41 @@ static void inline_stack(struct session *s, const void *data, struct pt_event *e
 	record_stack(s, id, &st);
 }
 
+/*
+ * Kernel caches that build objects on pages they keep (slab pages, page
+ * tables of vmalloc and ioremap, percpu chunks, page fragments of network
+ * buffers). A module that asks them for an object does not own the pages
+ * they allocate meanwhile, nor leak them.
+ */
+static const char *const cache_prefixes[] = {
+	"allocate_slab", "new_slab", "___slab_alloc", "cache_grow_begin", "kmem_getpages",
+	"pte_alloc_one", "__pte_alloc", "pmd_alloc_one", "__pmd_alloc", "__pud_alloc",
+	"__p4d_alloc", "pcpu_", "__page_frag_cache_refill", "page_frag_alloc", NULL,
+};
+
+/* A page allocation with a watched module's frame, made by a kernel cache
+ * called from the module (inside that frame). Live only: needs symbols. */
+static bool kernel_owned(struct session *s, const struct pt_event *ev)
+{
+	struct pt_stack st;
+	char buf[256];
+	unsigned int i, j, k;
+
+	if (!s->opt->nmodules || ev->type != PT_EV_PAGE_ALLOC || s->stack_fd < 0 ||
+	    !session_stack(s, ev->stack_id, &st))
+		return false;
+	for (i = 0; i < st.nr && an_module_of_ip(s->an, st.ips[i]) < 0; i++)
+		;
+	for (j = 0; j < i && j < st.nr; j++) {
+		const char *fn = ksyms_func(&s->ks, st.ips[j], buf, sizeof(buf));
+
+		for (k = 0; fn && cache_prefixes[k]; k++)
+			if (!strncmp(fn, cache_prefixes[k], strlen(cache_prefixes[k])))
+				return true;
+	}
+	return false;
+}
+
 bool session_stack(void *ctx, int32_t id, struct pt_stack *out)
 {
 	struct session *s = ctx;
@@ -151,7 +186,7 @@ static void module_loaded(struct session *s, const struct pt_module_event *m)
 		session_module_range(s, m->name, m->ev.a0, m->ev.a1);
 	else
 		modules_scan("/proc/modules", session_module_range, s);
-	if (known && watched(s, m->name) && ksyms_module_cached(&s->ks, m->name, m->ev.a1))
+	if (known && watched(s, m->name) && ksyms_module_cached(&s->ks, m->name, false, m->ev.a1))
 		return;
 	s->ks_stale = true;
 	/*
@@ -171,12 +206,15 @@ static void module_sym(struct session *s, const struct pt_module_event *m)
 {
 	unsigned int i;
 
+	bool init = m->ev.flags & PT_F_INIT_TEXT;
+
 	for (i = 0; i < s->nloads && i < PT_RECENT_LOADS; i++) {
-		if (s->loads[i].base != m->ev.a1 || !watched(s, s->loads[i].name))
+		if ((init ? s->loads[i].init_base : s->loads[i].base) != m->ev.a1 ||
+		    !watched(s, s->loads[i].name))
 			continue;
 		if (m->ev.a0 >= m->ev.a1 && m->ev.a0 - m->ev.a1 < m->ev.a2 && m->name[0])
-			ksyms_module_add(&s->ks, s->loads[i].name, m->ev.a2, m->ev.a0 - m->ev.a1,
-					 m->name);
+			ksyms_module_add(&s->ks, s->loads[i].name, init, m->ev.a2,
+					 m->ev.a0 - m->ev.a1, m->name);
 		return;
 	}
 }
@@ -197,8 +235,13 @@ void session_refresh_symbols(struct session *s, bool now)
 	for (i = 0; i < s->opt->nmodules; i++) {
 		const struct pt_module_range *r = an_module(s->an, i);
 
-		if (r && r->size && r->loaded && !ksyms_module_cached(&s->ks, r->name, r->size))
-			ksyms_cache_module(&s->ks, r->name, r->base, r->size);
+		if (!r || !r->loaded)
+			continue;
+		if (r->size && !ksyms_module_cached(&s->ks, r->name, false, r->size))
+			ksyms_cache_module(&s->ks, r->name, false, r->base, r->size);
+		/* kallsyms lists init functions until the init text is freed. */
+		if (r->init_live && !ksyms_module_cached(&s->ks, r->name, true, r->init_size))
+			ksyms_cache_module(&s->ks, r->name, true, r->init_base, r->init_size);
 	}
 }
 
@@ -233,7 +276,8 @@ void session_event(struct session *s, const void *data, size_t size)
 	}
 	s->received++;
 	if ((ev->type == PT_EV_MODULE_LOAD || ev->type == PT_EV_MODULE_FREE ||
-	     ev->type == PT_EV_MODULE_SYM) && size >= sizeof(m)) {
+	     ev->type == PT_EV_MODULE_SYM || ev->type == PT_EV_MODULE_UNLOAD) &&
+	    size >= sizeof(m)) {
 		memcpy(&m, data, sizeof(m));
 		m.name[PT_MODNAME_LEN - 1] = 0;
 		/* The analyzer only counts a MODULE_SYM (name: the function). */
@@ -244,20 +288,28 @@ void session_event(struct session *s, const void *data, size_t size)
 
 			snprintf(s->loads[slot].name, sizeof(s->loads[slot].name), "%s", m.name);
 			s->loads[slot].base = m.ev.a0;
+			s->loads[slot].init_base = m.ev.a2;
 		}
+		record(s, PT_REC_MODEVENT, &m, sizeof(m));
+		an_event(s->an, &m.ev, m.name);
 		/* A module came: learn its range before its first allocation. */
 		if (m.ev.type == PT_EV_MODULE_LOAD && s->stack_fd >= 0)
 			module_loaded(s, &m);
 		if (m.ev.type == PT_EV_MODULE_FREE && watched(s, m.name))
 			s->watched_unloads++;
-		record(s, PT_REC_MODEVENT, &m, sizeof(m));
-		an_event(s->an, &m.ev, m.name);
 		return;
 	}
 	if (size >= sizeof(struct pt_event_stack)) {
 		memcpy(&m.ev, data, sizeof(m.ev));
 		inline_stack(s, data, &m.ev);
 		ev = &m.ev;
+	}
+	if (kernel_owned(s, ev)) {
+		if (ev != &m.ev) {
+			memcpy(&m.ev, ev, sizeof(m.ev));
+			ev = &m.ev;
+		}
+		m.ev.flags |= PT_F_KERNEL_OWNED;
 	}
 	if (s->rec) {
 		if (ev->stack_id >= 0 && !session_stack(s, ev->stack_id, &st))

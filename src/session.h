@@ -70,7 +70,7 @@ struct session {
 	bool bpf_module_syms;		/* BPF sends the functions of loading modules */
 	struct {			/* the latest module loads, for MODULE_SYM */
 		char name[PT_MODNAME_LEN];
-		uint64_t base;
+		uint64_t base, init_base;
 	} loads[PT_RECENT_LOADS];
 	unsigned int nloads;
 	unsigned int watched_unloads;	/* live: kmap_local state is read at each */

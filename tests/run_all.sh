@@ -46,6 +46,7 @@ suite bench-smoke make -s bench-smoke
 if [ -x tests/vm/run ] && [ -f module/pagetrack_ref.c ]; then
 	suite lab make -s lab-test
 	suite tracer make -s vm-test
+	suite module-scope make -s init-test
 	suite ci-example make -s ci-example-test
 else
 	echo "=== lab, tracer: not run: the QEMU lab is not in this tree yet"

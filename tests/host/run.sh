@@ -45,6 +45,18 @@ check "no finding for a clean workload" '[ "$(grep -c "\"type\":\"finding\"" "$d
 check "no events lost" 'grep "\"type\":\"summary\"" "$dir/live.json" | grep -q "\"events_lost\":0"'
 check "detached after exit" '[ "$(attached)" -eq 0 ]'
 
+# Module scope's CO-RE on this kernel (mem[] since 6.4): the do_init_module
+# and delete_module programs relocate and verify, though nothing attaches.
+src=$(cd "$(dirname "$0")/../../src" && pwd)
+if gcc -O2 -Wall "$src/../tests/host/coreload.c" -o "$dir/coreload" -lbpf 2>"$dir/coreload.err"; then
+	"$dir/coreload" "$(dirname "$PT")/pagetrack.bpf.o" >"$dir/coreload.out" 2>&1
+	rc=$?
+	check "module-scope programs load here ($(grep layout: "$dir/coreload.out"))" \
+		'[ $rc -eq 0 ] && ! grep -q "layout: unknown" "$dir/coreload.out"'
+else
+	nok "build tests/host/coreload.c: $(head -1 "$dir/coreload.err")"
+fi
+
 # What BPF attached to each event: recstat prints "type events with_stack".
 src=$(cd "$(dirname "$0")/../../src" && pwd)
 gcc -O2 -Wall -I"$src" "$src/../tests/host/recstat.c" "$src/record.c" -o "$dir/recstat" 2>"$dir/recstat.err" ||

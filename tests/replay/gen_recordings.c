@@ -60,6 +60,48 @@ static void finish(FILE *f, uint64_t lost)
 		exit(2);
 }
 
+static void modevent(FILE *f, const struct pt_event *e)
+{
+	struct pt_module_event m = { .ev = *e, .name = "drv" };
+
+	if (rec_write(f, PT_REC_MODEVENT, &m, sizeof(m)))
+		exit(2);
+}
+
+static void init_session(FILE *f, struct kmodel *k)
+{
+	struct pt_event ld = { .type = PT_EV_MODULE_LOAD, .tid = 4242, .a0 = MOD_BASE,
+			       .a1 = MOD_SIZE, .a2 = INIT_BASE, .a3 = INIT_SIZE, .ip = MOD_IP2 };
+	struct pt_event end = { .type = PT_EV_MODULE_INIT_END, .tid = 4242 };
+	struct pt_event un = { .type = PT_EV_MODULE_UNLOAD, .tid = 4243 };
+	uint64_t ips[3] = { 0xffffffff81100000ULL, INIT_IP, 0xffffffff81200000ULL };
+	uint32_t hdr[2] = { STK_INIT, 3 }, owned = PT_F_KERNEL_OWNED;
+	uint64_t a1 = INIT_IP, a2 = MOD_IP2;
+	const char *s1 = "drv_init+0x40 [drv]", *s2 = "drv_exit+0x0 [drv]";
+
+	if (rec_write2(f, PT_REC_STACK, hdr, sizeof(hdr), ips, sizeof(ips)) ||
+	    rec_write2(f, PT_REC_SYM, &a1, 8, s1, strlen(s1) + 1) ||
+	    rec_write2(f, PT_REC_SYM, &a2, 8, s2, strlen(s2) + 1))
+		exit(2);
+	ld.ts = end.ts = un.ts = k->ts;
+	modevent(f, &ld);
+	k->stack = STK_INIT;
+	k->ip = INIT_IP;
+	km_alloc_pages(k, 0x7000, 3, GFP_KERNEL);		/* in init */
+	km_alloc_pages(k, 0x7100, 1, GFP_KERNEL);		/* in init, badly freed */
+	km_emit(k, PT_EV_PAGE_ALLOC, 0x7200, 0, set_flags, &owned);	/* a slab page */
+	end.ts = k->ts;
+	sink(f, &end, NULL);
+	km_alloc_pages(k, 0x7300, 0, GFP_KERNEL);		/* init text gone */
+	k->stack = STK_OTHER;
+	k->ip = KERNEL_IP;
+	k->tid = 4243;
+	un.ts = k->ts;
+	modevent(f, &un);
+	km___free_pages(k, 0x7000, 2);				/* order_mismatch */
+	km_emit(k, PT_EV_FREE_ADDR, PTR(0x7100), 1, NULL, NULL);	/* bad_free, tail call */
+}
+
 int main(int argc, char **argv)
 {
 	struct remap_args r = { 0x7f0000000000ULL, 0x7f0000004000ULL, 0x71, 0, 0x1234, 4096 };
@@ -157,6 +199,16 @@ int main(int argc, char **argv)
 	km_alloc_pages(&k, 0x2000, 1, GFP_KERNEL);		/* leak */
 	km_alloc_pages(&k, 0x4000, 3, GFP_KERNEL);
 	km_emit(&k, PT_EV_FREE_ADDR, PTR(0x4000), 3, NULL, NULL);	/* bad_free */
+	finish(f, 0);
+	/*
+	 * init.ptr: the module's init text counts while do_init_module runs:
+	 * an order mismatch on a block from init, a page a kernel cache took
+	 * for the module (not its leak), an allocation from the freed init
+	 * range later (not the module's), and a bad free tail-called by the
+	 * exit function.
+	 */
+	f = start(argv[1], "init.ptr", &k);
+	init_session(f, &k);
 	finish(f, 0);
 
 	/* lost.ptr: clean, but the ring buffer dropped events. */

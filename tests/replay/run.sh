@@ -51,6 +51,13 @@ recv=$(printf '%s\n' "$out" | grep -o '"events_received":[0-9]*' | cut -d: -f2)
 check "long recording (unaligned records, a 1024-frame stack, many reads): every event read ($recv), the one bug found" \
 	'[ $rc -eq 1 ] && [ "$(kinds)" = "order_mismatch:1 " ] && [ "$recv" = 20010 ]'
 
+run --replay "$dir/init.ptr" -m drv -j
+check "init text: exact findings ($(kinds))" '[ $rc -eq 1 ] && [ "$(kinds)" = "bad_free:1 leak:1 order_mismatch:1 " ]'
+check "init text: the block from init named by the init function" \
+	'printf "%s\n" "$out" | grep "\"order_mismatch\"" | grep -q "\"caller\":\"drv_init+0x40 \[drv\]\""'
+check "exit tail call: bad_free named by the exit function" \
+	'printf "%s\n" "$out" | grep "\"bad_free\"" | grep -q "\"free_caller\":\"drv_exit+0x0 \[drv\]\""'
+
 run --replay "$dir/lost.ptr" -m drv -j
 check "lost events reported exactly" 'printf "%s\n" "$out" | grep -q "\"kind\":\"events_lost\".*\"lost\":17" && printf "%s\n" "$out" | tail -1 | grep -q "\"incomplete\":true"'
 

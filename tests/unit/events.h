@@ -32,6 +32,10 @@
 #define MOD_IP		(MOD_BASE + 0x120)
 #define MOD_IP2		(MOD_BASE + 0x340)
 #define KERNEL_IP	0xffffffff81234567ULL
+#define STK_INIT	4	/* has a frame in the module's init text */
+#define INIT_BASE	0xffffffffc0b00000ULL
+#define INIT_SIZE	0x1000ULL
+#define INIT_IP		(INIT_BASE + 0x40)
 
 typedef void (*sink_fn)(void *ctx, const struct pt_event *e, const char *modname);
 
@@ -79,6 +83,18 @@ static inline void km_emit(struct kmodel *k, uint32_t type, uint64_t a0, uint32_
 static inline void set_gfp(struct pt_event *e, void *arg)
 {
 	e->gfp = *(uint32_t *)arg;
+}
+
+static inline void set_flags(struct pt_event *e, void *arg)
+{
+	e->flags = *(uint32_t *)arg;
+}
+
+/* FREE_ADDR carrying the kernel's own memmap base, as BPF reads it. */
+static inline void set_memmap(struct pt_event *e, void *arg)
+{
+	(void)arg;
+	e->a1 = VMEMMAP;
 }
 
 static inline void set_aux(struct pt_event *e, void *arg)

@@ -24,8 +24,9 @@ static const uint64_t stk_module[] = { 0xffffffff81100000ULL, MOD_IP, 0xffffffff
 static const uint64_t stk_other[] = { 0xffffffff81100000ULL, KERNEL_IP };
 static const uint64_t stk_module2[] = { 0xffffffff81100000ULL, MOD_IP2 };
 /* Another stack through the same module call site as STK_MODULE. */
-#define STK_MODULE_ALT	4
+#define STK_MODULE_ALT	5
 static const uint64_t stk_module_alt[] = { 0xffffffff81100000ULL, MOD_IP, 0xffffffff81300000ULL };
+static const uint64_t stk_init[] = { 0xffffffff81100000ULL, INIT_IP, 0xffffffff81200000ULL };
 
 static bool stack_ips(void *ctx, int32_t id, struct pt_stack *out)
 {
@@ -45,6 +46,10 @@ static bool stack_ips(void *ctx, int32_t id, struct pt_stack *out)
 		return true;
 	case STK_MODULE_ALT:
 		out->ips = stk_module_alt;
+		out->nr = 3;
+		return true;
+	case STK_INIT:
+		out->ips = stk_init;
 		out->nr = 3;
 		return true;
 	}
@@ -828,6 +833,107 @@ static void test_module_unload_tracking(void **state)
 	an_free(f.an);
 }
 
+/* do_init_module's event for drv: core and init text, on thread tid. */
+static void module_load(struct fx *f, uint32_t tid, uint64_t memmap)
+{
+	struct pt_event e = { .type = PT_EV_MODULE_LOAD, .ts = 2, .tid = tid, .a0 = MOD_BASE,
+			      .a1 = MOD_SIZE, .a2 = INIT_BASE, .a3 = INIT_SIZE, .a4 = memmap };
+
+	an_event(f->an, &e, "drv");
+}
+
+/* Init text counts while do_init_module runs; its blocks stay the module's. */
+static void test_scope_init_text(void **state)
+{
+	struct fx f = fx_new(true, true, 0);
+	struct pt_event end = { .type = PT_EV_MODULE_INIT_END, .ts = 3, .tid = 7 };
+
+	(void)state;
+	f.k.stack = STK_INIT;
+	f.k.ip = INIT_IP;
+	km_alloc_pages(&f.k, 0xf000, 2, GFP_KERNEL);	/* before the load event: not ours */
+	module_load(&f, 7, 0);
+	assert_int_equal(an_module_of_ip(f.an, INIT_IP), 0);
+	assert_true(an_module_ip_init(f.an, 0, INIT_IP));
+	assert_false(an_module_ip_init(f.an, 0, MOD_IP));
+	km_alloc_pages(&f.k, 0xf100, 3, GFP_KERNEL);	/* in init: the module's */
+	end.tid = 8;					/* another thread's return */
+	an_event(f.an, &end, NULL);
+	km_alloc_pages(&f.k, 0xf200, 1, GFP_KERNEL);	/* init still running */
+	end.tid = 7;
+	an_event(f.an, &end, NULL);
+	km_alloc_pages(&f.k, 0xf300, 0, GFP_KERNEL);	/* init text gone: not ours */
+	f.k.stack = STK_OTHER;
+	f.k.ip = KERNEL_IP;
+	km___free_pages(&f.k, 0xf100, 2);		/* the init block, freed wrongly */
+	km___free_pages(&f.k, 0xf000, 1);		/* not the module's block */
+	an_finish(f.an, 0);
+	assert_int_equal(count_kind(&f, PT_K_ORDER_MISMATCH), 1);
+	assert_int_equal(count_kind(&f, PT_K_LEAK), 1);	/* 0xf200 */
+	/* Named after init is over. */
+	assert_int_equal(an_module_of_ip(f.an, INIT_IP), 0);
+	an_free(f.an);
+}
+
+/* free_pages() of a struct page * judged from the kernel's memmap base alone. */
+static void test_bad_free_kernel_memmap(void **state)
+{
+	struct pt_config cfg = { .api_events = true, .nmodules = 1, .modules = { "drv" } };
+	struct pt_kernel_info ki = { .arch = PT_ARCH_AMD64, .page_shift = 12,
+				     .struct_page_size = 64, .max_pfn = 1 << 22 };
+	struct fx f;
+	const struct pt_finding *x;
+
+	(void)state;
+	f.an = an_new(&cfg, &ki, stack_ips, NULL);
+	assert_non_null(f.an);
+	an_module_range(f.an, "drv", MOD_BASE, MOD_SIZE);
+	km_init(&f.k, sink, f.an);
+	/* No allocation was ever paired: only the kernel's base is known. */
+	km_emit(&f.k, PT_EV_FREE_ADDR, PTR(0x1234), 2, set_memmap, NULL);
+	x = only(&f, PT_K_BAD_FREE);
+	assert_int_equal(x->pfn, 0x1234);
+	assert_int_equal(x->caller2, MOD_IP);
+	an_free(f.an);
+}
+
+/* A bad free the exit function makes as its last call (a tail call: no
+ * frame of the module left) is the module's, named by its exit function. */
+static void test_exit_tail_call(void **state)
+{
+	struct fx f = fx_new(true, true, 0);
+	struct pt_event ld = { .type = PT_EV_MODULE_LOAD, .ts = 2, .tid = 7, .a0 = MOD_BASE,
+			       .a1 = MOD_SIZE, .ip = MOD_IP2 };
+	struct pt_event un = { .type = PT_EV_MODULE_UNLOAD, .ts = 3, .tid = 9 };
+	const struct pt_finding *x;
+
+	(void)state;
+	an_event(f.an, &ld, "drv");
+	f.k.stack = STK_OTHER;
+	f.k.ip = KERNEL_IP;
+	f.k.tid = 9;
+	km_emit(&f.k, PT_EV_FREE_ADDR, PTR(0x2000), 1, NULL, NULL);	/* not unloading yet */
+	an_event(f.an, &un, "drv");
+	km_emit(&f.k, PT_EV_FREE_ADDR, PTR(0x2100), 1, NULL, NULL);
+	x = only(&f, PT_K_BAD_FREE);
+	assert_int_equal(x->pfn, 0x2100);
+	assert_int_equal(x->module, 0);
+	assert_int_equal(x->caller2, MOD_IP2);
+	an_free(f.an);
+}
+
+/* A kernel cache's page allocated for the module's object is not its leak. */
+static void test_kernel_owned_not_scoped(void **state)
+{
+	struct fx f = fx_new(true, true, 0);
+	uint32_t flags = PT_F_KERNEL_OWNED;
+
+	(void)state;
+	km_emit(&f.k, PT_EV_PAGE_ALLOC, 0xf400, 0, set_flags, &flags);
+	expect_none(&f);
+	an_free(f.an);
+}
+
 /* allocated - freed - dropped == outstanding, through splits and partial frees. */
 static void test_page_accounting_invariant(void **state)
 {
@@ -904,25 +1010,39 @@ static void test_ksyms_module_cache(void **state)
 	temp_file(path, "ffffffff81000000 T _stext\n"
 			"ffffffffc0001000 t ref_run\t[mymod]\n"
 			"ffffffffc0001200 t ref_leak\t[mymod]\n"
+			"ffffffffc0001300 t ref_exit\t[mymod]\n"
+			"ffffffffc0001300 t cleanup_module\t[mymod]\n"
 			"ffffffffc0003000 t other_fn\t[othermod]\n");
 	assert_int_equal(ksyms_load(&k, path), 0);
-	assert_int_equal(ksyms_cache_module(&k, "mymod", 0xffffffffc0001000ULL, 0x1000), 2);
-	assert_true(ksyms_module_cached(&k, "mymod", 0x1000));
-	assert_false(ksyms_module_cached(&k, "mymod", 0x2000));
-	assert_int_equal(ksyms_cache_module(&k, "gone", 0xffffffffc0005000ULL, 0x1000), 0);
+	assert_string_equal(ksyms_format(&k, 0xffffffffc0001304ULL, buf, sizeof(buf)),
+			    "ref_exit+0x4 [mymod]");
+	assert_int_equal(ksyms_cache_module(&k, "mymod", false, 0xffffffffc0001000ULL, 0x1000), 3);
+	assert_true(ksyms_module_cached(&k, "mymod", false, 0x1000));
+	assert_false(ksyms_module_cached(&k, "mymod", false, 0x2000));
+	assert_int_equal(ksyms_cache_module(&k, "gone", false, 0xffffffffc0005000ULL, 0x1000), 0);
 
 	/* The module is unloaded: the new table no longer has it. */
 	f = fopen(path, "w");
 	fprintf(f, "ffffffff81000000 T _stext\n");
 	fclose(f);
 	assert_int_equal(ksyms_reload(&k, path), 0);
-	assert_true(ksyms_module_cached(&k, "mymod", 0x1000));
-	assert_string_equal(ksyms_format_module(&k, "mymod", 0x210, buf, sizeof(buf)),
+	assert_true(ksyms_module_cached(&k, "mymod", false, 0x1000));
+	assert_string_equal(ksyms_format_module(&k, "mymod", false, 0x210, buf, sizeof(buf)),
 			    "ref_leak+0x10 [mymod]");
-	assert_string_equal(ksyms_format_module(&k, "mymod", 0x0, buf, sizeof(buf)),
+	assert_string_equal(ksyms_format_module(&k, "mymod", false, 0x0, buf, sizeof(buf)),
 			    "ref_run+0x0 [mymod]");
-	assert_null(ksyms_format_module(&k, "mymod", 0x1000, buf, sizeof(buf)));
-	assert_null(ksyms_format_module(&k, "othermod", 0x0, buf, sizeof(buf)));
+	assert_null(ksyms_format_module(&k, "mymod", false, 0x1000, buf, sizeof(buf)));
+	assert_null(ksyms_format_module(&k, "othermod", false, 0x0, buf, sizeof(buf)));
+	/* module_exit()'s alias yields to the function's own name, either order;
+	 * init text is cached apart from core text. */
+	assert_int_equal(ksyms_module_add(&k, "m2", false, 0x100, 0x10, "cleanup_module"), 0);
+	assert_int_equal(ksyms_module_add(&k, "m2", false, 0x100, 0x10, "m2_exit"), 0);
+	assert_int_equal(ksyms_module_add(&k, "m2", true, 0x80, 0x10, "m2_init"), 0);
+	assert_int_equal(ksyms_module_add(&k, "m2", true, 0x80, 0x10, "init_module"), 0);
+	assert_string_equal(ksyms_format_module(&k, "m2", false, 0x14, buf, sizeof(buf)),
+			    "m2_exit+0x4 [m2]");
+	assert_string_equal(ksyms_format_module(&k, "m2", true, 0x14, buf, sizeof(buf)),
+			    "m2_init+0x4 [m2]");
 	ksyms_free(&k);
 	unlink(path);
 }
@@ -1147,6 +1267,10 @@ int main(void)
 		cmocka_unit_test(test_sample_thresholds),
 		cmocka_unit_test(test_sampled_leak_estimate),
 		cmocka_unit_test(test_sampled_mode_no_findings),
+		cmocka_unit_test(test_scope_init_text),
+		cmocka_unit_test(test_bad_free_kernel_memmap),
+		cmocka_unit_test(test_kernel_owned_not_scoped),
+		cmocka_unit_test(test_exit_tail_call),
 	};
 
 	return cmocka_run_group_tests_name("analyzer", tests, NULL, NULL);

@@ -1,0 +1,141 @@
+#!/bin/sh
+# Runs inside a lab guest (busybox sh, root): module scope over a module's
+# whole life. Every reference scenario is run at load time (insmod
+# pagetrack_ref.ko scenarios=NAME: the work in __init code, the frees in
+# __exit code) under `pagetrack -m pagetrack_ref --json`, asserting the exact
+# findings and that they name the init or exit function. Then a driver-style
+# module (/add/ptdrv.ko: platform driver probed from init, misc device
+# fault handler, frees in remove and exit). Last, bad_free: the kernel
+# complains (i386: bad page state) or oopses (x86-64) while the report must
+# still come out; nothing may run after it.
+# $1: attach mode (auto, fentry, kprobe); default auto.
+# Env: PAGETRACK_ARCH=i386|amd64, PAGETRACK_BTF (i386: kernel BTF file).
+ARCH=${PAGETRACK_ARCH:-amd64}
+ATTACH="--attach ${1:-auto}"
+KO=/lib/pagetrack/pagetrack_ref.ko
+DRV=/add/ptdrv.ko
+BTF=""
+[ -n "$PAGETRACK_BTF" ] && [ ! -e /sys/kernel/btf/vmlinux ] && BTF="--btf $PAGETRACK_BTF"
+pass=0 fail=0 skip=0
+ok() { echo "ok - $1"; pass=$((pass + 1)); }
+nok() { echo "not ok - $1"; fail=$((fail + 1)); }
+T=/tmp/pt
+mkdir -p $T
+INIT='"caller":"ld_[a-z0-9_]*+0x[0-9a-f]* \[pagetrack_ref\]"'
+EXIT='"free_caller":"pagetrack_ref_exit+0x[0-9a-f]* \[pagetrack_ref\]"'
+
+kinds() {
+	grep -o '"kind":"[a-z_]*"' "$1" | sed 's/"kind":"//; s/"//' | sort | uniq -c |
+		awk '{printf "%s:%s ", $2, $1}'
+}
+
+# check NAME FILE "kinds" EXIT WANTRC [pattern]...: exact kinds and exit
+# status, each pattern matched by some finding line.
+check() {
+	name=$1 f=$2 want=$3 rc=$4 wantrc=$5
+	shift 5
+	got=$(kinds "$f")
+	if [ "$got" = "$want" ] && [ "$rc" = "$wantrc" ]; then
+		ok "$name: findings [${want% }] exit $rc"
+	else
+		nok "$name: want [${want% }] exit $wantrc, got [${got% }] exit $rc"
+		grep -v '^  ' "${f%.json}.err" | tail -6 | sed 's/^/#   /'
+		grep '"type":"' "$f" | cut -c1-2000 | sed 's/^/#   /'
+		return
+	fi
+	for pat in "$@"; do
+		if grep '"type":"finding"' "$f" | grep -q "$pat"; then ok "$name: $pat"
+		else nok "$name: no finding matches $pat"; grep '"type":"finding"' "$f" | cut -c1-2000 | sed 's/^/#   /'; fi
+	done
+}
+
+# load NAME USE "kinds" EXIT [pattern]...: insmod scenarios=NAME, USE, rmmod,
+# all inside one traced command.
+load() {
+	scen=$1 use=$2 want=$3 wantrc=$4
+	shift 4
+	pagetrack $BTF $ATTACH -m pagetrack_ref -j -- sh -c "insmod $KO scenarios=$scen && $use; rmmod pagetrack_ref" \
+		>$T/$scen.json 2>$T/$scen.err
+	check "load $scen" $T/$scen.json "$want" $? "$wantrc" "$@"
+}
+
+[ -x /bin/pagetrack ] || { nok "pagetrack binary in the guest"; echo "$pass passed, $fail failed"; exit 1; }
+if insmod $KO scenarios=no_such_scenario 2>/dev/null; then
+	nok "an unknown scenarios= name fails the load"; rmmod pagetrack_ref
+else ok "an unknown scenarios= name fails the load"; fi
+
+load alloc_free true "" 0
+load highmem_per_page true "" 0
+load compound_map "pagetrack_ref_user --loaded compound_map" "" 0
+load remap_shared "pagetrack_ref_user --loaded remap_shared" "" 0
+load order_mismatch true "order_mismatch:1 " 1 \
+	'"pages":4,"pfn":[0-9]*,"order":3,"free_order":2' "$INIT" "$EXIT"
+load getfree_order_mismatch true "order_mismatch:1 " 1 \
+	'"pages":2,"pfn":[0-9]*,"order":2,"free_order":1' "$INIT" "$EXIT"
+load leak true "leak:1 " 1 '"kind":"leak".*"pages":2,"pfn":[0-9]*,"order":1' "$INIT"
+load noncompound_tail_map "pagetrack_ref_user --loaded noncompound_tail_map" \
+	"leak:1 partial_free:1 tail_page_mapped:1 " 1 \
+	'"kind":"tail_page_mapped".*"pages":15,"pfn":[0-9]*,"order":4.*"caller":"ld_' \
+	'"kind":"partial_free".*"order":4.*"caller":"ld_'
+load remap_private "pagetrack_ref_user --loaded remap_private" "remap_failed:1 " 1 \
+	'"errno":-22' '"sigbus":true'
+if [ "$ARCH" = i386 ]; then
+	load highmem_order3_kmap true "kmap_partial:1 " 0 '"kind":"kmap_partial".*"order":3' "$INIT"
+	load kmap_leak true "kmap_leak:1 leak:1 " 1 '"kind":"kmap_leak".*"caller":"ld_kmap' "$INIT"
+	load free_while_kmapped true "free_while_kmapped:1 " 1 "$INIT" "$EXIT"
+	load pkmap_pressure true "pkmap_pressure:1 " 0 '"slots_in_use":384,"last_pkmap":512' \
+		'"caller":"ld_pkmap_pressure+'
+	# The issue's example: two scenarios in one load.
+	pagetrack $BTF $ATTACH -m pagetrack_ref -j -- sh -c "insmod $KO scenarios=order_mismatch,kmap_leak; rmmod pagetrack_ref" \
+		>$T/two.json 2>$T/two.err
+	check "load order_mismatch,kmap_leak" $T/two.json "kmap_leak:1 leak:1 order_mismatch:1 " $? 1 "$INIT" "$EXIT"
+else
+	load highmem_order3_kmap true "" 0
+	load kmap_leak true "leak:1 " 1 '"caller":"ld_kmap'
+	load free_while_kmapped true "" 0
+	load pkmap_pressure true "" 0
+fi
+# Every finding of every load names a function of pagetrack_ref.
+n=$(cat $T/*.json | grep -c '"type":"finding"')
+m=$(cat $T/*.json | grep '"type":"finding"' | grep -c '"caller":"[^"]*\[pagetrack_ref\]"')
+if [ "$n" = "$m" ] && [ "$n" -gt 0 ]; then ok "caller in pagetrack_ref for all $n load-time findings"
+else nok "$m of $n load-time findings name a caller in pagetrack_ref"; fi
+
+# A driver as drivers are written: work in init, probe and fault, frees in
+# remove and exit.
+if [ -f $DRV ]; then
+	pagetrack $BTF $ATTACH -m ptdrv -j -- sh -c "insmod $DRV && pagetrack_ref_user map /dev/ptdrv 8; rmmod ptdrv" \
+		>$T/drv.json 2>$T/drv.err
+	rc=$?
+	fwk="free_while_kmapped:1 "
+	[ "$ARCH" = i386 ] || fwk=""
+	check "ptdrv" $T/drv.json "${fwk}leak:2 order_mismatch:2 partial_free:1 tail_page_mapped:1 " $rc 1 \
+		'"kind":"order_mismatch".*"order":1,"free_order":0.*"caller":"ptdrv_init+.*"free_caller":"ptdrv_exit+' \
+		'"kind":"order_mismatch".*"order":2,"free_order":1.*"caller":"ptdrv_probe+.*"free_caller":"ptdrv_remove+' \
+		'"kind":"tail_page_mapped".*"pages":7,"pfn":[0-9]*,"order":3.*"caller":"ptdrv_probe+' \
+		'"kind":"leak".*"pages":1,"pfn":[0-9]*,"order":0.*"caller":"ptdrv_probe+'
+	if [ "$ARCH" = i386 ]; then
+		check "ptdrv kmap" $T/drv.json "${fwk}leak:2 order_mismatch:2 partial_free:1 tail_page_mapped:1 " $rc 1 \
+			'"kind":"free_while_kmapped".*"caller":"ptdrv_probe+.*"free_caller":"ptdrv_remove+'
+	fi
+else
+	nok "ptdrv: no $DRV (tests/vm/init_test.sh adds it)"
+fi
+
+if dmesg | grep -E "Oops|BUG:|general protection|Kernel panic" >/dev/null; then
+	nok "no kernel complaint before bad_free"; dmesg | grep -E -A5 "Oops|BUG:" | head -20 | sed 's/^/#   /'
+else ok "no kernel complaint before bad_free"; fi
+
+# Last: free_pages() of a struct page pointer in exit. The kernel complains
+# or oopses in rmmod; the traced command ends and the report comes out.
+pagetrack $BTF $ATTACH -m pagetrack_ref -j -- sh -c "insmod $KO scenarios=bad_free; rmmod pagetrack_ref" \
+	>$T/bad_free.json 2>$T/bad_free.err
+rc=$?
+check "load bad_free" $T/bad_free.json "bad_free:1 leak:1 " $rc 1 \
+	'"kind":"bad_free".*"free_order":2.*"module":"pagetrack_ref".*"caller":"ld_bad_free+[^"]*","stack":\[.*ld_bad_free+.*"free_caller"' \
+	'"kind":"bad_free".*"free_caller":"pagetrack_ref_exit+'
+if grep -q '"type":"summary"' $T/bad_free.json && dmesg | grep -E "Oops|BUG:" >/dev/null; then
+	ok "bad_free: the kernel complained and the report came out"
+else nok "bad_free: kernel complaint and report"; dmesg | tail -5 | sed 's/^/#   /'; fi
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Host side of the module-scope VM suite: builds the driver-style test
+# module (tests/vm/modules/ptdrv) and boots each arch once running
+# tests/vm/guest/init_checks.sh. The guest ends on purpose with a bad free
+# the kernel complains about, so the boot must end in 125 (kernel problem)
+# and the guest's own checks must all pass.
+set -u
+cd "$(dirname "$0")/../.."
+P=0 F=0 S=0
+for arch in i386 amd64; do
+	echo "--- module scope checks on $arch"
+	ko=$(bash scripts/kmod.sh tests/vm/modules/ptdrv "$arch" 2>/dev/null | tail -1)
+	[ -n "$ko" ] || { echo "not ok - build ptdrv for $arch"; F=$((F + 1)); continue; }
+	out=$(mktemp)
+	tests/vm/run --kernel "$arch" --timeout 1500 --add "$ko" -- sh /tests/init_checks.sh 2>&1 | tee "$out"
+	rc=${PIPESTATUS[0]}
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | tail -1)
+	p=$(echo "$line" | cut -d' ' -f1); f=$(echo "$line" | cut -d' ' -f3)
+	s=$(echo "$line" | grep -oE '[0-9]+ skipped' | cut -d' ' -f1)
+	[ -n "$line" ] || f=1
+	P=$((P + ${p:-0})); F=$((F + ${f:-0})); S=$((S + ${s:-0}))
+	if [ "$rc" -eq 125 ]; then
+		echo "ok - $arch: the guest ended with the kernel's complaint about the deliberate bad free (125)"
+		P=$((P + 1))
+	else
+		echo "not ok - $arch: guest exit $rc, want 125 (the deliberate bad free)"
+		F=$((F + 1))
+	fi
+	rm -f "$out"
+done
+echo "$P passed, $F failed, $S skipped"
+[ "$F" -eq 0 ]
