@@ -13,7 +13,8 @@ CTL=/sys/kernel/debug/pagetrack_ref/run
 TR=/sys/kernel/tracing
 SCENARIOS="alloc_free highmem_per_page highmem_order3_kmap order_mismatch getfree_order_mismatch
 leak kmap_leak free_while_kmapped pkmap_pressure kmap_churn remap_private remap_shared
-noncompound_tail_map compound_map"
+noncompound_tail_map compound_map kmap_local_nested kmap_local_resched kmap_local_order
+kunmap_local_twice kmap_local_exit kmap_atomic_sleep kmap_local_deep kmap_local_work"
 pass=0 fail=0 skip=0
 ok() { echo "ok - $1"; pass=$((pass + 1)); }
 nok() { echo "not ok - $1"; fail=$((fail + 1)); }
@@ -40,7 +41,7 @@ check "insmod pagetrack_ref" 'insmod $KO' || finish
 check "debugfs control file and /dev/pagetrack_ref exist" '[ -f $CTL ] && [ -c /dev/pagetrack_ref ]'
 got=$(cat $CTL | tr '\n' ' ')
 want=$(echo $SCENARIOS)
-check "reading the control file lists the 14 scenarios, one per line" '[ "$got" = "$want " ]'
+check "reading the control file lists the 22 scenarios, one per line" '[ "$got" = "$want " ]'
 [ "$got" = "$want " ] || echo "#   got: $got"
 got=$(pagetrack_ref_user list | tr '\n' ' ')
 check "pagetrack_ref_user list: the 4 mapping scenarios" \
