@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Host side of the module-scope VM suite: builds the driver-style test
-# module (tests/vm/modules/ptdrv) and boots each arch once running
+# module (tests/vm/modules/ptdrv) and boots each arch (default: i386, amd64
+# and amd64-bpo, whose 6.12 has the 6.4+ module layout) once running
 # tests/vm/guest/init_checks.sh. The guest ends on purpose with a bad free
 # the kernel complains about, so the boot must end in 125 (kernel problem)
 # and the guest's own checks must all pass.
 set -u
 cd "$(dirname "$0")/../.."
 P=0 F=0 S=0
-for arch in i386 amd64; do
+for arch in ${*:-i386 amd64 amd64-bpo}; do
 	echo "--- module scope checks on $arch"
 	ko=$(bash scripts/kmod.sh tests/vm/modules/ptdrv "$arch" 2>/dev/null | tail -1)
 	[ -n "$ko" ] || { echo "not ok - build ptdrv for $arch"; F=$((F + 1)); continue; }

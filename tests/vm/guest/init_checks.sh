@@ -111,12 +111,12 @@ if [ -f $DRV ]; then
 	[ "$ARCH" = i386 ] || fwk=""
 	check "ptdrv" $T/drv.json "${fwk}leak:2 order_mismatch:2 partial_free:1 tail_page_mapped:1 " $rc 1 \
 		'"kind":"order_mismatch".*"order":1,"free_order":0.*"caller":"ptdrv_init+.*"free_caller":"ptdrv_exit+' \
-		'"kind":"order_mismatch".*"order":2,"free_order":1.*"caller":"ptdrv_probe+.*"free_caller":"ptdrv_remove+' \
+		'"kind":"order_mismatch".*"order":2,"free_order":1.*"caller":"ptdrv_probe+.*"free_caller":"ptdrv_release+' \
 		'"kind":"tail_page_mapped".*"pages":7,"pfn":[0-9]*,"order":3.*"caller":"ptdrv_probe+' \
 		'"kind":"leak".*"pages":1,"pfn":[0-9]*,"order":0.*"caller":"ptdrv_probe+'
 	if [ "$ARCH" = i386 ]; then
 		check "ptdrv kmap" $T/drv.json "${fwk}leak:2 order_mismatch:2 partial_free:1 tail_page_mapped:1 " $rc 1 \
-			'"kind":"free_while_kmapped".*"caller":"ptdrv_probe+.*"free_caller":"ptdrv_remove+'
+			'"kind":"free_while_kmapped".*"caller":"ptdrv_probe+.*"free_caller":"ptdrv_release+'
 	fi
 else
 	nok "ptdrv: no $DRV (tests/vm/init_test.sh adds it)"

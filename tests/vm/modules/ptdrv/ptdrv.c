@@ -8,8 +8,9 @@
  * and creates its device, so probe runs from platform_driver_register()'s
  * caller, still inside init. Probe allocates the device's buffers and
  * registers /dev/ptdrv, whose fault handler hands out the pages of an
- * order-3 block allocated without __GFP_COMP. The device's remove callback
- * (run from the exit function) and the exit function free what was set up.
+ * order-3 block allocated without __GFP_COMP. A devres action (run when the
+ * exit function unregisters the device) and the exit function free what was
+ * set up; a devres action rather than .remove, whose type changed in 6.11.
  *
  * The bugs: the scratch table and the ring are freed with the wrong order,
  * a page stays kmapped while it is freed (HIGHMEM kernels), a statistics
@@ -84,6 +85,23 @@ static const struct file_operations ptdrv_fops = {
 	.llseek = noop_llseek,
 };
 
+static void ptdrv_release(void *data)
+{
+	struct ptdrv *drv = data;
+
+	misc_deregister(&drv->misc);
+	__free_pages(drv->ring, 1);	/* bug: allocated with order 2 */
+	__free_page(drv->hm);		/* bug: still kmapped */
+	/*
+	 * Bug: stats is never freed. buf is freed only when it was never
+	 * mapped: once mapped, its tail pages went back to the buddy
+	 * allocator one by one and a free now would free them twice.
+	 */
+	if (!drv->buf_mapped)
+		free_pages(drv->buf, BUF_ORDER);
+	pr_info("released\n");
+}
+
 static int ptdrv_probe(struct platform_device *pdev)
 {
 	struct ptdrv *drv;
@@ -107,7 +125,9 @@ static int ptdrv_probe(struct platform_device *pdev)
 		kunmap(drv->hm);
 		goto err;
 	}
-	platform_set_drvdata(pdev, drv);
+	ret = devm_add_action_or_reset(&pdev->dev, ptdrv_release, drv);
+	if (ret)
+		return ret;
 	dev_info(&pdev->dev, "probed\n");
 	return 0;
 err:
@@ -122,27 +142,8 @@ err:
 	return ret;
 }
 
-static int ptdrv_remove(struct platform_device *pdev)
-{
-	struct ptdrv *drv = platform_get_drvdata(pdev);
-
-	misc_deregister(&drv->misc);
-	__free_pages(drv->ring, 1);	/* bug: allocated with order 2 */
-	__free_page(drv->hm);		/* bug: still kmapped */
-	/*
-	 * Bug: stats is never freed. buf is freed only when it was never
-	 * mapped: once mapped, its tail pages went back to the buddy
-	 * allocator one by one and a free now would free them twice.
-	 */
-	if (!drv->buf_mapped)
-		free_pages(drv->buf, BUF_ORDER);
-	dev_info(&pdev->dev, "removed\n");
-	return 0;
-}
-
 static struct platform_driver ptdrv_driver = {
 	.probe = ptdrv_probe,
-	.remove = ptdrv_remove,
 	.driver = {
 		.name = "ptdrv",
 	},
