@@ -192,6 +192,15 @@ struct pt_finding *finding(struct analyzer *an, enum pt_kind kind, uint64_t key,
 	return f;
 }
 
+struct pt_finding *scoped_finding(struct analyzer *an, enum pt_kind kind, uint64_t key,
+				  const struct pt_event *e, int owner, int *module)
+{
+	*module = module_of_event(an, e);
+	if (!in_scope(an, owner, *module))
+		return NULL;
+	return finding(an, kind, key, e);
+}
+
 void fill_finding(const struct analyzer *an, struct pt_finding *f, uint64_t pfn,
 			  const struct piece *blk, const struct pt_event *fe, int module)
 {

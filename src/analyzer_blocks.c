@@ -429,12 +429,10 @@ void on_gfp_ret(struct analyzer *an, const struct pt_event *e)
 static void report_double_free(struct analyzer *an, const struct pt_event *e, uint64_t pfn,
 			       const struct freed *fr, const char *why)
 {
-	int module = module_of_event(an, e);
 	struct pt_finding *f;
+	int module;
 
-	if (!in_scope(an, -1, module))
-		return;
-	f = finding(an, PT_K_DOUBLE_FREE, mix(e->ip, e->stack_id), e);
+	f = scoped_finding(an, PT_K_DOUBLE_FREE, mix(e->ip, e->stack_id), e, -1, &module);
 	if (!f)
 		return;
 	if (f->count == 1) {
@@ -490,13 +488,12 @@ static void judge_api_free(struct analyzer *an, const struct pt_event *e, uint64
 	/* A whole, unsplit block freed at its head: the orders must agree. */
 	if (h == pfn && orig_head(h, p) == pfn && p->order == p->orig_order &&
 	    !(p->flags & BLK_SPLIT) && e->order != p->orig_order) {
-		int module = module_of_event(an, e);
 		struct pt_finding *f;
+		int module;
 
-		if (!in_scope(an, p->module, module))
-			return;
-		f = finding(an, PT_K_ORDER_MISMATCH,
-			    mix(mix(p->stack_id, e->ip), mix(p->orig_order, e->order)), e);
+		f = scoped_finding(an, PT_K_ORDER_MISMATCH,
+				   mix(mix(p->stack_id, e->ip), mix(p->orig_order, e->order)), e,
+				   p->module, &module);
 		if (!f)
 			return;
 		if (e->order < p->orig_order) {
@@ -526,14 +523,13 @@ static void judge_api_free(struct analyzer *an, const struct pt_event *e, uint64
 /* free_pages() of a struct page * (page pfn) where an address belongs. */
 static void report_bad_free(struct analyzer *an, const struct pt_event *e, uint64_t pfn)
 {
-	int module = module_of_event(an, e);
 	uint64_t h;
 	struct piece *p = find_piece(an, pfn, &h);
 	struct pt_finding *f;
+	int module;
 
-	if (!in_scope(an, p ? p->module : -1, module))
-		return;
-	f = finding(an, PT_K_BAD_FREE, mix(e->ip, e->stack_id), e);
+	f = scoped_finding(an, PT_K_BAD_FREE, mix(e->ip, e->stack_id), e, p ? p->module : -1,
+			   &module);
 	if (f && f->count == 1) {
 		fill_finding(an, f, pfn, p, e, module >= 0 || !p ? module : p->module);
 		if (p)
@@ -622,10 +618,8 @@ static void judge_partial(struct analyzer *an, const struct pt_event *e,
 	if ((t && t->fctx && t->fctx_pfn == oh) ||
 	    (p->flags & (BLK_SPLIT | BLK_COMPOUND | BLK_MISMATCH)) || !page_live(an, oh))
 		return;
-	module = module_of_event(an, e);
-	if (!in_scope(an, p->module, module))
-		return;
-	f = finding(an, PT_K_PARTIAL_FREE, mix(p->stack_id, p->module), e);
+	f = scoped_finding(an, PT_K_PARTIAL_FREE, mix(p->stack_id, p->module), e, p->module,
+			   &module);
 	if (!f)
 		return;
 	f->pages += 1ULL << order;

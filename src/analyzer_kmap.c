@@ -296,10 +296,7 @@ void on_kunmap(struct analyzer *an, const struct pt_event *e)
 		owner = p->module;
 	if (!k && !p)
 		return;
-	module = module_of_event(an, e);
-	if (!in_scope(an, owner, module))
-		return;
-	f = finding(an, PT_K_KUNMAP_UNBALANCED, mix(e->ip, e->stack_id), e);
+	f = scoped_finding(an, PT_K_KUNMAP_UNBALANCED, mix(e->ip, e->stack_id), e, owner, &module);
 	if (f && f->count == 1) {
 		f->addr = e->kmap.page;
 		f->stack_id = e->stack_id;

@@ -211,6 +211,13 @@ static inline struct tid_state *tid_find(const struct analyzer *an, uint32_t tid
 struct pt_finding *finding(struct analyzer *an, enum pt_kind kind, uint64_t key,
 			   const struct pt_event *e);
 /*
+ * The finding for event e under (kind, key) when it is in -m scope: owner
+ * (the block's module) or *module (set: the module making e) is watched.
+ * NULL when out of scope or out of memory.
+ */
+struct pt_finding *scoped_finding(struct analyzer *an, enum pt_kind kind, uint64_t key,
+				  const struct pt_event *e, int owner, int *module);
+/*
  * The fields a new finding shares with most kinds: the page or block at
  * pfn, its allocation (blk: order, gfp flags, stack; NULL: not tracked),
  * the free being judged (fe: its stack and caller; NULL: none) and the

@@ -32,10 +32,8 @@ void on_user_map(struct analyzer *an, const struct pt_event *e)
 	oh = orig_head(h, p);
 	if (pfn == oh)
 		return;
-	module = module_of_event(an, e);
-	if (!in_scope(an, p->module, module))
-		return;
-	f = finding(an, PT_K_TAIL_PAGE_MAPPED, mix(p->stack_id, p->module), e);
+	f = scoped_finding(an, PT_K_TAIL_PAGE_MAPPED, mix(p->stack_id, p->module), e, p->module,
+			   &module);
 	if (!f)
 		return;
 	f->pages++;
@@ -76,11 +74,8 @@ void on_remap_ret(struct analyzer *an, const struct pt_event *e)
 	r = &t->remap.remap;
 	site = t->remap;
 	site.ip = e->ip;
-	module = module_of_event(an, &site);
-	if (!in_scope(an, -1, module))
-		return;
-	f = finding(an, PT_K_REMAP_FAILED, mix(mix(site.tgid, r->vm_start), mix(e->ip, e->ret)),
-		    &site);
+	f = scoped_finding(an, PT_K_REMAP_FAILED,
+			   mix(mix(site.tgid, r->vm_start), mix(e->ip, e->ret)), &site, -1, &module);
 	if (!f)
 		return;
 	f->pages += r->size >> an->ki.page_shift;
