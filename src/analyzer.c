@@ -202,7 +202,7 @@ struct pt_finding *scoped_finding(struct analyzer *an, enum pt_kind kind, uint64
 }
 
 void fill_finding(const struct analyzer *an, struct pt_finding *f, uint64_t pfn,
-			  const struct piece *blk, const struct pt_event *fe, int module)
+		  const struct piece *blk, const struct pt_event *fe, int module)
 {
 	f->pfn = pfn;
 	f->module = module;

@@ -684,7 +684,8 @@ void on_page_free(struct analyzer *an, const struct pt_event *e)
 		e = &ev;
 	}
 	end = pfn + (1ULL << order);
-	check_kmapped(an, e, pfn, 1ULL << order, -1);
+	if (an->st.kmaps_live)	/* a page can be kmapped (a call saved most frees) */
+		check_kmapped(an, e, pfn, 1ULL << order, -1);
 
 	p = find_piece(an, pfn, &h);
 	if (p && p->order > order) {

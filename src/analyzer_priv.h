@@ -149,8 +149,7 @@ struct analyzer {
 	struct pt_klocal kl;		/* src/kmap_local.c */
 };
 
-
-/* ------------------------------------------------------------ shared helpers */
+/* --------------------------------------------------------- shared helpers */
 
 static inline uint64_t mix(uint64_t h, uint64_t v)
 {
@@ -205,7 +204,7 @@ static inline struct tid_state *tid_find(const struct analyzer *an, uint32_t tid
 	return u64map_get(&an->tids, tid);
 }
 
-/* ------------------------------------------------------------ analyzer.c */
+/* ------------------------------------------------------------- analyzer.c */
 
 /* Find or create the finding grouped under (kind, key); count 1 when new. */
 struct pt_finding *finding(struct analyzer *an, enum pt_kind kind, uint64_t key,
@@ -225,11 +224,11 @@ struct pt_finding *scoped_finding(struct analyzer *an, enum pt_kind kind, uint64
  * fill_comm() names another (the allocating one).
  */
 void fill_finding(const struct analyzer *an, struct pt_finding *f, uint64_t pfn,
-			  const struct piece *blk, const struct pt_event *fe, int module);
+		  const struct piece *blk, const struct pt_event *fe, int module);
 /* Names process tgid in f, with the comm last seen for it. */
 void fill_comm(const struct analyzer *an, struct pt_finding *f, uint32_t tgid);
 
-/* ------------------------------------------------------ analyzer_scope.c */
+/* ------------------------------------------------------- analyzer_scope.c */
 
 /* Which watched module, if any, made this event (its code, or its exit). */
 int module_of_event(const struct analyzer *an, const struct pt_event *e);
@@ -238,7 +237,10 @@ uint64_t free_caller(const struct analyzer *an, const struct pt_event *e);
 void on_module(struct analyzer *an, const struct pt_event *e, const char *name);
 void on_module_init_end(struct analyzer *an, const struct pt_event *e);
 
-/* ----------------------------------------------------- analyzer_blocks.c */
+/*
+ * analyzer_blocks.c. The on_* handlers, here and below, take one event
+ * each; an_event() routes them by type.
+ */
 
 struct piece *find_piece(const struct analyzer *an, uint64_t pfn, uint64_t *head);
 bool ptr_to_pfn(const struct analyzer *an, uint64_t ptr, uint64_t *pfn);
@@ -252,7 +254,7 @@ void on_free_pages(struct analyzer *an, const struct pt_event *e);
 void on_free_addr(struct analyzer *an, const struct pt_event *e);
 void on_split(struct analyzer *an, const struct pt_event *e);
 
-/* ------------------------------------------------------- analyzer_kmap.c */
+/* -------------------------------------------------------- analyzer_kmap.c */
 
 void on_kmap(struct analyzer *an, const struct pt_event *e);
 void on_kmap_ret(struct analyzer *an, const struct pt_event *e);
@@ -263,7 +265,7 @@ void check_kmapped(struct analyzer *an, const struct pt_event *e, uint64_t pfn, 
 /* At the end: kmaps never unmapped are findings. */
 void finish_kmaps(struct analyzer *an);
 
-/* ------------------------------------------------------- analyzer_umap.c */
+/* -------------------------------------------------------- analyzer_umap.c */
 
 void on_user_map(struct analyzer *an, const struct pt_event *e);
 void on_remap(struct analyzer *an, const struct pt_event *e);

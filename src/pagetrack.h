@@ -5,7 +5,7 @@
  * The same struct is read by 64-bit and 32-bit (i386) user space, where a
  * __u64 inside a struct is only 4-byte aligned. All __u64 fields therefore
  * come first and the total size is a multiple of 8, so both layouts agree.
- * BPF emits facts only; src/analyzer.c decides what they mean.
+ * BPF emits facts only; the analyzer (src/analyzer*.c) decides what they mean.
  */
 #ifndef PAGETRACK_H
 #define PAGETRACK_H
