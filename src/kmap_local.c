@@ -27,10 +27,14 @@ static uint64_t kl_mix(uint64_t h, uint64_t v)
 	return h ^ (v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2));
 }
 
-/* The watched module of any of the event's sites, -1 none. */
+/*
+ * The watched module of any of the event's sites, -1 none. Every
+ * PT_EV_KLOCAL_* anomaly has its address and map site where pt_ev_klocal
+ * names them (KLOCAL_UNMAP's too).
+ */
 static int kl_module(const struct analyzer *an, const struct pt_event *e, uint64_t site2)
 {
-	int m = an_module_of_ip(an, e->a1);
+	int m = an_module_of_ip(an, e->klocal.site);
 
 	if (m < 0 && site2)
 		m = an_module_of_ip(an, site2);
@@ -53,40 +57,41 @@ static struct pt_finding *kl_finding(struct analyzer *an, enum pt_kind kind, uin
 		return NULL;
 	f = an_finding(an, kind, key, e);
 	if (f && f->count == 1) {
-		f->addr = e->a0;
+		f->addr = e->klocal.addr;
 		f->caller = caller;
 		f->stack_id = e->type == PT_EV_KLOCAL_HELD ? -1 : e->stack_id;
 		f->module = m;
 		f->depth = e->order;
-		f->kdepth = e->type == PT_EV_KLOCAL_HELD ? 0 : e->aux;
+		f->kdepth = e->type == PT_EV_KLOCAL_HELD ? 0 : e->klocal.kdepth;
 	}
 	return f;
 }
 
 static void on_unmap(struct analyzer *an, const struct pt_event *e)
 {
+	const struct pt_ev_klocal_unmap *u = &e->klocal_unmap;
 	bool held = !(e->flags & PT_KL_F_NOT_HELD);
 	struct pt_finding *f;
 
 	f = kl_finding(an, held ? PT_K_KMAP_LOCAL_ORDER : PT_K_KUNMAP_LOCAL_BAD,
-		       kl_mix(kl_mix(e->ip, e->a1), e->a3), e, e->ip, e->a3);
+		       kl_mix(kl_mix(e->ip, u->site), u->top_site), e, e->ip, u->top_site);
 	if (!f || f->count > 1)
 		return;
-	f->caller2 = e->a1;
-	f->caller3 = e->a3;
+	f->caller2 = u->site;
+	f->caller3 = u->top_site;
 	if (held)
 		snprintf(f->note, sizeof(f->note),
 			 "kunmap_local() of a mapping that is not the latest: local mappings are a stack, unmapped in reverse order; the kernel warns once per boot and unmaps the top slot instead");
 	else
 		snprintf(f->note, sizeof(f->note),
 			 "kunmap_local() of 0x%" PRIx64 ", which holds no local mapping of this task (already unmapped?)%s",
-			 (uint64_t)e->a0, e->a3 ? "; the kernel unmaps the top slot instead" : "");
+			 (uint64_t)u->addr, u->top_site ? "; the kernel unmaps the top slot instead" : "");
 }
 
 /* Whether this held mapping (map time, address) was judged already. */
 static bool kl_seen(struct pt_klocal *kl, const struct pt_event *e)
 {
-	uint64_t key = kl_mix(e->a2, e->a0);
+	uint64_t key = kl_mix(e->klocal.map_ts, e->klocal.addr);
 	bool existed = false;
 
 	if (key == U64MAP_EMPTY)
@@ -104,21 +109,22 @@ static void on_held(struct analyzer *an, struct pt_klocal *kl, const struct pt_e
 		[PT_KL_HELD_UNLOAD] = "taken by the module and still held at its unload",
 		[PT_KL_HELD_END] = "still held at the end of tracing, for over a second",
 	};
-	uint64_t age = e->ts > e->a2 ? e->ts - e->a2 : 0;
+	const struct pt_ev_klocal *h = &e->klocal;
+	uint64_t age = e->ts > h->map_ts ? e->ts - h->map_ts : 0;
 	struct pt_finding *f;
 
-	if (e->aux < PT_KL_HELD_EXIT || e->aux > PT_KL_HELD_END)
+	if (h->why < PT_KL_HELD_EXIT || h->why > PT_KL_HELD_END)
 		return;
-	if (e->aux == PT_KL_HELD_UNLOAD && an_module_of_ip(an, e->a1) < 0)
+	if (h->why == PT_KL_HELD_UNLOAD && an_module_of_ip(an, h->site) < 0)
 		return;
-	if (e->aux == PT_KL_HELD_END && age < PT_KL_HOLD_NS) {
+	if (h->why == PT_KL_HELD_END && age < PT_KL_HOLD_NS) {
 		kl->young_at_end++;
 		return;
 	}
 	/* One mapping, one occurrence: seen at an unload, not again later. */
 	if (kl_seen(kl, e))
 		return;
-	f = kl_finding(an, PT_K_KMAP_LOCAL_LEAK, kl_mix(e->aux, e->a1), e, e->a1, 0);
+	f = kl_finding(an, PT_K_KMAP_LOCAL_LEAK, kl_mix(h->why, h->site), e, h->site, 0);
 	if (!f)
 		return;
 	f->pages++;
@@ -127,12 +133,13 @@ static void on_held(struct analyzer *an, struct pt_klocal *kl, const struct pt_e
 	if (f->count == 1)
 		snprintf(f->note, sizeof(f->note),
 			 "%s mapping %s: a local mapping must not outlive the function that took it",
-			 e->flags & PT_KL_F_ATOMIC ? "kmap_atomic()" : "kmap_local", why[e->aux]);
+			 e->flags & PT_KL_F_ATOMIC ? "kmap_atomic()" : "kmap_local", why[h->why]);
 }
 
 static void on_sched(struct analyzer *an, const struct pt_event *e)
 {
-	struct pt_finding *f = kl_finding(an, PT_K_KMAP_ATOMIC_SLEEP, e->a1, e, e->a1, 0);
+	uint64_t site = e->klocal.site;
+	struct pt_finding *f = kl_finding(an, PT_K_KMAP_ATOMIC_SLEEP, site, e, site, 0);
 
 	if (f && f->count == 1)
 		snprintf(f->note, sizeof(f->note),
@@ -141,16 +148,17 @@ static void on_sched(struct analyzer *an, const struct pt_event *e)
 
 static void on_deep(struct analyzer *an, const struct pt_klocal *kl, const struct pt_event *e)
 {
-	struct pt_finding *f = kl_finding(an, PT_K_KMAP_LOCAL_DEPTH, e->a1, e, e->a1, 0);
+	const struct pt_ev_klocal *d = &e->klocal;
+	struct pt_finding *f = kl_finding(an, PT_K_KMAP_LOCAL_DEPTH, d->site, e, d->site, 0);
 
 	if (!f)
 		return;
-	if (e->aux > f->kdepth)
-		f->kdepth = e->type == PT_EV_KLOCAL_HELD ? 0 : e->aux;
+	if (d->kdepth > f->kdepth)
+		f->kdepth = e->type == PT_EV_KLOCAL_HELD ? 0 : d->kdepth;
 	if (f->count == 1)
 		snprintf(f->note, sizeof(f->note),
 			 "%u local mappings held at once, near the limit of %u (KM_MAX_IDX; one more than that is a BUG())",
-			 e->aux, kl->km_max ? kl->km_max : PT_KL_SLOTS);
+			 d->kdepth, kl->km_max ? kl->km_max : PT_KL_SLOTS);
 }
 
 void kl_event(struct analyzer *an, struct pt_klocal *kl, const struct pt_event *e)
@@ -169,12 +177,12 @@ void kl_event(struct analyzer *an, struct pt_klocal *kl, const struct pt_event *
 		on_deep(an, kl, e);
 		break;
 	case PT_EV_KLOCAL_COUNTS:
-		kl->maps = e->a0;
-		kl->unmaps = e->a1;
-		kl->untracked = e->a2;
-		kl->peak = e->a3;
-		kl->sched_outs = e->a4;
-		kl->km_max = e->aux;
+		kl->maps = e->klocal_counts.maps;
+		kl->unmaps = e->klocal_counts.unmaps;
+		kl->untracked = e->klocal_counts.untracked;
+		kl->peak = e->klocal_counts.peak;
+		kl->sched_outs = e->klocal_counts.sched_outs;
+		kl->km_max = e->klocal_counts.km_max;
 		break;
 	default:
 		break;

@@ -5,7 +5,7 @@
  * The same struct is read by 64-bit and 32-bit (i386) user space, where a
  * __u64 inside a struct is only 4-byte aligned. All __u64 fields therefore
  * come first and the total size is a multiple of 8, so both layouts agree.
- * BPF emits facts only; src/analyzer.c decides what they mean.
+ * BPF emits facts only; the analyzer (src/analyzer*.c) decides what they mean.
  */
 #ifndef PAGETRACK_H
 #define PAGETRACK_H
@@ -105,26 +105,197 @@ enum { PT_KL_HELD_EXIT = 1, PT_KL_HELD_UNLOAD, PT_KL_HELD_END };
 
 #define PT_REFCOUNT_UNKNOWN 0xffffffffu	/* FREE_PAGES aux: refcount unreadable */
 
+/*
+ * Payloads: what each event type carries in a0..a4 and aux, by name. They
+ * overlay the raw view at exactly its offsets (checked below), so the ring
+ * buffer and recordings keep one layout. PT_EV_TO_AUX(n) skips from after
+ * n payload words over a4 and the common fields (ip .. flags) to aux.
+ */
+#define PT_EV_TO_AUX(n)		__u8 to_aux_[(5 - (n)) * 8 + 44]
+
+struct pt_ev_kmem {		/* PAGE_ALLOC, PAGE_FREE */
+	__u64 pfn;
+};
+
+struct pt_ev_page {		/* ALLOC_RET, SPLIT */
+	__u64 page;		/* struct page * */
+};
+
+struct pt_ev_gfp_ret {		/* GFP_RET */
+	__u64 addr;		/* __get_free_pages() result */
+};
+
+struct pt_ev_free_pages {	/* FREE_PAGES */
+	__u64 page;
+	PT_EV_TO_AUX(1);
+	__u32 refcount;		/* PT_REFCOUNT_UNKNOWN: unreadable */
+};
+
+struct pt_ev_free_addr {	/* FREE_ADDR */
+	__u64 addr;
+	__u64 memmap_base;	/* the kernel's, 0: unknown */
+};
+
+struct pt_ev_kmap {		/* KMAP, KMAP_RET, KUNMAP */
+	__u64 page;		/* KMAP, KUNMAP */
+	__u64 vaddr;		/* KMAP_RET */
+};
+
+struct pt_ev_remap {		/* REMAP */
+	__u64 vm_start, vm_end, vm_flags;
+	__u64 addr, pfn;
+	PT_EV_TO_AUX(5);
+	__u32 size;
+};
+
+struct pt_ev_user_map {		/* USER_MAP */
+	__u64 page, uaddr, vm_flags;
+	PT_EV_TO_AUX(3);
+	__u32 fault_flags;
+};
+
+struct pt_ev_signal {		/* SIGNAL */
+	PT_EV_TO_AUX(0);
+	__u32 sig;
+};
+
+struct pt_ev_module {		/* MODULE_LOAD (from do_init_module) */
+	__u64 base, size;	/* core text */
+	__u64 init_base, init_size;
+	__u64 memmap_base;	/* the kernel's, 0: unknown */
+	PT_EV_TO_AUX(5);
+	__u32 nsyms;		/* symbol table entries */
+};
+
+struct pt_ev_module_sym {	/* MODULE_SYM */
+	__u64 addr;
+	__u64 text_base, text_size;	/* PT_F_INIT_TEXT: the init text */
+};
+
+/* KLOCAL_HELD, _SCHED, _DEEP; addr and site are those of KLOCAL_UNMAP too. */
+struct pt_ev_klocal {
+	__u64 addr;		/* the mapping's address */
+	__u64 site;		/* its map site */
+	__u64 map_ts;
+	PT_EV_TO_AUX(3);
+	union {
+		__u32 kdepth;	/* _SCHED, _DEEP: the kernel's kmap_ctrl.idx */
+		__u32 why;	/* _HELD: PT_KL_HELD_* */
+	};
+};
+
+struct pt_ev_klocal_unmap {	/* KLOCAL_UNMAP */
+	__u64 addr;
+	__u64 site;		/* 0: not held */
+	__u64 top_addr, top_site;	/* the top slot */
+	__u64 map_ts;
+	PT_EV_TO_AUX(5);
+	__u32 kdepth;
+};
+
+struct pt_ev_klocal_counts {	/* KLOCAL_COUNTS */
+	__u64 maps, unmaps, untracked, peak, sched_outs;
+	PT_EV_TO_AUX(5);
+	__u32 km_max;
+};
+
 struct pt_event {
 	__u64 ts;		/* bpf_ktime_get_ns() */
-	__u64 a0;
-	__u64 a1;
-	__u64 a2;
-	__u64 a3;
-	__u64 a4;
-	__u64 ip;		/* immediate caller, when known */
-	__u32 type;		/* enum pt_event_type */
-	__u32 order;
-	__u32 gfp;
-	__s32 ret;
-	__u32 tgid;
-	__u32 tid;
-	__s32 stack_id;		/* -1: none; < -1: -errno from bpf_get_stackid */
-	__u32 cpu;
-	__u32 flags;
-	__u32 aux;
+	union {
+		/* The raw view: BPF writes it, record conversion copies it. */
+		struct {
+			__u64 a0;
+			__u64 a1;
+			__u64 a2;
+			__u64 a3;
+			__u64 a4;
+			__u64 ip;	/* immediate caller, when known */
+			__u32 type;	/* enum pt_event_type */
+			__u32 order;
+			__u32 gfp;
+			__s32 ret;
+			__u32 tgid;
+			__u32 tid;
+			__s32 stack_id;	/* -1: none; < -1: -errno from bpf_get_stackid */
+			__u32 cpu;
+			__u32 flags;
+			__u32 aux;
+		};
+		struct pt_ev_kmem kmem;
+		struct pt_ev_page alloc_ret, split;
+		struct pt_ev_gfp_ret gfp_ret;
+		struct pt_ev_free_pages free_pages;
+		struct pt_ev_free_addr free_addr;
+		struct pt_ev_kmap kmap;
+		struct pt_ev_remap remap;
+		struct pt_ev_user_map user_map;
+		struct pt_ev_signal signal;
+		struct pt_ev_module module;
+		struct pt_ev_module_sym module_sym;
+		struct pt_ev_klocal klocal;
+		struct pt_ev_klocal_unmap klocal_unmap;
+		struct pt_ev_klocal_counts klocal_counts;
+	};
 	char comm[PT_COMM_LEN];
 };
+
+/* The raw layout, and each name on the raw field it stands for. */
+#define PT_EV_OFF(field, off) _Static_assert(__builtin_offsetof(struct pt_event, field) == \
+	(off), #field " moved: the ring buffer and recordings depend on it")
+#define PT_EV_AT(field, raw) PT_EV_OFF(field, __builtin_offsetof(struct pt_event, raw))
+PT_EV_OFF(a0, 8);
+PT_EV_OFF(ip, 48);
+PT_EV_OFF(type, 56);
+PT_EV_OFF(aux, 92);
+PT_EV_OFF(comm, 96);
+_Static_assert(sizeof(struct pt_event) == 112, "pt_event changed size");
+PT_EV_AT(kmem.pfn, a0);
+PT_EV_AT(alloc_ret.page, a0);
+PT_EV_AT(split.page, a0);
+PT_EV_AT(gfp_ret.addr, a0);
+PT_EV_AT(free_pages.page, a0);
+PT_EV_AT(free_pages.refcount, aux);
+PT_EV_AT(free_addr.addr, a0);
+PT_EV_AT(free_addr.memmap_base, a1);
+PT_EV_AT(kmap.page, a0);
+PT_EV_AT(kmap.vaddr, a1);
+PT_EV_AT(remap.vm_start, a0);
+PT_EV_AT(remap.vm_end, a1);
+PT_EV_AT(remap.vm_flags, a2);
+PT_EV_AT(remap.addr, a3);
+PT_EV_AT(remap.pfn, a4);
+PT_EV_AT(remap.size, aux);
+PT_EV_AT(user_map.page, a0);
+PT_EV_AT(user_map.uaddr, a1);
+PT_EV_AT(user_map.vm_flags, a2);
+PT_EV_AT(user_map.fault_flags, aux);
+PT_EV_AT(signal.sig, aux);
+PT_EV_AT(module.base, a0);
+PT_EV_AT(module.size, a1);
+PT_EV_AT(module.init_base, a2);
+PT_EV_AT(module.init_size, a3);
+PT_EV_AT(module.memmap_base, a4);
+PT_EV_AT(module.nsyms, aux);
+PT_EV_AT(module_sym.addr, a0);
+PT_EV_AT(module_sym.text_base, a1);
+PT_EV_AT(module_sym.text_size, a2);
+PT_EV_AT(klocal.addr, a0);
+PT_EV_AT(klocal.site, a1);
+PT_EV_AT(klocal.map_ts, a2);
+PT_EV_AT(klocal.kdepth, aux);
+PT_EV_AT(klocal.why, aux);
+PT_EV_AT(klocal_unmap.addr, a0);
+PT_EV_AT(klocal_unmap.site, a1);
+PT_EV_AT(klocal_unmap.top_addr, a2);
+PT_EV_AT(klocal_unmap.top_site, a3);
+PT_EV_AT(klocal_unmap.map_ts, a4);
+PT_EV_AT(klocal_unmap.kdepth, aux);
+PT_EV_AT(klocal_counts.maps, a0);
+PT_EV_AT(klocal_counts.unmaps, a1);
+PT_EV_AT(klocal_counts.untracked, a2);
+PT_EV_AT(klocal_counts.peak, a3);
+PT_EV_AT(klocal_counts.sched_outs, a4);
+PT_EV_AT(klocal_counts.km_max, aux);
 
 struct pt_module_event {
 	struct pt_event ev;

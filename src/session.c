@@ -180,13 +180,14 @@ static bool watched(const struct session *s, const char *name)
  */
 static void module_loaded(struct session *s, const struct pt_module_event *m)
 {
-	bool known = m->ev.a0 && m->ev.a1, bpf_covers;
+	bool known = m->ev.module.base && m->ev.module.size, bpf_covers;
 
 	if (known)
-		session_module_range(s, m->name, m->ev.a0, m->ev.a1);
+		session_module_range(s, m->name, m->ev.module.base, m->ev.module.size);
 	else
 		modules_scan("/proc/modules", session_module_range, s);
-	if (known && watched(s, m->name) && ksyms_module_cached(&s->ks, m->name, false, m->ev.a1))
+	if (known && watched(s, m->name) &&
+	    ksyms_module_cached(&s->ks, m->name, false, m->ev.module.size))
 		return;
 	s->ks_stale = true;
 	/*
@@ -196,7 +197,7 @@ static void module_loaded(struct session *s, const struct pt_module_event *m)
 	 * (the module tracepoint's twin event says nothing).
 	 */
 	bpf_covers = s->bpf_module_syms &&
-		     (!known || (m->ev.aux && m->ev.aux <= PT_MAX_MOD_SYMS));
+		     (!known || (m->ev.module.nsyms && m->ev.module.nsyms <= PT_MAX_MOD_SYMS));
 	session_refresh_symbols(s, watched(s, m->name) && !bpf_covers &&
 				!ksyms_module_seen(&s->ks, m->name));
 }
@@ -207,14 +208,16 @@ static void module_sym(struct session *s, const struct pt_module_event *m)
 	unsigned int i;
 
 	bool init = m->ev.flags & PT_F_INIT_TEXT;
+	const struct pt_ev_module_sym *sym = &m->ev.module_sym;
 
 	for (i = 0; i < s->nloads && i < PT_RECENT_LOADS; i++) {
-		if ((init ? s->loads[i].init_base : s->loads[i].base) != m->ev.a1 ||
+		if ((init ? s->loads[i].init_base : s->loads[i].base) != sym->text_base ||
 		    !watched(s, s->loads[i].name))
 			continue;
-		if (m->ev.a0 >= m->ev.a1 && m->ev.a0 - m->ev.a1 < m->ev.a2 && m->name[0])
-			ksyms_module_add(&s->ks, s->loads[i].name, init, m->ev.a2,
-					 m->ev.a0 - m->ev.a1, m->name);
+		if (sym->addr >= sym->text_base && sym->addr - sym->text_base < sym->text_size &&
+		    m->name[0])
+			ksyms_module_add(&s->ks, s->loads[i].name, init, sym->text_size,
+					 sym->addr - sym->text_base, m->name);
 		return;
 	}
 }
@@ -283,12 +286,12 @@ void session_event(struct session *s, const void *data, size_t size)
 		/* The analyzer only counts a MODULE_SYM (name: the function). */
 		if (m.ev.type == PT_EV_MODULE_SYM)
 			module_sym(s, &m);
-		if (m.ev.type == PT_EV_MODULE_LOAD && m.ev.a0) {
+		if (m.ev.type == PT_EV_MODULE_LOAD && m.ev.module.base) {
 			unsigned int slot = s->nloads++ % PT_RECENT_LOADS;
 
 			snprintf(s->loads[slot].name, sizeof(s->loads[slot].name), "%s", m.name);
-			s->loads[slot].base = m.ev.a0;
-			s->loads[slot].init_base = m.ev.a2;
+			s->loads[slot].base = m.ev.module.base;
+			s->loads[slot].init_base = m.ev.module.init_base;
 		}
 		record(s, PT_REC_MODEVENT, &m, sizeof(m));
 		an_event(s->an, &m.ev, m.name);
@@ -317,10 +320,10 @@ void session_event(struct session *s, const void *data, size_t size)
 		if (ev->ip)
 			u64map_put(&s->rec_ips, ev->ip, NULL);
 		/* kmap_local events name map sites there too. */
-		if (ev->type >= PT_EV_KLOCAL_UNMAP && ev->type < PT_EV_MAX && ev->a1)
-			u64map_put(&s->rec_ips, ev->a1, NULL);
-		if (ev->type == PT_EV_KLOCAL_UNMAP && ev->a3)
-			u64map_put(&s->rec_ips, ev->a3, NULL);
+		if (ev->type >= PT_EV_KLOCAL_UNMAP && ev->type < PT_EV_MAX && ev->klocal.site)
+			u64map_put(&s->rec_ips, ev->klocal.site, NULL);
+		if (ev->type == PT_EV_KLOCAL_UNMAP && ev->klocal_unmap.top_site)
+			u64map_put(&s->rec_ips, ev->klocal_unmap.top_site, NULL);
 	}
 	record(s, PT_REC_EVENT, ev, sizeof(*ev));
 	an_event(s->an, ev, NULL);
