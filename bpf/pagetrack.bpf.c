@@ -339,17 +339,26 @@ static __always_inline void emit_kmem(__u32 type, __u64 pfn, __u32 order, __u32 
 
 #define PT_EEXIST	17
 
-static __always_inline void fill_header(struct pt_event *e, __u32 type, long sid)
+/* What a pt_event header carries besides its type and stack id. */
+#define HDR_TASK	1	/* time, tgid, tid, comm: a module's symbol list has none */
+#define HDR_CPU		2
+
+/* The one place a pt_event header is filled: zeroed, then type, stack id, WHAT. */
+static __always_inline void event_header(struct pt_event *e, __u32 type, long sid, __u32 what)
 {
-	__u64 id = bpf_get_current_pid_tgid();
+	__u64 id;
 
 	__builtin_memset(e, 0, sizeof(*e));
-	e->ts = bpf_ktime_get_ns();
 	e->type = type;
+	e->stack_id = sid;
+	if (what & HDR_CPU)
+		e->cpu = bpf_get_smp_processor_id();
+	if (!(what & HDR_TASK))
+		return;
+	id = bpf_get_current_pid_tgid();
+	e->ts = bpf_ktime_get_ns();
 	e->tgid = id >> 32;
 	e->tid = (__u32)id;
-	e->cpu = bpf_get_smp_processor_id();
-	e->stack_id = sid;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 }
 
@@ -367,7 +376,7 @@ static __always_inline struct pt_event *new_event(void *ctx, __u32 type, bool st
 	e = reserve(size);
 	if (!e)
 		return NULL;
-	fill_header(e, type, sid);
+	event_header(e, type, sid, HDR_TASK | HDR_CPU);
 	if (size == sizeof(struct pt_event_stack)) {
 		struct pt_event_stack *es = (void *)e;
 		long n = bpf_get_stack(ctx, es->ips, sizeof(es->ips), 0);
@@ -470,7 +479,7 @@ static __always_inline struct pt_event *alloc_event(void *ctx, bool stack)
 	es = reserve(sizeof(*es));
 	if (!es)
 		return NULL;
-	fill_header(&es->ev, PT_EV_PAGE_ALLOC, -PT_EEXIST);
+	event_header(&es->ev, PT_EV_PAGE_ALLOC, -PT_EEXIST, HDR_TASK | HDR_CPU);
 	es->nr = k->nr > PT_INLINE_STACK ? PT_INLINE_STACK : k->nr;
 	es->pad = 0;
 	__builtin_memcpy(es->ips, k->ips, sizeof(es->ips));
@@ -956,17 +965,11 @@ struct pt_module_free_tp {
 static __always_inline struct pt_module_event *new_module_event(__u32 type)
 {
 	struct pt_module_event *m = reserve(sizeof(*m));
-	__u64 id = bpf_get_current_pid_tgid();
 
 	if (!m)
 		return NULL;
-	__builtin_memset(m, 0, sizeof(*m));
-	m->ev.ts = bpf_ktime_get_ns();
-	m->ev.type = type;
-	m->ev.tgid = id >> 32;
-	m->ev.tid = (__u32)id;
-	m->ev.stack_id = -1;
-	bpf_get_current_comm(m->ev.comm, sizeof(m->ev.comm));
+	event_header(&m->ev, type, -1, HDR_TASK);
+	__builtin_memset(m->name, 0, sizeof(m->name));
 	return m;
 }
 
@@ -1100,9 +1103,8 @@ static __always_inline long module_sym(__u32 i, struct syms_walk *w)
 	m = reserve(sizeof(*m));
 	if (!m)
 		return 1;
-	__builtin_memset(m, 0, sizeof(*m));
-	m->ev.type = PT_EV_MODULE_SYM;
-	m->ev.stack_id = -1;
+	event_header(&m->ev, PT_EV_MODULE_SYM, -1, 0);
+	__builtin_memset(m->name, 0, sizeof(m->name));
 	m->ev.a0 = value;
 	m->ev.a1 = init ? w->ibase : w->base;
 	m->ev.a2 = init ? w->isize : w->size;

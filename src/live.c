@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Live tracing: resolve probe targets, load the CO-RE object, attach, poll
- * the ring buffer into the analyzer, and report at the end.
+ * Live tracing: run_live's phases in order (preflight, prepare, load,
+ * attach, record setup, poll loop, drain and report), the COMMAND it
+ * starts, and the counters and kmap_local state it reads from BPF maps.
+ * It must not choose or attach hooks (attach.c) nor judge events (the
+ * session and the analyzer do).
  */
 #include <errno.h>
 #include <signal.h>
@@ -15,6 +18,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "attach.h"
 #include "kinfo.h"
 #include "outfile.h"
 #include "runas.h"
@@ -38,135 +42,20 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, ap);
 }
 
-/* A kprobe-type program and the kernel symbols it may attach to. */
-struct probe {
-	const char *what;
-	struct bpf_program *prog;
-	bool retprobe;
-	const char *cands[4];
-	const char *target;		/* resolved */
-	const char *why;		/* why not attached */
-	struct bpf_link *link;
-	struct bpf_program *fprog;	/* fentry/fexit twin, NULL if none */
+/* One live run, shared by its phases. */
+struct live {
+	const struct pt_options *opt;
+	struct session s;
+	struct pt_kernel_info ki;
+	struct pt_config cfg;
+	struct attacher at;
+	struct ring_buffer *rb;
+	struct runas runas;
+	pid_t child;			/* COMMAND, -1 if none */
+	int child_status;
+	bool child_done;
+	uint64_t cnt[PT_CNT_MAX];	/* BPF's counters, summed over CPUs */
 };
-
-struct tp {
-	const char *cat, *name;
-	struct bpf_program *prog;
-	bool required;
-	struct bpf_link *link;
-	bool ok;
-};
-
-/* P_ALLOC_ENTRY and P_GFP_ENTRY (ARM32 allocation stacks) attach after their
- * kretprobes: kprobes on one address run newest first, and the stack must be
- * taken before the kretprobe's handler puts its trampoline in the return
- * address. */
-enum { P_ALLOC_RET, P_ALLOC_ENTRY, P_GFP_RET, P_GFP_ENTRY, P_FREE_PAGES, P_FREE_ADDR, P_SPLIT, P_KMAP, P_KMAP_RET,
-	P_KUNMAP, P_REMAP, P_REMAP_RET, P_FINISH_FAULT, P_VM_INSERT, P_MOD_INIT, P_MOD_INIT_RET,
-	P_KL_MAP, P_KL_UNMAP, P_KL_SCHED, P_NPROBES };
-enum { T_ALLOC, T_FREE, T_FREE_BATCHED, T_SIGNAL, T_MOD_LOAD, T_MOD_FREE, T_MOD_UNLOAD,
-	T_KL_EXIT, T_NTPS };
-
-static void init_tables(struct pagetrack_bpf *skel, struct probe *p, struct tp *t)
-{
-	struct probe probes[P_NPROBES] = {
-		[P_ALLOC_ENTRY] = { "__alloc_pages (ARM32 allocation stacks)",
-				    skel->progs.pagetrack_alloc_entry, false,
-				    { "__alloc_pages", "__alloc_pages_noprof" } },
-		[P_ALLOC_RET] = { "__alloc_pages return", skel->progs.pagetrack_alloc_ret, true,
-				  { "__alloc_pages", "__alloc_pages_noprof" } },
-		[P_GFP_RET] = { "__get_free_pages return", skel->progs.pagetrack_gfp_ret, true,
-				{ "__get_free_pages", "get_free_pages_noprof",
-				  "__get_free_pages_noprof" } },
-		[P_GFP_ENTRY] = { "__get_free_pages (ARM32 allocation stacks)",
-				  skel->progs.pagetrack_gfp_entry, false,
-				  { "__get_free_pages", "get_free_pages_noprof",
-				    "__get_free_pages_noprof" } },
-		[P_FREE_PAGES] = { "__free_pages", skel->progs.pagetrack_free_pages_api, false,
-				   { "__free_pages" } },
-		[P_FREE_ADDR] = { "free_pages", skel->progs.pagetrack_free_addr_api, false,
-				  { "free_pages" } },
-		[P_SPLIT] = { "split_page", skel->progs.pagetrack_split_page, false,
-			      { "split_page" } },
-		[P_KMAP] = { "kmap_high", skel->progs.pagetrack_kmap, false, { "kmap_high" } },
-		[P_KMAP_RET] = { "kmap_high return", skel->progs.pagetrack_kmap_ret, true,
-				 { "kmap_high" } },
-		[P_KUNMAP] = { "kunmap_high", skel->progs.pagetrack_kunmap, false,
-			       { "kunmap_high" } },
-		[P_REMAP] = { "remap_pfn_range", skel->progs.pagetrack_remap, false,
-			      { "remap_pfn_range" } },
-		[P_REMAP_RET] = { "remap_pfn_range return", skel->progs.pagetrack_remap_ret, true,
-				  { "remap_pfn_range" } },
-		[P_FINISH_FAULT] = { "finish_fault", skel->progs.pagetrack_finish_fault, false,
-				     { "finish_fault" } },
-		[P_VM_INSERT] = { "vm_insert_page", skel->progs.pagetrack_vm_insert_page, false,
-				  { "vm_insert_page" } },
-		[P_MOD_INIT] = { "do_init_module", skel->progs.pagetrack_module_init, false,
-				 { "do_init_module" } },
-		[P_MOD_INIT_RET] = { "do_init_module return", skel->progs.pagetrack_module_init_ret,
-				     true, { "do_init_module" } },
-		[P_KL_MAP] = { "__kmap_local_pfn_prot return", skel->progs.pagetrack_klocal_map,
-			       true, { "__kmap_local_pfn_prot" } },
-		[P_KL_UNMAP] = { "kunmap_local_indexed", skel->progs.pagetrack_klocal_unmap, false,
-				 { "kunmap_local_indexed" } },
-		[P_KL_SCHED] = { "__kmap_local_sched_out", skel->progs.pagetrack_klocal_sched_out,
-				 false, { "__kmap_local_sched_out" } },
-	};
-	struct tp tps[T_NTPS] = {
-		[T_ALLOC] = { "kmem", "mm_page_alloc", skel->progs.pagetrack_page_alloc, true },
-		[T_FREE] = { "kmem", "mm_page_free", skel->progs.pagetrack_page_free, true },
-		[T_FREE_BATCHED] = { "kmem", "mm_page_free_batched",
-				     skel->progs.pagetrack_page_free_batched, false },
-		[T_SIGNAL] = { "signal", "signal_generate", skel->progs.pagetrack_signal, false },
-		[T_MOD_LOAD] = { "module", "module_load", skel->progs.pagetrack_module_load, false },
-		[T_MOD_FREE] = { "module", "module_free", skel->progs.pagetrack_module_free, false },
-		[T_MOD_UNLOAD] = { "syscalls", "sys_enter_delete_module",
-				   skel->progs.pagetrack_module_unload, false },
-		[T_KL_EXIT] = { "sched", "sched_process_exit", skel->progs.pagetrack_klocal_exit,
-				false },
-	};
-
-	memcpy(p, probes, sizeof(probes));
-	memcpy(t, tps, sizeof(tps));
-	p[P_ALLOC_RET].fprog = skel->progs.pagetrack_fx_alloc_ret;
-	p[P_GFP_RET].fprog = skel->progs.pagetrack_fx_gfp_ret;
-	p[P_FREE_PAGES].fprog = skel->progs.pagetrack_fx_free_pages;
-	p[P_FREE_ADDR].fprog = skel->progs.pagetrack_fx_free_addr;
-	p[P_SPLIT].fprog = skel->progs.pagetrack_fx_split_page;
-	p[P_REMAP].fprog = skel->progs.pagetrack_fx_remap;
-	p[P_REMAP_RET].fprog = skel->progs.pagetrack_fx_remap_ret;
-	p[P_FINISH_FAULT].fprog = skel->progs.pagetrack_fx_finish_fault;
-	p[P_VM_INSERT].fprog = skel->progs.pagetrack_fx_vm_insert_page;
-}
-
-/*
- * Can this kernel attach fentry programs (BTF, BPF trampolines)? Load and
- * attach a two-instruction tracing program to FUNC and see.
- */
-static bool fentry_works(const struct btf *btf, const char *func)
-{
-	struct bpf_insn insns[2] = {
-		{ .code = 0xb7 },	/* r0 = 0 */
-		{ .code = 0x95 },	/* exit */
-	};
-	int id, fd, lfd;
-
-	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = BPF_TRACE_FENTRY);
-
-	id = btf ? btf__find_by_name_kind(btf, func, BTF_KIND_FUNC) : -1;
-	if (id < 0)
-		return false;
-	o.attach_btf_id = id;
-	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "pt_fentry_probe", "GPL", insns, 2, &o);
-	if (fd < 0)
-		return false;
-	lfd = bpf_link_create(fd, 0, BPF_TRACE_FENTRY, NULL);
-	if (lfd >= 0)
-		close(lfd);
-	close(fd);
-	return lfd >= 0;
-}
 
 static uint64_t now_ns(void)
 {
@@ -203,130 +92,8 @@ static void sum_counters(struct pagetrack_bpf *skel, uint64_t out[PT_CNT_MAX])
 	free(vals);
 }
 
-static const char *probe_state(const struct probe *p)
-{
-	return p->link ? "on" : "off";
-}
-
-/* Allocation stacks sampled by pages: not with -m (scope needs every stack). */
-static bool sampled(const struct pt_options *opt)
-{
-	return !opt->no_stacks && !opt->stacks_all && !opt->nmodules && opt->sample_pages;
-}
-
-/* kmap_local: facts for the BPF side, and why it is off. */
-static struct {
-	const char *why;
-	uint32_t fix_begin, fix_end, km_max, deep;
-	uint64_t pp_lo, pp_hi;
-} kl_setup;
-
-static bool klocal_on(const struct probe *p, const struct tp *t)
-{
-	return p[P_KL_MAP].link && p[P_KL_UNMAP].link && t[T_KL_EXIT].link;
-}
-
-/*
- * Decide whether kmap_local is traced: HIGHMEM, kprobes, the kernel's
- * slot layout in BTF. Returns false with kl_setup.why set otherwise.
- */
-static bool klocal_prepare(const struct pt_options *opt, const struct pt_kernel_info *ki,
-			   const struct ksyms *ks, const struct btf *btf, bool kprobes)
-{
-	kl_setup.why = NULL;
-	if (!ki->last_pkmap)
-		return false;
-	if (opt->no_kmap_local)
-		kl_setup.why = "--no-kmap-local";
-	else if (ki->arch == PT_ARCH_ARMHF)
-		kl_setup.why = "not on ARM32 yet (map sites are read through frame pointers)";
-	else if (!kprobes)
-		kl_setup.why = "needs kprobes";
-	else if (!kinfo_klocal(btf, &kl_setup.fix_begin, &kl_setup.fix_end, &kl_setup.km_max))
-		kl_setup.why = "no FIX_KMAP_BEGIN/END or struct kmap_ctrl in the kernel's BTF";
-	else if (kl_setup.km_max > PT_KL_SLOTS)
-		kl_setup.why = "KM_MAX_IDX above 16 (CONFIG_DEBUG_KMAP_LOCAL): not supported";
-	else if (!ksyms_range(ks, "__kmap_local_page_prot", &kl_setup.pp_lo, &kl_setup.pp_hi))
-		kl_setup.why = "no __kmap_local_page_prot in kallsyms";
-	/* Normal code nests two maps (a copy between two highmem pages),
-	 * plus one per interrupt level (softirq, hardirq, NMI): five. Three
-	 * quarters of the limit is far from that and still warns in time. */
-	kl_setup.deep = kl_setup.km_max * 3 / 4;
-	return !kl_setup.why;
-}
-
-/* Say which detections are active and why the others are not. */
-static void print_detections(const struct probe *p, const struct tp *t, const char *mode,
-			     const struct pt_kernel_info *ki, const struct pt_options *opt,
-			     const char *memmap)
-{
-	bool api = p[P_FREE_PAGES].link && p[P_ALLOC_RET].link;
-	bool highmem = ki->last_pkmap > 0;
-
-	fprintf(stderr, "pagetrack: attach mode %s on %s (%s), struct page %u bytes, %s%s\n", mode,
-		ki->release, pt_arch_name(ki->arch), ki->struct_page_size,
-		opt->no_stacks ? "no stacks" :
-		opt->no_free_stacks ? "stacks for allocations only" : "with stacks",
-		opt->no_stacks || !sampled(opt) ? "" :
-		opt->no_free_stacks ? " (sampled: per-site pages are estimates)" :
-		" (sampled: per-site pages are estimates; frees unwind where a finding uses it)");
-	fprintf(stderr, "  leak: on (kmem tracepoints)\n");
-	fprintf(stderr, "  order_mismatch: on (%s)\n",
-		api ? "order claimed at __free_pages/free_pages entry" :
-		"tracepoint orders: an order-0 free at a block head cannot be judged");
-	fprintf(stderr, "  double_free: %s\n", api ? "on (refcount at __free_pages entry)" :
-		"off: needs a kprobe on __free_pages (a repeated tracepoint free is not proof: bulk allocations are untraced)");
-	if (p[P_FREE_ADDR].link && api && memmap)
-		fprintf(stderr, "  bad_free: on (struct pages at %s, read from the kernel)\n", memmap);
-	else
-		fprintf(stderr, "  bad_free: %s\n", p[P_FREE_ADDR].link && api ?
-			"on (where struct pages live is learned from allocations)" :
-			"off: needs kprobes on free_pages and __free_pages");
-	fprintf(stderr, "  partial_free: %s\n", api ? "on" :
-		"off: needs kprobes on __free_pages and __alloc_pages");
-	if (p[P_FINISH_FAULT].link || p[P_VM_INSERT].link)
-		fprintf(stderr, "  tail_page_mapped: on (finish_fault %s, vm_insert_page %s)\n",
-			probe_state(&p[P_FINISH_FAULT]), probe_state(&p[P_VM_INSERT]));
-	else
-		fprintf(stderr, "  tail_page_mapped: off: %s\n", p[P_FINISH_FAULT].why ?
-			p[P_FINISH_FAULT].why : "not attached");
-	if (!highmem)
-		fprintf(stderr, "  kmap tracking: not applicable, kernel has no HIGHMEM (no kmap_high)\n");
-	else if (p[P_KMAP].link && p[P_KMAP_RET].link && p[P_KUNMAP].link)
-		fprintf(stderr, "  kmap tracking: on (LAST_PKMAP %u, pressure at %u%%)\n",
-			ki->last_pkmap, opt->pkmap_pct);
-	else
-		fprintf(stderr, "  kmap tracking: off: %s\n",
-			p[P_KMAP].why ? p[P_KMAP].why : "kmap_high not attached");
-	if (!highmem)
-		fprintf(stderr, "  kmap_local tracking: not applicable, kernel has no HIGHMEM (kmap_local_page is page_address)\n");
-	else if (klocal_on(p, t))
-		fprintf(stderr, "  kmap_local tracking: on (KM_MAX_IDX %u, depth warning at %u, paired in BPF)\n",
-			kl_setup.km_max, kl_setup.deep);
-	else
-		fprintf(stderr, "  kmap_local tracking: off: %s\n", kl_setup.why ? kl_setup.why :
-			"__kmap_local_pfn_prot, kunmap_local_indexed or sched_process_exit not attached");
-	fprintf(stderr, "  remap_failed: %s%s\n",
-		p[P_REMAP].link && p[P_REMAP_RET].link ? "on" : "off: ",
-		p[P_REMAP].link && p[P_REMAP_RET].link ? "" :
-		(p[P_REMAP].why ? p[P_REMAP].why : "remap_pfn_range not attached"));
-	fprintf(stderr, "  SIGBUS after remap: %s\n", t[T_SIGNAL].ok ? "on" :
-		"off: no signal:signal_generate tracepoint");
-	if (opt->nmodules)
-		fprintf(stderr, "  module scope: %s\n",
-			p[P_MOD_INIT].link && p[P_MOD_INIT_RET].link && t[T_MOD_FREE].ok ?
-			t[T_MOD_UNLOAD].ok ?
-			"on (core and init text and functions at do_init_module, init text until do_init_module returns, exit function from delete_module, follows unload)" :
-			"on (core and init text and functions at do_init_module, init text until do_init_module returns, follows unload; no syscalls:sys_enter_delete_module: a free the exit function makes as its last call is not named)" :
-			p[P_MOD_INIT].link && t[T_MOD_FREE].ok ?
-			"on (text range and functions at do_init_module, follows unload; init text not followed: no do_init_module return probe)" :
-			t[T_MOD_LOAD].ok && t[T_MOD_FREE].ok ?
-			"on (follows load and unload; ranges read from /proc/modules)" :
-			"ranges from /proc/modules only: no module tracepoints");
-}
-
 /* kmap_local totals as an event through the session: recorded, replayed. */
-static void klocal_counts(struct session *s, const uint64_t *cnt, uint64_t now)
+static void klocal_counts(struct session *s, const uint64_t *cnt, uint32_t km_max, uint64_t now)
 {
 	struct pt_event e = { .ts = now, .type = PT_EV_KLOCAL_COUNTS, .stack_id = -1,
 			      .flags = PT_F_SYNTH };
@@ -336,7 +103,7 @@ static void klocal_counts(struct session *s, const uint64_t *cnt, uint64_t now)
 	e.a2 = cnt[PT_CNT_KL_UNTRACKED];
 	e.a3 = cnt[PT_CNT_KL_PEAK];
 	e.a4 = cnt[PT_CNT_KL_SCHED];
-	e.aux = kl_setup.km_max;
+	e.aux = km_max;
 	session_event(s, &e, sizeof(e));
 }
 
@@ -374,25 +141,6 @@ static void klocal_snapshot(struct pagetrack_bpf *skel, struct session *s, uint3
 			session_event(s, &e, sizeof(e));
 		}
 	}
-}
-
-static void detach_all(struct probe *p, struct tp *t)
-{
-	int i;
-
-	for (i = 0; i < P_NPROBES; i++) {
-		bpf_link__destroy(p[i].link);
-		p[i].link = NULL;
-	}
-	for (i = 0; i < T_NTPS; i++) {
-		bpf_link__destroy(t[i].link);
-		t[i].link = NULL;
-	}
-}
-
-static bool want_kprobes(const char *attach)
-{
-	return !strcmp(attach, "auto") || !strcmp(attach, "kprobe");
 }
 
 struct modcheck {
@@ -515,279 +263,113 @@ static void print_event_mix(const struct pt_stats *st)
 	fputc('\n', stderr);
 }
 
-int run_live(const struct pt_options *opt)
+/* Symbols, the kernel's facts and BTF; the watched modules are loaded. */
+static int kernel_facts(struct live *lv)
 {
-	struct probe probes[P_NPROBES];
-	struct tp tps[T_NTPS];
-	struct pt_kernel_info ki;
-	struct pt_config cfg = { 0 };
-	struct pagetrack_bpf *skel = NULL;
-	struct ring_buffer *rb = NULL;
-	struct btf *btf = NULL;
-	struct session s;
-	uint64_t cnt[PT_CNT_MAX];
-	const char *mode;
-	pid_t child = -1;
-	int gate = -1, child_status = 0, ret = PT_EXIT_USAGE, err, i;
+	const struct pt_options *opt = lv->opt;
 	const char *missing;
-	bool child_done = false, use_kprobes, use_fentry, kl;
-	unsigned int kl_unloads = 0;
-	double start, deadline = 0, tick, next_tick;
-	struct periodic per = { 0 };
-	struct runas runas = { 0 };
-	uint64_t end_ns;
 
-	LIBBPF_OPTS(bpf_object_open_opts, open_opts);
-
-	verbose = opt->verbose;
-	libbpf_set_print(libbpf_print);
-
-	if (check_privileges(opt, &runas))
-		return PT_EXIT_USAGE;
-	if (opt->pid > 0 && kill(opt->pid, 0) && errno == ESRCH) {
-		pt_err("no process with pid %d", opt->pid);
-		return PT_EXIT_USAGE;
-	}
-	if (session_init(&s, opt)) {
-		pt_err("out of memory");
-		return PT_EXIT_USAGE;
-	}
-	if (ksyms_load(&s.ks, "/proc/kallsyms") || !s.ks.n)
+	if (ksyms_load(&lv->s.ks, "/proc/kallsyms") || !lv->s.ks.n)
 		pt_err("warning: no kernel symbols from /proc/kallsyms: stacks will be raw addresses");
-	kinfo_probe(&ki, &s.ks);
+	kinfo_probe(&lv->ki, &lv->s.ks);
 	/* One build per kernel arch: the BPF object's register layout is the build's. */
-	if (ki.arch != PT_BUILD_ARCH) {
+	if (lv->ki.arch != PT_BUILD_ARCH) {
 		pt_err("this is the %s build; the running kernel is %s: use the %s build",
-		       pt_arch_name(PT_BUILD_ARCH), pt_arch_name(ki.arch), pt_arch_name(ki.arch));
-		goto out;
+		       pt_arch_name(PT_BUILD_ARCH), pt_arch_name(lv->ki.arch),
+		       pt_arch_name(lv->ki.arch));
+		return -1;
 	}
-
-	/* BTF: the kernel's own, or a file for kernels built without it. */
-	if (opt->btf_path) {
-		btf = btf__parse(opt->btf_path, NULL);
-		if (!btf) {
-			pt_err("%s is not a usable BTF file (raw BTF or an ELF file with .BTF expected)",
-			       opt->btf_path);
-			goto out;
-		}
-		open_opts.btf_custom_path = opt->btf_path;
-	} else if (!access("/sys/kernel/btf/vmlinux", R_OK)) {
-		btf = btf__load_vmlinux_btf();
-	}
-	if (!btf) {
-		pt_err("this kernel has no BTF (/sys/kernel/btf/vmlinux): pass --btf FILE (see README, \"Kernels without BTF\")");
-		goto out;
-	}
-	kinfo_from_btf(&ki, &s.ks, btf);
-
+	if (attacher_btf(&lv->at, opt, &lv->ki, &lv->s.ks))
+		return -1;
 	if (!opt->command && (missing = watched_missing(opt))) {
 		pt_err("module %s is not loaded: load it first, or give a COMMAND that loads it",
 		       missing);
-		goto out;
+		return -1;
 	}
-	if (!tracefs_dir() || !tracepoint_exists("kmem", "mm_page_alloc") ||
-	    !tracepoint_exists("kmem", "mm_page_free")) {
-		pt_err("nothing attachable: no kmem:mm_page_alloc/mm_page_free tracepoints (is tracefs available?)");
-		goto out;
-	}
+	return 0;
+}
 
-	skel = pagetrack_bpf__open_opts(&open_opts);
-	if (!skel) {
-		pt_err("cannot open the BPF object: %s", strerror(errno));
-		goto out;
-	}
-	init_tables(skel, probes, tps);
-	skel->rodata->sym64 = ki.arch == PT_ARCH_AMD64;
-	skel->rodata->memmap_var = s.ks.memmap_var;
-	skel->rodata->targ_tgid = opt->pid > 0 ? opt->pid : 0;
-	skel->rodata->with_stacks = !opt->no_stacks;
-	skel->rodata->free_stacks = !opt->no_free_stacks;
-	/* -m keeps today's full records: every field, every event. */
-	skel->rodata->compact_kmem = !opt->nmodules;
-	if (sampled(opt)) {
-		cfg.sample_pages = opt->sample_pages;
-		pt_sample_thresholds(cfg.sample_pages, cfg.sample_thresh);
-		skel->rodata->sampling = true;
-		skel->rodata->lean_frees = true;
-		memcpy((void *)skel->rodata->sample_thresh, cfg.sample_thresh,
-		       sizeof(cfg.sample_thresh));
-	} else {
-		bpf_map__set_max_entries(skel->maps.marks, 1);
-	}
-	bpf_map__set_max_entries(skel->maps.events, opt->buffer_mb * 1024u * 1024u);
-	bpf_map__set_max_entries(skel->maps.stacks, opt->stack_entries);
-	/* Regions of the -p process (see pid_regions); no memory without -p. */
-	if (opt->pid <= 0)
-		bpf_map__set_max_entries(skel->maps.pid_regions, 1);
+/* The analyzer, the recording's header, the watched modules' ranges. */
+static int record_setup(struct live *lv)
+{
+	const struct pt_options *opt = lv->opt;
+	struct pt_config *cfg = &lv->cfg;
+	struct session *s = &lv->s;
+	const char *missing;
+	unsigned int i;
 
-	/* fentry/fexit where the kernel can (auto, fentry), else kprobes. */
-	use_fentry = false;
-	if (!strcmp(opt->attach, "fentry") || !strcmp(opt->attach, "auto")) {
-		const char *ft = ksyms_has(&s.ks, "__free_pages") ? "__free_pages" : "free_pages";
-
-		use_fentry = fentry_works(btf, ft);
-		if (!use_fentry && !strcmp(opt->attach, "fentry")) {
-			pt_err("--attach fentry: this kernel cannot attach fentry programs (no BTF or no BPF trampoline); use --attach kprobe or auto");
-			goto out;
-		}
-	}
-	use_kprobes = want_kprobes(opt->attach) || use_fentry;
-	kl = klocal_prepare(opt, &ki, &s.ks, btf, use_kprobes);
-	if (!kl) {
-		probes[P_KL_MAP].cands[0] = NULL;
-		probes[P_KL_UNMAP].cands[0] = NULL;
-		probes[P_KL_SCHED].cands[0] = NULL;
-		bpf_map__set_max_entries(skel->maps.kl_tasks, 1);
-	}
-	skel->rodata->kl_fix_begin = kl_setup.fix_begin;
-	skel->rodata->kl_fix_end = kl_setup.fix_end;
-	skel->rodata->kl_km_max = kl_setup.km_max ? kl_setup.km_max : PT_KL_SLOTS;
-	skel->rodata->kl_deep = kl_setup.deep ? kl_setup.deep : PT_KL_SLOTS;
-	skel->rodata->kl_pp_lo = kl_setup.pp_lo;
-	skel->rodata->kl_pp_hi = kl_setup.pp_hi;
-	for (i = 0; i < P_NPROBES; i++) {
-		struct probe *p = &probes[i];
-		/* Only ARM32 cannot unwind from the allocation tracepoint. */
-		bool wanted = use_kprobes && ((i != P_ALLOC_ENTRY && i != P_GFP_ENTRY) ||
-					      (PT_BUILD_ARCH == PT_ARCH_ARMHF && !opt->no_stacks));
-		bool by_fentry = false;
-		int c;
-
-		p->why = use_kprobes ? (wanted ? NULL : "not needed") : "tracepoint mode";
-		for (c = 0; wanted && c < 4 && p->cands[c]; c++) {
-			const char *why = NULL;
-
-			if (use_fentry && p->fprog &&
-			    btf__find_by_name_kind(btf, p->cands[c], BTF_KIND_FUNC) >= 0) {
-				p->target = p->cands[c];
-				by_fentry = true;
-				break;
-			}
-			if (kprobe_possible(&s.ks, p->cands[c], &why)) {
-				p->target = p->cands[c];
-				break;
-			}
-			p->why = why;
-		}
-		bpf_program__set_autoload(p->prog, p->target && !by_fentry);
-		if (p->fprog) {
-			bpf_program__set_autoload(p->fprog, by_fentry);
-			if (by_fentry)
-				bpf_program__set_attach_target(p->fprog, 0, p->target);
-			else
-				p->fprog = NULL;
-		}
-	}
-	if (!strcmp(opt->attach, "kprobe") && !probes[P_FREE_PAGES].target) {
-		pt_err("--attach kprobe: cannot probe __free_pages (%s)",
-		       probes[P_FREE_PAGES].why ? probes[P_FREE_PAGES].why : "unknown");
-		goto out;
-	}
-	for (i = 0; i < T_NTPS; i++) {
-		tps[i].ok = tracepoint_exists(tps[i].cat, tps[i].name) && (i != T_KL_EXIT || kl);
-		bpf_program__set_autoload(tps[i].prog, tps[i].ok);
-	}
-
-	err = pagetrack_bpf__load(skel);
-	if (err) {
-		pt_err("loading the BPF programs failed: %s%s", strerror(-err),
-		       opt->verbose ? "" : " (run with -v for the verifier log)");
-		goto out;
-	}
-	/*
-	 * Map the ring buffer before attaching: the kernel maps its pages one
-	 * by one (vm_insert_page), which the probes would see as thousands of
-	 * events of our own.
-	 */
-	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), handle_event, &s, NULL);
-	if (!rb) {
-		pt_err("cannot create the ring buffer reader: %s", strerror(errno));
-		goto out;
-	}
-	for (i = 0; i < T_NTPS; i++) {
-		if (!tps[i].ok)
-			continue;
-		tps[i].link = bpf_program__attach_tracepoint(tps[i].prog, tps[i].cat, tps[i].name);
-		if (!tps[i].link) {
-			tps[i].ok = false;
-			if (tps[i].required) {
-				pt_err("cannot attach tracepoint %s:%s: %s", tps[i].cat, tps[i].name,
-				       strerror(errno));
-				goto out;
-			}
-		}
-	}
-	for (i = 0; i < P_NPROBES; i++) {
-		struct probe *p = &probes[i];
-
-		if (!p->target)
-			continue;
-		if (p->fprog)
-			p->link = bpf_program__attach_trace(p->fprog);
-		else
-			p->link = bpf_program__attach_kprobe(p->prog, p->retprobe, p->target);
-		if (!p->link)
-			p->why = "attach failed";
-	}
-	use_kprobes = probes[P_FREE_PAGES].link && probes[P_ALLOC_RET].link;
-	mode = !use_kprobes ? "tracepoint" : probes[P_FREE_PAGES].fprog ? "fentry" : "kprobe";
-	if ((!strcmp(opt->attach, "kprobe") || !strcmp(opt->attach, "fentry")) && !use_kprobes) {
-		pt_err("--attach %s: the allocator probes did not attach", opt->attach);
-		goto out;
-	}
-
-	cfg.api_events = use_kprobes;
-	cfg.pid_filtered = opt->pid > 0;
-	cfg.pkmap_pct = opt->pkmap_pct;
-	cfg.kmap_wait_ns = 100 * 1000 * 1000ULL;
-	cfg.nmodules = opt->nmodules;
-	for (i = 0; i < (int)opt->nmodules; i++)
-		memcpy(cfg.modules[i], opt->modules[i], PT_MODNAME_LEN);
-	s.an = an_new(&cfg, &ki, session_stack, &s);
-	if (!s.an) {
+	cfg->api_events = lv->at.api_events;
+	cfg->pid_filtered = opt->pid > 0;
+	cfg->pkmap_pct = opt->pkmap_pct;
+	cfg->kmap_wait_ns = 100 * 1000 * 1000ULL;
+	cfg->nmodules = opt->nmodules;
+	for (i = 0; i < opt->nmodules; i++)
+		memcpy(cfg->modules[i], opt->modules[i], PT_MODNAME_LEN);
+	s->an = an_new(cfg, &lv->ki, session_stack, s);
+	if (!s->an) {
 		pt_err("out of memory");
-		goto out;
+		return -1;
 	}
-	s.stack_fd = bpf_map__fd(skel->maps.stacks);
+	s->stack_fd = bpf_map__fd(lv->at.skel->maps.stacks);
 	if (opt->record_path) {
-		s.rec = outfile_private(opt->record_path);
-		if (!s.rec || rec_write_header(s.rec, &ki, !use_kprobes ? 2 : use_fentry ? 3 : 1,
-					       (use_kprobes ? PT_RECF_API_EVENTS : 0) |
-					       (opt->pid > 0 ? PT_RECF_PID_FILTERED : 0), &cfg)) {
+		s->rec = outfile_private(opt->record_path);
+		if (!s->rec || rec_write_header(s->rec, &lv->ki,
+						!cfg->api_events ? 2 : lv->at.fentry ? 3 : 1,
+						(cfg->api_events ? PT_RECF_API_EVENTS : 0) |
+						(opt->pid > 0 ? PT_RECF_PID_FILTERED : 0), cfg)) {
 			pt_err("cannot write %s: %s", opt->record_path,
 			       errno == ELOOP ? "it is a symlink (not followed)" :
 			       errno == EEXIST ? "it exists and is not a regular file of ours with one link" :
 			       strerror(errno));
-			goto out;
+			return -1;
 		}
 	}
-	modules_scan("/proc/modules", session_module_range, &s);
-	s.bpf_module_syms = probes[P_MOD_INIT].link != NULL;
+	modules_scan("/proc/modules", session_module_range, s);
+	s->bpf_module_syms = lv->at.module_syms;
 	/* CI mode: a module unloaded while the probes were attached would never
 	 * send the unload that ends the trace. */
 	if (!opt->command && (missing = watched_missing(opt))) {
 		pt_err("module %s was unloaded while tracing was being attached: nothing of it was traced",
 		       missing);
-		goto out;
+		return -1;
 	}
+	return 0;
+}
 
-	print_detections(probes, tps, mode, &ki, opt,
-			 s.ks.memmap_var ? s.ks.memmap_name : NULL);
+/* Say what is on, catch the stop signals, release COMMAND. */
+static int start(struct live *lv)
+{
+	const struct pt_options *opt = lv->opt;
+	int gate = -1;
 
+	attacher_print_detections(&lv->at, &lv->ki, opt,
+				  lv->s.ks.memmap_var ? lv->s.ks.memmap_name : NULL);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
-	if (opt->command) {
-		child = start_command(opt->command, &runas, &gate);
-		if (child < 0) {
-			pt_err("cannot start %s: %s", opt->command[0], strerror(errno));
-			goto out;
-		}
-		if (write(gate, "g", 1) != 1)
-			pt_err("warning: could not release the command");
-		close(gate);
+	if (!opt->command)
+		return 0;
+	lv->child = start_command(opt->command, &lv->runas, &gate);
+	if (lv->child < 0) {
+		pt_err("cannot start %s: %s", opt->command[0], strerror(errno));
+		return -1;
 	}
-	start = mono_s();
+	if (write(gate, "g", 1) != 1)
+		pt_err("warning: could not release the command");
+	close(gate);
+	return 0;
+}
+
+/* Until a signal, COMMAND's exit, -d, or (CI mode) the module's unload. */
+static void poll_loop(struct live *lv)
+{
+	const struct pt_options *opt = lv->opt;
+	struct session *s = &lv->s;
+	double start = mono_s(), deadline = 0, tick, next_tick;
+	struct periodic per = { 0 };
+	unsigned int kl_unloads = 0;
+	int err;
+
 	if (opt->duration > 0)
 		deadline = start + opt->duration;
 	/* Files for collectors are refreshed every interval, 10 s by default. */
@@ -799,82 +381,139 @@ int run_live(const struct pt_options *opt)
 	per.min_age_ns = (uint64_t)(opt->min_age * 1e9);
 
 	while (!stop_signal) {
-		err = ring_buffer__poll(rb, 100);
+		err = ring_buffer__poll(lv->rb, 100);
 		/* Wake-ups are batched in BPF: drain what arrived without one. */
 		if (err >= 0)
-			err = ring_buffer__consume(rb);
+			err = ring_buffer__consume(lv->rb);
 		if (err < 0 && err != -EINTR) {
 			pt_err("reading the ring buffer failed: %s", strerror(-err));
 			break;
 		}
-		if (child > 0 && !child_done && waitpid(child, &child_status, WNOHANG) == child)
-			child_done = true;
-		if (child_done)
+		if (lv->child > 0 && !lv->child_done &&
+		    waitpid(lv->child, &lv->child_status, WNOHANG) == lv->child)
+			lv->child_done = true;
+		if (lv->child_done)
 			break;
 		if (deadline && mono_s() >= deadline)
 			break;
-		session_refresh_symbols(&s, false);
-		if (kl && s.watched_unloads != kl_unloads) {
-			kl_unloads = s.watched_unloads;
-			klocal_snapshot(skel, &s, PT_KL_HELD_UNLOAD, now_ns());
+		session_refresh_symbols(s, false);
+		if (lv->at.klocal && s->watched_unloads != kl_unloads) {
+			kl_unloads = s->watched_unloads;
+			klocal_snapshot(lv->at.skel, s, PT_KL_HELD_UNLOAD, now_ns());
 		}
 		/* CI mode: without a command, the module's unload ends the trace. */
-		if (!opt->command && an_watched_unloaded(s.an))
+		if (!opt->command && an_watched_unloaded(s->an))
 			break;
 		if (tick && mono_s() >= next_tick) {
 			next_tick += tick;
-			sum_counters(skel, cnt);
-			an_set_lost(s.an, cnt[PT_CNT_PRODUCED], cnt[PT_CNT_LOST]);
-			if (kl)
-				klocal_counts(&s, cnt, now_ns());
+			sum_counters(lv->at.skel, lv->cnt);
+			an_set_lost(s->an, lv->cnt[PT_CNT_PRODUCED], lv->cnt[PT_CNT_LOST]);
+			if (lv->at.klocal)
+				klocal_counts(s, lv->cnt, lv->at.kl.km_max, now_ns());
 			if (opt->interval > 0)
-				periodic_report(stdout, &per, s.an, &s.ks, now_ns(), mono_s() - start);
-			session_write_files(&s, now_ns());
+				periodic_report(stdout, &per, s->an, &s->ks, now_ns(), mono_s() - start);
+			session_write_files(s, now_ns());
 		}
 	}
-	/*
-	 * Detach first, then drain, then read the counters: nothing can be
-	 * produced in between, so produced == received + lost exactly.
-	 */
-	detach_all(probes, tps);
-	ring_buffer__consume(rb);
+}
+
+/*
+ * Detach first, then drain, then read the counters: nothing can be
+ * produced in between, so produced == received + lost exactly. Then the
+ * last findings, files, recording and report.
+ */
+static int drain_and_report(struct live *lv)
+{
+	const struct pt_options *opt = lv->opt;
+	struct session *s = &lv->s;
+	uint64_t *cnt = lv->cnt, end_ns;
+
+	attacher_detach(&lv->at);
+	ring_buffer__consume(lv->rb);
 	if (stop_signal && opt->verbose)
 		fprintf(stderr, "pagetrack: stopped by signal %d\n", (int)stop_signal);
 
-	sum_counters(skel, cnt);
-	an_set_lost(s.an, cnt[PT_CNT_PRODUCED], cnt[PT_CNT_LOST]);
-	s.filtered = cnt[PT_CNT_FILTERED];
+	sum_counters(lv->at.skel, cnt);
+	an_set_lost(s->an, cnt[PT_CNT_PRODUCED], cnt[PT_CNT_LOST]);
+	s->filtered = cnt[PT_CNT_FILTERED];
 	if (cnt[PT_CNT_LOST])
 		pt_err("WARNING: %llu of %llu events were lost (ring buffer full); findings may be incomplete or false (a lost free looks like a leak)",
 		       (unsigned long long)cnt[PT_CNT_LOST], (unsigned long long)cnt[PT_CNT_PRODUCED]);
 	if (opt->verbose)
-		print_event_mix(an_stats(s.an));
+		print_event_mix(an_stats(s->an));
 	if (cnt[PT_CNT_STACK_FAIL] && opt->verbose)
 		pt_err("%llu stacks could not be stored (stack map full or hash collision)",
 		       (unsigned long long)cnt[PT_CNT_STACK_FAIL]);
 	end_ns = now_ns();
-	if (kl) {
-		klocal_counts(&s, cnt, end_ns);
-		klocal_snapshot(skel, &s, PT_KL_HELD_END, end_ns);
+	if (lv->at.klocal) {
+		klocal_counts(s, cnt, lv->at.kl.km_max, end_ns);
+		klocal_snapshot(lv->at.skel, s, PT_KL_HELD_END, end_ns);
 	}
-	session_refresh_symbols(&s, true);
-	an_finish(s.an, end_ns);
+	session_refresh_symbols(s, true);
+	an_finish(s->an, end_ns);
 	/* After an_finish: the last files count the findings made at exit. */
-	session_write_files(&s, end_ns);
-	if (session_record_close(&s, cnt[PT_CNT_PRODUCED], cnt[PT_CNT_LOST],
+	session_write_files(s, end_ns);
+	if (session_record_close(s, cnt[PT_CNT_PRODUCED], cnt[PT_CNT_LOST],
 				 cnt[PT_CNT_STACK_FAIL], end_ns))
-		goto out;
-	ret = session_report(&s, mode);
-out:
-	ring_buffer__free(rb);
-	if (skel)
-		detach_all(probes, tps);
-	pagetrack_bpf__destroy(skel);
-	btf__free(btf);
-	if (child > 0 && !child_done) {
-		kill(child, SIGTERM);
-		waitpid(child, &child_status, 0);
+		return PT_EXIT_USAGE;
+	return session_report(s, lv->at.mode);
+}
+
+int run_live(const struct pt_options *opt)
+{
+	struct live lv = { .opt = opt, .child = -1 };
+	int ret = PT_EXIT_USAGE;
+
+	verbose = opt->verbose;
+	libbpf_set_print(libbpf_print);
+
+	/* Preflight: root or capabilities, the -p process, then the kernel. */
+	if (check_privileges(opt, &lv.runas))
+		return PT_EXIT_USAGE;
+	if (opt->pid > 0 && kill(opt->pid, 0) && errno == ESRCH) {
+		pt_err("no process with pid %d", opt->pid);
+		return PT_EXIT_USAGE;
 	}
-	session_free(&s);
+	if (session_init(&lv.s, opt)) {
+		pt_err("out of memory");
+		return PT_EXIT_USAGE;
+	}
+	if (kernel_facts(&lv))
+		goto out;
+	/* Prepare: configure the object, choose fentry, kprobe or tracepoint per hook. */
+	if (attacher_prepare(&lv.at, opt, &lv.ki, &lv.s.ks, &lv.cfg))
+		goto out;
+	/* Load: the verifier checks the chosen programs. */
+	if (attacher_load(&lv.at, opt))
+		goto out;
+	/* The ring buffer is mapped before attaching: the kernel maps its pages
+	 * one by one (vm_insert_page), which the probes would see as thousands
+	 * of events of our own. */
+	lv.rb = ring_buffer__new(bpf_map__fd(lv.at.skel->maps.events), handle_event, &lv.s, NULL);
+	if (!lv.rb) {
+		pt_err("cannot create the ring buffer reader: %s", strerror(errno));
+		goto out;
+	}
+	/* Attach: tracepoints, then probes; the attach mode is now known. */
+	if (attacher_attach(&lv.at, opt))
+		goto out;
+	/* Record setup: analyzer, recording header, module ranges. */
+	if (record_setup(&lv))
+		goto out;
+	/* Start: the detections list, signal handlers, COMMAND released. */
+	if (start(&lv))
+		goto out;
+	/* Poll loop: events into the session until something ends the trace. */
+	poll_loop(&lv);
+	/* Drain and report. */
+	ret = drain_and_report(&lv);
+out:
+	ring_buffer__free(lv.rb);
+	attacher_free(&lv.at);
+	if (lv.child > 0 && !lv.child_done) {
+		kill(lv.child, SIGTERM);
+		waitpid(lv.child, &lv.child_status, 0);
+	}
+	session_free(&lv.s);
 	return ret;
 }

@@ -1,0 +1,515 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The attacher: BTF, the CO-RE object's configuration, the choice of
+ * fentry, kprobe or tracepoint for each hook (kernel symbols resolved, never
+ * assumed: 6.10+ *_noprof names are candidates), load, attach, detach, and
+ * the start-up list of detections. It must not read or judge events.
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "attach.h"
+#include "kinfo.h"
+#include "pagetrack.skel.h"
+
+static void init_tables(struct pagetrack_bpf *skel, struct probe *p, struct tp *t)
+{
+	struct probe probes[P_NPROBES] = {
+		[P_ALLOC_ENTRY] = { "__alloc_pages (ARM32 allocation stacks)",
+				    skel->progs.pagetrack_alloc_entry, false,
+				    { "__alloc_pages", "__alloc_pages_noprof" } },
+		[P_ALLOC_RET] = { "__alloc_pages return", skel->progs.pagetrack_alloc_ret, true,
+				  { "__alloc_pages", "__alloc_pages_noprof" } },
+		[P_GFP_RET] = { "__get_free_pages return", skel->progs.pagetrack_gfp_ret, true,
+				{ "__get_free_pages", "get_free_pages_noprof",
+				  "__get_free_pages_noprof" } },
+		[P_GFP_ENTRY] = { "__get_free_pages (ARM32 allocation stacks)",
+				  skel->progs.pagetrack_gfp_entry, false,
+				  { "__get_free_pages", "get_free_pages_noprof",
+				    "__get_free_pages_noprof" } },
+		[P_FREE_PAGES] = { "__free_pages", skel->progs.pagetrack_free_pages_api, false,
+				   { "__free_pages" } },
+		[P_FREE_ADDR] = { "free_pages", skel->progs.pagetrack_free_addr_api, false,
+				  { "free_pages" } },
+		[P_SPLIT] = { "split_page", skel->progs.pagetrack_split_page, false,
+			      { "split_page" } },
+		[P_KMAP] = { "kmap_high", skel->progs.pagetrack_kmap, false, { "kmap_high" } },
+		[P_KMAP_RET] = { "kmap_high return", skel->progs.pagetrack_kmap_ret, true,
+				 { "kmap_high" } },
+		[P_KUNMAP] = { "kunmap_high", skel->progs.pagetrack_kunmap, false,
+			       { "kunmap_high" } },
+		[P_REMAP] = { "remap_pfn_range", skel->progs.pagetrack_remap, false,
+			      { "remap_pfn_range" } },
+		[P_REMAP_RET] = { "remap_pfn_range return", skel->progs.pagetrack_remap_ret, true,
+				  { "remap_pfn_range" } },
+		[P_FINISH_FAULT] = { "finish_fault", skel->progs.pagetrack_finish_fault, false,
+				     { "finish_fault" } },
+		[P_VM_INSERT] = { "vm_insert_page", skel->progs.pagetrack_vm_insert_page, false,
+				  { "vm_insert_page" } },
+		[P_MOD_INIT] = { "do_init_module", skel->progs.pagetrack_module_init, false,
+				 { "do_init_module" } },
+		[P_MOD_INIT_RET] = { "do_init_module return", skel->progs.pagetrack_module_init_ret,
+				     true, { "do_init_module" } },
+		[P_KL_MAP] = { "__kmap_local_pfn_prot return", skel->progs.pagetrack_klocal_map,
+			       true, { "__kmap_local_pfn_prot" } },
+		[P_KL_UNMAP] = { "kunmap_local_indexed", skel->progs.pagetrack_klocal_unmap, false,
+				 { "kunmap_local_indexed" } },
+		[P_KL_SCHED] = { "__kmap_local_sched_out", skel->progs.pagetrack_klocal_sched_out,
+				 false, { "__kmap_local_sched_out" } },
+	};
+	struct tp tps[T_NTPS] = {
+		[T_ALLOC] = { "kmem", "mm_page_alloc", skel->progs.pagetrack_page_alloc, true },
+		[T_FREE] = { "kmem", "mm_page_free", skel->progs.pagetrack_page_free, true },
+		[T_FREE_BATCHED] = { "kmem", "mm_page_free_batched",
+				     skel->progs.pagetrack_page_free_batched, false },
+		[T_SIGNAL] = { "signal", "signal_generate", skel->progs.pagetrack_signal, false },
+		[T_MOD_LOAD] = { "module", "module_load", skel->progs.pagetrack_module_load, false },
+		[T_MOD_FREE] = { "module", "module_free", skel->progs.pagetrack_module_free, false },
+		[T_MOD_UNLOAD] = { "syscalls", "sys_enter_delete_module",
+				   skel->progs.pagetrack_module_unload, false },
+		[T_KL_EXIT] = { "sched", "sched_process_exit", skel->progs.pagetrack_klocal_exit,
+				false },
+	};
+
+	memcpy(p, probes, sizeof(probes));
+	memcpy(t, tps, sizeof(tps));
+	p[P_ALLOC_RET].fprog = skel->progs.pagetrack_fx_alloc_ret;
+	p[P_GFP_RET].fprog = skel->progs.pagetrack_fx_gfp_ret;
+	p[P_FREE_PAGES].fprog = skel->progs.pagetrack_fx_free_pages;
+	p[P_FREE_ADDR].fprog = skel->progs.pagetrack_fx_free_addr;
+	p[P_SPLIT].fprog = skel->progs.pagetrack_fx_split_page;
+	p[P_REMAP].fprog = skel->progs.pagetrack_fx_remap;
+	p[P_REMAP_RET].fprog = skel->progs.pagetrack_fx_remap_ret;
+	p[P_FINISH_FAULT].fprog = skel->progs.pagetrack_fx_finish_fault;
+	p[P_VM_INSERT].fprog = skel->progs.pagetrack_fx_vm_insert_page;
+}
+
+/* The two instructions of the probe program below, by name. */
+#define INSN_MOV64_IMM(dst, val) \
+	((struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = (dst), .imm = (val) })
+#define INSN_EXIT() ((struct bpf_insn){ .code = BPF_JMP | BPF_EXIT })
+
+/*
+ * Can this kernel attach fentry programs (BTF, BPF trampolines)? Load a
+ * tracing program that only returns 0 at FUNC, attach it, and see.
+ */
+static bool fentry_works(const struct btf *btf, const char *func)
+{
+	const struct bpf_insn return_zero[] = {
+		INSN_MOV64_IMM(BPF_REG_0, 0),
+		INSN_EXIT(),
+	};
+	int id, fd, lfd;
+
+	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = BPF_TRACE_FENTRY);
+
+	id = btf ? btf__find_by_name_kind(btf, func, BTF_KIND_FUNC) : -1;
+	if (id < 0)
+		return false;
+	o.attach_btf_id = id;
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "pt_fentry_probe", "GPL", return_zero,
+			   sizeof(return_zero) / sizeof(return_zero[0]), &o);
+	if (fd < 0)
+		return false;
+	lfd = bpf_link_create(fd, 0, BPF_TRACE_FENTRY, NULL);
+	if (lfd >= 0)
+		close(lfd);
+	close(fd);
+	return lfd >= 0;
+}
+
+static bool want_kprobes(const char *attach)
+{
+	return !strcmp(attach, "auto") || !strcmp(attach, "kprobe");
+}
+
+/* Allocation stacks sampled by pages: not with -m (scope needs every stack). */
+static bool sampled(const struct pt_options *opt)
+{
+	return !opt->no_stacks && !opt->stacks_all && !opt->nmodules && opt->sample_pages;
+}
+
+int attacher_btf(struct attacher *at, const struct pt_options *opt, struct pt_kernel_info *ki,
+		 const struct ksyms *ks)
+{
+	if (opt->btf_path) {
+		at->btf = btf__parse(opt->btf_path, NULL);
+		if (!at->btf) {
+			pt_err("%s is not a usable BTF file (raw BTF or an ELF file with .BTF expected)",
+			       opt->btf_path);
+			return -1;
+		}
+	} else if (!access("/sys/kernel/btf/vmlinux", R_OK)) {
+		at->btf = btf__load_vmlinux_btf();
+	}
+	if (!at->btf) {
+		pt_err("this kernel has no BTF (/sys/kernel/btf/vmlinux): pass --btf FILE (see README, \"Kernels without BTF\")");
+		return -1;
+	}
+	kinfo_from_btf(ki, ks, at->btf);
+	return 0;
+}
+
+/* The object's read-only settings and map sizes, before load. */
+static void configure(struct attacher *at, const struct pt_options *opt,
+		      const struct pt_kernel_info *ki, const struct ksyms *ks,
+		      struct pt_config *cfg)
+{
+	struct pagetrack_bpf *skel = at->skel;
+
+	skel->rodata->sym64 = ki->arch == PT_ARCH_AMD64;
+	skel->rodata->memmap_var = ks->memmap_var;
+	skel->rodata->targ_tgid = opt->pid > 0 ? opt->pid : 0;
+	skel->rodata->with_stacks = !opt->no_stacks;
+	skel->rodata->free_stacks = !opt->no_free_stacks;
+	/* -m keeps today's full records: every field, every event. */
+	skel->rodata->compact_kmem = !opt->nmodules;
+	if (sampled(opt)) {
+		cfg->sample_pages = opt->sample_pages;
+		pt_sample_thresholds(cfg->sample_pages, cfg->sample_thresh);
+		skel->rodata->sampling = true;
+		skel->rodata->lean_frees = true;
+		memcpy((void *)skel->rodata->sample_thresh, cfg->sample_thresh,
+		       sizeof(cfg->sample_thresh));
+	} else {
+		bpf_map__set_max_entries(skel->maps.marks, 1);
+	}
+	bpf_map__set_max_entries(skel->maps.events, opt->buffer_mb * 1024u * 1024u);
+	bpf_map__set_max_entries(skel->maps.stacks, opt->stack_entries);
+	/* Regions of the -p process (see pid_regions); no memory without -p. */
+	if (opt->pid <= 0)
+		bpf_map__set_max_entries(skel->maps.pid_regions, 1);
+}
+
+/*
+ * Decide whether kmap_local is traced: HIGHMEM, kprobes, the kernel's
+ * slot layout in BTF. Returns false with kl->why set otherwise.
+ */
+static bool klocal_prepare(struct klocal_setup *kl, const struct pt_options *opt,
+			   const struct pt_kernel_info *ki, const struct ksyms *ks,
+			   const struct btf *btf, bool kprobes)
+{
+	kl->why = NULL;
+	if (!ki->last_pkmap)
+		return false;
+	if (opt->no_kmap_local)
+		kl->why = "--no-kmap-local";
+	else if (ki->arch == PT_ARCH_ARMHF)
+		kl->why = "not on ARM32 yet (map sites are read through frame pointers)";
+	else if (!kprobes)
+		kl->why = "needs kprobes";
+	else if (!kinfo_klocal(btf, &kl->fix_begin, &kl->fix_end, &kl->km_max))
+		kl->why = "no FIX_KMAP_BEGIN/END or struct kmap_ctrl in the kernel's BTF";
+	else if (kl->km_max > PT_KL_SLOTS)
+		kl->why = "KM_MAX_IDX above 16 (CONFIG_DEBUG_KMAP_LOCAL): not supported";
+	else if (!ksyms_range(ks, "__kmap_local_page_prot", &kl->pp_lo, &kl->pp_hi))
+		kl->why = "no __kmap_local_page_prot in kallsyms";
+	/* Normal code nests two maps (a copy between two highmem pages),
+	 * plus one per interrupt level (softirq, hardirq, NMI): five. Three
+	 * quarters of the limit is far from that and still warns in time. */
+	kl->deep = kl->km_max * 3 / 4;
+	return !kl->why;
+}
+
+/* kmap_local's probes and map, on or off, and its layout for BPF. */
+static void klocal_configure(struct attacher *at)
+{
+	struct pagetrack_bpf *skel = at->skel;
+	const struct klocal_setup *kl = &at->kl;
+
+	if (!at->klocal) {
+		at->probes[P_KL_MAP].cands[0] = NULL;
+		at->probes[P_KL_UNMAP].cands[0] = NULL;
+		at->probes[P_KL_SCHED].cands[0] = NULL;
+		bpf_map__set_max_entries(skel->maps.kl_tasks, 1);
+	}
+	skel->rodata->kl_fix_begin = kl->fix_begin;
+	skel->rodata->kl_fix_end = kl->fix_end;
+	skel->rodata->kl_km_max = kl->km_max ? kl->km_max : PT_KL_SLOTS;
+	skel->rodata->kl_deep = kl->deep ? kl->deep : PT_KL_SLOTS;
+	skel->rodata->kl_pp_lo = kl->pp_lo;
+	skel->rodata->kl_pp_hi = kl->pp_hi;
+}
+
+/*
+ * The first candidate symbol each wanted probe can take: by fentry where
+ * chosen and BTF has the function, else by kprobe. Only the chosen
+ * program of each pair is loaded.
+ */
+static void resolve_probes(struct attacher *at, const struct pt_options *opt,
+			   const struct ksyms *ks, bool use_kprobes)
+{
+	int i;
+
+	for (i = 0; i < P_NPROBES; i++) {
+		struct probe *p = &at->probes[i];
+		/* Only ARM32 cannot unwind from the allocation tracepoint. */
+		bool wanted = use_kprobes && ((i != P_ALLOC_ENTRY && i != P_GFP_ENTRY) ||
+					      (PT_BUILD_ARCH == PT_ARCH_ARMHF && !opt->no_stacks));
+		bool by_fentry = false;
+		int c;
+
+		p->why = use_kprobes ? (wanted ? NULL : "not needed") : "tracepoint mode";
+		for (c = 0; wanted && c < 4 && p->cands[c]; c++) {
+			const char *why = NULL;
+
+			if (at->fentry && p->fprog &&
+			    btf__find_by_name_kind(at->btf, p->cands[c], BTF_KIND_FUNC) >= 0) {
+				p->target = p->cands[c];
+				by_fentry = true;
+				break;
+			}
+			if (kprobe_possible(ks, p->cands[c], &why)) {
+				p->target = p->cands[c];
+				break;
+			}
+			p->why = why;
+		}
+		bpf_program__set_autoload(p->prog, p->target && !by_fentry);
+		if (p->fprog) {
+			bpf_program__set_autoload(p->fprog, by_fentry);
+			if (by_fentry)
+				bpf_program__set_attach_target(p->fprog, 0, p->target);
+			else
+				p->fprog = NULL;
+		}
+	}
+}
+
+int attacher_prepare(struct attacher *at, const struct pt_options *opt,
+		     const struct pt_kernel_info *ki, const struct ksyms *ks, struct pt_config *cfg)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = opt->btf_path);
+	bool use_kprobes;
+	int i;
+
+	if (!tracefs_dir() || !tracepoint_exists("kmem", "mm_page_alloc") ||
+	    !tracepoint_exists("kmem", "mm_page_free")) {
+		pt_err("nothing attachable: no kmem:mm_page_alloc/mm_page_free tracepoints (is tracefs available?)");
+		return -1;
+	}
+	at->skel = pagetrack_bpf__open_opts(&open_opts);
+	if (!at->skel) {
+		pt_err("cannot open the BPF object: %s", strerror(errno));
+		return -1;
+	}
+	init_tables(at->skel, at->probes, at->tps);
+	configure(at, opt, ki, ks, cfg);
+
+	/* fentry/fexit where the kernel can (auto, fentry), else kprobes. */
+	at->fentry = false;
+	if (!strcmp(opt->attach, "fentry") || !strcmp(opt->attach, "auto")) {
+		const char *ft = ksyms_has(ks, "__free_pages") ? "__free_pages" : "free_pages";
+
+		at->fentry = fentry_works(at->btf, ft);
+		if (!at->fentry && !strcmp(opt->attach, "fentry")) {
+			pt_err("--attach fentry: this kernel cannot attach fentry programs (no BTF or no BPF trampoline); use --attach kprobe or auto");
+			return -1;
+		}
+	}
+	use_kprobes = want_kprobes(opt->attach) || at->fentry;
+	at->klocal = klocal_prepare(&at->kl, opt, ki, ks, at->btf, use_kprobes);
+	klocal_configure(at);
+	resolve_probes(at, opt, ks, use_kprobes);
+	if (!strcmp(opt->attach, "kprobe") && !at->probes[P_FREE_PAGES].target) {
+		pt_err("--attach kprobe: cannot probe __free_pages (%s)",
+		       at->probes[P_FREE_PAGES].why ? at->probes[P_FREE_PAGES].why : "unknown");
+		return -1;
+	}
+	for (i = 0; i < T_NTPS; i++) {
+		struct tp *t = &at->tps[i];
+
+		t->ok = tracepoint_exists(t->cat, t->name) && (i != T_KL_EXIT || at->klocal);
+		bpf_program__set_autoload(t->prog, t->ok);
+	}
+	return 0;
+}
+
+int attacher_load(struct attacher *at, const struct pt_options *opt)
+{
+	int err = pagetrack_bpf__load(at->skel);
+
+	if (err) {
+		pt_err("loading the BPF programs failed: %s%s", strerror(-err),
+		       opt->verbose ? "" : " (run with -v for the verifier log)");
+		return -1;
+	}
+	return 0;
+}
+
+int attacher_attach(struct attacher *at, const struct pt_options *opt)
+{
+	struct probe *probes = at->probes;
+	int i;
+
+	for (i = 0; i < T_NTPS; i++) {
+		struct tp *t = &at->tps[i];
+
+		if (!t->ok)
+			continue;
+		t->link = bpf_program__attach_tracepoint(t->prog, t->cat, t->name);
+		if (!t->link) {
+			t->ok = false;
+			if (t->required) {
+				pt_err("cannot attach tracepoint %s:%s: %s", t->cat, t->name,
+				       strerror(errno));
+				return -1;
+			}
+		}
+	}
+	for (i = 0; i < P_NPROBES; i++) {
+		struct probe *p = &probes[i];
+
+		if (!p->target)
+			continue;
+		if (p->fprog)
+			p->link = bpf_program__attach_trace(p->fprog);
+		else
+			p->link = bpf_program__attach_kprobe(p->prog, p->retprobe, p->target);
+		if (!p->link)
+			p->why = "attach failed";
+	}
+	at->api_events = probes[P_FREE_PAGES].link && probes[P_ALLOC_RET].link;
+	at->mode = !at->api_events ? "tracepoint" : probes[P_FREE_PAGES].fprog ? "fentry" : "kprobe";
+	at->module_syms = probes[P_MOD_INIT].link != NULL;
+	if ((!strcmp(opt->attach, "kprobe") || !strcmp(opt->attach, "fentry")) && !at->api_events) {
+		pt_err("--attach %s: the allocator probes did not attach", opt->attach);
+		return -1;
+	}
+	return 0;
+}
+
+void attacher_detach(struct attacher *at)
+{
+	int i;
+
+	for (i = 0; i < P_NPROBES; i++) {
+		bpf_link__destroy(at->probes[i].link);
+		at->probes[i].link = NULL;
+	}
+	for (i = 0; i < T_NTPS; i++) {
+		bpf_link__destroy(at->tps[i].link);
+		at->tps[i].link = NULL;
+	}
+}
+
+void attacher_free(struct attacher *at)
+{
+	attacher_detach(at);
+	pagetrack_bpf__destroy(at->skel);
+	at->skel = NULL;
+	btf__free(at->btf);
+	at->btf = NULL;
+}
+
+/* ---- the start-up list of detections ---- */
+
+static const char *probe_state(const struct probe *p)
+{
+	return p->link ? "on" : "off";
+}
+
+static bool klocal_on(const struct probe *p, const struct tp *t)
+{
+	return p[P_KL_MAP].link && p[P_KL_UNMAP].link && t[T_KL_EXIT].link;
+}
+
+/* The first line: mode, kernel, struct page, stacks. */
+static void print_mode(const struct attacher *at, const struct pt_kernel_info *ki,
+		       const struct pt_options *opt)
+{
+	fprintf(stderr, "pagetrack: attach mode %s on %s (%s), struct page %u bytes, %s%s\n",
+		at->mode, ki->release, pt_arch_name(ki->arch), ki->struct_page_size,
+		opt->no_stacks ? "no stacks" :
+		opt->no_free_stacks ? "stacks for allocations only" : "with stacks",
+		opt->no_stacks || !sampled(opt) ? "" :
+		opt->no_free_stacks ? " (sampled: per-site pages are estimates)" :
+		" (sampled: per-site pages are estimates; frees unwind where a finding uses it)");
+}
+
+/* Page blocks: leak, order_mismatch, double_free, bad_free, partial_free. */
+static void print_page_kinds(const struct probe *p, const char *memmap)
+{
+	bool api = p[P_FREE_PAGES].link && p[P_ALLOC_RET].link;
+
+	fprintf(stderr, "  leak: on (kmem tracepoints)\n");
+	fprintf(stderr, "  order_mismatch: on (%s)\n",
+		api ? "order claimed at __free_pages/free_pages entry" :
+		"tracepoint orders: an order-0 free at a block head cannot be judged");
+	fprintf(stderr, "  double_free: %s\n", api ? "on (refcount at __free_pages entry)" :
+		"off: needs a kprobe on __free_pages (a repeated tracepoint free is not proof: bulk allocations are untraced)");
+	if (p[P_FREE_ADDR].link && api && memmap)
+		fprintf(stderr, "  bad_free: on (struct pages at %s, read from the kernel)\n", memmap);
+	else
+		fprintf(stderr, "  bad_free: %s\n", p[P_FREE_ADDR].link && api ?
+			"on (where struct pages live is learned from allocations)" :
+			"off: needs kprobes on free_pages and __free_pages");
+	fprintf(stderr, "  partial_free: %s\n", api ? "on" :
+		"off: needs kprobes on __free_pages and __alloc_pages");
+}
+
+/* Mappings: tail pages mapped to users, kmap, kmap_local. */
+static void print_map_kinds(const struct attacher *at, const struct pt_kernel_info *ki,
+			    const struct pt_options *opt)
+{
+	const struct probe *p = at->probes;
+	bool highmem = ki->last_pkmap > 0;
+
+	if (p[P_FINISH_FAULT].link || p[P_VM_INSERT].link)
+		fprintf(stderr, "  tail_page_mapped: on (finish_fault %s, vm_insert_page %s)\n",
+			probe_state(&p[P_FINISH_FAULT]), probe_state(&p[P_VM_INSERT]));
+	else
+		fprintf(stderr, "  tail_page_mapped: off: %s\n", p[P_FINISH_FAULT].why ?
+			p[P_FINISH_FAULT].why : "not attached");
+	if (!highmem)
+		fprintf(stderr, "  kmap tracking: not applicable, kernel has no HIGHMEM (no kmap_high)\n");
+	else if (p[P_KMAP].link && p[P_KMAP_RET].link && p[P_KUNMAP].link)
+		fprintf(stderr, "  kmap tracking: on (LAST_PKMAP %u, pressure at %u%%)\n",
+			ki->last_pkmap, opt->pkmap_pct);
+	else
+		fprintf(stderr, "  kmap tracking: off: %s\n",
+			p[P_KMAP].why ? p[P_KMAP].why : "kmap_high not attached");
+	if (!highmem)
+		fprintf(stderr, "  kmap_local tracking: not applicable, kernel has no HIGHMEM (kmap_local_page is page_address)\n");
+	else if (klocal_on(p, at->tps))
+		fprintf(stderr, "  kmap_local tracking: on (KM_MAX_IDX %u, depth warning at %u, paired in BPF)\n",
+			at->kl.km_max, at->kl.deep);
+	else
+		fprintf(stderr, "  kmap_local tracking: off: %s\n", at->kl.why ? at->kl.why :
+			"__kmap_local_pfn_prot, kunmap_local_indexed or sched_process_exit not attached");
+}
+
+/* -m: how much of a module's life the scope follows. */
+static const char *module_scope(const struct probe *p, const struct tp *t)
+{
+	if (p[P_MOD_INIT].link && p[P_MOD_INIT_RET].link && t[T_MOD_FREE].ok)
+		return t[T_MOD_UNLOAD].ok ?
+		       "on (core and init text and functions at do_init_module, init text until do_init_module returns, exit function from delete_module, follows unload)" :
+		       "on (core and init text and functions at do_init_module, init text until do_init_module returns, follows unload; no syscalls:sys_enter_delete_module: a free the exit function makes as its last call is not named)";
+	if (p[P_MOD_INIT].link && t[T_MOD_FREE].ok)
+		return "on (text range and functions at do_init_module, follows unload; init text not followed: no do_init_module return probe)";
+	if (t[T_MOD_LOAD].ok && t[T_MOD_FREE].ok)
+		return "on (follows load and unload; ranges read from /proc/modules)";
+	return "ranges from /proc/modules only: no module tracepoints";
+}
+
+void attacher_print_detections(const struct attacher *at, const struct pt_kernel_info *ki,
+			       const struct pt_options *opt, const char *memmap)
+{
+	const struct probe *p = at->probes;
+	const struct tp *t = at->tps;
+
+	print_mode(at, ki, opt);
+	print_page_kinds(p, memmap);
+	print_map_kinds(at, ki, opt);
+	fprintf(stderr, "  remap_failed: %s%s\n",
+		p[P_REMAP].link && p[P_REMAP_RET].link ? "on" : "off: ",
+		p[P_REMAP].link && p[P_REMAP_RET].link ? "" :
+		(p[P_REMAP].why ? p[P_REMAP].why : "remap_pfn_range not attached"));
+	fprintf(stderr, "  SIGBUS after remap: %s\n", t[T_SIGNAL].ok ? "on" :
+		"off: no signal:signal_generate tracepoint");
+	if (opt->nmodules)
+		fprintf(stderr, "  module scope: %s\n", module_scope(p, t));
+}

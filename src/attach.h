@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The attacher: the BPF object's life in steps, as retsnoop's mass_attacher.
+ * btf (the kernel's or --btf FILE), prepare (configure the object, choose
+ * fentry, kprobe or tracepoint per hook), load, attach, detach, free.
+ * It must not read or judge events: live.c polls the ring buffer, the
+ * session and the analyzer decide.
+ */
+#ifndef PT_ATTACH_H
+#define PT_ATTACH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <bpf/btf.h>
+#include "analyzer.h"
+#include "ksyms.h"
+#include "session.h"
+
+struct pagetrack_bpf;
+struct bpf_program;
+struct bpf_link;
+
+/* A kprobe-type program and the kernel symbols it may attach to. */
+struct probe {
+	const char *what;
+	struct bpf_program *prog;
+	bool retprobe;
+	const char *cands[4];
+	const char *target;		/* resolved */
+	const char *why;		/* why not attached */
+	struct bpf_link *link;
+	struct bpf_program *fprog;	/* fentry/fexit twin, NULL if none */
+};
+
+struct tp {
+	const char *cat, *name;
+	struct bpf_program *prog;
+	bool required;
+	struct bpf_link *link;
+	bool ok;
+};
+
+/* P_ALLOC_ENTRY and P_GFP_ENTRY (ARM32 allocation stacks) attach after their
+ * kretprobes: kprobes on one address run newest first, and the stack must be
+ * taken before the kretprobe's handler puts its trampoline in the return
+ * address. */
+enum { P_ALLOC_RET, P_ALLOC_ENTRY, P_GFP_RET, P_GFP_ENTRY, P_FREE_PAGES, P_FREE_ADDR, P_SPLIT, P_KMAP, P_KMAP_RET,
+	P_KUNMAP, P_REMAP, P_REMAP_RET, P_FINISH_FAULT, P_VM_INSERT, P_MOD_INIT, P_MOD_INIT_RET,
+	P_KL_MAP, P_KL_UNMAP, P_KL_SCHED, P_NPROBES };
+enum { T_ALLOC, T_FREE, T_FREE_BATCHED, T_SIGNAL, T_MOD_LOAD, T_MOD_FREE, T_MOD_UNLOAD,
+	T_KL_EXIT, T_NTPS };
+
+/* kmap_local: the kernel's slot layout for BPF, or why it is off. */
+struct klocal_setup {
+	const char *why;
+	uint32_t fix_begin, fix_end, km_max, deep;
+	uint64_t pp_lo, pp_hi;
+};
+
+struct attacher {
+	struct pagetrack_bpf *skel;	/* its maps serve the reader: events, counters, stacks */
+	struct btf *btf;		/* the kernel's, or --btf FILE */
+	bool fentry;			/* prepare: fentry/fexit where BTF has the function */
+	bool klocal;			/* prepare: kmap_local is traced */
+	bool api_events;		/* attach: __free_pages and __alloc_pages probes on */
+	bool module_syms;		/* attach: do_init_module on, BPF names module functions */
+	const char *mode;		/* attach: "fentry", "kprobe" or "tracepoint" */
+	struct klocal_setup kl;
+	struct probe probes[P_NPROBES];
+	struct tp tps[T_NTPS];
+};
+
+/* Preflight: the kernel's BTF or --btf FILE; ki learns what BTF tells. */
+int attacher_btf(struct attacher *at, const struct pt_options *opt, struct pt_kernel_info *ki,
+		 const struct ksyms *ks);
+/*
+ * Open the object and configure it; choose each program's hook and target.
+ * cfg gets the stack sampling BPF and the analyzer share.
+ */
+int attacher_prepare(struct attacher *at, const struct pt_options *opt,
+		     const struct pt_kernel_info *ki, const struct ksyms *ks, struct pt_config *cfg);
+int attacher_load(struct attacher *at, const struct pt_options *opt);
+/* Attach every chosen program; sets mode, api_events and module_syms. */
+int attacher_attach(struct attacher *at, const struct pt_options *opt);
+/* Say which detections are active and why the others are not. */
+void attacher_print_detections(const struct attacher *at, const struct pt_kernel_info *ki,
+			       const struct pt_options *opt, const char *memmap);
+void attacher_detach(struct attacher *at);
+/* Detach, destroy the object, free the BTF; safe on a zeroed attacher. */
+void attacher_free(struct attacher *at);
+
+#endif
