@@ -83,6 +83,8 @@ struct rec_reader {
 	bool ended;
 	unsigned char *buf;	/* unread bytes are buf[pos, end) */
 	size_t pos, end, cap;
+	unsigned char *rec;	/* the record last returned (ASan builds fence it) */
+	uint32_t rec_len;
 	char err[256];
 };
 
