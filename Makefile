@@ -94,6 +94,8 @@ $(OUTPUT)/%/pagetrack: $(addprefix src/,$(USER_SRCS)) src/*.h $(OUTPUT)/%/pagetr
 # ---- the core library: one per build directory ----
 # .output/<arch>/ as the binary; .output/asan/ for tests/sanitize.sh,
 # .output/fuzz/ and .output/fuzz-plain/ for scripts/fuzz.sh (libFuzzer).
+# CORE_SRCDIR: where its sources are (scripts/fuzz.sh's FUZZ_SRC).
+CORE_SRCDIR ?= src
 CORE_CC_asan := gcc
 CORE_CFLAGS_asan := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g -O1
 CORE_CC_fuzz := $(CLANG)
@@ -104,10 +106,10 @@ AR_armhf := arm-linux-gnueabihf-ar
 CORE_BUILDS := $(ARCHES) asan fuzz fuzz-plain
 # $(1): build directory under $(OUTPUT).
 define core_lib
-$(OUTPUT)/$(1)/core/%.o: src/%.c src/*.h | $(OUTPUT)/$(1)/core/
+$(OUTPUT)/$(1)/core/%.o: $(CORE_SRCDIR)/%.c $(CORE_SRCDIR)/*.h | $(OUTPUT)/$(1)/core/
 	$$(call msg,CC,$$@)
 	$(Q)$$(or $$(CORE_CC_$(1)),$$(CC_$(1)),$$(CC)) $$(or $$(CORE_CFLAGS_$(1)),$$(CFLAGS)) $$(WARN) \
-		$$(USER_CFLAGS_$(1)) -Isrc -c $$< -o $$@
+		$$(USER_CFLAGS_$(1)) -I$(CORE_SRCDIR) -c $$< -o $$@
 $(OUTPUT)/$(1)/libptcore.a: $$(addprefix $(OUTPUT)/$(1)/core/,$$(CORE_SRCS:.c=.o))
 	$$(call msg,AR,$$@)
 	$(Q)rm -f $$@ && $$(or $$(AR_$(1)),$$(AR)) rcs $$@ $$^
@@ -145,6 +147,9 @@ print-core-srcs:
 	@echo $(addprefix src/,$(CORE_SRCS))
 print-user-srcs:
 	@echo $(addprefix src/,$(USER_SRCS))
+# make -s print-VAR: a variable's value, for scripts (CORE_CFLAGS_asan).
+print-%:
+	@echo $($*)
 
 UNIT_OUT := $(OUTPUT)/host
 # Host tests link the amd64 build's core library.
