@@ -94,3 +94,14 @@ int atomic_close(FILE *f, const char *tmp, const char *path)
 		unlink(tmp);
 	return err;
 }
+
+int atomic_write(const char *path, void (*body)(FILE *f, void *ctx), void *ctx)
+{
+	char tmp[4096];
+	FILE *f = atomic_open(path, tmp, sizeof(tmp));
+
+	if (!f)
+		return -errno;
+	body(f, ctx);
+	return atomic_close(f, tmp, path);
+}
