@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * Writing files safely where other users may write too (--record,
+ * --metrics-file, --folded): private or atomically replaced, never through a
+ * symlink. Core library: no libbpf; it knows nothing of what is written.
+ */
 #define _GNU_SOURCE		/* O_CLOEXEC, mkostemp */
 #include <errno.h>
 #include <fcntl.h>

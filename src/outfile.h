@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Files pagetrack writes as root where other users may write too: never
- * through a symlink or a name someone could have planted.
+ * through a symlink or a name someone could have planted. Knows nothing of
+ * their contents.
  */
 #ifndef PT_OUTFILE_H
 #define PT_OUTFILE_H

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Outputs rewritten while tracing runs: interval reports, the Prometheus
- * textfile and folded stacks. Reads the analyzer, never changes it.
+ * textfile and folded stacks. Reads the analyzer, never changes it. Core
+ * library: no libbpf.
  */
 #include <errno.h>
 #include <inttypes.h>

@@ -2,6 +2,7 @@
 /*
  * Final reports: findings and outstanding sites, as text or JSON lines, and
  * the site and symbol of a stack. Reads the analyzer, never changes it.
+ * Core library: no libbpf.
  */
 #include <inttypes.h>
 #include <string.h>

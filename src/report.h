@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Human text and JSON-lines reports of the analyzer's findings. */
+/*
+ * Human text and JSON-lines reports of the analyzer's findings, and the
+ * site and symbol helpers other outputs share. Reporters never change the
+ * analyzer.
+ */
 #ifndef PT_REPORT_H
 #define PT_REPORT_H
 
