@@ -83,26 +83,33 @@ static int fail(struct rec_reader *r, const char *what)
 #include <sanitizer/asan_interface.h>
 #define REC_FENCE	4096u	/* bytes poisoned on each side */
 
-static void fence(struct rec_reader *r, bool on)
+/* REC_FENCE bytes each side of r->rec, as far as the buffer goes. */
+static void fence_set(struct rec_reader *r, bool poison)
 {
-	size_t at, end, lo, hi;
+	size_t at = r->rec - r->buf, end = at + r->rec_len;
+	size_t lo = at > REC_FENCE ? at - REC_FENCE : 0;
+	size_t hi = r->cap - end > REC_FENCE ? end + REC_FENCE : r->cap;
 
-	if (!r->rec || !r->rec_len)
-		return;
-	at = r->rec - r->buf;
-	end = at + r->rec_len;
-	lo = at > REC_FENCE ? at - REC_FENCE : 0;
-	hi = r->cap - end > REC_FENCE ? end + REC_FENCE : r->cap;
-	if (on) {
-		ASAN_POISON_MEMORY_REGION(r->buf + lo, at - lo);
-		ASAN_POISON_MEMORY_REGION(r->buf + end, hi - end);
-	} else {
+	if (!poison) {
 		ASAN_UNPOISON_MEMORY_REGION(r->buf + lo, hi - lo);
-		r->rec = NULL;
+		return;
 	}
+	ASAN_POISON_MEMORY_REGION(r->buf + lo, at - lo);
+	ASAN_POISON_MEMORY_REGION(r->buf + end, hi - end);
+}
+
+/* Lifts the fence of the previous record, sets one around data. */
+static void fence(struct rec_reader *r, void *data, uint32_t len)
+{
+	if (r->rec)
+		fence_set(r, false);
+	r->rec = data;
+	r->rec_len = len;
+	if (data)
+		fence_set(r, true);
 }
 #else
-static inline void fence(struct rec_reader *r, bool on)
+static inline void fence(struct rec_reader *r, void *data, uint32_t len)
 {
 }
 #endif
@@ -156,7 +163,7 @@ int rec_open(struct rec_reader *r, FILE *f, const char *path)
 
 void rec_close(struct rec_reader *r)
 {
-	fence(r, false);
+	fence(r, NULL, 0);
 	free(r->buf);
 	r->buf = NULL;
 	r->pos = r->end = r->cap = 0;
@@ -293,12 +300,9 @@ int rec_next(struct rec_reader *r, uint32_t *type, void **data, uint32_t *len)
 {
 	int n;
 
-	fence(r, false);
+	fence(r, NULL, 0);
 	n = rec_next_one(r, type, data, len);
-	if (n > 0) {
-		r->rec = *data;
-		r->rec_len = *len;
-		fence(r, true);
-	}
+	if (n > 0)
+		fence(r, *data, *len);
 	return n;
 }
