@@ -21,10 +21,15 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-# Everything but the BPF loader: what unit tests, replay, sanitizer builds and
-# fuzzing link. The one list: scripts read it with `make -s print-core-srcs`.
-CORE_SRCS := analyzer.c analyzer_scope.c analyzer_blocks.c analyzer_kmap.c analyzer_umap.c kmap_local.c u64map.c record.c report.c ksyms.c stacks.c periodic.c outfile.c
-USER_SRCS := pagetrack.c live.c attach.c replay.c session.c kinfo.c runas.c $(CORE_SRCS)
+# The core library, libptcore.a: everything without libbpf (analyzer,
+# session, replay, reporters). The binary, unit and replay tests, sanitizer
+# and fuzz builds and the bench helpers link it; the one list: scripts read
+# it with `make -s print-core-srcs`.
+CORE_SRCS := analyzer.c analyzer_scope.c analyzer_blocks.c analyzer_kmap.c analyzer_umap.c \
+	kmap_local.c u64map.c record.c report.c ksyms.c stacks.c periodic.c outfile.c \
+	session.c replay.c
+# The rest of the tool: the CLI, attach and live tracing (libbpf), linked beside it.
+USER_SRCS := pagetrack.c live.c attach.c stackmap.c kinfo.c runas.c
 
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -81,10 +86,38 @@ CC_armhf := arm-linux-gnueabihf-gcc
 USER_CFLAGS_armhf := -DPT_TARGET_ARM -I$(ARMHF_SYSROOT)/usr/include
 LIBS_armhf := $(addprefix $(ARMHF_SYSROOT)/usr/lib/arm-linux-gnueabihf/,libbpf.a libelf.a libz.a libzstd.a)
 
-$(OUTPUT)/%/pagetrack: $(addprefix src/,$(USER_SRCS)) src/*.h $(OUTPUT)/%/pagetrack.skel.h
+$(OUTPUT)/%/pagetrack: $(addprefix src/,$(USER_SRCS)) src/*.h $(OUTPUT)/%/pagetrack.skel.h \
+		$(OUTPUT)/%/libptcore.a
 	$(call msg,CC,$@)
 	$(Q)$(or $(CC_$*),$(CC)) $(CFLAGS) $(WARN) -static $(USER_CFLAGS_$*) -I$(OUTPUT)/$* -Isrc \
-		$(addprefix src/,$(USER_SRCS)) -o $@ $(LIBS_$*)
+		$(addprefix src/,$(USER_SRCS)) $(OUTPUT)/$*/libptcore.a -o $@ $(LIBS_$*)
+
+# ---- the core library: one per build directory ----
+# .output/<arch>/ as the binary; .output/asan/ for tests/sanitize.sh,
+# .output/fuzz/ and .output/fuzz-plain/ for scripts/fuzz.sh (libFuzzer).
+# CORE_SRCDIR: where its sources are (scripts/fuzz.sh's FUZZ_SRC).
+CORE_SRCDIR ?= src
+CORE_CC_asan := gcc
+CORE_CFLAGS_asan := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g -O1
+CORE_CC_fuzz := $(CLANG)
+CORE_CFLAGS_fuzz := -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+CORE_CC_fuzz-plain := $(CLANG)
+CORE_CFLAGS_fuzz-plain := -g -O2 -fsanitize=fuzzer-no-link
+AR_armhf := arm-linux-gnueabihf-ar
+CORE_BUILDS := $(ARCHES) asan fuzz fuzz-plain
+# $(1): build directory under $(OUTPUT).
+define core_lib
+$(OUTPUT)/$(1)/core/%.o: $(CORE_SRCDIR)/%.c $(CORE_SRCDIR)/*.h | $(OUTPUT)/$(1)/core/
+	$$(call msg,CC,$$@)
+	$(Q)$$(or $$(CORE_CC_$(1)),$$(CC_$(1)),$$(CC)) $$(or $$(CORE_CFLAGS_$(1)),$$(CFLAGS)) $$(WARN) \
+		$$(USER_CFLAGS_$(1)) -I$(CORE_SRCDIR) -c $$< -o $$@
+$(OUTPUT)/$(1)/libptcore.a: $$(addprefix $(OUTPUT)/$(1)/core/,$$(CORE_SRCS:.c=.o))
+	$$(call msg,AR,$$@)
+	$(Q)rm -f $$@ && $$(or $$(AR_$(1)),$$(AR)) rcs $$@ $$^
+endef
+$(foreach b,$(CORE_BUILDS),$(eval $(call core_lib,$(b))))
+$(OUTPUT)/i386/core/%.o: | $(I386_SYSROOT)/.done
+$(OUTPUT)/armhf/core/%.o: | $(ARMHF_SYSROOT)/.done
 
 $(OUTPUT)/i386/pagetrack: | $(I386_SYSROOT)/.done
 $(OUTPUT)/armhf/pagetrack: | $(ARMHF_SYSROOT)/.done
@@ -110,25 +143,30 @@ kmod:
 	$(Q)bash scripts/kmod.sh $(SRC) $(KERNEL)
 
 # ---- tests ----
-.PHONY: print-core-srcs
+.PHONY: print-core-srcs print-user-srcs
 print-core-srcs:
 	@echo $(addprefix src/,$(CORE_SRCS))
+print-user-srcs:
+	@echo $(addprefix src/,$(USER_SRCS))
+# make -s print-VAR: a variable's value, for scripts (CORE_CFLAGS_asan).
+print-%:
+	@echo $($*)
 
 UNIT_OUT := $(OUTPUT)/host
-$(UNIT_OUT)/test_analyzer: tests/unit/test_analyzer.c tests/unit/events.h \
-		$(addprefix src/,$(CORE_SRCS)) src/*.h | $(UNIT_OUT)/
+# Host tests link the amd64 build's core library.
+CORE_LIB := $(OUTPUT)/amd64/libptcore.a
+$(UNIT_OUT)/test_analyzer: tests/unit/test_analyzer.c tests/unit/events.h $(CORE_LIB) src/*.h | $(UNIT_OUT)/
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(WARN) -Isrc -Itests/unit $< $(addprefix src/,$(CORE_SRCS)) -o $@ -lcmocka
+	$(Q)$(CC) $(CFLAGS) $(WARN) -Isrc -Itests/unit $< $(CORE_LIB) -o $@ -lcmocka
 
-$(UNIT_OUT)/gen_recordings: tests/replay/gen_recordings.c tests/unit/events.h \
-		$(addprefix src/,$(CORE_SRCS)) src/*.h | $(UNIT_OUT)/
+$(UNIT_OUT)/gen_recordings: tests/replay/gen_recordings.c tests/unit/events.h $(CORE_LIB) src/*.h \
+		| $(UNIT_OUT)/
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(WARN) -Isrc -Itests/unit $< $(addprefix src/,$(CORE_SRCS)) -o $@
+	$(Q)$(CC) $(CFLAGS) $(WARN) -Isrc -Itests/unit $< $(CORE_LIB) -o $@
 
-$(UNIT_OUT)/test_kmap_local: tests/unit/test_kmap_local.c tests/unit/events.h \
-		$(addprefix src/,$(CORE_SRCS)) src/*.h | $(UNIT_OUT)/
+$(UNIT_OUT)/test_kmap_local: tests/unit/test_kmap_local.c tests/unit/events.h $(CORE_LIB) src/*.h | $(UNIT_OUT)/
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(WARN) -Isrc -Itests/unit $< $(addprefix src/,$(CORE_SRCS)) -o $@ -lcmocka
+	$(Q)$(CC) $(CFLAGS) $(WARN) -Isrc -Itests/unit $< $(CORE_LIB) -o $@ -lcmocka
 
 unit-test: $(UNIT_OUT)/test_analyzer $(UNIT_OUT)/test_kmap_local
 	$(Q)$(UNIT_OUT)/test_analyzer

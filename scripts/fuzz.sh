@@ -14,7 +14,8 @@
 # FUZZ_PLAIN=1 (fuzz a build without sanitizers, ~25x faster, then rerun its
 # whole corpus under ASan+UBSan),
 # FUZZ_SRC (source directory to build from, default src; for fuzzing a
-# patched copy), FUZZ_ARGS (more libFuzzer flags).
+# patched copy: its library goes to .output/fuzz-src/), FUZZ_ARGS (more
+# libFuzzer flags).
 set -u
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -23,8 +24,15 @@ BIN=$OUT/fuzz_replay
 BIN_PLAIN=$OUT/fuzz_replay_plain
 SRC=${FUZZ_SRC:-src}
 CLANG=${CLANG:-clang}
-# The Makefile's one list of core sources, as file names.
-CORE=$(make -s --no-print-directory print-core-srcs | sed "s|src/||g")
+# The core library (the Makefile's one list of core sources), built by make
+# per instrumentation: .output/fuzz/, .output/fuzz-plain/ (.output/amd64/
+# for the seed generators).
+core_lib() { # BUILD SRCDIR: prints the library's path
+	local out=.output how=()
+	if [ "$2" != src ]; then out=.output/fuzz-src how=(-B CORE_SRCDIR="$2" OUTPUT="$out"); fi
+	make -s --no-print-directory CLANG="$CLANG" "${how[@]}" "$out/$1/libptcore.a" >&2 &&
+		echo "$ROOT/$out/$1/libptcore.a"
+}
 # A slow or huge input is a failure too (a hang of --replay).
 LIMITS="-timeout=10 -rss_limit_mb=2048"
 
@@ -36,12 +44,12 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 # 25 times more executions per second; its corpus is then rerun under the
 # sanitizers.
 build() {
-	local srcs=() f san=fuzzer,address,undefined opt=-O1 bin=$BIN
-	[ "${1:-}" = plain ] && san=fuzzer opt=-O2 bin=$BIN_PLAIN
+	local san=fuzzer,address,undefined opt=-O1 bin=$BIN lib=fuzz
+	[ "${1:-}" = plain ] && san=fuzzer opt=-O2 bin=$BIN_PLAIN lib=fuzz-plain
 	mkdir -p "$OUT"
-	for f in $CORE; do srcs+=("$SRC/$f"); done
+	lib=$(core_lib $lib "$SRC") &&
 	"$CLANG" -g $opt -fsanitize=$san -fno-sanitize-recover=all \
-		-I"$SRC" -Itests/unit tests/fuzz/fuzz_replay.c "${srcs[@]}" -o "$bin" ||
+		-I"$SRC" tests/fuzz/fuzz_replay.c "$lib" -o "$bin" ||
 		{ echo "fuzz: build failed"; return 1; }
 }
 
@@ -136,10 +144,10 @@ cmd_seeds() {
 	local tmp c=tests/fuzz/corpus
 	tmp=$(mktemp -d)
 	trap 'rm -rf "$tmp"' RETURN
-	local srcs=() f
-	for f in $CORE; do srcs+=("src/$f"); done
-	gcc -Isrc -Itests/unit tests/replay/gen_recordings.c "${srcs[@]}" -o "$tmp/gen" &&
-	gcc -Isrc -Itests/unit tests/fuzz/gen_seeds.c "${srcs[@]}" -o "$tmp/gen_seeds" || return 1
+	local lib
+	lib=$(core_lib amd64 src) &&
+	gcc -Isrc -Itests/unit tests/replay/gen_recordings.c "$lib" -o "$tmp/gen" &&
+	gcc -Isrc -Itests/unit tests/fuzz/gen_seeds.c "$lib" -o "$tmp/gen_seeds" || return 1
 	rm -rf "$c" && mkdir -p "$c" "$tmp/r" || return 1
 	"$tmp/gen" "$tmp/r" && "$tmp/gen_seeds" "$c" || return 1
 	cp "$tmp/r/buggy.ptr" "$tmp/r/clean.ptr" "$tmp/r/lost.ptr" "$c/"

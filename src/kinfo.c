@@ -2,7 +2,8 @@
 /*
  * Facts about the running kernel that decide what can be attached: pkmap
  * size, max pfn, struct page size (from BTF), tracefs, kprobe blacklist.
- * Reads /proc and /sys only; loads and attaches nothing.
+ * Reads /proc and /sys only; loads and attaches nothing. Needs libbpf (BTF
+ * parsing), so it is outside the core library.
  */
 #include <stdio.h>
 #include <stdlib.h>

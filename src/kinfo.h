@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Facts about the running kernel that the analyzer and the probes need. */
+/*
+ * Facts about the running kernel that the analyzer and the probes need
+ * (kinfo.c: live only, uses libbpf's BTF reader; replay takes them from the
+ * recording's header instead).
+ */
 #ifndef PT_KINFO_H
 #define PT_KINFO_H
 

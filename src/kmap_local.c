@@ -189,18 +189,6 @@ void kl_event(struct analyzer *an, struct pt_klocal *kl, const struct pt_event *
 	}
 }
 
-static void json_site(FILE *out, const struct analyzer *an, const struct ksyms *ks,
-		      const char *name, uint64_t ip)
-{
-	char buf[256];
-
-	fprintf(out, ",\"%s\":", name);
-	if (ip)
-		json_str(out, report_sym(an, ks, ip, buf, sizeof(buf)));
-	else
-		fputs("null", out);
-}
-
 void kl_report_json(FILE *out, const struct analyzer *an, const struct ksyms *ks,
 		    const struct pt_finding *f)
 {

@@ -2,7 +2,7 @@
 /*
  * Kernel and module symbols: /proc/kallsyms, plus module functions sent by BPF
  * (kept as offsets, so they stay named after the module is unloaded).
- * Lookup only: it decides nothing about findings.
+ * Lookup only: it decides nothing about findings. Core library: no libbpf.
  */
 #include <errno.h>
 #include <inttypes.h>

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Kernel symbolization. Live: /proc/kallsyms (module symbols included).
- * Replay: exact addresses resolved at record time (SYM records).
+ * Replay: exact addresses resolved at record time (SYM records). Never a
+ * judgement about findings; no libbpf.
  */
 #ifndef PT_KSYMS_H
 #define PT_KSYMS_H

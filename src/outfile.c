@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * Writing files safely where other users may write too (--record,
+ * --metrics-file, --folded): private or atomically replaced, never through a
+ * symlink. Core library: no libbpf; it knows nothing of what is written.
+ */
 #define _GNU_SOURCE		/* O_CLOEXEC, mkostemp */
 #include <errno.h>
 #include <fcntl.h>
@@ -93,4 +98,15 @@ int atomic_close(FILE *f, const char *tmp, const char *path)
 	if (err)
 		unlink(tmp);
 	return err;
+}
+
+int atomic_write(const char *path, void (*body)(FILE *f, void *ctx), void *ctx)
+{
+	char tmp[4096];
+	FILE *f = atomic_open(path, tmp, sizeof(tmp));
+
+	if (!f)
+		return -errno;
+	body(f, ctx);
+	return atomic_close(f, tmp, path);
 }

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * pagetrack: find page-allocation, kmap and user-mapping bugs live.
- * This file is the command line; live.c traces, replay.c reads recordings.
+ * This file is the command line: it parses options (options.h), checks
+ * their combinations and hands over to run_live (live.c) or run_replay
+ * (replay.c). It must not trace, read recordings or judge events.
  */
 #include <argp.h>
 #include <stdarg.h>

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Outputs rewritten while tracing runs: interval reports, the Prometheus
- * textfile and folded stacks. Reads the analyzer, never changes it.
+ * textfile and folded stacks. Reads the analyzer, never changes it. Core
+ * library: no libbpf.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -241,48 +242,37 @@ static void sample_metrics(FILE *f, const struct analyzer *an, const struct site
 	}
 }
 
-int metrics_write(const char *path, const struct analyzer *an, const struct ksyms *ks,
-		  unsigned int top, uint64_t now_ns)
+struct metrics_ctx {
+	const struct analyzer *an;
+	const struct site_pages *s;
+	unsigned int n, top;
+};
+
+static void metrics_body(FILE *f, void *ctx)
 {
+	const struct metrics_ctx *c = ctx;
+	const struct analyzer *an = c->an;
 	const struct pt_stats *st = an_stats(an);
 	uint64_t kinds[PT_K_MAX], other = 0;
-	struct site_pages *s;
-	unsigned int n = 0, i;
-	char tmp[4096];
-	FILE *f;
+	unsigned int i;
 
-	s = site_totals(an, ks, now_ns, &n);
-	if (!s)
-		return -ENOMEM;
-	f = atomic_open(path, tmp, sizeof(tmp));
-	if (!f) {
-		int err = -errno;
-
-		for (i = 0; i < n; i++)
-			free(s[i].caller);
-		free(s);
-		return err;
-	}
 	kind_totals(an, kinds);
 	/* Labels in name order, as scrapers print them. */
 	fputs("# HELP pagetrack_outstanding_pages Pages allocated and not freed, by call site and order (the --top largest; the rest summed in caller=\"other\"); estimates when pagetrack_stack_sample_pages > 0.\n"
 	      "# TYPE pagetrack_outstanding_pages gauge\n", f);
-	for (i = 0; i < n; i++) {
-		if (i >= (top ? top : 10)) {
-			other += s[i].pages;
+	for (i = 0; i < c->n; i++) {
+		if (i >= c->top) {
+			other += c->s[i].pages;
 		} else {
 			fputs("pagetrack_outstanding_pages{caller=\"", f);
-			label(f, s[i].caller);
-			fprintf(f, "\",order=\"%u\"} %" PRIu64 "\n", s[i].order, s[i].pages);
+			label(f, c->s[i].caller);
+			fprintf(f, "\",order=\"%u\"} %" PRIu64 "\n", c->s[i].order, c->s[i].pages);
 		}
 	}
 	if (other)
 		fprintf(f, "pagetrack_outstanding_pages{caller=\"other\",order=\"\"} %" PRIu64 "\n",
 			other);
-	sample_metrics(f, an, s, n, top ? top : 10);
-	for (i = 0; i < n; i++)
-		free(s[i].caller);
-	free(s);
+	sample_metrics(f, an, c->s, c->n, c->top);
 	fprintf(f, "# HELP pagetrack_pkmap_slots_in_use pkmap slots held by kmap() now.\n"
 		"# TYPE pagetrack_pkmap_slots_in_use gauge\npagetrack_pkmap_slots_in_use %" PRIu64 "\n"
 		"# HELP pagetrack_pkmap_slots pkmap slots in all, LAST_PKMAP (0: no HIGHMEM).\n"
@@ -301,35 +291,62 @@ int metrics_write(const char *path, const struct analyzer *an, const struct ksym
 		"# HELP pagetrack_events_lost_total Events dropped because the ring buffer was full.\n"
 		"# TYPE pagetrack_events_lost_total counter\npagetrack_events_lost_total %" PRIu64 "\n",
 		received(st), st->lost);
-	return atomic_close(f, tmp, path);
 }
 
-int folded_write(const char *path, const struct analyzer *an, const struct ksyms *ks,
-		 uint64_t now_ns, uint64_t min_age_ns)
+int metrics_write(const char *path, const struct analyzer *an, const struct ksyms *ks,
+		  unsigned int top, uint64_t now_ns)
 {
+	struct metrics_ctx c = { .an = an, .top = top ? top : 10 };
+	struct site_pages *s = site_totals(an, ks, now_ns, &c.n);
+	unsigned int i;
+	int err;
+
+	if (!s)
+		return -ENOMEM;
+	c.s = s;
+	err = atomic_write(path, metrics_body, &c);
+	for (i = 0; i < c.n; i++)
+		free(s[i].caller);
+	free(s);
+	return err;
+}
+
+struct folded_ctx {
+	const struct analyzer *an;
+	const struct ksyms *ks;
+	uint64_t now_ns, min_age_ns;
+};
+
+static void folded_body(FILE *f, void *ctx)
+{
+	const struct folded_ctx *c = ctx;
 	struct pt_finding *g = NULL;
 	unsigned int n = 0, i;
-	char tmp[4096], buf[256];
-	FILE *f = atomic_open(path, tmp, sizeof(tmp));
+	char buf[256];
 
-	if (!f)
-		return -errno;
-	an_snapshot(an, now_ns, min_age_ns, &g, &n);
+	an_snapshot(c->an, c->now_ns, c->min_age_ns, &g, &n);
 	for (i = 0; i < n; i++) {
 		struct pt_stack s;
 		int j;
 
 		/* Flame graphs read stacks root first. */
-		if (!an_stack(an, g[i].stack_id, &s) || !s.nr) {
+		if (!an_stack(c->an, g[i].stack_id, &s) || !s.nr) {
 			fprintf(f, "[unknown] %" PRIu64 "\n", g[i].pages);
 			continue;
 		}
 		for (j = (int)s.nr - 1; j >= 0; j--) {
-			fprintf(f, "%s%s", report_func(an, ks, s.ips[j], buf, sizeof(buf)),
+			fprintf(f, "%s%s", report_func(c->an, c->ks, s.ips[j], buf, sizeof(buf)),
 				j ? ";" : "");
 		}
 		fprintf(f, " %" PRIu64 "\n", g[i].pages);
 	}
 	free(g);
-	return atomic_close(f, tmp, path);
+}
+
+int folded_write(const char *path, const struct analyzer *an, const struct ksyms *ks,
+		 uint64_t now_ns, uint64_t min_age_ns)
+{
+	struct folded_ctx c = { an, ks, now_ns, min_age_ns };
+
+	return atomic_write(path, folded_body, &c);
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Outputs for long-running tracing: interval reports (-i), the Prometheus
- * textfile (--metrics-file) and folded stacks (--folded).
+ * textfile (--metrics-file) and folded stacks (--folded). They read the
+ * analyzer and never change it.
  */
 #ifndef PT_PERIODIC_H
 #define PT_PERIODIC_H

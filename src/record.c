@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Reading and writing recordings; every length is checked before use. */
+/*
+ * Reading and writing recordings; every length is checked before use.
+ * Core library: plain stdio, no libbpf; it decides nothing about events.
+ */
 #define _GNU_SOURCE		/* fread_unlocked: one reader, no stdio locking */
 #include <errno.h>
 #include <stddef.h>
@@ -63,6 +66,54 @@ static int fail(struct rec_reader *r, const char *what)
 
 #define REC_CHUNK	(256u << 10)	/* bytes asked of stdio at a time */
 
+/*
+ * Under AddressSanitizer (tests/sanitize.sh, the fuzz harness) the bytes
+ * around the record rec_next() returns are poisoned until the next call,
+ * so a consumer that reads outside its record is reported although the
+ * buffer holds other records there. Nothing in other builds.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define REC_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define REC_ASAN 1
+#endif
+#endif
+#ifdef REC_ASAN
+#include <sanitizer/asan_interface.h>
+#define REC_FENCE	4096u	/* bytes poisoned on each side */
+
+/* REC_FENCE bytes each side of r->rec, as far as the buffer goes. */
+static void fence_set(struct rec_reader *r, bool poison)
+{
+	size_t at = r->rec - r->buf, end = at + r->rec_len;
+	size_t lo = at > REC_FENCE ? at - REC_FENCE : 0;
+	size_t hi = r->cap - end > REC_FENCE ? end + REC_FENCE : r->cap;
+
+	if (!poison) {
+		ASAN_UNPOISON_MEMORY_REGION(r->buf + lo, hi - lo);
+		return;
+	}
+	ASAN_POISON_MEMORY_REGION(r->buf + lo, at - lo);
+	ASAN_POISON_MEMORY_REGION(r->buf + end, hi - end);
+}
+
+/* Lifts the fence of the previous record, sets one around data. */
+static void fence(struct rec_reader *r, void *data, uint32_t len)
+{
+	if (r->rec)
+		fence_set(r, false);
+	r->rec = data;
+	r->rec_len = len;
+	if (data)
+		fence_set(r, true);
+}
+#else
+static inline void fence(struct rec_reader *r, void *data, uint32_t len)
+{
+}
+#endif
+
 /* Each a probability in (0, 1] times 2^32, not falling with the order. */
 static bool sample_thresh_ok(const uint64_t *th)
 {
@@ -112,6 +163,7 @@ int rec_open(struct rec_reader *r, FILE *f, const char *path)
 
 void rec_close(struct rec_reader *r)
 {
+	fence(r, NULL, 0);
 	free(r->buf);
 	r->buf = NULL;
 	r->pos = r->end = r->cap = 0;
@@ -223,7 +275,7 @@ static __attribute__((noinline)) int rec_next_slow(struct rec_reader *r, uint32_
 }
 
 /* Plain events take the short way; the rest, and refills, the slow one. */
-int rec_next(struct rec_reader *r, uint32_t *type, void **data, uint32_t *len)
+static inline int rec_next_one(struct rec_reader *r, uint32_t *type, void **data, uint32_t *len)
 {
 	uint32_t hdr[2];
 
@@ -242,4 +294,15 @@ int rec_next(struct rec_reader *r, uint32_t *type, void **data, uint32_t *len)
 		}
 	}
 	return rec_next_slow(r, type, data, len);
+}
+
+int rec_next(struct rec_reader *r, uint32_t *type, void **data, uint32_t *len)
+{
+	int n;
+
+	fence(r, NULL, 0);
+	n = rec_next_one(r, type, data, len);
+	if (n > 0)
+		fence(r, *data, *len);
+	return n;
 }

@@ -3,7 +3,8 @@
  * Recording format, version 2 (documented in README.md, "Record format");
  * version 1 files (no sampling fields in the header) are read too.
  * Little-endian. A header, then records of {u32 type, u32 len, payload}.
- * The layout is identical for i386 and amd64 writers.
+ * The layout is identical for i386 and amd64 writers. A change here must
+ * keep old recordings readable.
  */
 #ifndef PT_RECORD_H
 #define PT_RECORD_H
@@ -83,6 +84,8 @@ struct rec_reader {
 	bool ended;
 	unsigned char *buf;	/* unread bytes are buf[pos, end) */
 	size_t pos, end, cap;
+	unsigned char *rec;	/* the record last returned (ASan builds fence it) */
+	uint32_t rec_len;
 	char err[256];
 };
 

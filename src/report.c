@@ -2,6 +2,7 @@
 /*
  * Final reports: findings and outstanding sites, as text or JSON lines, and
  * the site and symbol of a stack. Reads the analyzer, never changes it.
+ * Core library: no libbpf.
  */
 #include <inttypes.h>
 #include <string.h>
@@ -183,12 +184,32 @@ static void json_stack(FILE *out, const struct analyzer *an, const struct ksyms 
 	fputc(']', out);
 }
 
+void json_site(FILE *out, const struct analyzer *an, const struct ksyms *ks,
+	       const char *name, uint64_t ip)
+{
+	char buf[256];
+
+	fprintf(out, ",\"%s\":", name);
+	if (ip)
+		json_str(out, report_sym(an, ks, ip, buf, sizeof(buf)));
+	else
+		fputs("null", out);
+}
+
+/* A finding's allocation or free side: its site, then its stack. */
+static void json_side(FILE *out, const struct analyzer *an, const struct ksyms *ks,
+		      const char *site, const char *stack, uint64_t caller, int32_t stack_id)
+{
+	json_site(out, an, ks, site, report_site_ip(an, ks, caller, stack_id));
+	fprintf(out, ",\"%s\":", stack);
+	json_stack(out, an, ks, stack_id);
+}
+
 static void json_finding(FILE *out, const struct analyzer *an, const struct ksyms *ks,
 			 const struct pt_finding *f)
 {
 	const struct pt_module_range *m = an_module(an, f->module);
-	char buf[256], comm[PT_COMM_LEN + 1];
-	uint64_t ip;
+	char comm[PT_COMM_LEN + 1];
 
 	memcpy(comm, f->comm, PT_COMM_LEN);
 	comm[PT_COMM_LEN] = 0;
@@ -222,24 +243,9 @@ static void json_finding(FILE *out, const struct analyzer *an, const struct ksym
 		fprintf(out, ",\"age_ms\":%" PRIu64, f->age_ns / 1000000);
 	if (kl_kind(f->kind))
 		kl_report_json(out, an, ks, f);
-	ip = report_site_ip(an, ks, f->caller, f->stack_id);
-	fprintf(out, ",\"caller\":");
-	if (ip)
-		json_str(out, report_sym(an, ks, ip, buf, sizeof(buf)));
-	else
-		fputs("null", out);
-	fprintf(out, ",\"stack\":");
-	json_stack(out, an, ks, f->stack_id);
-	if ((f->stack_id2 >= 0 || f->caller2) && !kl_kind(f->kind)) {
-		ip = report_site_ip(an, ks, f->caller2, f->stack_id2);
-		fprintf(out, ",\"free_caller\":");
-		if (ip)
-			json_str(out, report_sym(an, ks, ip, buf, sizeof(buf)));
-		else
-			fputs("null", out);
-		fprintf(out, ",\"free_stack\":");
-		json_stack(out, an, ks, f->stack_id2);
-	}
+	json_side(out, an, ks, "caller", "stack", f->caller, f->stack_id);
+	if ((f->stack_id2 >= 0 || f->caller2) && !kl_kind(f->kind))
+		json_side(out, an, ks, "free_caller", "free_stack", f->caller2, f->stack_id2);
 	fprintf(out, ",\"message\":");
 	json_str(out, f->note);
 	fputs("}\n", out);

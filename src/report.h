@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Human text and JSON-lines reports of the analyzer's findings. */
+/*
+ * Human text and JSON-lines reports of the analyzer's findings, and the
+ * site and symbol helpers other outputs share. Reporters never change the
+ * analyzer.
+ */
 #ifndef PT_REPORT_H
 #define PT_REPORT_H
 
@@ -21,6 +25,9 @@ struct report_opts {
 uint64_t report_site_ip(const struct analyzer *an, const struct ksyms *ks, uint64_t caller,
 			int32_t stack_id);
 void json_str(FILE *out, const char *s);
+/* ,"NAME":"symbol+off" of ip, or null when ip is 0. */
+void json_site(FILE *out, const struct analyzer *an, const struct ksyms *ks,
+	       const char *name, uint64_t ip);
 /* Symbol text for ip; an address in a watched module without symbols (it
  * was unloaded before they could be read) becomes "module+0xoff [module]".
  * NULL when neither applies. */

@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * --user/--group: resolve the names (without NSS: /etc/passwd and
+ * /etc/group, or numbers) and switch the command's identity in its child.
+ * Nothing about tracing here; pagetrack itself keeps its privileges.
+ */
 #define _GNU_SOURCE		/* fgetpwent, fgetgrent, setgroups */
 #include <errno.h>
 #include <grp.h>

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* --user/--group: the identity COMMAND runs with; pagetrack keeps its own. */
+/*
+ * --user/--group: the identity COMMAND runs with; pagetrack keeps its own.
+ * No tracing here.
+ */
 #ifndef PT_RUNAS_H
 #define PT_RUNAS_H
 

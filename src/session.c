@@ -1,16 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * One tracing session, live or replayed: routes each raw event to the
- * analyzer, stacks and module cache, and to the recording. Holds no BPF
- * objects: live.c owns those.
+ * analyzer, stacks and module cache, and to the recording. Part of the core
+ * library: it must not call libbpf nor hold BPF objects (live.c owns those);
+ * the live stack map is read through stackmap.c.
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <bpf/bpf.h>
 #include "session.h"
+
+/* stackmap.c is linked into the pagetrack binary only: elsewhere (unit
+ * tests, fuzzing) this stays NULL, and there is no stack map to read. */
+#pragma weak session_map_stack
 
 void pt_err(const char *fmt, ...)
 {
@@ -28,6 +32,7 @@ int session_init(struct session *s, const struct pt_options *opt)
 	memset(s, 0, sizeof(*s));
 	s->opt = opt;
 	s->stack_fd = -1;
+	s->out = stdout;
 	s->next_inline_id = PT_INLINE_ID_BASE;
 	s->ks.raw_addresses = opt->raw_addresses;
 	if (stacks_init(&s->stacks) || u64map_init(&s->rec_ips, 0))
@@ -122,10 +127,10 @@ bool session_stack(void *ctx, int32_t id, struct pt_stack *out)
 
 	if (stacks_get(&s->stacks, id, out))
 		return true;
-	if (s->stack_fd < 0 || id < 0)
+	if (s->stack_fd < 0 || id < 0 || !session_map_stack)
 		return false;
 	memset(s->stack_buf, 0, sizeof(s->stack_buf));
-	if (bpf_map_lookup_elem(s->stack_fd, &id, s->stack_buf))
+	if (!session_map_stack(s->stack_fd, id, s->stack_buf))
 		return false;
 	if (stacks_add(&s->stacks, id, s->stack_buf, PT_MAX_STACK))
 		return false;
@@ -383,6 +388,6 @@ int session_report(struct session *s, const char *attach_mode)
 	struct report_opts o = { .json = s->opt->json, .attach_mode = attach_mode,
 				 .top = s->opt->top, .filtered = s->filtered };
 
-	report_print(stdout, s->an, &s->ks, &o);
+	report_print(s->out, s->an, &s->ks, &o);
 	return an_errors(s->an) ? PT_EXIT_FINDINGS : PT_EXIT_OK;
 }

@@ -1,55 +1,23 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* State shared by live tracing and replay: one analyzer, stacks, symbols. */
+/*
+ * State shared by live tracing and replay: one analyzer, stacks, symbols,
+ * the recording. The CLI's options are in options.h. Nothing declared here
+ * may need libbpf (session.c and replay.c are in the core library).
+ */
 #ifndef PT_SESSION_H
 #define PT_SESSION_H
 
 #include <stdbool.h>
 #include <stdio.h>
 #include "analyzer.h"
+#include "options.h"
 #include "ksyms.h"
 #include "record.h"
 #include "report.h"
 #include "stacks.h"
 #include "periodic.h"
 
-/* Exit statuses (documented in README.md). */
-#define PT_EXIT_OK	0
-#define PT_EXIT_FINDINGS 1
-#define PT_EXIT_USAGE	2
-
-struct pt_options {
-	double duration;		/* seconds, 0: until signal/command/unload */
-	int pid;
-	bool json;
-	bool verbose;
-	bool no_stacks;
-	bool no_free_stacks;		/* stacks for allocations, kmaps, remaps only */
-	bool stacks_all;		/* --stacks all: no sampling (as with -m) */
-	unsigned int sample_pages;	/* --sample-pages R */
-	bool no_kmap_local;		/* no kmap_local/kmap_atomic probes */
-	const char *record_path;
-	const char *replay_path;
-	const char *btf_path;
-	const char *attach;		/* auto, fentry, kprobe, tracepoint */
-	unsigned int buffer_mb;
-	unsigned int stack_entries;
-	unsigned int pkmap_pct;
-	unsigned int nmodules;
-	char modules[PT_MAX_MODULES][PT_MODNAME_LEN];
-	char **command;			/* argv after --, or NULL */
-	double interval;		/* -i seconds, 0: none */
-	unsigned int top;
-	double min_age;			/* seconds */
-	const char *metrics_path;
-	const char *folded_path;
-	bool raw_addresses;		/* unsymbolized frames as 0x..., not [unknown] */
-	const char *user;		/* --user: COMMAND runs as this user */
-	const char *group;		/* --group: and with this group */
-};
-
 #define PT_RECENT_LOADS	8
-/* Default R of --sample-pages: see README, "Sampled stacks". */
-#define PT_DEFAULT_SAMPLE_PAGES	32
 
 struct session {
 	const struct pt_options *opt;
@@ -59,6 +27,7 @@ struct session {
 	FILE *rec;			/* --record */
 	struct u64map rec_ips;		/* caller addresses to symbolize at the end */
 	int stack_fd;			/* live stack map, -1 in replay */
+	FILE *out;			/* the report: stdout */
 	uint64_t stack_buf[PT_MAX_STACK];
 	uint64_t received;
 	uint64_t stack_fail;
@@ -86,6 +55,9 @@ int session_init(struct session *s, const struct pt_options *opt);
 void session_free(struct session *s);
 /* Rereads kallsyms if modules came since: at most once a second, or now. */
 void session_refresh_symbols(struct session *s, bool now);
+/* The live stack map's entry id into ips[PT_MAX_STACK]; stackmap.c, the
+ * one libbpf call of a session (the core library has none). */
+bool session_map_stack(int fd, int32_t id, uint64_t *ips);
 /* Analyzer stack callback: cache, then the live map when there is one. */
 bool session_stack(void *ctx, int32_t id, struct pt_stack *out);
 /* One raw event from the ring buffer or a recording. */
@@ -99,7 +71,9 @@ int session_report(struct session *s, const char *attach_mode);
 /* --metrics-file / --folded, at an interval and at the end. */
 void session_write_files(struct session *s, uint64_t now_ns);
 
-int run_replay(const struct pt_options *opt);
-int run_live(const struct pt_options *opt);
+/* A recording read from f (name: for messages) through a session of its
+ * own, reported to out: --replay's path, which the fuzz harness takes too.
+ * Returns an exit status. */
+int replay_stream(FILE *f, const char *name, const struct pt_options *opt, FILE *out);
 
 #endif

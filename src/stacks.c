@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Stack store: stack ids (from the BPF stack map, or inline stacks given ids
- * of their own) to frames, as seen at the time of the event.
+ * of their own) to frames, as seen at the time of the event. Core library:
+ * it stores and returns frames, never reads the BPF map itself.
  */
 #include <stdlib.h>
 #include <string.h>

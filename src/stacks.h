@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Kernel stacks by BPF stack id, kept once each (ids are stable). */
+/*
+ * Kernel stacks by BPF stack id, kept once each (ids are stable). Storage
+ * only: reading the live map is session.c's (through stackmap.c).
+ */
 #ifndef PT_STACKS_H
 #define PT_STACKS_H
 

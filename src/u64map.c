@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Linear probing with backward-shift deletion: no tombstones, so lookups of
- * absent keys (the common case for untracked pfns) stay short.
+ * Open-addressing u64 hash map. Linear probing with backward-shift
+ * deletion: no tombstones, so lookups of absent keys (the common case for
+ * untracked pfns) stay short. Generic: nothing pagetrack-specific here.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Open-addressing hash map from a u64 key to a fixed-size value. */
+/*
+ * Open-addressing hash map from a u64 key to a fixed-size value. Generic:
+ * it must not know about pages, kmaps or findings.
+ */
 #ifndef PT_U64MAP_H
 #define PT_U64MAP_H
 

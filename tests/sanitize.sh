@@ -4,15 +4,17 @@ set -u
 cd "$(dirname "$0")/.."
 out=.output/asan
 mkdir -p "$out"
-SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g -O1"
-CORE=$(make -s --no-print-directory print-core-srcs)
-# Replay needs the CLI but no BPF: a stub skeleton-free build of the tool.
+# The core library built with ASan+UBSan by make (.output/asan/libptcore.a,
+# from the Makefile's one list); the tool's other sources beside it.
+SAN=$(make -s --no-print-directory print-CORE_CFLAGS_asan)
+LIB=$out/libptcore.a
 set -e
-gcc $SAN -Isrc -Itests/unit tests/unit/test_analyzer.c $CORE -o $out/test_analyzer -lcmocka
-gcc $SAN -Isrc -Itests/unit tests/unit/test_kmap_local.c $CORE -o $out/test_kmap_local -lcmocka
-gcc $SAN -Isrc -Itests/unit tests/replay/gen_recordings.c $CORE -o $out/gen_recordings
-gcc $SAN -Isrc -I.output/amd64 src/pagetrack.c src/live.c src/attach.c src/replay.c src/session.c \
-	src/kinfo.c src/runas.c $CORE -o $out/pagetrack -lbpf -lelf -lz
+make -s --no-print-directory $LIB .output/amd64/pagetrack.skel.h
+gcc $SAN -Isrc -Itests/unit tests/unit/test_analyzer.c $LIB -o $out/test_analyzer -lcmocka
+gcc $SAN -Isrc -Itests/unit tests/unit/test_kmap_local.c $LIB -o $out/test_kmap_local -lcmocka
+gcc $SAN -Isrc -Itests/unit tests/replay/gen_recordings.c $LIB -o $out/gen_recordings
+gcc $SAN -Isrc -I.output/amd64 $(make -s --no-print-directory print-user-srcs) $LIB \
+	-o $out/pagetrack -lbpf -lelf -lz
 set +e
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
 export UBSAN_OPTIONS=print_stacktrace=1

@@ -25,5 +25,20 @@ if command -v groff >/dev/null; then
 		&& ok "man page renders without warnings" || nok "man page renders without warnings: $(head -3 "$d/groff.err")"
 fi
 rm -rf "$d"
+# The layout README's "How the code is laid out" describes: the core library
+# holds the Makefile's core sources and needs nothing of libbpf; the live
+# stack map reaches session.c only through the binary's stackmap.c.
+lib=$(dirname "$PT")/libptcore.a
+want=$(make -s --no-print-directory print-core-srcs | tr ' ' '\n' | sed 's|^src/||; s|\.c$|.o|' | sort)
+[ -f "$lib" ] && [ "$(ar t "$lib" | sort)" = "$want" ] \
+	&& ok "libptcore.a holds the core sources: $(echo $want)" || nok "libptcore.a holds the core sources ($lib)"
+so=$(ls /usr/lib/*-linux-gnu/libbpf.so 2>/dev/null | head -1)
+undef=$(nm "$lib" 2>/dev/null | awk '$1 == "U" { print $2 }' | sort -u)
+bpfsyms=$( (echo "$undef" | grep -E '^(bpf|btf|libbpf|perf_buffer|ring_buffer)_'
+	[ -n "$so" ] && comm -12 <(echo "$undef") <(nm -D --defined-only "$so" | awk '{ print $3 }' | sort -u)) | sort -u)
+[ -n "$undef" ] && [ -z "$bpfsyms" ] && ok "libptcore.a needs no libbpf symbol" \
+	|| nok "libptcore.a needs libbpf: $(echo $bpfsyms)"
+nm "$PT" | grep -q ' T session_map_stack$' && ok "the binary links stackmap.c (live stack lookups)" \
+	|| nok "the binary links stackmap.c (live stack lookups)"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -73,7 +73,8 @@ fi
 
 # What BPF attached to each event: recstat prints "type events with_stack".
 src=$(cd "$(dirname "$0")/../../src" && pwd)
-gcc -O2 -Wall -I"$src" "$src/../tests/host/recstat.c" "$src/record.c" -o "$dir/recstat" 2>"$dir/recstat.err" ||
+# The core library beside the binary (make builds both).
+gcc -O2 -Wall -I"$src" "$src/../tests/host/recstat.c" "$(dirname "$PT")/libptcore.a" -o "$dir/recstat" 2>"$dir/recstat.err" ||
 	nok "build tests/host/recstat.c: $(head -1 "$dir/recstat.err")"
 stacked() { # FILE TYPE: "events with_stack sampled" of that event type
 	"$dir/recstat" "$1" | awk -v t="$2" '$1 == t {print $2, $3, $4}'

@@ -10,24 +10,13 @@
 # still come out; nothing may run after it.
 # $1: attach mode (auto, fentry, kprobe); default auto.
 # Env: PAGETRACK_ARCH=i386|amd64, PAGETRACK_BTF (i386: kernel BTF file).
-ARCH=${PAGETRACK_ARCH:-amd64}
+. /tests/lib.sh
 ATTACH="--attach ${1:-auto}"
-KO=/lib/pagetrack/pagetrack_ref.ko
 DRV=/add/ptdrv.ko
-BTF=""
-[ -n "$PAGETRACK_BTF" ] && [ ! -e /sys/kernel/btf/vmlinux ] && BTF="--btf $PAGETRACK_BTF"
-pass=0 fail=0 skip=0
-ok() { echo "ok - $1"; pass=$((pass + 1)); }
-nok() { echo "not ok - $1"; fail=$((fail + 1)); }
 T=/tmp/pt
 mkdir -p $T
 INIT='"caller":"ld_[a-z0-9_]*+0x[0-9a-f]* \[pagetrack_ref\]"'
 EXIT='"free_caller":"pagetrack_ref_exit+0x[0-9a-f]* \[pagetrack_ref\]"'
-
-kinds() {
-	grep -o '"kind":"[a-z_]*"' "$1" | sed 's/"kind":"//; s/"//' | sort | uniq -c |
-		awk '{printf "%s:%s ", $2, $1}'
-}
 
 # check NAME FILE "kinds" EXIT WANTRC [pattern]...: exact kinds and exit
 # status, each pattern matched by some finding line.
@@ -59,7 +48,7 @@ load() {
 	check "load $scen" $T/$scen.json "$want" $? "$wantrc" "$@"
 }
 
-[ -x /bin/pagetrack ] || { nok "pagetrack binary in the guest"; echo "$pass passed, $fail failed"; exit 1; }
+[ -x /bin/pagetrack ] || { nok "pagetrack binary in the guest"; summary; exit 1; }
 if insmod $KO scenarios=no_such_scenario 2>/dev/null; then
 	nok "an unknown scenarios= name fails the load"; rmmod pagetrack_ref
 else ok "an unknown scenarios= name fails the load"; fi
@@ -137,5 +126,4 @@ check "load bad_free" $T/bad_free.json "bad_free:1 leak:1 " $rc 1 \
 if grep -q '"type":"summary"' $T/bad_free.json && dmesg | grep -E "Oops|BUG:" >/dev/null; then
 	ok "bad_free: the kernel complained and the report came out"
 else nok "bad_free: kernel complaint and report"; dmesg | tail -5 | sed 's/^/#   /'; fi
-echo "$pass passed, $fail failed, $skip skipped"
-[ "$fail" -eq 0 ]
+summary

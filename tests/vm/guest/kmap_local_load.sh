@@ -36,5 +36,4 @@ else nok "kmap_local tracked: $(grep 'kmap_local tracking' /tmp/load.err), maps 
 n=$(grep -c '"type":"interval"' /tmp/load.json)
 grep '"type":"interval"' /tmp/load.json | tail -1 | grep -q '"kmap_local_depth_peak":[1-9]' &&
 	ok "interval reports carry kmap_local depth ($n reports)" || nok "interval reports without kmap_local depth ($n reports)"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary

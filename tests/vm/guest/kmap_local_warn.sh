@@ -2,13 +2,8 @@
 # i386 guest, a boot of its own: the two scenarios that make the kernel
 # WARN (once per boot, kunmap_local_indexed) under pagetrack -m. The host
 # side (tests/vm/tracer_test.sh) accepts exactly that one WARNING.
-BTF=""
-[ -e /sys/kernel/btf/vmlinux ] || BTF="--btf $PAGETRACK_BTF"
-CTL=/sys/kernel/debug/pagetrack_ref/run
-pass=0 fail=0
-ok() { echo "ok - $1"; pass=$((pass + 1)); }
-nok() { echo "not ok - $1"; fail=$((fail + 1)); }
-insmod /lib/pagetrack/pagetrack_ref.ko || { echo "0 passed, 1 failed"; exit 1; }
+. /tests/lib.sh
+insmod $KO || { nok "insmod pagetrack_ref"; summary; exit 1; }
 # check SCENARIO KIND PATTERN...: exactly one finding, of KIND, exit 1, each PATTERN in it
 check() {
 	s=$1 kind=$2
@@ -59,5 +54,4 @@ else
 fi
 n=$(dmesg | grep -c 'WARNING:.*kunmap_local_indexed')
 [ "$n" = 1 ] && ok "the kernel warned once (WARN_ON_ONCE), pagetrack reported all 3" || nok "kernel warnings: $n"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary

@@ -5,27 +5,16 @@
 # Env: PAGETRACK_ARCH=i386|amd64|armhf (amd64 for amd64-bpo too; i386 and armhf have HIGHMEM); PAGETRACK_REF_KO overrides the module path
 # (the user program is taken from PATH).
 # Prints "ok - ..." / "not ok - ..." lines, then "N passed, N failed[, N skipped]".
-ARCH=${PAGETRACK_ARCH:-amd64}
+. /tests/lib.sh
 HIGHMEM=""
 case $ARCH in i386 | armhf) HIGHMEM=1 ;; esac
-KO=${PAGETRACK_REF_KO:-/lib/pagetrack/pagetrack_ref.ko}
-CTL=/sys/kernel/debug/pagetrack_ref/run
 TR=/sys/kernel/tracing
 SCENARIOS="alloc_free highmem_per_page highmem_order3_kmap order_mismatch getfree_order_mismatch
 leak kmap_leak free_while_kmapped pkmap_pressure kmap_churn remap_private remap_shared
 noncompound_tail_map compound_map kmap_local_nested kmap_local_resched kmap_local_order
 kunmap_local_twice kmap_local_exit kmap_atomic_sleep kmap_local_deep kmap_local_work"
-pass=0 fail=0 skip=0
-ok() { echo "ok - $1"; pass=$((pass + 1)); }
-nok() { echo "not ok - $1"; fail=$((fail + 1)); }
-skp() { echo "ok - $1 # SKIP $2"; skip=$((skip + 1)); }
 check() { if eval "$2"; then ok "$1"; else nok "$1"; return 1; fi; } # NAME TEST
-finish() {
-	if [ "$skip" -gt 0 ]; then echo "$pass passed, $fail failed, $skip skipped"
-	else echo "$pass passed, $fail failed"; fi
-	[ "$fail" -eq 0 ]
-	exit
-}
+finish() { summary; exit; }
 # Kernel log lines since the last mark (dmesg -c would hide them from the
 # harness, which scans the console anyway).
 mark() { dmesg > /tmp/dmesg.mark; }

@@ -2,10 +2,8 @@
 # Inside the i386 guest: SECONDS of page, kmap and mapping churn under
 # pagetrack; samples pagetrack's RSS; checks flat memory and no count drift.
 SECS=${1:-600}
-BTF=""
-[ -e /sys/kernel/btf/vmlinux ] || BTF="--btf $PAGETRACK_BTF"
-CTL=/sys/kernel/debug/pagetrack_ref/run
-insmod /lib/pagetrack/pagetrack_ref.ko || exit 2
+. /tests/lib.sh
+insmod $KO || exit 2
 pagetrack $BTF -j -i 10 -- sh -c "end=\$((\$(date +%s) + $SECS)); while [ \$(date +%s) -lt \$end ]; do
 	dd if=/dev/zero of=/dev/null bs=8M count=1 2>/dev/null; echo 'kmap_churn 500' > $CTL
 	echo alloc_free > $CTL; echo highmem_per_page > $CTL; pagetrack_ref_user compound_map >/dev/null
@@ -20,9 +18,6 @@ while kill -0 $pid 2>/dev/null; do
 done
 wait $pid
 rc=$?
-pass=0 fail=0
-ok() { echo "ok - $1"; pass=$((pass + 1)); }
-nok() { echo "not ok - $1"; fail=$((fail + 1)); }
 n=$(wc -l < /tmp/rss)
 half=$((n / 2))
 first=$(head -n $half /tmp/rss | sort -n | tail -1)
@@ -44,5 +39,4 @@ else nok "no drift: $a - $f - $d != $o"; fi
 ints=$(grep -c '"type":"interval"' /tmp/soak.json)
 [ "$ints" -ge $((SECS / 10 - 1)) ] && ok "interval reports kept coming ($ints)" || nok "interval reports: $ints"
 [ $rc -eq 0 ] && ok "pagetrack exit 0 (no error-level finding in clean churn)" || { nok "pagetrack exit $rc"; grep '"type":"finding"' /tmp/soak.json | head -3; }
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+summary

@@ -3,31 +3,17 @@
 # under `pagetrack -m pagetrack_ref --json`, asserting the exact findings.
 # Env: PAGETRACK_ARCH=i386|amd64|armhf, PAGETRACK_BTF (i386, armhf: kernel BTF file).
 # i386 and armhf are the HIGHMEM guests (kmap_high, LAST_PKMAP 512 on both).
-ARCH=${PAGETRACK_ARCH:-amd64}
+. /tests/lib.sh
 HIGHMEM=""
 case $ARCH in i386 | armhf) HIGHMEM=1 ;; esac
 # $1: attach mode to use and expect (fentry, kprobe); default: auto.
 MODE=${1:-auto}
 ATTACH="--attach $MODE"
-KO=/lib/pagetrack/pagetrack_ref.ko
-CTL=/sys/kernel/debug/pagetrack_ref/run
-BTF=""
-[ -n "$PAGETRACK_BTF" ] && [ ! -e /sys/kernel/btf/vmlinux ] && BTF="--btf $PAGETRACK_BTF"
-pass=0 fail=0 skip=0
-ok() { echo "ok - $1"; pass=$((pass + 1)); }
-nok() { echo "not ok - $1"; fail=$((fail + 1)); }
-skp() { echo "ok - $1 # SKIP $2"; skip=$((skip + 1)); }
 T=/tmp/pt
 mkdir -p $T
 
-[ -x /bin/pagetrack ] || { nok "pagetrack binary in the guest"; echo "$pass passed, $fail failed"; exit 1; }
-insmod $KO || { nok "insmod pagetrack_ref"; echo "$pass passed, $fail failed"; exit 1; }
-
-# kinds FILE -> "kind:count kind:count " sorted
-kinds() {
-	grep -o '"kind":"[a-z_]*"' "$1" | sed 's/"kind":"//; s/"//' | sort | uniq -c |
-		awk '{printf "%s:%s ", $2, $1}'
-}
+[ -x /bin/pagetrack ] || { nok "pagetrack binary in the guest"; summary; exit 1; }
+insmod $KO || { nok "insmod pagetrack_ref"; summary; exit 1; }
 
 # run SCENARIO -> $T/SCENARIO.json, .err, rc in $rc
 run() {
@@ -251,5 +237,4 @@ fi
 if dmesg | grep -E "Oops|BUG:|general protection|Kernel panic" >/dev/null; then
 	nok "no oops in dmesg"; dmesg | grep -E -A5 "Oops|BUG:" | head -20 | sed 's/^/#   /'
 else ok "no oops in dmesg"; fi
-echo "$pass passed, $fail failed, $skip skipped"
-[ "$fail" -eq 0 ]
+summary

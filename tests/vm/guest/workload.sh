@@ -1,15 +1,11 @@
 #!/bin/sh
 # Ordinary kernel work for the guests, sourced by kmap_local_load.sh and
 # tests/bench/klocal_guest.sh: page cache on tmpfs, pipes, fork/exec, tar,
-# gzip, sort; and their helpers (BTF, ok, nok). On i386 tmpfs and pipe
+# gzip, sort; and /tests/lib.sh's helpers (BTF, ok, nok). On i386 tmpfs and pipe
 # pages are highmem: every copy in and out of them is a kmap_local_page()
 # or kmap_atomic().
 W=/tmp/work
-BTF=""
-[ -e /sys/kernel/btf/vmlinux ] || BTF="--btf $PAGETRACK_BTF"
-pass=0 fail=0
-ok() { echo "ok - $1"; pass=$((pass + 1)); }
-nok() { echo "not ok - $1"; fail=$((fail + 1)); }
+. /tests/lib.sh
 work_setup() {
 	mkdir -p $W/x
 	# 2 MiB of text-like data, made once (gzip and sort need real content).
