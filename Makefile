@@ -24,7 +24,7 @@ endif
 # Everything but the BPF loader: what unit tests, replay, sanitizer builds and
 # fuzzing link. The one list: scripts read it with `make -s print-core-srcs`.
 CORE_SRCS := analyzer.c kmap_local.c u64map.c record.c report.c ksyms.c stacks.c periodic.c outfile.c
-USER_SRCS := pagetrack.c live.c replay.c session.c kinfo.c runas.c $(CORE_SRCS)
+USER_SRCS := pagetrack.c live.c modscope.c replay.c session.c kinfo.c runas.c $(CORE_SRCS)
 
 .DELETE_ON_ERROR:
 .SECONDARY:

@@ -16,6 +16,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "kinfo.h"
+#include "modscope.h"
 #include "outfile.h"
 #include "runas.h"
 #include "session.h"
@@ -313,7 +314,7 @@ static void print_detections(const struct probe *p, const struct tp *t, const ch
 	fprintf(stderr, "  SIGBUS after remap: %s\n", t[T_SIGNAL].ok ? "on" :
 		"off: no signal:signal_generate tracepoint");
 	if (opt->nmodules)
-		fprintf(stderr, "  module scope: %s\n",
+		fprintf(stderr, "  module scope: %s%s\n",
 			p[P_MOD_INIT].link && p[P_MOD_INIT_RET].link && t[T_MOD_FREE].ok ?
 			t[T_MOD_UNLOAD].ok ?
 			"on (core and init text and functions at do_init_module, init text until do_init_module returns, exit function from delete_module, follows unload)" :
@@ -322,7 +323,7 @@ static void print_detections(const struct probe *p, const struct tp *t, const ch
 			"on (text range and functions at do_init_module, follows unload; init text not followed: no do_init_module return probe)" :
 			t[T_MOD_LOAD].ok && t[T_MOD_FREE].ok ?
 			"on (follows load and unload; ranges read from /proc/modules)" :
-			"ranges from /proc/modules only: no module tracepoints");
+			"ranges from /proc/modules only: no module tracepoints", modscope_note());
 }
 
 /* kmap_local totals as an event through the session: recorded, replayed. */
@@ -604,6 +605,7 @@ int run_live(const struct pt_options *opt)
 	skel->rodata->free_stacks = !opt->no_free_stacks;
 	/* -m keeps today's full records: every field, every event. */
 	skel->rodata->compact_kmem = !opt->nmodules;
+	modscope_setup(skel, opt);
 	if (sampled(opt)) {
 		cfg.sample_pages = opt->sample_pages;
 		pt_sample_thresholds(cfg.sample_pages, cfg.sample_thresh);
@@ -611,7 +613,7 @@ int run_live(const struct pt_options *opt)
 		skel->rodata->lean_frees = true;
 		memcpy((void *)skel->rodata->sample_thresh, cfg.sample_thresh,
 		       sizeof(cfg.sample_thresh));
-	} else {
+	} else if (!skel->rodata->scope_gate) {
 		bpf_map__set_max_entries(skel->maps.marks, 1);
 	}
 	bpf_map__set_max_entries(skel->maps.events, opt->buffer_mb * 1024u * 1024u);
@@ -729,6 +731,7 @@ int run_live(const struct pt_options *opt)
 		if (!p->link)
 			p->why = "attach failed";
 	}
+	modscope_start(skel, opt, tps[T_MOD_LOAD].link || probes[P_MOD_INIT].link);
 	use_kprobes = probes[P_FREE_PAGES].link && probes[P_ALLOC_RET].link;
 	mode = !use_kprobes ? "tracepoint" : probes[P_FREE_PAGES].fprog ? "fentry" : "kprobe";
 	if ((!strcmp(opt->attach, "kprobe") || !strcmp(opt->attach, "fentry")) && !use_kprobes) {
@@ -847,8 +850,10 @@ int run_live(const struct pt_options *opt)
 	if (cnt[PT_CNT_LOST])
 		pt_err("WARNING: %llu of %llu events were lost (ring buffer full); findings may be incomplete or false (a lost free looks like a leak)",
 		       (unsigned long long)cnt[PT_CNT_LOST], (unsigned long long)cnt[PT_CNT_PRODUCED]);
-	if (opt->verbose)
+	if (opt->verbose) {
 		print_event_mix(an_stats(s.an));
+		modscope_report(skel, cnt);
+	}
 	if (cnt[PT_CNT_STACK_FAIL] && opt->verbose)
 		pt_err("%llu stacks could not be stored (stack map full or hash collision)",
 		       (unsigned long long)cnt[PT_CNT_STACK_FAIL]);
