@@ -35,7 +35,7 @@ const volatile bool compact_kmem;
 /* -m: unwind for scope only while a watched module is loaded (scope_present). */
 const volatile bool scope_gate;
 const volatile __u32 scope_nmods;
-const volatile char scope_names[PT_SCOPE_MODS][PT_MODNAME_LEN];
+const volatile char scope_names[PT_SCOPE_MODS][PT_MODNAME_LEN] __attribute__((aligned(8)));
 bool scope_loaded[PT_SCOPE_MODS];	/* also set by user space at start */
 bool scope_open;			/* no load tracking: always unwind */
 
@@ -310,25 +310,28 @@ static __always_inline bool scope_present(void)
 	return false;
 }
 
-/* A module named name (a kernel string at src) was loaded or freed. */
+/*
+ * A module named by the kernel string at src was loaded or freed. Names are
+ * compared as zero-padded 64-bit words at fixed offsets: no loop, no
+ * variable offset for the verifier of any kernel.
+ */
 static __always_inline void scope_note(const void *src, bool loaded)
 {
-	char name[PT_MODNAME_LEN];
-	__u32 i, j;
+	__u64 name[PT_MODNAME_LEN / 8] = { 0 };
+	const volatile __u64 *w;
+	int i, k;
 
 	if (!scope_gate || bpf_probe_read_kernel_str(name, sizeof(name), src) <= 0)
 		return;
-#pragma clang loop unroll(disable)
-	for (i = 0; i < PT_SCOPE_MODS && i < scope_nmods; i++) {
-#pragma clang loop unroll(disable)
-		for (j = 0; j < PT_MODNAME_LEN; j++) {
-			if (name[j] != scope_names[i][j])
+	for (i = 0; i < PT_SCOPE_MODS; i++) {
+		if (i >= scope_nmods)
+			return;
+		w = (const volatile __u64 *)scope_names[i];
+		for (k = 0; k < PT_MODNAME_LEN / 8; k++)
+			if (w[k] != name[k])
 				break;
-			if (!name[j]) {
-				scope_loaded[i] = loaded;
-				return;
-			}
-		}
+		if (k == PT_MODNAME_LEN / 8)
+			scope_loaded[i] = loaded;
 	}
 }
 
@@ -1197,7 +1200,6 @@ int pagetrack_module_init(struct pt_regs *ctx)
 	struct mod_kallsyms___pt *ks;
 	struct syms_walk w = { 0 };
 
-	scope_note(mod + bpf_core_field_offset(old->name), true);
 	if (!m)
 		return 0;
 	module_ranges(mod, &m->ev);

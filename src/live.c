@@ -731,7 +731,7 @@ int run_live(const struct pt_options *opt)
 		if (!p->link)
 			p->why = "attach failed";
 	}
-	modscope_start(skel, opt, tps[T_MOD_LOAD].link || probes[P_MOD_INIT].link);
+	modscope_start(skel, opt, tps[T_MOD_LOAD].link);
 	use_kprobes = probes[P_FREE_PAGES].link && probes[P_ALLOC_RET].link;
 	mode = !use_kprobes ? "tracepoint" : probes[P_FREE_PAGES].fprog ? "fentry" : "kprobe";
 	if ((!strcmp(opt->attach, "kprobe") || !strcmp(opt->attach, "fentry")) && !use_kprobes) {

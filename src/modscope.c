@@ -28,7 +28,8 @@ void modscope_setup(struct pagetrack_bpf *skel, const struct pt_options *opt)
 	skel->rodata->lean_frees = true;
 	skel->rodata->scope_nmods = opt->nmodules;
 	for (i = 0; i < opt->nmodules; i++)
-		memcpy((char *)skel->rodata->scope_names[i], opt->modules[i], PT_MODNAME_LEN);
+		/* Zero-padded: BPF compares whole words. */
+		strncpy((char *)skel->rodata->scope_names[i], opt->modules[i], PT_MODNAME_LEN - 1);
 }
 
 struct loaded_scan {
@@ -66,7 +67,7 @@ void modscope_start(struct pagetrack_bpf *skel, const struct pt_options *opt, bo
 	}
 	if (!follows) {
 		skel->bss->scope_open = true;
-		note = "; every allocation unwinds: no module_load tracepoint or do_init_module probe tells when a watched module loads";
+		note = "; every allocation unwinds: no module_load tracepoint tells when a watched module loads";
 		return;
 	}
 	note = "; allocations unwind only while a watched module is loaded";
