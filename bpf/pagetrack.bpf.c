@@ -37,7 +37,8 @@ const volatile bool scope_gate;
 const volatile __u32 scope_nmods;
 const volatile char scope_names[PT_SCOPE_MODS][PT_MODNAME_LEN] __attribute__((aligned(8)));
 bool scope_loaded[PT_SCOPE_MODS];	/* also set by user space at start */
-bool scope_open;			/* no load tracking: always unwind */
+/* Until user space has read which watched modules are loaded: unwind. */
+bool scope_open = true;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

@@ -51,8 +51,9 @@ static void mark_loaded(void *ctx, const char *name, uint64_t base, uint64_t siz
 
 /*
  * After the module tracepoints are attached: a module that loads from now
- * on is seen by BPF, one loaded before is in /proc/modules. A module that
- * unloads between the two stays marked loaded: more unwinding, never less.
+ * on is seen by BPF, one loaded before is in /proc/modules. Until then BPF
+ * unwinds everything (scope_open starts true). A module that unloads
+ * between the two stays marked loaded: more unwinding, never less.
  */
 void modscope_start(struct pagetrack_bpf *skel, const struct pt_options *opt, bool follows)
 {
@@ -63,15 +64,16 @@ void modscope_start(struct pagetrack_bpf *skel, const struct pt_options *opt, bo
 	/* /proc/modules exists exactly when the kernel has CONFIG_MODULES. */
 	if (access("/proc/modules", F_OK)) {
 		note = "; this kernel cannot load modules (no /proc/modules): nothing unwinds for scope";
+		skel->data->scope_open = false;
 		return;
 	}
 	if (!follows) {
-		skel->bss->scope_open = true;
 		note = "; every allocation unwinds: no module_load tracepoint tells when a watched module loads";
 		return;
 	}
 	note = "; allocations unwind only while a watched module is loaded";
 	modules_scan("/proc/modules", mark_loaded, &ls);
+	skel->data->scope_open = false;
 }
 
 const char *modscope_note(void)
@@ -83,7 +85,7 @@ void modscope_report(const struct pagetrack_bpf *skel, const uint64_t *cnt)
 {
 	if (!skel->rodata->scope_gate)
 		return;
-	fprintf(stderr, "pagetrack: module scope: %llu allocations unwound (a watched module loaded), %llu not (none loaded)\n",
+	fprintf(stderr, "pagetrack: module scope: %llu allocations unwound (a watched module loaded, or starting), %llu not (none loaded)\n",
 		(unsigned long long)cnt[PT_CNT_SCOPE_UNWIND],
 		(unsigned long long)cnt[PT_CNT_SCOPE_SKIP]);
 }

@@ -23,7 +23,7 @@ echo 1 >/proc/sys/kernel/bpf_stats_enabled || echo "# no bpf_stats_enabled: no B
 tpsum() {
 	awk '/^prog_type:/ { t = $2 } /^run_time_ns:/ { if (t == 5) ns += $2 }
 	     /^run_cnt:/ { if (t == 5) n += $2; t = 0 }
-	     END { printf "tp_ns=%d tp_runs=%d", ns, n }' "$1"
+	     END { printf "tp_ns=%.0f tp_runs=%.0f", ns, n }' "$1"
 }
 
 one() { # CONFIG REP OPTIONS...
@@ -38,7 +38,7 @@ one() { # CONFIG REP OPTIONS...
 		cat /proc/\$PPID/fdinfo/* >/tmp/ms.fdinfo 2>/dev/null" >/dev/null 2>/tmp/ms.err
 	e=$(grep -o 'elapsed_ns=[0-9]*' /tmp/ms.churn)
 	u=$(sed -n 's/.*module scope: \([0-9]*\) allocations unwound.*/\1/p' /tmp/ms.err)
-	s=$(sed -n 's/.*loaded), \([0-9]*\) not.*/\1/p' /tmp/ms.err)
+	s=$(sed -n 's/.*unwound ([^)]*), \([0-9]*\) not.*/\1/p' /tmp/ms.err)
 	echo "scope $cfg $rep $e $(tpsum /tmp/ms.fdinfo) unwound=${u:-0} skipped=${s:-0}"
 }
 

@@ -18,7 +18,7 @@ echo 1 >/proc/sys/kernel/bpf_stats_enabled
 tpsum() {
 	cat /proc/"$1"/fdinfo/* 2>/dev/null | awk '/^prog_type:/ { t = $2 }
 		/^run_time_ns:/ { if (t == 5) ns += $2 } /^run_cnt:/ { if (t == 5) n += $2; t = 0 }
-		END { printf "%d %d", ns, n }'
+		END { printf "%.0f %.0f", ns, n }'
 }
 el() { grep -o 'elapsed_ns=[0-9]*' "$1" | cut -d= -f2; }
 
@@ -37,7 +37,7 @@ run() { # CONFIG
 	"$P" "${opts[@]}" -- sh -c "$B/churn ${CH[*]} >$f.c; cat /proc/\$PPID/fdinfo/* >$f.fd 2>/dev/null" \
 		>/dev/null 2>&1
 	s=$(awk '/^prog_type:/ { t = $2 } /^run_time_ns:/ { if (t == 5) ns += $2 }
-		/^run_cnt:/ { if (t == 5) n += $2; t = 0 } END { printf "%d %d", ns, n }' $f.fd)
+		/^run_cnt:/ { if (t == 5) n += $2; t = 0 } END { printf "%.0f %.0f", ns, n }' $f.fd)
 	echo "$1 $(el $f.c) $s"
 	rm -f $f.c $f.fd $f.e
 }
