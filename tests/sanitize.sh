@@ -11,7 +11,7 @@ set -e
 gcc $SAN -Isrc -Itests/unit tests/unit/test_analyzer.c $CORE -o $out/test_analyzer -lcmocka
 gcc $SAN -Isrc -Itests/unit tests/unit/test_kmap_local.c $CORE -o $out/test_kmap_local -lcmocka
 gcc $SAN -Isrc -Itests/unit tests/replay/gen_recordings.c $CORE -o $out/gen_recordings
-gcc $SAN -Isrc -I.output/amd64 src/pagetrack.c src/live.c src/replay.c src/session.c \
+gcc $SAN -Isrc -I.output/amd64 src/pagetrack.c src/live.c src/modscope.c src/replay.c src/session.c \
 	src/kinfo.c src/runas.c $CORE -o $out/pagetrack -lbpf -lelf -lz
 set +e
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
