@@ -29,7 +29,7 @@ CORE_SRCS := analyzer.c analyzer_scope.c analyzer_blocks.c analyzer_kmap.c analy
 	kmap_local.c u64map.c record.c report.c ksyms.c stacks.c periodic.c outfile.c \
 	session.c replay.c
 # The rest of the tool: the CLI, attach and live tracing (libbpf), linked beside it.
-USER_SRCS := pagetrack.c live.c attach.c stackmap.c kinfo.c runas.c
+USER_SRCS := pagetrack.c live.c attach.c modscope.c stackmap.c kinfo.c runas.c
 
 .DELETE_ON_ERROR:
 .SECONDARY:

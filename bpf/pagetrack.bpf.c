@@ -32,6 +32,13 @@ const volatile __u64 sample_thresh[16];	/* PT_NR_ORDERS used; & 15 bounds it */
 const volatile bool lean_frees;
 /* kmem events without a stack go as struct pt_kmem_event (not with -m). */
 const volatile bool compact_kmem;
+/* -m: unwind for scope only while a watched module is loaded (scope_present). */
+const volatile bool scope_gate;
+const volatile __u32 scope_nmods;
+const volatile char scope_names[PT_SCOPE_MODS][PT_MODNAME_LEN] __attribute__((aligned(8)));
+bool scope_loaded[PT_SCOPE_MODS];	/* also set by user space at start */
+/* Until user space has read which watched modules are loaded: unwind. */
+bool scope_open = true;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -235,7 +242,8 @@ static __always_inline void mark_block(__u64 pfn, __u32 order, __u32 gfp, bool s
 {
 	__u8 v = order;
 
-	if (!lean_frees || (!order && !sampled))
+	/* -m: only blocks unwound for scope can be the module's. */
+	if (!lean_frees || (!sampled && (!order || scope_gate)))
 		return;
 	if (order && order < PT_NR_ORDERS && !(gfp & PT_GFP_COMP))
 		hi_seen[bounded(order)] = true;
@@ -281,6 +289,60 @@ static __always_inline bool sample_draw(__u32 order)
 	__u32 o = order < PT_NR_ORDERS ? order : PT_NR_ORDERS - 1;
 
 	return bpf_get_prandom_u32() < sample_thresh[bounded(o)];
+}
+
+/*
+ * -m: an allocation can have a watched module's code on its stack only while
+ * that module is loaded (from its module_load tracepoint, which fires before
+ * do_init_module and so before init, to its module_free). Otherwise nothing
+ * unwinds for scope and events go compact; blocks unwound while a module was
+ * loaded are marked, so their later frees still unwind (src/modscope.c).
+ */
+
+static __always_inline bool scope_present(void)
+{
+	int i;
+
+	if (scope_open)
+		return true;
+	for (i = 0; i < PT_SCOPE_MODS; i++)
+		if (i < scope_nmods && scope_loaded[i])
+			return true;
+	return false;
+}
+
+/*
+ * A module named by the kernel string at src was loaded or freed. Names are
+ * compared as zero-padded 64-bit words at fixed offsets: no loop, no
+ * variable offset for the verifier of any kernel.
+ */
+static __always_inline void scope_note(const void *src, bool loaded)
+{
+	__u64 name[PT_MODNAME_LEN / 8] = { 0 };
+	const volatile __u64 *w;
+	int i, k;
+
+	if (!scope_gate || bpf_probe_read_kernel_str(name, sizeof(name), src) <= 0)
+		return;
+	for (i = 0; i < PT_SCOPE_MODS; i++) {
+		if (i >= scope_nmods)
+			return;
+		w = (const volatile __u64 *)scope_names[i];
+		for (k = 0; k < PT_MODNAME_LEN / 8; k++)
+			if (w[k] != name[k])
+				break;
+		if (k == PT_MODNAME_LEN / 8)
+			scope_loaded[i] = loaded;
+	}
+}
+
+/* Does this allocation unwind for scope? Counted either way. */
+static __always_inline bool scope_alloc(void)
+{
+	bool on = scope_present();
+
+	count(on ? PT_CNT_SCOPE_UNWIND : PT_CNT_SCOPE_SKIP);
+	return on;
 }
 
 static __always_inline void *reserve(__u32 size)
@@ -521,8 +583,10 @@ int pagetrack_page_alloc(struct trace_event_raw_mm_page_alloc *ctx)
 	pid_region_add(pfn, ctx->order);
 	if (sampling)
 		sampled = sample_draw(ctx->order);
+	else if (scope_gate)
+		sampled = scope_alloc();
 	mark_block(pfn, ctx->order, ctx->gfp_flags, sampled);
-	if (compact_kmem && !(sampled && with_stacks)) {
+	if ((compact_kmem || scope_gate) && !(sampled && with_stacks)) {
 		emit_kmem(PT_EV_PAGE_ALLOC, pfn, ctx->order, ctx->gfp_flags, 0);
 		return 0;
 	}
@@ -543,10 +607,19 @@ static __always_inline void emit_free(void *ctx, __u64 pfn, __u32 order, __u32 f
 	struct pt_event *e;
 	bool stack;
 
+	bool compact = compact_kmem;
+
 	if (free_filtered(pfn))
 		return;
-	stack = free_stacks && with_stacks && free_wanted(pfn, order);
-	if (compact_kmem && !stack) {
+	if (scope_gate) {
+		/* A block marked while its module was loaded, or any free
+		 * while one is (the module may be the one freeing). */
+		compact = !free_wanted(pfn, order) && !scope_present();
+		stack = free_stacks && with_stacks && !compact;
+	} else {
+		stack = free_stacks && with_stacks && free_wanted(pfn, order);
+	}
+	if (compact && !stack) {
 		emit_kmem(PT_EV_PAGE_FREE, pfn, order, 0, flags);
 		return;
 	}
@@ -1207,6 +1280,7 @@ int pagetrack_module_unload(struct pt_delete_module_tp *ctx)
 SEC("tracepoint/module/module_load")
 int pagetrack_module_load(struct pt_module_load_tp *ctx)
 {
+	scope_note((void *)ctx + (ctx->name_loc & 0xffff), true);
 	emit_module(ctx, PT_EV_MODULE_LOAD, ctx->name_loc);
 	return 0;
 }
@@ -1214,6 +1288,7 @@ int pagetrack_module_load(struct pt_module_load_tp *ctx)
 SEC("tracepoint/module/module_free")
 int pagetrack_module_free(struct pt_module_free_tp *ctx)
 {
+	scope_note((void *)ctx + (ctx->name_loc & 0xffff), false);
 	emit_module(ctx, PT_EV_MODULE_FREE, ctx->name_loc);
 	return 0;
 }

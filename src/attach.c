@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 #include "attach.h"
 #include "kinfo.h"
+#include "modscope.h"
 #include "pagetrack.skel.h"
 
 static void init_tables(struct pagetrack_bpf *skel, struct probe *p, struct tp *t)
@@ -166,6 +167,7 @@ static void configure(struct attacher *at, const struct pt_options *opt,
 	skel->rodata->free_stacks = !opt->no_free_stacks;
 	/* -m keeps today's full records: every field, every event. */
 	skel->rodata->compact_kmem = !opt->nmodules;
+	modscope_setup(skel, opt);
 	if (sampled(opt)) {
 		cfg->sample_pages = opt->sample_pages;
 		pt_sample_thresholds(cfg->sample_pages, cfg->sample_thresh);
@@ -173,7 +175,7 @@ static void configure(struct attacher *at, const struct pt_options *opt,
 		skel->rodata->lean_frees = true;
 		memcpy((void *)skel->rodata->sample_thresh, cfg->sample_thresh,
 		       sizeof(cfg->sample_thresh));
-	} else {
+	} else if (!skel->rodata->scope_gate) {
 		bpf_map__set_max_entries(skel->maps.marks, 1);
 	}
 	bpf_map__set_max_entries(skel->maps.events, opt->buffer_mb * 1024u * 1024u);
@@ -371,6 +373,7 @@ int attacher_attach(struct attacher *at, const struct pt_options *opt)
 		if (!p->link)
 			p->why = "attach failed";
 	}
+	modscope_start(at->skel, opt, at->tps[T_MOD_LOAD].link);
 	at->api_events = probes[P_FREE_PAGES].link && probes[P_ALLOC_RET].link;
 	at->mode = !at->api_events ? "tracepoint" : probes[P_FREE_PAGES].fprog ? "fentry" : "kprobe";
 	at->module_syms = probes[P_MOD_INIT].link != NULL;
@@ -511,5 +514,5 @@ void attacher_print_detections(const struct attacher *at, const struct pt_kernel
 	fprintf(stderr, "  SIGBUS after remap: %s\n", t[T_SIGNAL].ok ? "on" :
 		"off: no signal:signal_generate tracepoint");
 	if (opt->nmodules)
-		fprintf(stderr, "  module scope: %s\n", module_scope(p, t));
+		fprintf(stderr, "  module scope: %s%s\n", module_scope(p, t), modscope_note());
 }

@@ -20,6 +20,7 @@
 #include <bpf/libbpf.h>
 #include "attach.h"
 #include "kinfo.h"
+#include "modscope.h"
 #include "outfile.h"
 #include "runas.h"
 #include "session.h"
@@ -439,8 +440,10 @@ static int drain_and_report(struct live *lv)
 	if (cnt[PT_CNT_LOST])
 		pt_err("WARNING: %llu of %llu events were lost (ring buffer full); findings may be incomplete or false (a lost free looks like a leak)",
 		       (unsigned long long)cnt[PT_CNT_LOST], (unsigned long long)cnt[PT_CNT_PRODUCED]);
-	if (opt->verbose)
+	if (opt->verbose) {
 		print_event_mix(an_stats(s->an));
+		modscope_report(lv->at.skel, cnt);
+	}
 	if (cnt[PT_CNT_STACK_FAIL] && opt->verbose)
 		pt_err("%llu stacks could not be stored (stack map full or hash collision)",
 		       (unsigned long long)cnt[PT_CNT_STACK_FAIL]);

@@ -13,6 +13,7 @@
 #define PT_COMM_LEN		16
 #define PT_MAX_MOD_SYMS		1024	/* module symbols BPF reads (a verifier bound) */
 #define PT_MODNAME_LEN		56
+#define PT_SCOPE_MODS		8	/* -m modules BPF follows (PT_MAX_MODULES) */
 #define PT_MAX_STACK		32	/* frames kept per stack */
 
 enum pt_event_type {
@@ -344,6 +345,8 @@ enum pt_counter {
 				 * missed probe, no room for the task */
 	PT_CNT_KL_SCHED,	/* switch-outs of tasks holding local maps */
 	PT_CNT_KL_PEAK,		/* deepest kmap_ctrl.idx seen (a maximum) */
+	PT_CNT_SCOPE_UNWIND,	/* -m: allocations unwound (a watched module loaded) */
+	PT_CNT_SCOPE_SKIP,	/* -m: allocations not unwound (none loaded) */
 	PT_CNT_MAX,
 };
 

@@ -204,6 +204,9 @@ else
 	nok "100 load/run/unload cycles: got [$got] exit $rc, ${allocs:-0} blocks"; tail -3 $T/cycles.err | sed 's/^/#   /'
 fi
 
+# -m while the module is absent: cheap, and exact when it loads (unloaded here).
+. /tests/modscope_checks.sh
+
 # Loss in the guest: a 1 MiB buffer against a flood; counts must add up.
 if [ -n "$HIGHMEM" ]; then flood="insmod $KO; echo 'kmap_churn 200000' > $CTL; rmmod pagetrack_ref"
 else
