@@ -83,6 +83,8 @@ if [ -n "$MEMLEAK" ]; then
 fi
 # The realistic workload: full = build pagetrack (~10 s of CPU); rounds of it.
 if [ "$QUICK" = 1 ]; then RW_SIZE=tiny RW_ROUNDS=1; else RW_SIZE=full RW_ROUNDS=3; fi
+RW_WHAT="unpack this tree, make -j$NPROC of pagetrack, tar -cz"
+[ "$RW_SIZE" = tiny ] && RW_WHAT="unpack this tree, gcc -c of one file, tar -cz of src/"
 # A module name that is not loaded: -m's cost while it is absent.
 ABSENT_MOD=pagetrack_bench_absent
 
@@ -281,7 +283,7 @@ if [ "$LIVE" = 1 ]; then
 	if [ -n "$MEMLEAK" ]; then
 		CONFIGS+=(memleak) RW_CONFIGS+=(memleak)
 	else
-		skp "bcc memleak beside the others" "MEMLEAK not set (tests/bench/build-memleak.sh builds it; then MEMLEAK=.output/bench/memleak make bench)"
+		skp "bcc memleak beside the others" "MEMLEAK not set (make bench-memleak builds it from source; then MEMLEAK=.output/bench/memleak make bench)"
 	fi
 	[ -n "$PT2" ] && CONFIGS+=(pt2_nostacks pt2_stacks pt2_filtered)
 	WL=("$OUT/churn" "${CHURN[@]}") RUNS=$work/runs PFX=
@@ -656,7 +658,7 @@ if [ -s "$work/summary" ]; then
 	echo " kmem event of the workload; lost: the most in any run)"
 fi
 if [ -s "$work/rw.summary" ]; then
-	echo "realistic workload ($RW_SIZE: unpack this tree, make -j$NPROC, tar -z), $RW_ROUNDS interleaved rounds:"
+	echo "realistic workload ($RW_SIZE: $RW_WHAT), $RW_ROUNDS interleaved rounds:"
 	for c in "${RW_CONFIGS[@]}"; do
 		read -r med min max ratio rmin rmax ev lost wns cns tcpu cpu cratio crmin crmax <<<"${RW[$c]}"
 		printf '  %-30s wall %s  ratio %s  CPU ratio %s  events %s  lost %s\n' "${LABEL[$c]}" \
@@ -791,7 +793,7 @@ markdown() {
 		echo
 	fi
 	if [ -s "$work/rw.summary" ]; then
-		echo "Realistic workload ($RW_SIZE: unpack this tree, \`make -j$NPROC\` of pagetrack, \`tar -cz\`), $RW_ROUNDS interleaved rounds:"
+		echo "Realistic workload ($RW_SIZE: $RW_WHAT), $RW_ROUNDS interleaved rounds:"
 		echo
 		echo "| configuration | wall s | wall ratio | CPU ratio | events | lost |"
 		echo "|---|---|---|---|---|---|"
