@@ -240,7 +240,7 @@ soak: all lab refmod
 # bpftrace, event capacity, replay speed and memory; prints targets met/missed.
 # bench-smoke: tiny sizes, part of make test (no timing assertions).
 BENCH_PKGS := bpftrace valgrind time
-.PHONY: bench bench-smoke
+.PHONY: bench bench-smoke bench-memleak
 bench:
 	$(Q)missing=; for p in $(BENCH_PKGS); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
@@ -248,7 +248,12 @@ bench:
 	if [ -n "$$missing" ]; then echo "bench: installing$$missing"; \
 		$(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -q --no-install-recommends $$missing || exit 1; fi
-	$(Q)bash scripts/bench.sh $(if $(wildcard tests/vm/run),--vm)
+	$(Q)bash scripts/bench.sh $(if $(wildcard tests/vm/run),--vm) $(if $(MEMLEAK),--memleak $(MEMLEAK))
+
+# bcc libbpf-tools memleak from source (git mirrors of bcc and libbpf), for
+# MEMLEAK=.output/bench/memleak make bench
+bench-memleak:
+	$(Q)bash tests/bench/build-memleak.sh $(BCC_GIT) $(LIBBPF_GIT)
 
 bench-smoke:
 	$(Q)bash scripts/bench.sh --quick
