@@ -238,8 +238,6 @@ static bool klocal_prepare(const struct pt_options *opt, const struct pt_kernel_
 		return false;
 	if (opt->no_kmap_local)
 		kl_setup.why = "--no-kmap-local";
-	else if (ki->arch == PT_ARCH_ARMHF)
-		kl_setup.why = "not on ARM32 yet (map sites are read through frame pointers)";
 	else if (!kprobes)
 		kl_setup.why = "needs kprobes";
 	else if (!kinfo_klocal(btf, &kl_setup.fix_begin, &kl_setup.fix_end, &kl_setup.km_max))

@@ -96,8 +96,7 @@ if [ -n "$HIGHMEM" ]; then
 	expect free_while_kmapped "free_while_kmapped:1 " 1
 	expect pkmap_pressure "pkmap_pressure:1 " 0 '"slots_in_use":384,"last_pkmap":512'
 	# kmap_local (the WARNing scenarios run in a boot of their own,
-	# tests/vm/guest/kmap_local_warn.sh); i386 only for now.
-	if [ "$ARCH" = i386 ]; then
+	# tests/vm/guest/kmap_local_warn.sh); i386 and armhf alike.
 	expect kmap_local_nested "" 0
 	expect kmap_local_resched "" 0
 	expect kmap_atomic_sleep "kmap_atomic_sleep:1 " 1 \
@@ -119,13 +118,6 @@ if [ -n "$HIGHMEM" ]; then
 		ok "kmap_local tracking on, KM_MAX_IDX 16 from BTF"
 	else
 		nok "kmap_local tracking on, KM_MAX_IDX 16 from BTF"
-	fi
-	else
-	if grep -q "kmap_local tracking: off: not on ARM32 yet" $T/alloc_free.err; then
-		ok "$ARCH: kmap_local tracking off, and says why"
-	else
-		nok "$ARCH: kmap_local tracking off, and says why"
-	fi
 	fi
 	if grep -q "kmap tracking: on (LAST_PKMAP 512" $T/alloc_free.err; then
 		ok "kmap tracking on with LAST_PKMAP 512 ($ARCH)"
