@@ -84,9 +84,11 @@ struct pt_regs___pt {
 #define RETVAL(r)	((r)->uregs[0])
 #define ENTRY_CALLER(r)	((r)->uregs[14])
 #define RET_IP(r)	((r)->uregs[15])
-/* No frame pointers in Debian's ARM kernels: the loader keeps kmap_local,
- * which needs this, off there. */
-#define FRAME_CALLER(r)	0
+/* No frame pointers in Debian's ARM kernels, and none needed for the map
+ * site: there __kmap_local_page_prot() tail-calls __kmap_local_pfn_prot()
+ * ("pop {r4, lr}; b"), so the return address is already its caller's. A
+ * build that calls it instead names __kmap_local_page_prot as the site. */
+#define FRAME_CALLER(r)	RET_IP(r)
 #else
 /* x86: register names relocated by CO-RE to the running kernel's pt_regs. */
 struct pt_regs___pt {
@@ -1412,7 +1414,7 @@ int pagetrack_klocal_map(struct pt_regs *ctx)
 					  kl_km_max * bpf_get_smp_processor_id()) << 12);
 	/* Called from __kmap_local_page_prot: the site is its caller, whose
 	 * return address sits above its frame pointer (i386 has frame
-	 * pointers: no ORC). */
+	 * pointers: no ORC; ARM32 gets here by a tail call, see FRAME_CALLER). */
 	if (ip >= kl_pp_lo && ip < kl_pp_hi)
 		ip = FRAME_CALLER(r);
 	st = bpf_map_lookup_elem(&kl_tasks, &key);

@@ -198,8 +198,6 @@ static bool klocal_prepare(struct klocal_setup *kl, const struct pt_options *opt
 		return false;
 	if (opt->no_kmap_local)
 		kl->why = "--no-kmap-local";
-	else if (ki->arch == PT_ARCH_ARMHF)
-		kl->why = "not on ARM32 yet (map sites are read through frame pointers)";
 	else if (!kprobes)
 		kl->why = "needs kprobes";
 	else if (!kinfo_klocal(btf, &kl->fix_begin, &kl->fix_end, &kl->km_max))

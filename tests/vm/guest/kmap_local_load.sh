@@ -1,5 +1,5 @@
 #!/bin/sh
-# i386 guest: pagetrack traces the whole system (kmap_local included) for
+# i386 or armhf guest: pagetrack traces the whole system (kmap_local included) for
 # SECONDS of mixed ordinary work (tests/vm/guest/workload.sh): real kernel
 # code must give no error-level finding, and kmap_local must really have
 # been paired (maps counted, none lost). Ends with "N passed, N failed".

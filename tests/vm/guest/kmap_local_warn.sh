@@ -1,5 +1,5 @@
 #!/bin/sh
-# i386 guest, a boot of its own: the two scenarios that make the kernel
+# i386 or armhf guest (HIGHMEM), a boot of its own: the two scenarios that make the kernel
 # WARN (once per boot, kunmap_local_indexed) under pagetrack -m. The host
 # side (tests/vm/tracer_test.sh) accepts exactly that one WARNING.
 . /tests/lib.sh
