@@ -68,7 +68,7 @@ VMLINUX_amd64 := vmlinux/amd64
 VMLINUX_i386 := $(if $(wildcard vmlinux/i386/vmlinux.h),vmlinux/i386,vmlinux/amd64)
 VMLINUX_armhf := vmlinux/armhf
 
-$(OUTPUT)/%/pagetrack.bpf.o: bpf/pagetrack.bpf.c src/pagetrack.h | $(OUTPUT)/%/
+$(OUTPUT)/%/pagetrack.bpf.o: bpf/pagetrack.bpf.c $(wildcard bpf/*.bpf.h) src/pagetrack.h | $(OUTPUT)/%/
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) -g -O2 -target bpf $(BPF_DEFS_$*) -I$(VMLINUX_$*) -Wall -c $< -o $@
 	$(Q)$(LLVM_STRIP) -g $@

@@ -1,0 +1,350 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The allocator API probes: kprobe and fentry/fexit sets with the same
+ * facts (allocation returns, frees by page and by address, split_page,
+ * kmap_high/kunmap_high, remap_pfn_range, page faults, vm_insert_page).
+ *
+ * Part of pagetrack.bpf.c, included there once and in order (it relies on
+ * what the parts before it define); never a header of its own.
+ */
+/*
+ * ---- API probes ----
+ * Each fact has one emitter; a kprobe/kretprobe program (every kernel with
+ * kprobes, i386 included) and an fentry/fexit program (x86-64 kernels with
+ * BTF and BPF trampolines) feed it. User space loads one of the two sets.
+ * ip is the immediate caller where the probe type can see it, else 0 (the
+ * stack still has it).
+ */
+
+struct page___pt {
+	atomic_t _refcount;
+	struct address_space *mapping;
+} __attribute__((preserve_access_index));
+
+struct vm_area_struct___pt {
+	unsigned long vm_start;
+	unsigned long vm_end;
+	unsigned long vm_flags;
+} __attribute__((preserve_access_index));
+
+/* Flat on purpose: CO-RE finds vma and address inside the kernel's
+ * anonymous member by name. */
+struct vm_fault___pt {
+	struct vm_area_struct *vma;
+	unsigned long address;
+	enum fault_flag flags;	/* CO-RE wants the kernel's own type here */
+	struct page *page;
+} __attribute__((preserve_access_index));
+
+static __always_inline int emit_ret(void *ctx, __u32 type, __u64 ret, __u64 ip)
+{
+	struct pt_event *e;
+
+	if (!ret || pid_filtered())
+		return 0;
+	e = new_event(ctx, type, false);
+	if (!e)
+		return 0;
+	e->a0 = ret;
+	e->ip = ip;
+	submit(e);
+	return 0;
+}
+
+static __always_inline int emit_free_pages(void *ctx, struct page___pt *page, __u32 order,
+					   __u64 ip)
+{
+	struct pt_event *e = new_event(ctx, PT_EV_FREE_PAGES, free_stacks);
+
+	if (!e)
+		return 0;
+	e->a0 = (unsigned long)page;
+	e->order = order;
+	/* probe_read zeroes on failure: keep "unreadable" apart from 0. */
+	if (bpf_probe_read_kernel(&e->aux, sizeof(e->aux),
+				  (void *)page + bpf_core_field_offset(page->_refcount)))
+		e->aux = PT_REFCOUNT_UNKNOWN;
+	e->ip = ip;
+	submit(e);
+	return 0;
+}
+
+static __always_inline int emit_free_addr(void *ctx, __u64 addr, __u32 order, __u64 ip)
+{
+	struct pt_event *e;
+
+	if (!addr)
+		return 0;
+	e = new_event(ctx, PT_EV_FREE_ADDR, free_stacks);
+	if (!e)
+		return 0;
+	e->a0 = addr;
+	e->a1 = memmap_base();
+	e->order = order;
+	e->ip = ip;
+	submit(e);
+	return 0;
+}
+
+static __always_inline int emit_split(void *ctx, __u64 page, __u32 order)
+{
+	struct pt_event *e = new_event(ctx, PT_EV_SPLIT, false);
+
+	if (!e)
+		return 0;
+	e->a0 = page;
+	e->order = order;
+	submit(e);
+	return 0;
+}
+
+static __always_inline int emit_remap(void *ctx, struct vm_area_struct___pt *vma, __u64 addr,
+				      __u64 pfn, __u64 size)
+{
+	struct pt_event *e;
+
+	if (pid_filtered())
+		return 0;
+	e = new_event(ctx, PT_EV_REMAP, true);
+	if (!e)
+		return 0;
+	e->a0 = KREAD(vma, vm_start);
+	e->a1 = KREAD(vma, vm_end);
+	e->a2 = KREAD(vma, vm_flags);
+	e->a3 = addr;
+	e->a4 = pfn;
+	e->aux = size;
+	submit(e);
+	return 0;
+}
+
+static __always_inline int emit_remap_ret(void *ctx, int ret, __u64 ip)
+{
+	struct pt_event *e;
+
+	if (pid_filtered())
+		return 0;
+	e = new_event(ctx, PT_EV_REMAP_RET, false);
+	if (!e)
+		return 0;
+	e->ret = ret;
+	e->ip = ip;
+	submit(e);
+	return 0;
+}
+
+/*
+ * finish_fault() installs the page a driver's ->fault handler returned.
+ * Page-cache and anonymous pages have ->mapping set; a driver's pages do
+ * not, so only those are reported (a fact filter, not a judgement).
+ */
+static __always_inline int emit_finish_fault(void *ctx, struct vm_fault___pt *vmf)
+{
+	struct vm_area_struct___pt *vma;
+	struct page___pt *page;
+	struct pt_event *e;
+
+	page = (void *)(unsigned long)KREAD(vmf, page);
+	if (!page || KREAD(page, mapping))
+		return 0;
+	vma = (void *)(unsigned long)KREAD(vmf, vma);
+	e = new_event(ctx, PT_EV_USER_MAP, false);
+	if (!e)
+		return 0;
+	e->a0 = (unsigned long)page;
+	e->a1 = KREAD(vmf, address);
+	e->a2 = KREAD(vma, vm_flags);
+	e->aux = KREAD(vmf, flags);
+	submit(e);
+	return 0;
+}
+
+static __always_inline int emit_vm_insert(void *ctx, struct vm_area_struct___pt *vma,
+					  __u64 addr, __u64 page)
+{
+	struct pt_event *e = new_event(ctx, PT_EV_USER_MAP, false);
+
+	if (!e)
+		return 0;
+	e->a0 = page;
+	e->a1 = addr;
+	e->a2 = KREAD(vma, vm_flags);
+	e->flags = PT_F_USER_INSERT;
+	submit(e);
+	return 0;
+}
+
+/* ---- kprobe set ---- */
+
+SEC("kretprobe/__alloc_pages")
+int pagetrack_alloc_ret(struct pt_regs *ctx)
+{
+	drop_stack(PT_EV_ALLOC_RET);
+	return emit_ret(ctx, PT_EV_ALLOC_RET, RETVAL(REGS(ctx)), RET_IP(REGS(ctx)));
+}
+
+SEC("kretprobe/__get_free_pages")
+int pagetrack_gfp_ret(struct pt_regs *ctx)
+{
+	drop_stack(PT_EV_GFP_RET);
+	return emit_ret(ctx, PT_EV_GFP_RET, RETVAL(REGS(ctx)), RET_IP(REGS(ctx)));
+}
+
+SEC("kprobe/__free_pages")
+int pagetrack_free_pages_api(struct pt_regs *ctx)
+{
+	struct pt_regs___pt *r = REGS(ctx);
+
+	return emit_free_pages(ctx, (void *)(unsigned long)ARG1(r), ARG2(r), ENTRY_CALLER(r));
+}
+
+SEC("kprobe/free_pages")
+int pagetrack_free_addr_api(struct pt_regs *ctx)
+{
+	struct pt_regs___pt *r = REGS(ctx);
+
+	return emit_free_addr(ctx, ARG1(r), ARG2(r), ENTRY_CALLER(r));
+}
+
+SEC("kprobe/split_page")
+int pagetrack_split_page(struct pt_regs *ctx)
+{
+	return emit_split(ctx, ARG1(REGS(ctx)), ARG2(REGS(ctx)));
+}
+
+/* kmap_high / kunmap_high exist only on CONFIG_HIGHMEM (32-bit) kernels,
+ * which have no BPF trampolines: kprobes only. */
+SEC("kprobe/kmap_high")
+int pagetrack_kmap(struct pt_regs *ctx)
+{
+	struct pt_event *e;
+
+	if (pid_filtered())
+		return 0;
+	e = new_event(ctx, PT_EV_KMAP, true);
+	if (!e)
+		return 0;
+	e->a0 = ARG1(REGS(ctx));
+	submit(e);
+	return 0;
+}
+
+/* The caller's address is reliable here; at entry the kretprobe hides it. */
+SEC("kretprobe/kmap_high")
+int pagetrack_kmap_ret(struct pt_regs *ctx)
+{
+	struct pt_regs___pt *r = REGS(ctx);
+	struct pt_event *e;
+
+	if (pid_filtered())
+		return 0;
+	e = new_event(ctx, PT_EV_KMAP_RET, false);
+	if (!e)
+		return 0;
+	e->a1 = RETVAL(r);
+	e->ip = RET_IP(r);
+	submit(e);
+	return 0;
+}
+
+SEC("kprobe/kunmap_high")
+int pagetrack_kunmap(struct pt_regs *ctx)
+{
+	struct pt_regs___pt *r = REGS(ctx);
+	struct pt_event *e = new_event(ctx, PT_EV_KUNMAP, free_stacks);
+
+	if (!e)
+		return 0;
+	e->a0 = ARG1(r);
+	e->ip = ENTRY_CALLER(r);
+	submit(e);
+	return 0;
+}
+
+SEC("kprobe/remap_pfn_range")
+int pagetrack_remap(struct pt_regs *ctx)
+{
+	struct pt_regs___pt *r = REGS(ctx);
+
+	return emit_remap(ctx, (void *)(unsigned long)ARG1(r), ARG2(r), ARG3(r), ARG4(r));
+}
+
+SEC("kretprobe/remap_pfn_range")
+int pagetrack_remap_ret(struct pt_regs *ctx)
+{
+	return emit_remap_ret(ctx, (int)RETVAL(REGS(ctx)), RET_IP(REGS(ctx)));
+}
+
+SEC("kprobe/finish_fault")
+int pagetrack_finish_fault(struct pt_regs *ctx)
+{
+	return emit_finish_fault(ctx, (void *)(unsigned long)ARG1(REGS(ctx)));
+}
+
+SEC("kprobe/vm_insert_page")
+int pagetrack_vm_insert_page(struct pt_regs *ctx)
+{
+	struct pt_regs___pt *r = REGS(ctx);
+
+	return emit_vm_insert(ctx, (void *)(unsigned long)ARG1(r), ARG2(r), ARG3(r));
+}
+
+/* ---- fentry/fexit set: same facts, cheaper, x86-64 with BTF ---- */
+
+SEC("fexit/__alloc_pages")
+int BPF_PROG(pagetrack_fx_alloc_ret, gfp_t gfp, unsigned int order, int nid, void *nodemask,
+	     struct page *ret)
+{
+	return emit_ret(ctx, PT_EV_ALLOC_RET, (unsigned long)ret, 0);
+}
+
+SEC("fexit/__get_free_pages")
+int BPF_PROG(pagetrack_fx_gfp_ret, gfp_t gfp, unsigned int order, unsigned long ret)
+{
+	return emit_ret(ctx, PT_EV_GFP_RET, ret, 0);
+}
+
+SEC("fentry/__free_pages")
+int BPF_PROG(pagetrack_fx_free_pages, struct page *page, unsigned int order)
+{
+	return emit_free_pages(ctx, (void *)page, order, 0);
+}
+
+SEC("fentry/free_pages")
+int BPF_PROG(pagetrack_fx_free_addr, unsigned long addr, unsigned int order)
+{
+	return emit_free_addr(ctx, addr, order, 0);
+}
+
+SEC("fentry/split_page")
+int BPF_PROG(pagetrack_fx_split_page, struct page *page, unsigned int order)
+{
+	return emit_split(ctx, (unsigned long)page, order);
+}
+
+SEC("fentry/remap_pfn_range")
+int BPF_PROG(pagetrack_fx_remap, struct vm_area_struct *vma, unsigned long addr,
+	     unsigned long pfn, unsigned long size)
+{
+	return emit_remap(ctx, (void *)vma, addr, pfn, size);
+}
+
+SEC("fexit/remap_pfn_range")
+int BPF_PROG(pagetrack_fx_remap_ret, struct vm_area_struct *vma, unsigned long addr,
+	     unsigned long pfn, unsigned long size, unsigned long prot, int ret)
+{
+	return emit_remap_ret(ctx, ret, 0);
+}
+
+SEC("fentry/finish_fault")
+int BPF_PROG(pagetrack_fx_finish_fault, struct vm_fault *vmf)
+{
+	return emit_finish_fault(ctx, (void *)vmf);
+}
+
+SEC("fentry/vm_insert_page")
+int BPF_PROG(pagetrack_fx_vm_insert_page, struct vm_area_struct *vma, unsigned long addr,
+	     struct page *page)
+{
+	return emit_vm_insert(ctx, (void *)vma, addr, (unsigned long)page);
+}

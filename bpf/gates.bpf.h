@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What decides whether an event is sent and whether it unwinds: counters,
+ * the -p filter and its physical regions, marked blocks (frees worth a
+ * stack), the page-sampling draw and the -m scope gate.
+ *
+ * Part of pagetrack.bpf.c, included there once and in order (it relies on
+ * what the parts before it define); never a header of its own.
+ */
+static __always_inline void count(int idx)
+{
+	__u32 zero = 0;
+	struct pt_counters *c = bpf_map_lookup_elem(&counters, &zero);
+
+	if (c && idx >= 0 && idx < PT_CNT_MAX)
+		c->v[idx]++;
+}
+
+static __always_inline bool pid_filtered(void)
+{
+	if (!targ_tgid)
+		return false;
+	if ((bpf_get_current_pid_tgid() >> 32) == targ_tgid)
+		return false;
+	count(PT_CNT_FILTERED);
+	return true;
+}
+
+/*
+ * With -p, a free can matter only where the process allocated: its 64 KiB
+ * regions (pfn >> 4) are remembered at allocation and frees elsewhere are
+ * dropped here, before any stack is taken. A full map opens the filter for
+ * good: a free is never missed.
+ */
+#define PT_REGION_SHIFT	4
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 262144);		/* 16 GiB of regions; 1 without -p */
+	__type(key, __u64);
+	__type(value, __u8);
+} pid_regions SEC(".maps");
+
+bool regions_open;
+
+static __always_inline void pid_region_add(__u64 pfn, __u32 order)
+{
+	__u64 r = pfn >> PT_REGION_SHIFT, n = 1;
+	__u8 one = 1;
+	int i;
+
+	if (!targ_tgid || regions_open)
+		return;
+	if (order > PT_REGION_SHIFT)
+		n = 1ULL << ((order > 10 ? 10 : order) - PT_REGION_SHIFT);
+	/* An order-k block is 2^k aligned pfns: at most 64 regions. */
+	for (i = 0; i < 64 && i < n; i++, r++) {
+		if (bpf_map_lookup_elem(&pid_regions, &r))
+			continue;
+		if (bpf_map_update_elem(&pid_regions, &r, &one, BPF_NOEXIST) &&
+		    !bpf_map_lookup_elem(&pid_regions, &r)) {
+			regions_open = true;
+			return;
+		}
+	}
+}
+
+static __always_inline bool free_filtered(__u64 pfn)
+{
+	__u64 r = pfn >> PT_REGION_SHIFT;
+
+	if (!targ_tgid || regions_open || bpf_map_lookup_elem(&pid_regions, &r))
+		return false;
+	count(PT_CNT_FILTERED);
+	return true;
+}
+
+/*
+ * Blocks whose frees are worth a stack (lean_frees): higher-order and
+ * sampled ones, by head pfn; value: the order. A full map opens the filter
+ * for good: every free then unwinds, as without lean_frees.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);		/* 1 without lean_frees */
+	__type(key, __u64);
+	__type(value, __u8);
+} marks SEC(".maps");
+
+bool marks_open;
+/* Orders of non-compound blocks seen: only their tails are freed alone. */
+bool hi_seen[16];
+
+#define PT_GFP_COMP	0x4000u		/* ___GFP_COMP on 6.1 .. 6.18 x86 */
+
+/* An index into a 16-entry array the verifier accepts: the compiler drops
+ * a mask it can prove redundant, the barrier keeps it. */
+static __always_inline __u32 bounded(__u32 i)
+{
+	asm volatile("" : "+r"(i));
+	return i & 15;
+}
+
+static __always_inline void mark_block(__u64 pfn, __u32 order, __u32 gfp, bool sampled)
+{
+	__u8 v = order;
+
+	/* -m: only blocks unwound for scope can be the module's. */
+	if (!lean_frees || (!sampled && (!order || scope_gate)))
+		return;
+	if (order && order < PT_NR_ORDERS && !(gfp & PT_GFP_COMP))
+		hi_seen[bounded(order)] = true;
+	if (bpf_map_update_elem(&marks, &pfn, &v, BPF_ANY))
+		marks_open = true;
+}
+
+/*
+ * Does a finding need this page free's stack? A free at a marked head
+ * (a sampled or higher-order block: its order may differ), a free of more
+ * than one page at an unmarked pfn (an order-0 or unknown block), or a free
+ * inside a live non-compound higher-order block (a tail freed alone).
+ * Order-0 frees of order-0 blocks, nearly all churn, never unwind.
+ */
+static __always_inline bool free_wanted(__u64 pfn, __u32 order)
+{
+	__u8 *m;
+	int k;
+
+	if (!lean_frees || marks_open)
+		return true;
+	if (bpf_map_lookup_elem(&marks, &pfn)) {
+		bpf_map_delete_elem(&marks, &pfn);
+		return true;
+	}
+	if (order)
+		return true;
+	for (k = 1; k < PT_NR_ORDERS; k++) {
+		__u64 h = pfn & ~((1ULL << k) - 1);
+
+		if (!hi_seen[k] || h == pfn)
+			continue;
+		m = bpf_map_lookup_elem(&marks, &h);
+		if (m && *m >= k)
+			return true;
+	}
+	return false;
+}
+
+/* Draw a block of 2^order pages for a stack sample. */
+static __always_inline bool sample_draw(__u32 order)
+{
+	__u32 o = order < PT_NR_ORDERS ? order : PT_NR_ORDERS - 1;
+
+	return bpf_get_prandom_u32() < sample_thresh[bounded(o)];
+}
+
+/*
+ * -m: an allocation can have a watched module's code on its stack only while
+ * that module is loaded (from its module_load tracepoint, which fires before
+ * do_init_module and so before init, to its module_free). Otherwise nothing
+ * unwinds for scope and events go compact; blocks unwound while a module was
+ * loaded are marked, so their later frees still unwind (src/modscope.c).
+ */
+
+static __always_inline bool scope_present(void)
+{
+	int i;
+
+	if (scope_open)
+		return true;
+	for (i = 0; i < PT_SCOPE_MODS; i++)
+		if (i < scope_nmods && scope_loaded[i])
+			return true;
+	return false;
+}
+
+/*
+ * A module named by the kernel string at src was loaded or freed. Names are
+ * compared as zero-padded 64-bit words at fixed offsets: no loop, no
+ * variable offset for the verifier of any kernel.
+ */
+static __always_inline void scope_note(const void *src, bool loaded)
+{
+	__u64 name[PT_MODNAME_LEN / 8] = { 0 };
+	const volatile __u64 *w;
+	int i, k;
+
+	if (!scope_gate || bpf_probe_read_kernel_str(name, sizeof(name), src) <= 0)
+		return;
+	for (i = 0; i < PT_SCOPE_MODS; i++) {
+		if (i >= scope_nmods)
+			return;
+		w = (const volatile __u64 *)scope_names[i];
+		for (k = 0; k < PT_MODNAME_LEN / 8; k++)
+			if (w[k] != name[k])
+				break;
+		if (k == PT_MODNAME_LEN / 8)
+			scope_loaded[i] = loaded;
+	}
+}
+
+/* Does this allocation unwind for scope? Counted either way. */
+static __always_inline bool scope_alloc(void)
+{
+	bool on = scope_present();
+
+	count(on ? PT_CNT_SCOPE_UNWIND : PT_CNT_SCOPE_SKIP);
+	return on;
+}
