@@ -324,8 +324,10 @@ void session_event(struct session *s, const void *data, size_t size)
 			s->stack_fail++;
 		if (ev->ip)
 			u64map_put(&s->rec_ips, ev->ip, NULL);
-		/* kmap_local events name map sites there too. */
-		if (ev->type >= PT_EV_KLOCAL_UNMAP && ev->type < PT_EV_MAX && ev->klocal.site)
+		/* kmap_local events name map sites there too (not the
+		 * totals: their a1 is a count). */
+		if (ev->type >= PT_EV_KLOCAL_UNMAP && ev->type < PT_EV_KLOCAL_COUNTS &&
+		    ev->klocal.site)
 			u64map_put(&s->rec_ips, ev->klocal.site, NULL);
 		if (ev->type == PT_EV_KLOCAL_UNMAP && ev->klocal_unmap.top_site)
 			u64map_put(&s->rec_ips, ev->klocal_unmap.top_site, NULL);
