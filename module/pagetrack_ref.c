@@ -8,7 +8,8 @@
  * tests.
  *
  * Control: /sys/kernel/debug/pagetrack_ref/run (root only)
- *   write "NAME" or "kmap_churn COUNT": runs scenario NAME synchronously.
+ *   write "NAME", "kmap_churn COUNT" or "leak_pages COUNT": runs scenario
+ *   NAME synchronously.
  *   The write returns its length on success, -EINVAL for an unknown name, a
  *   count where none is taken or out of 1..10000000, more than 63 bytes or
  *   binary garbage, and the scenario's own error otherwise (-ENOMEM...).
@@ -71,6 +72,7 @@
 #define TAIL_ORDER	4
 #define CHURN_DEFAULT	1000
 #define CHURN_MAX	10000000UL
+#define LEAK_PAGES_MAX	65536UL		/* 256 MiB of 4 KiB pages */
 #define CMD_MAX		64
 
 #ifdef CONFIG_HIGHMEM
@@ -294,6 +296,25 @@ static int kmap_churn(unsigned long count)
 	}
 	__free_page(page);
 	return ret;
+}
+
+/*
+ * Bug, many times over: COUNT single pages (default 1000, at most
+ * LEAK_PAGES_MAX) allocated from one call site and never freed. For the
+ * sampled estimate of a site's outstanding pages; the pages stay leaked.
+ */
+static int leak_pages(unsigned long count)
+{
+	unsigned long i;
+
+	if (count > LEAK_PAGES_MAX)
+		return -EINVAL;
+	for (i = 0; i < count; i++) {
+		if (!alloc_page(GFP_HIGHUSER))
+			return -ENOMEM;
+		cond_resched();
+	}
+	return 0;
 }
 
 /* The mapping scenarios only choose what the device maps next. */
@@ -575,6 +596,7 @@ static const struct scenario scenarios[] = {
 	{ "free_while_kmapped", free_while_kmapped },
 	{ "pkmap_pressure", pkmap_pressure },
 	{ "kmap_churn", kmap_churn, true },
+	{ "leak_pages", leak_pages, true },
 	{ "remap_private", remap_private },
 	{ "remap_shared", remap_shared },
 	{ "noncompound_tail_map", noncompound_tail_map },

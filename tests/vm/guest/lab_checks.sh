@@ -10,7 +10,7 @@ HIGHMEM=""
 case $ARCH in i386 | armhf) HIGHMEM=1 ;; esac
 TR=/sys/kernel/tracing
 SCENARIOS="alloc_free highmem_per_page highmem_order3_kmap order_mismatch getfree_order_mismatch
-leak kmap_leak free_while_kmapped pkmap_pressure kmap_churn remap_private remap_shared
+leak kmap_leak free_while_kmapped pkmap_pressure kmap_churn leak_pages remap_private remap_shared
 noncompound_tail_map compound_map kmap_local_nested kmap_local_resched kmap_local_order
 kunmap_local_twice kmap_local_exit kmap_atomic_sleep kmap_local_deep kmap_local_work"
 check() { if eval "$2"; then ok "$1"; else nok "$1"; return 1; fi; } # NAME TEST
@@ -30,7 +30,7 @@ check "insmod pagetrack_ref" 'insmod $KO' || finish
 check "debugfs control file and /dev/pagetrack_ref exist" '[ -f $CTL ] && [ -c /dev/pagetrack_ref ]'
 got=$(cat $CTL | tr '\n' ' ')
 want=$(echo $SCENARIOS)
-check "reading the control file lists the 22 scenarios, one per line" '[ "$got" = "$want " ]'
+check "reading the control file lists the 23 scenarios, one per line" '[ "$got" = "$want " ]'
 [ "$got" = "$want " ] || echo "#   got: $got"
 got=$(pagetrack_ref_user list | tr '\n' ' ')
 check "pagetrack_ref_user list: the 4 mapping scenarios" \
@@ -144,6 +144,7 @@ else
 fi
 run "kmap_churn 1000" "pt_alloc:order=0>=1 pt_free:order=0=1 $(hi 'pt_kmap=1000 pt_kunmap=1000')"
 run kmap_churn "$(hi 'pt_kmap=1000 pt_kunmap=1000')"
+run "leak_pages 100" "pt_alloc:order=0>=100 pt_free=0"
 notes=$(dmesg | grep -c "no HIGHMEM: kmap is page_address here")
 if [ -n "$HIGHMEM" ]; then
 	check "HIGHMEM: no 'kmap is page_address' note" '[ "$notes" -eq 0 ]'
@@ -188,6 +189,7 @@ bad() { # NAME WRITER-COMMAND
 	else nok "$1: EINVAL (got: $(echo $err | cut -c1-100))"; fi
 }
 bad "unknown scenario" "echo no_such_scenario > $CTL"
+bad "leak_pages above its 65536 pages" "echo 'leak_pages 65537' > $CTL"
 bad "scenario name with a suffix" "echo alloc_freeX > $CTL"
 bad "garbage bytes with a NUL" "printf 'leak\\000\\001\\377' | dd of=$CTL bs=64 2>&1"
 bad "garbage bytes" "printf '\\377\\376\\001\\033[2J' | dd of=$CTL bs=64 2>&1"

@@ -202,6 +202,23 @@ fi
 # -m while the module is absent: cheap, and exact when it loads (unloaded here).
 . /tests/modscope_checks.sh
 
+# Sampled stacks (the default without -m): one site leaking N pages amid pipe
+# churn is estimated within 20 % (relative error ~ sqrt(R/N) = 4.4 % at R 32).
+N=16384
+pagetrack $BTF $ATTACH -j --top 20 -- sh -c "insmod $KO && { head -c 100000000 /dev/zero | cat >/dev/null &
+	echo 'leak_pages $N' > $CTL; wait; rmmod pagetrack_ref; }" >$T/sampled.json 2>$T/sampled.err
+line=$(grep '"type":"outstanding"' $T/sampled.json | grep '"caller":"leak_pages+' | head -1)
+est=$(echo "$line" | grep -o '"pages":[0-9]*' | cut -d: -f2)
+smp=$(echo "$line" | grep -o '"samples":[0-9]*' | cut -d: -f2)
+if [ -n "$est" ] && echo "$line" | grep -q '"estimated":true' &&
+	[ "$est" -ge $((N * 8 / 10)) ] && [ "$est" -le $((N * 12 / 10)) ]; then
+	ok "sampled stacks: $N leaked pages estimated as $est from $smp samples (within 20 %)"
+else
+	nok "sampled stacks: $N leaked pages estimated as ${est:-nothing} from ${smp:-no} samples (want within 20 %)"
+	grep '"type":"outstanding"' $T/sampled.json | head -5 | cut -c1-300 | sed 's/^/#   /'
+	tail -3 $T/sampled.err | sed 's/^/#   /'
+fi
+
 # Loss in the guest: a 1 MiB buffer against a flood; counts must add up.
 if [ -n "$HIGHMEM" ]; then flood="insmod $KO; echo 'kmap_churn 200000' > $CTL; rmmod pagetrack_ref"
 else
