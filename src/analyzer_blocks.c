@@ -543,20 +543,56 @@ static void report_bad_free(struct analyzer *an, const struct pt_event *e, uint6
 	}
 }
 
+/* Remember a judged free_pages() so that its inner __free_pages() is skipped. */
+static struct api_free *afree_push(struct analyzer *an, struct tid_state *t, uint64_t addr)
+{
+	struct api_free *a;
+
+	if (t->nafree == sizeof(t->afree) / sizeof(t->afree[0])) {	/* the oldest was lost */
+		memmove(&t->afree[0], &t->afree[1], sizeof(t->afree) - sizeof(t->afree[0]));
+		t->nafree--;
+	}
+	a = &t->afree[t->nafree++];
+	a->pfn_known = addr_to_pfn(an, addr, &a->pfn);
+	a->bad = false;
+	return a;
+}
+
+/*
+ * The free_pages() this __free_pages(page) is the inner call of, taken off
+ * the thread's list; NULL when it is a call of its own (an interrupt's, say).
+ */
+static bool afree_pop(struct tid_state *t, bool page_known, uint64_t pfn, struct api_free *out)
+{
+	int i;
+
+	for (i = t->nafree - 1; i >= 0; i--) {
+		struct api_free *a = &t->afree[i];
+
+		if (a->pfn_known && !(page_known && a->pfn == pfn))
+			continue;
+		*out = *a;
+		memmove(a, a + 1, (t->nafree - 1 - i) * sizeof(*a));
+		t->nafree--;
+		return true;
+	}
+	return false;
+}
+
 void on_free_addr(struct analyzer *an, const struct pt_event *e)
 {
 	struct tid_state *t = tid_state(an, e->tid);
+	struct api_free *a = NULL;
 	uint64_t pfn;
 
 	if (t) {
-		t->skip_free_api = true;
-		t->skip_bad = false;
+		a = afree_push(an, t, e->free_addr.addr);
 		t->fctx = false;
 	}
 	learn_memmap_base(an, e->free_addr.memmap_base);
 	if (ptr_to_pfn(an, e->free_addr.addr, &pfn)) {
-		if (t)
-			t->skip_bad = true;
+		if (a)
+			a->bad = true;
 		report_bad_free(an, e, pfn);
 		return;
 	}
@@ -570,14 +606,16 @@ void on_free_addr(struct analyzer *an, const struct pt_event *e)
 void on_free_pages(struct analyzer *an, const struct pt_event *e)
 {
 	struct tid_state *t = tid_state(an, e->tid);
+	bool page_known;
+	struct api_free a;
 	uint64_t pfn;
 
+	page_known = ptr_to_pfn(an, e->free_pages.page, &pfn);
 	/* The __free_pages() that free_pages() makes was judged already. */
-	if (t && t->skip_free_api) {
-		t->skip_free_api = false;
-		if (t->skip_bad)
+	if (t && t->nafree && afree_pop(t, page_known, pfn, &a)) {
+		if (a.bad || !page_known)
 			return;
-		if (e->free_pages.refcount == 0 && ptr_to_pfn(an, e->free_pages.page, &pfn)) {
+		if (e->free_pages.refcount == 0) {
 			uint64_t h;
 			struct piece *p = find_piece(an, pfn, &h);
 
@@ -587,11 +625,10 @@ void on_free_pages(struct analyzer *an, const struct pt_event *e)
 				return;
 			}
 		}
-		if (ptr_to_pfn(an, e->free_pages.page, &pfn))
-			free_ctx_start(t, e, pfn);
+		free_ctx_start(t, e, pfn);
 		return;
 	}
-	if (!ptr_to_pfn(an, e->free_pages.page, &pfn)) {
+	if (!page_known) {
 		an->st.unjudged_frees++;
 		return;
 	}

@@ -78,8 +78,17 @@ struct tid_state {
 	uint8_t fctx_order;
 	int32_t fctx_stack;			/* the API free's stack */
 	uint64_t fctx_pfn;
-	bool skip_free_api;			/* free_pages() judged its inner call */
-	bool skip_bad;				/* ... and it was a bad_free */
+	/*
+	 * free_pages() calls judged, whose inner __free_pages() is not to be
+	 * judged again. Two deep: an interrupt may free pages in this thread's
+	 * name between the two probes, even through free_pages() itself.
+	 */
+	struct api_free {
+		uint64_t pfn;			/* the page it hands on */
+		bool pfn_known;			/* else the next __free_pages() */
+		bool bad;			/* it was a bad_free */
+	} afree[2];
+	uint8_t nafree;
 	bool kmap_pending;
 	uint64_t kmap_ptr, kmap_ts;
 	int32_t kmap_stack;
