@@ -144,6 +144,32 @@ void an_free(struct analyzer *an)
 	free(an);
 }
 
+
+/*
+ * The thread table is full: drop the threads in no call (nothing pending),
+ * not the ones a kmap_high() sleep, an allocation or a free_pages() is
+ * half-way through; only if every one is busy, all of them.
+ */
+void tids_make_room(struct analyzer *an)
+{
+	size_t i = 0;
+
+	while (i < an->tids.cap) {
+		const struct tid_state *t = u64map_val(&an->tids, i);
+
+		if (u64map_used(&an->tids, i) && !t->nalloc && !t->nafree &&
+		    !t->kmap_pending && !t->remap_pending) {
+			/* Deleting moves a later entry into slot i: look again. */
+			u64map_del(&an->tids, an->tids.keys[i]);
+			continue;
+		}
+		i++;
+	}
+	an->tid_last = NULL;		/* entries moved */
+	if (an->tids.len >= MAX_TIDS)
+		u64map_clear(&an->tids);
+}
+
 /* ------------------------------------------------------------- findings */
 
 struct pt_finding *finding(struct analyzer *an, enum pt_kind kind, uint64_t key,

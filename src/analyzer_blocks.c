@@ -395,7 +395,7 @@ void on_page_alloc(struct analyzer *an, const struct pt_event *e)
 
 void on_alloc_ret(struct analyzer *an, const struct pt_event *e)
 {
-	struct tid_state *t = tid_state(an, e->tid);
+	struct tid_state *t = tid_find(an, e->tid);
 
 	if (!t || !t->nalloc)
 		return;
@@ -406,7 +406,7 @@ void on_alloc_ret(struct analyzer *an, const struct pt_event *e)
 
 void on_gfp_ret(struct analyzer *an, const struct pt_event *e)
 {
-	struct tid_state *t = tid_state(an, e->tid);
+	struct tid_state *t = tid_find(an, e->tid);
 	uint64_t pfn = 0;
 
 	if (!t)
@@ -543,8 +543,11 @@ static void report_bad_free(struct analyzer *an, const struct pt_event *e, uint6
 	}
 }
 
-/* Remember a judged free_pages() so that its inner __free_pages() is skipped. */
-static struct api_free *afree_push(struct analyzer *an, struct tid_state *t, uint64_t addr)
+/*
+ * Remember a judged free_pages() so that its inner __free_pages() of the
+ * page at pfn (any page: !pfn_known) is not judged again.
+ */
+static struct api_free *afree_push(struct tid_state *t, bool pfn_known, uint64_t pfn)
 {
 	struct api_free *a;
 
@@ -553,14 +556,16 @@ static struct api_free *afree_push(struct analyzer *an, struct tid_state *t, uin
 		t->nafree--;
 	}
 	a = &t->afree[t->nafree++];
-	a->pfn_known = addr_to_pfn(an, addr, &a->pfn);
+	a->pfn_known = pfn_known;
+	a->pfn = pfn;
 	a->bad = false;
 	return a;
 }
 
 /*
- * The free_pages() this __free_pages(page) is the inner call of, taken off
- * the thread's list; NULL when it is a call of its own (an interrupt's, say).
+ * Take off the thread's list the free_pages() this __free_pages(page) is
+ * the inner call of, into *out; false when it is a call of its own (an
+ * interrupt's, say).
  */
 static bool afree_pop(struct tid_state *t, bool page_known, uint64_t pfn, struct api_free *out)
 {
@@ -582,25 +587,28 @@ static bool afree_pop(struct tid_state *t, bool page_known, uint64_t pfn, struct
 void on_free_addr(struct analyzer *an, const struct pt_event *e)
 {
 	struct tid_state *t = tid_state(an, e->tid);
-	struct api_free *a = NULL;
-	uint64_t pfn;
+	uint64_t pfn, ipfn = 0;
+	bool iknown;
 
-	if (t) {
-		a = afree_push(an, t, e->free_addr.addr);
+	if (t)
 		t->fctx = false;
-	}
 	learn_memmap_base(an, e->free_addr.memmap_base);
+	/* The page free_pages() hands on: virt_to_page(addr). */
+	iknown = addr_to_pfn(an, e->free_addr.addr, &ipfn);
 	if (ptr_to_pfn(an, e->free_addr.addr, &pfn)) {
-		if (a)
-			a->bad = true;
+		if (t)
+			afree_push(t, iknown, ipfn)->bad = true;
 		report_bad_free(an, e, pfn);
 		return;
 	}
-	if (!addr_to_pfn(an, e->free_addr.addr, &pfn)) {
+	if (!iknown) {
+		/* Not judged here: the inner __free_pages() is. */
 		an->st.unjudged_frees++;
 		return;
 	}
-	judge_api_free(an, e, pfn, "free_pages", false);
+	if (t)
+		afree_push(t, true, ipfn);
+	judge_api_free(an, e, ipfn, "free_pages", false);
 }
 
 void on_free_pages(struct analyzer *an, const struct pt_event *e)
@@ -702,7 +710,7 @@ static void free_part(struct analyzer *an, const struct pt_event *e, struct tid_
 
 void on_page_free(struct analyzer *an, const struct pt_event *e)
 {
-	struct tid_state *t = tid_state(an, e->tid);
+	struct tid_state *t = tid_find(an, e->tid);
 	unsigned int order = e->order;
 	uint64_t pfn = e->kmem.pfn, end, q, h;
 	struct piece *p;

@@ -268,7 +268,7 @@ void on_kmap(struct analyzer *an, const struct pt_event *e)
 
 void on_kmap_ret(struct analyzer *an, const struct pt_event *e)
 {
-	struct tid_state *t = tid_state(an, e->tid);
+	struct tid_state *t = tid_find(an, e->tid);
 
 	if (t && t->kmap_pending)
 		kmap_done(an, t, e);

@@ -192,13 +192,16 @@ static inline uint64_t pfn_to_ptr(const struct analyzer *an, uint64_t pfn)
 	return an->memmap_base + pfn * an->ki.struct_page_size;
 }
 
-/* Every handler asks for its thread's state: the last one is kept at hand. */
+void tids_make_room(struct analyzer *an);
+
+/* Every handler that keeps state asks for its thread's: the last one is kept
+ * at hand. Handlers that only read it use tid_find(). */
 static inline struct tid_state *tid_state(struct analyzer *an, uint32_t tid)
 {
 	if (an->tid_last && an->tid_last_id == tid)
 		return an->tid_last;
 	if (an->tids.len >= MAX_TIDS)
-		u64map_clear(&an->tids);
+		tids_make_room(an);
 	/* A put may move every entry: the cached pointer is replaced. */
 	an->tid_last = u64map_put(&an->tids, tid, NULL);
 	an->tid_last_id = tid;

@@ -59,7 +59,7 @@ void on_remap(struct analyzer *an, const struct pt_event *e)
 
 void on_remap_ret(struct analyzer *an, const struct pt_event *e)
 {
-	struct tid_state *t = tid_state(an, e->tid);
+	struct tid_state *t = tid_find(an, e->tid);
 	const struct pt_ev_remap *r;
 	struct pt_event site;
 	struct pt_finding *f;

@@ -66,7 +66,8 @@ struct fx {
 	struct kmodel k;
 };
 
-static struct fx fx_new(bool api, bool scoped, uint32_t last_pkmap)
+/* An analyzer that has seen nothing yet: struct page and direct-map bases unknown. */
+static struct fx fx_cold(bool api, bool scoped, uint32_t last_pkmap)
 {
 	struct pt_config cfg = { .api_events = api, .pkmap_pct = 50 };
 	struct pt_kernel_info ki = { .arch = PT_ARCH_AMD64, .page_shift = 12,
@@ -89,6 +90,13 @@ static struct fx fx_new(bool api, bool scoped, uint32_t last_pkmap)
 	f.k.tid = 100;
 	f.k.stack = STK_MODULE;
 	f.k.ip = MOD_IP;
+	return f;
+}
+
+static struct fx fx_new(bool api, bool scoped, uint32_t last_pkmap)
+{
+	struct fx f = fx_cold(api, scoped, last_pkmap);
+
 	/* Teach the memmap and direct-map bases, as any allocation would. */
 	km_get_free_pages(&f.k, 0x500, 0, GFP_KERNEL);
 	km_free_pages_addr(&f.k, ADDR(0x500), 0x500, 0);
@@ -547,6 +555,47 @@ static void test_free_while_kmapped(void **state)
 	/* One root cause, one finding: not also a kmap_leak. */
 	x = only(&f, PT_K_FREE_WHILE_KMAPPED);
 	assert_int_equal(x->pfn, 0x60010);
+	an_free(f.an);
+}
+
+/*
+ * 65 536 other threads come and go while one sleeps in kmap_high(): the
+ * full thread table drops threads in no call, not the sleeping one.
+ */
+static void test_tid_table_full_keeps_a_pending_kmap(void **state)
+{
+	struct fx f = fx_new(true, true, 512);
+	uint64_t vaddr = 0xfff00000ULL + 0x60030;
+	uint32_t tid, me = f.k.tid;
+
+	(void)state;
+	km_alloc_pages(&f.k, 0x60030, 0, GFP_HIGHUSER);
+	km_emit(&f.k, PT_EV_KMAP, PTR(0x60030), 0, NULL, NULL);
+	for (tid = 1; tid <= 65536; tid++) {
+		f.k.tid = 100000 + tid;
+		km_alloc_pages(&f.k, 0x70000 + tid, 0, GFP_KERNEL);
+		km___free_pages(&f.k, 0x70000 + tid, 0);
+	}
+	f.k.tid = me;
+	km_emit(&f.k, PT_EV_KMAP_RET, 0, 0, set_a1, &vaddr);
+	km_kunmap(&f.k, 0x60030);
+	km___free_pages(&f.k, 0x60030, 0);
+	expect_none(&f);
+	an_free(f.an);
+}
+
+/* free_pages() before the direct map is known: its inner call is judged. */
+static void test_getfree_unknown_direct_map(void **state)
+{
+	struct fx f = fx_cold(true, true, 0);
+	const struct pt_finding *x;
+
+	(void)state;
+	km_alloc_pages(&f.k, 0x1008, 2, GFP_KERNEL);	/* no __get_free_pages return */
+	km_free_pages_addr(&f.k, ADDR(0x1008), 0x1008, 1);
+	x = only(&f, PT_K_ORDER_MISMATCH);
+	assert_int_equal(x->free_order, 1);
+	assert_int_equal(x->count, 1);
 	an_free(f.an);
 }
 
@@ -1269,6 +1318,8 @@ int main(void)
 		cmocka_unit_test(test_kmap_missed_return_still_counted),
 		cmocka_unit_test(test_kmap_partial),
 		cmocka_unit_test(test_free_while_kmapped),
+		cmocka_unit_test(test_tid_table_full_keeps_a_pending_kmap),
+		cmocka_unit_test(test_getfree_unknown_direct_map),
 		cmocka_unit_test(test_kunmap_unbalanced),
 		cmocka_unit_test(test_pkmap_pressure),
 		cmocka_unit_test(test_remap_failed_cow),
