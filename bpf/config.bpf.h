@@ -19,11 +19,22 @@ const volatile __u64 sample_thresh[16];	/* PT_NR_ORDERS used; & 15 bounds it */
 const volatile bool lean_frees;
 /* kmem events without a stack go as struct pt_kmem_event (not with -m). */
 const volatile bool compact_kmem;
-/* -m: unwind for scope only while a watched module is loaded (scope_present). */
+/* -m: unwind for scope only while a watched module is loaded (scope_wanted). */
 const volatile bool scope_gate;
 const volatile __u32 scope_nmods;
 const volatile char scope_names[PT_SCOPE_MODS][PT_MODNAME_LEN] __attribute__((aligned(8)));
 bool scope_loaded[PT_SCOPE_MODS];	/* also set by user space at start */
+/*
+ * -m entry probes (src/modscope.c): a module's loads are counted here, and
+ * user space sets scope_marked to scope_gen + 1 once every function of that
+ * load has an entry probe; scope_lo/len: its text. scope_epoch: bumped at
+ * each such step, it voids every task's last check (scope_wanted).
+ */
+const volatile bool scope_marks;
+__u32 scope_gen[PT_SCOPE_MODS];
+__u32 scope_marked[PT_SCOPE_MODS];
+__u64 scope_lo[PT_SCOPE_MODS], scope_len[PT_SCOPE_MODS];
+__u32 scope_epoch;
 /* Until user space has read which watched modules are loaded: unwind. */
 bool scope_open = true;
 

@@ -163,18 +163,6 @@ static __always_inline bool sample_draw(__u32 order)
  * loaded are marked, so their later frees still unwind (src/modscope.c).
  */
 
-static __always_inline bool scope_present(void)
-{
-	int i;
-
-	if (scope_open)
-		return true;
-	for (i = 0; i < PT_SCOPE_MODS; i++)
-		if (i < scope_nmods && scope_loaded[i])
-			return true;
-	return false;
-}
-
 /*
  * A module named by the kernel string at src was loaded or freed. Names are
  * compared as zero-padded 64-bit words at fixed offsets: no loop, no
@@ -195,16 +183,125 @@ static __always_inline void scope_note(const void *src, bool loaded)
 		for (k = 0; k < PT_MODNAME_LEN / 8; k++)
 			if (w[k] != name[k])
 				break;
-		if (k == PT_MODNAME_LEN / 8)
+		if (k == PT_MODNAME_LEN / 8) {
 			scope_loaded[i] = loaded;
+			if (loaded)
+				scope_gen[i]++;	/* its entry probes are not on yet */
+		}
 	}
 }
 
-/* Does this allocation unwind for scope? Counted either way. */
-static __always_inline bool scope_alloc(void)
+/*
+ * -m with entry probes (scope_marks): once every loaded watched module has a
+ * probe on each of its functions, a task needs a stack only while it may be
+ * inside one. A task's check (its own stack holds no watched text) stays
+ * good until it calls into a watched function (pagetrack_scope_enter drops
+ * it) or the epoch moves on. A task already inside a module when the probes
+ * went on fails its check, so it keeps unwinding; one that got there since
+ * passed a probe. LRU: an evicted check is only made again.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);		/* 1 without scope_marks */
+	__type(key, __u32);			/* tid */
+	__type(value, __u32);			/* scope_epoch of its last check */
+} scope_checked SEC(".maps");
+
+struct scope_stack {
+	__u64 ips[PT_MAX_STACK];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scope_stack);
+} scope_scratch SEC(".maps");
+
+/* 0: no watched module loaded; 1: every loaded one probed; 2: unwind all. */
+static __always_inline int scope_state(void)
 {
-	bool on = scope_present();
+	int i, st = 0;
+
+	if (scope_open)
+		return 2;
+	for (i = 0; i < PT_SCOPE_MODS; i++) {
+		if (i >= scope_nmods || !scope_loaded[i])
+			continue;
+		if (!scope_marks || scope_marked[i] != scope_gen[i] + 1)
+			return 2;
+		st = 1;
+	}
+	return st;
+}
+
+/* Does the current stack hold a loaded watched module's text? The same
+ * frames the event's own stack would keep. */
+static __always_inline bool scope_on_stack(void *ctx)
+{
+	__u32 zero = 0;
+	struct scope_stack *b = bpf_map_lookup_elem(&scope_scratch, &zero);
+	long n;
+	int i, m;
+
+	if (!b)
+		return true;
+	count(PT_CNT_SCOPE_CHECK);
+	n = bpf_get_stack(ctx, b->ips, sizeof(b->ips), 0);
+	if (n <= 0)
+		return true;		/* cannot tell: unwind */
+	n /= sizeof(__u64);
+#pragma clang loop unroll(disable)
+	for (i = 0; i < PT_MAX_STACK; i++) {
+		__u64 ip;
+
+		if (i >= n)
+			break;
+		ip = b->ips[i];
+		for (m = 0; m < PT_SCOPE_MODS; m++)
+			if (m < scope_nmods && scope_loaded[m] && ip - scope_lo[m] < scope_len[m])
+				return true;
+	}
+	return false;
+}
+
+/* May the current task have a watched module's code on its stack? */
+static __always_inline bool scope_wanted(void *ctx)
+{
+	__u32 tid, epoch;
+	__u32 *seen;
+	int st = scope_state();
+
+	if (st != 1)
+		return st == 2;
+	tid = (__u32)bpf_get_current_pid_tgid();
+	epoch = scope_epoch;
+	seen = bpf_map_lookup_elem(&scope_checked, &tid);
+	if (seen && *seen == epoch)
+		return false;
+	if (scope_on_stack(ctx))
+		return true;
+	bpf_map_update_elem(&scope_checked, &tid, &epoch, BPF_ANY);
+	return false;
+}
+
+/* Does this allocation unwind for scope? Counted either way. */
+static __always_inline bool scope_alloc(void *ctx)
+{
+	bool on = scope_wanted(ctx);
 
 	count(on ? PT_CNT_SCOPE_UNWIND : PT_CNT_SCOPE_SKIP);
 	return on;
+}
+
+/* Attached by user space at every function of a loaded watched module. */
+SEC("kprobe")
+int pagetrack_scope_enter(struct pt_regs *ctx)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	count(PT_CNT_SCOPE_ENTER);
+	if (bpf_map_lookup_elem(&scope_checked, &tid))
+		bpf_map_delete_elem(&scope_checked, &tid);
+	return 0;
 }

@@ -22,7 +22,7 @@ int pagetrack_page_alloc(struct trace_event_raw_mm_page_alloc *ctx)
 	if (sampling)
 		sampled = sample_draw(ctx->order);
 	else if (scope_gate)
-		sampled = scope_alloc();
+		sampled = scope_alloc(ctx);
 	mark_block(pfn, ctx->order, ctx->gfp_flags, sampled);
 	if ((compact_kmem || scope_gate) && !(sampled && with_stacks)) {
 		emit_kmem(PT_EV_PAGE_ALLOC, pfn, ctx->order, ctx->gfp_flags, 0);
@@ -50,9 +50,9 @@ static __always_inline void emit_free(void *ctx, __u64 pfn, __u32 order, __u32 f
 	if (free_filtered(pfn))
 		return;
 	if (scope_gate) {
-		/* A block marked while its module was loaded, or any free
-		 * while one is (the module may be the one freeing). */
-		compact = !free_wanted(pfn, order) && !scope_present();
+		/* A block marked while its module was loaded, or a free
+		 * that module's code may be making. */
+		compact = !free_wanted(pfn, order) && !scope_wanted(ctx);
 		stack = free_stacks && with_stacks && !compact;
 	} else {
 		stack = free_stacks && with_stacks && free_wanted(pfn, order);

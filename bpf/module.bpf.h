@@ -271,8 +271,13 @@ struct pt_delete_module_tp {
 SEC("tracepoint/syscalls/sys_enter_delete_module")
 int pagetrack_module_unload(struct pt_delete_module_tp *ctx)
 {
-	struct pt_module_event *m = new_module_event(PT_EV_MODULE_UNLOAD);
+	struct pt_module_event *m;
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 
+	/* __exit code is notrace: no entry probe announces it (gates.bpf.h). */
+	if (scope_marks)
+		bpf_map_delete_elem(&scope_checked, &tid);
+	m = new_module_event(PT_EV_MODULE_UNLOAD);
 	if (!m)
 		return 0;
 	bpf_probe_read_user_str(m->name, sizeof(m->name), (void *)(unsigned long)ctx->name);

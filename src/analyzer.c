@@ -95,6 +95,9 @@ struct analyzer *an_new(const struct pt_config *cfg, const struct pt_kernel_info
 		an->ki.page_shift = 12;
 	if (!an->cfg.pkmap_pct)
 		an->cfg.pkmap_pct = 50;
+	/* Live and replay alike: a kmap_high() over 100 ms waited for a slot. */
+	if (!an->cfg.kmap_wait_ns)
+		an->cfg.kmap_wait_ns = 100 * 1000 * 1000ULL;
 	an->stack_fn = stack_fn;
 	an->stack_ctx = stack_ctx;
 	an->pressure_armed = true;

@@ -564,8 +564,8 @@ static struct api_free *afree_push(struct tid_state *t, bool pfn_known, uint64_t
 
 /*
  * Take off the thread's list the free_pages() this __free_pages(page) is
- * the inner call of, into *out; false when it is a call of its own (an
- * interrupt's, say).
+ * the inner call of, copied to *out; false when it is a call of its own
+ * (an interrupt's, say).
  */
 static bool afree_pop(struct tid_state *t, bool page_known, uint64_t pfn, struct api_free *out)
 {

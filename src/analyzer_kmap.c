@@ -232,7 +232,8 @@ static void kmap_done(struct analyzer *an, struct tid_state *t, const struct pt_
 
 	t->kmap_pending = false;
 	kmap_rebuild(an, t, e, &c);
-	if (an->cfg.kmap_wait_ns && e->ts - c.site.ts > an->cfg.kmap_wait_ns)
+	/* A missed return (on_kmap's stand-in, ip 0) says nothing of the wait. */
+	if (e->ip && an->cfg.kmap_wait_ns && e->ts - c.site.ts > an->cfg.kmap_wait_ns)
 		an->st.kmap_waits++;
 	kmap_compact(an);
 	if (!kmap_account(an, &c, e))

@@ -165,7 +165,8 @@ static void configure(struct attacher *at, const struct pt_options *opt,
 	skel->rodata->targ_tgid = opt->pid > 0 ? opt->pid : 0;
 	skel->rodata->with_stacks = !opt->no_stacks;
 	skel->rodata->free_stacks = !opt->no_free_stacks;
-	/* -m keeps today's full records: every field, every event. */
+	/* -m: BPF compacts the kmem events it does not unwind (scope gate);
+	 * -m --no-stacks has no gate and keeps full records. */
 	skel->rodata->compact_kmem = !opt->nmodules;
 	modscope_setup(skel, opt);
 	if (sampled(opt)) {
@@ -313,6 +314,7 @@ int attacher_prepare(struct attacher *at, const struct pt_options *opt,
 	at->klocal = klocal_prepare(&at->kl, opt, ki, ks, at->btf, use_kprobes);
 	klocal_configure(at);
 	resolve_probes(at, opt, ks, use_kprobes);
+	modscope_prepare(at->skel, use_kprobes);
 	if (!strcmp(opt->attach, "kprobe") && !at->probes[P_FREE_PAGES].target) {
 		pt_err("--attach kprobe: cannot probe __free_pages (%s)",
 		       at->probes[P_FREE_PAGES].why ? at->probes[P_FREE_PAGES].why : "unknown");
@@ -371,7 +373,7 @@ int attacher_attach(struct attacher *at, const struct pt_options *opt)
 		if (!p->link)
 			p->why = "attach failed";
 	}
-	modscope_start(at->skel, opt, at->tps[T_MOD_LOAD].link);
+	modscope_start(at->skel, opt, at->tps[T_MOD_LOAD].link, at->tps[T_MOD_UNLOAD].link);
 	at->api_events = probes[P_FREE_PAGES].link && probes[P_ALLOC_RET].link;
 	at->mode = !at->api_events ? "tracepoint" : probes[P_FREE_PAGES].fprog ? "fentry" : "kprobe";
 	at->module_syms = probes[P_MOD_INIT].link != NULL;
@@ -386,6 +388,7 @@ void attacher_detach(struct attacher *at)
 {
 	int i;
 
+	modscope_detach();
 	for (i = 0; i < P_NPROBES; i++) {
 		bpf_link__destroy(at->probes[i].link);
 		at->probes[i].link = NULL;

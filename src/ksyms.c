@@ -49,6 +49,20 @@ static int cmp_sym(const void *a, const void *b)
 	return module_alias(y->name) - module_alias(x->name);
 }
 
+static void add_extent(void *ctx, const char *name, uint64_t base, uint64_t size)
+{
+	struct ksyms *k = ctx;
+	struct ksym_extent *e = realloc(k->ext, (k->next + 1) * sizeof(*e));
+
+	if (!e)
+		return;
+	k->ext = e;
+	e += k->next++;
+	snprintf(e->name, sizeof(e->name), "%s", name);
+	e->lo = base;
+	e->hi = base + size;
+}
+
 int ksyms_load(struct ksyms *k, const char *path)
 {
 	char line[512], name[256], mod[128], type;
@@ -106,6 +120,8 @@ int ksyms_load(struct ksyms *k, const char *path)
 		k->syms[i].module = mo >= 0 ? k->strs + mo : NULL;
 	}
 	qsort(k->syms, k->n, sizeof(*k->syms), cmp_sym);
+	if (!strcmp(path, "/proc/kallsyms"))
+		modules_scan("/proc/modules", add_extent, k);
 	return 0;
 }
 
@@ -284,6 +300,7 @@ void ksyms_free(struct ksyms *k)
 	for (i = 0; i < k->nmods; i++)
 		free_module(&k->mods[i]);
 	free(k->mods);
+	free(k->ext);
 	free(k->syms);
 	free(k->strs);
 	if (k->exact.keys)
@@ -330,9 +347,14 @@ static const struct ksym *find(const struct ksyms *k, uint64_t addr)
 {
 	const struct ksym *s = floor_sym(k->syms, k->n, addr);
 
+	size_t i;
+
 	/* Beyond 1 MiB past the last symbol is not that symbol. */
-	if (s && addr - s->addr > (1 << 20))
+	if (!s || addr - s->addr > (1 << 20))
 		return NULL;
+	for (i = 0; s->module && i < k->next; i++)
+		if (!strcmp(k->ext[i].name, s->module))
+			return addr >= k->ext[i].lo && addr < k->ext[i].hi ? s : NULL;
 	return s;
 }
 

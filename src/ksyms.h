@@ -42,6 +42,14 @@ struct ksyms {
 	struct u64map exact;	/* addr -> offset into strs (replay) */
 	struct ksym_module *mods;
 	size_t nmods;
+	/* Live: each module's extent from /proc/modules. An address past it
+	 * (a BPF trampoline or program, which the kernel also puts in module
+	 * space) is not its last function's. */
+	struct ksym_extent {
+		char name[64];
+		uint64_t lo, hi;
+	} *ext;
+	size_t next;
 	bool raw_addresses;	/* print unknown addresses raw, not "[unknown]" */
 	/* Address of the kernel variable holding the memmap base
 	 * (vmemmap_base, mem_map), 0 when kallsyms lists neither. */

@@ -215,8 +215,13 @@ static pid_t start_command(char **argv, const struct runas *ra, int *gate)
 	if (pipe(fds))
 		return -1;
 	pid = fork();
-	if (pid < 0)
+	if (pid < 0) {
+		err = errno;
+		close(fds[0]);
+		close(fds[1]);
+		errno = err;
 		return -1;
+	}
 	if (pid == 0) {
 		char c;
 
@@ -254,13 +259,17 @@ static void print_event_mix(const struct pt_stats *st)
 		[PT_EV_MODULE_LOAD] = "module_load", [PT_EV_MODULE_FREE] = "module_free",
 		[PT_EV_MODULE_SYM] = "module_sym", [PT_EV_MODULE_INIT_END] = "module_init_end",
 		[PT_EV_MODULE_UNLOAD] = "module_unload",
+		[PT_EV_KLOCAL_UNMAP] = "klocal_unmap", [PT_EV_KLOCAL_HELD] = "klocal_held",
+		[PT_EV_KLOCAL_SCHED] = "klocal_sched", [PT_EV_KLOCAL_DEEP] = "klocal_deep",
+		[PT_EV_KLOCAL_COUNTS] = "klocal_counts",
 	};
 	int i;
 
 	fprintf(stderr, "pagetrack: events by type:");
 	for (i = 1; i < PT_EV_MAX; i++)
 		if (st->events[i])
-			fprintf(stderr, " %s %llu", names[i], (unsigned long long)st->events[i]);
+			fprintf(stderr, " %s %llu", names[i] ? names[i] : "other",
+				(unsigned long long)st->events[i]);
 	fputc('\n', stderr);
 }
 
@@ -302,7 +311,6 @@ static int record_setup(struct live *lv)
 	cfg->api_events = lv->at.api_events;
 	cfg->pid_filtered = opt->pid > 0;
 	cfg->pkmap_pct = opt->pkmap_pct;
-	cfg->kmap_wait_ns = 100 * 1000 * 1000ULL;
 	cfg->nmodules = opt->nmodules;
 	for (i = 0; i < opt->nmodules; i++)
 		memcpy(cfg->modules[i], opt->modules[i], PT_MODNAME_LEN);
@@ -398,6 +406,7 @@ static void poll_loop(struct live *lv)
 		if (deadline && mono_s() >= deadline)
 			break;
 		session_refresh_symbols(s, false);
+		modscope_poll(lv->at.skel, opt);
 		if (lv->at.klocal && s->watched_unloads != kl_unloads) {
 			kl_unloads = s->watched_unloads;
 			klocal_snapshot(lv->at.skel, s, PT_KL_HELD_UNLOAD, now_ns());
@@ -428,6 +437,7 @@ static int drain_and_report(struct live *lv)
 	const struct pt_options *opt = lv->opt;
 	struct session *s = &lv->s;
 	uint64_t *cnt = lv->cnt, end_ns;
+	int rec_err, ret;
 
 	attacher_detach(&lv->at);
 	ring_buffer__consume(lv->rb);
@@ -456,10 +466,11 @@ static int drain_and_report(struct live *lv)
 	an_finish(s->an, end_ns);
 	/* After an_finish: the last files count the findings made at exit. */
 	session_write_files(s, end_ns);
-	if (session_record_close(s, cnt[PT_CNT_PRODUCED], cnt[PT_CNT_LOST],
-				 cnt[PT_CNT_STACK_FAIL], end_ns))
-		return PT_EXIT_USAGE;
-	return session_report(s, lv->at.mode);
+	/* A recording that cannot be finished still leaves the report. */
+	rec_err = session_record_close(s, cnt[PT_CNT_PRODUCED], cnt[PT_CNT_LOST],
+				       cnt[PT_CNT_STACK_FAIL], end_ns);
+	ret = session_report(s, lv->at.mode);
+	return rec_err ? PT_EXIT_USAGE : ret;
 }
 
 int run_live(const struct pt_options *opt)

@@ -44,7 +44,7 @@ enum pt_event_type {
 	PT_EV_MODULE_SYM,	/* a function of a module being loaded, right after
 				 * its MODULE_LOAD (struct pt_module_event, name:
 				 * the function): a0 address, a1 text base, a2 text
-				 * size. Not fed to the analyzer. MODULE_LOAD from
+				 * size. The analyzer only counts it. MODULE_LOAD from
 				 * do_init_module has aux: the module's symbol table
 				 * entries, of which BPF reads PT_MAX_MOD_SYMS.
 				 * flags PT_F_INIT_TEXT: a1, a2 are the init text. */
@@ -347,6 +347,8 @@ enum pt_counter {
 	PT_CNT_KL_PEAK,		/* deepest kmap_ctrl.idx seen (a maximum) */
 	PT_CNT_SCOPE_UNWIND,	/* -m: allocations unwound (a watched module loaded) */
 	PT_CNT_SCOPE_SKIP,	/* -m: allocations not unwound (none loaded) */
+	PT_CNT_SCOPE_CHECK,	/* -m: stacks looked through for a watched module */
+	PT_CNT_SCOPE_ENTER,	/* -m: calls into a watched module's functions */
 	PT_CNT_MAX,
 };
 

@@ -111,6 +111,8 @@ static bool kernel_owned(struct session *s, const struct pt_event *ev)
 		return false;
 	for (i = 0; i < st.nr && an_module_of_ip(s->an, st.ips[i]) < 0; i++)
 		;
+	if (i == st.nr)
+		return false;	/* no watched frame: nobody's to take away */
 	for (j = 0; j < i && j < st.nr; j++) {
 		const char *fn = ksyms_func(&s->ks, st.ips[j], buf, sizeof(buf));
 

@@ -526,6 +526,27 @@ static void test_kmap_missed_return_still_counted(void **state)
 	an_free(f.an);
 }
 
+/* A kmap_high() that returned 150 ms after its entry waited for a slot; a
+ * missed return 150 ms before the thread's next kmap says nothing. */
+static void test_kmap_waits(void **state)
+{
+	struct fx f = fx_new(true, true, 512);
+	uint64_t vaddr = 0xfff00000ULL + 0x62000;
+
+	(void)state;
+	km_alloc_pages(&f.k, 0x62000, 0, GFP_HIGHUSER);
+	km_emit(&f.k, PT_EV_KMAP, PTR(0x62000), 0, NULL, NULL);
+	f.k.ts += 150 * 1000 * 1000ULL;
+	km_emit(&f.k, PT_EV_KMAP_RET, 0, 0, set_a1, &vaddr);
+	assert_int_equal(an_stats(f.an)->kmap_waits, 1);
+	km_emit(&f.k, PT_EV_KMAP, PTR(0x62000), 0, NULL, NULL);	/* return missed */
+	f.k.ts += 150 * 1000 * 1000ULL;
+	km_kmap(&f.k, 0x62000);
+	assert_int_equal(an_stats(f.an)->kmap_ret_missed, 1);
+	assert_int_equal(an_stats(f.an)->kmap_waits, 1);
+	an_free(f.an);
+}
+
 static void test_kmap_partial(void **state)
 {
 	struct fx f = fx_new(true, true, 512);
@@ -1316,6 +1337,7 @@ int main(void)
 		cmocka_unit_test(test_kmap_leak),
 		cmocka_unit_test(test_kmap_balanced_is_clean),
 		cmocka_unit_test(test_kmap_missed_return_still_counted),
+		cmocka_unit_test(test_kmap_waits),
 		cmocka_unit_test(test_kmap_partial),
 		cmocka_unit_test(test_free_while_kmapped),
 		cmocka_unit_test(test_tid_table_full_keeps_a_pending_kmap),

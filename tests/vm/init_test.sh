@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Host side of the module-scope VM suite: builds the driver-style test
-# module (tests/vm/modules/ptdrv) and boots each arch (default: i386, amd64
+# modules (tests/vm/modules/ptdrv, ptpoll) and boots each arch (default: i386, amd64
 # and amd64-bpo, whose 6.12 has the 6.4+ module layout) once running
 # tests/vm/guest/init_checks.sh. The guest ends on purpose with a bad free
 # the kernel complains about, so the boot must end in 125 (kernel problem)
@@ -12,8 +12,11 @@ for arch in ${*:-i386 amd64 amd64-bpo}; do
 	echo "--- module scope checks on $arch"
 	ko=$(bash scripts/kmod.sh tests/vm/modules/ptdrv "$arch" 2>/dev/null | tail -1)
 	[ -n "$ko" ] || { echo "not ok - build ptdrv for $arch"; F=$((F + 1)); continue; }
+	poll=$(bash scripts/kmod.sh tests/vm/modules/ptpoll "$arch" 2>/dev/null | tail -1)
+	[ -n "$poll" ] || { echo "not ok - build ptpoll for $arch"; F=$((F + 1)); continue; }
 	out=$(mktemp)
-	tests/vm/run --kernel "$arch" --timeout 1500 --add "$ko" -- sh /tests/init_checks.sh 2>&1 | tee "$out"
+	tests/vm/run --kernel "$arch" --timeout 1500 --add "$ko" --add "$poll" -- sh /tests/init_checks.sh 2>&1 |
+		tee "$out"
 	rc=${PIPESTATUS[0]}
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | tail -1)
 	p=$(echo "$line" | cut -d' ' -f1); f=$(echo "$line" | cut -d' ' -f3)

@@ -5,7 +5,8 @@
 # __exit code) under `pagetrack -m pagetrack_ref --json`, asserting the exact
 # findings and that they name the init or exit function. Then a driver-style
 # module (/add/ptdrv.ko: platform driver probed from init, misc device
-# fault handler, frees in remove and exit). Last, bad_free: the kernel
+# fault handler, frees in remove and exit), and a polling kthread started
+# by init (/add/ptpoll.ko). Last, bad_free: the kernel
 # complains (i386: bad page state) or oopses (x86-64) while the report must
 # still come out; nothing may run after it.
 # $1: attach mode (auto, fentry, kprobe); default auto.
@@ -109,6 +110,34 @@ if [ -f $DRV ]; then
 	fi
 else
 	nok "ptdrv: no $DRV (tests/vm/init_test.sh adds it)"
+fi
+
+# A polling kthread already inside its module's loop when tracing starts
+# (/add/ptpoll.ko): no call into the module announces its allocations; the
+# check of each task's own stack must still give them to the module.
+POLL=/add/ptpoll.ko
+if [ -f $POLL ]; then
+	insmod $POLL && sleep 1
+	pagetrack $BTF $ATTACH -v -m ptpoll -j -d 4 >$T/poll.json 2>$T/poll.err
+	rc=$?
+	rmmod ptpoll
+	# One site, though fentry mode may show it under two stacks (with and
+	# without the BPF trampoline's frame): every finding is a leak there.
+	n=$(grep -c '"type":"finding"' $T/poll.json)
+	m=$(grep '"type":"finding"' $T/poll.json | grep '"kind":"leak"' | grep '"module":"ptpoll"' |
+		grep -c '"caller":"ptpoll_thread+0x[0-9a-f]* \[ptpoll\]"')
+	leaks=$(grep '"kind":"leak"' $T/poll.json | grep -o '"count":[0-9]*' | cut -d: -f2 |
+		awk '{ s += $1 } END { print s + 0 }')
+	if [ "$rc" = 1 ] && [ "$n" -ge 1 ] && [ "$n" = "$m" ] && [ "$leaks" -ge 2 ] &&
+		grep -q "module scope: entry probes on 1 load(s)" $T/poll.err; then
+		ok "ptpoll kthread: $leaks leaked sample pages, all at ptpoll_thread, with entry probes on"
+	else
+		nok "ptpoll kthread: exit $rc, $m of $n findings are leaks at ptpoll_thread, $leaks pages (want 2 or more), entry probes?"
+		grep -v '^  ' $T/poll.err | tail -6 | sed 's/^/#   /'
+		grep '"type":"finding"' $T/poll.json | cut -c1-600 | sed 's/^/#   /'
+	fi
+else
+	nok "ptpoll: no $POLL (tests/vm/init_test.sh adds it)"
 fi
 
 if dmesg | grep -E "Oops|BUG:|general protection|Kernel panic" >/dev/null; then
