@@ -124,13 +124,15 @@ static __always_inline struct pt_event *new_event(void *ctx, __u32 type, bool st
  * kretprobe (__get_free_pages, else __alloc_pages; attached after their
  * kretprobes, so the return address is still true), kept per thread, and used
  * by the mm_page_alloc tracepoint inside that call. A stack the map refuses
- * (-EEXIST) is kept inline, as new_event does.
+ * (-EEXIST) is kept inline, as new_event does. Whether the allocation is
+ * sampled (or, with -m, whether it may be in scope) is decided there too,
+ * from the order argument, so that the ones that are not never unwind.
  */
 struct kept_stack {
 	__s32 sid;
 	__u32 owner;		/* the PT_EV_*_RET whose kretprobe drops it */
 	__u32 nr;
-	__u32 pad;
+	__u32 sampled;		/* the decision the tracepoint takes over */
 	__u64 ips[PT_INLINE_STACK];
 };
 
@@ -149,7 +151,7 @@ struct {
 	__type(value, struct kept_stack);
 } kept_scratch SEC(".maps");
 
-static __always_inline void keep_stack(void *ctx, __u32 owner)
+static __always_inline void keep_stack(void *ctx, __u32 owner, __u32 order)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)id, zero = 0;
@@ -167,12 +169,26 @@ static __always_inline void keep_stack(void *ctx, __u32 owner)
 		return;
 	k->owner = owner;
 	k->nr = 0;
-	k->sid = bpf_get_stackid(ctx, &stacks, 0);
-	if (k->sid == -PT_EEXIST) {
-		n = bpf_get_stack(ctx, k->ips, sizeof(k->ips), 0);
-		k->nr = n > 0 ? n / sizeof(__u64) : 0;
+	k->sid = -1;
+	/* ARM32 has no entry probes for -m (modscope.c): state 0 or 2. */
+	k->sampled = sampling ? sample_draw(order) : !scope_gate || scope_state() != 0;
+	if (k->sampled) {
+		k->sid = bpf_get_stackid(ctx, &stacks, 0);
+		if (k->sid == -PT_EEXIST) {
+			n = bpf_get_stack(ctx, k->ips, sizeof(k->ips), 0);
+			k->nr = n > 0 ? n / sizeof(__u64) : 0;
+		}
 	}
 	bpf_map_update_elem(&alloc_stack, &tid, k, BPF_ANY);
+}
+
+/* The sampling draw for this allocation: the one its entry probe made. */
+static __always_inline bool alloc_sampled(__u32 order)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct kept_stack *k = bpf_map_lookup_elem(&alloc_stack, &tid);
+
+	return k ? k->sampled : sample_draw(order);
 }
 
 static __always_inline void drop_stack(__u32 owner)
@@ -210,22 +226,24 @@ static __always_inline struct pt_event *alloc_event(void *ctx, bool stack)
 	return &es->ev;
 }
 #else
-#define keep_stack(ctx, owner)	do { } while (0)
+#define keep_stack(ctx, owner, order)	do { } while (0)
 #define drop_stack(owner)	do { } while (0)
 #define alloc_event(ctx, stack)	new_event((ctx), PT_EV_PAGE_ALLOC, (stack))
+#define alloc_sampled(order)	sample_draw(order)
 #endif
 
-/* ARM32 only (see keep_stack); user space loads these on that arch alone. */
+/* ARM32 only (see keep_stack); user space loads these on that arch alone.
+ * Both take the order as their second argument. */
 SEC("kprobe/__alloc_pages")
 int pagetrack_alloc_entry(struct pt_regs *ctx)
 {
-	keep_stack(ctx, PT_EV_ALLOC_RET);
+	keep_stack(ctx, PT_EV_ALLOC_RET, ARG2(REGS(ctx)));
 	return 0;
 }
 
 SEC("kprobe/__get_free_pages")
 int pagetrack_gfp_entry(struct pt_regs *ctx)
 {
-	keep_stack(ctx, PT_EV_GFP_RET);
+	keep_stack(ctx, PT_EV_GFP_RET, ARG2(REGS(ctx)));
 	return 0;
 }

@@ -20,7 +20,7 @@ int pagetrack_page_alloc(struct trace_event_raw_mm_page_alloc *ctx)
 		return 0;
 	pid_region_add(pfn, ctx->order);
 	if (sampling)
-		sampled = sample_draw(ctx->order);
+		sampled = alloc_sampled(ctx->order);
 	else if (scope_gate)
 		sampled = scope_alloc(ctx);
 	mark_block(pfn, ctx->order, ctx->gfp_flags, sampled);
