@@ -207,6 +207,24 @@ struct {
 	__type(value, __u32);			/* scope_epoch of its last check */
 } scope_checked SEC(".maps");
 
+/*
+ * The last thread each CPU found checked, so that an idle module costs no
+ * hash lookup: good while no call into a watched function happened since
+ * anywhere (scope_entries moves on at each; a racy increment still moves it).
+ */
+__u32 scope_entries;
+
+struct scope_last {
+	__u32 tid, epoch, entries;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scope_last);
+} scope_cache SEC(".maps");
+
 struct scope_stack {
 	__u64 ips[PT_MAX_STACK];
 };
@@ -268,7 +286,8 @@ static __always_inline bool scope_on_stack(void *ctx)
 /* May the current task have a watched module's code on its stack? */
 static __always_inline bool scope_wanted(void *ctx)
 {
-	__u32 tid, epoch;
+	__u32 tid, epoch, entries, zero = 0;
+	struct scope_last *c;
 	__u32 *seen;
 	int st = scope_state();
 
@@ -276,12 +295,21 @@ static __always_inline bool scope_wanted(void *ctx)
 		return st == 2;
 	tid = (__u32)bpf_get_current_pid_tgid();
 	epoch = scope_epoch;
-	seen = bpf_map_lookup_elem(&scope_checked, &tid);
-	if (seen && *seen == epoch)
+	entries = scope_entries;
+	c = bpf_map_lookup_elem(&scope_cache, &zero);
+	if (c && c->tid == tid && c->epoch == epoch && c->entries == entries)
 		return false;
-	if (scope_on_stack(ctx))
-		return true;
-	bpf_map_update_elem(&scope_checked, &tid, &epoch, BPF_ANY);
+	seen = bpf_map_lookup_elem(&scope_checked, &tid);
+	if (!seen || *seen != epoch) {
+		if (scope_on_stack(ctx))
+			return true;
+		bpf_map_update_elem(&scope_checked, &tid, &epoch, BPF_ANY);
+	}
+	if (c) {
+		c->tid = tid;
+		c->epoch = epoch;
+		c->entries = entries;
+	}
 	return false;
 }
 
@@ -301,6 +329,7 @@ int pagetrack_scope_enter(struct pt_regs *ctx)
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 
 	count(PT_CNT_SCOPE_ENTER);
+	scope_entries++;
 	if (bpf_map_lookup_elem(&scope_checked, &tid))
 		bpf_map_delete_elem(&scope_checked, &tid);
 	return 0;

@@ -275,8 +275,10 @@ int pagetrack_module_unload(struct pt_delete_module_tp *ctx)
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 
 	/* __exit code is notrace: no entry probe announces it (gates.bpf.h). */
-	if (scope_marks)
+	if (scope_marks) {
+		scope_entries++;
 		bpf_map_delete_elem(&scope_checked, &tid);
+	}
 	m = new_module_event(PT_EV_MODULE_UNLOAD);
 	if (!m)
 		return 0;

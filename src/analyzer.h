@@ -122,7 +122,7 @@ struct pt_module_range {
 	uint64_t exit_fn;		/* its exit function, 0 if unknown */
 	uint32_t exit_tid;		/* the thread in delete_module, while exiting */
 	bool exiting;
-	bool loaded, seen_loaded, unloaded;
+	bool loaded, unloaded;
 };
 
 struct pt_stats {

@@ -453,7 +453,6 @@ static void free_ctx_start(struct tid_state *t, const struct pt_event *e, uint64
 {
 	t->fctx = true;
 	t->fctx_pfn = pfn;
-	t->fctx_order = e->order;
 	t->fctx_stack = e->stack_id;
 }
 
@@ -759,7 +758,6 @@ void on_page_free(struct analyzer *an, const struct pt_event *e)
 				if (existed)
 					freed_account(an, h, fr->order, false);
 				freed_account(an, h, p->orig_order, true);
-				fr->ts = e->ts;
 				fr->stack_id = e->stack_id;
 				fr->order = p->orig_order;
 				fr->caller = e->ip;

@@ -53,7 +53,6 @@ _Static_assert(PT_MAX_ORDER < 16 && PT_MAX_MODULES <= 8, "piece bit fields too n
 
 /* A block freed whole at its head, for the first free site of a double free. */
 struct freed {
-	uint64_t ts;
 	uint64_t caller;
 	int32_t stack_id;
 	uint32_t order;
@@ -75,7 +74,6 @@ struct tid_state {
 	bool has_paired;
 	uint64_t paired_pfn;			/* last alloc matched to a return */
 	bool fctx;				/* inside __free_pages(head, order) */
-	uint8_t fctx_order;
 	int32_t fctx_stack;			/* the API free's stack */
 	uint64_t fctx_pfn;
 	/*

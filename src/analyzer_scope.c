@@ -28,7 +28,6 @@ void an_module_range(struct analyzer *an, const char *name, uint64_t base, uint6
 	an->mods[i].base = base;
 	an->mods[i].size = size;
 	an->mods[i].loaded = true;
-	an->mods[i].seen_loaded = true;
 }
 
 static bool in_range(uint64_t ip, uint64_t base, uint64_t size)
@@ -160,7 +159,6 @@ void on_module(struct analyzer *an, const struct pt_event *e, const char *name)
 		m->exit_tid = e->tid;
 		return;
 	}
-	m->seen_loaded = true;
 	if (e->ip)
 		m->exit_fn = e->ip;
 	/* From do_init_module (the tracepoint's twin has no ranges). */

@@ -264,6 +264,7 @@ static void resolve_probes(struct attacher *at, const struct pt_options *opt,
 			}
 			if (kprobe_possible(ks, p->cands[c], &why)) {
 				p->target = p->cands[c];
+				p->why = NULL;	/* an earlier candidate's reason no longer holds */
 				break;
 			}
 			p->why = why;
