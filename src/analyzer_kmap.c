@@ -49,35 +49,37 @@ void check_kmapped(struct analyzer *an, const struct pt_event *e, uint64_t pfn, 
 static void pressure_note(struct analyzer *an, struct pt_finding *f)
 {
 	uint64_t top_caller[3] = { 0 }, top_n[3] = { 0 };
+	struct u64map held;		/* caller -> slots it holds */
 	size_t i;
 	int j, k;
 	int len;
 
-	/* Top holders by caller; a handful of distinct callers in practice. */
+	/* One pass counts slots per caller; a second ranks them in table order. */
+	if (u64map_init(&held, sizeof(uint64_t)))
+		return;
 	for (i = 0; i < an->kmaps.cap; i++) {
-		struct kmap_ent *k1;
-		uint64_t n = 0;
-		size_t m;
+		const struct kmap_ent *e = u64map_val(&an->kmaps, i);
+		uint64_t *n;
 
-		if (!u64map_used(&an->kmaps, i))
+		if (!u64map_used(&an->kmaps, i) || !e->count)
 			continue;
-		k1 = u64map_val(&an->kmaps, i);
-		if (!k1->count)
+		n = u64map_put(&held, e->caller, NULL);
+		if (n)
+			++*n;
+	}
+	for (i = 0; i < an->kmaps.cap; i++) {
+		const struct kmap_ent *k1 = u64map_val(&an->kmaps, i);
+		const uint64_t *np;
+		uint64_t n;
+
+		if (!u64map_used(&an->kmaps, i) || !k1->count)
 			continue;
 		for (j = 0; j < 3; j++)
 			if (top_caller[j] == k1->caller && top_n[j])
 				break;
-		if (j < 3)
+		if (j < 3 || !(np = u64map_get(&held, k1->caller)))
 			continue;
-		for (m = 0; m < an->kmaps.cap; m++) {
-			struct kmap_ent *k2;
-
-			if (!u64map_used(&an->kmaps, m))
-				continue;
-			k2 = u64map_val(&an->kmaps, m);
-			if (k2->count && k2->caller == k1->caller)
-				n++;
-		}
+		n = *np;
 		for (j = 0; j < 3; j++) {
 			if (n > top_n[j]) {
 				for (k = 2; k > j; k--) {
@@ -90,6 +92,7 @@ static void pressure_note(struct analyzer *an, struct pt_finding *f)
 			}
 		}
 	}
+	u64map_free(&held);
 	/* The caller field (symbolized by the reporter) is the top holder. */
 	len = snprintf(f->note, sizeof(f->note),
 		       "%llu of %u pkmap slots in use (threshold %u%%); slots held by the top callers:",

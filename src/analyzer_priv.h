@@ -206,12 +206,19 @@ static inline struct tid_state *tid_state(struct analyzer *an, uint32_t tid)
 	return an->tid_last;
 }
 
-/* The thread's state if it has any, without creating it. */
-static inline struct tid_state *tid_find(const struct analyzer *an, uint32_t tid)
+/* The thread's state if it has any, without creating it (then kept at hand). */
+static inline struct tid_state *tid_find(struct analyzer *an, uint32_t tid)
 {
+	struct tid_state *t;
+
 	if (an->tid_last && an->tid_last_id == tid)
 		return an->tid_last;
-	return u64map_get(&an->tids, tid);
+	t = u64map_get(&an->tids, tid);
+	if (t) {
+		an->tid_last = t;
+		an->tid_last_id = tid;
+	}
+	return t;
 }
 
 /* ------------------------------------------------------------- analyzer.c */
