@@ -416,6 +416,17 @@ static const char *probe_state(const struct probe *p)
 	return p->link ? "on" : "off";
 }
 
+/* The first probe of a group that did not attach, for a detection's "off:" reason. */
+static const char *first_off(const struct probe *p, const int *group, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (!p[group[i]].link)
+			return p[group[i]].why ? p[group[i]].why : p[group[i]].what;
+	return "not attached";
+}
+
 static bool klocal_on(const struct probe *p, const struct tp *t)
 {
 	return p[P_KL_MAP].link && p[P_KL_UNMAP].link && t[T_KL_EXIT].link;
@@ -475,7 +486,7 @@ static void print_map_kinds(const struct attacher *at, const struct pt_kernel_in
 			ki->last_pkmap, opt->pkmap_pct);
 	else
 		fprintf(stderr, "  kmap tracking: off: %s\n",
-			p[P_KMAP].why ? p[P_KMAP].why : "kmap_high not attached");
+			first_off(p, (const int[]){ P_KMAP, P_KMAP_RET, P_KUNMAP }, 3));
 	if (!highmem)
 		fprintf(stderr, "  kmap_local tracking: not applicable, kernel has no HIGHMEM (kmap_local_page is page_address)\n");
 	else if (klocal_on(p, at->tps))
@@ -512,7 +523,7 @@ void attacher_print_detections(const struct attacher *at, const struct pt_kernel
 	fprintf(stderr, "  remap_failed: %s%s\n",
 		p[P_REMAP].link && p[P_REMAP_RET].link ? "on" : "off: ",
 		p[P_REMAP].link && p[P_REMAP_RET].link ? "" :
-		(p[P_REMAP].why ? p[P_REMAP].why : "remap_pfn_range not attached"));
+		first_off(p, (const int[]){ P_REMAP, P_REMAP_RET }, 2));
 	fprintf(stderr, "  SIGBUS after remap: %s\n", t[T_SIGNAL].ok ? "on" :
 		"off: no signal:signal_generate tracepoint");
 	if (opt->nmodules)
