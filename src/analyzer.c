@@ -147,7 +147,6 @@ void an_free(struct analyzer *an)
 	free(an);
 }
 
-
 /*
  * The thread table is full: drop the threads in no call (nothing pending),
  * not the ones a kmap_high() sleep, an allocation or a free_pages() is

@@ -315,7 +315,7 @@ int attacher_prepare(struct attacher *at, const struct pt_options *opt,
 	at->klocal = klocal_prepare(&at->kl, opt, ki, ks, at->btf, use_kprobes);
 	klocal_configure(at);
 	resolve_probes(at, opt, ks, use_kprobes);
-	modscope_prepare(at->skel, use_kprobes);
+	modscope_prepare(at->skel, use_kprobes, ks);
 	if (!strcmp(opt->attach, "kprobe") && !at->probes[P_FREE_PAGES].target) {
 		pt_err("--attach kprobe: cannot probe __free_pages (%s)",
 		       at->probes[P_FREE_PAGES].why ? at->probes[P_FREE_PAGES].why : "unknown");

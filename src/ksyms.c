@@ -346,7 +346,6 @@ static const struct ksym *floor_sym(const struct ksym *syms, size_t n, uint64_t 
 static const struct ksym *find(const struct ksyms *k, uint64_t addr)
 {
 	const struct ksym *s = floor_sym(k->syms, k->n, addr);
-
 	size_t i;
 
 	/* Beyond 1 MiB past the last symbol is not that symbol. */
@@ -425,33 +424,36 @@ const char *ksyms_func(const struct ksyms *k, uint64_t addr, char *buf, size_t l
 	return buf;
 }
 
-int modules_scan(const char *path, void (*cb)(void *ctx, const char *name, uint64_t base,
-					      uint64_t size), void *ctx)
+/* Each listed module (of state "Live" only, if live_only) with its address. */
+static int scan_modules(const char *path, bool live_only,
+			void (*cb)(void *ctx, const char *name, uint64_t base, uint64_t size),
+			void *ctx)
 {
-	char line[512], name[128];
+	char line[512], name[128], state[32];
 	unsigned long long size, base;
 	FILE *f = fopen(path, "r");
 
 	if (!f)
 		return -errno;
 	while (fgets(line, sizeof(line), f)) {
-		char *p = line;
-		int field = 0;
-
 		/* name size refcount deps state address [taint] */
-		if (sscanf(line, "%127s %llu", name, &size) != 2)
+		if (sscanf(line, "%127s %llu %*s %*s %31s %llx", name, &size, state, &base) != 4 ||
+		    !base || (live_only && strcmp(state, "Live")))
 			continue;
-		base = 0;
-		while (*p && field < 5) {
-			if (*p == ' ')
-				field++;
-			p++;
-		}
-		if (field == 5)
-			base = strtoull(p, NULL, 16);
-		if (base)
-			cb(ctx, name, base, size);
+		cb(ctx, name, base, size);
 	}
 	fclose(f);
 	return 0;
+}
+
+int modules_scan(const char *path, void (*cb)(void *ctx, const char *name, uint64_t base,
+					      uint64_t size), void *ctx)
+{
+	return scan_modules(path, false, cb, ctx);
+}
+
+int modules_scan_live(const char *path, void (*cb)(void *ctx, const char *name, uint64_t base,
+						   uint64_t size), void *ctx)
+{
+	return scan_modules(path, true, cb, ctx);
 }

@@ -98,5 +98,8 @@ const char *ksyms_func(const struct ksyms *k, uint64_t addr, char *buf, size_t l
 /* Module text ranges from /proc/modules. cb is called for each module. */
 int modules_scan(const char *path, void (*cb)(void *ctx, const char *name, uint64_t base,
 					      uint64_t size), void *ctx);
+/* The same for modules whose init is over (state "Live"). */
+int modules_scan_live(const char *path, void (*cb)(void *ctx, const char *name, uint64_t base,
+						   uint64_t size), void *ctx);
 
 #endif

@@ -43,6 +43,7 @@ static const char *note = "";
 static const char *why_not = "";	/* why entry probes are off, or failed */
 static unsigned int loads_probed;
 static bool exit_followed;		/* sys_enter_delete_module is attached */
+static const struct ksyms *syms;	/* the session's kallsyms table */
 static char refused_note[200];		/* notrace functions of modules probed at start */
 
 void modscope_setup(struct pagetrack_bpf *skel, const struct pt_options *opt)
@@ -65,7 +66,7 @@ void modscope_setup(struct pagetrack_bpf *skel, const struct pt_options *opt)
 		strncpy((char *)skel->rodata->scope_names[i], opt->modules[i], PT_MODNAME_LEN - 1);
 }
 
-void modscope_prepare(struct pagetrack_bpf *skel, bool kprobes)
+void modscope_prepare(struct pagetrack_bpf *skel, bool kprobes, const struct ksyms *ks)
 {
 	bool on = skel->rodata->scope_gate && kprobes && PT_BUILD_ARCH != PT_ARCH_ARMHF;
 
@@ -73,6 +74,7 @@ void modscope_prepare(struct pagetrack_bpf *skel, bool kprobes)
 		why_not = PT_BUILD_ARCH == PT_ARCH_ARMHF ?
 			  " (ARM32: stacks cannot be taken at the allocation tracepoint)" :
 			  " (entry probes need kprobes)";
+	syms = ks;
 	skel->rodata->scope_marks = on;
 	bpf_program__set_autoload(skel->progs.pagetrack_scope_enter, on);
 	if (!on)
@@ -96,99 +98,68 @@ static void mark_loaded(void *ctx, const char *name, uint64_t base, uint64_t siz
 			ls->skel->bss->scope_loaded[i] = true;
 }
 
-/*
- * A module's core range from /proc/modules when its init is over ("Live"):
- * 1; 0 while it loads or unloads, or when it is not listed.
- */
-static int module_live(const char *name, uint64_t *base, uint64_t *size)
-{
-	char line[512], mname[128], state[32];
-	unsigned long long sz, addr;
-	int found = 0;
-	FILE *f = fopen("/proc/modules", "r");
+struct live_module {
+	const char *name;
+	uint64_t base, size;
+};
 
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f)) {
-		/* name size refcount deps state address [taint] */
-		if (sscanf(line, "%127s %llu %*s %*s %31s %llx", mname, &sz, state, &addr) != 4 ||
-		    strcmp(mname, name))
-			continue;
-		if (!strcmp(state, "Live") && addr) {
-			*base = addr;
-			*size = sz;
-			found = 1;
-		}
-		break;
+static void find_live(void *ctx, const char *name, uint64_t base, uint64_t size)
+{
+	struct live_module *lm = ctx;
+
+	if (!strcmp(name, lm->name)) {
+		lm->base = base;
+		lm->size = size;
 	}
-	fclose(f);
-	return found;
 }
 
-/* A function of a watched module, from kallsyms. */
+/* A function of a watched module, from the kernel's symbols. */
 struct mod_func {
 	uint64_t addr;
-	char name[64];
+	const char *name;	/* in syms: freed with it, used at once */
 	bool exit;		/* the module's exit function (cleanup_module) */
 };
 
-static int by_addr(const void *a, const void *b)
+static bool in_module(const struct ksym *s, const char *name, uint64_t base, uint64_t size)
 {
-	const struct mod_func *x = a, *y = b;
-
-	return x->addr < y->addr ? -1 : x->addr > y->addr;
+	return s->module && s->addr >= base && s->addr - base < size && !strcmp(s->module, name);
 }
 
 /*
- * Functions of module name inside [base, base + size), from kallsyms, one
- * per address (aliases such as cleanup_module folded into it).
+ * Functions of module name inside [base, base + size), from the kallsyms
+ * table the session already holds, one per address (aliases such as
+ * cleanup_module folded into it; syms are sorted by address).
  */
-static int module_functions(const char *name, uint64_t base, uint64_t size,
-			    struct mod_func **out, unsigned int *n)
+static int module_functions(const struct ksyms *ks, const char *name, uint64_t base,
+			    uint64_t size, struct mod_func **out, unsigned int *n)
 {
-	char line[512], tag[PT_MODNAME_LEN + 4];
-	unsigned int cap = 0, i, k;
-	FILE *f = fopen("/proc/kallsyms", "r");
+	size_t i, k = 0;
 
 	*out = NULL;
 	*n = 0;
-	if (!f)
-		return -errno;
-	snprintf(tag, sizeof(tag), "\t[%s]", name);
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long long addr;
-		char type, sym[64];
-		struct mod_func *mf;
-
-		if (!strstr(line, tag) || sscanf(line, "%llx %c %63s", &addr, &type, sym) != 3 ||
-		    (type != 't' && type != 'T') || addr < base || addr - base >= size)
-			continue;
-		if (*n == cap) {
-			mf = cap < MAX_ENTRY_PROBES ? realloc(*out, (cap = cap ? 2 * cap : 256) * sizeof(*mf)) :
-			     NULL;
-			if (!mf) {
-				fclose(f);
-				return cap < MAX_ENTRY_PROBES ? -ENOMEM : -E2BIG;
-			}
-			*out = mf;
-		}
-		mf = &(*out)[(*n)++];
-		mf->addr = addr;
-		snprintf(mf->name, sizeof(mf->name), "%s", sym);
-		mf->exit = !strcmp(sym, "cleanup_module");
-	}
-	fclose(f);
-	if (!*n)
+	for (i = 0; i < ks->n; i++)
+		k += in_module(&ks->syms[i], name, base, size);
+	if (!k)
 		return -ENOENT;
-	qsort(*out, *n, sizeof(**out), by_addr);
-	for (i = 0, k = 0; i < *n; i++) {
-		if (k && (*out)[k - 1].addr == (*out)[i].addr) {
-			(*out)[k - 1].exit |= (*out)[i].exit;
+	if (k > MAX_ENTRY_PROBES)
+		return -E2BIG;
+	*out = calloc(k, sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	for (i = 0; i < ks->n; i++) {
+		const struct ksym *s = &ks->syms[i];
+		bool exit = !strcmp(s->name, "cleanup_module");
+
+		if (!in_module(s, name, base, size))
+			continue;
+		if (*n && (*out)[*n - 1].addr == s->addr) {
+			(*out)[*n - 1].exit |= exit;
 			continue;
 		}
-		(*out)[k++] = (*out)[i];
+		(*out)[*n].addr = s->addr;
+		(*out)[*n].name = s->name;
+		(*out)[(*n)++].exit = exit;
 	}
-	*n = k;
 	return 0;
 }
 
@@ -226,17 +197,18 @@ static void note_refused(char *list, size_t len, unsigned int *nref, const char 
 static void probes_on(struct pagetrack_bpf *skel, const char *name, unsigned int i, uint32_t gen)
 {
 	struct mod_probes *mp = &mods[i];
+	struct live_module lm = { .name = name };
 	struct mod_func *funcs;
-	uint64_t base, size;
 	char refused[160] = "";
 	const char *bad = NULL;
 	unsigned int n, k, nref = 0;
 	int err;
 
-	if (!module_live(name, &base, &size))
+	modules_scan_live("/proc/modules", find_live, &lm);
+	if (!lm.base)
 		return;		/* init still running: try at the next poll */
 	mp->gen = gen;
-	err = module_functions(name, base, size, &funcs, &n);
+	err = module_functions(syms, name, lm.base, lm.size, &funcs, &n);
 	if (!err && !(mp->links = calloc(n, sizeof(*mp->links))))
 		err = -ENOMEM;
 	for (k = 0; !err && k < n; k++) {
@@ -273,8 +245,8 @@ static void probes_on(struct pagetrack_bpf *skel, const char *name, unsigned int
 			 name, nref, refused);
 	mp->refused += nref;
 	mp->on = true;
-	skel->bss->scope_lo[i] = base;
-	skel->bss->scope_len[i] = size;
+	skel->bss->scope_lo[i] = lm.base;
+	skel->bss->scope_len[i] = lm.size;
 	/* Every task is checked again, now that no call into i goes unseen. */
 	__atomic_fetch_add(&skel->bss->scope_epoch, 1, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&skel->bss->scope_marked[i], gen + 1, __ATOMIC_SEQ_CST);

@@ -14,7 +14,7 @@ struct pagetrack_bpf;
 void modscope_setup(struct pagetrack_bpf *skel, const struct pt_options *opt);
 /* Before load: entry probes on watched modules' functions where kprobes are
  * (not on ARM32, whose allocation stacks are taken elsewhere). */
-void modscope_prepare(struct pagetrack_bpf *skel, bool kprobes);
+void modscope_prepare(struct pagetrack_bpf *skel, bool kprobes, const struct ksyms *ks);
 /* After attaching: which watched modules are loaded now; follows: BPF sees
  * loads and unloads (else every allocation unwinds, as without the gate);
  * exits: BPF sees a thread enter delete_module (the exit function). */
