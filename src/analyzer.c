@@ -358,13 +358,16 @@ void an_event(struct analyzer *an, const struct pt_event *e, const char *modname
 	if (e->type == PT_EV_PAGE_ALLOC || e->type == PT_EV_KMAP || e->type == PT_EV_REMAP)
 		remember_comm(an, e);
 
-	/* A free context lasts while the same thread keeps freeing. */
-	if (e->type != PT_EV_PAGE_FREE && e->type != PT_EV_SIGNAL &&
+	/* A free context lasts while the same thread keeps freeing (API
+	 * frees push one: an interrupt's may come between a call and its
+	 * page frees). */
+	if (e->type != PT_EV_PAGE_FREE && e->type != PT_EV_FREE_PAGES &&
+	    e->type != PT_EV_FREE_ADDR && e->type != PT_EV_SIGNAL &&
 	    e->type != PT_EV_MODULE_LOAD && e->type != PT_EV_MODULE_FREE &&
 	    e->type != PT_EV_MODULE_SYM && e->type != PT_EV_MODULE_INIT_END &&
 	    e->type != PT_EV_MODULE_UNLOAD &&
 	    (t = tid_find(an, e->tid)))
-		t->fctx = false;
+		t->nfctx = 0;
 
 	switch (e->type) {
 	case PT_EV_PAGE_ALLOC:

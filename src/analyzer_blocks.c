@@ -451,9 +451,38 @@ static void report_double_free(struct analyzer *an, const struct pt_event *e, ui
 /* Thread t is inside an API free of pfn: the page frees that follow are its. */
 static void free_ctx_start(struct tid_state *t, const struct pt_event *e, uint64_t pfn)
 {
-	t->fctx = true;
-	t->fctx_pfn = pfn;
-	t->fctx_stack = e->stack_id;
+	struct free_ctx *c;
+
+	if (t->nfctx == sizeof(t->fctx) / sizeof(t->fctx[0])) {	/* the oldest has ended */
+		t->fctx[0] = t->fctx[1];
+		t->nfctx--;
+	}
+	c = &t->fctx[t->nfctx++];
+	c->pfn = pfn;
+	c->order = e->order > PT_MAX_ORDER ? PT_MAX_ORDER : e->order;
+	c->stack = e->stack_id;
+}
+
+/* Is thread t inside an API free of the block at head? */
+static bool free_ctx_at(const struct tid_state *t, uint64_t head)
+{
+	int i;
+
+	for (i = (t ? t->nfctx : 0) - 1; i >= 0; i--)
+		if (t->fctx[i].pfn == head)
+			return true;
+	return false;
+}
+
+/* The API free of thread t whose pages include pfn, newest first; NULL: none. */
+static const struct free_ctx *free_ctx_of(const struct tid_state *t, uint64_t pfn)
+{
+	int i;
+
+	for (i = (t ? t->nfctx : 0) - 1; i >= 0; i--)
+		if (pfn >= t->fctx[i].pfn && pfn - t->fctx[i].pfn < (1ULL << t->fctx[i].order))
+			return &t->fctx[i];
+	return NULL;
 }
 
 /*
@@ -589,8 +618,6 @@ void on_free_addr(struct analyzer *an, const struct pt_event *e)
 	uint64_t pfn, ipfn = 0;
 	bool iknown;
 
-	if (t)
-		t->fctx = false;
 	learn_memmap_base(an, e->free_addr.memmap_base);
 	/* The page free_pages() hands on: virt_to_page(addr). */
 	iknown = addr_to_pfn(an, e->free_addr.addr, &ipfn);
@@ -659,7 +686,7 @@ static void judge_partial(struct analyzer *an, const struct pt_event *e,
 
 	if (!an->cfg.api_events || pfn == oh || !p->orig_order)
 		return;
-	if ((t && t->fctx && t->fctx_pfn == oh) ||
+	if (free_ctx_at(t, oh) ||
 	    (p->flags & (BLK_SPLIT | BLK_COMPOUND | BLK_MISMATCH)) || !page_live(an, oh))
 		return;
 	f = scoped_finding(an, PT_K_PARTIAL_FREE, mix(p->stack_id, p->module), e, p->module,
@@ -713,6 +740,7 @@ void on_page_free(struct analyzer *an, const struct pt_event *e)
 	unsigned int order = e->order;
 	uint64_t pfn = e->kmem.pfn, end, q, h;
 	struct piece *p;
+	const struct free_ctx *c;
 	bool any = false;
 	struct pt_event ev;
 
@@ -722,14 +750,14 @@ void on_page_free(struct analyzer *an, const struct pt_event *e)
 	}
 	/* BPF unwinds few page frees (lean_frees): inside an API free, the
 	 * free site is the API call's stack. */
-	if (e->stack_id < 0 && t && t->fctx && t->fctx_stack >= 0) {
+	if (e->stack_id < 0 && (c = free_ctx_of(t, pfn)) && c->stack >= 0) {
 		ev = *e;
-		ev.stack_id = t->fctx_stack;
+		ev.stack_id = c->stack;
 		e = &ev;
 	}
 	end = pfn + (1ULL << order);
 	if (an->st.kmaps_live)	/* a page can be kmapped (a call saved most frees) */
-		check_kmapped(an, e, pfn, 1ULL << order, -1);
+		check_kmapped(an, e, pfn, 1ULL << order);
 
 	p = find_piece(an, pfn, &h);
 	if (p && p->order > order) {

@@ -12,8 +12,7 @@
 
 #define MAX_KMAP_ENTRIES 65536
 
-void check_kmapped(struct analyzer *an, const struct pt_event *e, uint64_t pfn, uint64_t n,
-		   int owner)
+void check_kmapped(struct analyzer *an, const struct pt_event *e, uint64_t pfn, uint64_t n)
 {
 	uint64_t i;
 
@@ -27,7 +26,7 @@ void check_kmapped(struct analyzer *an, const struct pt_event *e, uint64_t pfn, 
 		if (!k || !k->count || k->reported)
 			continue;
 		module = module_of_event(an, e);
-		if (!in_scope(an, owner >= 0 ? owner : k->module, module))
+		if (!in_scope(an, k->module, module))
 			continue;
 		k->reported = 1;
 		f = finding(an, PT_K_FREE_WHILE_KMAPPED, mix(k->caller, e->stack_id), e);
@@ -35,8 +34,7 @@ void check_kmapped(struct analyzer *an, const struct pt_event *e, uint64_t pfn, 
 			continue;
 		f->pages++;
 		if (f->count == 1) {
-			fill_finding(an, f, pfn + i, NULL, e,
-				     owner >= 0 ? owner : (k->module >= 0 ? k->module : module));
+			fill_finding(an, f, pfn + i, NULL, e, k->module >= 0 ? k->module : module);
 			f->addr = pfn_to_ptr(an, pfn + i);
 			f->stack_id = k->stack_id;
 			f->caller = k->caller;

@@ -73,9 +73,17 @@ struct tid_state {
 	uint8_t nalloc;
 	bool has_paired;
 	uint64_t paired_pfn;			/* last alloc matched to a return */
-	bool fctx;				/* inside __free_pages(head, order) */
-	int32_t fctx_stack;			/* the API free's stack */
-	uint64_t fctx_pfn;
+	/*
+	 * Inside __free_pages(head, order): the page frees that follow in
+	 * [head, head + 2^order) are its. Two deep, newest last: an
+	 * interrupt's API free may come between the call and its page frees.
+	 */
+	struct free_ctx {
+		uint64_t pfn;
+		uint32_t order;
+		int32_t stack;			/* the API free's stack */
+	} fctx[2];
+	uint8_t nfctx;
 	/*
 	 * free_pages() calls judged, whose inner __free_pages() is not to be
 	 * judged again. Two deep: an interrupt may free pages in this thread's
@@ -277,8 +285,7 @@ void on_kmap(struct analyzer *an, const struct pt_event *e);
 void on_kmap_ret(struct analyzer *an, const struct pt_event *e);
 void on_kunmap(struct analyzer *an, const struct pt_event *e);
 /* Pages [pfn, pfn + n) freed by e: any still kmapped is a finding. */
-void check_kmapped(struct analyzer *an, const struct pt_event *e, uint64_t pfn, uint64_t n,
-		   int owner);
+void check_kmapped(struct analyzer *an, const struct pt_event *e, uint64_t pfn, uint64_t n);
 /* At the end: kmaps never unmapped are findings. */
 void finish_kmaps(struct analyzer *an);
 

@@ -53,5 +53,11 @@ else
 fi
 
 [ ${#broken[@]} -gt 0 ] && echo "suites that failed without a count: ${broken[*]}"
+# Repeat each failing check at the end, where a CI log's tail shows it.
+if [ "$F" -gt 0 ]; then
+	echo "failed checks:"
+	grep -HE '^(not ok|\[  FAILED  \] [a-z_])' "$log"/* 2>/dev/null |
+		sed -E "s|^$log/||; s|^|  |" | head -40
+fi
 echo "total: $P passed, $F failed, $S skipped"
 [ "$F" -eq 0 ]

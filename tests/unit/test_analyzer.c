@@ -798,6 +798,25 @@ static void test_pitfall_noncompound_extra_head_ref(void **state)
 	an_free(f.an);
 }
 
+/* An interrupt's own __free_pages() between a non-compound block's API
+ * free and the tail frees the kernel makes for it: those are still its. */
+static void test_pitfall_irq_api_free_before_tails(void **state)
+{
+	struct fx f = fx_new(true, true, 0);
+
+	(void)state;
+	km_alloc_pages(&f.k, 0x8000, 2, GFP_KERNEL);
+	km_alloc_pages(&f.k, 0x2000, 0, GFP_KERNEL);
+	km_free_pages_api(&f.k, 0x8000, 2, 2);
+	km___free_pages(&f.k, 0x2000, 0);		/* the interrupt's */
+	km_page_free(&f.k, 0x8002, 1);
+	km_page_free(&f.k, 0x8001, 0);
+	f.k.tid = 999;
+	km_page_free(&f.k, 0x8000, 0);
+	expect_none(&f);
+	an_free(f.an);
+}
+
 static void test_pitfall_split_page(void **state)
 {
 	struct fx f = fx_new(true, true, 0);
@@ -1348,6 +1367,7 @@ int main(void)
 		cmocka_unit_test(test_remap_shared_ok),
 		cmocka_unit_test(test_events_lost),
 		cmocka_unit_test(test_pitfall_noncompound_extra_head_ref),
+		cmocka_unit_test(test_pitfall_irq_api_free_before_tails),
 		cmocka_unit_test(test_pitfall_split_page),
 		cmocka_unit_test(test_pitfall_alloc_pages_exact),
 		cmocka_unit_test(test_pitfall_compound_put_page),
