@@ -344,10 +344,16 @@ void an_event(struct analyzer *an, const struct pt_event *e, const char *modname
 		an->st.bad_events++;
 		return;
 	}
-	/* Orders index per-order tables and size page loops: damaged input
-	 * must not reach them. */
-	if ((e->type == PT_EV_FREE_PAGES || e->type == PT_EV_FREE_ADDR ||
+	/* Orders index per-order tables and size page loops, and a block
+	 * must not wrap around the pfn space: damaged input reaches neither. */
+	if ((e->type == PT_EV_PAGE_ALLOC || e->type == PT_EV_PAGE_FREE ||
+	     e->type == PT_EV_FREE_PAGES || e->type == PT_EV_FREE_ADDR ||
 	     e->type == PT_EV_SPLIT) && e->order > PT_MAX_ORDER) {
+		an->st.bad_events++;
+		return;
+	}
+	if ((e->type == PT_EV_PAGE_ALLOC || e->type == PT_EV_PAGE_FREE) &&
+	    e->kmem.pfn > UINT64_MAX - (1ULL << e->order)) {
 		an->st.bad_events++;
 		return;
 	}

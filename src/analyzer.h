@@ -14,7 +14,7 @@
 #include "u64map.h"
 
 #define PT_MAX_MODULES	8
-#define PT_MAX_ORDER	11	/* orders 0..10 (MAX_ORDER on x86) */
+#define PT_MAX_ORDER	11	/* the largest order accepted (x86: 10; one more for configs that raise it) */
 
 enum pt_arch { PT_ARCH_UNKNOWN = 0, PT_ARCH_AMD64 = 1, PT_ARCH_I386 = 2, PT_ARCH_ARMHF = 3 };
 

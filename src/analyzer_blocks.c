@@ -334,10 +334,6 @@ void on_page_alloc(struct analyzer *an, const struct pt_event *e)
 	struct piece tmpl = { 0 };
 	int module;
 
-	if (order > PT_MAX_ORDER || pfn > UINT64_MAX - (1ULL << order)) {
-		an->st.bad_events++;
-		return;
-	}
 	if (pfn + (1ULL << order) - 1 > an->max_pfn_seen)
 		an->max_pfn_seen = pfn + (1ULL << order) - 1;
 	if (t) {
@@ -489,24 +485,36 @@ static const struct free_ctx *free_ctx_of(const struct tid_state *t, uint64_t pf
  * Judge a free the caller made through the API: the claimed order against
  * the allocation, and whether the block is live at all.
  */
-static void judge_api_free(struct analyzer *an, const struct pt_event *e, uint64_t pfn,
-			   const char *api, bool refcount_zero)
+/*
+ * An API free found the page's refcount already 0. Only the kernel's own
+ * refcount proves a double free: a page we saw freed may have been
+ * reallocated by a path without mm_page_alloc (bulk allocation), so "freed
+ * before" alone is not enough. A tail of a live block is not one. True when
+ * reported.
+ */
+static bool judge_refcount_zero(struct analyzer *an, const struct pt_event *e, uint64_t pfn,
+				const char *api)
 {
-	struct tid_state *t = tid_state(an, e->tid);
+	char why[96];
+	uint64_t h;
+
+	if (find_piece(an, pfn, &h) && h != pfn)
+		return false;
+	snprintf(why, sizeof(why),
+		 "page refcount was already 0 when %s() was called: the block was freed before", api);
+	report_double_free(an, e, pfn, u64map_get(&an->freed, pfn), why);
+	return true;
+}
+
+static void judge_api_free(struct analyzer *an, const struct pt_event *e, struct tid_state *t,
+			   uint64_t pfn, const char *api, bool refcount_zero)
+{
 	struct piece *p;
 	uint64_t h;
 
-	p = find_piece(an, pfn, &h);
-	/*
-	 * Only the kernel's own refcount proves a double free: a page we saw
-	 * freed may have been reallocated by a path without mm_page_alloc
-	 * (bulk allocation), so "freed before" alone is not enough.
-	 */
-	if (refcount_zero && (!p || h == pfn)) {
-		report_double_free(an, e, pfn, u64map_get(&an->freed, pfn),
-				   "page refcount was already 0 when __free_pages() was called: the block was freed before");
+	if (refcount_zero && judge_refcount_zero(an, e, pfn, api))
 		return;
-	}
+	p = find_piece(an, pfn, &h);
 	if (!p) {
 		an->st.untracked_frees++;
 		return;
@@ -634,7 +642,7 @@ void on_free_addr(struct analyzer *an, const struct pt_event *e)
 	}
 	if (t)
 		afree_push(t, true, ipfn);
-	judge_api_free(an, e, ipfn, "free_pages", false);
+	judge_api_free(an, e, t, ipfn, "free_pages", false);
 }
 
 void on_free_pages(struct analyzer *an, const struct pt_event *e)
@@ -649,16 +657,8 @@ void on_free_pages(struct analyzer *an, const struct pt_event *e)
 	if (t && t->nafree && afree_pop(t, page_known, pfn, &a)) {
 		if (a.bad || !page_known)
 			return;
-		if (e->free_pages.refcount == 0) {
-			uint64_t h;
-			struct piece *p = find_piece(an, pfn, &h);
-
-			if (!p || h == pfn) {
-				report_double_free(an, e, pfn, u64map_get(&an->freed, pfn),
-						   "page refcount was already 0 when free_pages() was called: the block was freed before");
-				return;
-			}
-		}
+		if (e->free_pages.refcount == 0 && judge_refcount_zero(an, e, pfn, "free_pages"))
+			return;
 		free_ctx_start(t, e, pfn);
 		return;
 	}
@@ -666,7 +666,7 @@ void on_free_pages(struct analyzer *an, const struct pt_event *e)
 		an->st.unjudged_frees++;
 		return;
 	}
-	judge_api_free(an, e, pfn, "__free_pages", e->free_pages.refcount == 0);
+	judge_api_free(an, e, t, pfn, "__free_pages", e->free_pages.refcount == 0);
 }
 
 /*
@@ -714,7 +714,7 @@ static void free_part(struct analyzer *an, const struct pt_event *e, struct tid_
 
 	/* Tracepoint-only: the order freed at the head is the claimed order. */
 	if (!an->cfg.api_events && pfn == oh && order > 0 && !(p.flags & BLK_SPLIT))
-		judge_api_free(an, e, pfn, "free", false);
+		judge_api_free(an, e, tid_state(an, e->tid), pfn, "free", false);
 	p = *pp;	/* judging may have flagged the block */
 
 	piece_del(an, head, p.order);
@@ -744,10 +744,6 @@ void on_page_free(struct analyzer *an, const struct pt_event *e)
 	bool any = false;
 	struct pt_event ev;
 
-	if (order > PT_MAX_ORDER) {
-		an->st.bad_events++;
-		return;
-	}
 	/* BPF unwinds few page frees (lean_frees): inside an API free, the
 	 * free site is the API call's stack. */
 	if (e->stack_id < 0 && (c = free_ctx_of(t, pfn)) && c->stack >= 0) {
@@ -792,7 +788,7 @@ void on_page_free(struct analyzer *an, const struct pt_event *e)
 			}
 			/* Tracepoint-only: a larger free than the block at its head. */
 			if (!an->cfg.api_events && h == pfn && order != p->orig_order)
-				judge_api_free(an, e, pfn, "free", false);
+				judge_api_free(an, e, tid_state(an, e->tid), pfn, "free", false);
 		}
 		an->st.frees += 1ULL << p->order;
 		q = h + (1ULL << p->order);
