@@ -110,6 +110,7 @@ struct analyzer *an_new(const struct pt_config *cfg, const struct pt_kernel_info
 	    u64map_init(&an->freed, sizeof(struct freed)) ||
 	    u64map_init(&an->kmaps, sizeof(struct kmap_ent)) ||
 	    u64map_init(&an->tids, sizeof(struct tid_state)) ||
+	    u64map_init(&an->remaps, sizeof(struct pt_event)) ||
 	    u64map_init(&an->comms, PT_COMM_LEN) ||
 	    u64map_init(&an->groups, sizeof(uint32_t)) ||
 	    u64map_init(&an->gfp_ids, sizeof(uint16_t))) {
@@ -135,6 +136,7 @@ void an_free(struct analyzer *an)
 	u64map_free(&an->freed);
 	u64map_free(&an->kmaps);
 	u64map_free(&an->tids);
+	u64map_free(&an->remaps);
 	u64map_free(&an->comms);
 	u64map_free(&an->groups);
 	u64map_free(&an->gfp_ids);
@@ -160,7 +162,7 @@ void tids_make_room(struct analyzer *an)
 		const struct tid_state *t = u64map_val(&an->tids, i);
 
 		if (u64map_used(&an->tids, i) && !t->nalloc && !t->nafree &&
-		    !t->kmap_pending && !t->remap_pending) {
+		    !t->kmap_pending) {
 			/* Deleting moves a later entry into slot i: look again. */
 			u64map_del(&an->tids, an->tids.keys[i]);
 			continue;

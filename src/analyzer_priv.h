@@ -98,8 +98,6 @@ struct tid_state {
 	bool kmap_pending;
 	uint64_t kmap_ptr, kmap_ts;
 	int32_t kmap_stack;
-	bool remap_pending;
-	struct pt_event remap;
 };
 
 struct analyzer {
@@ -129,6 +127,7 @@ struct analyzer {
 	uint64_t *freed_cover;
 	struct u64map kmaps;		/* struct page * -> struct kmap_ent */
 	struct u64map tids;		/* tid -> struct tid_state */
+	struct u64map remaps;		/* tid -> its remap_pfn_range() call (struct pt_event) */
 	/* The last thread's state: events come in runs from one thread. Any
 	 * change to tids goes through tid_state(), which resets this. */
 	struct tid_state *tid_last;

@@ -47,32 +47,32 @@ void on_user_map(struct analyzer *an, const struct pt_event *e)
 	}
 }
 
+/* Calls awaiting their return, kept apart from the per-thread state (they
+ * are rare and an event is large); returns lost beyond this are dropped. */
+#define MAX_PENDING_REMAPS 4096
+
 void on_remap(struct analyzer *an, const struct pt_event *e)
 {
-	struct tid_state *t = tid_state(an, e->tid);
+	struct pt_event *call;
 
-	if (!t)
-		return;
-	t->remap_pending = true;
-	t->remap = *e;
+	if (an->remaps.len >= MAX_PENDING_REMAPS)
+		u64map_clear(&an->remaps);
+	call = u64map_put(&an->remaps, e->tid, NULL);
+	if (call)
+		*call = *e;
 }
 
 void on_remap_ret(struct analyzer *an, const struct pt_event *e)
 {
-	struct tid_state *t = tid_find(an, e->tid);
 	const struct pt_ev_remap *r;
 	struct pt_event site;
 	struct pt_finding *f;
 	int module;
 	bool cow, partial;
 
-	if (!t || !t->remap_pending)
+	if (!u64map_remove(&an->remaps, e->tid, &site) || e->ret >= 0)
 		return;
-	t->remap_pending = false;
-	if (e->ret >= 0)
-		return;
-	r = &t->remap.remap;
-	site = t->remap;
+	r = &site.remap;
 	site.ip = e->ip;
 	f = scoped_finding(an, PT_K_REMAP_FAILED,
 			   mix(mix(site.tgid, r->vm_start), mix(e->ip, e->ret)), &site, -1, &module);
