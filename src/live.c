@@ -113,19 +113,35 @@ static void klocal_counts(struct session *s, const uint64_t *cnt, uint32_t km_ma
  * end), read from BPF's per-task state, as KLOCAL_HELD events: the
  * analyzer judges them as it does live and in replay.
  */
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 static void klocal_snapshot(struct pagetrack_bpf *skel, struct session *s, uint32_t why,
 			    uint64_t now)
 {
 	int fd = bpf_map__fd(skel->maps.kl_tasks);
-	uint64_t key = 0, next;
+	size_t n = 0, cap = 2 * (size_t)bpf_map__max_entries(skel->maps.kl_tasks), k;
+	uint64_t key = 0, next, *keys;
 	struct pt_kl_task st;
-	bool first = true;
 	uint32_t i;
 
-	while (!bpf_map_get_next_key(fd, first ? NULL : &key, &next)) {
-		first = false;
-		key = next;
-		if (bpf_map_lookup_elem(fd, &key, &st))
+	/*
+	 * Keys first, each once: while probes run a task may exit mid-walk,
+	 * and a walk whose current key was deleted starts over from the first
+	 * (room for one such restart).
+	 */
+	keys = calloc(cap, sizeof(*keys));
+	if (!keys)
+		return;
+	while (n < cap && !bpf_map_get_next_key(fd, n ? &key : NULL, &next))
+		keys[n++] = key = next;
+	qsort(keys, n, sizeof(*keys), cmp_u64);
+	for (k = 0; k < n; k++) {
+		if ((k && keys[k] == keys[k - 1]) || bpf_map_lookup_elem(fd, &keys[k], &st))
 			continue;
 		for (i = 0; i < st.depth && i < PT_KL_SLOTS; i++) {
 			struct pt_event e = { .ts = now, .type = PT_EV_KLOCAL_HELD, .stack_id = -1 };
@@ -142,6 +158,7 @@ static void klocal_snapshot(struct pagetrack_bpf *skel, struct session *s, uint3
 			session_event(s, &e, sizeof(e));
 		}
 	}
+	free(keys);
 }
 
 struct modcheck {
