@@ -446,10 +446,8 @@ static void print_mode(const struct attacher *at, const struct pt_kernel_info *k
 }
 
 /* Page blocks: leak, order_mismatch, double_free, bad_free, partial_free. */
-static void print_page_kinds(const struct probe *p, const char *memmap)
+static void print_page_kinds(const struct probe *p, bool api, const char *memmap)
 {
-	bool api = p[P_FREE_PAGES].link && p[P_ALLOC_RET].link;
-
 	fprintf(stderr, "  leak: on (kmem tracepoints)\n");
 	fprintf(stderr, "  order_mismatch: on (%s)\n",
 		api ? "order claimed at __free_pages/free_pages entry" :
@@ -518,7 +516,7 @@ void attacher_print_detections(const struct attacher *at, const struct pt_kernel
 	const struct tp *t = at->tps;
 
 	print_mode(at, ki, opt);
-	print_page_kinds(p, memmap);
+	print_page_kinds(p, at->api_events, memmap);
 	print_map_kinds(at, ki, opt);
 	fprintf(stderr, "  remap_failed: %s%s\n",
 		p[P_REMAP].link && p[P_REMAP_RET].link ? "on" : "off: ",

@@ -339,8 +339,7 @@ static int record_setup(struct live *lv)
 	s->stack_fd = bpf_map__fd(lv->at.skel->maps.stacks);
 	if (opt->record_path) {
 		s->rec = outfile_private(opt->record_path);
-		if (!s->rec || rec_write_header(s->rec, &lv->ki,
-						!cfg->api_events ? 2 : lv->at.fentry ? 3 : 1,
+		if (!s->rec || rec_write_header(s->rec, &lv->ki, rec_attach_mode(lv->at.mode),
 						(cfg->api_events ? PT_RECF_API_EVENTS : 0) |
 						(opt->pid > 0 ? PT_RECF_PID_FILTERED : 0), cfg)) {
 			pt_err("cannot write %s: %s", opt->record_path,

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include "analyzer.h"
 
 #define PT_REC_MAGIC	"PGTRACK\n"
@@ -40,7 +41,7 @@ struct pt_rec_header {
 	uint32_t page_shift;
 	uint32_t struct_page_size;
 	uint32_t last_pkmap;
-	uint32_t attach_mode;
+	uint32_t attach_mode;		/* enum pt_rec_attach: how the live run attached */
 	uint32_t flags;
 	char release[64];
 	/* version 2: stack sampling (pagetrack.h); sample_pages 0: every
@@ -66,6 +67,15 @@ struct pt_rec_module {
 };
 
 /* Writer. Returns 0 or -errno. */
+/* The header's attach_mode: the live run's attach mode ("kprobe", ...). */
+enum pt_rec_attach { PT_REC_KPROBE = 1, PT_REC_TRACEPOINT = 2, PT_REC_FENTRY = 3 };
+
+static inline uint32_t rec_attach_mode(const char *mode)
+{
+	return !strcmp(mode, "fentry") ? PT_REC_FENTRY :
+	       !strcmp(mode, "kprobe") ? PT_REC_KPROBE : PT_REC_TRACEPOINT;
+}
+
 int rec_write_header(FILE *f, const struct pt_kernel_info *ki, uint32_t attach_mode,
 		     uint32_t flags, const struct pt_config *cfg);
 int rec_write(FILE *f, uint32_t type, const void *p, uint32_t len);

@@ -51,7 +51,7 @@ static FILE *open_rec(const char *dir, const char *name, uint32_t arch, uint32_t
 	h.page_shift = 12;
 	h.struct_page_size = struct_page;
 	h.last_pkmap = last_pkmap;
-	h.attach_mode = 1;
+	h.attach_mode = PT_REC_KPROBE;
 	h.flags = flags;
 	snprintf(h.release, sizeof(h.release), "6.1.0-fuzz");
 	check(fwrite(&h, sizeof(h), 1, f) != 1, path);
