@@ -529,7 +529,7 @@ if [ "$LIVE" = 1 ] && [ "$QUICK" = 0 ]; then
 	restore_stats=$(sysctl -n kernel.bpf_stats_enabled)
 	sysctl -q kernel.bpf_stats_enabled=1
 	for c in floor floor_count floor_f floor_f_w floor_f_w_W floor_s32 floor_s8 floor_s1 floor_g32 \
-		 floor_raw floor_raw_s32 pt_nostacks pt_stacks pt_all pt_allocstacks pt_filtered pt_module \
+		 floor_raw floor_raw_s32 floor_pair pt_nostacks pt_stacks pt_all pt_allocstacks pt_filtered pt_module \
 		 bpftrace memleak \
 		 ${PT2:+pt2_nostacks pt2_stacks pt2_filtered}; do
 		case $c in
@@ -541,6 +541,7 @@ if [ "$LIVE" = 1 ] && [ "$QUICK" = 0 ]; then
 		floor_g32) cmd=("$OUT/floor" -s 32 -g) ;;
 		floor_raw) cmd=("$OUT/floor" -r) ;;
 		floor_raw_s32) cmd=("$OUT/floor" -r -s 32) ;;
+		floor_pair) cmd=("$OUT/floor" -p) ;;
 		floor_f) cmd=("$OUT/floor" -f) ;;
 		floor_f_w) cmd=("$OUT/floor" -f -w 262144) ;;
 		floor_f_w_W) cmd=("$OUT/floor" -f -w 262144 -W) ;;
@@ -686,6 +687,7 @@ if [ ${#BPF_LINES[@]} -gt 0 ]; then
 			floor_g32) echo "floor -s 32 -g: bpf_get_stack() into a buffer instead (no stack map)" ;;
 			floor_raw) echo "floor -r: raw tracepoints instead of the classic ones" ;;
 			floor_raw_s32) echo "floor -r -s 32: raw tracepoints + bpf_get_stackid(), 32 frames" ;;
+			floor_pair) echo "floor -p: pairing in BPF (hash insert per allocation, lookup and delete per free; only the unpaired sent)" ;;
 			floor_f) echo "floor -f: + pagetrack-sized record (112 B, memset, pid, time, cpu, comm)" ;;
 			floor_f_w) echo "floor -f -w 262144: + a wake-up forced on every record while >= 256 KiB pending (pagetrack's old policy)" ;;
 			floor_f_w_W) echo "floor -f -w 262144 -W: wake-up only on crossing 256 KiB (pagetrack's policy)" ;;

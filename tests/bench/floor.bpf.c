@@ -21,6 +21,11 @@ char LICENSE[] SEC("license") = "GPL";
  * with_stack: a kernel stack per event, DEPTH frames deep (pagetrack: 32).
  * fat: a pagetrack-sized record (struct floor_fat_rec, 112 bytes) zeroed and
  * filled with the same helpers pagetrack's new_event() calls.
+ * pair: pairing in BPF, the cost of sending only what outlives the map: an
+ * allocation goes into a preallocated hash by pfn (8-byte value: what a
+ * tracer would keep, say the order and the tgid) and is not sent; a free
+ * looks its pfn up (a tracer compares the order) and deletes it, and only a
+ * free the map does not hold, or an allocation it has no room for, is sent.
  */
 const volatile __u64 wakeup_bytes = 0;
 const volatile bool wake_on_crossing = false;	/* -W: only the record that crosses */
@@ -28,6 +33,14 @@ const volatile bool fat = false;
 const volatile bool with_stack = false;	/* -s DEPTH: bpf_get_stackid() per event */
 const volatile bool count_only = false;	/* -c: count, no record: a filter's cost */
 const volatile bool get_stack = false;	/* -g: bpf_get_stack() into a buffer instead */
+const volatile bool pair = false;	/* -p: pair allocations and frees in pending */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 262144);		/* 1 without -p (floor.c) */
+	__type(key, __u64);
+	__type(value, __u64);
+} pending SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -121,9 +134,33 @@ static __always_inline void emit(void *ctx, __u64 pfn, __u32 type)
 	}
 }
 
+/* -p: true when the allocation is held in pending (not to be sent). */
+static __always_inline bool pair_alloc(__u64 pfn, __u32 order)
+{
+	__u64 v = ((__u64)(bpf_get_current_pid_tgid() >> 32) << 8) | order;
+
+	return !bpf_map_update_elem(&pending, &pfn, &v, BPF_NOEXIST);
+}
+
+/* -p: true when the free met its allocation in pending, order and all. */
+static __always_inline bool pair_free(__u64 pfn, __u32 order)
+{
+	__u64 *v = bpf_map_lookup_elem(&pending, &pfn);
+
+	if (!v)
+		return false;
+	if ((*v & 0xff) != order)	/* a tracer sends this one */
+		return false;
+	bpf_map_delete_elem(&pending, &pfn);
+	bump(FLOOR_CNT_PAIRED);
+	return true;
+}
+
 SEC("tracepoint/kmem/mm_page_alloc")
 int floor_page_alloc(struct trace_event_raw_mm_page_alloc *ctx)
 {
+	if (pair && pair_alloc(ctx->pfn, ctx->order))
+		return 0;
 	emit(ctx, ctx->pfn, FLOOR_ALLOC);
 	return 0;
 }
@@ -131,6 +168,8 @@ int floor_page_alloc(struct trace_event_raw_mm_page_alloc *ctx)
 SEC("tracepoint/kmem/mm_page_free")
 int floor_page_free(struct trace_event_raw_mm_page_free *ctx)
 {
+	if (pair && pair_free(ctx->pfn, ctx->order))
+		return 0;
 	emit(ctx, ctx->pfn, FLOOR_FREE);
 	return 0;
 }
@@ -138,6 +177,8 @@ int floor_page_free(struct trace_event_raw_mm_page_free *ctx)
 SEC("tracepoint/kmem/mm_page_free_batched")
 int floor_page_free_batched(struct trace_event_raw_mm_page_free_batched *ctx)
 {
+	if (pair && pair_free(ctx->pfn, 0))
+		return 0;
 	emit(ctx, ctx->pfn, FLOOR_FREE_BATCHED);
 	return 0;
 }

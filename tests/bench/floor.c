@@ -87,6 +87,7 @@ int main(int argc, char **argv)
 {
 	unsigned long buffer_mb = 16, drain_ms = 10, wakeup = 0, depth = 0;
 	bool fat = false, crossing = false, count_only = false, raw = false, getstack = false;
+	bool pair = false;
 	unsigned long long cnt[FLOOR_CNT_MAX];
 	struct received rcv = { 0 };
 	struct ring_buffer *rb = NULL;
@@ -94,7 +95,7 @@ int main(int argc, char **argv)
 	struct timespec nap;
 	int c, err, ret = 1;
 
-	while ((c = getopt(argc, argv, "b:i:w:Wfs:crgh")) != -1) {
+	while ((c = getopt(argc, argv, "b:i:w:Wfs:crgph")) != -1) {
 		switch (c) {
 		case 'b':
 			buffer_mb = strtoul(optarg, NULL, 10);
@@ -128,6 +129,9 @@ int main(int argc, char **argv)
 		case 'g':
 			getstack = true;
 			break;
+		case 'p':
+			pair = true;
+			break;
 		case 's':
 			depth = strtoul(optarg, NULL, 10);
 			if (!depth || depth > 127) {
@@ -136,7 +140,7 @@ int main(int argc, char **argv)
 			}
 			break;
 		default:
-			fprintf(stderr, "usage: floor [-b BUFFER_MB] [-i DRAIN_MS] [-w WAKEUP_BYTES [-W]] [-f] [-s DEPTH] [-c] [-r]\n");
+			fprintf(stderr, "usage: floor [-b BUFFER_MB] [-i DRAIN_MS] [-w WAKEUP_BYTES [-W]] [-f] [-s DEPTH] [-c] [-r] [-p]\n");
 			return c == 'h' ? 0 : 2;
 		}
 	}
@@ -156,6 +160,9 @@ int main(int argc, char **argv)
 	skel->rodata->with_stack = depth > 0;
 	skel->rodata->count_only = count_only;
 	skel->rodata->get_stack = getstack;
+	skel->rodata->pair = pair;
+	if (!pair)
+		bpf_map__set_max_entries(skel->maps.pending, 1);
 	/* -r: raw tracepoints instead of the classic ones. */
 	bpf_program__set_autoload(skel->progs.floor_page_alloc, !raw);
 	bpf_program__set_autoload(skel->progs.floor_page_free, !raw);
@@ -204,9 +211,10 @@ int main(int argc, char **argv)
 	}
 	printf("{\"type\":\"floor\",\"events_produced\":%llu,\"events_lost\":%llu,"
 	       "\"events_received\":%llu,\"alloc\":%llu,\"free\":%llu,\"free_batched\":%llu,"
-	       "\"stack_failures\":%llu}\n",
+	       "\"stack_failures\":%llu,\"paired\":%llu}\n",
 	       cnt[FLOOR_CNT_PRODUCED], cnt[FLOOR_CNT_LOST], rcv.total, rcv.by_type[FLOOR_ALLOC],
-	       rcv.by_type[FLOOR_FREE], rcv.by_type[FLOOR_FREE_BATCHED], cnt[FLOOR_CNT_STACK_FAIL]);
+	       rcv.by_type[FLOOR_FREE], rcv.by_type[FLOOR_FREE_BATCHED], cnt[FLOOR_CNT_STACK_FAIL],
+	       cnt[FLOOR_CNT_PAIRED]);
 	ret = count_only || cnt[FLOOR_CNT_PRODUCED] == cnt[FLOOR_CNT_LOST] + rcv.total ? 0 : 3;
 	if (ret)
 		fprintf(stderr, "floor: produced != lost + received\n");

@@ -5,7 +5,11 @@
 
 enum floor_type { FLOOR_ALLOC = 1, FLOOR_FREE, FLOOR_FREE_BATCHED, FLOOR_TYPE_MAX };
 
-enum floor_counter { FLOOR_CNT_PRODUCED, FLOOR_CNT_LOST, FLOOR_CNT_STACK_FAIL, FLOOR_CNT_MAX };
+enum floor_counter {
+	FLOOR_CNT_PRODUCED, FLOOR_CNT_LOST, FLOOR_CNT_STACK_FAIL,
+	FLOOR_CNT_PAIRED,	/* -p: alloc and free met in the map, nothing sent */
+	FLOOR_CNT_MAX
+};
 
 /* 16 bytes: with the ring buffer's 8-byte header, 24 bytes per event. */
 struct floor_rec {
