@@ -70,19 +70,58 @@ static __always_inline void emit_free(void *ctx, __u64 pfn, __u32 order, __u32 f
 	submit(e);
 }
 
+/*
+ * A page freed through a batch (free_unref_folios(), free_unref_page_list()
+ * on 5.x/6.x) fires mm_page_free in free_pages_prepare() and then, in a
+ * second loop over the batch, mm_page_free_batched: the same free twice, a
+ * third of all events under churn. Each CPU remembers the pfns it last saw
+ * in mm_page_free, by their low bits; a batched free found there is that
+ * twin and is only counted. One not found (a kernel that traces the batch
+ * first, or an interrupt's frees between the loops that took the slot) is
+ * sent as a free of its own: a free is never lost, at worst sent twice.
+ */
+#define PT_TWIN_SLOTS	256
+
+struct free_seen {
+	__u64 pfn[PT_TWIN_SLOTS];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct free_seen);
+} free_seen SEC(".maps");
+
 /* Frees are not filtered by pid (any context may free a tracked block),
  * only by where the filtered process allocated. */
 SEC("tracepoint/kmem/mm_page_free")
 int pagetrack_page_free(struct trace_event_raw_mm_page_free *ctx)
 {
-	emit_free(ctx, ctx->pfn, ctx->order, 0);
+	__u32 zero = 0;
+	struct free_seen *seen = bpf_map_lookup_elem(&free_seen, &zero);
+	__u64 pfn = ctx->pfn;
+
+	if (seen)
+		seen->pfn[pfn & (PT_TWIN_SLOTS - 1)] = pfn;
+	emit_free(ctx, pfn, ctx->order, 0);
 	return 0;
 }
 
 SEC("tracepoint/kmem/mm_page_free_batched")
 int pagetrack_page_free_batched(struct trace_event_raw_mm_page_free_batched *ctx)
 {
-	emit_free(ctx, ctx->pfn, 0, PT_F_BATCHED);
+	__u32 zero = 0;
+	struct free_seen *seen = bpf_map_lookup_elem(&free_seen, &zero);
+	__u64 pfn = ctx->pfn;
+
+	if (seen && pfn && seen->pfn[pfn & (PT_TWIN_SLOTS - 1)] == pfn) {
+		/* Used up: a second batched free of it is sent. */
+		seen->pfn[pfn & (PT_TWIN_SLOTS - 1)] = (__u64)-1;
+		count(PT_CNT_FREE_TWINS);
+		return 0;
+	}
+	emit_free(ctx, pfn, 0, PT_F_BATCHED);
 	return 0;
 }
 

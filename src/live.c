@@ -468,6 +468,8 @@ static int drain_and_report(struct live *lv)
 		       (unsigned long long)cnt[PT_CNT_LOST], (unsigned long long)cnt[PT_CNT_PRODUCED]);
 	if (opt->verbose) {
 		print_event_mix(an_stats(s->an));
+		fprintf(stderr, "pagetrack: %llu mm_page_free_batched events were twins of a page free already sent (counted, not sent)\n",
+			(unsigned long long)cnt[PT_CNT_FREE_TWINS]);
 		modscope_report(lv->at.skel, cnt);
 	}
 	if (cnt[PT_CNT_STACK_FAIL] && opt->verbose)

@@ -349,6 +349,7 @@ enum pt_counter {
 	PT_CNT_SCOPE_SKIP,	/* -m: allocations not unwound (none loaded) */
 	PT_CNT_SCOPE_CHECK,	/* -m: stacks looked through for a watched module */
 	PT_CNT_SCOPE_ENTER,	/* -m: calls into a watched module's functions */
+	PT_CNT_FREE_TWINS,	/* mm_page_free_batched twins of a page free sent */
 	PT_CNT_MAX,
 };
 

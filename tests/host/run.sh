@@ -168,6 +168,15 @@ sum=$(grep '"type":"summary"' "$dir/noflood.json")
 check "full churn through the default 16 MiB buffer: nothing lost ($(num events_produced) events)" \
 	'[ "$(num events_lost)" = 0 ] && [ "$(num events_produced)" = "$(num events_received)" ]'
 
+# A batched free fires mm_page_free and then mm_page_free_batched for the same
+# page: the twin is counted in BPF, not sent, and no free is lost for it
+# (dd's 256 MiB buffer, freed in batches at exit, is seen freed).
+"$PT" -v -j -- dd if=/dev/zero of=/dev/null bs=256M count=2 >"$dir/twin.json" 2>"$dir/twin.err"
+sum=$(grep '"type":"summary"' "$dir/twin.json")
+twins=$(sed -n 's/^pagetrack: \([0-9]*\) mm_page_free_batched events were twins.*/\1/p' "$dir/twin.err")
+check "batched-free twins counted, not sent (${twins:-none}); dd's 256 MiB seen freed ($(num pages_freed) of $(num pages_allocated) pages)" \
+	'[ "${twins:-0}" -gt 0 ] && [ "$(num pages_freed)" -ge 65536 ]'
+
 # -p: the process's allocations and their frees are seen, frees far from
 # anything it allocated are dropped in BPF (other processes churn meanwhile).
 # dd starts once pagetrack has attached (its "attach mode" line), not after a
