@@ -338,6 +338,22 @@ void fill_comm(const struct analyzer *an, struct pt_finding *f, uint32_t tgid)
 
 /* ------------------------------------------------------------- dispatch */
 
+/* Event types as bits, for the dispatcher's tests of a type against a set. */
+#define EV_BIT(type)	(1ULL << (type))
+_Static_assert(PT_EV_MAX <= 64, "event types do not fit a 64-bit set");
+/* Types whose order field is an order. */
+#define EV_WITH_ORDER	(EV_BIT(PT_EV_PAGE_ALLOC) | EV_BIT(PT_EV_PAGE_FREE) | \
+			 EV_BIT(PT_EV_FREE_PAGES) | EV_BIT(PT_EV_FREE_ADDR) | EV_BIT(PT_EV_SPLIT))
+/* Types whose a0 is the pfn of a block of 2^order pages. */
+#define EV_KMEM		(EV_BIT(PT_EV_PAGE_ALLOC) | EV_BIT(PT_EV_PAGE_FREE))
+/* Types that do not end a thread's free context: its page and API frees,
+ * and events that are not the thread's own doing. */
+#define EV_KEEP_FREE_CTX (EV_BIT(PT_EV_PAGE_FREE) | EV_BIT(PT_EV_FREE_PAGES) | \
+			  EV_BIT(PT_EV_FREE_ADDR) | EV_BIT(PT_EV_SIGNAL) | \
+			  EV_BIT(PT_EV_MODULE_LOAD) | EV_BIT(PT_EV_MODULE_FREE) | \
+			  EV_BIT(PT_EV_MODULE_SYM) | EV_BIT(PT_EV_MODULE_INIT_END) | \
+			  EV_BIT(PT_EV_MODULE_UNLOAD))
+
 void an_event(struct analyzer *an, const struct pt_event *e, const char *modname)
 {
 	struct tid_state *t;
@@ -348,14 +364,14 @@ void an_event(struct analyzer *an, const struct pt_event *e, const char *modname
 	}
 	/* Orders index per-order tables and size page loops, and a block
 	 * must not wrap around the pfn space: damaged input reaches neither. */
-	if ((e->type == PT_EV_PAGE_ALLOC || e->type == PT_EV_PAGE_FREE ||
-	     e->type == PT_EV_FREE_PAGES || e->type == PT_EV_FREE_ADDR ||
-	     e->type == PT_EV_SPLIT) && e->order > PT_MAX_ORDER) {
+	if (e->order > PT_MAX_ORDER && (EV_BIT(e->type) & EV_WITH_ORDER)) {
 		an->st.bad_events++;
 		return;
 	}
-	if ((e->type == PT_EV_PAGE_ALLOC || e->type == PT_EV_PAGE_FREE) &&
-	    e->kmem.pfn > UINT64_MAX - (1ULL << e->order)) {
+	/* (The first test is implied by the second: it keeps the common case
+	 * to one comparison.) */
+	if (e->kmem.pfn > UINT64_MAX - (1ULL << PT_MAX_ORDER) &&
+	    (EV_BIT(e->type) & EV_KMEM) && e->kmem.pfn > UINT64_MAX - (1ULL << e->order)) {
 		an->st.bad_events++;
 		return;
 	}
@@ -369,12 +385,7 @@ void an_event(struct analyzer *an, const struct pt_event *e, const char *modname
 	/* A free context lasts while the same thread keeps freeing (API
 	 * frees push one: an interrupt's may come between a call and its
 	 * page frees). */
-	if (e->type != PT_EV_PAGE_FREE && e->type != PT_EV_FREE_PAGES &&
-	    e->type != PT_EV_FREE_ADDR && e->type != PT_EV_SIGNAL &&
-	    e->type != PT_EV_MODULE_LOAD && e->type != PT_EV_MODULE_FREE &&
-	    e->type != PT_EV_MODULE_SYM && e->type != PT_EV_MODULE_INIT_END &&
-	    e->type != PT_EV_MODULE_UNLOAD &&
-	    (t = tid_find(an, e->tid)))
+	if (!(EV_BIT(e->type) & EV_KEEP_FREE_CTX) && (t = tid_find(an, e->tid)))
 		t->nfctx = 0;
 
 	switch (e->type) {
