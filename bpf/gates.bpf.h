@@ -77,9 +77,12 @@ static __always_inline bool free_filtered(__u64 pfn)
 }
 
 /*
- * Blocks whose frees are worth a stack (lean_frees): higher-order and
- * sampled ones, by head pfn; value: the order. A full map opens the filter
- * for good: every free then unwinds, as without lean_frees.
+ * Blocks whose frees are worth a stack (lean_frees), by head pfn; value: the
+ * order. Higher-order blocks (with -m: the blocks unwound for scope, which
+ * may be a watched module's). An order-0 block is not marked without -m: its
+ * order-0 free is never a finding and a larger free unwinds anyway. A full
+ * map opens the filter for good: every free then unwinds, as without
+ * lean_frees.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -107,7 +110,7 @@ static __always_inline void mark_block(__u64 pfn, __u32 order, __u32 gfp, bool s
 	__u8 v = order;
 
 	/* -m: only blocks unwound for scope can be the module's. */
-	if (!lean_frees || (!sampled && (!order || scope_gate)))
+	if (!lean_frees || (scope_gate ? !sampled : !order))
 		return;
 	if (order && order < PT_NR_ORDERS && !(gfp & PT_GFP_COMP))
 		hi_seen[bounded(order)] = true;
@@ -117,7 +120,8 @@ static __always_inline void mark_block(__u64 pfn, __u32 order, __u32 gfp, bool s
 
 /*
  * Does a finding need this page free's stack? A free at a marked head
- * (a sampled or higher-order block: its order may differ), a free of more
+ * (a higher-order block: its order may differ; with -m, any block unwound
+ * for scope: the module's frees are findings' sites), a free of more
  * than one page at an unmarked pfn (an order-0 or unknown block), or a free
  * inside a live non-compound higher-order block (a tail freed alone).
  * Order-0 frees of order-0 blocks, nearly all churn, never unwind.
