@@ -482,10 +482,6 @@ static const struct free_ctx *free_ctx_of(const struct tid_state *t, uint64_t pf
 }
 
 /*
- * Judge a free the caller made through the API: the claimed order against
- * the allocation, and whether the block is live at all.
- */
-/*
  * An API free found the page's refcount already 0. Only the kernel's own
  * refcount proves a double free: a page we saw freed may have been
  * reallocated by a path without mm_page_alloc (bulk allocation), so "freed
@@ -506,6 +502,10 @@ static bool judge_refcount_zero(struct analyzer *an, const struct pt_event *e, u
 	return true;
 }
 
+/*
+ * Judge a free the caller made through the API: the claimed order against
+ * the allocation, and whether the block is live at all.
+ */
 static void judge_api_free(struct analyzer *an, const struct pt_event *e, struct tid_state *t,
 			   uint64_t pfn, const char *api, bool refcount_zero)
 {

@@ -66,7 +66,6 @@ struct pt_rec_module {
 	char name[PT_MODNAME_LEN];
 };
 
-/* Writer. Returns 0 or -errno. */
 /* The header's attach_mode: the live run's attach mode ("kprobe", ...). */
 enum pt_rec_attach { PT_REC_KPROBE = 1, PT_REC_TRACEPOINT = 2, PT_REC_FENTRY = 3 };
 
@@ -76,6 +75,7 @@ static inline uint32_t rec_attach_mode(const char *mode)
 	       !strcmp(mode, "kprobe") ? PT_REC_KPROBE : PT_REC_TRACEPOINT;
 }
 
+/* Writer. Returns 0 or -errno. */
 int rec_write_header(FILE *f, const struct pt_kernel_info *ki, uint32_t attach_mode,
 		     uint32_t flags, const struct pt_config *cfg);
 int rec_write(FILE *f, uint32_t type, const void *p, uint32_t len);
