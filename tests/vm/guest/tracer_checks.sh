@@ -184,6 +184,21 @@ if [ "$rc" = 1 ] && [ "$got" = "leak:1 order_mismatch:1 partial_free:1 tail_page
 	ok "--no-free-stacks: order_mismatch, partial_free and tail_page_mapped still found"
 else nok "--no-free-stacks: got [$got] exit $rc"; tail -3 $T/nfs.err | sed 's/^/#   /'; fi
 
+# System-wide, default mode: stacks are sampled, and a tail page freed alone
+# (an order-0 free inside a live non-compound block) must still unwind: the
+# partial_free finding names where it was freed (gates.bpf.h, free_wanted).
+pagetrack $BTF $ATTACH -j -- \
+	sh -c "insmod $KO && pagetrack_ref_user noncompound_tail_map && rmmod pagetrack_ref" \
+	>$T/sw.json 2>$T/sw.err
+rc=$?
+if grep '"type":"finding"' $T/sw.json | grep '"kind":"partial_free"' | grep '"order":4' | grep -q '"free_caller":"[a-z_]'; then
+	ok "system-wide, sampled stacks: the tail page freed alone is unwound (partial_free names its free_caller)"
+else
+	nok "system-wide, sampled stacks: no partial_free with a free_caller (exit $rc)"
+	grep '"type":"finding"' $T/sw.json | cut -c1-400 | sed 's/^/#   /'
+	tail -3 $T/sw.err | sed 's/^/#   /'
+fi
+
 # Robustness: 100 load/run/unload cycles of the clean scenarios inside one
 # traced command: no finding, no oops.
 # Every step must succeed too: a tracer that holds the module (an rmmod that
