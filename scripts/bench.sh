@@ -60,7 +60,7 @@ NPROC=$(nproc)
 if [ "$QUICK" = 1 ]; then
 	: "${ROUNDS:=3}"
 	CHURN=(-t "$NPROC" -m 16 -r 1)		# ~8 k pages: a fraction of a second
-	CAP_CHURN=(-t "$NPROC" -m 16 -r 2)
+	CAP_CHURN=(-t "$NPROC" -m 32 -r 2)
 	REPLAY_EVENTS=300000 REPLAY_RUNS=3 CG_EVENTS=30000
 	HOLD_SIZES=(200000)
 	VM_REPS=1 VM_COUNT=20000
@@ -369,24 +369,20 @@ summarize() {
 }
 
 # ------------------------------------------------------- 2. capacity
-# capacity TAG PAUSE [pagetrack options]: pagetrack under the capacity churn;
-# PAUSE > 0 stops the reader (SIGSTOP) that long in the middle of the churn,
-# so that the ring buffer must overflow. Prints "produced received lost".
+# capacity TAG STOP [pagetrack options]: pagetrack under the capacity churn;
+# STOP=1 stops the reader (SIGSTOP) for the whole churn, so that the ring
+# buffer must overflow once the churn makes more than it holds (a stop of
+# fixed length overflowed or not by the host's speed). Prints "produced
+# received lost".
 capacity() {
-	local tag=$1 pause=$2 f=$work/cap.$1 pid rc cpid
+	local tag=$1 stop=$2 f=$work/cap.$1 pid rc
 	shift 2
 	"$PT" -j "$@" >"$f.out" 2>"$f.err" &
 	pid=$!
 	wait_for "attach mode" "$pid" "$f.err" || { kill -KILL "$pid" 2>/dev/null; wait "$pid"; return 1; }
-	"$OUT/churn" "${CAP_CHURN[@]}" >"$f.churn" 2>&1 &
-	cpid=$!
-	if [ "$pause" != 0 ]; then
-		sleep 0.1
-		kill -STOP "$pid"
-		sleep "$pause"
-		kill -CONT "$pid"
-	fi
-	wait "$cpid"
+	[ "$stop" = 1 ] && kill -STOP "$pid"
+	"$OUT/churn" "${CAP_CHURN[@]}" >"$f.churn" 2>&1
+	[ "$stop" = 1 ] && kill -CONT "$pid"
 	kill -INT "$pid"
 	wait "$pid"
 	rc=$?
@@ -411,8 +407,8 @@ if [ "$LIVE" = 1 ]; then
 	read -r cp2 cr2 cl2 < <(capacity mb1 0 --buffer-mb 1)
 	check "--buffer-mb 1: lost ${cl2:-?} = produced ${cp2:-?} - received ${cr2:-?} exactly" \
 		'[ -n "${cp2:-}" ] && [ "$cp2" -gt 0 ] && [ "$cl2" -eq $((cp2 - cr2)) ]'
-	read -r cp3 cr3 cl3 < <(capacity mb1stop 0.5 --buffer-mb 1)
-	check "--buffer-mb 1, reader stopped 0.5 s: lost ${cl3:-?} > 0 and = produced ${cp3:-?} - received ${cr3:-?}" \
+	read -r cp3 cr3 cl3 < <(capacity mb1stop 1 --buffer-mb 1)
+	check "--buffer-mb 1, reader stopped through the churn: lost ${cl3:-?} > 0 and = produced ${cp3:-?} - received ${cr3:-?}" \
 		'[ -n "${cp3:-}" ] && [ "${cl3:-0}" -gt 0 ] && [ "$cl3" -eq $((cp3 - cr3)) ]'
 fi
 
@@ -699,7 +695,7 @@ fi
 [ -n "${ca1:-}" ] && echo "capacity, default buffer, --stacks all: produced $ca1, received $cra1, lost $cla1"
 [ -n "${cm1:-}" ] && echo "capacity, default buffer, -m <absent module>: produced $cm1, received $crm1, lost $clm1"
 [ -n "${cp2:-}" ] && echo "capacity, --buffer-mb 1:  produced $cp2, received $cr2, lost $cl2 (produced - received: $((cp2 - cr2)))"
-[ -n "${cp3:-}" ] && echo "capacity, --buffer-mb 1, reader stopped 0.5 s: produced $cp3, received $cr3, lost $cl3 (produced - received: $((cp3 - cr3)))"
+[ -n "${cp3:-}" ] && echo "capacity, --buffer-mb 1, reader stopped through the churn: produced $cp3, received $cr3, lost $cl3 (produced - received: $((cp3 - cr3)))"
 for l in "${REPLAY_LINES[@]}"; do
 	read -r tag ev rate rmin rmax wrate c0 c1 c2 w0 cgev per <<<"$l"
 	echo "$tag replay: $ev events, $rate events/s of CPU [$rmin-$rmax], $wrate events/s wall; callgrind $per instructions/event"
