@@ -11,7 +11,7 @@ HOST_PKGS=(
 	make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev
 	libcmocka-dev libclang-rt-dev pkg-config qemu-system-x86 busybox-static dwarves
 	gcc-12-multilib libc6-dev-i386 cpio gzip xz-utils kmod file util-linux groff-base
-	qemu-system-arm gcc-arm-linux-gnueabihf
+	qemu-system-arm gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
 	prometheus prometheus-node-exporter curl jq libcap2-bin
 )
 # prometheus ships promtool; the Prometheus suite runs its own node_exporter on
