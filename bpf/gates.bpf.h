@@ -7,14 +7,16 @@
  * Part of pagetrack.bpf.c, included there once and in order (it relies on
  * what the parts before it define); never a header of its own.
  */
-static __always_inline void count(int idx)
+static __always_inline void count_n(int idx, __u64 n)
 {
 	__u32 zero = 0;
 	struct pt_counters *c = bpf_map_lookup_elem(&counters, &zero);
 
 	if (c && idx >= 0 && idx < PT_CNT_MAX)
-		c->v[idx]++;
+		c->v[idx] += n;
 }
+
+#define count(idx)	count_n((idx), 1)
 
 static __always_inline bool pid_filtered(void)
 {

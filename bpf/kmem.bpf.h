@@ -24,6 +24,8 @@ int pagetrack_page_alloc(struct trace_event_raw_mm_page_alloc *ctx)
 	else if (scope_gate)
 		sampled = scope_alloc(ctx);
 	mark_block(pfn, ctx->order, ctx->gfp_flags, sampled);
+	if (!(sampled && with_stacks) && pair_alloc(pfn, ctx->order))
+		return 0;
 	if ((compact_kmem || scope_gate) && !(sampled && with_stacks)) {
 		emit_kmem(PT_EV_PAGE_ALLOC, pfn, ctx->order, ctx->gfp_flags, 0);
 		return 0;
@@ -47,7 +49,7 @@ static __always_inline void emit_free(void *ctx, __u64 pfn, __u32 order, __u32 f
 
 	bool compact = compact_kmem;
 
-	if (free_filtered(pfn))
+	if (free_filtered(pfn) || pair_free(ctx, pfn, order))
 		return;
 	if (scope_gate) {
 		/* A block marked while its module was loaded, or a free

@@ -25,6 +25,7 @@ char LICENSE[] SEC("license") = "GPL";
 #include "arch.bpf.h"
 #include "gates.bpf.h"
 #include "emit.bpf.h"
+#include "pair.bpf.h"
 #include "kmem.bpf.h"
 #include "api.bpf.h"
 #include "module.bpf.h"

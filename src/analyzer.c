@@ -439,10 +439,22 @@ void an_event(struct analyzer *an, const struct pt_event *e, const char *modname
 	case PT_EV_MODULE_INIT_END:
 		on_module_init_end(an, e);
 		break;
+	case PT_EV_PAIRED_LIVE:
+		on_paired_live(an, e);
+		break;
 	default:
 		kl_event(an, &an->kl, e);
 		break;
 	}
+}
+
+void an_set_paired(struct analyzer *an, uint64_t allocs, uint64_t frees, uint64_t stale,
+		   uint64_t handed)
+{
+	an->st.bpf_allocs = allocs;
+	an->st.bpf_frees = frees;
+	an->st.bpf_stale = stale;
+	an->st.bpf_handed = handed;
 }
 
 void an_set_lost(struct analyzer *an, uint64_t produced, uint64_t lost)

@@ -143,6 +143,10 @@ struct pt_stats {
 	uint64_t kmap_ret_missed;	/* kmap_high returns the kretprobe missed */
 	uint64_t lost;			/* ring buffer drops (from the loader) */
 	uint64_t produced;
+	/* Order-0 blocks paired in BPF (bpf/pair.bpf.h), from its counters:
+	 * never events, but in the summary's totals. Handed ones came back
+	 * as PT_EV_PAIRED_LIVE and are tracked above from then on. */
+	uint64_t bpf_allocs, bpf_frees, bpf_stale, bpf_handed;
 };
 
 struct analyzer;
@@ -159,6 +163,10 @@ void an_event(struct analyzer *an, const struct pt_event *e, const char *modname
 
 /* Lost ring-buffer events as counted by BPF. */
 void an_set_lost(struct analyzer *an, uint64_t produced, uint64_t lost);
+
+/* BPF's pairing counts (PT_CNT_PAIR_*), as totals so far. */
+void an_set_paired(struct analyzer *an, uint64_t allocs, uint64_t frees, uint64_t stale,
+		   uint64_t handed);
 
 /* True once every watched module has been loaded and unloaded again. */
 bool an_watched_unloaded(const struct analyzer *an);

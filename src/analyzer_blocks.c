@@ -822,3 +822,25 @@ void on_split(struct analyzer *an, const struct pt_event *e)
 		piece_add(an, pfn + i, &tmpl, 0);
 }
 
+
+/*
+ * Order-0 blocks BPF kept as bits (bpf/pair.bpf.h), handed over just before
+ * a larger free that covers them: tracked from now on, so that free is
+ * judged as if they had come as events. Their task and allocation time are
+ * unknown: pid 0, the handing event's time.
+ */
+void on_paired_live(struct analyzer *an, const struct pt_event *e)
+{
+	struct pt_event a = { .ts = e->ts, .type = PT_EV_PAGE_ALLOC, .stack_id = -1,
+			      .flags = PT_F_SYNTH };
+	uint64_t m = e->paired.mask;
+
+	if (e->paired.base > UINT64_MAX - 64) {
+		an->st.bad_events++;
+		return;
+	}
+	for (; m; m &= m - 1) {
+		a.kmem.pfn = e->paired.base + (unsigned int)__builtin_ctzll(m);
+		on_page_alloc(an, &a);
+	}
+}

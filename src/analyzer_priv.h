@@ -277,6 +277,7 @@ void on_gfp_ret(struct analyzer *an, const struct pt_event *e);
 void on_free_pages(struct analyzer *an, const struct pt_event *e);
 void on_free_addr(struct analyzer *an, const struct pt_event *e);
 void on_split(struct analyzer *an, const struct pt_event *e);
+void on_paired_live(struct analyzer *an, const struct pt_event *e);
 
 /* -------------------------------------------------------- analyzer_kmap.c */
 

@@ -280,6 +280,29 @@ static void resolve_probes(struct attacher *at, const struct pt_options *opt,
 	}
 }
 
+/* A bitmap of at most 64 MiB: 2 TiB of pfns; beyond, blocks go as events. */
+#define PT_PAIR_MAX_PFNS	(1ULL << 29)
+
+/*
+ * Pairing in BPF (bpf/pair.bpf.h), only where an order-0 block's events
+ * serve nothing but its counts: no API probes that judge its frees
+ * (tracepoint mode), no -m, no --record (a recording keeps every event);
+ * amd64 (atomics); a known max_pfn.
+ */
+static void pair_configure(struct attacher *at, const struct pt_options *opt,
+			   const struct pt_kernel_info *ki)
+{
+	struct pagetrack_bpf *skel = at->skel;
+	bool api = at->probes[P_FREE_PAGES].target && at->probes[P_ALLOC_RET].target;
+	uint64_t pfns = (ki->max_pfn + 64) & ~63ULL;
+
+	at->paired = PT_BUILD_ARCH == PT_ARCH_AMD64 && !api && !opt->nmodules &&
+		     !opt->record_path && ki->max_pfn && pfns <= PT_PAIR_MAX_PFNS;
+	skel->rodata->pair_on = at->paired;
+	skel->rodata->pair_pfns = at->paired ? pfns : 0;
+	bpf_map__set_max_entries(skel->maps.pair_bits, at->paired ? pfns / 64 : 1);
+}
+
 int attacher_prepare(struct attacher *at, const struct pt_options *opt,
 		     const struct pt_kernel_info *ki, const struct ksyms *ks, struct pt_config *cfg)
 {
@@ -315,6 +338,7 @@ int attacher_prepare(struct attacher *at, const struct pt_options *opt,
 	at->klocal = klocal_prepare(&at->kl, opt, ki, ks, at->btf, use_kprobes);
 	klocal_configure(at);
 	resolve_probes(at, opt, ks, use_kprobes);
+	pair_configure(at, opt, ki);
 	modscope_prepare(at->skel, use_kprobes, ks);
 	if (!strcmp(opt->attach, "kprobe") && !at->probes[P_FREE_PAGES].target) {
 		pt_err("--attach kprobe: cannot probe __free_pages (%s)",
@@ -398,6 +422,23 @@ void attacher_detach(struct attacher *at)
 		bpf_link__destroy(at->tps[i].link);
 		at->tps[i].link = NULL;
 	}
+}
+
+uint64_t attacher_probe_misses(const struct attacher *at)
+{
+	struct bpf_program *prog;
+	uint64_t n = 0;
+
+	bpf_object__for_each_program(prog, at->skel->obj) {
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		memset(&info, 0, sizeof(info));
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
+			n += info.recursion_misses;
+	}
+	return n;
 }
 
 void attacher_free(struct attacher *at)

@@ -62,6 +62,7 @@ struct attacher {
 	struct btf *btf;		/* the kernel's, or --btf FILE */
 	bool fentry;			/* prepare: fentry/fexit where BTF has the function */
 	bool klocal;			/* prepare: kmap_local is traced */
+	bool paired;			/* prepare: order-0 blocks paired in BPF */
 	bool api_events;		/* attach: __free_pages and __alloc_pages probes on */
 	bool module_syms;		/* attach: do_init_module on, BPF names module functions */
 	const char *mode;		/* attach: "fentry", "kprobe" or "tracepoint" */
@@ -86,6 +87,9 @@ int attacher_attach(struct attacher *at, const struct pt_options *opt);
 void attacher_print_detections(const struct attacher *at, const struct pt_kernel_info *ki,
 			       const struct pt_options *opt, const char *memmap);
 void attacher_detach(struct attacher *at);
+/* Runs of our programs the kernel skipped (recursion_misses): a probe that
+ * fired while a BPF program ran on its CPU, from an interrupt say. */
+uint64_t attacher_probe_misses(const struct attacher *at);
 /* Detach, destroy the object, free the BTF; safe on a zeroed attacher. */
 void attacher_free(struct attacher *at);
 

@@ -279,6 +279,7 @@ static void print_event_mix(const struct pt_stats *st)
 		[PT_EV_KLOCAL_UNMAP] = "klocal_unmap", [PT_EV_KLOCAL_HELD] = "klocal_held",
 		[PT_EV_KLOCAL_SCHED] = "klocal_sched", [PT_EV_KLOCAL_DEEP] = "klocal_deep",
 		[PT_EV_KLOCAL_COUNTS] = "klocal_counts",
+		[PT_EV_PAIRED_LIVE] = "paired_live",
 	};
 	int i;
 
@@ -385,6 +386,17 @@ static int start(struct live *lv)
 	return 0;
 }
 
+/* BPF's counters into lv->cnt, and what the analyzer's totals take of them. */
+static void read_counters(struct live *lv)
+{
+	const uint64_t *c = lv->cnt;
+
+	sum_counters(lv->at.skel, lv->cnt);
+	an_set_lost(lv->s.an, c[PT_CNT_PRODUCED], c[PT_CNT_LOST]);
+	an_set_paired(lv->s.an, c[PT_CNT_PAIR_ALLOCS], c[PT_CNT_PAIR_FREES], c[PT_CNT_PAIR_STALE],
+		      c[PT_CNT_PAIR_HANDED]);
+}
+
 /* Until a signal, COMMAND's exit, -d, or (CI mode) the module's unload. */
 static void poll_loop(struct live *lv)
 {
@@ -432,8 +444,7 @@ static void poll_loop(struct live *lv)
 			break;
 		if (tick && mono_s() >= next_tick) {
 			next_tick += tick;
-			sum_counters(lv->at.skel, lv->cnt);
-			an_set_lost(s->an, lv->cnt[PT_CNT_PRODUCED], lv->cnt[PT_CNT_LOST]);
+			read_counters(lv);
 			if (lv->at.klocal)
 				klocal_counts(s, lv->cnt, lv->at.kl.km_max, now_ns());
 			if (opt->interval > 0)
@@ -460,9 +471,12 @@ static int drain_and_report(struct live *lv)
 	if (stop_signal && opt->verbose)
 		fprintf(stderr, "pagetrack: stopped by signal %d\n", (int)stop_signal);
 
-	sum_counters(lv->at.skel, cnt);
-	an_set_lost(s->an, cnt[PT_CNT_PRODUCED], cnt[PT_CNT_LOST]);
+	read_counters(lv);
 	s->filtered = cnt[PT_CNT_FILTERED];
+	s->probe_misses = attacher_probe_misses(&lv->at);
+	if (s->probe_misses)
+		pt_err("note: the kernel skipped %llu runs of pagetrack's programs (a page event inside another BPF program on the same CPU, from an interrupt say): blocks freed in them look outstanding, or are dropped when reallocated",
+		       (unsigned long long)s->probe_misses);
 	if (cnt[PT_CNT_LOST])
 		pt_err("WARNING: %llu of %llu events were lost (ring buffer full); findings may be incomplete or false (a lost free looks like a leak)",
 		       (unsigned long long)cnt[PT_CNT_LOST], (unsigned long long)cnt[PT_CNT_PRODUCED]);
@@ -470,6 +484,12 @@ static int drain_and_report(struct live *lv)
 		print_event_mix(an_stats(s->an));
 		fprintf(stderr, "pagetrack: %llu mm_page_free_batched events were twins of a page free already sent (counted, not sent)\n",
 			(unsigned long long)cnt[PT_CNT_FREE_TWINS]);
+		if (lv->at.paired)
+			fprintf(stderr, "pagetrack: paired in BPF, no event sent: %llu order-0 blocks allocated, %llu freed, %llu reallocated with their free unseen, %llu handed over at a larger free\n",
+				(unsigned long long)cnt[PT_CNT_PAIR_ALLOCS],
+				(unsigned long long)cnt[PT_CNT_PAIR_FREES],
+				(unsigned long long)cnt[PT_CNT_PAIR_STALE],
+				(unsigned long long)cnt[PT_CNT_PAIR_HANDED]);
 		modscope_report(lv->at.skel, cnt);
 	}
 	if (cnt[PT_CNT_STACK_FAIL] && opt->verbose)

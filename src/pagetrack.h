@@ -73,6 +73,9 @@ enum pt_event_type {
 	PT_EV_KLOCAL_COUNTS,	/* totals so far (from user space): a0 maps,
 				 * a1 unmaps, a2 untracked, a3 peak depth,
 				 * a4 switch-outs holding maps, aux KM_MAX_IDX */
+	PT_EV_PAIRED_LIVE,	/* order-0 blocks BPF kept as bits, live when a
+				 * larger free covered them: a0 pfn of bit 0,
+				 * a1 mask; sent just before that free */
 	PT_EV_MAX,
 };
 
@@ -200,6 +203,11 @@ struct pt_ev_klocal_counts {	/* KLOCAL_COUNTS */
 	__u32 km_max;
 };
 
+struct pt_ev_paired {		/* PAIRED_LIVE */
+	__u64 base;		/* pfn of bit 0, a multiple of 64 */
+	__u64 mask;		/* bit i: an order-0 block at base + i */
+};
+
 struct pt_event {
 	__u64 ts;		/* bpf_ktime_get_ns() */
 	union {
@@ -236,6 +244,7 @@ struct pt_event {
 		struct pt_ev_klocal klocal;
 		struct pt_ev_klocal_unmap klocal_unmap;
 		struct pt_ev_klocal_counts klocal_counts;
+		struct pt_ev_paired paired;
 	};
 	char comm[PT_COMM_LEN];
 };
@@ -251,6 +260,8 @@ PT_EV_OFF(aux, 92);
 PT_EV_OFF(comm, 96);
 _Static_assert(sizeof(struct pt_event) == 112, "pt_event changed size");
 PT_EV_AT(kmem.pfn, a0);
+PT_EV_AT(paired.base, a0);
+PT_EV_AT(paired.mask, a1);
 PT_EV_AT(alloc_ret.page, a0);
 PT_EV_AT(split.page, a0);
 PT_EV_AT(gfp_ret.addr, a0);
@@ -350,6 +361,10 @@ enum pt_counter {
 	PT_CNT_SCOPE_CHECK,	/* -m: stacks looked through for a watched module */
 	PT_CNT_SCOPE_ENTER,	/* -m: calls into a watched module's functions */
 	PT_CNT_FREE_TWINS,	/* mm_page_free_batched twins of a page free sent */
+	PT_CNT_PAIR_ALLOCS,	/* order-0 blocks kept as a bit in BPF (bpf/pair.bpf.h) */
+	PT_CNT_PAIR_FREES,	/* ... freed there at order 0: nothing sent */
+	PT_CNT_PAIR_STALE,	/* ... allocated again: the free was never seen */
+	PT_CNT_PAIR_HANDED,	/* ... handed to user space by a larger free */
 	PT_CNT_MAX,
 };
 

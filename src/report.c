@@ -374,10 +374,30 @@ static void print_outstanding(FILE *out, const struct analyzer *an, const struct
 	}
 }
 
+/* The summary's block and page totals: the analyzer's blocks and those
+ * paired in BPF (handed ones are the analyzer's since). */
+struct totals {
+	uint64_t blocks, allocated, freed, dropped, outstanding;
+};
+
+static struct totals totals(const struct pt_stats *st)
+{
+	uint64_t kept = st->bpf_allocs - st->bpf_handed;
+
+	return (struct totals){
+		.blocks = st->allocs + kept,
+		.allocated = st->alloc_pages + kept,
+		.freed = st->frees + st->bpf_frees,
+		.dropped = st->stale_pages + st->bpf_stale,
+		.outstanding = st->live_pages + kept - st->bpf_frees - st->bpf_stale,
+	};
+}
+
 void report_print(FILE *out, const struct analyzer *an, const struct ksyms *ks,
 		  const struct report_opts *o)
 {
 	const struct pt_stats *st = an_stats(an);
+	struct totals tot = totals(st);
 	const struct pt_finding *f;
 	unsigned int n, i, errors = 0;
 	uint64_t received = 0;
@@ -399,15 +419,18 @@ void report_print(FILE *out, const struct analyzer *an, const struct ksyms *ks,
 			"\"events_received\":%" PRIu64 ",\"events_produced\":%" PRIu64
 			",\"events_lost\":%" PRIu64 ",\"tracked_allocs\":%" PRIu64
 			",\"pages_allocated\":%" PRIu64 ",\"pages_freed\":%" PRIu64
-			",\"pages_dropped\":%" PRIu64
+			",\"pages_dropped\":%" PRIu64 ",\"paired_in_bpf\":%" PRIu64
+			",\"probe_misses\":%" PRIu64
 			",\"outstanding_pages\":%" PRIu64 ",\"kmap_peak\":%" PRIu64
 			",\"kmap_returns_missed\":%" PRIu64 ",\"events_filtered\":%" PRIu64
 			",\"sample_pages\":%u"
 			",\"kmap_local_maps\":%" PRIu64 ",\"kmap_local_untracked\":%" PRIu64
 			",\"kmap_local_depth_peak\":%" PRIu64
 			",\"attach\":\"%s\",\"incomplete\":%s}\n",
-			n, errors, n - errors, received, st->produced, st->lost, st->allocs,
-			st->alloc_pages, st->frees, st->stale_pages, st->live_pages, st->kmaps_peak, st->kmap_ret_missed,
+			n, errors, n - errors, received, st->produced, st->lost, tot.blocks,
+			tot.allocated, tot.freed, tot.dropped, st->bpf_allocs, o->probe_misses,
+			tot.outstanding,
+			st->kmaps_peak, st->kmap_ret_missed,
 			o->filtered, an_config(an)->sample_pages, an_klocal(an)->maps, an_klocal(an)->untracked,
 			an_klocal(an)->peak, o->attach_mode ? o->attach_mode : "replay",
 			st->lost ? "true" : "false");
@@ -415,7 +438,7 @@ void report_print(FILE *out, const struct analyzer *an, const struct ksyms *ks,
 		fprintf(out, "pagetrack: %u finding(s), %u error(s), %u warning(s); %" PRIu64
 			" events received, %" PRIu64 " lost; %" PRIu64 " blocks tracked, %" PRIu64
 			" pages outstanding%s\n",
-			n, errors, n - errors, received, st->lost, st->allocs, st->live_pages,
+			n, errors, n - errors, received, st->lost, tot.blocks, tot.outstanding,
 			st->lost ? " (INCOMPLETE: events were lost)" : "");
 	}
 	fflush(out);

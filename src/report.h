@@ -18,6 +18,7 @@ struct report_opts {
 	const char *attach_mode;
 	unsigned int top;		/* outstanding call sites listed */
 	uint64_t filtered;		/* live: events the pid filter dropped in BPF */
+	uint64_t probe_misses;		/* live: program runs the kernel skipped */
 };
 
 /* The address that best names a site: the watched module's frame, else the

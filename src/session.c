@@ -390,7 +390,8 @@ void session_write_files(struct session *s, uint64_t now_ns)
 int session_report(struct session *s, const char *attach_mode)
 {
 	struct report_opts o = { .json = s->opt->json, .attach_mode = attach_mode,
-				 .top = s->opt->top, .filtered = s->filtered };
+				 .top = s->opt->top, .filtered = s->filtered,
+				 .probe_misses = s->probe_misses };
 
 	report_print(s->out, s->an, &s->ks, &o);
 	return an_errors(s->an) ? PT_EXIT_FINDINGS : PT_EXIT_OK;

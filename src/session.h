@@ -34,6 +34,7 @@ struct session {
 	int rec_err;
 	int32_t next_inline_id;		/* ids for inline stacks, from PT_INLINE_ID_BASE */
 	uint64_t filtered;		/* BPF's pid filter count, for the summary */
+	uint64_t probe_misses;		/* program runs the kernel skipped, likewise */
 	double ks_loaded;		/* monotonic s of the last kallsyms read */
 	bool ks_stale;			/* a module came since */
 	bool bpf_module_syms;		/* BPF sends the functions of loading modules */

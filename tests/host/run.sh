@@ -136,8 +136,10 @@ check "after SIGKILL nothing is left attached" '[ "$(orphans)" -eq 0 ] && [ -z "
 check "-d duration ends the trace with a report" '[ $? -eq 0 ] && grep -q "finding(s)" "$dir/d.out"'
 
 # Loss under stress: a 1 MiB buffer against a parallel page flood, with the
-# reader stopped meanwhile (a fast reader alone keeps up with this machine).
-"$PT" --buffer-mb 1 -j >"$dir/flood.json" 2>"$dir/flood.err" &
+# reader stopped meanwhile (a fast reader alone keeps up with this machine);
+# --stacks all, so that every event crosses the ring buffer (by default most
+# order-0 blocks are paired in BPF and send nothing).
+"$PT" --buffer-mb 1 --stacks all -j >"$dir/flood.json" 2>"$dir/flood.err" &
 fpid=$!
 for _ in $(seq 100); do grep -q "attach mode" "$dir/flood.err" && break; sleep 0.1; done
 kill -STOP $fpid
@@ -176,6 +178,19 @@ sum=$(grep '"type":"summary"' "$dir/twin.json")
 twins=$(sed -n 's/^pagetrack: \([0-9]*\) mm_page_free_batched events were twins.*/\1/p' "$dir/twin.err")
 check "batched-free twins counted, not sent (${twins:-none}); dd's 256 MiB seen freed ($(num pages_freed) of $(num pages_allocated) pages)" \
 	'[ "${twins:-0}" -gt 0 ] && [ "$(num pages_freed)" -ge 65536 ]'
+
+# Pairing in BPF: dd's order-0 pages (most of its 65 536) are kept as bits in BPF,
+# not events, and the summary's totals still count them and still add up.
+# With --record every event is sent (a recording keeps them all).
+paired=$(num paired_in_bpf)
+check "paired in BPF: $paired order-0 blocks never sent, $(num events_received) events received" \
+	'[ "${paired:-0}" -ge 49152 ] && [ "$(num events_received)" -lt $((paired / 4)) ]'
+check "paired in BPF ($(num probe_misses) program runs skipped by the kernel): allocated $(num pages_allocated) - freed $(num pages_freed) - dropped $(num pages_dropped) = outstanding $(num outstanding_pages)" \
+	'[ "$(num outstanding_pages)" -eq $(( $(num pages_allocated) - $(num pages_freed) - $(num pages_dropped) )) ]'
+"$PT" -j --record "$dir/twin.rec" -- dd if=/dev/zero of=/dev/null bs=64M count=2 >"$dir/twinrec.json" 2>/dev/null
+sum=$(grep '"type":"summary"' "$dir/twinrec.json")
+check "--record: nothing paired in BPF ($(num paired_in_bpf)), every allocation sent ($(num events_received) events)" \
+	'[ "$(num paired_in_bpf)" = 0 ] && [ "$(num events_received)" -ge 16384 ]'
 
 # -p: the process's allocations and their frees are seen, frees far from
 # anything it allocated are dropped in BPF (other processes churn meanwhile).

@@ -19,6 +19,7 @@
 #include "periodic.h"
 #include "outfile.h"
 #include "events.h"
+#include "report.h"
 
 static const uint64_t stk_module[] = { 0xffffffff81100000ULL, MOD_IP, 0xffffffff81200000ULL };
 static const uint64_t stk_other[] = { 0xffffffff81100000ULL, KERNEL_IP };
@@ -1332,6 +1333,98 @@ static void test_sampled_mode_no_findings(void **state)
 	an_free(an);
 }
 
+/* PAIRED_LIVE's mask (a0 is its base pfn). */
+static void set_mask(struct pt_event *e, void *arg)
+{
+	e->paired.mask = *(uint64_t *)arg;
+}
+
+/*
+ * Pairing in BPF: order-0 blocks kept as bits come back just before a
+ * larger free covers them, and that free is judged as if they had been
+ * events all along.
+ */
+static void test_paired_blocks_handed_over(void **state)
+{
+	struct fx f = fx_cold(false, false, 0);
+	const struct pt_finding *x;
+	uint64_t mask = 0x3;	/* 0x3000 and 0x3001 */
+
+	(void)state;
+	km_emit(&f.k, PT_EV_PAIRED_LIVE, 0x3000, 0, set_mask, &mask);
+	assert_int_equal(an_stats(f.an)->live_pages, 2);
+	km_page_free(&f.k, 0x3000, 1);
+	x = only(&f, PT_K_ORDER_MISMATCH);
+	assert_int_equal(x->pfn, 0x3000);
+	assert_int_equal(x->order, 0);
+	assert_int_equal(x->free_order, 1);
+	assert_int_equal(an_stats(f.an)->live_pages, 0);
+	/* A handed block is no received allocation; the handing event is. */
+	assert_int_equal(an_stats(f.an)->events[PT_EV_PAGE_ALLOC], 0);
+	assert_int_equal(an_stats(f.an)->events[PT_EV_PAIRED_LIVE], 1);
+	an_free(f.an);
+}
+
+/* A damaged base that would wrap the pfn space is refused, not tracked. */
+static void test_paired_bad_base(void **state)
+{
+	struct fx f = fx_cold(false, false, 0);
+	uint64_t mask = ~0ULL;
+
+	(void)state;
+	km_emit(&f.k, PT_EV_PAIRED_LIVE, UINT64_MAX - 3, 0, set_mask, &mask);
+	assert_int_equal(an_stats(f.an)->bad_events, 1);
+	assert_int_equal(an_stats(f.an)->live_pages, 0);
+	an_free(f.an);
+}
+
+static uint64_t summary_num(const char *json, const char *key)
+{
+	char pat[64];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	p = strstr(json, pat);
+	if (!p)
+		fail_msg("no %s in the summary", key);
+	return strtoull(p + strlen(pat), NULL, 10);
+}
+
+/* The summary's totals count the blocks BPF paired, and still add up. */
+static void test_paired_totals_in_summary(void **state)
+{
+	struct fx f = fx_cold(false, false, 0);
+	struct report_opts o = { .json = true, .attach_mode = "tracepoint" };
+	struct ksyms ks = { 0 };
+	uint64_t mask = 0x1, a, fr, d, out;
+	uint32_t gfp = GFP_KERNEL;
+	size_t len = 0;
+	char *buf = NULL;
+	FILE *mem = open_memstream(&buf, &len);
+
+	(void)state;
+	assert_non_null(mem);
+	km_emit(&f.k, PT_EV_PAGE_ALLOC, 0x100, 2, set_gfp, &gfp);
+	km_emit(&f.k, PT_EV_PAIRED_LIVE, 0x2000, 0, set_mask, &mask);
+	/* BPF kept 10: 5 freed there, 1 reallocated unseen, 1 handed over. */
+	an_set_paired(f.an, 10, 5, 1, 1);
+	an_finish(f.an, 0);
+	report_print(mem, f.an, &ks, &o);
+	fclose(mem);
+	a = summary_num(buf, "pages_allocated");
+	fr = summary_num(buf, "pages_freed");
+	d = summary_num(buf, "pages_dropped");
+	out = summary_num(buf, "outstanding_pages");
+	assert_int_equal(summary_num(buf, "tracked_allocs"), 2 + 9);
+	assert_int_equal(a, 4 + 1 + 9);
+	assert_int_equal(fr, 5);
+	assert_int_equal(d, 1);
+	assert_int_equal(out, a - fr - d);
+	assert_int_equal(summary_num(buf, "paired_in_bpf"), 10);
+	free(buf);
+	an_free(f.an);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1344,6 +1437,9 @@ int main(void)
 		cmocka_unit_test(test_getfree_interrupted),
 		cmocka_unit_test(test_order_mismatch_larger),
 		cmocka_unit_test(test_order_mismatch_tracepoint_only),
+		cmocka_unit_test(test_paired_blocks_handed_over),
+		cmocka_unit_test(test_paired_bad_base),
+		cmocka_unit_test(test_paired_totals_in_summary),
 		cmocka_unit_test(test_double_free_refcount),
 		cmocka_unit_test(test_double_free_via_free_pages),
 		cmocka_unit_test(test_double_free_names_first_free),

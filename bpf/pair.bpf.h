@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Pairing in BPF: an order-0 block that is not unwound lives here as one bit
+ * of a pfn bitmap, from its allocation to its order-0 free, and neither
+ * event crosses the ring buffer. That is nearly all churn, and it was the
+ * rest of the cost: a ring-buffer record (~300 ns a run) and the reader's
+ * pairing beside the workload.
+ *
+ * Only where nothing else needs the block's events (user space decides:
+ * tracepoint mode, no -m, no --record, amd64): user space never learns such
+ * a block's task or age; it gets counts (PT_CNT_PAIR_*) for its totals. A
+ * larger free that covers kept blocks (an order mismatch: a block freed
+ * with more pages than it has) hands them over first (PT_EV_PAIRED_LIVE),
+ * so the analyzer judges that free as it would have.
+ *
+ * Part of pagetrack.bpf.c, included there once and in order (it relies on
+ * what the parts before it define); never a header of its own.
+ */
+const volatile bool pair_on;
+const volatile __u64 pair_pfns;		/* pfns the bitmap covers */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);			/* pair_pfns / 64, set by user space */
+	__type(key, __u32);
+	__type(value, __u64);
+} pair_bits SEC(".maps");
+
+/*
+ * A bit is set and cleared with atomic adds (the one atomic of cpu v1):
+ * other bits of the word change under other CPUs, and our own bit is known
+ * first, since a page's allocation and free are ordered by the allocator.
+ * The 32-bit JITs lack atomics: there pair_on stays false and this is out.
+ */
+#if !defined(PT_TARGET_I386) && !defined(PT_TARGET_ARM)
+static __always_inline __u64 *pair_word(__u64 pfn)
+{
+	__u32 i = pfn >> 6;
+
+	if (!pair_on || pfn >= pair_pfns)
+		return NULL;
+	return bpf_map_lookup_elem(&pair_bits, &i);
+}
+
+/* Keep an order-0 block allocated now; false: send its event. */
+static __always_inline bool pair_alloc(__u64 pfn, __u32 order)
+{
+	__u64 bit = 1ULL << (pfn & 63), *w;
+
+	if (order || !(w = pair_word(pfn)))
+		return false;
+	if (*w & bit)
+		count(PT_CNT_PAIR_STALE);	/* the last block here was freed unseen */
+	else
+		__sync_fetch_and_add(w, bit);
+	count(PT_CNT_PAIR_ALLOCS);
+	return true;
+}
+
+/* The kept blocks among [pfn, pfn + 2^order) go to user space, word by word. */
+static __always_inline void pair_hand_over(void *ctx, __u64 pfn, __u32 order)
+{
+	__u64 end = pfn + (1ULL << (order > 10 ? 10 : order));
+	__u64 base = pfn & ~63ULL, lo, hi, mask, taken, *w;
+	struct pt_event *e;
+	int k;
+
+	for (k = 0; k < 16; k++, base += 64) {
+		if (base >= end)
+			break;
+		w = pair_word(base);
+		if (!w)
+			break;
+		lo = pfn > base ? pfn - base : 0;
+		hi = end < base + 64 ? end - base : 64;
+		mask = (hi - lo == 64 ? ~0ULL : ((1ULL << (hi - lo)) - 1)) << lo;
+		taken = *w & mask;
+		if (!taken)
+			continue;
+		__sync_fetch_and_add(w, -taken);
+		count_n(PT_CNT_PAIR_HANDED, __builtin_popcountll(taken));
+		e = new_event(ctx, PT_EV_PAIRED_LIVE, false);
+		if (!e)
+			continue;
+		e->paired.base = base;
+		e->paired.mask = taken;
+		submit(e);
+	}
+}
+
+/* A page free: true when it was a kept block's, and nothing is sent. */
+static __always_inline bool pair_free(void *ctx, __u64 pfn, __u32 order)
+{
+	__u64 bit = 1ULL << (pfn & 63), *w;
+
+	if (!pair_on)
+		return false;
+	if (order) {
+		pair_hand_over(ctx, pfn, order);
+		return false;
+	}
+	w = pair_word(pfn);
+	if (!w || !(*w & bit))
+		return false;
+	__sync_fetch_and_add(w, -bit);
+	count(PT_CNT_PAIR_FREES);
+	return true;
+}
+#else
+#define pair_alloc(pfn, order)		false
+#define pair_free(ctx, pfn, order)	false
+#endif
