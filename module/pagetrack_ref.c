@@ -207,6 +207,50 @@ static int getfree_order_mismatch(unsigned long count)
 	return 0;
 }
 
+#define BUDDY_TRIES	256
+
+/*
+ * Bug: two order-0 pages freed as one order-1 block. The pair is found side
+ * by side (buddies) among fresh order-0 pages, so the larger free returns
+ * only pages this module owns; the second page's reference is dropped by
+ * hand first, as the buddy allocator expects of a block's tail page.
+ */
+static int order0_freed_order1(unsigned long count)
+{
+	struct page **pages, *head = NULL;
+	int i, j, n, ret = -EAGAIN;
+
+	pages = kcalloc(BUDDY_TRIES, sizeof(*pages), GFP_KERNEL);
+	if (!pages)
+		return -ENOMEM;
+	for (n = 0; n < BUDDY_TRIES; n++) {
+		pages[n] = alloc_page(GFP_KERNEL);
+		if (!pages[n])
+			break;
+	}
+	for (i = 0; i < n && !head; i++) {
+		if (page_to_pfn(pages[i]) & 1)
+			continue;
+		for (j = 0; j < n; j++)
+			if (page_to_pfn(pages[j]) == page_to_pfn(pages[i]) + 1)
+				break;
+		if (j == n || !put_page_testzero(pages[j]))
+			continue;
+		head = pages[i];
+		pages[i] = NULL;
+		pages[j] = NULL;
+	}
+	if (head) {
+		__free_pages(head, 1);
+		ret = 0;
+	}
+	for (i = 0; i < n; i++)
+		if (pages[i])
+			__free_page(pages[i]);
+	kfree(pages);
+	return ret;
+}
+
 /* Bug: an order-1 block never freed. */
 static int leak(unsigned long count)
 {
@@ -591,6 +635,7 @@ static const struct scenario scenarios[] = {
 	{ "highmem_order3_kmap", highmem_order3_kmap },
 	{ "order_mismatch", order_mismatch },
 	{ "getfree_order_mismatch", getfree_order_mismatch },
+	{ "order0_freed_order1", order0_freed_order1 },
 	{ "leak", leak },
 	{ "kmap_leak", kmap_leak },
 	{ "free_while_kmapped", free_while_kmapped },

@@ -10,7 +10,7 @@ HIGHMEM=""
 case $ARCH in i386 | armhf) HIGHMEM=1 ;; esac
 TR=/sys/kernel/tracing
 SCENARIOS="alloc_free highmem_per_page highmem_order3_kmap order_mismatch getfree_order_mismatch
-leak kmap_leak free_while_kmapped pkmap_pressure kmap_churn leak_pages remap_private remap_shared
+order0_freed_order1 leak kmap_leak free_while_kmapped pkmap_pressure kmap_churn leak_pages remap_private remap_shared
 noncompound_tail_map compound_map kmap_local_nested kmap_local_resched kmap_local_order
 kunmap_local_twice kmap_local_exit kmap_atomic_sleep kmap_local_deep kmap_local_work"
 check() { if eval "$2"; then ok "$1"; else nok "$1"; return 1; fi; } # NAME TEST
@@ -30,7 +30,7 @@ check "insmod pagetrack_ref" 'insmod $KO' || finish
 check "debugfs control file and /dev/pagetrack_ref exist" '[ -f $CTL ] && [ -c /dev/pagetrack_ref ]'
 got=$(cat $CTL | tr '\n' ' ')
 want=$(echo $SCENARIOS)
-check "reading the control file lists the 23 scenarios, one per line" '[ "$got" = "$want " ]'
+check "reading the control file lists the 24 scenarios, one per line" '[ "$got" = "$want " ]'
 [ "$got" = "$want " ] || echo "#   got: $got"
 got=$(pagetrack_ref_user list | tr '\n' ' ')
 check "pagetrack_ref_user list: the 4 mapping scenarios" \
@@ -130,6 +130,7 @@ run highmem_order3_kmap "pt_alloc:order=3=1 pt_free:order=3=1 $(hi 'pt_kmap=1 pt
 run order_mismatch "pt_alloc:order=3=1 pt_free:order=2=1 pt_free:order=3=0"
 run getfree_order_mismatch \
 	"pt_getfree:order=2=1 pt_alloc:order=2=1 pt_free_pages:order=1=1 pt_free:order=1=1 pt_free:order=2=0"
+run order0_freed_order1 "pt_alloc:order=0>=2 pt_free:order=1=1"
 run leak "pt_alloc:order=1=1 pt_free=0"
 run kmap_leak "pt_alloc:order=0>=1 pt_free=0 $(hi 'pt_kmap=1 pt_kunmap=0')"
 run free_while_kmapped "pt_alloc:order=0>=1 pt_free:order=0=1 $(hi 'pt_kmap=1 pt_kunmap=0')"
