@@ -26,6 +26,7 @@ int pagetrack_page_alloc(struct trace_event_raw_mm_page_alloc *ctx)
 	mark_block(pfn, ctx->order, ctx->gfp_flags, sampled);
 	if (!(sampled && with_stacks) && pair_alloc(pfn, ctx->order))
 		return 0;
+	pair_sent(pfn, ctx->order);
 	if ((compact_kmem || scope_gate) && !(sampled && with_stacks)) {
 		emit_kmem(PT_EV_PAGE_ALLOC, pfn, ctx->order, ctx->gfp_flags, 0);
 		return 0;

@@ -57,8 +57,14 @@ static __always_inline bool pair_alloc(__u64 pfn, __u32 order)
 	return true;
 }
 
-/* The kept blocks among [pfn, pfn + 2^order) go to user space, word by word. */
-static __always_inline void pair_hand_over(void *ctx, __u64 pfn, __u32 order)
+/*
+ * Clear the kept bits among [pfn, pfn + 2^order), word by word. At a larger
+ * free (hand) they go to user space first, as blocks it now tracks; at an
+ * allocation sent as an event they are stale (their frees went unseen, see
+ * probe_misses) and only counted, so that a later free of these pages is not
+ * taken for a kept block's and swallowed.
+ */
+static __always_inline void pair_take(void *ctx, __u64 pfn, __u32 order, bool hand)
 {
 	__u64 end = pfn + (1ULL << (order > 10 ? 10 : order));
 	__u64 base = pfn & ~63ULL, lo, hi, mask, taken, *w;
@@ -78,7 +84,10 @@ static __always_inline void pair_hand_over(void *ctx, __u64 pfn, __u32 order)
 		if (!taken)
 			continue;
 		__sync_fetch_and_add(w, -taken);
-		count_n(PT_CNT_PAIR_HANDED, __builtin_popcountll(taken));
+		count_n(hand ? PT_CNT_PAIR_HANDED : PT_CNT_PAIR_STALE,
+			__builtin_popcountll(taken));
+		if (!hand)
+			continue;
 		e = new_event(ctx, PT_EV_PAIRED_LIVE, false);
 		if (!e)
 			continue;
@@ -86,6 +95,13 @@ static __always_inline void pair_hand_over(void *ctx, __u64 pfn, __u32 order)
 		e->paired.mask = taken;
 		submit(e);
 	}
+}
+
+/* An allocation that goes to user space as an event. */
+static __always_inline void pair_sent(__u64 pfn, __u32 order)
+{
+	if (pair_on)
+		pair_take(NULL, pfn, order, false);
 }
 
 /* A page free: true when it was a kept block's, and nothing is sent. */
@@ -96,7 +112,7 @@ static __always_inline bool pair_free(void *ctx, __u64 pfn, __u32 order)
 	if (!pair_on)
 		return false;
 	if (order) {
-		pair_hand_over(ctx, pfn, order);
+		pair_take(ctx, pfn, order, true);
 		return false;
 	}
 	w = pair_word(pfn);
@@ -108,5 +124,6 @@ static __always_inline bool pair_free(void *ctx, __u64 pfn, __u32 order)
 }
 #else
 #define pair_alloc(pfn, order)		false
+#define pair_sent(pfn, order)		do { } while (0)
 #define pair_free(ctx, pfn, order)	false
 #endif
