@@ -482,12 +482,45 @@ static int by_pages_desc(const void *a, const void *b)
 	return x->module < y->module ? -1 : x->module > y->module;
 }
 
+/* The group for key in g (grown as needed); *fresh: just made, zeroed. */
+static struct pt_finding *group_of(struct u64map *groups, struct pt_finding **g,
+				   unsigned int *ng, unsigned int *cap, uint64_t key, bool *fresh)
+{
+	uint32_t *slot;
+	bool existed;
+
+	if (key == U64MAP_EMPTY)
+		key--;
+	slot = u64map_put(groups, key, &existed);
+	if (!slot)
+		return NULL;
+	*fresh = !existed;
+	if (existed)
+		return &(*g)[*slot];
+	if (*ng == *cap) {
+		unsigned int c = *cap ? *cap * 2 : 16;
+		struct pt_finding *ng2 = realloc(*g, c * sizeof(**g));
+
+		if (!ng2) {
+			u64map_del(groups, key);
+			return NULL;
+		}
+		*g = ng2;
+		*cap = c;
+	}
+	*slot = (*ng)++;
+	memset(&(*g)[*slot], 0, sizeof(**g));
+	return &(*g)[*slot];
+}
+
 int an_snapshot(const struct analyzer *an, uint64_t now, uint64_t min_age_ns,
 		struct pt_finding **out, unsigned int *n)
 {
 	struct u64map groups, heads;
-	struct pt_finding *g = NULL;
+	struct pt_finding *g = NULL, *f;
 	unsigned int ng = 0, cap = 0;
+	uint64_t kept = pt_bpf_kept(&an->st);
+	bool fresh;
 	size_t i;
 	int ret = -1;
 
@@ -499,9 +532,7 @@ int an_snapshot(const struct analyzer *an, uint64_t now, uint64_t min_age_ns,
 		goto out;
 	for (i = 0; i < an->pieces.cap; i++) {
 		const struct piece *p;
-		struct pt_finding *f;
-		uint64_t pfn, oh, key, ts;
-		uint32_t *slot;
+		uint64_t pfn, oh, ts;
 		bool existed;
 
 		if (!u64map_used(&an->pieces, i))
@@ -517,25 +548,11 @@ int an_snapshot(const struct analyzer *an, uint64_t now, uint64_t min_age_ns,
 			continue;
 		pfn = an->pieces.keys[i];
 		oh = orig_head(pfn, p);
-		key = mix(mix(p->stack_id, p->orig_order), p->module);
-		if (key == U64MAP_EMPTY)
-			key--;
-		slot = u64map_put(&groups, key, &existed);
-		if (!slot)
+		f = group_of(&groups, &g, &ng, &cap,
+			     mix(mix(p->stack_id, p->orig_order), p->module), &fresh);
+		if (!f)
 			goto out;
-		if (!existed) {
-			if (ng == cap) {
-				unsigned int c = cap ? cap * 2 : 16;
-				struct pt_finding *ng2 = realloc(g, c * sizeof(*g));
-
-				if (!ng2)
-					goto out;
-				g = ng2;
-				cap = c;
-			}
-			f = &g[ng];
-			*slot = ng++;
-			memset(f, 0, sizeof(*f));
+		if (fresh) {
 			f->kind = PT_K_LEAK;
 			f->error = an->cfg.nmodules > 0;
 			f->stack_id2 = -1;
@@ -543,12 +560,11 @@ int an_snapshot(const struct analyzer *an, uint64_t now, uint64_t min_age_ns,
 			fill_finding(an, f, oh, p, NULL, p->module);
 			fill_comm(an, f, p->tgid);
 		}
-		f = &g[*slot];
 		/* Blocks, not pieces: only a split block's pieces share a head
 		 * (a map of every live block here doubled the peak memory). */
 		if (p->order == p->orig_order)
 			f->count++;
-		else if (u64map_put(&heads, mix(oh, *slot), &existed) && !existed)
+		else if (u64map_put(&heads, mix(oh, f - g), &existed) && !existed)
 			f->count++;
 		f->pages += 1ULL << p->order;
 		if (an->cfg.sample_pages)
@@ -557,6 +573,22 @@ int an_snapshot(const struct analyzer *an, uint64_t now, uint64_t min_age_ns,
 							p->orig_order : PT_NR_ORDERS - 1];
 		if (now > ts && now - ts > f->age_ns)
 			f->age_ns = now - ts;
+	}
+	/* Without stacks, the blocks kept in BPF (bpf/pair.bpf.h: order 0, no
+	 * stack, no owner) join the group every such block falls in. Their
+	 * ages are unknown: a --min-age listing leaves them out. (Sampled,
+	 * the samples' weights stand for them already.) */
+	if (kept && !an->cfg.sample_pages && !min_age_ns) {
+		f = group_of(&groups, &g, &ng, &cap, mix(mix(-1, 0), -1), &fresh);
+		if (!f)
+			goto out;
+		if (fresh) {
+			f->kind = PT_K_LEAK;
+			f->stack_id = f->stack_id2 = -1;
+			f->module = -1;
+		}
+		f->count += kept;
+		f->pages += kept;
 	}
 	if (an->cfg.sample_pages)
 		for (i = 0; i < ng; i++) {

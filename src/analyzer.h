@@ -164,6 +164,12 @@ void an_event(struct analyzer *an, const struct pt_event *e, const char *modname
 /* Lost ring-buffer events as counted by BPF. */
 void an_set_lost(struct analyzer *an, uint64_t produced, uint64_t lost);
 
+/* Blocks (of one page) BPF keeps now: paired, not freed, dropped or handed over. */
+static inline uint64_t pt_bpf_kept(const struct pt_stats *st)
+{
+	return st->bpf_allocs - st->bpf_frees - st->bpf_stale - st->bpf_handed;
+}
+
 /* BPF's pairing counts (PT_CNT_PAIR_*), as totals so far. */
 void an_set_paired(struct analyzer *an, uint64_t allocs, uint64_t frees, uint64_t stale,
 		   uint64_t handed);
