@@ -168,7 +168,7 @@ perf_fds() { ls -l "/proc/$1/fd" 2>/dev/null | grep -c 'perf_event'; }
 # PFX: a prefix for the per-run files.
 WL=() RUNS= PFX=
 run_cfg() {
-	local cfg=$1 r=$2 f=$work/$PFX$1.$2 pid= rc=0 cmd=() ready= events=0 lost=0 recv=0 ticks=0 t0=0
+	local cfg=$1 r=$2 f=$work/$PFX$1.$2 pid= rc=0 cmd=() ready= events=0 lost=0 recv=0 ticks=0 t0=0 paired=0
 	case $cfg in
 	bare) ;;
 	floor) cmd=("$OUT/floor"); ready="floor: attached" ;;
@@ -220,7 +220,7 @@ run_cfg() {
 		recv=$(jnum "$f.out" events_received) ;;
 	floor_count) events=$(jnum "$f.out" events_produced); recv=$events ;;
 	pt*) events=$(jnum "$f.out" events_produced); lost=$(jnum "$f.out" events_lost)
-		recv=$(jnum "$f.out" events_received)
+		recv=$(jnum "$f.out" events_received) paired=$(jnum "$f.out" paired_in_bpf)
 		# exit 1 = findings on this host; still a clean stop if the summary is there
 		[ "$rc" -eq 1 ] && grep -q '"type":"summary"' "$f.out" && rc=0 ;;
 	bpftrace) events=$(sed -n 's/^@events: \([0-9]*\)$/\1/p' "$f.out" | tail -1)
@@ -231,8 +231,9 @@ run_cfg() {
 	us=$(sed -n 's/.*user_us=\([0-9]*\).*/\1/p' "$f.churn")
 	ss=$(sed -n 's/.*sys_us=\([0-9]*\).*/\1/p' "$f.churn")
 	# cfg round elapsed_ns events lost received churn_cpu_us tracer_cpu_us status
+	# paired (blocks pagetrack kept in BPF: no event for them)
 	echo "$cfg $r ${el:-0} ${events:-0} ${lost:-0} ${recv:-0} $(( ${us:-0} + ${ss:-0} ))" \
-		"$(( ticks * 1000000 / TCK ))" "rc$rc" >>"$RUNS"
+		"$(( ticks * 1000000 / TCK ))" "rc$rc" "${paired:-0}" >>"$RUNS"
 }
 
 CONFIGS=(bare floor floor_count floor_s32 pt_nostacks pt_stacks pt_all pt_allocstacks pt_filtered pt_module pt_interval)
@@ -295,8 +296,9 @@ if [ "$LIVE" = 1 ]; then
 		'[ "${fl%.*}" -ge $((2 * PAGES)) ]'
 	bad=$(awk '($1 == "floor" || $1 ~ /^pt/) && $4 != $5 + $6' "$work/runs" | wc -l)
 	check "floor and pagetrack: produced = received + lost in every run" '[ "$bad" -eq 0 ]'
-	ptn=$(awk '$1 == "pt_nostacks" {print $4}' "$work/runs" | stats | cut -d' ' -f1)
-	check "pagetrack counted the workload (median ${ptn%.*} events >= 2 x $PAGES pages)" \
+	# A block kept in BPF (pairing) stands for its allocation and its free.
+	ptn=$(awk '$1 == "pt_nostacks" {print $4 + 2 * $10}' "$work/runs" | stats | cut -d' ' -f1)
+	check "pagetrack counted the workload (median ${ptn%.*} events, two per block paired in BPF, >= 2 x $PAGES pages)" \
 		'[ "${ptn%.*}" -ge $((2 * PAGES)) ]'
 	ptf=$(awk '$1 == "pt_filtered" {print $4}' "$work/runs" | stats | cut -d' ' -f1)
 	check "pagetrack -p: the workload's allocations filtered out (${ptf%.*} < ${ptn%.*} events)" \
@@ -356,10 +358,14 @@ summarize() {
 		# -p does not count what it filters, and a --compare build may emit fewer
 		# events for the same workload: per event of the workload for those.
 		case $c in pt_filtered|pt2_*) ev=$wl ;; esac
+		# pagetrack sends few events (sampled stacks, pairing in BPF): its cost
+		# per event is per kmem event of the workload, as for -p and B.
+		per=$ev
+		case $c in pt*) per=$wl ;; esac
 		awk -v c="$c" -v med="$med" -v min="$min" -v max="$max" -v rmin="$rmin" \
-		    -v rmax="$rmax" -v ev="$ev" -v lost="$lost" -v bm="$bare_med" -v cpu="$cpu" \
+		    -v rmax="$rmax" -v ev="$ev" -v per="$per" -v lost="$lost" -v bm="$bare_med" -v cpu="$cpu" \
 		    -v bc="$bare_cpu" -v tcpu="$tcpu" -v crmin="$crmin" -v crmax="$crmax" 'BEGIN {
-			wns = ev > 0 ? (med - bm) / ev : 0; cns = ev > 0 ? (cpu - bc) * 1000 / ev : 0
+			wns = per > 0 ? (med - bm) / per : 0; cns = per > 0 ? (cpu - bc) * 1000 / per : 0
 			ratio = bm > 0 ? med / bm : 0; cratio = bc > 0 ? cpu / bc : 0
 			printf "%s %.0f %.0f %.0f %.4f %.4f %.4f %.0f %.0f %.1f %.1f %.3f %.0f %.4f %.4f %.4f\n",
 			       c, med, min, max, ratio, rmin, rmax, ev, lost, wns, cns, tcpu / 1e6,
@@ -658,8 +664,9 @@ if [ -s "$work/summary" ]; then
 	done
 	echo "(wall: the churn's own wall time; CPU: the churn's user+sys (BPF runs there) + the tracer"
 	echo " process's CPU while the churn ran; ratios are of medians; +ns/event: (median - bare median)"
-	echo " / events; events: counted in BPF by each tool; for -p and B the floor's count, i.e. per"
-	echo " kmem event of the workload; lost: the most in any run)"
+	echo " / events, for pagetrack per kmem event of the workload (the floor's count); events:"
+	echo " counted in BPF by each tool (pagetrack: those it sent); for -p and B the floor's count;"
+	echo " lost: the most in any run)"
 fi
 if [ -s "$work/rw.summary" ]; then
 	echo "realistic workload ($RW_SIZE: $RW_WHAT), $RW_ROUNDS interleaved rounds:"
