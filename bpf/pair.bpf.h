@@ -7,7 +7,8 @@
  * pairing beside the workload.
  *
  * Only where nothing else needs the block's events (user space decides:
- * tracepoint mode, no -m, no --record, amd64): user space never learns such
+ * tracepoint mode, no --record, amd64; with -m, the blocks it does not unwind
+ * for scope, which the analyzer would drop): user space never learns such
  * a block's task or age; it gets counts (PT_CNT_PAIR_*) for its totals. A
  * larger free that covers kept blocks (an order mismatch: a block freed
  * with more pages than it has) hands them over first (PT_EV_PAIRED_LIVE),
@@ -48,6 +49,11 @@ static __always_inline bool pair_alloc(__u64 pfn, __u32 order)
 	__u64 bit = 1ULL << (pfn & 63), *w;
 
 	if (order || !(w = pair_word(pfn)))
+		return false;
+	/* -m: a marked pfn is a watched block whose free went unseen; this
+	 * allocation goes as an event, so that the analyzer drops that block
+	 * instead of reporting it leaked. */
+	if (scope_gate && marks_near(pfn) && bpf_map_lookup_elem(&marks, &pfn))
 		return false;
 	if (*w & bit)
 		count(PT_CNT_PAIR_STALE);	/* the last block here was freed unseen */

@@ -451,6 +451,10 @@ void an_event(struct analyzer *an, const struct pt_event *e, const char *modname
 void an_set_paired(struct analyzer *an, uint64_t allocs, uint64_t frees, uint64_t stale,
 		   uint64_t handed)
 {
+	/* With -m, BPF keeps only blocks it did not unwind for scope: out of
+	 * scope, in no total and no leak, as the analyzer drops such blocks. */
+	if (an->cfg.nmodules)
+		return;
 	an->st.bpf_allocs = allocs;
 	an->st.bpf_frees = frees;
 	an->st.bpf_stale = stale;

@@ -170,7 +170,7 @@ static inline uint64_t pt_bpf_kept(const struct pt_stats *st)
 	return st->bpf_allocs - st->bpf_frees - st->bpf_stale - st->bpf_handed;
 }
 
-/* BPF's pairing counts (PT_CNT_PAIR_*), as totals so far. */
+/* BPF's pairing counts (PT_CNT_PAIR_*), as totals so far; ignored with -m. */
 void an_set_paired(struct analyzer *an, uint64_t allocs, uint64_t frees, uint64_t stale,
 		   uint64_t handed);
 

@@ -286,8 +286,9 @@ static void resolve_probes(struct attacher *at, const struct pt_options *opt,
 /*
  * Pairing in BPF (bpf/pair.bpf.h), only where an order-0 block's events
  * serve nothing but its counts: no API probes that judge its frees
- * (tracepoint mode), no -m, no --record (a recording keeps every event);
- * amd64 (atomics); a known max_pfn.
+ * (tracepoint mode), no --record (a recording keeps every event); with -m,
+ * the blocks it does not unwind for scope (out of it); amd64 (atomics); a
+ * known max_pfn.
  */
 static void pair_configure(struct attacher *at, const struct pt_options *opt,
 			   const struct pt_kernel_info *ki)
@@ -296,8 +297,8 @@ static void pair_configure(struct attacher *at, const struct pt_options *opt,
 	bool api = at->probes[P_FREE_PAGES].target && at->probes[P_ALLOC_RET].target;
 	uint64_t pfns = (ki->max_pfn + 64) & ~63ULL;
 
-	at->paired = PT_BUILD_ARCH == PT_ARCH_AMD64 && !api && !opt->nmodules &&
-		     !opt->record_path && ki->max_pfn && pfns <= PT_PAIR_MAX_PFNS;
+	at->paired = PT_BUILD_ARCH == PT_ARCH_AMD64 && !api && !opt->record_path &&
+		     ki->max_pfn && pfns <= PT_PAIR_MAX_PFNS;
 	skel->rodata->pair_on = at->paired;
 	skel->rodata->pair_pfns = at->paired ? pfns : 0;
 	bpf_map__set_max_entries(skel->maps.pair_bits, at->paired ? pfns / 64 : 1);

@@ -1445,6 +1445,23 @@ static void test_paired_totals_in_summary(void **state)
 	an_free(f.an);
 }
 
+/* With -m, what BPF keeps is out of scope: no total, no leak. */
+static void test_paired_out_of_scope_with_m(void **state)
+{
+	struct fx f = fx_cold(false, true, 0);
+	struct pt_finding *g;
+	unsigned int n;
+
+	(void)state;
+	an_set_paired(f.an, 100, 10, 0, 0);
+	assert_int_equal(pt_bpf_kept(an_stats(f.an)), 0);
+	assert_int_equal(an_snapshot(f.an, 0, 0, &g, &n), 0);
+	assert_int_equal(n, 0);
+	free(g);
+	expect_none(&f);
+	an_free(f.an);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1460,6 +1477,7 @@ int main(void)
 		cmocka_unit_test(test_paired_blocks_handed_over),
 		cmocka_unit_test(test_paired_bad_base),
 		cmocka_unit_test(test_paired_totals_in_summary),
+		cmocka_unit_test(test_paired_out_of_scope_with_m),
 		cmocka_unit_test(test_double_free_refcount),
 		cmocka_unit_test(test_double_free_via_free_pages),
 		cmocka_unit_test(test_double_free_names_first_free),

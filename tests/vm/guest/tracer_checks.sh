@@ -223,6 +223,21 @@ if [ "$ARCH" = amd64 ]; then
 			grep -v '^  ' $T/pair.err | tail -4 | sed 's/^/#   /'
 		fi
 	done
+	# -m in tracepoint mode: the allocations it does not unwind for scope are
+	# paired in BPF (out of scope: in no total); the module's blocks still go
+	# as events with their stacks, and its bugs are found.
+	pagetrack $BTF --attach tracepoint -v -m pagetrack_ref -j -- \
+		sh -c "insmod $KO && echo order_mismatch > $CTL && echo leak > $CTL && rmmod pagetrack_ref" \
+		>$T/mtp.json 2>$T/mtp.err
+	rc=$?
+	got=$(kinds $T/mtp.json)
+	kept=$(sed -n 's/^pagetrack: paired in BPF, no event sent: \([0-9]*\) order-0.*/\1/p' $T/mtp.err)
+	if [ "$rc" = 1 ] && [ "$got" = "leak:1 order_mismatch:1 " ] && [ "${kept:-0}" -gt 0 ]; then
+		ok "tracepoint mode, -m: leak and order_mismatch found, $kept other blocks paired in BPF"
+	else
+		nok "tracepoint mode, -m: want [leak:1 order_mismatch:1] exit 1 and blocks paired, got [${got% }] exit $rc, paired ${kept:-?}"
+		grep -v '^  ' $T/mtp.err | tail -4 | sed 's/^/#   /'
+	fi
 fi
 
 # Robustness: 100 load/run/unload cycles of the clean scenarios inside one
