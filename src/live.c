@@ -368,11 +368,14 @@ static int start(struct live *lv)
 	const struct pt_options *opt = lv->opt;
 	int gate = -1;
 
-	attacher_print_detections(&lv->at, &lv->ki, opt,
-				  lv->s.ks.memmap_var ? lv->s.ks.memmap_name : NULL);
+	/* Before the start-up lines: a script that waits for "attach mode" and
+	 * then signals must find the handlers there (a SIGHUP that came first
+	 * was lost under nohup, where it is ignored until this point). */
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
+	attacher_print_detections(&lv->at, &lv->ki, opt,
+				  lv->s.ks.memmap_var ? lv->s.ks.memmap_name : NULL);
 	if (!opt->command)
 		return 0;
 	lv->child = start_command(opt->command, &lv->runas, &gate);
