@@ -207,47 +207,59 @@ static int getfree_order_mismatch(unsigned long count)
 	return 0;
 }
 
-#define BUDDY_TRIES	256
+#define BUDDY_TRIES	4096	/* 16 MiB at most; a pair is usually among the first few */
+
+/* Index of the page in pages[0..n) that is the buddy of page, or -1. */
+static int find_buddy(struct page **pages, int n, struct page *page)
+{
+	unsigned long pfn = page_to_pfn(page) ^ 1;
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (page_to_pfn(pages[i]) == pfn)
+			return i;
+	return -1;
+}
 
 /*
- * Bug: two order-0 pages freed as one order-1 block. The pair is found side
- * by side (buddies) among fresh order-0 pages, so the larger free returns
- * only pages this module owns; the second page's reference is dropped by
- * hand first, as the buddy allocator expects of a block's tail page.
+ * Bug: two order-0 pages freed as one order-1 block. Fresh order-0 pages are
+ * taken until two are buddies, so the larger free returns only pages this
+ * module owns; the second page's reference is dropped by hand first, as the
+ * buddy allocator expects of a block's tail page.
  */
 static int order0_freed_order1(unsigned long count)
 {
-	struct page **pages, *head = NULL;
-	int i, j, n, ret = -EAGAIN;
+	struct page **pages, *head = NULL, *tail;
+	int i, j = -1, n, ret = -EAGAIN;
 
-	pages = kcalloc(BUDDY_TRIES, sizeof(*pages), GFP_KERNEL);
+	pages = kvcalloc(BUDDY_TRIES, sizeof(*pages), GFP_KERNEL);
 	if (!pages)
 		return -ENOMEM;
-	for (n = 0; n < BUDDY_TRIES; n++) {
+	for (n = 0; n < BUDDY_TRIES && j < 0; n++) {
 		pages[n] = alloc_page(GFP_KERNEL);
 		if (!pages[n])
 			break;
+		j = find_buddy(pages, n, pages[n]);
 	}
-	for (i = 0; i < n && !head; i++) {
-		if (page_to_pfn(pages[i]) & 1)
-			continue;
-		for (j = 0; j < n; j++)
-			if (page_to_pfn(pages[j]) == page_to_pfn(pages[i]) + 1)
-				break;
-		if (j == n || !put_page_testzero(pages[j]))
-			continue;
-		head = pages[i];
-		pages[i] = NULL;
+	if (j >= 0) {
+		/* pages[n - 1] and pages[j]: the even pfn is the head. */
+		head = pages[n - 1];
+		tail = pages[j];
+		if (page_to_pfn(head) & 1)
+			swap(head, tail);
+		pages[n - 1] = NULL;
 		pages[j] = NULL;
-	}
-	if (head) {
-		__free_pages(head, 1);
-		ret = 0;
+		if (put_page_testzero(tail)) {
+			__free_pages(head, 1);
+			ret = 0;
+		} else {
+			__free_page(head);	/* someone else holds the tail */
+		}
 	}
 	for (i = 0; i < n; i++)
 		if (pages[i])
 			__free_page(pages[i]);
-	kfree(pages);
+	kvfree(pages);
 	return ret;
 }
 

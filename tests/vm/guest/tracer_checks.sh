@@ -208,7 +208,7 @@ if [ "$ARCH" = amd64 ]; then
 		extra=""
 		[ $how = record ] && extra="--record $T/pair.rec"
 		pagetrack $BTF --attach tracepoint --no-stacks -v -j $extra -- \
-			sh -c "insmod $KO && echo order0_freed_order1 > $CTL && rmmod pagetrack_ref" \
+			sh -c "insmod $KO && { echo order0_freed_order1 > $CTL; rmmod pagetrack_ref; }" \
 			>$T/pair.json 2>$T/pair.err
 		rc=$?
 		handed=$(sed -n 's/.*, \([0-9]*\) handed over at a larger free$/\1/p' $T/pair.err)
@@ -227,7 +227,7 @@ if [ "$ARCH" = amd64 ]; then
 	# paired in BPF (out of scope: in no total); the module's blocks still go
 	# as events with their stacks, and its bugs are found.
 	pagetrack $BTF --attach tracepoint -v -m pagetrack_ref -j -- \
-		sh -c "insmod $KO && echo order_mismatch > $CTL && echo leak > $CTL && rmmod pagetrack_ref" \
+		sh -c "insmod $KO && { echo order_mismatch > $CTL; echo leak > $CTL; rmmod pagetrack_ref; }" \
 		>$T/mtp.json 2>$T/mtp.err
 	rc=$?
 	got=$(kinds $T/mtp.json)
