@@ -12,7 +12,7 @@ SEC("tracepoint/kmem/mm_page_alloc")
 int pagetrack_page_alloc(struct trace_event_raw_mm_page_alloc *ctx)
 {
 	__u64 pfn = ctx->pfn;
-	bool sampled = true;
+	bool sampled = true, unwound;
 	struct pt_event *e;
 
 	/* A failed allocation reports pfn -1 (in the kernel's long width). */
@@ -24,10 +24,11 @@ int pagetrack_page_alloc(struct trace_event_raw_mm_page_alloc *ctx)
 	else if (scope_gate)
 		sampled = scope_alloc(ctx);
 	mark_block(pfn, ctx->order, ctx->gfp_flags, sampled);
-	if (!(sampled && with_stacks) && pair_alloc(pfn, ctx->order))
+	unwound = sampled && with_stacks;
+	if (!unwound && pair_alloc(pfn, ctx->order))
 		return 0;
 	pair_sent(pfn, ctx->order);
-	if ((compact_kmem || scope_gate) && !(sampled && with_stacks)) {
+	if ((compact_kmem || scope_gate) && !unwound) {
 		emit_kmem(PT_EV_PAGE_ALLOC, pfn, ctx->order, ctx->gfp_flags, 0);
 		return 0;
 	}

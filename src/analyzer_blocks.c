@@ -822,7 +822,6 @@ void on_split(struct analyzer *an, const struct pt_event *e)
 		piece_add(an, pfn + i, &tmpl, 0);
 }
 
-
 /*
  * Order-0 blocks BPF kept as bits (bpf/pair.bpf.h), handed over just before
  * a larger free that covers them: tracked from now on, so that free is

@@ -382,14 +382,16 @@ struct totals {
 
 static struct totals totals(const struct pt_stats *st)
 {
-	uint64_t kept = st->bpf_allocs - st->bpf_handed;
+	/* Blocks that were BPF's from allocation on (the handed ones are counted
+	 * by the analyzer). */
+	uint64_t bpf_only = st->bpf_allocs - st->bpf_handed;
 
 	return (struct totals){
-		.blocks = st->allocs + kept,
-		.allocated = st->alloc_pages + kept,
+		.blocks = st->allocs + bpf_only,
+		.allocated = st->alloc_pages + bpf_only,
 		.freed = st->frees + st->bpf_frees,
 		.dropped = st->stale_pages + st->bpf_stale,
-		.outstanding = st->live_pages + kept - st->bpf_frees - st->bpf_stale,
+		.outstanding = st->live_pages + pt_bpf_kept(st),
 	};
 }
 
