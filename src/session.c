@@ -389,10 +389,15 @@ void session_write_files(struct session *s, uint64_t now_ns)
 
 int session_report(struct session *s, const char *attach_mode)
 {
+	const struct pt_command_end *cmd = s->cmd.status != PT_CMD_NONE ? &s->cmd : NULL;
 	struct report_opts o = { .json = s->opt->json, .attach_mode = attach_mode,
 				 .top = s->opt->top, .filtered = s->filtered,
-				 .probe_misses = s->probe_misses };
+				 .probe_misses = s->probe_misses, .cmd = cmd };
+	struct pt_verdict v;
 
+	verdict_make(&v, s->an, cmd);
+	o.exit_status = v.exit_status;
 	report_print(s->out, s->an, &s->ks, &o);
-	return an_errors(s->an) ? PT_EXIT_FINDINGS : PT_EXIT_OK;
+	verdict_explain(stderr, &v, s->an, cmd);
+	return v.exit_status;
 }

@@ -68,6 +68,15 @@ static void modevent(FILE *f, const struct pt_event *e)
 		exit(2);
 }
 
+/* drv unloaded (module:module_free): what it still holds is leaked. */
+static void unload(FILE *f, struct kmodel *k)
+{
+	struct pt_event e = { .type = PT_EV_MODULE_FREE, .tid = k->tid };
+
+	e.ts = (k->ts += 1000);
+	modevent(f, &e);
+}
+
 static void init_session(FILE *f, struct kmodel *k)
 {
 	struct pt_event ld = { .type = PT_EV_MODULE_LOAD, .tid = 4242, .a0 = MOD_BASE,
@@ -100,6 +109,7 @@ static void init_session(FILE *f, struct kmodel *k)
 	modevent(f, &un);
 	km___free_pages(k, 0x7000, 2);				/* order_mismatch */
 	km_emit(k, PT_EV_FREE_ADDR, PTR(0x7100), 1, NULL, NULL);	/* bad_free, tail call */
+	unload(f, k);
 }
 
 int main(int argc, char **argv)
@@ -133,6 +143,12 @@ int main(int argc, char **argv)
 		km_remap(&k, &r, -22);				/* remap_failed */
 	}
 	km_sigbus(&k, 4242);
+	unload(f, &k);						/* the leaks proven */
+	finish(f, 0);
+
+	/* held.ptr: a block the module, still loaded at the end, holds. */
+	f = start(argv[1], "held.ptr", &k);
+	km_alloc_pages(&k, 0x2000, 1, GFP_HIGHUSER);		/* held_at_exit */
 	finish(f, 0);
 
 	/* clean.ptr: the same driver done right. */

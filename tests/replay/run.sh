@@ -41,7 +41,19 @@ check "folded stacks: a module function by its bare name" \
 	'grep -q "^\[unknown\];drv_probe;__alloc_pages [0-9]*$" "$dir/b.folded"'
 
 run --replay "$dir/buggy.ptr" -m otherdrv -j
-check "scope to another module: nothing of drv reported" '[ $rc -eq 0 ] && [ -z "$(kinds)" ]'
+check "scope to a module the recording never saw: nothing of drv reported, exit 4, one line says nothing was checked" \
+	'[ $rc -eq 4 ] && [ -z "$(kinds)" ] && [ "$(printf "%s\n" "$err" | grep -c "nothing was checked for module otherdrv")" = 1 ] &&
+	 printf "%s\n" "$out" | tail -1 | grep -q "\"modules\":\[{\"name\":\"otherdrv\",\"state\":\"never_loaded\",\"checked\":false}\],\"exit_status\":4"'
+run --replay "$dir/buggy.ptr" -m drv -m otherdrv -j
+check "one of two modules never seen: the findings still give exit 1" '[ $rc -eq 1 ] && [ "$(kinds)" = "$want" ]'
+
+run --replay "$dir/held.ptr" -m drv -j
+check "module still loaded at the end: held_at_exit, a warning, exit 0" \
+	'[ $rc -eq 0 ] && [ "$(kinds)" = "held_at_exit:1 " ] &&
+	 printf "%s\n" "$out" | grep "\"held_at_exit\"" | grep -q "\"severity\":\"warning\".*still loaded at exit"'
+run --replay "$dir/held.ptr" -m drv
+check "module still loaded at the end, text: WARNING held_at_exit and the advice to unload it" \
+	'[ $rc -eq 0 ] && printf "%s\n" "$out" | grep -q "^WARNING held_at_exit \[drv\]: .*rmmod it inside COMMAND"'
 
 run --replay "$dir/clean.ptr" -m drv -j
 check "clean recording exits 0 with no findings" '[ $rc -eq 0 ] && [ -z "$(kinds)" ]'
