@@ -8,16 +8,26 @@
 set -u
 cd "$(dirname "$0")/../.."
 P=0 F=0 S=0
+# Builds first, then the boots two at a time (tests/vm/pool.sh), shown in order.
+. tests/vm/pool.sh
+trap pool_cleanup EXIT
+booted=()
 for arch in ${*:-i386 amd64 amd64-bpo}; do
-	echo "--- module scope checks on $arch"
 	ko=$(bash scripts/kmod.sh tests/vm/modules/ptdrv "$arch" 2>/dev/null | tail -1)
 	[ -n "$ko" ] || { echo "not ok - build ptdrv for $arch"; F=$((F + 1)); continue; }
 	poll=$(bash scripts/kmod.sh tests/vm/modules/ptpoll "$arch" 2>/dev/null | tail -1)
 	[ -n "$poll" ] || { echo "not ok - build ptpoll for $arch"; F=$((F + 1)); continue; }
-	out=$(mktemp)
-	tests/vm/run --kernel "$arch" --timeout 1500 --add "$ko" --add "$poll" -- sh /tests/init_checks.sh 2>&1 |
-		tee "$out"
-	rc=${PIPESTATUS[0]}
+	booted+=("$arch")
+	pool_start "$arch" tests/vm/run --kernel "$arch" --timeout 1500 --add "$ko" --add "$poll" \
+		-- sh /tests/init_checks.sh
+done
+pool_wait
+for arch in "${booted[@]}"; do
+	echo "--- module scope checks on $arch"
+	out=$(pool_out "$arch")
+	cat "$out"
+	rc=$(pool_rc "$arch")
+	echo "# $arch: boot and checks took $(pool_secs "$arch") s ($POOL_JOBS boots at once)"
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | tail -1)
 	p=$(echo "$line" | cut -d' ' -f1); f=$(echo "$line" | cut -d' ' -f3)
 	s=$(echo "$line" | grep -oE '[0-9]+ skipped' | cut -d' ' -f1)
@@ -30,7 +40,6 @@ for arch in ${*:-i386 amd64 amd64-bpo}; do
 		echo "not ok - $arch: guest exit $rc, want 125 (the deliberate bad free)"
 		F=$((F + 1))
 	fi
-	rm -f "$out"
 done
 echo "$P passed, $F failed, $S skipped"
 [ "$F" -eq 0 ]

@@ -43,25 +43,36 @@ echo "--- checkpatch"
 bash scripts/checkpatch.sh module/pagetrack_ref.c tests/vm/modules/ptdrv/ptdrv.c tests/vm/modules/ptpoll/ptpoll.c 2>&1 | tee "$out"
 add "$out" "${PIPESTATUS[0]}"
 
+# Builds first (cached), then the boots two at a time (tests/vm/pool.sh),
+# shown in order.
+. tests/vm/pool.sh
+trap 'rm -f "$out"; pool_cleanup' EXIT
+booted=()
 for arch in ${LAB_ARCHES:-i386 amd64 amd64-bpo armhf}; do
-	echo "--- reference module on $arch"
 	cpu=$(lab_cpu "$arch")
 	mkdir -p ".output/$cpu"
 	if ! bash scripts/kmod.sh module "$arch" >"$out" 2>&1; then
+		echo "--- reference module on $arch"
 		tail -n 20 "$out" | sed 's/^/#   /'
 		nok "$arch: build the module (scripts/kmod.sh module $arch)"
 		continue
 	fi
 	if ! make -s ".output/$cpu/pagetrack_ref_user" >"$out" 2>&1; then
+		echo "--- reference module on $arch"
 		sed 's/^/#   /' "$out"
 		nok "$arch: build pagetrack_ref_user"
 		continue
 	fi
-	t0=$(date +%s)
-	tests/vm/run --kernel "$arch" --timeout 900 -- sh /tests/lab_checks.sh 2>&1 | tee "$out"
-	rc=${PIPESTATUS[0]}
-	echo "# $arch: boot and checks took $(($(date +%s) - t0)) s, exit $rc"
-	add "$out" "$rc"
+	booted+=("$arch")
+	pool_start "$arch" tests/vm/run --kernel "$arch" --timeout 900 -- sh /tests/lab_checks.sh
+done
+pool_wait
+for arch in "${booted[@]}"; do
+	echo "--- reference module on $arch"
+	cat "$(pool_out "$arch")"
+	rc=$(pool_rc "$arch")
+	echo "# $arch: boot and checks took $(pool_secs "$arch") s, exit $rc ($POOL_JOBS boots at once)"
+	add "$(pool_out "$arch")" "$rc"
 done
 
 if [ "$S" -gt 0 ]; then echo "$P passed, $F failed, $S skipped"

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Host side of the tracer VM suite: one boot per (kernel, attach mode) running
 # tests/vm/guest/tracer_checks.sh; times each boot; sums the results into one
-# line.  TRACER_RUNS="kernel:mode ..." overrides the set below; TRACER_JOBS
-# boots that many guests at once (default: the number of cores, at most 2:
-# each TCG guest is one busy host thread), their outputs shown one after the
-# other.
+# line.  TRACER_RUNS="kernel:mode ..." overrides the set below. Every boot of
+# the suite (tracer checks, kmap_local warning boots, load runs) goes through
+# one pool (tests/vm/pool.sh: two at a time on 2 cores, TRACER_JOBS or
+# PAGETRACK_VM_JOBS to change), their outputs shown one after the other.
 set -u
 cd "$(dirname "$0")/../.."
 P=0 F=0 S=0
@@ -24,27 +24,29 @@ if [ -z "${TRACER_RUNS:-}" ]; then
 else
 	echo "# tracer runs (TRACER_RUNS): $runs"
 fi
-jobs=${TRACER_JOBS:-$(nproc)}
-[ "$jobs" -ge 1 ] 2>/dev/null || jobs=1
-[ "$jobs" -gt 2 ] && jobs=2
-d=$(mktemp -d)
-trap 'rm -rf "$d"' EXIT
-
-# One boot, its output and status kept in $d/N.out and $d/N.rc.
-boot() { # N KERNEL MODE
-	local t0=$(date +%s)
-	tests/vm/run --kernel "$2" --timeout 1500 -- sh /tests/tracer_checks.sh "$3" >"$d/$1.out" 2>&1
-	echo "$? $(($(date +%s) - t0))" >"$d/$1.rc"
-}
+[ -n "${TRACER_JOBS:-}" ] && export PAGETRACK_VM_JOBS=$TRACER_JOBS
+. tests/vm/pool.sh
+trap pool_cleanup EXIT
 
 t_all=$(date +%s)
 n=0
 for run in $runs; do
 	n=$((n + 1))
-	while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n; done
-	boot "$n" "${run%%:*}" "${run#*:}" &
+	pool_start "t$n" tests/vm/run --kernel "${run%%:*}" --timeout 1500 -- sh /tests/tracer_checks.sh "${run#*:}"
 done
-wait
+# The HIGHMEM kernels' own boots join the same pool (see warn_boot, load_run).
+KL_KERNELS=${PAGETRACK_KL_KERNELS:-i386 armhf}
+# Longest first, so the pool ends with short boots.
+for k in $KL_KERNELS; do
+	case $k in armhf) secs=90 ;; *) secs=180 ;; esac
+	secs=${PAGETRACK_LOAD_SECS:-$secs}
+	[ "$secs" = 0 ] && continue
+	pool_start "load-$k" tests/vm/run --kernel "$k" --timeout 1500 -- sh /tests/kmap_local_load.sh "$secs"
+done
+for k in $KL_KERNELS; do
+	pool_start "warn-$k" tests/vm/run --kernel "$k" --timeout 900 --keep-log -- sh /tests/kmap_local_warn.sh
+done
+pool_wait
 
 times=""
 n=0
@@ -52,11 +54,11 @@ for run in $runs; do
 	n=$((n + 1))
 	kernel=${run%%:*} mode=${run#*:}
 	echo "--- tracer checks on $kernel, --attach $mode"
-	cat "$d/$n.out"
-	read -r rc secs <"$d/$n.rc" || { rc=126 secs=0; }
+	cat "$(pool_out "t$n")"
+	rc=$(pool_rc "t$n") secs=$(pool_secs "t$n")
 	times="$times $kernel:$mode ${secs}s,"
 	echo "# $kernel --attach $mode: boot and checks took $secs s, exit $rc"
-	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$d/$n.out" | tail -1)
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$(pool_out "t$n")" | tail -1)
 	p=$(echo "$line" | cut -d' ' -f1); f=$(echo "$line" | cut -d' ' -f3)
 	s=$(echo "$line" | grep -oE '[0-9]+ skipped' | cut -d' ' -f1)
 	P=$((P + ${p:-0})); F=$((F + ${f:-0})); S=$((S + ${s:-0}))
@@ -65,16 +67,15 @@ for run in $runs; do
 		F=$((F + 1))
 	fi
 done
-echo "# tracer times:${times%,}; all $(($(date +%s) - t_all)) s with $jobs at once"
+echo "# tracer times:${times%,}; all $(($(date +%s) - t_all)) s for every boot of the suite, $POOL_JOBS at once"
 # kmap_local scenarios the kernel WARNs about (once per boot): a boot of
 # their own per HIGHMEM kernel, where exactly that WARNING (exit 125) is
 # accepted, nothing else.
 warn_boot() { # KERNEL
 	local k=$1 out log rc line p f
-	echo "--- kmap_local warning scenarios on $k (own boot)"
-	out=$(mktemp)
-	tests/vm/run --kernel "$k" --timeout 900 --keep-log -- sh /tests/kmap_local_warn.sh >"$out" 2>&1
-	rc=$?
+	echo "--- kmap_local warning scenarios on $k (own boot, $(pool_secs "warn-$k") s)"
+	out=$(pool_out "warn-$k")
+	rc=$(pool_rc "warn-$k")
 	cat "$out"
 	log=$(grep -o 'console log: .*' "$out" | tail -1 | cut -d' ' -f3)
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | tail -1)
@@ -95,9 +96,8 @@ warn_boot() { # KERNEL
 		F=$((F + 1))
 	fi
 	[ -s "$log" ] && rm -f "$log"
-	rm -f "$out"
 }
-for k in ${PAGETRACK_KL_KERNELS:-i386 armhf}; do
+for k in $KL_KERNELS; do
 	warn_boot "$k"
 done
 
@@ -109,19 +109,18 @@ load_run() { # KERNEL SECONDS
 		echo "ok - $k system-wide mixed load # SKIP PAGETRACK_LOAD_SECS=0"; S=$((S + 1))
 		return
 	fi
-	echo "--- kmap_local: system-wide mixed load on $k ($secs s)"
-	out=$(mktemp)
-	tests/vm/run --kernel "$k" --timeout 1500 -- sh /tests/kmap_local_load.sh "$secs" 2>&1 | tee "$out"
-	rc=${PIPESTATUS[0]}
+	echo "--- kmap_local: system-wide mixed load on $k ($secs s; boot $(pool_secs "load-$k") s)"
+	out=$(pool_out "load-$k")
+	rc=$(pool_rc "load-$k")
+	cat "$out"
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | tail -1)
 	p=$(echo "$line" | cut -d' ' -f1); f=$(echo "$line" | cut -d' ' -f3)
 	P=$((P + ${p:-0})); F=$((F + ${f:-0}))
 	if [ "$rc" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then
 		echo "not ok - $k load run failed (exit $rc: 124 timeout, 125 oops, 126 harness)"; F=$((F + 1))
 	fi
-	rm -f "$out"
 }
-for k in ${PAGETRACK_KL_KERNELS:-i386 armhf}; do
+for k in $KL_KERNELS; do
 	case $k in armhf) d=90 ;; *) d=180 ;; esac
 	load_run "$k" "${PAGETRACK_LOAD_SECS:-$d}"
 done

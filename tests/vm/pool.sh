@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Sourced by the VM suites: their guest boots run as a pool, PAGETRACK_VM_JOBS
+# at once (default: the number of cores, at most 2: each TCG guest is one busy
+# host thread), each boot's output kept in a file and shown afterwards in the
+# order the boots were started, so a suite's log reads as if run one by one.
+# It runs and orders boots only; what a boot checks and how its result counts
+# is the suite's.
+POOL_JOBS=${PAGETRACK_VM_JOBS:-$(nproc)}
+[ "$POOL_JOBS" -ge 1 ] 2>/dev/null || POOL_JOBS=1
+[ "$POOL_JOBS" -gt 2 ] && [ -z "${PAGETRACK_VM_JOBS:-}" ] && POOL_JOBS=2
+POOL_DIR=$(mktemp -d)
+POOL_NAMES=()
+
+# pool_start NAME CMD [ARGS...]: CMD in the background once a slot is free;
+# its stdout and stderr go to "$(pool_out NAME)", its status to pool_rc NAME,
+# its wall time in seconds to pool_secs NAME.
+pool_start() {
+	local name=$1
+	shift
+	while [ "$(jobs -rp | wc -l)" -ge "$POOL_JOBS" ]; do wait -n; done
+	POOL_NAMES+=("$name")
+	(
+		t0=$(date +%s)
+		"$@" >"$POOL_DIR/$name.out" 2>&1
+		echo "$? $(($(date +%s) - t0))" >"$POOL_DIR/$name.rc"
+	) &
+}
+pool_wait() { wait; }
+pool_out() { echo "$POOL_DIR/$1.out"; }
+pool_rc() { local rc secs; read -r rc secs <"$POOL_DIR/$1.rc" 2>/dev/null || rc=126; echo "$rc"; }
+pool_secs() { local rc secs; read -r rc secs <"$POOL_DIR/$1.rc" 2>/dev/null || secs=0; echo "${secs:-0}"; }
+pool_cleanup() { rm -rf "$POOL_DIR"; }
