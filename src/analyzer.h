@@ -129,6 +129,7 @@ struct pt_module_range {
 	 * init that failed (do_init_module returned init_ret) and one that
 	 * succeeded (or the module was there before tracing). */
 	bool seen, init_failed, init_ok;
+	bool init_freed;		/* freed in its init: its return value next */
 	int32_t init_ret;
 	uint64_t load_ts;
 };

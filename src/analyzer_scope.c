@@ -158,9 +158,10 @@ void on_module_init_end(struct analyzer *an, const struct pt_event *e)
 	for (i = 0; i < an->cfg.nmodules; i++) {
 		struct pt_module_range *m = &an->mods[i];
 
-		if (!m->init_live || m->init_tid != e->tid)
+		if (m->init_tid != e->tid || !(m->init_live || m->init_freed))
 			continue;
 		m->init_live = false;
+		m->init_freed = false;
 		if (e->ret) {
 			m->init_failed = true;
 			m->init_ret = e->ret;
@@ -188,6 +189,12 @@ void on_module(struct analyzer *an, const struct pt_event *e, const char *name)
 		m->loaded = true;
 	}
 	if (e->type == PT_EV_MODULE_FREE) {
+		/* Freed inside do_init_module: its init failed (the return
+		 * value follows, in MODULE_INIT_END). */
+		if (m->init_live) {
+			m->init_failed = true;
+			m->init_freed = true;
+		}
 		m->loaded = false;
 		m->unloaded = true;
 		m->init_live = false;

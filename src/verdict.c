@@ -100,8 +100,12 @@ void verdict_explain(FILE *err, const struct pt_verdict *v, const struct analyze
 				m->name);
 			break;
 		case PT_MOD_INIT_FAILED:
-			fprintf(err, "pagetrack: module %s failed its init (error %d): its driver code never ran, nothing but its init was checked\n",
-				m->name, m->init_ret);
+			if (m->init_ret)
+				fprintf(err, "pagetrack: module %s failed its init (error %d): its driver code never ran, nothing but its init was checked\n",
+					m->name, m->init_ret);
+			else
+				fprintf(err, "pagetrack: module %s failed its init: its driver code never ran, nothing but its init was checked\n",
+					m->name);
 			break;
 		default:
 			break;

@@ -1078,9 +1078,13 @@ static void test_module_init_failed(void **state)
 
 	(void)state;
 	assert_non_null(an);
+	/* As the kernel does it: free_module() inside do_init_module, then
+	 * its return. */
 	an_event(an, &load, "drv");
-	an_event(an, &end, NULL);
+	gone.ts = 3;
 	an_event(an, &gone, "drv");
+	end.ts = 4;
+	an_event(an, &end, NULL);
 	an_finish(an, 0);
 	assert_int_equal(pt_module_state(an_module(an, 0)), PT_MOD_INIT_FAILED);
 	assert_int_equal(an_module(an, 0)->init_ret, -12);
@@ -1089,6 +1093,7 @@ static void test_module_init_failed(void **state)
 	/* Loaded again, this time successfully: checked. */
 	load.ts = 5;
 	end.ts = 6;
+	end.tid = 7;
 	end.ret = 0;
 	an_event(an, &load, "drv");
 	an_event(an, &end, NULL);

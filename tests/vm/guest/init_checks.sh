@@ -160,7 +160,11 @@ else ok "no kernel complaint before bad_free"; fi
 pagetrack $BTF $ATTACH -m pagetrack_ref -j -- sh -c "insmod $KO scenarios=bad_free; rmmod pagetrack_ref" \
 	>$T/bad_free.json 2>$T/bad_free.err
 rc=$?
-check "load bad_free" $T/bad_free.json "bad_free:1 leak:1 " $rc 1 \
+# x86-64 oopses in rmmod: the module is never freed, so what it still holds
+# is held_at_exit, not a proven leak; i386 only warns and unloads it.
+held="leak:1 "
+[ "$ARCH" = amd64 ] && held="held_at_exit:1 "
+check "load bad_free" $T/bad_free.json "bad_free:1 $held" $rc 1 \
 	'"kind":"bad_free".*"free_order":2.*"module":"pagetrack_ref".*"caller":"ld_bad_free+[^"]*","stack":\[.*ld_bad_free+.*"free_caller"' \
 	'"kind":"bad_free".*"free_caller":"pagetrack_ref_exit+'
 if grep -q '"type":"summary"' $T/bad_free.json && dmesg | grep -E "Oops|BUG:" >/dev/null; then
