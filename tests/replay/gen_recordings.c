@@ -102,6 +102,125 @@ static void init_session(FILE *f, struct kmodel *k)
 	km_emit(k, PT_EV_FREE_ADDR, PTR(0x7100), 1, NULL, NULL);	/* bad_free, tail call */
 }
 
+/*
+ * hostile.ptr: what others control, as an attacker would set it. A module
+ * name, a process name (anyone's prctl(PR_SET_NAME)) and symbols holding
+ * newlines, ESC sequences (an OSC that sets the terminal title), ';',
+ * quotes, backslashes, a bidi override and invalid UTF-8, beside a valid
+ * "café". The root frame's symbol would forge a folded line "x 1000000".
+ */
+#define HMOD "d\nv\x1b[31m;\xff"
+#define HCOMM "a\nERROR \x1b]0;x\x07"
+#define HSYM "caf\xc3\xa9" "\x1b]0;pwn\x07" "\xe2\x80\xae" "q\"b\\s\xff;x+0x20 [" HMOD "]"
+#define HROOT "x 1000000\nroot;fn+0x0"
+
+static void hostile_sink(void *ctx, const struct pt_event *e, const char *modname)
+{
+	struct pt_event h = *e;
+
+	(void)modname;
+	memset(h.comm, 0, sizeof(h.comm));
+	memcpy(h.comm, HCOMM, strlen(HCOMM));
+	if (rec_write(ctx, PT_REC_EVENT, &h, sizeof(h)))
+		exit(2);
+}
+
+static void hostile(const char *dir)
+{
+	struct pt_kernel_info ki = { .arch = PT_ARCH_AMD64, .page_shift = 12,
+				     .struct_page_size = 64, .last_pkmap = 512,
+				     .max_pfn = 1 << 22 };
+	struct pt_rec_module m = { MOD_BASE, MOD_SIZE, HMOD };
+	uint64_t ips[3] = { 0xffffffff81100000ULL, MOD_IP, 0xffffffff81200000ULL };
+	uint32_t hdr[2] = { STK_MODULE, 3 };
+	struct pt_rec_end end = { 1000, 0, 0, 0, 0 };
+	const char *s1 = "__alloc_pages+0x10", *s2 = HSYM, *s3 = HROOT;
+	uint64_t a1 = ips[0], a2 = MOD_IP, a3 = ips[2];
+	struct kmodel k;
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/hostile.ptr", dir);
+	f = fopen(path, "wb");
+	if (!f || rec_write_header(f, &ki, 1, PT_RECF_API_EVENTS, NULL) ||
+	    rec_write(f, PT_REC_MODULE, &m, sizeof(m)) ||
+	    rec_write2(f, PT_REC_STACK, hdr, sizeof(hdr), ips, sizeof(ips))) {
+		perror(path);
+		exit(2);
+	}
+	km_init(&k, hostile_sink, f);
+	km_alloc_pages(&k, 0x1000, 3, GFP_KERNEL);
+	km___free_pages(&k, 0x1000, 2);				/* order_mismatch */
+	km_alloc_pages(&k, 0x2000, 1, GFP_KERNEL);		/* leak */
+	if (rec_write2(f, PT_REC_SYM, &a1, 8, s1, strlen(s1) + 1) ||
+	    rec_write2(f, PT_REC_SYM, &a2, 8, s2, strlen(s2) + 1) ||
+	    rec_write2(f, PT_REC_SYM, &a3, 8, s3, strlen(s3) + 1) ||
+	    rec_write(f, PT_REC_END, &end, sizeof(end)) || fclose(f))
+		exit(2);
+}
+
+/* A KLOCAL_* event as BPF's pairing sends it. */
+static void kl_emit(FILE *f, uint32_t type, uint64_t ts, uint64_t a0, uint64_t a1, uint64_t a2,
+		    uint64_t a3, uint64_t ip, int32_t stack, uint32_t order, uint32_t aux,
+		    uint32_t flags)
+{
+	struct pt_event e;
+
+	memset(&e, 0, sizeof(e));
+	e.type = type;
+	e.ts = ts;
+	e.tgid = e.tid = 77;
+	e.a0 = a0;
+	e.a1 = a1;
+	e.a2 = a2;
+	e.a3 = a3;
+	e.ip = ip;
+	e.stack_id = stack;
+	e.order = order;
+	e.aux = aux;
+	e.flags = flags;
+	strcpy(e.comm, "t");
+	if (rec_write(f, PT_REC_EVENT, &e, sizeof(e)))
+		exit(2);
+}
+
+/*
+ * klocal.ptr: one finding of every kmap_local kind, at mapping slot
+ * addresses (kernel virtual addresses) no shared output may show.
+ */
+#define SLOT0 0xffffffffff5fb000ULL
+#define SLOT1 0xffffffffff5fa000ULL
+static void klocal(const char *dir)
+{
+	struct pt_event c;
+	struct kmodel k;
+	FILE *f = start(dir, "klocal.ptr", &k);
+	uint64_t sec = 1000000000ULL;
+
+	/* out of order, then of a slot holding nothing */
+	kl_emit(f, PT_EV_KLOCAL_UNMAP, 10 * sec, SLOT0, MOD_IP, SLOT1, MOD_IP2, MOD_IP + 0x40,
+		STK_MODULE, 2, 2, 0);
+	kl_emit(f, PT_EV_KLOCAL_UNMAP, 10 * sec, SLOT1, 0, SLOT0, MOD_IP2, MOD_IP + 0x48,
+		STK_MODULE, 1, 1, PT_KL_F_NOT_HELD);
+	/* held when the task exits, mapped at 5 s */
+	kl_emit(f, PT_EV_KLOCAL_HELD, 11 * sec, SLOT0, MOD_IP, 5 * sec, 0, 0, -1, 1,
+		PT_KL_HELD_EXIT, 0);
+	kl_emit(f, PT_EV_KLOCAL_SCHED, 12 * sec, SLOT0, MOD_IP, 11 * sec, 0, 0, STK_MODULE, 1, 1,
+		PT_KL_F_ATOMIC);
+	kl_emit(f, PT_EV_KLOCAL_DEEP, 13 * sec, SLOT1, MOD_IP2, 12 * sec, 0, 0, STK_MODULE, 12,
+		12, 0);
+	memset(&c, 0, sizeof(c));
+	c.type = PT_EV_KLOCAL_COUNTS;
+	c.ts = 14 * sec;
+	c.klocal_counts.maps = 100;
+	c.klocal_counts.unmaps = 98;
+	c.klocal_counts.peak = 12;
+	c.klocal_counts.km_max = 16;
+	if (rec_write(f, PT_REC_EVENT, &c, sizeof(c)))
+		exit(2);
+	finish(f, 0);
+}
+
 int main(int argc, char **argv)
 {
 	struct remap_args r = { 0x7f0000000000ULL, 0x7f0000004000ULL, 0x71, 0, 0x1234, 4096 };
@@ -225,5 +344,7 @@ int main(int argc, char **argv)
 		km_sampled_leak_run(&k, cfg.sample_thresh, 16384, 42);
 		finish(f, 0);
 	}
+	hostile(argv[1]);
+	klocal(argv[1]);
 	return 0;
 }

@@ -83,6 +83,50 @@ check "--raw-addresses brings raw frames and the struct page pointer back" \
 	'printf "%s\n" "$out" | grep -q "\"0xffffffffc0a003f0\",\"0xffffffff81200000\"" && printf "%s\n" "$out" | grep -q "\"addr\":\"0xffffea0000100000\"" && grep -q "^0xffffffff81200000;0xffffffffc0a003f0;" "$dir/u3.folded"'
 check "the struct page pointer is not in the default report" '! grep -q "\"addr\"" "$dir/u2.json"'
 
+# Names others control (issue 30): a module name, comm and symbols with
+# newlines, ESC sequences, ';', quotes, a bidi override and invalid UTF-8.
+HM=$'d\nv\x1b[31m;\xff'
+ctrl() { LC_ALL=C grep -q $'[\x01-\x09\x0b-\x1f\x7f]' "$@"; }	# any control byte but newline
+utf8() { iconv -f UTF-8 -t UTF-8 "$1" >/dev/null 2>&1; }
+run --replay "$dir/hostile.ptr" -m "$HM"
+printf '%s\n' "$out" > "$dir/h.txt"
+check "hostile names, text: no control byte, valid UTF-8" '[ $rc -eq 1 ] && ! ctrl "$dir/h.txt" && utf8 "$dir/h.txt"'
+check "hostile names, text: a newline in comm forges no report line (2 ERROR lines)" \
+	'[ "$(grep -c "^ERROR" "$dir/h.txt")" = 2 ] && grep -qF "    by a\x0aERROR \x1b]0;x\x07[4242]" "$dir/h.txt"'
+check "hostile names, text: control bytes, bidi and invalid bytes shown as \\xHH, café as it is" \
+	'grep -qF "caller: café\x1b]0;pwn\x07\xe2\x80\xaeq\"b\\\\s\xff;x+0x20 [d\x0av\x1b[31m;\xff]" "$dir/h.txt" && grep -qF "ERROR order_mismatch [d\x0av\x1b[31m;\xff]:" "$dir/h.txt"'
+run --replay "$dir/hostile.ptr" -m "$HM" -j --folded "$dir/h.folded" --metrics-file "$dir/h.prom"
+printf '%s\n' "$out" > "$dir/h.json"
+check "hostile names, JSON: every line parses, no raw control byte, valid UTF-8" \
+	'[ $rc -eq 1 ] && jq -e . "$dir/h.json" >/dev/null && ! ctrl "$dir/h.json" && utf8 "$dir/h.json" && ! grep -q $'"'"'\xe2\x80\xae'"'"' "$dir/h.json"'
+want_caller=$(printf 'caf\303\251\033]0;pwn\007\342\200\256q"b\\s\357\277\275;x+0x20 [d\nv\033[31m;\357\277\275]')
+got_caller=$(jq -r 'select(.kind=="order_mismatch") | .caller' "$dir/h.json")
+check "hostile names, JSON: café round-trips, controls exact, invalid bytes as U+FFFD" '[ "$got_caller" = "$want_caller" ]'
+check "hostile names, JSON: comm and module decode to what the kernel had" \
+	'[ "$(jq -r "select(.kind==\"leak\") | .comm" "$dir/h.json")" = "$(printf "a\nERROR \033]0;x\007")" ] && [ "$(jq -r "select(.kind==\"leak\") | .module" "$dir/h.json")" = "$(printf "d\nv\033[31m;\357\277\275")" ]'
+check "hostile names, folded: one line per stack, frames without ';', newline or control bytes, valid UTF-8" \
+	'[ "$(wc -l < "$dir/h.folded")" = 1 ] && grep -qxE "[^;]+(;[^;]+)* [0-9]+" "$dir/h.folded" && [ "$(tr -cd ";" < "$dir/h.folded")" = ";;" ] && ! ctrl "$dir/h.folded" && utf8 "$dir/h.folded" && ! grep -qx "x 1000000" "$dir/h.folded" && grep -qF "x 1000000\x0aroot\x3bfn;café" "$dir/h.folded"'
+check "hostile names, metrics: promtool accepts the file, labels valid UTF-8" \
+	'promtool check metrics < "$dir/h.prom" >/dev/null 2>&1 && utf8 "$dir/h.prom" && ! ctrl "$dir/h.prom" && grep -qF "caller=\"café" "$dir/h.prom"'
+run --replay "$dir/hostile.ptr"
+check "hostile names, unscoped text (outstanding list): no control byte" '! printf "%s\n" "$out" | ctrl && printf "%s\n" "$out" | grep -q "Outstanding at exit"'
+
+# kmap_local findings: every kind, and no mapping address without --raw-addresses.
+run --replay "$dir/klocal.ptr" -j
+printf '%s\n' "$out" > "$dir/kl.json"
+check "kmap_local: every kind ($(kinds))" \
+	'[ "$(kinds)" = "kmap_atomic_sleep:1 kmap_local_depth:1 kmap_local_leak:1 kmap_local_order:1 kunmap_local_bad:1 " ]'
+check "kmap_local, JSON: no mapping address in any message or field" '! grep -qiE "ff5fb000|ff5fa000|0x[0-9a-f]{12}" "$dir/kl.json"'
+run --replay "$dir/klocal.ptr"
+check "kmap_local, text: no mapping address in any kind's lines" \
+	'[ $rc -eq 1 ] && ! printf "%s\n" "$out" | grep -qiE "ff5fb000|ff5fa000|0x[0-9a-f]{12}" && [ "$(printf "%s\n" "$out" | grep -c "mapping(s) held")" = 5 ]'
+run --replay "$dir/klocal.ptr" --raw-addresses
+check "kmap_local, --raw-addresses: the addresses come back" \
+	'[ "$(printf "%s\n" "$out" | grep -c "address 0xffffffffff5f[ab]000")" = 5 ]'
+run --replay "$dir/klocal.ptr" --raw-addresses -j
+check "kmap_local, --raw-addresses JSON: addr on every kind" \
+	'[ "$(printf "%s\n" "$out" | grep -c "\"addr\":\"0xffffffffff5f[ab]000\"")" = 5 ]'
+
 # Damaged files: one clear line, exit 2, never a crash.
 bad() { # name file expected-message
 	run --replay "$2"
