@@ -221,6 +221,48 @@ static void klocal(const char *dir)
 	finish(f, 0);
 }
 
+/*
+ * colliding.ptr: 40 000 order-0 pages whose pfns all share one slot under
+ * u64map's old fixed hash (key * 0x9e3779b97f4a7c15, high half folded into
+ * the low: invertible, so anyone could pick the keys), allocated then
+ * freed; sequential.ptr: the same with pfns 1, 2, 3, ... for comparison.
+ */
+#define NCOLLIDE 40000
+static void colliding(const char *dir, const char *name, bool collide)
+{
+	struct pt_kernel_info ki = { .arch = PT_ARCH_AMD64, .page_shift = 12,
+				     .struct_page_size = 64, .last_pkmap = 512 };
+	struct pt_rec_end end = { 2 * NCOLLIDE, 0, 0, 0, 0 };
+	const uint64_t c = 0x9e3779b97f4a7c15ULL;
+	uint64_t inv = c, pfn;
+	struct kmodel k;
+	char path[512];
+	FILE *f;
+	int i, pass;
+
+	for (i = 0; i < 6; i++)		/* Newton: c * inv = 1 mod 2^64 */
+		inv *= 2 - c * inv;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "wb");
+	if (!f || rec_write_header(f, &ki, 1, 0, NULL)) {
+		perror(path);
+		exit(2);
+	}
+	km_init(&k, sink, f);
+	k.stack = -1;
+	for (pass = 0; pass < 2; pass++)
+		for (i = 1; i <= NCOLLIDE; i++) {
+			/* h = x ^ (x >> 32) has its low 32 bits 0 when x = i << 32 | i */
+			pfn = collide ? (((uint64_t)i << 32) | (uint64_t)i) * inv : (uint64_t)i;
+			if (pass)
+				km_page_free(&k, pfn, 0);
+			else
+				km_emit(&k, PT_EV_PAGE_ALLOC, pfn, 0, set_gfp, &(uint32_t){ GFP_KERNEL });
+		}
+	if (rec_write(f, PT_REC_END, &end, sizeof(end)) || fclose(f))
+		exit(2);
+}
+
 int main(int argc, char **argv)
 {
 	struct remap_args r = { 0x7f0000000000ULL, 0x7f0000004000ULL, 0x71, 0, 0x1234, 4096 };
@@ -346,5 +388,7 @@ int main(int argc, char **argv)
 	}
 	hostile(argv[1]);
 	klocal(argv[1]);
+	colliding(argv[1], "colliding.ptr", true);
+	colliding(argv[1], "sequential.ptr", false);
 	return 0;
 }
