@@ -136,6 +136,24 @@ out=$(timeout 60 "$PT" --replay "$dir/colliding.ptr" -j 2>"$dir/err"); rc=$?
 check "colliding pfns replay (rc=$rc): all 40000 allocated and freed, none outstanding" \
 	'[ $rc -eq 0 ] && printf "%s\n" "$out" | tail -1 | grep -q "\"pages_allocated\":40000,\"pages_freed\":40000,.*\"outstanding_pages\":0"'
 
+# Recordings from a pipe: read in order, never seeked.
+run --replay "$dir/buggy.ptr" -m drv -j; ref=$out
+out=$(cat "$dir/buggy.ptr" | "$PT" --replay /dev/stdin -m drv -j 2>"$dir/err"); rc=$?
+check "--replay /dev/stdin from a pipe: the same report as the file" '[ $rc -eq 1 ] && [ "$out" = "$ref" ]'
+out=$(cat "$dir/buggy.ptr" | "$PT" --replay - -m drv -j 2>"$dir/err"); rc=$?
+check "--replay - (standard input): the same report" '[ $rc -eq 1 ] && [ "$out" = "$ref" ]'
+run --replay "$dir/long.ptr" -m drv -j; ref=$out
+run --replay <(cat "$dir/long.ptr") -m drv -j
+check "--replay <(...) of the long recording (many short pipe reads): the same report" '[ $rc -eq 1 ] && [ "$out" = "$ref" ]'
+# A header longer than this version's (a later version's fields) is skipped by reading.
+{ head -c 20 "$dir/buggy.ptr"; printf '\xe0\x00\x00\x00'; head -c 208 "$dir/buggy.ptr" | tail -c +25
+  head -c 16 /dev/zero; tail -c +209 "$dir/buggy.ptr"; } > "$dir/longhdr.ptr"
+run --replay "$dir/buggy.ptr" -m drv -j; ref=$out
+run --replay <(cat "$dir/longhdr.ptr") -m drv -j
+check "a longer header through a pipe: skipped, the same report" '[ $rc -eq 1 ] && [ "$out" = "$ref" ]'
+out=$(head -c 100 "$dir/buggy.ptr" | "$PT" --replay - 2>"$dir/err"); rc=$?
+check "a truncated recording from a pipe: exit 2, one line" '[ $rc -eq 2 ] && [ "$(wc -l < "$dir/err")" = 1 ] && grep -q "standard input" "$dir/err"'
+
 # Damaged files: one clear line, exit 2, never a crash.
 bad() { # name file expected-message
 	run --replay "$2"
