@@ -26,6 +26,8 @@
 #include "session.h"
 #include "pagetrack.skel.h"
 
+extern char **environ;
+
 static volatile sig_atomic_t stop_signal;
 
 static void on_signal(int sig)
@@ -253,6 +255,8 @@ static pid_t start_command(char **argv, const struct runas *ra, int *gate)
 				strerror(-err));
 			_exit(127);
 		}
+		if (ra->env)
+			environ = ra->env;	/* and execvp searches its PATH */
 		execvp(argv[0], argv);
 		fprintf(stderr, "pagetrack: cannot run %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
@@ -569,6 +573,7 @@ out:
 		kill(lv.child, SIGTERM);
 		waitpid(lv.child, &lv.child_status, 0);
 	}
+	runas_free(&lv.runas);
 	session_free(&lv.s);
 	return ret;
 }
