@@ -46,9 +46,11 @@ int rec_write2(FILE *f, uint32_t type, const void *a, uint32_t alen, const void 
 {
 	uint32_t hdr[2] = { type, alen + blen };
 
+	/* The write's own errno (ENOSPC, EDQUOT, EIO ...), for the message. */
+	errno = 0;
 	if (fwrite(hdr, sizeof(hdr), 1, f) != 1 || (alen && fwrite(a, alen, 1, f) != 1) ||
 	    (blen && fwrite(b, blen, 1, f) != 1))
-		return -EIO;
+		return errno ? -errno : -EIO;
 	return 0;
 }
 

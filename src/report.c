@@ -420,21 +420,24 @@ void report_print(FILE *out, const struct analyzer *an, const struct ksyms *ks,
 			",\"kmap_returns_missed\":%" PRIu64 ",\"events_filtered\":%" PRIu64
 			",\"sample_pages\":%u"
 			",\"kmap_local_maps\":%" PRIu64 ",\"kmap_local_untracked\":%" PRIu64
-			",\"kmap_local_depth_peak\":%" PRIu64
+			",\"kmap_local_depth_peak\":%" PRIu64 ",\"events_damaged\":%" PRIu64
 			",\"attach\":\"%s\",\"incomplete\":%s}\n",
 			n, errors, n - errors, received, st->produced, st->lost, tot.blocks,
 			tot.allocated, tot.freed, tot.dropped, st->bpf_allocs, o->probe_misses,
 			tot.outstanding,
 			st->kmaps_peak, st->kmap_ret_missed,
 			o->filtered, an_config(an)->sample_pages, an_klocal(an)->maps, an_klocal(an)->untracked,
-			an_klocal(an)->peak, o->attach_mode ? o->attach_mode : "replay",
+			an_klocal(an)->peak, st->bad_events, o->attach_mode ? o->attach_mode : "replay",
 			st->lost ? "true" : "false");
 	} else {
 		fprintf(out, "pagetrack: %u finding(s), %u error(s), %u warning(s); %" PRIu64
 			" events received, %" PRIu64 " lost; %" PRIu64 " blocks tracked, %" PRIu64
-			" pages outstanding%s\n",
+			" pages outstanding%s",
 			n, errors, n - errors, received, st->lost, tot.blocks, tot.outstanding,
 			st->lost ? " (INCOMPLETE: events were lost)" : "");
+		if (st->bad_events)
+			fprintf(out, "; %" PRIu64 " damaged event(s) skipped", st->bad_events);
+		fputc('\n', out);
 	}
 	fflush(out);
 }

@@ -328,6 +328,28 @@ fi
 check "--user without a terminal: the command stays in pagetrack's session and process group ($(cat "$dir/notty.out"))" \
 	'grep -Eq "^SID=([0-9]+)PSID=\1PG=([0-9]+)PPG=\2$" "$dir/notty.out"'
 
+# A full disk: the recording's write failure said at once with its errno
+# (recording stopped, tracing goes on), metrics that cannot be written said
+# once; exit 2 either way, the report still printed.
+mkdir -p "$dir/tiny" "$dir/full"
+if mount -t tmpfs -o size=128k none "$dir/tiny" && mount -t tmpfs -o size=64k none "$dir/full"; then
+	dd if=/dev/zero of="$dir/full/filler" bs=4k 2>/dev/null
+	"$PT" -j -i 0.2 --record "$dir/tiny/r.ptr" --metrics-file "$dir/full/m.prom" -- \
+		bash -c 'workload; sleep 1; echo COMMAND-END >&2' >"$dir/full.out" 2>&1
+	rc=$?
+	fl=$(grep -n "writing the recording $dir/tiny/r.ptr failed: No space left on device; recording stopped" "$dir/full.out" | cut -d: -f1)
+	ce=$(grep -n "^COMMAND-END" "$dir/full.out" | cut -d: -f1)
+	check "--record on a full tmpfs: exit 2, ENOSPC said once while the command still ran (line ${fl:-none} before line ${ce:-none})" \
+		'[ $rc -eq 2 ] && [ "$(grep -c "writing the recording" "$dir/full.out")" = 1 ] && [ -n "$fl" ] && [ -n "$ce" ] && [ "$fl" -lt "$ce" ]'
+	check "--record on a full tmpfs: tracing went on, the report came, the recording said incomplete" \
+		'grep -q "\"type\":\"summary\"" "$dir/full.out" && grep -q "the recording $dir/tiny/r.ptr is incomplete (No space left on device)" "$dir/full.out"'
+	check "--metrics-file on a full tmpfs: said once with ENOSPC (not at every interval)" \
+		'[ "$(grep -c "cannot write $dir/full/m.prom: No space left on device" "$dir/full.out")" = 1 ] && [ -z "$(ls -A "$dir/full" | grep "^\.")" ]'
+	umount "$dir/tiny" "$dir/full"
+else
+	skp "full disk under --record and --metrics-file" "cannot mount a tmpfs"
+fi
+
 # Capabilities instead of root: as nobody with CAP_BPF, CAP_PERFMON, and
 # CAP_SYSLOG (kallsyms) and CAP_DAC_READ_SEARCH (tracefs ids) on this host.
 if command -v capsh >/dev/null; then

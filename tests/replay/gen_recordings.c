@@ -388,6 +388,12 @@ int main(int argc, char **argv)
 	}
 	hostile(argv[1]);
 	klocal(argv[1]);
+	/* damaged.ptr: clean, but two events no kernel sends (an unknown
+	 * type, an order past MAX_ORDER): skipped, said and counted. */
+	f = start(argv[1], "damaged.ptr", &k);
+	km_emit(&k, 200, 0x1000, 0, NULL, NULL);
+	km_emit(&k, PT_EV_PAGE_ALLOC, 0x2000, 99, NULL, NULL);
+	finish(f, 0);
 	colliding(argv[1], "colliding.ptr", true);
 	colliding(argv[1], "sequential.ptr", false);
 	return 0;

@@ -154,6 +154,23 @@ check "a longer header through a pipe: skipped, the same report" '[ $rc -eq 1 ] 
 out=$(head -c 100 "$dir/buggy.ptr" | "$PT" --replay - 2>"$dir/err"); rc=$?
 check "a truncated recording from a pipe: exit 2, one line" '[ $rc -eq 2 ] && [ "$(wc -l < "$dir/err")" = 1 ] && grep -q "standard input" "$dir/err"'
 
+# Damaged events inside a good recording: skipped, one line, counted.
+run --replay "$dir/damaged.ptr" -j
+check "damaged events: one line on stderr, events_damaged 2 in the summary, exit 0" \
+	'[ $rc -eq 0 ] && [ "$(printf "%s\n" "$err" | grep -c "damaged")" = 1 ] && printf "%s" "$err" | grep -q "^pagetrack: 2 damaged event(s) skipped" && printf "%s\n" "$out" | tail -1 | grep -q "\"events_damaged\":2,"'
+run --replay "$dir/damaged.ptr"
+check "damaged events, text summary: counted" 'printf "%s\n" "$out" | tail -1 | grep -q "; 2 damaged event(s) skipped$"'
+run --replay "$dir/buggy.ptr" -m drv -j
+check "a good recording: no damaged event" '[ -z "$err" ] && printf "%s\n" "$out" | tail -1 | grep -q "\"events_damaged\":0,"'
+
+# Outputs that cannot be written: said with their errno, exit status 2.
+out=$("$PT" --replay "$dir/buggy.ptr" -m drv -j 2>"$dir/err" >/dev/full); rc=$?
+check "report to a full device (/dev/full): exit 2, the errno said" \
+	'[ $rc -eq 2 ] && grep -q "writing the report failed: No space left on device" "$dir/err"'
+run --replay "$dir/buggy.ptr" -m drv -j --metrics-file "$dir/nodir/m.prom" --folded "$dir/nodir/f.folded"
+check "--metrics-file and --folded that cannot be written: exit 2 (not 1), each said once with its errno" \
+	'[ $rc -eq 2 ] && [ "$(printf "%s\n" "$err" | grep -c "cannot write $dir/nodir/m.prom: No such file or directory")" = 1 ] && [ "$(printf "%s\n" "$err" | grep -c "cannot write $dir/nodir/f.folded: No such file or directory")" = 1 ] && printf "%s\n" "$out" | tail -1 | grep -q "\"type\":\"summary\""'
+
 # Damaged files: one clear line, exit 2, never a crash.
 bad() { # name file expected-message
 	run --replay "$2"
