@@ -27,7 +27,8 @@
 #define FUZZ_MODULE "drv"
 
 static FILE *devnull;
-static char dirpath[] = "/tmp/pagetrack-fuzz.XXXXXX", metrics[64], folded[64];
+/* On tmpfs where there is one: each write is fsync'ed. */
+static char dirpath[64], metrics[96], folded[96];
 
 static void cleanup(void)
 {
@@ -105,6 +106,8 @@ int LLVMFuzzerInitialize(int *argc, char **argv[])
 	(void)argc;
 	(void)argv;
 	devnull = fopen("/dev/null", "w");
+	snprintf(dirpath, sizeof(dirpath), "%s/pagetrack-fuzz.XXXXXX",
+		 access("/dev/shm", W_OK) ? "/tmp" : "/dev/shm");
 	if (!devnull || !mkdtemp(dirpath))
 		abort();
 	snprintf(metrics, sizeof(metrics), "%s/m.prom", dirpath);
