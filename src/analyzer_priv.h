@@ -154,6 +154,7 @@ struct analyzer {
 	struct pt_module_range mods[PT_MAX_MODULES];
 	bool pressure_armed;
 	int pressure_idx;
+	uint64_t pressure_noted;	/* slots in use when the holders were last ranked */
 	uint64_t last_ts;
 	uint64_t ts_base;		/* ns: time 0 of piece.ms */
 	bool ts_based;

@@ -394,6 +394,14 @@ int main(int argc, char **argv)
 	km_emit(&k, 200, 0x1000, 0, NULL, NULL);
 	km_emit(&k, PT_EV_PAGE_ALLOC, 0x2000, 99, NULL, NULL);
 	finish(f, 0);
+	/* kmapflood.ptr: 20 000 kmaps held at once, far past LAST_PKMAP (512):
+	 * ranking the holders at every new peak made this quadratic (16 s). */
+	f = start(argv[1], "kmapflood.ptr", &k);
+	for (i = 0; i < 20000; i++) {
+		km_alloc_pages(&k, 0x100000 + i, 0, GFP_HIGHUSER);
+		km_kmap(&k, 0x100000 + i);
+	}
+	finish(f, 0);
 	colliding(argv[1], "colliding.ptr", true);
 	colliding(argv[1], "sequential.ptr", false);
 	return 0;
