@@ -1570,6 +1570,38 @@ static void test_escape(void **state)
 	free(mem);
 }
 
+/* Interval reports (-i) name sites through the same escaping rules. */
+static void test_interval_hostile_symbol(void **state)
+{
+	struct fx f = fx_new(true, true, 0);
+	struct ksyms ks = { 0 };
+	struct periodic p = { 0 };
+	char *mem = NULL;
+	size_t len = 0, i;
+	FILE *m;
+
+	(void)state;
+	assert_int_equal(ksyms_add_exact(&ks, MOD_IP, "x\n\x1b]0;pwn\x07\xff+0x0 [drv]"), 0);
+	km_alloc_pages(&f.k, 0x3000, 0, GFP_KERNEL);
+	for (p.json = false;; p.json = true) {
+		m = open_memstream(&mem, &len);
+		assert_non_null(m);
+		periodic_report(m, &p, f.an, &ks, f.k.ts, 1.0);
+		fclose(m);
+		for (i = 0; i < len; i++)
+			assert_true((unsigned char)mem[i] >= 0x20 && (unsigned char)mem[i] != 0x7f &&
+				    (unsigned char)mem[i] != 0xff ? true : mem[i] == '\n');
+		assert_non_null(strstr(mem, p.json ? "x\\n\\u001b]0;pwn\\u0007\\ufffd+0x0 [drv]" :
+					       "x\\x0a\\x1b]0;pwn\\x07\\xff+0x0 [drv]"));
+		free(mem);
+		mem = NULL;
+		if (p.json)
+			break;
+	}
+	ksyms_free(&ks);
+	an_free(f.an);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1635,6 +1667,7 @@ int main(void)
 		cmocka_unit_test(test_u64map_flood),
 		cmocka_unit_test(test_remap_sigbus_per_process),
 		cmocka_unit_test(test_escape),
+		cmocka_unit_test(test_interval_hostile_symbol),
 	};
 
 	return cmocka_run_group_tests_name("analyzer", tests, NULL, NULL);
