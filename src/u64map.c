@@ -32,7 +32,9 @@ static void hkey_init(void)
 	int fd;
 
 	while (got < sizeof(hkey)) {
-		n = getrandom((char *)hkey + got, sizeof(hkey) - got, 0);
+		/* Not blocking early at boot (a unit started then): /dev/urandom
+		 * below never blocks. */
+		n = getrandom((char *)hkey + got, sizeof(hkey) - got, GRND_NONBLOCK);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
