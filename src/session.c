@@ -402,8 +402,8 @@ int session_record_close(struct session *s, uint64_t produced, uint64_t lost,
 static void file_written(struct session *s, const char *path, int err, int *last)
 {
 	if (err && err != *last)
-		pt_err("cannot write %s: %s (exit status 2; retried every interval)", path,
-		       strerror(-err));
+		pt_err("cannot write %s: %s (exit status 2%s)", path, strerror(-err),
+		       s->opt->replay_path ? "" : "; retried every interval");
 	else if (!err && *last)
 		pt_err("%s written again", path);
 	if (err)
