@@ -26,7 +26,7 @@ endif
 # and fuzz builds and the bench helpers link it; the one list: scripts read
 # it with `make -s print-core-srcs`.
 CORE_SRCS := analyzer.c analyzer_scope.c analyzer_blocks.c analyzer_kmap.c analyzer_umap.c \
-	kmap_local.c u64map.c record.c report.c ksyms.c stacks.c periodic.c outfile.c \
+	kmap_local.c u64map.c record.c report.c escape.c ksyms.c stacks.c periodic.c outfile.c \
 	session.c replay.c verdict.c
 # The rest of the tool: the CLI, attach and live tracing (libbpf), linked beside it.
 USER_SRCS := pagetrack.c live.c attach.c modscope.c stackmap.c kinfo.c runas.c

@@ -113,6 +113,7 @@ struct analyzer *an_new(const struct pt_config *cfg, const struct pt_kernel_info
 	    u64map_init(&an->kmaps, sizeof(struct kmap_ent)) ||
 	    u64map_init(&an->tids, sizeof(struct tid_state)) ||
 	    u64map_init(&an->remaps, sizeof(struct pt_event)) ||
+	    u64map_init(&an->remap_tgids, sizeof(uint32_t)) ||
 	    u64map_init(&an->comms, PT_COMM_LEN) ||
 	    u64map_init(&an->groups, sizeof(uint32_t)) ||
 	    u64map_init(&an->gfp_ids, sizeof(uint16_t))) {
@@ -141,6 +142,7 @@ void an_free(struct analyzer *an)
 	u64map_free(&an->remaps);
 	u64map_free(&an->comms);
 	u64map_free(&an->groups);
+	u64map_free(&an->remap_tgids);
 	u64map_free(&an->gfp_ids);
 	free(an->gfps);
 	free(an->cover);

@@ -104,6 +104,7 @@ struct pt_finding {
 	uint64_t caller2;
 	int module;			/* watched module index, -1 none */
 	uint32_t sigbus;		/* remap_failed: SIGBUS seen afterwards */
+	uint32_t tgid_prev;		/* remap_failed: index + 1 of the process's previous one */
 	uint64_t extra;			/* kind specific (pkmap: slots in use) */
 	uint32_t samples;		/* sampled blocks behind pages, 0: exact */
 	double est;			/* sampling: Σ 2^k / p_k so far */

@@ -128,6 +128,9 @@ struct analyzer {
 	struct u64map kmaps;		/* struct page * -> struct kmap_ent */
 	struct u64map tids;		/* tid -> struct tid_state */
 	struct u64map remaps;		/* tid -> its remap_pfn_range() call (struct pt_event) */
+	struct u64map remap_tgids;	/* tgid -> index + 1 of its latest remap_failed
+					 * finding, chained by tgid_prev: a SIGBUS visits
+					 * only that process's findings */
 	/* The last thread's state: events come in runs from one thread. Any
 	 * change to tids goes through tid_state(), which resets this. */
 	struct tid_state *tid_last;
@@ -151,6 +154,7 @@ struct analyzer {
 	struct pt_module_range mods[PT_MAX_MODULES];
 	bool pressure_armed;
 	int pressure_idx;
+	uint64_t pressure_noted;	/* slots in use when the holders were last ranked */
 	uint64_t last_ts;
 	uint64_t ts_base;		/* ns: time 0 of piece.ms */
 	bool ts_based;

@@ -69,6 +69,7 @@ void on_remap_ret(struct analyzer *an, const struct pt_event *e)
 	struct pt_finding *f;
 	int module;
 	bool cow, partial;
+	uint32_t *head;
 
 	if (!u64map_remove(&an->remaps, e->tid, &site) || e->ret >= 0)
 		return;
@@ -82,6 +83,11 @@ void on_remap_ret(struct analyzer *an, const struct pt_event *e)
 	if (f->count > 1)
 		return;
 	fill_finding(an, f, r->pfn, NULL, NULL, module);
+	head = u64map_put(&an->remap_tgids, f->tgid, NULL);
+	if (head) {
+		f->tgid_prev = *head;
+		*head = (uint32_t)(f - an->f) + 1;
+	}
 	f->err = e->ret;
 	f->vm_start = r->vm_start;
 	f->vm_end = r->vm_end;
@@ -105,10 +111,12 @@ void on_remap_ret(struct analyzer *an, const struct pt_event *e)
 
 void on_signal(struct analyzer *an, const struct pt_event *e)
 {
-	unsigned int i;
+	const uint32_t *head = u64map_get(&an->remap_tgids, e->tgid);
+	uint32_t i;
 
-	/* SIGBUS for a process whose driver mapping failed: say so. */
-	for (i = 0; i < an->nf; i++)
-		if (an->f[i].kind == PT_K_REMAP_FAILED && an->f[i].tgid == e->tgid)
-			an->f[i].sigbus++;
+	/* SIGBUS for a process whose driver mapping failed: say so. Only that
+	 * process's remap_failed findings, through their chain: not every
+	 * finding per signal. */
+	for (i = head ? *head : 0; i; i = an->f[i - 1].tgid_prev)
+		an->f[i - 1].sigbus++;
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include "kmap_local.h"
 #include "report.h"
+#include "escape.h"
 
 void kl_free(struct pt_klocal *kl)
 {
@@ -84,8 +85,8 @@ static void on_unmap(struct analyzer *an, const struct pt_event *e)
 			 "kunmap_local() of a mapping that is not the latest: local mappings are a stack, unmapped in reverse order; the kernel warns once per boot and unmaps the top slot instead");
 	else
 		snprintf(f->note, sizeof(f->note),
-			 "kunmap_local() of 0x%" PRIx64 ", which holds no local mapping of this task (already unmapped?)%s",
-			 (uint64_t)u->addr, u->top_site ? "; the kernel unmaps the top slot instead" : "");
+			 "kunmap_local() of a mapping slot address that holds no local mapping of this task (already unmapped?)%s",
+			 u->top_site ? "; the kernel unmaps the top slot instead" : "");
 }
 
 /* Whether this held mapping (map time, address) was judged already. */
@@ -217,7 +218,11 @@ void kl_report_text(FILE *out, const struct analyzer *an, const struct ksyms *ks
 {
 	char buf[256];
 
-	fprintf(out, "    address 0x%" PRIx64 ", %u mapping(s) held", f->addr, f->depth);
+	/* The mapping's kernel virtual address: root's business only. */
+	if (ks->raw_addresses)
+		fprintf(out, "    address 0x%" PRIx64 ", %u mapping(s) held", f->addr, f->depth);
+	else
+		fprintf(out, "    %u mapping(s) held", f->depth);
 	if (f->kind == PT_K_KMAP_LOCAL_LEAK)
 		fprintf(out, ", %" PRIu64 " mapping(s), oldest %.3f s", f->pages, f->age_ns / 1e9);
 	if (f->kind == PT_K_KMAP_LOCAL_DEPTH || f->kind == PT_K_KMAP_LOCAL_ORDER ||
@@ -227,9 +232,9 @@ void kl_report_text(FILE *out, const struct analyzer *an, const struct ksyms *ks
 	if (f->kind != PT_K_KMAP_LOCAL_ORDER && f->kind != PT_K_KUNMAP_LOCAL_BAD)
 		return;
 	fprintf(out, "    unmapped the mapping taken at: %s\n",
-		f->caller2 ? report_sym(an, ks, f->caller2, buf, sizeof(buf)) : "(none held)");
+		f->caller2 ? ESC_TX(report_sym(an, ks, f->caller2, buf, sizeof(buf))) : "(none held)");
 	fprintf(out, "    top mapping (to unmap first) taken at: %s\n",
-		f->caller3 ? report_sym(an, ks, f->caller3, buf, sizeof(buf)) : "(none held)");
+		f->caller3 ? ESC_TX(report_sym(an, ks, f->caller3, buf, sizeof(buf))) : "(none held)");
 }
 
 /* Interval report members / text (only where kmap_local is traced). */

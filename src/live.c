@@ -28,6 +28,8 @@
 #include "session.h"
 #include "pagetrack.skel.h"
 
+extern char **environ;
+
 static volatile sig_atomic_t stop_signal;
 
 static void on_signal(int sig)
@@ -270,7 +272,10 @@ static pid_t start_command(char **argv, const struct runas *ra, int *gate, int *
 
 		close(fds[1]);
 		close(errfds[0]);
-		setpgid(0, 0);
+		/* A group of its own to stop it by; under --user on a terminal
+		 * a session of its own (runas.h), which makes that group too. */
+		if (ra->own_session ? setsid() < 0 : setpgid(0, 0) < 0)
+			child_fail(errfds[1], errno);
 		/* Wait until tracing is attached. */
 		if (read(fds[0], &c, 1) != 1)
 			_exit(127);
@@ -281,11 +286,15 @@ static pid_t start_command(char **argv, const struct runas *ra, int *gate, int *
 				strerror(-err));
 			child_fail(errfds[1], -err);
 		}
+		if (ra->env)
+			environ = ra->env;	/* and execvp searches its PATH */
 		execvp(argv[0], argv);
 		child_fail(errfds[1], errno);
 	}
-	/* Both sides set the group: whichever runs first, it is there. */
-	setpgid(pid, pid);
+	/* Both sides set the group: whichever runs first, it is there (not
+	 * for a new session: setsid() fails in a group leader). */
+	if (!ra->own_session)
+		setpgid(pid, pid);
 	close(fds[0]);
 	close(errfds[1]);
 	*gate = fds[1];
@@ -672,6 +681,7 @@ out:
 		stop_command(&lv, NULL);
 	if (lv.exec_err_fd >= 0)
 		close(lv.exec_err_fd);
+	runas_free(&lv.runas);
 	session_free(&lv.s);
 	return ret;
 }

@@ -13,6 +13,7 @@
 #include "periodic.h"
 #include "kmap_local.h"
 #include "report.h"
+#include "escape.h"
 
 static uint64_t received(const struct pt_stats *st)
 {
@@ -64,7 +65,7 @@ static void list_sites(FILE *out, const struct analyzer *an, const struct ksyms 
 			fprintf(out, "    %s%7" PRIu64 " pages %6u %s  order %u  oldest %7.1f s  %s\n",
 				an_config(an)->sample_pages ? "~" : " ", g[i].pages, g[i].count,
 				an_config(an)->sample_pages ? "samples" : "blocks ", g[i].order,
-				g[i].age_ns / 1e9, site);
+				g[i].age_ns / 1e9, ESC_TX(site));
 		}
 	}
 }
@@ -136,18 +137,10 @@ void periodic_report(FILE *out, struct periodic *p, const struct analyzer *an,
 	free(g);
 }
 
-/* Prometheus label values escape backslash, quote and newline. */
+/* Prometheus label values: printable UTF-8, escaped as the format wants. */
 static void label(FILE *f, const char *s)
 {
-	for (; *s; s++) {
-		if (*s == '\\' || *s == '"')
-			fputc('\\', f);
-		if (*s == '\n') {
-			fputs("\\n", f);
-			continue;
-		}
-		fputc(*s, f);
-	}
+	esc_label(f, s);
 }
 
 /* One series of pagetrack_outstanding_pages: pages of every group with these labels. */
@@ -322,7 +315,7 @@ static void folded_body(FILE *f, void *ctx)
 	const struct folded_ctx *c = ctx;
 	struct pt_finding *g = NULL;
 	unsigned int n = 0, i;
-	char buf[256];
+	char buf[256], frame[ESC_SIZE(256)];
 
 	an_snapshot(c->an, c->now_ns, c->min_age_ns, &g, &n);
 	for (i = 0; i < n; i++) {
@@ -335,7 +328,10 @@ static void folded_body(FILE *f, void *ctx)
 			continue;
 		}
 		for (j = (int)s.nr - 1; j >= 0; j--) {
-			fprintf(f, "%s%s", report_func(c->an, c->ks, s.ips[j], buf, sizeof(buf)),
+			/* A frame never holds ';', a newline or invalid UTF-8. */
+			fprintf(f, "%s%s", esc_frame(frame, sizeof(frame),
+						     report_func(c->an, c->ks, s.ips[j], buf,
+								 sizeof(buf))),
 				j ? ";" : "");
 		}
 		fprintf(f, " %" PRIu64 "\n", g[i].pages);

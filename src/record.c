@@ -46,9 +46,11 @@ int rec_write2(FILE *f, uint32_t type, const void *a, uint32_t alen, const void 
 {
 	uint32_t hdr[2] = { type, alen + blen };
 
+	/* The write's own errno (ENOSPC, EDQUOT, EIO ...), for the message. */
+	errno = 0;
 	if (fwrite(hdr, sizeof(hdr), 1, f) != 1 || (alen && fwrite(a, alen, 1, f) != 1) ||
 	    (blen && fwrite(b, blen, 1, f) != 1))
-		return -EIO;
+		return errno ? -errno : -EIO;
 	return 0;
 }
 
@@ -127,6 +129,8 @@ static bool sample_thresh_ok(const uint64_t *th)
 
 int rec_open(struct rec_reader *r, FILE *f, const char *path)
 {
+	size_t got, n;
+
 	memset(r, 0, sizeof(*r));
 	r->f = f;
 	r->path = path;
@@ -149,8 +153,18 @@ int rec_open(struct rec_reader *r, FILE *f, const char *path)
 		return fail(r, "truncated header");
 	if (r->hdr.sample_pages && !sample_thresh_ok(r->hdr.sample_thresh))
 		return fail(r, "corrupted header (bad sampling thresholds)");
-	if (fseek(f, r->hdr.header_size, SEEK_SET))
-		return fail(r, "truncated header");
+	/* Skip what a later version added to the header by reading, not
+	 * seeking: a pipe (--replay -, /dev/stdin, <(...)) cannot seek. */
+	for (got = r->hdr.version == 1 ? PT_REC_V1_HEADER : sizeof(r->hdr);
+	     got < r->hdr.header_size; got += n) {
+		char skip[256];
+
+		n = r->hdr.header_size - got;
+		if (n > sizeof(skip))
+			n = sizeof(skip);
+		if (fread(skip, n, 1, f) != 1)
+			return fail(r, "truncated header");
+	}
 	if (r->hdr.page_shift < 10 || r->hdr.page_shift > 16 ||
 	    r->hdr.struct_page_size > 1024 || r->hdr.last_pkmap > 65536 ||
 	    (r->hdr.arch != PT_ARCH_AMD64 && r->hdr.arch != PT_ARCH_I386 &&

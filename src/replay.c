@@ -6,6 +6,7 @@
  * not need libbpf, nor judge events itself (the analyzer does).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include "session.h"
@@ -105,14 +106,18 @@ out:
 
 int run_replay(const struct pt_options *opt)
 {
-	FILE *f = fopen(opt->replay_path, "rb");
+	/* "-": standard input. The recording is read once, in order, never
+	 * seeked: a pipe or a process substitution works like a file. */
+	bool in = !strcmp(opt->replay_path, "-");
+	FILE *f = in ? stdin : fopen(opt->replay_path, "rb");
 	int ret;
 
 	if (!f) {
 		pt_err("cannot open %s: %s", opt->replay_path, strerror(errno));
 		return PT_EXIT_USAGE;
 	}
-	ret = replay_stream(f, opt->replay_path, opt, stdout);
-	fclose(f);
+	ret = replay_stream(f, in ? "standard input" : opt->replay_path, opt, stdout);
+	if (!in)
+		fclose(f);
 	return ret;
 }

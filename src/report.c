@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <string.h>
 #include "report.h"
+#include "escape.h"
 #include "kmap_local.h"
 
 /* Frames inside the allocator and tracing machinery, skipped for "caller". */
@@ -151,20 +152,10 @@ const char *report_func(const struct analyzer *an, const struct ksyms *ks, uint6
 	return buf;
 }
 
+/* Every JSON string goes through the one JSON rule (escape.h). */
 void json_str(FILE *out, const char *s)
 {
-	fputc('"', out);
-	for (; *s; s++) {
-		unsigned char ch = *s;
-
-		if (ch == '"' || ch == '\\')
-			fprintf(out, "\\%c", ch);
-		else if (ch < 0x20 || ch >= 0x7f)
-			fprintf(out, "\\u%04x", ch);
-		else
-			fputc(ch, out);
-	}
-	fputc('"', out);
+	esc_json(out, s);
 }
 
 static void json_stack(FILE *out, const struct analyzer *an, const struct ksyms *ks,
@@ -263,7 +254,8 @@ static void text_stack(FILE *out, const struct analyzer *an, const struct ksyms 
 		return;
 	}
 	for (i = 0; i < s.nr && i < max; i++)
-		fprintf(out, "        #%-2u %s\n", i, report_sym(an, ks, s.ips[i], buf, sizeof(buf)));
+		fprintf(out, "        #%-2u %s\n", i,
+			ESC_TX(report_sym(an, ks, s.ips[i], buf, sizeof(buf))));
 	if (s.nr > max)
 		fprintf(out, "        ... %u more frames\n", s.nr - max);
 }
@@ -282,8 +274,8 @@ static void text_finding(FILE *out, const struct analyzer *an, const struct ksym
 	if (f->count > 1)
 		fprintf(out, " x%u", f->count);
 	if (m)
-		fprintf(out, " [%s]", m->name);
-	fprintf(out, ": %s\n", f->note[0] ? f->note : "");
+		fprintf(out, " [%s]", ESC_TX(m->name));
+	fprintf(out, ": %s\n", ESC_TX(f->note));
 	switch (f->kind) {
 	case PT_K_LEAK:
 	case PT_K_HELD_AT_EXIT:
@@ -314,9 +306,9 @@ static void text_finding(FILE *out, const struct analyzer *an, const struct ksym
 		fputc('\n', out);
 	}
 	if (f->tgid)
-		fprintf(out, "    by %s[%u]\n", comm, f->tgid);
+		fprintf(out, "    by %s[%u]\n", ESC_TX(comm), f->tgid);
 	if (ip)
-		fprintf(out, "    caller: %s\n", report_sym(an, ks, ip, buf, sizeof(buf)));
+		fprintf(out, "    caller: %s\n", ESC_TX(report_sym(an, ks, ip, buf, sizeof(buf))));
 	if (f->kind != PT_K_EVENTS_LOST) {
 		fprintf(out, "    %s stack:\n",
 			f->kind == PT_K_KMAP_LEAK || f->kind == PT_K_KMAP_PARTIAL ? "kmap" :
@@ -330,7 +322,8 @@ static void text_finding(FILE *out, const struct analyzer *an, const struct ksym
 	}
 	if ((f->stack_id2 >= 0 || f->caller2) && !kl_kind(f->kind)) {
 		ip = report_site_ip(an, ks, f->caller2, f->stack_id2);
-		fprintf(out, "    freed by: %s\n", ip ? report_sym(an, ks, ip, buf, sizeof(buf)) : "?");
+		fprintf(out, "    freed by: %s\n",
+			ip ? ESC_TX(report_sym(an, ks, ip, buf, sizeof(buf))) : "?");
 		text_stack(out, an, ks, f->stack_id2, max);
 	}
 }
@@ -367,10 +360,10 @@ static void print_outstanding(FILE *out, const struct analyzer *an, const struct
 			fputs("}\n", out);
 		} else if (an_config(an)->sample_pages) {
 			fprintf(out, "  ~%7" PRIu64 " pages from %6u samples, order %u, oldest %.1f s: %s\n",
-				f[i].pages, f[i].samples, f[i].order, f[i].age_ns / 1e9, site);
+				f[i].pages, f[i].samples, f[i].order, f[i].age_ns / 1e9, ESC_TX(site));
 		} else {
 			fprintf(out, "  %8" PRIu64 " pages in %6u blocks, order %u, oldest %.1f s: %s\n",
-				f[i].pages, f[i].count, f[i].order, f[i].age_ns / 1e9, site);
+				f[i].pages, f[i].count, f[i].order, f[i].age_ns / 1e9, ESC_TX(site));
 		}
 	}
 }
@@ -467,23 +460,26 @@ void report_print(FILE *out, const struct analyzer *an, const struct ksyms *ks,
 			",\"kmap_returns_missed\":%" PRIu64 ",\"events_filtered\":%" PRIu64
 			",\"sample_pages\":%u"
 			",\"kmap_local_maps\":%" PRIu64 ",\"kmap_local_untracked\":%" PRIu64
-			",\"kmap_local_depth_peak\":%" PRIu64
+			",\"kmap_local_depth_peak\":%" PRIu64 ",\"events_damaged\":%" PRIu64
 			",\"attach\":\"%s\",\"incomplete\":%s",
 			n, errors, n - errors, received, st->produced, st->lost, tot.blocks,
 			tot.allocated, tot.freed, tot.dropped, st->bpf_allocs, o->probe_misses,
 			tot.outstanding,
 			st->kmaps_peak, st->kmap_ret_missed,
 			o->filtered, an_config(an)->sample_pages, an_klocal(an)->maps, an_klocal(an)->untracked,
-			an_klocal(an)->peak, o->attach_mode ? o->attach_mode : "replay",
+			an_klocal(an)->peak, st->bad_events, o->attach_mode ? o->attach_mode : "replay",
 			st->lost ? "true" : "false");
 		json_verdict(out, an, o);
 		fputs("}\n", out);
 	} else {
 		fprintf(out, "pagetrack: %u finding(s), %u error(s), %u warning(s); %" PRIu64
 			" events received, %" PRIu64 " lost; %" PRIu64 " blocks tracked, %" PRIu64
-			" pages outstanding%s\n",
+			" pages outstanding%s",
 			n, errors, n - errors, received, st->lost, tot.blocks, tot.outstanding,
 			st->lost ? " (INCOMPLETE: events were lost)" : "");
+		if (st->bad_events)
+			fprintf(out, "; %" PRIu64 " damaged event(s) skipped", st->bad_events);
+		fputc('\n', out);
 	}
 	fflush(out);
 }

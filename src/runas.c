@@ -74,9 +74,75 @@ static bool scan_groups(const char *name, gid_t *gid, struct runas *r, const cha
 	return found;
 }
 
+/* Variables of the caller's kept for --user's command: how to talk to the
+ * terminal and the language, as sudo's env_reset keeps them. */
+static bool kept(const char *kv)
+{
+	static const char *const names[] = { "TERM", "COLORTERM", "LANG", "LANGUAGE", "TZ",
+					     "COLUMNS", "LINES", NULL };
+	size_t n = strcspn(kv, "=");
+	int i;
+
+	if (!kv[n])
+		return false;
+	if (!strncmp(kv, "LC_", 3))
+		return true;
+	for (i = 0; names[i]; i++)
+		if (strlen(names[i]) == n && !strncmp(kv, names[i], n))
+			return true;
+	return false;
+}
+
+static int env_add(struct runas *r, size_t *n, const char *name, const char *value)
+{
+	char *kv;
+
+	if (value) {
+		if (asprintf(&kv, "%s=%s", name, value) < 0)
+			return -ENOMEM;
+	} else if (!(kv = strdup(name))) {
+		return -ENOMEM;
+	}
+	r->env[(*n)++] = kv;
+	r->env[*n] = NULL;
+	return 0;
+}
+
+int runas_build_env(struct runas *r, const char *name, const char *home, const char *shell,
+		    char *const *caller)
+{
+	size_t n = 0, cap = 6;
+	int i;
+
+	for (i = 0; caller && caller[i]; i++)
+		cap++;
+	r->env = calloc(cap + 1, sizeof(*r->env));
+	if (!r->env)
+		return -ENOMEM;
+	if (env_add(r, &n, "HOME", home) || env_add(r, &n, "SHELL", shell) ||
+	    env_add(r, &n, "USER", name) || env_add(r, &n, "LOGNAME", name) ||
+	    env_add(r, &n, "PATH", RUNAS_PATH))
+		return -ENOMEM;
+	for (i = 0; caller && caller[i]; i++)
+		if (kept(caller[i]) && env_add(r, &n, caller[i], NULL))
+			return -ENOMEM;
+	return 0;
+}
+
+void runas_free(struct runas *r)
+{
+	size_t i;
+
+	for (i = 0; r->env && r->env[i]; i++)
+		free(r->env[i]);
+	free(r->env);
+	r->env = NULL;
+}
+
 int runas_resolve(struct runas *r, const char *user, const char *group, char *err,
 		  size_t len)
 {
+	char uidname[16];
 	struct passwd pw;
 	char name[256];
 	unsigned long v;
@@ -117,6 +183,18 @@ int runas_resolve(struct runas *r, const char *user, const char *group, char *er
 	r->groups[r->ngroups++] = r->gid;
 	if (known)
 		scan_groups(NULL, NULL, r, pw.pw_name);
+	snprintf(uidname, sizeof(uidname), "%u", (unsigned int)r->uid);
+	if (runas_build_env(r, known ? pw.pw_name : uidname,
+			    known && pw.pw_dir && *pw.pw_dir ? pw.pw_dir : "/",
+			    known && pw.pw_shell && *pw.pw_shell ? pw.pw_shell : "/bin/sh",
+			    environ)) {
+		snprintf(err, len, "out of memory");
+		return -1;
+	}
+	/* Root's terminal shared with the user's command: TIOCSTI on it would
+	 * type into root's shell. A session of its own has no controlling
+	 * terminal (the descriptors still work). */
+	r->own_session = isatty(0) || isatty(1) || isatty(2);
 	return 0;
 }
 
@@ -124,6 +202,8 @@ int runas_apply(const struct runas *r)
 {
 	if (!r->set_uid && !r->set_gid)
 		return 0;
+	/* own_session: start_command() made the session already, before
+	 * anything could make the child a process group leader. */
 	/* Groups first: after setuid we could no longer change them. */
 	if (setgroups((size_t)r->ngroups, r->groups))
 		return -errno;

@@ -18,7 +18,16 @@ struct runas {
 	gid_t gid;
 	int ngroups;
 	gid_t groups[RUNAS_MAX_GROUPS];
+	/* --user: the command's whole environment (NULL-terminated), what a
+	 * login as the user would give it; NULL: pagetrack's own (no --user). */
+	char **env;
+	/* --user and a terminal on fd 0-2: the command gets a session of its
+	 * own, so it cannot push input into root's terminal (TIOCSTI). */
+	bool own_session;
 };
+
+/* The safe PATH of --user's command (Debian's login.defs ENV_PATH). */
+#define RUNAS_PATH "/usr/local/bin:/usr/bin:/bin"
 
 /*
  * Resolves user and group (names or numbers; either may be NULL) from
@@ -28,8 +37,20 @@ struct runas {
  */
 int runas_resolve(struct runas *r, const char *user, const char *group, char *err,
 		  size_t len);
-/* In the child, before exec: setgroups, setgid, setuid, each checked, and
- * root cannot be regained. 0 or -errno. */
+/*
+ * The environment of --user's command, from the user's /etc/passwd entry
+ * (HOME, SHELL, USER, LOGNAME; for a uid without one HOME=/, SHELL=/bin/sh,
+ * USER and LOGNAME the number), PATH=RUNAS_PATH, and from caller's only
+ * TERM, COLORTERM, LANG, LANGUAGE, LC_*, TZ, COLUMNS, LINES. Nothing else:
+ * no LD_* loader variables, no interpreter paths, no root's secrets.
+ * Called by runas_resolve() for a user; 0 or -ENOMEM.
+ */
+int runas_build_env(struct runas *r, const char *name, const char *home, const char *shell,
+		    char *const *caller);
+void runas_free(struct runas *r);
+/* In the child, before exec: with --user and a terminal, a session of its
+ * own (setsid); setgroups, setgid, setuid, each checked, and root cannot be
+ * regained. 0 or -errno. The caller then sets environ to r->env if set. */
 int runas_apply(const struct runas *r);
 
 #endif

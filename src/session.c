@@ -50,19 +50,34 @@ void session_free(struct session *s)
 		fclose(s->rec);
 }
 
+/*
+ * A write to the recording failed (a full disk, a quota): said at once with
+ * its errno, and the recording stops there; tracing and the report go on,
+ * and the exit status is 2 (the recording is incomplete).
+ */
+static void record_failed(struct session *s, int err)
+{
+	if (!err || s->rec_err)
+		return;
+	s->rec_err = err;
+	s->out_failed = true;
+	pt_err("writing the recording %s failed: %s; recording stopped here (tracing goes on, exit status 2)",
+	       s->opt->record_path ? s->opt->record_path : "", strerror(-err));
+}
+
 static void record(struct session *s, uint32_t type, const void *p, uint32_t len)
 {
-	if (s->rec && !s->rec_err && rec_write(s->rec, type, p, len))
-		s->rec_err = -EIO;
+	if (s->rec && !s->rec_err)
+		record_failed(s, rec_write(s->rec, type, p, len));
 }
 
 static void record_stack(struct session *s, int32_t id, const struct pt_stack *st)
 {
 	uint32_t hdr[2] = { (uint32_t)id, st->nr };
 
-	if (s->rec && !s->rec_err &&
-	    rec_write2(s->rec, PT_REC_STACK, hdr, sizeof(hdr), st->ips, st->nr * sizeof(uint64_t)))
-		s->rec_err = -EIO;
+	if (s->rec && !s->rec_err)
+		record_failed(s, rec_write2(s->rec, PT_REC_STACK, hdr, sizeof(hdr), st->ips,
+					    st->nr * sizeof(uint64_t)));
 }
 
 /*
@@ -359,32 +374,54 @@ int session_record_close(struct session *s, uint64_t produced, uint64_t lost,
 		/* Unknown ones stay unnamed: replay decides how to print them. */
 		if (!report_sym_known(s->an, &s->ks, addr, text, sizeof(text)))
 			continue;
-		if (!s->rec_err && rec_write2(s->rec, PT_REC_SYM, &addr, sizeof(addr), text,
-					     strlen(text) + 1))
-			s->rec_err = -EIO;
+		if (!s->rec_err)
+			record_failed(s, rec_write2(s->rec, PT_REC_SYM, &addr, sizeof(addr), text,
+						    strlen(text) + 1));
 	}
 	record(s, PT_REC_END, &end, sizeof(end));
+	/* What stdio still held goes out here: its failure is the write's. */
+	errno = 0;
+	if (!s->rec_err && (fflush(s->rec) || ferror(s->rec)))
+		record_failed(s, errno ? -errno : -EIO);
 	if (fclose(s->rec) && !s->rec_err)
-		s->rec_err = -errno;
+		record_failed(s, errno ? -errno : -EIO);
 	s->rec = NULL;
 	if (s->rec_err) {
-		pt_err("writing the recording failed: %s", strerror(-s->rec_err));
+		pt_err("the recording %s is incomplete (%s): it ends where writing failed",
+		       s->opt->record_path ? s->opt->record_path : "", strerror(-s->rec_err));
 		return -1;
 	}
 	return 0;
 }
 
+/*
+ * One rewrite of --metrics-file or --folded: a failure is said when it
+ * starts or its errno changes (not every interval), its end too; any
+ * failure makes the exit status 2.
+ */
+static void file_written(struct session *s, const char *path, int err, int *last)
+{
+	if (err && err != *last)
+		pt_err("cannot write %s: %s (exit status 2%s)", path, strerror(-err),
+		       s->opt->replay_path ? "" : "; retried every interval");
+	else if (!err && *last)
+		pt_err("%s written again", path);
+	if (err)
+		s->out_failed = true;
+	*last = err;
+}
+
 void session_write_files(struct session *s, uint64_t now_ns)
 {
-	int err;
-
-	if (s->opt->metrics_path &&
-	    (err = metrics_write(s->opt->metrics_path, s->an, &s->ks, s->opt->top, now_ns)))
-		pt_err("cannot write %s: %s", s->opt->metrics_path, strerror(-err));
-	if (s->opt->folded_path &&
-	    (err = folded_write(s->opt->folded_path, s->an, &s->ks, now_ns,
-				(uint64_t)(s->opt->min_age * 1e9))))
-		pt_err("cannot write %s: %s", s->opt->folded_path, strerror(-err));
+	if (s->opt->metrics_path)
+		file_written(s, s->opt->metrics_path,
+			     metrics_write(s->opt->metrics_path, s->an, &s->ks, s->opt->top, now_ns),
+			     &s->metrics_err);
+	if (s->opt->folded_path)
+		file_written(s, s->opt->folded_path,
+			     folded_write(s->opt->folded_path, s->an, &s->ks, now_ns,
+					  (uint64_t)(s->opt->min_age * 1e9)),
+			     &s->folded_err);
 }
 
 int session_report(struct session *s, const char *attach_mode)
@@ -395,9 +432,28 @@ int session_report(struct session *s, const char *attach_mode)
 				 .probe_misses = s->probe_misses, .cmd = cmd };
 	struct pt_verdict v;
 
+	const struct pt_stats *st = an_stats(s->an);
+
+	/* Damaged events (impossible type, order or pfn) were skipped: say so
+	 * once; the summary counts them too. */
+	if (st->bad_events)
+		pt_err("%llu damaged event(s) skipped (impossible type, order or pfn): %s",
+		       (unsigned long long)st->bad_events,
+		       attach_mode && !strcmp(attach_mode, "replay") ?
+		       "the recording is corrupted, or from a newer pagetrack" :
+		       "a kernel-side fault; findings may be incomplete");
 	verdict_make(&v, s->an, cmd);
+	/* An output that could not be written: the run's outputs are incomplete. */
+	if (s->out_failed)
+		v.exit_status = PT_EXIT_USAGE;
 	o.exit_status = v.exit_status;
+	/* The errno of a failed write is the last one set while printing. */
+	errno = 0;
 	report_print(s->out, s->an, &s->ks, &o);
+	if (fflush(s->out) || ferror(s->out)) {
+		pt_err("writing the report failed: %s", strerror(errno ? errno : EIO));
+		return PT_EXIT_USAGE;
+	}
 	verdict_explain(stderr, &v, s->an, cmd);
 	return v.exit_status;
 }

@@ -32,7 +32,9 @@ struct session {
 	uint64_t stack_buf[PT_MAX_STACK];
 	uint64_t received;
 	uint64_t stack_fail;
-	int rec_err;
+	int rec_err;			/* --record: the write's -errno; recording stopped */
+	int metrics_err, folded_err;	/* the latest write's -errno, 0 written */
+	bool out_failed;		/* an output could not be written: exit 2 */
 	int32_t next_inline_id;		/* ids for inline stacks, from PT_INLINE_ID_BASE */
 	uint64_t filtered;		/* BPF's pid filter count, for the summary */
 	uint64_t probe_misses;		/* program runs the kernel skipped, likewise */

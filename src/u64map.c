@@ -4,22 +4,95 @@
  * deletion: no tombstones, so lookups of absent keys (the common case for
  * untracked pfns) stay short. Generic: nothing pagetrack-specific here.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/random.h>
 #include "u64map.h"
 
 #define MIN_CAP 64
 
+/*
+ * Keys come from outside: pfns and addresses from the kernel, and anything
+ * at all from a recording someone sent. A fixed hash can be inverted to put
+ * every key in one probe run (quadratic time), so the hash is keyed with
+ * secrets drawn once per process from getrandom(): without them, which
+ * keys collide cannot be known in advance.
+ */
+static uint64_t hkey[2];
+static bool hkey_set;
+
+static void hkey_init(void)
+{
+	size_t got = 0;
+	ssize_t n;
+	int fd;
+
+	while (got < sizeof(hkey)) {
+		/* Not blocking early at boot (a unit started then): /dev/urandom
+		 * below never blocks. */
+		n = getrandom((char *)hkey + got, sizeof(hkey) - got, GRND_NONBLOCK);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += n;
+	}
+	if (got < sizeof(hkey) && (fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC)) >= 0) {
+		while (got < sizeof(hkey) &&
+		       (n = read(fd, (char *)hkey + got, sizeof(hkey) - got)) > 0)
+			got += n;
+		close(fd);
+	}
+	if (got < sizeof(hkey)) {
+		/* No randomness at all (no getrandom, no /dev/urandom): still
+		 * different per run, though guessable. */
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		hkey[0] ^= (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15ULL ^ (uint64_t)getpid() << 32;
+		hkey[1] ^= (uint64_t)ts.tv_sec * 0xbf58476d1ce4e5b9ULL ^ (uintptr_t)&ts;
+	}
+	hkey[1] |= 1;
+	hkey_set = true;
+}
+
+/* The 128-bit product of a and b, its two halves xored. */
+static inline uint64_t fold_mul(uint64_t a, uint64_t b)
+{
+#ifdef __SIZEOF_INT128__
+	unsigned __int128 p = (unsigned __int128)a * b;
+
+	return (uint64_t)p ^ (uint64_t)(p >> 64);
+#else
+	uint64_t al = (uint32_t)a, ah = a >> 32, bl = (uint32_t)b, bh = b >> 32;
+	uint64_t ll = al * bl, lh = al * bh, hl = ah * bl, hh = ah * bh;
+	uint64_t mid = (ll >> 32) + (uint32_t)lh + (uint32_t)hl;
+	uint64_t lo = (mid << 32) | (uint32_t)ll;
+	uint64_t hi = hh + (lh >> 32) + (hl >> 32) + (mid >> 32);
+
+	return lo ^ hi;
+#endif
+}
+
 static inline size_t slot_of(uint64_t key, size_t cap)
 {
 	/*
-	 * pfns and pointers are far from random: a multiply by an odd constant
-	 * spreads runs and strides over the high half, folded into the low
-	 * bits the mask keeps (doubling the table must keep a key's low bits).
+	 * A folded multiply (foldhash's and aHash's integer hash) of the key
+	 * xored with one secret by another secret, odd: every key bit reaches
+	 * the low bits the mask keeps, through the high half of the product.
+	 * The hash does not depend on cap (doubling the table must keep a
+	 * key's low bits: see grow()). One multiply, as the fixed hash had.
 	 */
-	key *= 0x9e3779b97f4a7c15ULL;
-	key ^= key >> 32;
-	return (size_t)key & (cap - 1);
+	return (size_t)fold_mul(key ^ hkey[0], hkey[1]) & (cap - 1);
+}
+
+size_t u64map_home(const struct u64map *m, uint64_t key)
+{
+	return slot_of(key, m->cap);
 }
 
 static int alloc_arrays(struct u64map *m, size_t cap)
@@ -40,6 +113,8 @@ static int alloc_arrays(struct u64map *m, size_t cap)
 
 int u64map_init(struct u64map *m, size_t vsize)
 {
+	if (!hkey_set)
+		hkey_init();
 	memset(m, 0, sizeof(*m));
 	m->vsize = vsize;
 	return alloc_arrays(m, MIN_CAP);

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Open-addressing hash map from a u64 key to a fixed-size value. Generic:
- * it must not know about pages, kmaps or findings.
+ * it must not know about pages, kmaps or findings. The hash is keyed with a
+ * per-process random secret (getrandom), so keys from outside (a crafted
+ * recording) cannot be chosen to collide.
  */
 #ifndef PT_U64MAP_H
 #define PT_U64MAP_H
@@ -29,6 +31,9 @@ bool u64map_del(struct u64map *m, uint64_t key);
 /* As u64map_del, and copies the value to out (vsize bytes) when found. */
 bool u64map_remove(struct u64map *m, uint64_t key, void *out);
 void u64map_clear(struct u64map *m);
+/* The slot key hashes to (the start of its probe run), for tests: the
+ * distance from there to where the key sits is what finding it costs. */
+size_t u64map_home(const struct u64map *m, uint64_t key);
 
 /* Iterate: for (i = 0; i < m->cap; i++) if (u64map_used(m, i)) ... */
 static inline bool u64map_used(const struct u64map *m, size_t i)

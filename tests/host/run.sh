@@ -301,6 +301,56 @@ check "--user nobody: the trace saw the command's pages ($nua allocations by pid
 "$PT" --user nobody --group daemon -- id -g >"$dir/grp.out" 2>/dev/null
 check "--group daemon: the command's gid is daemon's" '[ "$(head -1 "$dir/grp.out")" = "$(getent group daemon | cut -d: -f3)" ]'
 
+# --user: the environment a login as the user gives, nothing of root's.
+env -i PATH=/root/evil:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LD_PRELOAD=/nonexistent.so \
+	LD_LIBRARY_PATH=/root/lib PYTHONPATH=/root/py PERL5LIB=/root/pl SECRET_TOKEN=42 \
+	TERM=xterm-256color LANG=C.UTF-8 LC_MESSAGES=C TZ=UTC \
+	"$PT" --user nobody -- env >"$dir/env.out" 2>"$dir/env.err"
+rc=$?
+pw() { getent passwd nobody | cut -d: -f"$1"; }
+envv() { grep "^$1=" "$dir/env.out" | head -1 | cut -d= -f2-; }
+check "--user nobody -- env: HOME, SHELL, USER, LOGNAME from passwd ($(envv HOME), $(envv SHELL)), PATH $(envv PATH)" \
+	'[ $rc -eq 0 ] && [ "$(envv HOME)" = "$(pw 6)" ] && [ "$(envv SHELL)" = "$(pw 7)" ] && [ "$(envv USER)" = nobody ] && [ "$(envv LOGNAME)" = nobody ] && [ "$(envv PATH)" = /usr/local/bin:/usr/bin:/bin ]'
+check "--user nobody -- env: no LD_*, interpreter path or other variable of root's; TERM, LANG, LC_*, TZ kept" \
+	'! grep -Eq "^(LD_|PYTHONPATH|PERL5LIB|SECRET_TOKEN)" "$dir/env.out" && [ "$(envv TERM)" = xterm-256color ] && [ "$(envv LANG)" = C.UTF-8 ] && [ "$(envv LC_MESSAGES)" = C ] && [ "$(envv TZ)" = UTC ] && [ "$(grep -c "=" "$dir/env.out")" -le 10 ]'
+# On root's terminal the command gets a session of its own: no controlling
+# terminal, so it cannot type into root's shell (TIOCSTI). Without a
+# terminal (CI) it stays in pagetrack's session, in a process group of its
+# own (as every COMMAND: the end of -d stops that group).
+if command -v script >/dev/null; then
+	script -qec "$PT --user nobody -- sh -c 'echo TTY=\$(ps -o tty= -p \$\$) SID=\$(ps -o sid= -p \$\$) PSID=\$(ps -o sid= -p \$PPID)'" /dev/null \
+		2>&1 | tr -d '\r ' | grep '^TTY=' >"$dir/tty.out"
+	check "--user on a terminal: the command has no controlling terminal and its own session ($(cat "$dir/tty.out"))" \
+		'grep -q "^TTY=?SID=\([0-9]*\)PSID=" "$dir/tty.out" && ! grep -Eq "SID=([0-9]+)PSID=\1$" "$dir/tty.out"'
+else
+	skp "--user on a terminal" "no script(1)"
+fi
+"$PT" --user nobody -- sh -c 'echo SID=$(ps -o sid= -p $$) PSID=$(ps -o sid= -p $PPID) PG=$(ps -o pgid= -p $$) ME=$$ PPG=$(ps -o pgid= -p $PPID)' </dev/null 2>/dev/null | tr -d ' ' | grep '^SID=' >"$dir/notty.out"
+check "--user without a terminal: the command stays in pagetrack's session, in a process group of its own ($(cat "$dir/notty.out"))" \
+	'grep -Eq "^SID=([0-9]+)PSID=\1PG=([0-9]+)ME=\2PPG=[0-9]+$" "$dir/notty.out" && ! grep -Eq "PG=([0-9]+)ME=[0-9]+PPG=\1$" "$dir/notty.out"'
+
+# A full disk: the recording's write failure said at once with its errno
+# (recording stopped, tracing goes on), metrics that cannot be written said
+# once; exit 2 either way, the report still printed.
+mkdir -p "$dir/tiny" "$dir/full"
+if mount -t tmpfs -o size=128k none "$dir/tiny" && mount -t tmpfs -o size=64k none "$dir/full"; then
+	dd if=/dev/zero of="$dir/full/filler" bs=4k 2>/dev/null
+	"$PT" -j -i 0.2 --record "$dir/tiny/r.ptr" --metrics-file "$dir/full/m.prom" -- \
+		bash -c 'workload; sleep 1; echo COMMAND-END >&2' >"$dir/full.out" 2>&1
+	rc=$?
+	fl=$(grep -n "writing the recording $dir/tiny/r.ptr failed: No space left on device; recording stopped" "$dir/full.out" | cut -d: -f1)
+	ce=$(grep -n "^COMMAND-END" "$dir/full.out" | cut -d: -f1)
+	check "--record on a full tmpfs: exit 2, ENOSPC said once while the command still ran (line ${fl:-none} before line ${ce:-none})" \
+		'[ $rc -eq 2 ] && [ "$(grep -c "writing the recording" "$dir/full.out")" = 1 ] && [ -n "$fl" ] && [ -n "$ce" ] && [ "$fl" -lt "$ce" ]'
+	check "--record on a full tmpfs: tracing went on, the report came, the recording said incomplete" \
+		'grep -q "\"type\":\"summary\"" "$dir/full.out" && grep -q "the recording $dir/tiny/r.ptr is incomplete (No space left on device)" "$dir/full.out"'
+	check "--metrics-file on a full tmpfs: said with ENOSPC when failing starts, not at each of ~15 intervals ($(grep -c "m.prom" "$dir/full.out") lines name it, left: $(ls -A "$dir/full" | tr '\n' ' '))" \
+		'n=$(grep -c "cannot write $dir/full/m.prom: No space left on device" "$dir/full.out"); [ "$n" -ge 1 ] && [ "$n" -le 2 ] && [ -z "$(ls -A "$dir/full" | grep "^\.")" ]'
+	umount "$dir/tiny" "$dir/full"
+else
+	skp "full disk under --record and --metrics-file" "cannot mount a tmpfs"
+fi
+
 # Capabilities instead of root: as nobody with CAP_BPF, CAP_PERFMON, and
 # CAP_SYSLOG (kallsyms) and CAP_DAC_READ_SEARCH (tracefs ids) on this host.
 if command -v capsh >/dev/null; then

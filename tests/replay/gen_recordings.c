@@ -112,6 +112,175 @@ static void init_session(FILE *f, struct kmodel *k)
 	unload(f, k);
 }
 
+/*
+ * hostile.ptr: what others control, as an attacker would set it. A module
+ * name, a process name (anyone's prctl(PR_SET_NAME)) and symbols holding
+ * newlines, ESC sequences (an OSC that sets the terminal title), ';',
+ * quotes, backslashes, a bidi override and invalid UTF-8, beside a valid
+ * "café". The root frame's symbol would forge a folded line "x 1000000".
+ */
+#define HMOD "d\nv\x1b[31m;\xff"
+#define HCOMM "a\nERROR \x1b]0;x\x07"
+#define HSYM "caf\xc3\xa9" "\x1b]0;pwn\x07" "\xe2\x80\xae" "q\"b\\s\xff;x+0x20 [" HMOD "]"
+#define HROOT "x 1000000\nroot;fn+0x0"
+
+static void hostile_sink(void *ctx, const struct pt_event *e, const char *modname)
+{
+	struct pt_event h = *e;
+
+	(void)modname;
+	memset(h.comm, 0, sizeof(h.comm));
+	memcpy(h.comm, HCOMM, strlen(HCOMM));
+	if (rec_write(ctx, PT_REC_EVENT, &h, sizeof(h)))
+		exit(2);
+}
+
+static void hostile(const char *dir)
+{
+	struct pt_kernel_info ki = { .arch = PT_ARCH_AMD64, .page_shift = 12,
+				     .struct_page_size = 64, .last_pkmap = 512,
+				     .max_pfn = 1 << 22 };
+	struct pt_rec_module m = { MOD_BASE, MOD_SIZE, HMOD };
+	uint64_t ips[3] = { 0xffffffff81100000ULL, MOD_IP, 0xffffffff81200000ULL };
+	uint32_t hdr[2] = { STK_MODULE, 3 };
+	struct pt_rec_end end = { 1000, 0, 0, 0, 0 };
+	const char *s1 = "__alloc_pages+0x10", *s2 = HSYM, *s3 = HROOT;
+	uint64_t a1 = ips[0], a2 = MOD_IP, a3 = ips[2];
+	struct kmodel k;
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/hostile.ptr", dir);
+	f = fopen(path, "wb");
+	if (!f || rec_write_header(f, &ki, 1, PT_RECF_API_EVENTS, NULL) ||
+	    rec_write(f, PT_REC_MODULE, &m, sizeof(m)) ||
+	    rec_write2(f, PT_REC_STACK, hdr, sizeof(hdr), ips, sizeof(ips))) {
+		perror(path);
+		exit(2);
+	}
+	km_init(&k, hostile_sink, f);
+	km_alloc_pages(&k, 0x1000, 3, GFP_KERNEL);
+	km___free_pages(&k, 0x1000, 2);				/* order_mismatch */
+	km_alloc_pages(&k, 0x2000, 1, GFP_KERNEL);		/* leak */
+	{
+		struct pt_module_event un = { .ev = { .type = PT_EV_MODULE_FREE } };
+
+		un.ev.ts = (k.ts += 1000);
+		memcpy(un.name, HMOD, strlen(HMOD));		/* unloaded: proven */
+		if (rec_write(f, PT_REC_MODEVENT, &un, sizeof(un)))
+			exit(2);
+	}
+	if (rec_write2(f, PT_REC_SYM, &a1, 8, s1, strlen(s1) + 1) ||
+	    rec_write2(f, PT_REC_SYM, &a2, 8, s2, strlen(s2) + 1) ||
+	    rec_write2(f, PT_REC_SYM, &a3, 8, s3, strlen(s3) + 1) ||
+	    rec_write(f, PT_REC_END, &end, sizeof(end)) || fclose(f))
+		exit(2);
+}
+
+/* A KLOCAL_* event as BPF's pairing sends it. */
+static void kl_emit(FILE *f, uint32_t type, uint64_t ts, uint64_t a0, uint64_t a1, uint64_t a2,
+		    uint64_t a3, uint64_t ip, int32_t stack, uint32_t order, uint32_t aux,
+		    uint32_t flags)
+{
+	struct pt_event e;
+
+	memset(&e, 0, sizeof(e));
+	e.type = type;
+	e.ts = ts;
+	e.tgid = e.tid = 77;
+	e.a0 = a0;
+	e.a1 = a1;
+	e.a2 = a2;
+	e.a3 = a3;
+	e.ip = ip;
+	e.stack_id = stack;
+	e.order = order;
+	e.aux = aux;
+	e.flags = flags;
+	strcpy(e.comm, "t");
+	if (rec_write(f, PT_REC_EVENT, &e, sizeof(e)))
+		exit(2);
+}
+
+/*
+ * klocal.ptr: one finding of every kmap_local kind, at mapping slot
+ * addresses (kernel virtual addresses) no shared output may show.
+ */
+#define SLOT0 0xffffffffff5fb000ULL
+#define SLOT1 0xffffffffff5fa000ULL
+static void klocal(const char *dir)
+{
+	struct pt_event c;
+	struct kmodel k;
+	FILE *f = start(dir, "klocal.ptr", &k);
+	uint64_t sec = 1000000000ULL;
+
+	/* out of order, then of a slot holding nothing */
+	kl_emit(f, PT_EV_KLOCAL_UNMAP, 10 * sec, SLOT0, MOD_IP, SLOT1, MOD_IP2, MOD_IP + 0x40,
+		STK_MODULE, 2, 2, 0);
+	kl_emit(f, PT_EV_KLOCAL_UNMAP, 10 * sec, SLOT1, 0, SLOT0, MOD_IP2, MOD_IP + 0x48,
+		STK_MODULE, 1, 1, PT_KL_F_NOT_HELD);
+	/* held when the task exits, mapped at 5 s */
+	kl_emit(f, PT_EV_KLOCAL_HELD, 11 * sec, SLOT0, MOD_IP, 5 * sec, 0, 0, -1, 1,
+		PT_KL_HELD_EXIT, 0);
+	kl_emit(f, PT_EV_KLOCAL_SCHED, 12 * sec, SLOT0, MOD_IP, 11 * sec, 0, 0, STK_MODULE, 1, 1,
+		PT_KL_F_ATOMIC);
+	kl_emit(f, PT_EV_KLOCAL_DEEP, 13 * sec, SLOT1, MOD_IP2, 12 * sec, 0, 0, STK_MODULE, 12,
+		12, 0);
+	memset(&c, 0, sizeof(c));
+	c.type = PT_EV_KLOCAL_COUNTS;
+	c.ts = 14 * sec;
+	c.klocal_counts.maps = 100;
+	c.klocal_counts.unmaps = 98;
+	c.klocal_counts.peak = 12;
+	c.klocal_counts.km_max = 16;
+	if (rec_write(f, PT_REC_EVENT, &c, sizeof(c)))
+		exit(2);
+	finish(f, 0);
+}
+
+/*
+ * colliding.ptr: 40 000 order-0 pages whose pfns all share one slot under
+ * u64map's old fixed hash (key * 0x9e3779b97f4a7c15, high half folded into
+ * the low: invertible, so anyone could pick the keys), allocated then
+ * freed; sequential.ptr: the same with pfns 1, 2, 3, ... for comparison.
+ */
+#define NCOLLIDE 40000
+static void colliding(const char *dir, const char *name, bool collide)
+{
+	struct pt_kernel_info ki = { .arch = PT_ARCH_AMD64, .page_shift = 12,
+				     .struct_page_size = 64, .last_pkmap = 512 };
+	struct pt_rec_end end = { 2 * NCOLLIDE, 0, 0, 0, 0 };
+	const uint64_t c = 0x9e3779b97f4a7c15ULL;
+	uint64_t inv = c, pfn;
+	struct kmodel k;
+	char path[512];
+	FILE *f;
+	int i, pass;
+
+	for (i = 0; i < 6; i++)		/* Newton: c * inv = 1 mod 2^64 */
+		inv *= 2 - c * inv;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "wb");
+	if (!f || rec_write_header(f, &ki, 1, 0, NULL)) {
+		perror(path);
+		exit(2);
+	}
+	km_init(&k, sink, f);
+	k.stack = -1;
+	for (pass = 0; pass < 2; pass++)
+		for (i = 1; i <= NCOLLIDE; i++) {
+			/* h = x ^ (x >> 32) has its low 32 bits 0 when x = i << 32 | i */
+			pfn = collide ? (((uint64_t)i << 32) | (uint64_t)i) * inv : (uint64_t)i;
+			if (pass)
+				km_page_free(&k, pfn, 0);
+			else
+				km_emit(&k, PT_EV_PAGE_ALLOC, pfn, 0, set_gfp, &(uint32_t){ GFP_KERNEL });
+		}
+	if (rec_write(f, PT_REC_END, &end, sizeof(end)) || fclose(f))
+		exit(2);
+}
+
 int main(int argc, char **argv)
 {
 	struct remap_args r = { 0x7f0000000000ULL, 0x7f0000004000ULL, 0x71, 0, 0x1234, 4096 };
@@ -241,5 +410,23 @@ int main(int argc, char **argv)
 		km_sampled_leak_run(&k, cfg.sample_thresh, 16384, 42);
 		finish(f, 0);
 	}
+	hostile(argv[1]);
+	klocal(argv[1]);
+	/* damaged.ptr: clean, but two events no kernel sends (an unknown
+	 * type, an order past MAX_ORDER): skipped, said and counted. */
+	f = start(argv[1], "damaged.ptr", &k);
+	km_emit(&k, 200, 0x1000, 0, NULL, NULL);
+	km_emit(&k, PT_EV_PAGE_ALLOC, 0x2000, 99, NULL, NULL);
+	finish(f, 0);
+	/* kmapflood.ptr: 20 000 kmaps held at once, far past LAST_PKMAP (512):
+	 * ranking the holders at every new peak made this quadratic (16 s). */
+	f = start(argv[1], "kmapflood.ptr", &k);
+	for (i = 0; i < 20000; i++) {
+		km_alloc_pages(&k, 0x100000 + i, 0, GFP_HIGHUSER);
+		km_kmap(&k, 0x100000 + i);
+	}
+	finish(f, 0);
+	colliding(argv[1], "colliding.ptr", true);
+	colliding(argv[1], "sequential.ptr", false);
 	return 0;
 }

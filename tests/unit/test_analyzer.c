@@ -22,6 +22,8 @@
 #include "outfile.h"
 #include "events.h"
 #include "report.h"
+#include "u64map.h"
+#include "escape.h"
 
 static const uint64_t stk_module[] = { 0xffffffff81100000ULL, MOD_IP, 0xffffffff81200000ULL };
 static const uint64_t stk_other[] = { 0xffffffff81100000ULL, KERNEL_IP };
@@ -694,6 +696,44 @@ static void test_remap_failed_cow(void **state)
 	assert_true(x->sigbus > 0);
 	assert_non_null(strstr(x->note, "copy-on-write"));
 	assert_non_null(strstr(x->note, "MAP_SHARED"));
+	an_free(f.an);
+}
+
+/* A SIGBUS marks only its process's remap failures so far (indexed by
+ * tgid: a signal no longer scans every finding). */
+static void test_remap_sigbus_per_process(void **state)
+{
+	struct fx f = fx_new(true, true, 0);
+	struct remap_args r = { 0x7f0000000000ULL, 0x7f0000004000ULL, 0x71, 0, 0x1234, 4096 };
+	const struct pt_finding *x;
+	unsigned int n, i, marked = 0;
+
+	(void)state;
+	f.k.tgid = f.k.tid = 100;
+	km_remap(&f.k, &r, -22);
+	f.k.tgid = f.k.tid = 200;
+	km_remap(&f.k, &r, -22);
+	r.start += 0x10000;
+	r.end += 0x10000;
+	r.addr = r.start;
+	km_remap(&f.k, &r, -22);
+	km_sigbus(&f.k, 200);
+	r.start += 0x10000;
+	r.end += 0x10000;
+	r.addr = r.start;
+	km_remap(&f.k, &r, -22);		/* after the signal */
+	an_finish(f.an, 0);
+	x = an_findings(f.an, &n);
+	assert_int_equal(n, 4);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(x[i].kind, PT_K_REMAP_FAILED);
+		if (x[i].sigbus) {
+			assert_int_equal(x[i].tgid, 200);
+			assert_true(x[i].vm_start < 0x7f0000020000ULL);
+			marked++;
+		}
+	}
+	assert_int_equal(marked, 2);
 	an_free(f.an);
 }
 
@@ -1607,6 +1647,106 @@ static void test_paired_out_of_scope_with_m(void **state)
 	an_free(f.an);
 }
 
+/*
+ * Hash flooding: 40 000 keys that all share one slot under u64map's old
+ * fixed hash (key * C, high half folded in: invertible). Keyed with a
+ * per-process secret, finding each costs what a random key's does: the
+ * total distance from home slot to key (the probes of every lookup) stays
+ * linear, where the old hash made it n^2 / 2 (800 million).
+ */
+static void test_u64map_flood(void **state)
+{
+	const uint64_t c = 0x9e3779b97f4a7c15ULL;
+	const size_t n = 40000;
+	uint64_t inv = c, probes = 0;
+	struct u64map m;
+	size_t i, j, home;
+	int k;
+
+	(void)state;
+	for (k = 0; k < 6; k++)
+		inv *= 2 - c * inv;
+	assert_int_equal(u64map_init(&m, 0), 0);
+	for (i = 1; i <= n; i++) {
+		uint64_t key = ((i << 32) | i) * inv, h = key * c;
+
+		assert_int_equal((uint32_t)(h ^ (h >> 32)), 0);	/* old hash: slot 0 */
+		assert_non_null(u64map_put(&m, key, NULL));
+	}
+	for (i = 0; i < m.cap; i++) {
+		if (!u64map_used(&m, i))
+			continue;
+		home = u64map_home(&m, m.keys[i]);
+		j = (i - home) & (m.cap - 1);
+		probes += j + 1;
+	}
+	printf("# u64map flood: %zu colliding keys, %llu probes to find them all\n", n,
+	       (unsigned long long)probes);
+	assert_true(probes < 20 * n);
+	for (i = 1; i <= n; i++)
+		assert_true(u64map_del(&m, ((i << 32) | i) * inv));
+	assert_int_equal(m.len, 0);
+	u64map_free(&m);
+}
+
+/* The escaping rules on a hostile name (escape.h). */
+static void test_escape(void **state)
+{
+	const char *name = "caf\xc3\xa9\n\x1b[2J;\\\"\xff\xe2\x80\xae\xc2\x9b";
+	char buf[ESC_SIZE(64)], *mem = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	assert_string_equal(esc_text(buf, sizeof(buf), name, NULL),
+			    "caf\xc3\xa9\\x0a\\x1b[2J;\\\\\"\\xff\\xe2\\x80\\xae\\xc2\\x9b");
+	assert_string_equal(esc_frame(buf, sizeof(buf), "a;b"), "a\\x3bb");
+	/* Truncated at a whole escape, never inside one. */
+	assert_string_equal(esc_text(buf, 6, "ab\ncd", NULL), "ab");
+	assert_string_equal(esc_text(buf, 7, "ab\ncd", NULL), "ab\\x0a");
+	f = open_memstream(&mem, &len);
+	assert_non_null(f);
+	esc_json(f, name);
+	fputc('|', f);
+	esc_label(f, name);
+	fclose(f);
+	assert_string_equal(mem, "\"caf\xc3\xa9\\n\\u001b[2J;\\\\\\\"\\ufffd\\u202e\\u009b\"|"
+			    "caf\xc3\xa9\\\\x0a\\\\x1b[2J;\\\\\\\\\\\"\\\\xff\\\\xe2\\\\x80\\\\xae\\\\xc2\\\\x9b");
+	free(mem);
+}
+
+/* Interval reports (-i) name sites through the same escaping rules. */
+static void test_interval_hostile_symbol(void **state)
+{
+	struct fx f = fx_new(true, true, 0);
+	struct ksyms ks = { 0 };
+	struct periodic p = { 0 };
+	char *mem = NULL;
+	size_t len = 0, i;
+	FILE *m;
+
+	(void)state;
+	assert_int_equal(ksyms_add_exact(&ks, MOD_IP, "x\n\x1b]0;pwn\x07\xff+0x0 [drv]"), 0);
+	km_alloc_pages(&f.k, 0x3000, 0, GFP_KERNEL);
+	for (p.json = false;; p.json = true) {
+		m = open_memstream(&mem, &len);
+		assert_non_null(m);
+		periodic_report(m, &p, f.an, &ks, f.k.ts, 1.0);
+		fclose(m);
+		for (i = 0; i < len; i++)
+			assert_true((unsigned char)mem[i] >= 0x20 && (unsigned char)mem[i] != 0x7f &&
+				    (unsigned char)mem[i] != 0xff ? true : mem[i] == '\n');
+		assert_non_null(strstr(mem, p.json ? "x\\n\\u001b]0;pwn\\u0007\\ufffd+0x0 [drv]" :
+					       "x\\x0a\\x1b]0;pwn\\x07\\xff+0x0 [drv]"));
+		free(mem);
+		mem = NULL;
+		if (p.json)
+			break;
+	}
+	ksyms_free(&ks);
+	an_free(f.an);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1673,6 +1813,10 @@ int main(void)
 		cmocka_unit_test(test_bad_free_kernel_memmap),
 		cmocka_unit_test(test_kernel_owned_not_scoped),
 		cmocka_unit_test(test_exit_tail_call),
+		cmocka_unit_test(test_u64map_flood),
+		cmocka_unit_test(test_remap_sigbus_per_process),
+		cmocka_unit_test(test_escape),
+		cmocka_unit_test(test_interval_hostile_symbol),
 	};
 
 	return cmocka_run_group_tests_name("analyzer", tests, NULL, NULL);
