@@ -467,7 +467,7 @@ static int drain_and_report(struct live *lv)
 	const struct pt_options *opt = lv->opt;
 	struct session *s = &lv->s;
 	uint64_t *cnt = lv->cnt, end_ns;
-	int rec_err, ret;
+	int rec_err, ci_err, ret;
 
 	attacher_detach(&lv->at);
 	ring_buffer__consume(lv->rb);
@@ -507,11 +507,12 @@ static int drain_and_report(struct live *lv)
 	an_finish(s->an, end_ns);
 	/* After an_finish: the last files count the findings made at exit. */
 	session_write_files(s, end_ns);
+	ci_err = session_write_ci(s);
 	/* A recording that cannot be finished still leaves the report. */
 	rec_err = session_record_close(s, cnt[PT_CNT_PRODUCED], cnt[PT_CNT_LOST],
 				       cnt[PT_CNT_STACK_FAIL], end_ns);
 	ret = session_report(s, lv->at.mode);
-	return rec_err ? PT_EXIT_USAGE : ret;
+	return rec_err || ci_err ? PT_EXIT_USAGE : ret;
 }
 
 int run_live(const struct pt_options *opt)

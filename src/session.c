@@ -35,6 +35,8 @@ int session_init(struct session *s, const struct pt_options *opt)
 	s->out = stdout;
 	s->next_inline_id = PT_INLINE_ID_BASE;
 	s->ks.raw_addresses = opt->raw_addresses;
+	if (opt->ci_source)
+		s->src = *opt->ci_source;
 	if (stacks_init(&s->stacks) || u64map_init(&s->rec_ips, 0))
 		return -ENOMEM;
 	return 0;
@@ -387,6 +389,22 @@ void session_write_files(struct session *s, uint64_t now_ns)
 		pt_err("cannot write %s: %s", s->opt->folded_path, strerror(-err));
 }
 
+int session_write_ci(struct session *s)
+{
+	int err, ret = 0;
+
+	if (s->opt->sarif_path &&
+	    (err = sarif_write(s->opt->sarif_path, s->an, &s->ks, &s->src))) {
+		pt_err("cannot write %s: %s", s->opt->sarif_path, strerror(-err));
+		ret = -1;
+	}
+	if (s->opt->junit_path && (err = junit_write(s->opt->junit_path, s->an, &s->ks))) {
+		pt_err("cannot write %s: %s", s->opt->junit_path, strerror(-err));
+		ret = -1;
+	}
+	return ret;
+}
+
 int session_report(struct session *s, const char *attach_mode)
 {
 	struct report_opts o = { .json = s->opt->json, .attach_mode = attach_mode,
@@ -394,5 +412,9 @@ int session_report(struct session *s, const char *attach_mode)
 				 .probe_misses = s->probe_misses };
 
 	report_print(s->out, s->an, &s->ks, &o);
+	/* stderr: the runner reads workflow commands there too, and stdout
+	 * stays the report. */
+	if (s->opt->gh_annotations)
+		gh_annotations(stderr, s->an, &s->ks, &s->src);
 	return an_errors(s->an) ? PT_EXIT_FINDINGS : PT_EXIT_OK;
 }

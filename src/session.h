@@ -16,6 +16,7 @@
 #include "report.h"
 #include "stacks.h"
 #include "periodic.h"
+#include "ci.h"
 
 #define PT_RECENT_LOADS	8
 
@@ -44,6 +45,7 @@ struct session {
 	} loads[PT_RECENT_LOADS];
 	unsigned int nloads;
 	unsigned int watched_unloads;	/* live: kmap_local state is read at each */
+	struct ci_source src;		/* source lines for the CI formats, if any */
 };
 
 /* Stack map ids stay below --stack-entries (at most 2^24): inline ones above. */
@@ -68,7 +70,12 @@ void session_module_range(void *ctx, const char *name, uint64_t base, uint64_t s
 /* Write symbols and the end record; close the recording. */
 int session_record_close(struct session *s, uint64_t produced, uint64_t lost,
 			 uint64_t stack_fail, uint64_t end_ns);
+/* The report to s->out (and GitHub annotations to stderr, if asked for):
+ * an exit status. */
 int session_report(struct session *s, const char *attach_mode);
+/* --sarif, --junit, once the analyzer is finished: 0, or -1 after a
+ * one-line error naming a file that could not be written. */
+int session_write_ci(struct session *s);
 /* --metrics-file / --folded, at an interval and at the end. */
 void session_write_files(struct session *s, uint64_t now_ns);
 
