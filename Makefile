@@ -164,6 +164,10 @@ $(UNIT_OUT)/gen_recordings: tests/replay/gen_recordings.c tests/unit/events.h $(
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(WARN) -Isrc -Itests/unit $< $(CORE_LIB) -o $@
 
+$(UNIT_OUT)/ci_source: tests/replay/ci_source.c tests/unit/events.h $(CORE_LIB) src/*.h | $(UNIT_OUT)/
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARN) -Isrc -Itests/unit $< $(CORE_LIB) -o $@
+
 $(UNIT_OUT)/test_kmap_local: tests/unit/test_kmap_local.c tests/unit/events.h $(CORE_LIB) src/*.h | $(UNIT_OUT)/
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(WARN) -Isrc -Itests/unit $< $(CORE_LIB) -o $@ -lcmocka
@@ -172,8 +176,9 @@ unit-test: $(UNIT_OUT)/test_analyzer $(UNIT_OUT)/test_kmap_local
 	$(Q)$(UNIT_OUT)/test_analyzer
 	$(Q)$(UNIT_OUT)/test_kmap_local
 
-replay-test: $(OUTPUT)/amd64/pagetrack $(UNIT_OUT)/gen_recordings
-	$(Q)bash tests/replay/run.sh $(OUTPUT)/amd64/pagetrack $(UNIT_OUT)/gen_recordings
+replay-test: $(OUTPUT)/amd64/pagetrack $(UNIT_OUT)/gen_recordings $(UNIT_OUT)/ci_source
+	$(Q)bash tests/replay/run.sh $(OUTPUT)/amd64/pagetrack $(UNIT_OUT)/gen_recordings \
+		$(UNIT_OUT)/ci_source
 
 host-test: $(OUTPUT)/amd64/pagetrack
 	$(Q)bash tests/host/run.sh $(OUTPUT)/amd64/pagetrack

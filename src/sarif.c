@@ -123,8 +123,12 @@ static void driver(FILE *out)
 	for (k = 0; k < PT_K_MAX; k++) {
 		const char *level = pt_kind_is_error(k) ? "error" : "warning";
 
-		fprintf(out, "%s\n{\"id\":\"%s\",\"name\":", k ? "," : "", pt_kind_name(k));
-		rule_name(out, pt_kind_name(k));
+		fprintf(out, "%s\n{\"id\":\"%s\"", k ? "," : "", pt_kind_name(k));
+		/* A one-word kind's name would only repeat its id (SARIF1001). */
+		if (strchr(pt_kind_name(k), '_')) {
+			fputs(",\"name\":", out);
+			rule_name(out, pt_kind_name(k));
+		}
 		text_obj(out, "shortDescription", rules[k].brief);
 		text_obj(out, "fullDescription", rules[k].full);
 		text_obj(out, "help", rules[k].help);
