@@ -14,7 +14,9 @@
 /*
  * Workflow-command escaping: '%', CR and LF as %25, %0D, %0A in the
  * message; in properties also ':' and ',' as %3A and %2C. Other control
- * bytes, which a log line cannot carry, become '?'.
+ * bytes, which a log line cannot carry, and bytes past ASCII (kernel
+ * symbols are ASCII: anything else came from a damaged recording) become
+ * '?'.
  */
 static void gh_escape(FILE *out, const char *s, bool property)
 {
@@ -23,7 +25,7 @@ static void gh_escape(FILE *out, const char *s, bool property)
 
 		if (ch == '%' || ch == '\r' || ch == '\n' || (property && (ch == ':' || ch == ',')))
 			fprintf(out, "%%%02X", ch);
-		else if (ch < 0x20 || ch == 0x7f)
+		else if (ch < 0x20 || ch >= 0x7f)
 			fputc('?', out);
 		else
 			fputc(ch, out);
