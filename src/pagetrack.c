@@ -26,7 +26,8 @@ static const char doc[] =
 "  pagetrack -d 10                      trace system-wide for 10 s\n"
 "  pagetrack -m mydrv -- ./mytest        scope to module mydrv around a command\n"
 "  pagetrack -m mydrv                   trace until mydrv is unloaded (CI mode)\n"
-"  pagetrack --record t.ptr -- cmd      record, then: pagetrack --replay t.ptr\n";
+"  pagetrack --record t.ptr -- cmd      record, then: pagetrack --replay t.ptr\n"
+"  pagetrack -m mydrv --sarif r.sarif --junit r.xml -- ./mytest   CI formats\n";
 
 static const char args_doc[] = "[-- COMMAND [ARGS...]]";
 

@@ -129,9 +129,10 @@ static void driver(FILE *out)
 			fputs(",\"name\":", out);
 			rule_name(out, pt_kind_name(k));
 		}
-		text_obj(out, "shortDescription", rules[k].brief);
-		text_obj(out, "fullDescription", rules[k].full);
-		text_obj(out, "help", rules[k].help);
+		/* A kind added without its text still gets a valid rule. */
+		text_obj(out, "shortDescription", rules[k].brief ? rules[k].brief : pt_kind_name(k));
+		text_obj(out, "fullDescription", rules[k].full ? rules[k].full : pt_kind_name(k));
+		text_obj(out, "help", rules[k].help ? rules[k].help : "See README.md, Findings.");
 		fprintf(out, ",\"defaultConfiguration\":{\"level\":\"%s\"}}", level);
 	}
 	fputs("]}}", out);
