@@ -5,6 +5,7 @@
  * resolver) and its one-line message. Reads the analyzer's public API only
  * and never changes its state; writes no file. Core library: no libbpf.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -89,12 +90,55 @@ void ci_site(const struct analyzer *an, const struct ksyms *ks, const struct ci_
 	}
 }
 
+static bool kernel_addr(const struct analyzer *an, uint64_t v)
+{
+	if (an_kernel(an)->arch == PT_ARCH_AMD64 || an_kernel(an)->arch == PT_ARCH_UNKNOWN)
+		return v >= 0xffff800000000000ULL;
+	return v >= 0xc0000000ULL && v <= 0xffffffffULL;
+}
+
+char *ci_scrub(const struct analyzer *an, const char *text)
+{
+	size_t len = strlen(text), n = 0, i;
+	/* A replaced number had 3 characters at least: 16 for 3 is the most
+	 * the text can grow. */
+	char *out = malloc(len / 3 * 16 + len + 1);
+	const char *p = text;
+
+	if (!out)
+		return NULL;
+	while (*p) {
+		if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X') && isxdigit((unsigned char)p[2])) {
+			uint64_t v = 0;
+			bool big = false;
+
+			for (i = 2; isxdigit((unsigned char)p[i]); i++) {
+				big |= v >> 60;
+				v = v << 4 | (isdigit((unsigned char)p[i]) ? p[i] - '0' :
+					      (tolower((unsigned char)p[i]) - 'a' + 10));
+			}
+			if (big || kernel_addr(an, v)) {
+				memcpy(out + n, "[kernel address]", 16);
+				n += 16;
+			} else {
+				memcpy(out + n, p, i);
+				n += i;
+			}
+			p += i;
+			continue;
+		}
+		out[n++] = *p++;
+	}
+	out[n] = 0;
+	return out;
+}
+
 const char *ci_message(const struct analyzer *an, const struct ksyms *ks,
 		       const struct pt_finding *f, bool raw, char *buf, size_t len)
 {
 	const struct pt_module_range *m = an_module(an, f->module);
 	uint64_t ip = report_site_ip(an, ks, f->caller, f->stack_id);
-	char sym[256], detail[160] = "";
+	char sym[256], detail[160] = "", *note;
 	size_t n;
 
 	switch (f->kind) {
@@ -129,8 +173,11 @@ const char *ci_message(const struct analyzer *an, const struct ksyms *ks,
 		n += snprintf(buf + n, len - n, " x%u", f->count);
 	if (m && n < len)
 		n += snprintf(buf + n, len - n, " [%s]", m->name);
+	note = raw ? NULL : ci_scrub(an, f->note);
 	if (n < len)
-		n += snprintf(buf + n, len - n, ": %s", f->note[0] ? f->note : "(no detail)");
+		n += snprintf(buf + n, len - n, ": %s",
+			      !f->note[0] ? "(no detail)" : note ? note : raw ? f->note : "");
+	free(note);
 	if (detail[0] && n < len)
 		n += snprintf(buf + n, len - n, "; %s", detail);
 	if (ip && n < len)

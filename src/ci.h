@@ -45,6 +45,13 @@ void ci_site(const struct analyzer *an, const struct ksyms *ks, const struct ci_
  */
 const char *ci_message(const struct analyzer *an, const struct ksyms *ks,
 		       const struct pt_finding *f, bool raw, char *buf, size_t len);
+/*
+ * Text with every hexadecimal number that is a kernel address (the upper
+ * half on 64-bit kernels, above 3 GiB on 32-bit ones) replaced by
+ * "[kernel address]": for notes that print one (kunmap_local_bad's slot).
+ * Returns a malloc'ed string, NULL when out of memory.
+ */
+char *ci_scrub(const struct analyzer *an, const char *text);
 /* Whether path can be written at the end: its directory exists and path is
  * not a directory. 0 or -errno. */
 int ci_path_usable(const char *path);

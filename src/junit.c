@@ -77,6 +77,14 @@ static char *finding_text(const struct junit_ctx *c, const struct pt_finding *f)
 		free(buf);
 		return NULL;
 	}
+	/* The text report may print a kernel pointer (kmap_local's slot
+	 * address): a shared file shows none unless --raw-addresses. */
+	if (!c->ks->raw_addresses) {
+		char *clean = ci_scrub(c->an, buf);
+
+		free(buf);
+		buf = clean;
+	}
 	return buf;
 }
 
