@@ -75,13 +75,16 @@ void ci_site(const struct analyzer *an, const struct ksyms *ks, const struct ci_
 			site->func[n] = 0;
 		}
 	}
+	if (!site->ip)		/* events_lost, say: no site at all */
+		snprintf(site->func, sizeof(site->func), "(none)");
 	if (m)
 		snprintf(site->module, sizeof(site->module), "%s", m->name);
 	else if (known && (tag = strrchr(buf, '[')) && strchr(tag, ']'))
 		snprintf(site->module, sizeof(site->module), "%.*s",
 			 (int)(strchr(tag, ']') - tag - 1), tag + 1);
 	else
-		snprintf(site->module, sizeof(site->module), "vmlinux");
+		snprintf(site->module, sizeof(site->module), "%s",
+			 known ? "vmlinux" : site->ip ? "[unknown]" : "(none)");
 	if (site->ip && src && src->source_of) {
 		const char *s = src->source_of(src->ctx, site->ip, buf, sizeof(buf));
 

@@ -30,8 +30,8 @@ struct ci_source {
 struct ci_site {
 	uint64_t ip;			/* report_site_ip(), 0 if none */
 	char sym[256];			/* "func+0x1c [mod]"; "[unknown]", never an address */
-	char func[128];			/* bare function name: "[unknown]" if none */
-	char module[PT_MODNAME_LEN];	/* watched module, else the symbol's, else "vmlinux" */
+	char func[128];			/* bare function: "[unknown]", "(none)": no site */
+	char module[PT_MODNAME_LEN];	/* watched module, else the symbol's ("vmlinux") */
 	char file[256];			/* from the source resolver, "" if none */
 	unsigned long line;		/* 0 if none */
 };
