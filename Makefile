@@ -27,7 +27,7 @@ endif
 # it with `make -s print-core-srcs`.
 CORE_SRCS := analyzer.c analyzer_scope.c analyzer_blocks.c analyzer_kmap.c analyzer_umap.c \
 	kmap_local.c u64map.c record.c report.c ksyms.c stacks.c periodic.c outfile.c \
-	session.c replay.c ci.c sarif.c junit.c ghannot.c
+	session.c replay.c verdict.c ci.c sarif.c junit.c ghannot.c
 # The rest of the tool: the CLI, attach and live tracing (libbpf), linked beside it.
 USER_SRCS := pagetrack.c live.c attach.c modscope.c stackmap.c kinfo.c runas.c
 

@@ -33,6 +33,7 @@ static const char *const kind_names[PT_K_MAX] = {
 	[PT_K_KMAP_LOCAL_LEAK] = "kmap_local_leak",
 	[PT_K_KMAP_ATOMIC_SLEEP] = "kmap_atomic_sleep",
 	[PT_K_KMAP_LOCAL_DEPTH] = "kmap_local_depth",
+	[PT_K_HELD_AT_EXIT] = "held_at_exit",
 };
 
 const char *pt_kind_name(enum pt_kind k)
@@ -43,7 +44,8 @@ const char *pt_kind_name(enum pt_kind k)
 bool pt_kind_is_error(enum pt_kind k)
 {
 	return k != PT_K_KMAP_PARTIAL && k != PT_K_PKMAP_PRESSURE &&
-	       k != PT_K_EVENTS_LOST && k != PT_K_KMAP_LOCAL_DEPTH;
+	       k != PT_K_EVENTS_LOST && k != PT_K_KMAP_LOCAL_DEPTH &&
+	       k != PT_K_HELD_AT_EXIT;
 }
 
 /*
@@ -613,7 +615,28 @@ out:
 	return ret;
 }
 
-/* Module scope: what the module still holds is leaked. Unscoped: listed apart. */
+/*
+ * Whether a group of blocks still allocated at the end is proven leaked:
+ * its module was unloaded, or the blocks come from an earlier load of it.
+ * A module still loaded may yet free what it holds (held_at_exit).
+ */
+static bool leak_proven(const struct analyzer *an, const struct pt_finding *g, uint64_t now)
+{
+	const struct pt_module_range *m = an_module(an, g->module);
+	uint64_t oldest = now > g->age_ns ? now - g->age_ns : 0, load_ms;
+
+	if (!m || !m->loaded)
+		return true;
+	/* Blocks keep their time in whole ms from ts_base: one from the ms of
+	 * the load itself may be of this life, and is not proven. */
+	if (m->load_ts <= an->ts_base)
+		return false;
+	load_ms = (m->load_ts - an->ts_base) / 1000000;
+	return oldest < an->ts_base + load_ms * 1000000;
+}
+
+/* Module scope: what an unloaded module still holds is leaked, what a loaded
+ * one holds is held_at_exit. Unscoped: listed apart. */
 static void finish_leaks(struct analyzer *an, uint64_t now)
 {
 	struct pt_finding *g;
@@ -628,14 +651,19 @@ static void finish_leaks(struct analyzer *an, uint64_t now)
 		return;
 	}
 	for (i = 0; i < n; i++) {
-		struct pt_finding *f = finding(an, PT_K_LEAK,
+		bool proven = leak_proven(an, &g[i], now);
+		enum pt_kind kind = proven ? PT_K_LEAK : PT_K_HELD_AT_EXIT;
+		struct pt_finding *f = finding(an, kind,
 					       mix(mix(g[i].stack_id, g[i].order), g[i].module), NULL);
 
 		if (!f)
 			continue;
 		*f = g[i];
-		snprintf(f->note, sizeof(f->note),
-			 "allocated by the module and still allocated at its unload or at exit");
+		f->kind = kind;
+		f->error = pt_kind_is_error(kind);
+		snprintf(f->note, sizeof(f->note), proven ?
+			 "allocated by the module and still allocated at its unload" :
+			 "allocated by the module, which is still loaded at exit: not a leak until it is unloaded (rmmod it inside COMMAND for a verdict)");
 	}
 	free(g);
 }

@@ -38,6 +38,7 @@ enum pt_kind {
 	PT_K_KMAP_LOCAL_LEAK,
 	PT_K_KMAP_ATOMIC_SLEEP,
 	PT_K_KMAP_LOCAL_DEPTH,
+	PT_K_HELD_AT_EXIT,		/* -m: held at exit, module still loaded */
 	PT_K_MAX,
 };
 
@@ -123,7 +124,31 @@ struct pt_module_range {
 	uint32_t exit_tid;		/* the thread in delete_module, while exiting */
 	bool exiting;
 	bool loaded, unloaded;
+	/* For the verdict: seen loaded at all while tracing (or in the
+	 * recording); the last load's time (0: loaded before tracing); an
+	 * init that failed (do_init_module returned init_ret) and one that
+	 * succeeded (or the module was there before tracing). */
+	bool seen, init_failed, init_ok;
+	int32_t init_ret;
+	uint64_t load_ts;
 };
+
+/* What became of a watched module: checked unless never loaded or every
+ * load of it failed in its init (its code never ran as a driver). */
+enum pt_module_state {
+	PT_MOD_NEVER_LOADED,
+	PT_MOD_INIT_FAILED,
+	PT_MOD_LOADED,			/* still loaded at the end */
+	PT_MOD_UNLOADED,
+};
+enum pt_module_state pt_module_state(const struct pt_module_range *m);
+const char *pt_module_state_name(enum pt_module_state st);
+static inline bool pt_module_checked(const struct pt_module_range *m)
+{
+	enum pt_module_state st = pt_module_state(m);
+
+	return st == PT_MOD_LOADED || st == PT_MOD_UNLOADED;
+}
 
 struct pt_stats {
 	uint64_t events[PT_EV_MAX];

@@ -25,9 +25,32 @@ void an_module_range(struct analyzer *an, const char *name, uint64_t base, uint6
 
 	if (i < 0)
 		return;
+	/* First seen through its range: loaded before tracing, init done. */
+	if (!an->mods[i].seen)
+		an->mods[i].init_ok = true;
+	an->mods[i].seen = true;
 	an->mods[i].base = base;
 	an->mods[i].size = size;
 	an->mods[i].loaded = true;
+}
+
+enum pt_module_state pt_module_state(const struct pt_module_range *m)
+{
+	if (!m->seen)
+		return PT_MOD_NEVER_LOADED;
+	if (m->init_failed && !m->init_ok)
+		return PT_MOD_INIT_FAILED;
+	return m->loaded ? PT_MOD_LOADED : PT_MOD_UNLOADED;
+}
+
+const char *pt_module_state_name(enum pt_module_state st)
+{
+	static const char *const names[] = {
+		[PT_MOD_NEVER_LOADED] = "never_loaded", [PT_MOD_INIT_FAILED] = "init_failed",
+		[PT_MOD_LOADED] = "loaded", [PT_MOD_UNLOADED] = "unloaded",
+	};
+
+	return st < sizeof(names) / sizeof(names[0]) ? names[st] : "unknown";
 }
 
 static bool in_range(uint64_t ip, uint64_t base, uint64_t size)
@@ -132,9 +155,19 @@ void on_module_init_end(struct analyzer *an, const struct pt_event *e)
 {
 	unsigned int i;
 
-	for (i = 0; i < an->cfg.nmodules; i++)
-		if (an->mods[i].init_live && an->mods[i].init_tid == e->tid)
-			an->mods[i].init_live = false;
+	for (i = 0; i < an->cfg.nmodules; i++) {
+		struct pt_module_range *m = &an->mods[i];
+
+		if (!m->init_live || m->init_tid != e->tid)
+			continue;
+		m->init_live = false;
+		if (e->ret) {
+			m->init_failed = true;
+			m->init_ret = e->ret;
+		} else {
+			m->init_ok = true;
+		}
+	}
 }
 
 void on_module(struct analyzer *an, const struct pt_event *e, const char *name)
@@ -147,6 +180,13 @@ void on_module(struct analyzer *an, const struct pt_event *e, const char *name)
 	if (i < 0)
 		return;
 	m = &an->mods[i];
+	if (e->type == PT_EV_MODULE_LOAD) {
+		/* The first of a load's events (tracepoint, then do_init_module). */
+		if (!m->loaded)
+			m->load_ts = e->ts;
+		m->seen = true;
+		m->loaded = true;
+	}
 	if (e->type == PT_EV_MODULE_FREE) {
 		m->loaded = false;
 		m->unloaded = true;

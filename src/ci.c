@@ -146,6 +146,7 @@ const char *ci_message(const struct analyzer *an, const struct ksyms *ks,
 
 	switch (f->kind) {
 	case PT_K_LEAK:
+	case PT_K_HELD_AT_EXIT:
 		snprintf(detail, sizeof(detail), "%u block(s), %" PRIu64 " page(s) outstanding, order %u",
 			 f->count, f->pages, f->order);
 		break;

@@ -6,7 +6,9 @@
  * It must not choose or attach hooks (attach.c) nor judge events (the
  * session and the analyzer do).
  */
+#define _GNU_SOURCE		/* pipe2 */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,9 +54,11 @@ struct live {
 	struct attacher at;
 	struct ring_buffer *rb;
 	struct runas runas;
-	pid_t child;			/* COMMAND, -1 if none */
+	pid_t child;			/* COMMAND, -1 if none; leads its process group */
 	int child_status;
 	bool child_done;
+	bool child_stopping;		/* we signalled it: its end is ours */
+	int exec_err_fd;		/* COMMAND's exec errno arrives here */
 	uint64_t cnt[PT_CNT_MAX];	/* BPF's counters, summed over CPUs */
 };
 
@@ -224,18 +228,40 @@ static int check_privileges(const struct pt_options *opt, struct runas *ra)
 	return 0;
 }
 
-static pid_t start_command(char **argv, const struct runas *ra, int *gate)
+/*
+ * COMMAND in a process group of its own (so the end of the trace can stop
+ * all of it), released by a byte on *gate once tracing is attached. An
+ * exec that fails sends its errno through *exec_err (close-on-exec: a
+ * successful exec sends nothing).
+ */
+static void child_fail(int fd, int err)
 {
-	int fds[2], err;
+	if (write(fd, &err, sizeof(err)) != sizeof(err))
+		_exit(127);
+	_exit(127);
+}
+
+static pid_t start_command(char **argv, const struct runas *ra, int *gate, int *exec_err)
+{
+	int fds[2], errfds[2], err;
 	pid_t pid;
 
 	if (pipe(fds))
 		return -1;
+	if (pipe2(errfds, O_CLOEXEC)) {
+		err = errno;
+		close(fds[0]);
+		close(fds[1]);
+		errno = err;
+		return -1;
+	}
 	pid = fork();
 	if (pid < 0) {
 		err = errno;
 		close(fds[0]);
 		close(fds[1]);
+		close(errfds[0]);
+		close(errfds[1]);
 		errno = err;
 		return -1;
 	}
@@ -243,6 +269,8 @@ static pid_t start_command(char **argv, const struct runas *ra, int *gate)
 		char c;
 
 		close(fds[1]);
+		close(errfds[0]);
+		setpgid(0, 0);
 		/* Wait until tracing is attached. */
 		if (read(fds[0], &c, 1) != 1)
 			_exit(127);
@@ -251,15 +279,90 @@ static pid_t start_command(char **argv, const struct runas *ra, int *gate)
 		if (err) {
 			fprintf(stderr, "pagetrack: cannot take the --user/--group identity: %s\n",
 				strerror(-err));
-			_exit(127);
+			child_fail(errfds[1], -err);
 		}
 		execvp(argv[0], argv);
-		fprintf(stderr, "pagetrack: cannot run %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
+		child_fail(errfds[1], errno);
 	}
+	/* Both sides set the group: whichever runs first, it is there. */
+	setpgid(pid, pid);
 	close(fds[0]);
+	close(errfds[1]);
 	*gate = fds[1];
+	*exec_err = errfds[0];
 	return pid;
+}
+
+/* COMMAND was reaped with wait status st: how it ended, for the verdict. */
+static void command_ended(struct live *lv, int st)
+{
+	struct pt_command_end *c = &lv->s.cmd;
+	int err;
+
+	lv->child_done = true;
+	lv->child_status = st;
+	c->name = lv->opt->command[0];
+	if (lv->exec_err_fd >= 0 && read(lv->exec_err_fd, &err, sizeof(err)) == sizeof(err)) {
+		c->status = PT_CMD_NOT_STARTED;
+		c->code = err;
+	} else if (lv->child_stopping) {
+		c->status = PT_CMD_STOPPED;
+		c->code = WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st);
+	} else if (WIFEXITED(st)) {
+		c->status = PT_CMD_EXITED;
+		c->code = WEXITSTATUS(st);
+	} else {
+		c->status = PT_CMD_SIGNALED;
+		c->code = WTERMSIG(st);
+	}
+}
+
+/* Reaps COMMAND if it has ended; true then. */
+static bool command_reaped(struct live *lv)
+{
+	int st;
+
+	if (lv->child <= 0 || lv->child_done)
+		return lv->child_done;
+	if (waitpid(lv->child, &st, WNOHANG) != lv->child)
+		return false;
+	command_ended(lv, st);
+	return true;
+}
+
+/*
+ * The trace ended before COMMAND: SIGTERM to its process group, SIGKILL
+ * after PT_KILL_GRACE_S, and after as long again it is given up as stuck
+ * (in an uninterruptible sleep: a kmap_high() waiting for a slot forever),
+ * so the report always comes. Events keep being read meanwhile (rb).
+ */
+static void stop_command(struct live *lv, struct ring_buffer *rb)
+{
+	static const int sigs[] = { SIGTERM, SIGKILL };
+	unsigned int i;
+
+	lv->child_stopping = true;
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		double until = mono_s() + PT_KILL_GRACE_S;
+
+		if (command_reaped(lv))
+			return;
+		if (kill(-lv->child, sigs[i]))
+			kill(lv->child, sigs[i]);
+		lv->s.cmd.killed = sigs[i] == SIGKILL;
+		while (mono_s() < until) {
+			if (command_reaped(lv))
+				return;
+			if (!rb || ring_buffer__poll(rb, 50) < 0)
+				usleep(50000);
+			else
+				ring_buffer__consume(rb);
+		}
+	}
+	if (!command_reaped(lv)) {
+		lv->s.cmd.name = lv->opt->command[0];
+		lv->s.cmd.status = PT_CMD_STUCK;
+	}
 }
 
 /* -v: which probes the events came from, to size buffers and see costs. */
@@ -378,7 +481,7 @@ static int start(struct live *lv)
 				  lv->s.ks.memmap_var ? lv->s.ks.memmap_name : NULL);
 	if (!opt->command)
 		return 0;
-	lv->child = start_command(opt->command, &lv->runas, &gate);
+	lv->child = start_command(opt->command, &lv->runas, &gate, &lv->exec_err_fd);
 	if (lv->child < 0) {
 		pt_err("cannot start %s: %s", opt->command[0], strerror(errno));
 		return -1;
@@ -429,10 +532,7 @@ static void poll_loop(struct live *lv)
 			pt_err("reading the ring buffer failed: %s", strerror(-err));
 			break;
 		}
-		if (lv->child > 0 && !lv->child_done &&
-		    waitpid(lv->child, &lv->child_status, WNOHANG) == lv->child)
-			lv->child_done = true;
-		if (lv->child_done)
+		if (command_reaped(lv))
 			break;
 		if (deadline && mono_s() >= deadline)
 			break;
@@ -467,7 +567,7 @@ static int drain_and_report(struct live *lv)
 	const struct pt_options *opt = lv->opt;
 	struct session *s = &lv->s;
 	uint64_t *cnt = lv->cnt, end_ns;
-	int rec_err, ci_err, ret;
+	int rec_err, ret;
 
 	attacher_detach(&lv->at);
 	ring_buffer__consume(lv->rb);
@@ -507,17 +607,18 @@ static int drain_and_report(struct live *lv)
 	an_finish(s->an, end_ns);
 	/* After an_finish: the last files count the findings made at exit. */
 	session_write_files(s, end_ns);
-	ci_err = session_write_ci(s);
+	/* Before the report: a file not written makes the status 2. */
+	session_write_ci(s);
 	/* A recording that cannot be finished still leaves the report. */
 	rec_err = session_record_close(s, cnt[PT_CNT_PRODUCED], cnt[PT_CNT_LOST],
 				       cnt[PT_CNT_STACK_FAIL], end_ns);
 	ret = session_report(s, lv->at.mode);
-	return rec_err || ci_err ? PT_EXIT_USAGE : ret;
+	return rec_err ? PT_EXIT_USAGE : ret;
 }
 
 int run_live(const struct pt_options *opt)
 {
-	struct live lv = { .opt = opt, .child = -1 };
+	struct live lv = { .opt = opt, .child = -1, .exec_err_fd = -1 };
 	int ret = PT_EXIT_USAGE;
 
 	verbose = opt->verbose;
@@ -561,15 +662,18 @@ int run_live(const struct pt_options *opt)
 		goto out;
 	/* Poll loop: events into the session until something ends the trace. */
 	poll_loop(&lv);
+	/* COMMAND still running (-d, a signal to us): stopped, its end known. */
+	if (lv.child > 0 && !lv.child_done)
+		stop_command(&lv, lv.rb);
 	/* Drain and report. */
 	ret = drain_and_report(&lv);
 out:
 	ring_buffer__free(lv.rb);
 	attacher_free(&lv.at);
-	if (lv.child > 0 && !lv.child_done) {
-		kill(lv.child, SIGTERM);
-		waitpid(lv.child, &lv.child_status, 0);
-	}
+	if (lv.child > 0 && !lv.child_done && lv.s.cmd.status != PT_CMD_STUCK)
+		stop_command(&lv, NULL);
+	if (lv.exec_err_fd >= 0)
+		close(lv.exec_err_fd);
 	session_free(&lv.s);
 	return ret;
 }

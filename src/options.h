@@ -14,6 +14,13 @@
 #define PT_EXIT_OK	0
 #define PT_EXIT_FINDINGS 1
 #define PT_EXIT_USAGE	2
+#define PT_EXIT_COMMAND	3	/* COMMAND failed (and no error finding) */
+#define PT_EXIT_UNCHECKED 4	/* a watched module was never checked */
+
+/* Seconds COMMAND's process group gets between SIGTERM and SIGKILL when
+ * the trace ends before it (-d, a signal to pagetrack), and after SIGKILL
+ * before pagetrack reports without it. */
+#define PT_KILL_GRACE_S	3
 
 /* The tool's version and home, for --version and the SARIF driver. */
 #define PT_VERSION	"0.1"

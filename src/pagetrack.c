@@ -19,9 +19,13 @@ const char *argp_program_bug_address = PT_INFO_URI "/issues";
 
 static const char doc[] =
 "Find page allocation, kmap and user mapping bugs in the running kernel.\v"
-"Exit status: 0 no error-level findings, 1 at least one error-level finding,\n"
-"2 usage or environment error (one line on stderr says why), also when a\n"
-"--sarif or --junit file could not be written.\n\n"
+"Exit status (the first that applies): 1 an error-level finding; 3 COMMAND\n"
+"failed (not started, non-zero exit, killed by a signal not ours); 4 a module\n"
+"given with -m was never checked (never loaded, or its init failed); 0 none of\n"
+"these; 2 usage or environment error, or a --sarif or --junit file that could\n"
+"not be written (that one overrides the others). A line on stderr says why\n"
+"for 2, 3, 4.\n"
+"At the end of -d COMMAND's process group gets SIGTERM, then SIGKILL after 3 s.\n\n"
 "Examples:\n"
 "  pagetrack -d 10                      trace system-wide for 10 s\n"
 "  pagetrack -m mydrv -- ./mytest        scope to module mydrv around a command\n"

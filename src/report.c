@@ -239,7 +239,7 @@ static void json_finding(FILE *out, const struct analyzer *an, const struct ksym
 			an_kernel(an)->last_pkmap);
 	if (f->kind == PT_K_EVENTS_LOST)
 		fprintf(out, ",\"lost\":%" PRIu64, f->extra);
-	if (f->kind == PT_K_LEAK)
+	if (f->kind == PT_K_LEAK || f->kind == PT_K_HELD_AT_EXIT)
 		fprintf(out, ",\"age_ms\":%" PRIu64, f->age_ns / 1000000);
 	if (kl_kind(f->kind))
 		kl_report_json(out, an, ks, f);
@@ -286,6 +286,7 @@ void report_text_finding(FILE *out, const struct analyzer *an, const struct ksym
 	fprintf(out, ": %s\n", f->note[0] ? f->note : "");
 	switch (f->kind) {
 	case PT_K_LEAK:
+	case PT_K_HELD_AT_EXIT:
 		fprintf(out, "    %u block(s), %" PRIu64 " page(s) outstanding, order %u, gfp 0x%x, oldest %.3f s\n",
 			f->count, f->pages, f->order, f->gfp, f->age_ns / 1e9);
 		break;
@@ -395,6 +396,45 @@ static struct totals totals(const struct pt_stats *st)
 	};
 }
 
+/* ,"command":{...}, ,"modules":[...] and the exit status of the JSON summary. */
+static void json_verdict(FILE *out, const struct analyzer *an, const struct report_opts *o)
+{
+	const struct pt_command_end *c = o->cmd;
+	unsigned int i;
+
+	fputs(",\"command\":", out);
+	if (!c) {
+		fputs("null", out);
+	} else {
+		fputs("{\"name\":", out);
+		json_str(out, c->name ? c->name : "");
+		fprintf(out, ",\"status\":\"%s\"", pt_cmd_status_name(c->status));
+		/* Stopped: code is the exit code, or minus the signal that ended it. */
+		if (c->status == PT_CMD_EXITED || (c->status == PT_CMD_STOPPED && c->code >= 0))
+			fprintf(out, ",\"exit_code\":%d", c->code);
+		if (c->status == PT_CMD_SIGNALED)
+			fprintf(out, ",\"signal\":%d", c->code);
+		if (c->status == PT_CMD_STOPPED && c->code < 0)
+			fprintf(out, ",\"signal\":%d", -c->code);
+		if (c->status == PT_CMD_NOT_STARTED)
+			fprintf(out, ",\"errno\":%d", c->code);
+		if (c->status == PT_CMD_STOPPED)
+			fprintf(out, ",\"killed\":%s", c->killed ? "true" : "false");
+		fprintf(out, ",\"failed\":%s}", pt_command_failed(c) ? "true" : "false");
+	}
+	fputs(",\"modules\":[", out);
+	for (i = 0; i < an_config(an)->nmodules; i++) {
+		const struct pt_module_range *m = an_module(an, i);
+
+		fputs(i ? ",{\"name\":" : "{\"name\":", out);
+		json_str(out, m->name);
+		fprintf(out, ",\"state\":\"%s\",\"checked\":%s}",
+			pt_module_state_name(pt_module_state(m)),
+			pt_module_checked(m) ? "true" : "false");
+	}
+	fprintf(out, "],\"exit_status\":%d", o->exit_status);
+}
+
 void report_print(FILE *out, const struct analyzer *an, const struct ksyms *ks,
 		  const struct report_opts *o)
 {
@@ -428,7 +468,7 @@ void report_print(FILE *out, const struct analyzer *an, const struct ksyms *ks,
 			",\"sample_pages\":%u"
 			",\"kmap_local_maps\":%" PRIu64 ",\"kmap_local_untracked\":%" PRIu64
 			",\"kmap_local_depth_peak\":%" PRIu64
-			",\"attach\":\"%s\",\"incomplete\":%s}\n",
+			",\"attach\":\"%s\",\"incomplete\":%s",
 			n, errors, n - errors, received, st->produced, st->lost, tot.blocks,
 			tot.allocated, tot.freed, tot.dropped, st->bpf_allocs, o->probe_misses,
 			tot.outstanding,
@@ -436,6 +476,8 @@ void report_print(FILE *out, const struct analyzer *an, const struct ksyms *ks,
 			o->filtered, an_config(an)->sample_pages, an_klocal(an)->maps, an_klocal(an)->untracked,
 			an_klocal(an)->peak, o->attach_mode ? o->attach_mode : "replay",
 			st->lost ? "true" : "false");
+		json_verdict(out, an, o);
+		fputs("}\n", out);
 	} else {
 		fprintf(out, "pagetrack: %u finding(s), %u error(s), %u warning(s); %" PRIu64
 			" events received, %" PRIu64 " lost; %" PRIu64 " blocks tracked, %" PRIu64

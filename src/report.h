@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include "analyzer.h"
 #include "ksyms.h"
+#include "verdict.h"
 
 struct report_opts {
 	bool json;
@@ -19,6 +20,8 @@ struct report_opts {
 	unsigned int top;		/* outstanding call sites listed */
 	uint64_t filtered;		/* live: events the pid filter dropped in BPF */
 	uint64_t probe_misses;		/* live: program runs the kernel skipped */
+	const struct pt_command_end *cmd; /* live with COMMAND, else NULL */
+	int exit_status;		/* the verdict's (verdict.h) */
 };
 
 /* The address that best names a site: the watched module's frame, else the

@@ -79,6 +79,9 @@ static const struct rule_text rules[PT_K_MAX] = {
 	[PT_K_KMAP_LOCAL_DEPTH] = { "Local mappings near the per-task limit",
 		"A task held 3/4 of KM_MAX_IDX local mappings at once; one more than the limit is a BUG().",
 		"Unmap local mappings sooner; do not nest them deeply." },
+	[PT_K_HELD_AT_EXIT] = { "Pages still held by a loaded module at exit",
+		"A block the watched module allocated was still allocated when tracing ended while the module was still loaded: a driver may hold buffers for its whole life, so this is no verdict.",
+		"Unload the module inside COMMAND, or trace until its unload, to have leaks judged." },
 };
 
 struct sarif_ctx {

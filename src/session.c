@@ -402,19 +402,28 @@ int session_write_ci(struct session *s)
 		pt_err("cannot write %s: %s", s->opt->junit_path, strerror(-err));
 		ret = -1;
 	}
+	s->ci_failed = ret < 0;
 	return ret;
 }
 
 int session_report(struct session *s, const char *attach_mode)
 {
+	const struct pt_command_end *cmd = s->cmd.status != PT_CMD_NONE ? &s->cmd : NULL;
 	struct report_opts o = { .json = s->opt->json, .attach_mode = attach_mode,
 				 .top = s->opt->top, .filtered = s->filtered,
-				 .probe_misses = s->probe_misses };
+				 .probe_misses = s->probe_misses, .cmd = cmd };
+	struct pt_verdict v;
 
+	verdict_make(&v, s->an, cmd);
+	/* A CI file that could not be written must not pass for a verdict. */
+	if (s->ci_failed)
+		v.exit_status = PT_EXIT_USAGE;
+	o.exit_status = v.exit_status;
 	report_print(s->out, s->an, &s->ks, &o);
+	verdict_explain(stderr, &v, s->an, cmd);
 	/* stderr: the runner reads workflow commands there too, and stdout
 	 * stays the report. */
 	if (s->opt->gh_annotations)
 		gh_annotations(stderr, s->an, &s->ks, &s->src);
-	return an_errors(s->an) ? PT_EXIT_FINDINGS : PT_EXIT_OK;
+	return v.exit_status;
 }

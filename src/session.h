@@ -16,6 +16,7 @@
 #include "report.h"
 #include "stacks.h"
 #include "periodic.h"
+#include "verdict.h"
 #include "ci.h"
 
 #define PT_RECENT_LOADS	8
@@ -45,7 +46,9 @@ struct session {
 	} loads[PT_RECENT_LOADS];
 	unsigned int nloads;
 	unsigned int watched_unloads;	/* live: kmap_local state is read at each */
+	struct pt_command_end cmd;	/* live: how COMMAND ended (PT_CMD_NONE) */
 	struct ci_source src;		/* source lines for the CI formats, if any */
+	bool ci_failed;			/* a --sarif or --junit file was not written */
 };
 
 /* Stack map ids stay below --stack-entries (at most 2^24): inline ones above. */
@@ -70,8 +73,8 @@ void session_module_range(void *ctx, const char *name, uint64_t base, uint64_t s
 /* Write symbols and the end record; close the recording. */
 int session_record_close(struct session *s, uint64_t produced, uint64_t lost,
 			 uint64_t stack_fail, uint64_t end_ns);
-/* The report to s->out (and GitHub annotations to stderr, if asked for):
- * an exit status. */
+/* The report, then the verdict's reasons on stderr (and GitHub annotations,
+ * if asked for): the exit status, 2 when a CI file was not written. */
 int session_report(struct session *s, const char *attach_mode);
 /* --sarif, --junit, once the analyzer is finished: 0, or -1 after a
  * one-line error naming a file that could not be written. */

@@ -4,9 +4,12 @@
 # Builds the module against the lab kernel's Debian headers, boots the lab,
 # loads the module under `pagetrack -m MODULE_NAME`, runs TEST_SCRIPT (a
 # shell script run in the guest with the module loaded), unloads the module,
-# and fails the job (exit 1) on any error-level finding; the JSON findings are
-# saved next to the job log as pagetrack-findings.json.
-# Exit: 0 clean, 1 findings, 2 the job could not run, 124/125 time-out/oops.
+# and fails the job on any error-level finding (exit 1), on a TEST_SCRIPT or
+# insmod that failed (3), and when the module was never loaded (4): a job
+# that checked nothing never passes. The JSON findings are saved next to the
+# job log as pagetrack-findings.json.
+# Exit: 0 clean, 1 findings, 3 the test failed, 4 nothing was checked,
+# 2 the job could not run, 124/125 time-out/oops.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -47,6 +50,9 @@ case $rc in
 0) echo "ci-job: $name is clean on $kernel" ;;
 1) echo "ci-job: FAIL: $n error-level finding(s) in $name on $kernel (see $out/pagetrack-findings.json):"
    grep '"type":"finding"' "$out/pagetrack-findings.json" | sed -E 's/.*"kind":"([a-z_]+)".*"caller":"([^"]*)".*/  \1 at \2/' ;;
+3) echo "ci-job: FAIL: the test script (or insmod) failed for $name on $kernel:"
+   grep "^pagetrack: " "$out/console.txt" | grep -v "attach mode\|^pagetrack: note" | sed 's/^/  /' ;;
+4) echo "ci-job: FAIL: nothing was checked: $name was never loaded on $kernel" ;;
 *) echo "ci-job: the job did not complete (exit $rc)" ;;
 esac
 exit "$rc"

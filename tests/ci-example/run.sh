@@ -45,5 +45,16 @@ if [ $rc -eq 0 ] && grep -q "is clean" "$d/clean.log"; then
 else
 	echo "not ok - CI recipe passes a clean module test (exit $rc)"; tail -5 "$d/clean.log"; fail=$((fail + 1))
 fi
+# A test script that fails fails the job even without a finding.
+printf '%s\n' 'echo alloc_free > /sys/kernel/debug/pagetrack_ref/run' 'exit 8' > "$d/failing.sh"
+CI_JOB_OUT=$d/failing bash tests/ci-example/pagetrack-ci-job.sh module pagetrack_ref "$d/failing.sh" > "$d/failing.log" 2>&1
+rc=$?
+grep "^ci-job\|^  " "$d/failing.log"
+if [ $rc -eq 3 ] && grep -q "the test script (or insmod) failed" "$d/failing.log" &&
+	grep -q "pagetrack: COMMAND sh exited with status 8" "$d/failing.log"; then
+	echo "ok - CI recipe fails the job when the test script fails without a finding (exit 3)"; pass=$((pass + 1))
+else
+	echo "not ok - CI recipe fails the job when the test script fails (exit $rc)"; tail -5 "$d/failing.log"; fail=$((fail + 1))
+fi
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

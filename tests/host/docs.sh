@@ -16,6 +16,15 @@ for kind in $(grep -oE '\[PT_K_[A-Z_]+\] = "[a-z_]+"' src/analyzer.c | cut -d'"'
 	grep -q "\`$kind\`" README.md && grep -q "^.B $kind" doc/pagetrack.8 \
 		&& ok "finding $kind documented" || nok "finding $kind documented"
 done
+# Every exit status of options.h in README's table, the man page and --help.
+help=$("$PT" --help)
+for v in $(grep -oE '^#define PT_EXIT_[A-Z]+[[:space:]]+[0-9]+' src/options.h | awk '{print $3}'); do
+	grep -qE "^\| $v \| " README.md &&
+		sed -n '/^.SH EXIT STATUS/,/^.SH /p' doc/pagetrack.8 | grep -qx ".B $v" &&
+		printf '%s\n' "$help" | grep -qE "(^|[ ;.:])$v [a-zA-Z]" \
+		&& ok "exit status $v documented in README, man page and --help" \
+		|| nok "exit status $v documented in README, man page and --help"
+done
 d=$(mktemp -d)
 make -s install DESTDIR="$d" PREFIX=/usr >/dev/null 2>&1
 [ -x "$d/usr/sbin/pagetrack" ] && [ -f "$d/usr/share/man/man8/pagetrack.8" ] && [ -f "$d/usr/share/doc/pagetrack/pagetrack.service" ] \

@@ -341,6 +341,41 @@ else
 	skp "tracing with capabilities only" "capsh missing (Debian libcap2-bin)"
 fi
 
+# The exit-status contract: COMMAND's failure is never a clean verdict (3),
+# nor is a watched module that was never loaded (4); one stderr line says so.
+verdict() { # name want-rc stderr-regex summary-regex args...
+	local name=$1 want=$2 re=$3 sre=$4; shift 4
+	"$PT" -j "$@" >"$dir/v.json" 2>"$dir/v.err"; rc=$?
+	if [ $rc -eq "$want" ] && grep -qE "$re" "$dir/v.err" &&
+	   grep '"type":"summary"' "$dir/v.json" | grep -qE "$sre"; then
+		ok "$name: exit $rc"
+	else
+		nok "$name: exit $rc, want $want ($(grep -v '^  ' "$dir/v.err" | tail -2 | tr '\n' ' '))"
+	fi
+}
+verdict "COMMAND exits 3" 3 "^pagetrack: COMMAND sh exited with status 3$" \
+	'"command":\{"name":"sh","status":"exited","exit_code":3,"failed":true\}.*"exit_status":3' -- sh -c 'exit 3'
+verdict "COMMAND that does not exist" 3 "^pagetrack: COMMAND /nonexistent could not be started: No such file or directory$" \
+	'"status":"not_started","errno":2,"failed":true' -- /nonexistent
+verdict "COMMAND killed by a signal" 3 "^pagetrack: COMMAND sh was killed by signal 9 " \
+	'"status":"signaled","signal":9,"failed":true' -- sh -c 'kill -9 $$'
+verdict "COMMAND that succeeds" 0 "" '"status":"exited","exit_code":0,"failed":false.*"exit_status":0' -- true
+verdict "-m of a module never loaded while traced (COMMAND succeeded)" 4 \
+	"^pagetrack: nothing was checked for module nosuchmod: it was never loaded while traced$" \
+	'"modules":\[\{"name":"nosuchmod","state":"never_loaded","checked":false\}\],"exit_status":4' -m nosuchmod -- true
+verdict "-m never loaded and COMMAND failed: the command's status wins" 3 "nothing was checked for module nosuchmod" \
+	'"exit_status":3' -m nosuchmod -- sh -c 'exit 1'
+# -d ends the trace before COMMAND: SIGTERM to its group, SIGKILL 3 s later.
+t0=$(date +%s)
+verdict "-d 1 with a COMMAND that ignores SIGTERM: killed, reported, not a failure" 0 \
+	"ignored SIGTERM at the end of the trace; its process group was killed after 3 s" \
+	'"status":"stopped","signal":9,"killed":true,"failed":false' -d 1 -- sh -c 'trap "" TERM; sleep 600 & wait; sleep 600'
+t1=$(date +%s)
+check "... within the grace, and its whole process group is gone ($((t1 - t0)) s)" \
+	'[ $((t1 - t0)) -lt 30 ] && ! pgrep -f "^sleep 600$" >/dev/null'
+verdict "-d 1 with a COMMAND that obeys SIGTERM: stopped by pagetrack, not a failure" 0 "" \
+	'"status":"stopped","signal":15,"killed":false,"failed":false' -d 1 -- sleep 600
+
 # Bad input: one clear line, exit 2.
 bad() { # name expected-regex args...
 	local name=$1 re=$2; shift 2

@@ -68,6 +68,15 @@ static void modevent(FILE *f, const struct pt_event *e)
 		exit(2);
 }
 
+/* drv unloaded (module:module_free): what it still holds is leaked. */
+static void unload(FILE *f, struct kmodel *k)
+{
+	struct pt_event e = { .type = PT_EV_MODULE_FREE, .tid = k->tid };
+
+	e.ts = (k->ts += 1000);
+	modevent(f, &e);
+}
+
 static void init_session(FILE *f, struct kmodel *k)
 {
 	struct pt_event ld = { .type = PT_EV_MODULE_LOAD, .tid = 4242, .a0 = MOD_BASE,
@@ -100,6 +109,7 @@ static void init_session(FILE *f, struct kmodel *k)
 	modevent(f, &un);
 	km___free_pages(k, 0x7000, 2);				/* order_mismatch */
 	km_emit(k, PT_EV_FREE_ADDR, PTR(0x7100), 1, NULL, NULL);	/* bad_free, tail call */
+	unload(f, k);
 }
 
 int main(int argc, char **argv)
@@ -133,6 +143,12 @@ int main(int argc, char **argv)
 		km_remap(&k, &r, -22);				/* remap_failed */
 	}
 	km_sigbus(&k, 4242);
+	unload(f, &k);						/* the leaks proven */
+	finish(f, 0);
+
+	/* held.ptr: a block the module, still loaded at the end, holds. */
+	f = start(argv[1], "held.ptr", &k);
+	km_alloc_pages(&k, 0x2000, 1, GFP_HIGHUSER);		/* held_at_exit */
 	finish(f, 0);
 
 	/* clean.ptr: the same driver done right. */
@@ -215,7 +231,7 @@ int main(int argc, char **argv)
 	 * weird.ptr: a module function whose recorded name holds markup,
 	 * quotes, control bytes, CR LF, a byte >= 0x80 and workflow-command
 	 * separators: every CI format must stay well-formed and one line per
-	 * annotation. A leak and an order mismatch there.
+	 * annotation. An order mismatch there, and a block still held at the end.
 	 */
 	f = start(argv[1], "weird.ptr", &k);
 	{
@@ -230,7 +246,7 @@ int main(int argc, char **argv)
 	}
 	k.stack = 11;
 	k.ip = MOD_BASE + 0x500;
-	km_alloc_pages(&k, 0x2000, 1, GFP_KERNEL);		/* leak */
+	km_alloc_pages(&k, 0x2000, 1, GFP_KERNEL);		/* held_at_exit */
 	km_alloc_pages(&k, 0x1000, 3, GFP_KERNEL);
 	km___free_pages(&k, 0x1000, 2);				/* order_mismatch */
 	finish(f, 0);

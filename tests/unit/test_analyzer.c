@@ -15,6 +15,8 @@
 #include <errno.h>
 #include <sys/stat.h>
 #include "analyzer.h"
+#include "options.h"
+#include "verdict.h"
 #include "ksyms.h"
 #include "periodic.h"
 #include "outfile.h"
@@ -123,6 +125,14 @@ static const struct pt_finding *only(struct fx *f, enum pt_kind kind)
 	return NULL;
 }
 
+/* drv unloaded (module:module_free), after every event so far. */
+static void unload_drv(struct fx *f)
+{
+	struct pt_event e = { .type = PT_EV_MODULE_FREE, .ts = f->k.ts + 1 };
+
+	an_event(f->an, &e, "drv");
+}
+
 static void expect_none(struct fx *f)
 {
 	unsigned int n, i;
@@ -165,6 +175,7 @@ static void test_leak(void **state)
 
 	(void)state;
 	km_alloc_pages(&f.k, 0x1002, 1, GFP_HIGHUSER);
+	unload_drv(&f);	/* a leak is proven at the unload */
 	x = only(&f, PT_K_LEAK);
 	assert_int_equal(x->order, 1);
 	assert_int_equal(x->pages, 2);
@@ -201,6 +212,7 @@ static void test_leaks_grouped_by_site(void **state)
 	km_alloc_pages(&f.k, 0x2000, 0, GFP_KERNEL);
 	km_alloc_pages(&f.k, 0x2001, 0, GFP_KERNEL);
 	km_alloc_pages(&f.k, 0x2002, 0, GFP_KERNEL);
+	unload_drv(&f);	/* a leak is proven at the unload */
 	x = only(&f, PT_K_LEAK);
 	assert_int_equal(x->count, 3);
 	assert_int_equal(x->pages, 3);
@@ -377,6 +389,7 @@ static void test_bad_free_struct_page(void **state)
 	/* free_pages((unsigned long)page, 3): a struct page * as address */
 	km_emit(&f.k, PT_EV_FREE_ADDR, PTR(0x1000), 3, NULL, NULL);
 	km_free_pages_api(&f.k, 0x77777, 3, 0);	/* garbage virt_to_page() */
+	unload_drv(&f);	/* a leak is proven at the unload */
 	an_finish(f.an, 0);
 	x = an_findings(f.an, &n);
 	assert_int_equal(count_kind(&f, PT_K_BAD_FREE), 1);
@@ -403,6 +416,7 @@ static void test_partial_free(void **state)
 	f.k.ip = 0;
 	km_page_free(&f.k, 0x4003, 0);
 	km_page_free(&f.k, 0x4005, 0);
+	unload_drv(&f);	/* a leak is proven at the unload */
 	an_finish(f.an, 0);
 	an_findings(f.an, &n);
 	assert_int_equal(count_kind(&f, PT_K_PARTIAL_FREE), 1);
@@ -481,6 +495,7 @@ static void test_kmap_leak(void **state)
 	(void)state;
 	km_alloc_pages(&f.k, 0x60000, 0, GFP_HIGHUSER);
 	km_kmap(&f.k, 0x60000);
+	unload_drv(&f);	/* a leak is proven at the unload */
 	an_finish(f.an, 0);
 	x = an_findings(f.an, &n);
 	assert_int_equal(count_kind(&f, PT_K_KMAP_LEAK), 1);
@@ -958,6 +973,130 @@ static void module_load(struct fx *f, uint32_t tid, uint64_t memmap)
 	an_event(f->an, &e, "drv");
 }
 
+/* Still allocated at exit, the module still loaded: no verdict yet, a warning. */
+static void test_held_at_exit(void **state)
+{
+	struct fx f = fx_new(true, true, 0);
+	const struct pt_finding *x;
+
+	(void)state;
+	km_alloc_pages(&f.k, 0x1002, 1, GFP_HIGHUSER);
+	x = only(&f, PT_K_HELD_AT_EXIT);
+	assert_int_equal(x->pages, 2);
+	assert_int_equal(x->module, 0);
+	assert_false(x->error);
+	assert_int_equal(an_errors(f.an), 0);
+	assert_non_null(strstr(x->note, "still loaded"));
+	an_free(f.an);
+}
+
+/* A block of an earlier load of the module is leaked even if it is loaded again. */
+static void test_leak_of_earlier_load(void **state)
+{
+	struct fx f = fx_new(true, true, 0);
+	struct pt_event load = { .type = PT_EV_MODULE_LOAD };
+
+	(void)state;
+	km_alloc_pages(&f.k, 0x1002, 1, GFP_HIGHUSER);	/* first life: never freed */
+	unload_drv(&f);
+	/* Blocks keep their time in ms: the reload comes 5 ms later. */
+	load.ts = (f.k.ts += 5000000);
+	an_event(f.an, &load, "drv");
+	an_module_range(f.an, "drv", MOD_BASE, MOD_SIZE);
+	km_alloc_pages(&f.k, 0x2004, 2, GFP_HIGHUSER);	/* second life: still held */
+	an_finish(f.an, 0);
+	assert_int_equal(count_kind(&f, PT_K_LEAK), 1);
+	assert_int_equal(count_kind(&f, PT_K_HELD_AT_EXIT), 1);
+	assert_int_equal(an_errors(f.an), 1);
+	an_free(f.an);
+}
+
+/* The verdict: what was checked, and which status wins. */
+static void test_verdict(void **state)
+{
+	struct fx f = fx_cold(true, true, 0);	/* drv loaded before tracing */
+	struct pt_command_end ok = { .status = PT_CMD_EXITED, .name = "t" };
+	struct pt_command_end bad = { .status = PT_CMD_EXITED, .name = "t", .code = 3 };
+	struct pt_command_end stopped = { .status = PT_CMD_STOPPED, .name = "t", .code = -15 };
+	struct pt_verdict v;
+
+	(void)state;
+	an_finish(f.an, 0);
+	verdict_make(&v, f.an, NULL);
+	assert_int_equal(v.exit_status, PT_EXIT_OK);
+	verdict_make(&v, f.an, &ok);
+	assert_int_equal(v.exit_status, PT_EXIT_OK);
+	verdict_make(&v, f.an, &stopped);	/* ended by us at -d: not its failure */
+	assert_int_equal(v.exit_status, PT_EXIT_OK);
+	verdict_make(&v, f.an, &bad);
+	assert_int_equal(v.exit_status, PT_EXIT_COMMAND);
+	bad.status = PT_CMD_SIGNALED;
+	bad.code = 9;
+	verdict_make(&v, f.an, &bad);
+	assert_int_equal(v.exit_status, PT_EXIT_COMMAND);
+	bad.status = PT_CMD_NOT_STARTED;
+	bad.code = 2;
+	verdict_make(&v, f.an, &bad);
+	assert_int_equal(v.exit_status, PT_EXIT_COMMAND);
+	an_free(f.an);
+
+	/* Never loaded: nothing checked, whatever the command did. */
+	{
+		struct pt_config cfg = { .api_events = true, .nmodules = 2,
+					 .modules = { "drv", "gone" } };
+		struct pt_kernel_info ki = { .arch = PT_ARCH_AMD64, .page_shift = 12,
+					     .struct_page_size = 64, .max_pfn = 1 << 22 };
+		struct analyzer *an = an_new(&cfg, &ki, stack_ips, NULL);
+
+		assert_non_null(an);
+		an_module_range(an, "drv", MOD_BASE, MOD_SIZE);
+		an_finish(an, 0);
+		assert_int_equal(pt_module_state(an_module(an, 0)), PT_MOD_LOADED);
+		assert_int_equal(pt_module_state(an_module(an, 1)), PT_MOD_NEVER_LOADED);
+		verdict_make(&v, an, &ok);
+		assert_int_equal(v.exit_status, PT_EXIT_UNCHECKED);
+		assert_int_equal(v.unchecked, 1);
+		/* A failed command outranks it; an error finding outranks both. */
+		bad.status = PT_CMD_EXITED;
+		verdict_make(&v, an, &bad);
+		assert_int_equal(v.exit_status, PT_EXIT_COMMAND);
+		an_free(an);
+	}
+}
+
+/* A module whose every load failed in its init was not checked. */
+static void test_module_init_failed(void **state)
+{
+	struct pt_config cfg = { .api_events = true, .nmodules = 1, .modules = { "drv" } };
+	struct pt_kernel_info ki = { .arch = PT_ARCH_AMD64, .page_shift = 12,
+				     .struct_page_size = 64, .max_pfn = 1 << 22 };
+	struct analyzer *an = an_new(&cfg, &ki, stack_ips, NULL);
+	struct pt_event load = { .type = PT_EV_MODULE_LOAD, .ts = 2, .tid = 7, .a0 = MOD_BASE,
+				 .a1 = MOD_SIZE, .a2 = INIT_BASE, .a3 = INIT_SIZE };
+	struct pt_event end = { .type = PT_EV_MODULE_INIT_END, .ts = 3, .tid = 7, .ret = -12 };
+	struct pt_event gone = { .type = PT_EV_MODULE_FREE, .ts = 4 };
+	struct pt_verdict v;
+
+	(void)state;
+	assert_non_null(an);
+	an_event(an, &load, "drv");
+	an_event(an, &end, NULL);
+	an_event(an, &gone, "drv");
+	an_finish(an, 0);
+	assert_int_equal(pt_module_state(an_module(an, 0)), PT_MOD_INIT_FAILED);
+	assert_int_equal(an_module(an, 0)->init_ret, -12);
+	verdict_make(&v, an, NULL);
+	assert_int_equal(v.exit_status, PT_EXIT_UNCHECKED);
+	/* Loaded again, this time successfully: checked. */
+	load.ts = 5;
+	end.ts = 6;
+	end.ret = 0;
+	an_event(an, &load, "drv");
+	an_event(an, &end, NULL);
+	assert_int_equal(pt_module_state(an_module(an, 0)), PT_MOD_LOADED);
+	an_free(an);
+}
+
 /* Init text counts while do_init_module runs; its blocks stay the module's. */
 static void test_scope_init_text(void **state)
 {
@@ -983,6 +1122,7 @@ static void test_scope_init_text(void **state)
 	f.k.ip = KERNEL_IP;
 	km___free_pages(&f.k, 0xf100, 2);		/* the init block, freed wrongly */
 	km___free_pages(&f.k, 0xf000, 1);		/* not the module's block */
+	unload_drv(&f);	/* a leak is proven at the unload */
 	an_finish(f.an, 0);
 	assert_int_equal(count_kind(&f, PT_K_ORDER_MISMATCH), 1);
 	assert_int_equal(count_kind(&f, PT_K_LEAK), 1);	/* 0xf200 */
@@ -1490,6 +1630,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_clean_alloc_free),
 		cmocka_unit_test(test_leak),
+		cmocka_unit_test(test_held_at_exit),
+		cmocka_unit_test(test_leak_of_earlier_load),
+		cmocka_unit_test(test_verdict),
+		cmocka_unit_test(test_module_init_failed),
 		cmocka_unit_test(test_unscoped_outstanding_is_not_a_finding),
 		cmocka_unit_test(test_leaks_grouped_by_site),
 		cmocka_unit_test(test_order_mismatch_api),
