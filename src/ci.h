@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include "analyzer.h"
 #include "ksyms.h"
+#include "verdict.h"
 
 /*
  * An optional source resolver: "path:line" for a kernel address (a return
@@ -59,7 +60,9 @@ int ci_path_usable(const char *path);
 /* Write PATH atomically (outfile.c): 0 or -errno. */
 int sarif_write(const char *path, const struct analyzer *an, const struct ksyms *ks,
 		const struct ci_source *src);
-int junit_write(const char *path, const struct analyzer *an, const struct ksyms *ks);
+/* cmd: how COMMAND ended, NULL without one (and in replay). */
+int junit_write(const char *path, const struct analyzer *an, const struct ksyms *ks,
+		const struct pt_command_end *cmd);
 /* One ::error or ::warning workflow command per finding, to out. */
 void gh_annotations(FILE *out, const struct analyzer *an, const struct ksyms *ks,
 		    const struct ci_source *src);

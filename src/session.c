@@ -398,7 +398,9 @@ int session_write_ci(struct session *s)
 		pt_err("cannot write %s: %s", s->opt->sarif_path, strerror(-err));
 		ret = -1;
 	}
-	if (s->opt->junit_path && (err = junit_write(s->opt->junit_path, s->an, &s->ks))) {
+	if (s->opt->junit_path &&
+	    (err = junit_write(s->opt->junit_path, s->an, &s->ks,
+			       s->cmd.status != PT_CMD_NONE ? &s->cmd : NULL))) {
 		pt_err("cannot write %s: %s", s->opt->junit_path, strerror(-err));
 		ret = -1;
 	}

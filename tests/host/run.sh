@@ -149,6 +149,10 @@ if [ -n "$npm_dir" ]; then
 else
 	skp "live SARIF validates" "npm tools unavailable (scripts/npm-tools.sh)"
 fi
+"$PT" -d 0.3 --junit "$dir/cmd.xml" -- sh -c 'exit 3' >/dev/null 2>&1
+rc=$?
+check "live --junit: a failed COMMAND fails a testcase of its own (exit $rc)" \
+	'[ $rc -eq 3 ] && grep -q "<testsuite name=\"pagetrack\" tests=\"2\" failures=\"1\"" "$dir/cmd.xml" && grep -q "<failure type=\"command_failed\" message=\"COMMAND sh exited with status 3\">" "$dir/cmd.xml"'
 "$PT" -d 0.5 --sarif "$dir/nodir/x.sarif" >/dev/null 2>"$dir/cibad.err"
 rc=$?
 check "live --sarif in a missing directory: exit 2 before tracing, one line" \
