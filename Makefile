@@ -27,7 +27,7 @@ endif
 # it with `make -s print-core-srcs`.
 CORE_SRCS := analyzer.c analyzer_scope.c analyzer_blocks.c analyzer_kmap.c analyzer_umap.c \
 	kmap_local.c u64map.c record.c report.c escape.c ksyms.c stacks.c periodic.c outfile.c \
-	session.c replay.c verdict.c
+	session.c replay.c verdict.c ci.c sarif.c junit.c ghannot.c
 # The rest of the tool: the CLI, attach and live tracing (libbpf), linked beside it.
 USER_SRCS := pagetrack.c live.c attach.c modscope.c stackmap.c kinfo.c runas.c
 
@@ -164,6 +164,10 @@ $(UNIT_OUT)/gen_recordings: tests/replay/gen_recordings.c tests/unit/events.h $(
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(WARN) -Isrc -Itests/unit $< $(CORE_LIB) -o $@
 
+$(UNIT_OUT)/ci_source: tests/replay/ci_source.c tests/unit/events.h $(CORE_LIB) src/*.h | $(UNIT_OUT)/
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARN) -Isrc -Itests/unit $< $(CORE_LIB) -o $@
+
 $(UNIT_OUT)/test_kmap_local: tests/unit/test_kmap_local.c tests/unit/events.h $(CORE_LIB) src/*.h | $(UNIT_OUT)/
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(WARN) -Isrc -Itests/unit $< $(CORE_LIB) -o $@ -lcmocka
@@ -172,8 +176,9 @@ unit-test: $(UNIT_OUT)/test_analyzer $(UNIT_OUT)/test_kmap_local
 	$(Q)$(UNIT_OUT)/test_analyzer
 	$(Q)$(UNIT_OUT)/test_kmap_local
 
-replay-test: $(OUTPUT)/amd64/pagetrack $(UNIT_OUT)/gen_recordings
-	$(Q)bash tests/replay/run.sh $(OUTPUT)/amd64/pagetrack $(UNIT_OUT)/gen_recordings
+replay-test: $(OUTPUT)/amd64/pagetrack $(UNIT_OUT)/gen_recordings $(UNIT_OUT)/ci_source
+	$(Q)bash tests/replay/run.sh $(OUTPUT)/amd64/pagetrack $(UNIT_OUT)/gen_recordings \
+		$(UNIT_OUT)/ci_source
 
 host-test: $(OUTPUT)/amd64/pagetrack
 	$(Q)bash tests/host/run.sh $(OUTPUT)/amd64/pagetrack

@@ -40,4 +40,11 @@ fi
 if [ ! -e /usr/include/asm ]; then
 	$SUDO ln -s x86_64-linux-gnu/asm /usr/include/asm || exit 1
 fi
+# The CI-format tests' npm tools (SARIF multitool, JUnit consumers) into the
+# cache; node and npm from Debian only where npm is not on PATH already.
+if ! command -v npm >/dev/null; then
+	echo "deps: installing nodejs npm"
+	$SUDO apt-get install -y -q -o DPkg::Lock::Timeout=600 --no-install-recommends nodejs npm || exit 1
+fi
+bash "$(dirname "$0")/npm-tools.sh" >/dev/null || echo "deps: npm tools not installed (the replay tests retry, else skip those checks)" >&2
 echo "deps: host packages ready"

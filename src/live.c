@@ -616,6 +616,8 @@ static int drain_and_report(struct live *lv)
 	an_finish(s->an, end_ns);
 	/* After an_finish: the last files count the findings made at exit. */
 	session_write_files(s, end_ns);
+	/* Before the report: a file not written makes the status 2. */
+	session_write_ci(s);
 	/* A recording that cannot be finished still leaves the report. */
 	rec_err = session_record_close(s, cnt[PT_CNT_PRODUCED], cnt[PT_CNT_LOST],
 				       cnt[PT_CNT_STACK_FAIL], end_ns);

@@ -22,6 +22,12 @@
  * before pagetrack reports without it. */
 #define PT_KILL_GRACE_S	3
 
+/* The tool's version and home, for --version and the SARIF driver. */
+#define PT_VERSION	"0.1"
+#define PT_INFO_URI	"https://example.invalid/pagetrack"
+
+struct ci_source;
+
 /* Default R of --sample-pages: see README, "Sampled stacks". */
 #define PT_DEFAULT_SAMPLE_PAGES	32
 
@@ -53,6 +59,12 @@ struct pt_options {
 	bool raw_addresses;		/* unsymbolized frames as 0x..., not [unknown] */
 	const char *user;		/* --user: COMMAND runs as this user */
 	const char *group;		/* --group: and with this group */
+	const char *sarif_path;		/* --sarif: SARIF 2.1.0 at the end */
+	const char *junit_path;		/* --junit: JUnit XML at the end */
+	bool gh_annotations;		/* --github-annotations or GITHUB_ACTIONS=true */
+	/* A source resolver for the CI formats (ci.h), NULL: none. The CLI
+	 * sets none; embedders and tests may. */
+	const struct ci_source *ci_source;
 };
 
 /* --replay FILE (replay.c) and live tracing (live.c): an exit status each. */

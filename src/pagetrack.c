@@ -14,21 +14,24 @@
 #include <string.h>
 #include "session.h"
 
-const char *argp_program_version = "pagetrack 0.1";
-const char *argp_program_bug_address = "https://example.invalid/pagetrack/issues";
+const char *argp_program_version = "pagetrack " PT_VERSION;
+const char *argp_program_bug_address = PT_INFO_URI "/issues";
 
 static const char doc[] =
 "Find page allocation, kmap and user mapping bugs in the running kernel.\v"
 "Exit status (the first that applies): 1 an error-level finding; 3 COMMAND\n"
 "failed (not started, non-zero exit, killed by a signal not ours); 4 a module\n"
 "given with -m was never checked (never loaded, or its init failed); 0 none of\n"
-"these; 2 usage or environment error. A line on stderr says why for 2, 3, 4.\n"
+"these; 2 usage or environment error, or a --sarif or --junit file that could\n"
+"not be written (that one overrides the others). A line on stderr says why\n"
+"for 2, 3, 4.\n"
 "At the end of -d COMMAND's process group gets SIGTERM, then SIGKILL after 3 s.\n\n"
 "Examples:\n"
 "  pagetrack -d 10                      trace system-wide for 10 s\n"
 "  pagetrack -m mydrv -- ./mytest        scope to module mydrv around a command\n"
 "  pagetrack -m mydrv                   trace until mydrv is unloaded (CI mode)\n"
-"  pagetrack --record t.ptr -- cmd      record, then: pagetrack --replay t.ptr\n";
+"  pagetrack --record t.ptr -- cmd      record, then: pagetrack --replay t.ptr\n"
+"  pagetrack -m mydrv --sarif r.sarif --junit r.xml -- ./mytest   CI formats\n";
 
 static const char args_doc[] = "[-- COMMAND [ARGS...]]";
 
@@ -36,6 +39,7 @@ enum {
 	OPT_RECORD = 0x100, OPT_REPLAY, OPT_BTF, OPT_ATTACH, OPT_NO_STACKS, OPT_BUFFER,
 	OPT_STACKS, OPT_PKMAP, OPT_TOP, OPT_MIN_AGE, OPT_METRICS, OPT_FOLDED, OPT_NO_FREE_STACKS,
 	OPT_RAW_ADDRESSES, OPT_USER, OPT_GROUP, OPT_SAMPLE, OPT_STACK_MODE, OPT_NO_KMAP_LOCAL,
+	OPT_SARIF, OPT_JUNIT, OPT_GH_ANNOTATIONS,
 };
 
 static const struct argp_option options[] = {
@@ -51,6 +55,10 @@ static const struct argp_option options[] = {
 	{ "replay", OPT_REPLAY, "FILE", 0, "Analyze a recording instead of tracing (no privileges needed; FILE - is standard input, pipes work)", 2 },
 	{ "raw-addresses", OPT_RAW_ADDRESSES, NULL, 0, "Print unsymbolized kernel addresses raw, not [unknown] (reports, metrics, folded: keep them private)", 2 },
 	{ "verbose", 'v', NULL, 0, "libbpf messages and more detail", 2 },
+	{ NULL, 0, NULL, 0, "CI formats (written at the end, live and with --replay):", 5 },
+	{ "sarif", OPT_SARIF, "FILE", 0, "Findings as SARIF 2.1.0 for code scanning, written atomically; never a kernel address", 5 },
+	{ "junit", OPT_JUNIT, "FILE", 0, "JUnit XML: a testcase per -m module (or one for the run), a failure per error finding, written atomically", 5 },
+	{ "github-annotations", OPT_GH_ANNOTATIONS, NULL, 0, "GitHub Actions ::error/::warning lines on stderr, one per finding (on by itself when GITHUB_ACTIONS=true)", 5 },
 	{ NULL, 0, NULL, 0, "Long-running tracing:", 4 },
 	{ "interval", 'i', "SECONDS", 0, "Every SECONDS: outstanding call sites, pkmap use, new findings, lost events", 4 },
 	{ "top", OPT_TOP, "N", 0, "Call sites listed in interval reports and metrics (default 10)", 4 },
@@ -201,6 +209,15 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_FOLDED:
 		o->folded_path = arg;
 		break;
+	case OPT_SARIF:
+		o->sarif_path = arg;
+		break;
+	case OPT_JUNIT:
+		o->junit_path = arg;
+		break;
+	case OPT_GH_ANNOTATIONS:
+		o->gh_annotations = true;
+		break;
 	case OPT_RAW_ADDRESSES:
 		o->raw_addresses = true;
 		break;
@@ -221,6 +238,16 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
+static int check_out_path(const char *path)
+{
+	int err;
+
+	if (!path || !(err = ci_path_usable(path)))
+		return 0;
+	pt_err("cannot write %s: %s", path, strerror(-err));
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
 	static struct pt_options opt = {
@@ -232,6 +259,12 @@ int main(int argc, char **argv)
 	/* argp exits with 64 on usage errors; ours is 2. */
 	argp_err_exit_status = PT_EXIT_USAGE;
 	if (argp_parse(&argp, argc, argv, 0, NULL, &opt))
+		return PT_EXIT_USAGE;
+	/* The runner sets GITHUB_ACTIONS=true in every step. */
+	if (getenv("GITHUB_ACTIONS") && !strcmp(getenv("GITHUB_ACTIONS"), "true"))
+		opt.gh_annotations = true;
+	/* A CI file that cannot be written fails now, not after the trace. */
+	if (check_out_path(opt.sarif_path) || check_out_path(opt.junit_path))
 		return PT_EXIT_USAGE;
 	if (opt.replay_path) {
 		if (opt.command || opt.record_path || opt.pid || opt.duration || opt.interval ||

@@ -97,6 +97,8 @@ int replay_stream(FILE *f, const char *name, const struct pt_options *opt, FILE 
 	}
 	an_finish(s.an, end_ns);
 	session_write_files(&s, end_ns);
+	/* Before the report: a file not written makes the status 2. */
+	session_write_ci(&s);
 	ret = session_report(&s, "replay");
 out:
 	rec_close(&r);

@@ -260,7 +260,7 @@ static void text_stack(FILE *out, const struct analyzer *an, const struct ksyms 
 		fprintf(out, "        ... %u more frames\n", s.nr - max);
 }
 
-static void text_finding(FILE *out, const struct analyzer *an, const struct ksyms *ks,
+void report_text_finding(FILE *out, const struct analyzer *an, const struct ksyms *ks,
 			 const struct pt_finding *f, unsigned int max)
 {
 	const struct pt_module_range *m = an_module(an, f->module);
@@ -446,7 +446,7 @@ void report_print(FILE *out, const struct analyzer *an, const struct ksyms *ks,
 		if (o->json)
 			json_finding(out, an, ks, &f[i]);
 		else
-			text_finding(out, an, ks, &f[i], o->max_frames ? o->max_frames : 12);
+			report_text_finding(out, an, ks, &f[i], o->max_frames ? o->max_frames : 12);
 	}
 	print_outstanding(out, an, ks, o);
 	if (o->json) {

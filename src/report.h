@@ -45,6 +45,10 @@ const char *report_sym(const struct analyzer *an, const struct ksyms *ks, uint64
 const char *report_func(const struct analyzer *an, const struct ksyms *ks, uint64_t ip,
 			char *buf, size_t len);
 
+/* One finding as the text report prints it, up to max frames per stack. */
+void report_text_finding(FILE *out, const struct analyzer *an, const struct ksyms *ks,
+			 const struct pt_finding *f, unsigned int max);
+
 void report_print(FILE *out, const struct analyzer *an, const struct ksyms *ks,
 		  const struct report_opts *o);
 

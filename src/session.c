@@ -35,6 +35,8 @@ int session_init(struct session *s, const struct pt_options *opt)
 	s->out = stdout;
 	s->next_inline_id = PT_INLINE_ID_BASE;
 	s->ks.raw_addresses = opt->raw_addresses;
+	if (opt->ci_source)
+		s->src = *opt->ci_source;
 	if (stacks_init(&s->stacks) || u64map_init(&s->rec_ips, 0))
 		return -ENOMEM;
 	return 0;
@@ -424,6 +426,25 @@ void session_write_files(struct session *s, uint64_t now_ns)
 			     &s->folded_err);
 }
 
+int session_write_ci(struct session *s)
+{
+	int err, ret = 0;
+
+	if (s->opt->sarif_path &&
+	    (err = sarif_write(s->opt->sarif_path, s->an, &s->ks, &s->src))) {
+		pt_err("cannot write %s: %s", s->opt->sarif_path, strerror(-err));
+		ret = -1;
+	}
+	if (s->opt->junit_path &&
+	    (err = junit_write(s->opt->junit_path, s->an, &s->ks,
+			       s->cmd.status != PT_CMD_NONE ? &s->cmd : NULL))) {
+		pt_err("cannot write %s: %s", s->opt->junit_path, strerror(-err));
+		ret = -1;
+	}
+	s->ci_failed = ret < 0;
+	return ret;
+}
+
 int session_report(struct session *s, const char *attach_mode)
 {
 	const struct pt_command_end *cmd = s->cmd.status != PT_CMD_NONE ? &s->cmd : NULL;
@@ -443,8 +464,9 @@ int session_report(struct session *s, const char *attach_mode)
 		       "the recording is corrupted, or from a newer pagetrack" :
 		       "a kernel-side fault; findings may be incomplete");
 	verdict_make(&v, s->an, cmd);
-	/* An output that could not be written: the run's outputs are incomplete. */
-	if (s->out_failed)
+	/* An output that could not be written (metrics, folded, a CI file):
+	 * the run's outputs are incomplete and must not pass for a verdict. */
+	if (s->out_failed || s->ci_failed)
 		v.exit_status = PT_EXIT_USAGE;
 	o.exit_status = v.exit_status;
 	/* The errno of a failed write is the last one set while printing. */
@@ -455,5 +477,9 @@ int session_report(struct session *s, const char *attach_mode)
 		return PT_EXIT_USAGE;
 	}
 	verdict_explain(stderr, &v, s->an, cmd);
+	/* stderr: the runner reads workflow commands there too, and stdout
+	 * stays the report. */
+	if (s->opt->gh_annotations)
+		gh_annotations(stderr, s->an, &s->ks, &s->src);
 	return v.exit_status;
 }

@@ -17,6 +17,7 @@
 #include "stacks.h"
 #include "periodic.h"
 #include "verdict.h"
+#include "ci.h"
 
 #define PT_RECENT_LOADS	8
 
@@ -48,6 +49,8 @@ struct session {
 	unsigned int nloads;
 	unsigned int watched_unloads;	/* live: kmap_local state is read at each */
 	struct pt_command_end cmd;	/* live: how COMMAND ended (PT_CMD_NONE) */
+	struct ci_source src;		/* source lines for the CI formats, if any */
+	bool ci_failed;			/* a --sarif or --junit file was not written */
 };
 
 /* Stack map ids stay below --stack-entries (at most 2^24): inline ones above. */
@@ -72,8 +75,12 @@ void session_module_range(void *ctx, const char *name, uint64_t base, uint64_t s
 /* Write symbols and the end record; close the recording. */
 int session_record_close(struct session *s, uint64_t produced, uint64_t lost,
 			 uint64_t stack_fail, uint64_t end_ns);
-/* The report, then the verdict's reasons on stderr: the exit status. */
+/* The report, then the verdict's reasons on stderr (and GitHub annotations,
+ * if asked for): the exit status, 2 when a CI file was not written. */
 int session_report(struct session *s, const char *attach_mode);
+/* --sarif, --junit, once the analyzer is finished: 0, or -1 after a
+ * one-line error naming a file that could not be written. */
+int session_write_ci(struct session *s);
 /* --metrics-file / --folded, at an interval and at the end. */
 void session_write_files(struct session *s, uint64_t now_ns);
 

@@ -13,6 +13,7 @@ make -s --no-print-directory $LIB .output/amd64/pagetrack.skel.h
 gcc $SAN -Isrc -Itests/unit tests/unit/test_analyzer.c $LIB -o $out/test_analyzer -lcmocka
 gcc $SAN -Isrc -Itests/unit tests/unit/test_kmap_local.c $LIB -o $out/test_kmap_local -lcmocka
 gcc $SAN -Isrc -Itests/unit tests/replay/gen_recordings.c $LIB -o $out/gen_recordings
+gcc $SAN -Isrc -Itests/unit tests/replay/ci_source.c $LIB -o $out/ci_source
 gcc $SAN -Isrc -I.output/amd64 $(make -s --no-print-directory print-user-srcs) $LIB \
 	-o $out/pagetrack -lbpf -lelf -lz
 set +e
@@ -22,7 +23,7 @@ $out/test_analyzer 2>&1 | tail -3
 a=${PIPESTATUS[0]}
 $out/test_kmap_local 2>&1 | tail -3
 [ "${PIPESTATUS[0]}" -eq 0 ] || a=1
-bash tests/replay/run.sh $out/pagetrack $out/gen_recordings > $out/replay.log 2>&1
+bash tests/replay/run.sh $out/pagetrack $out/gen_recordings $out/ci_source > $out/replay.log 2>&1
 b=$?
 tail -1 $out/replay.log
 pass=0 fail=0

@@ -135,6 +135,33 @@ check "after SIGKILL nothing is left attached" '[ "$(orphans)" -eq 0 ] && [ -z "
 "$PT" -d 0.5 >"$dir/d.out" 2>&1
 check "-d duration ends the trace with a report" '[ $? -eq 0 ] && grep -q "finding(s)" "$dir/d.out"'
 
+# CI formats live: written at the end, the report's stdout untouched.
+"$PT" -d 0.5 -j --sarif "$dir/live.sarif" --junit "$dir/live.xml" --github-annotations \
+	>"$dir/ci.json" 2>"$dir/ci.err"
+rc=$?
+check "live --sarif and --junit written at the end; -j stdout stays JSON lines (exit $rc)" \
+	'[ $rc -eq 0 ] && grep -q "\"version\":\"2.1.0\"" "$dir/live.sarif" && grep -q "<testcase classname=\"pagetrack.run\" name=\"system-wide\"" "$dir/live.xml" && [ -z "$(grep -v "^{.*}$" "$dir/ci.json")" ]'
+npm_dir=$(bash "$(dirname "$0")/../../scripts/npm-tools.sh" 2>/dev/null)
+if [ -n "$npm_dir" ]; then
+	val=$(cd "$npm_dir" && DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1 npx --no-install sarif-multitool validate "$dir/live.sarif" 2>&1)
+	check "live SARIF validates (SARIF multitool: no error, no warning)" \
+		'grep -q "Analysis completed successfully" <<<"$val" && ! grep -qE ": (error|warning) [A-Z]+[0-9]+:" <<<"$val"'
+else
+	skp "live SARIF validates" "npm tools unavailable (scripts/npm-tools.sh)"
+fi
+"$PT" -d 0.3 --junit "$dir/cmd.xml" -- sh -c 'exit 3' >/dev/null 2>&1
+rc=$?
+check "live --junit: a failed COMMAND fails a testcase of its own (exit $rc)" \
+	'[ $rc -eq 3 ] && grep -q "<testsuite name=\"pagetrack\" tests=\"2\" failures=\"1\"" "$dir/cmd.xml" && grep -q "<failure type=\"command_failed\" message=\"COMMAND sh exited with status 3\">" "$dir/cmd.xml"'
+"$PT" -d 0.5 --sarif "$dir/nodir/x.sarif" >/dev/null 2>"$dir/cibad.err"
+rc=$?
+check "live --sarif in a missing directory: exit 2 before tracing, one line" \
+	'[ $rc -eq 2 ] && [ "$(cat "$dir/cibad.err")" = "pagetrack: cannot write $dir/nodir/x.sarif: No such file or directory" ]'
+"$PT" -d 0.5 -j --junit /proc/pt-ci-test.xml >"$dir/cifail.json" 2>"$dir/cifail.err"
+rc=$?
+check "live --junit that cannot be written at the end: report printed, exit 2" \
+	'[ $rc -eq 2 ] && grep -q "\"type\":\"summary\"" "$dir/cifail.json" && grep -q "^pagetrack: cannot write /proc/pt-ci-test.xml: No such file or directory$" "$dir/cifail.err"'
+
 # Loss under stress: a 1 MiB buffer against a parallel page flood, with the
 # reader stopped meanwhile (a fast reader alone keeps up with this machine);
 # --stacks all, so that every event crosses the ring buffer (by default most

@@ -396,6 +396,30 @@ int main(int argc, char **argv)
 	init_session(f, &k);
 	finish(f, 0);
 
+	/*
+	 * weird.ptr: a module function whose recorded name holds markup,
+	 * quotes, control bytes, CR LF, a byte >= 0x80 and workflow-command
+	 * separators: every CI format must stay well-formed and one line per
+	 * annotation. An order mismatch there, and a block still held at the end.
+	 */
+	f = start(argv[1], "weird.ptr", &k);
+	{
+		uint64_t ips[2] = { 0xffffffff81100000ULL, MOD_BASE + 0x500 };
+		uint32_t hdr[2] = { 11, 2 };
+		uint64_t a = MOD_BASE + 0x500;
+		const char *name = "drv_<x>&\"y'\x01\x1b\r\n\x7f\xe9%:,+0x10 [drv]";
+
+		if (rec_write2(f, PT_REC_STACK, hdr, sizeof(hdr), ips, sizeof(ips)) ||
+		    rec_write2(f, PT_REC_SYM, &a, 8, name, strlen(name) + 1))
+			exit(2);
+	}
+	k.stack = 11;
+	k.ip = MOD_BASE + 0x500;
+	km_alloc_pages(&k, 0x2000, 1, GFP_KERNEL);		/* held_at_exit */
+	km_alloc_pages(&k, 0x1000, 3, GFP_KERNEL);
+	km___free_pages(&k, 0x1000, 2);				/* order_mismatch */
+	finish(f, 0);
+
 	/* lost.ptr: clean, but the ring buffer dropped events. */
 	f = start(argv[1], "lost.ptr", &k);
 	finish(f, 17);

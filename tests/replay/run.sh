@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
-# Replay tests: the real pagetrack binary on generated and damaged recordings.
-#   run.sh PAGETRACK GEN_RECORDINGS
+# Replay tests: the real pagetrack binary on generated and damaged recordings,
+# and the CI formats it writes (SARIF, JUnit, GitHub annotations).
+#   run.sh PAGETRACK GEN_RECORDINGS [CI_SOURCE]
 set -u
-PT=$1 GEN=$2
+PT=$1 GEN=$2 CISRC=${3:-}
+here=$(cd "$(dirname "$0")" && pwd)
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-pass=0 fail=0
+# Annotations only where a test asks for them.
+unset GITHUB_ACTIONS
+pass=0 fail=0 skip=0
 ok() { echo "ok - $1"; pass=$((pass + 1)); }
 nok() { echo "not ok - $1"; fail=$((fail + 1)); }
+skp() { echo "ok - $1 # SKIP $2"; skip=$((skip + 1)); }
 check() { if eval "$2"; then ok "$1"; else nok "$1"; fi; }
 
-"$GEN" "$dir" || { echo "not ok - gen_recordings failed"; echo "0 passed, 1 failed"; exit 1; }
+"$GEN" "$dir" || { echo "not ok - gen_recordings failed"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 
 run() { # run NAME ARGS... -> $out, $err, $rc
 	out=$("$PT" "$@" 2>"$dir/err"); rc=$?; err=$(cat "$dir/err")
@@ -247,5 +252,128 @@ check "bad attach mode: exit 2" '[ $rc -eq 2 ]'
 run --replay "$dir/buggy.ptr" -- true
 check "--replay with a command: exit 2" '[ $rc -eq 2 ] && printf "%s" "$err" | grep -q "takes no COMMAND"'
 
-echo "$pass passed, $fail failed"
+# ---- CI formats: SARIF, JUnit, GitHub annotations ----
+# The consumers come from npm (scripts/npm-tools.sh installs them into the
+# cache, and node and npm from Debian where npm is missing).
+npm_dir=$(bash "$here/../../scripts/npm-tools.sh" 2>"$dir/npm.err"); npm_rc=$?
+npm_why="npm tools unavailable: $(tail -1 "$dir/npm.err")"
+all_kinds=$(grep -oE '\[PT_K_[A-Z_]+\] = "[a-z_]+"' "$here/../../src/analyzer.c" | cut -d'"' -f2 | paste -sd,)
+# The multitool exits 0 whatever it finds: its verdict is in its output.
+validate() { # FILE -> $val; true when it validated with no error and no warning
+	val=$(cd "$npm_dir" && DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1 npx --no-install sarif-multitool validate "$1" 2>&1)
+	[ $? -eq 0 ] && grep -q "Analysis completed successfully" <<<"$val" &&
+		! grep -qE ": (error|warning) [A-Z]+[0-9]+:" <<<"$val"
+}
+vcheck() { # NAME FILE
+	if [ $npm_rc -ne 0 ]; then skp "$1" "$npm_why"
+	elif validate "$2"; then ok "$1"
+	else nok "$1: $(grep -E ': (error|warning) ' <<<"$val" | head -3)"; fi
+}
+ci_read() { NPM_TOOLS=$npm_dir node "$here/ci_read.mjs" "$@"; }
+field() { sed -n "s/^$1 //p" <<<"$2"; }
+nocheck() { if [ $npm_rc -ne 0 ]; then skp "$1" "$npm_why"; else check "$@"; fi; }
+
+run --replay "$dir/buggy.ptr" -m drv -j --sarif "$dir/b.sarif" --junit "$dir/b.xml"
+check "--sarif and --junit: exit 1 as without them, report unchanged ($(kinds))" '[ $rc -eq 1 ] && [ "$(kinds)" = "$want" ] && [ -s "$dir/b.sarif" ] && [ -s "$dir/b.xml" ]'
+vcheck "SARIF of the buggy recording validates (SARIF multitool: no error, no warning)" "$dir/b.sarif"
+[ $npm_rc -eq 0 ] && sr=$(ci_read sarif "$dir/b.sarif")
+nocheck "SARIF: one rule per finding kind, in enum order ($(field rules "${sr:-}") rules)" \
+	'[ "$(field version "$sr")" = 2.1.0 ] && [ "$(field rule_ids "$sr")" = "$all_kinds" ]'
+nocheck "SARIF: one result per finding, ruleIds exact ($(field result_ids "${sr:-}"))" \
+	'[ "$(field results "$sr")" = 7 ] && [ "$(field result_ids "$sr")" = "$want" ] && [ "$(field index_ok "$sr")" = true ] && [ "$(field levels "$sr")" = "error:7 " ]'
+nocheck "SARIF: logical locations name the function and the module, no physical location without a resolver" \
+	'[ "$(field functions "$sr" | tr " " "\n" | sort -u)" = drv_probe ] && [ "$(field modules "$sr" | tr " " "\n" | sort -u)" = drv ] && [ "$(field physical "$sr")" = 0 ]'
+run --replay "$dir/buggy.ptr" -m drv --sarif "$dir/b2.sarif"
+[ $npm_rc -eq 0 ] && sr2=$(ci_read sarif "$dir/b2.sarif")
+nocheck "SARIF fingerprints: kind:module:function, identical across replays, unique in the run" \
+	'fp=$(field fingerprints "$sr"); [ -n "$fp" ] && [ "$fp" = "$(field fingerprints "$sr2")" ] && [ "$(tr " " "\n" <<<"$fp" | sort -u | wc -l)" = 7 ] && grep -q "^order_mismatch:drv:drv_probe " <<<"$fp" && grep -q "leak:drv:drv_probe leak:drv:drv_probe:2" <<<"$fp" && ! grep -q "0x" <<<"$fp"'
+run --replay "$dir/clean.ptr" -m drv --sarif "$dir/c.sarif" --junit "$dir/c.xml"
+vcheck "SARIF of a clean recording validates" "$dir/c.sarif"
+nocheck "clean recording: no SARIF result, exit 0" '[ $rc -eq 0 ] && [ "$(field results "$(ci_read sarif "$dir/c.sarif")")" = 0 ]'
+
+# No kernel address in SARIF, even with --raw-addresses (the file leaves the machine).
+run --replay "$dir/unsym.ptr" -j --raw-addresses --sarif "$dir/u.sarif" --junit "$dir/u.xml"
+check "SARIF: no kernel address with --raw-addresses (the JSON report has them)" \
+	'[ -s "$dir/u.sarif" ] && ! kaddr "$dir/u.sarif" && printf "%s\n" "$out" | kaddr && ! grep -q "\"0x" "$dir/u.sarif"'
+vcheck "SARIF of an unsymbolized recording validates" "$dir/u.sarif"
+run --replay "$dir/unsym.ptr" -m drv --sarif "$dir/u2.sarif" --github-annotations
+check "no kernel address in SARIF or annotations by default; unnamed module code fingerprints as [unknown]" \
+	'! kaddr "$dir/u2.sarif" && ! printf "%s\n" "$err" | kaddr && grep -q "\"bad_free:drv:\[unknown\]\"" "$dir/u2.sarif"'
+
+# JUnit through real consumers.
+[ $npm_rc -eq 0 ] && jr=$(ci_read junit "$dir/b.xml")
+nocheck "JUnit (test-results-parser): one testcase for -m drv, failed ($(field cases "${jr:-}"))" \
+	'[ "$(field total "$jr")" = 1 ] && [ "$(field failed "$jr")" = 1 ] && [ "$(field status "$jr")" = FAIL ] && [ "$(field cases "$jr")" = drv=FAIL ]'
+nocheck "JUnit (junit2json): a failure per error finding, typed by kind ($(field failure_types "${jr:-}"))" \
+	'[ "$(field failures "$jr")" = 7 ] && [ "$(field failure_types "$jr")" = "$want" ] && grep -q "^order_mismatch \[drv\]: .*order 3 freed as order 2.*caller drv_probe+0x20 \[drv\]$" <<<"$(field first_message "$jr")"'
+[ $npm_rc -eq 0 ] && jr=$(ci_read junit "$dir/c.xml")
+nocheck "JUnit of a clean recording: the module's testcase passes, no failure" \
+	'[ "$(field total "$jr")" = 1 ] && [ "$(field failed "$jr")" = 0 ] && [ "$(field status "$jr")" = PASS ] && [ "$(field failures "$jr")" = 0 ]'
+run --replay "$dir/lost.ptr" -m drv --junit "$dir/l.xml"
+[ $npm_rc -eq 0 ] && jr=$(ci_read junit "$dir/l.xml")
+nocheck "JUnit: a warning of no module in its own passing testcase's system-out ($(field cases "${jr:-}"))" \
+	'[ $rc -eq 0 ] && [ "$(field total "$jr")" = 2 ] && [ "$(field failed "$jr")" = 0 ] && [ "$(field cases "$jr")" = "drv=PASS no module=PASS" ] && [ "$(field system_out "$jr")" = 1 ]'
+[ $npm_rc -eq 0 ] && jr=$(ci_read junit "$dir/u.xml")
+nocheck "JUnit without -m: one testcase for the whole run ($(field cases "${jr:-}"), $(field failure_types "${jr:-}"))" \
+	'[ "$(field total "$jr")" = 1 ] && [ "$(field cases "$jr")" = system-wide=FAIL ] && [ "$(field failure_types "$jr")" = "bad_free:1 " ]'
+run --replay "$dir/buggy.ptr" -m drv -m otherdrv --junit "$dir/two.xml"
+[ $npm_rc -eq 0 ] && jr=$(ci_read junit "$dir/two.xml")
+nocheck "JUnit: a testcase per watched module; one never seen fails as not_checked ($(field cases "${jr:-}"))" \
+	'[ "$(field total "$jr")" = 2 ] && [ "$(field failed "$jr")" = 2 ] && [ "$(field passed "$jr")" = 0 ] && [ "$(field cases "$jr")" = "drv=FAIL otherdrv=FAIL" ] && [ "$(field failures "$jr")" = 8 ] && [ "$(field failure_types "$jr")" = "bad_free:1 double_free:1 kmap_leak:1 leak:2 not_checked:1 order_mismatch:1 remap_failed:1 " ]'
+
+# Markup, quotes, control bytes, CR LF and separators in a recorded symbol.
+run --replay "$dir/weird.ptr" -m drv --sarif "$dir/w.sarif" --junit "$dir/w.xml" --github-annotations
+vcheck "SARIF with markup and control bytes in a symbol validates" "$dir/w.sarif"
+[ $npm_rc -eq 0 ] && jr=$(ci_read junit "$dir/w.xml")
+nocheck "JUnit with markup and control bytes in a symbol parses: the failure and the warning, the name's markup intact" \
+	'[ "$(field failures "$jr")" = 1 ] && [ "$(field failure_types "$jr")" = "order_mismatch:1 " ] && [ "$(field system_out "$jr")" = 1 ] && grep -qF "caller drv_<x>&\"y'"'"'??" <<<"$jr"'
+check "annotations: one line per finding, CR LF and % escaped, control bytes gone" \
+	'[ "$(printf "%s\n" "$err" | grep -c "^::error ")" = 1 ] && [ "$(printf "%s\n" "$err" | grep -c "^::warning ")" = 1 ] && [ "$(printf "%s\n" "$err" | wc -l)" = 2 ] && printf "%s\n" "$err" | grep -q "y'"'"'??%0D%0A??%25:,+0x10 \[drv\]$" && ! printf "%s" "$err" | LC_ALL=C grep -q "[[:cntrl:]]"'
+
+# GitHub annotations: stderr, so that --json stdout stays JSON lines.
+run --replay "$dir/buggy.ptr" -m drv -j --github-annotations
+check "--github-annotations: one ::error per finding on stderr, titled by kind" \
+	'[ $rc -eq 1 ] && [ "$(printf "%s\n" "$err" | grep -c "^::error title=pagetrack [a-z_]*::[a-z_]* ")" = 7 ] && printf "%s\n" "$err" | grep -q "^::error title=pagetrack order_mismatch::order_mismatch \[drv\]: .*caller drv_probe+0x20 \[drv\]$"'
+check "--json stdout stays pure JSON lines with annotations on" \
+	'[ -z "$(printf "%s\n" "$out" | grep -v "^{.*}$")" ] && ! printf "%s\n" "$out" | grep -q "::error"'
+out=$(GITHUB_ACTIONS=true "$PT" --replay "$dir/buggy.ptr" -m drv 2>&1 >/dev/null)
+check "GITHUB_ACTIONS=true turns annotations on by itself" '[ "$(printf "%s\n" "$out" | grep -c "^::error title=pagetrack")" = 7 ]'
+out=$(GITHUB_ACTIONS=false "$PT" --replay "$dir/lost.ptr" -m drv 2>&1 >/dev/null)
+check "no annotations otherwise; a warning is ::warning" \
+	'[ -z "$(printf "%s\n" "$out" | grep "^::")" ] && "$PT" --replay "$dir/lost.ptr" -m drv --github-annotations 2>&1 >/dev/null | grep -q "^::warning title=pagetrack events_lost::events_lost: 17 of 1000"'
+
+# A source resolver (tests/replay/ci_source.c, a fake one): SARIF physical
+# locations, annotations with file= and line=, escaped.
+if [ -n "$CISRC" ]; then
+	err=$("$CISRC" "$dir/buggy.ptr" "$dir/f.sarif" "$dir/f.xml" 2>&1); rc=$?
+	check "with a source resolver: exit 1, annotations with file= and line=, properties escaped" \
+		'[ $rc -eq 1 ] && [ "$(printf "%s\n" "$err" | grep -c "^::error file=drivers/drv%3Ax%2Cy/drv probe%25.c,line=212,title=pagetrack [a-z_]*::")" = 7 ]'
+	vcheck "SARIF with physical locations validates" "$dir/f.sarif"
+	[ $npm_rc -eq 0 ] && sr=$(ci_read sarif "$dir/f.sarif")
+	nocheck "SARIF physical locations: the resolver's file as a URI reference, its line ($(field physical_uri "${sr:-}"):$(field physical_line "${sr:-}"))" \
+		'[ "$(field physical "$sr")" = 7 ] && [ "$(field physical_uri "$sr")" = "drivers/drv%3Ax%2Cy/drv%20probe%25.c" ] && [ "$(field physical_line "$sr")" = 212 ] && [ "$(field fingerprints "$sr")" = "$(field fingerprints "$sr2")" ]'
+else
+	skp "source resolver: physical locations and annotation lines" "no CI_SOURCE program given"
+fi
+
+# Bad paths fail before anything is read (exit 2, one line); a write that
+# fails at the end makes the exit status 2, whatever was found.
+run --replay "$dir/buggy.ptr" -m drv --sarif "$dir/nodir/x.sarif"
+check "--sarif in a missing directory: exit 2, one line naming the file and errno" \
+	'[ $rc -eq 2 ] && [ -z "$out" ] && [ "$err" = "pagetrack: cannot write $dir/nodir/x.sarif: No such file or directory" ]'
+run --replay "$dir/buggy.ptr" -m drv --junit "$dir"
+check "--junit naming a directory: exit 2, one line" \
+	'[ $rc -eq 2 ] && [ "$err" = "pagetrack: cannot write $dir: Is a directory" ]'
+run --replay "$dir/buggy.ptr" -m drv -j --sarif /proc/pt-ci-test.sarif
+check "a SARIF write that fails at the end: report printed, exit 2, one line with errno" \
+	'[ $rc -eq 2 ] && [ "$(kinds)" = "$want" ] && [ "$err" = "pagetrack: cannot write /proc/pt-ci-test.sarif: No such file or directory" ]'
+run --replay "$dir/clean.ptr" -m drv --junit /proc/pt-ci-test.xml
+check "a JUnit write that fails at the end of a clean run: exit 2, not 0" \
+	'[ $rc -eq 2 ] && [ "$err" = "pagetrack: cannot write /proc/pt-ci-test.xml: No such file or directory" ]'
+ln -s "$dir/elsewhere.sarif" "$dir/link.sarif"
+run --replay "$dir/buggy.ptr" -m drv --sarif "$dir/link.sarif"
+check "--sarif replaces a symlink at the path atomically, never writes through it" \
+	'[ $rc -eq 1 ] && [ ! -e "$dir/elsewhere.sarif" ] && [ -f "$dir/link.sarif" ] && [ ! -L "$dir/link.sarif" ]'
+
+echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]

@@ -24,6 +24,7 @@
 #include "report.h"
 #include "u64map.h"
 #include "escape.h"
+#include "ci.h"
 
 static const uint64_t stk_module[] = { 0xffffffff81100000ULL, MOD_IP, 0xffffffff81200000ULL };
 static const uint64_t stk_other[] = { 0xffffffff81100000ULL, KERNEL_IP };
@@ -1458,6 +1459,28 @@ static struct analyzer *sampled_analyzer(uint32_t r)
 	return an_new(&cfg, &ki, stack_ips, NULL);
 }
 
+/* The CI formats' scrubber: kernel addresses out of notes, per arch; user
+ * addresses, gfp masks and pfns stay. */
+static void test_ci_scrub(void **state)
+{
+	struct pt_config cfg = { .pkmap_pct = 50 };
+	struct pt_kernel_info ki = { .arch = PT_ARCH_AMD64, .page_shift = 12 };
+	struct analyzer *an = an_new(&cfg, &ki, stack_ips, NULL);
+	char *s;
+
+	(void)state;
+	s = ci_scrub(an, "kunmap_local() of 0xffffffffff5fb000, vma 0x7f0000000000 gfp 0xcc0 at 0x1ffffffffffffffff0.");
+	assert_string_equal(s, "kunmap_local() of [kernel address], vma 0x7f0000000000 gfp 0xcc0 at [kernel address].");
+	free(s);
+	an_free(an);
+	ki.arch = PT_ARCH_I386;
+	an = an_new(&cfg, &ki, stack_ips, NULL);
+	s = ci_scrub(an, "0xfff4c000 and 0xb7f00000, x0xfff4c000");
+	assert_string_equal(s, "[kernel address] and 0xb7f00000, x[kernel address]");
+	free(s);
+	an_free(an);
+}
+
 /* p_k = 1 - exp(-2^k / R) as thresholds of 2^32: exact at the ends. */
 static void test_sample_thresholds(void **state)
 {
@@ -1807,6 +1830,7 @@ int main(void)
 		cmocka_unit_test(test_ksyms_unknown_hidden),
 		cmocka_unit_test(test_outfile_links),
 		cmocka_unit_test(test_sample_thresholds),
+		cmocka_unit_test(test_ci_scrub),
 		cmocka_unit_test(test_sampled_leak_estimate),
 		cmocka_unit_test(test_sampled_mode_no_findings),
 		cmocka_unit_test(test_scope_init_text),
