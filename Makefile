@@ -29,7 +29,7 @@ CORE_SRCS := analyzer.c analyzer_scope.c analyzer_blocks.c analyzer_kmap.c analy
 	kmap_local.c u64map.c record.c report.c ksyms.c stacks.c periodic.c outfile.c \
 	session.c replay.c
 # The rest of the tool: the CLI, attach and live tracing (libbpf), linked beside it.
-USER_SRCS := pagetrack.c live.c attach.c modscope.c stackmap.c kinfo.c runas.c
+USER_SRCS := pagetrack.c live.c attach.c modscope.c stackmap.c kinfo.c runas.c srcline.c
 
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -78,7 +78,7 @@ $(OUTPUT)/%/pagetrack.skel.h: $(OUTPUT)/%/pagetrack.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name pagetrack_bpf > $@
 
 # ---- user space ----
-LIBS_amd64 := -lbpf -lelf -lz -lzstd
+LIBS_amd64 := -lbpf -ldw -lelf -lz -llzma -lbz2 -lzstd
 USER_CFLAGS_amd64 :=
 USER_CFLAGS_i386 := -m32 -DPT_TARGET_I386 -I$(I386_SYSROOT)/usr/include
 LIBS_i386 := $(addprefix $(I386_SYSROOT)/usr/lib/i386-linux-gnu/,libbpf.a libelf.a libz.a libzstd.a)

@@ -215,7 +215,7 @@ void kl_report_json(FILE *out, const struct analyzer *an, const struct ksyms *ks
 void kl_report_text(FILE *out, const struct analyzer *an, const struct ksyms *ks,
 		    const struct pt_finding *f)
 {
-	char buf[256];
+	char buf[256], src[REPORT_SOURCE_LEN];
 
 	fprintf(out, "    address 0x%" PRIx64 ", %u mapping(s) held", f->addr, f->depth);
 	if (f->kind == PT_K_KMAP_LOCAL_LEAK)
@@ -226,10 +226,12 @@ void kl_report_text(FILE *out, const struct analyzer *an, const struct ksyms *ks
 	fputc('\n', out);
 	if (f->kind != PT_K_KMAP_LOCAL_ORDER && f->kind != PT_K_KUNMAP_LOCAL_BAD)
 		return;
-	fprintf(out, "    unmapped the mapping taken at: %s\n",
-		f->caller2 ? report_sym(an, ks, f->caller2, buf, sizeof(buf)) : "(none held)");
-	fprintf(out, "    top mapping (to unmap first) taken at: %s\n",
-		f->caller3 ? report_sym(an, ks, f->caller3, buf, sizeof(buf)) : "(none held)");
+	fprintf(out, "    unmapped the mapping taken at: %s%s\n",
+		f->caller2 ? report_sym(an, ks, f->caller2, buf, sizeof(buf)) : "(none held)",
+		report_source(ks, f->caller2, src, sizeof(src)));
+	fprintf(out, "    top mapping (to unmap first) taken at: %s%s\n",
+		f->caller3 ? report_sym(an, ks, f->caller3, buf, sizeof(buf)) : "(none held)",
+		report_source(ks, f->caller3, src, sizeof(src)));
 }
 
 /* Interval report members / text (only where kmap_local is traced). */
