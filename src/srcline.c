@@ -480,7 +480,18 @@ int srcline_sym_chain(struct srcline *sl, const char *mod, const char *func, uin
 	cu = dwfl_module_addrdie(dm, pc, &bias);
 	if (cu && dwarf_attr(cu, DW_AT_comp_dir, &a))
 		comp_dir = dwarf_formstring(&a);
+	/* The innermost scope at pc, then its physical nesting: for inlined
+	 * code dwarf_getscopes() goes on with the inline's abstract
+	 * definition, dwarf_getscopes_die() with the function it sits in. */
 	n = cu ? dwarf_getscopes(cu, pc - bias, &scopes) : 0;
+	if (n > 0) {
+		Dwarf_Die inner = scopes[0], *phys = NULL;
+		int np = dwarf_getscopes_die(&inner, &phys);
+
+		free(scopes);
+		scopes = phys;
+		n = np;
+	}
 	if (cu && dwarf_getsrcfiles(cu, &files, NULL))
 		files = NULL;
 	for (i = 0; i < n; i++) {
