@@ -81,10 +81,13 @@ $(OUTPUT)/%/pagetrack.skel.h: $(OUTPUT)/%/pagetrack.bpf.o
 LIBS_amd64 := -lbpf -ldw -lelf -lz -llzma -lbz2 -lzstd
 USER_CFLAGS_amd64 :=
 USER_CFLAGS_i386 := -m32 -DPT_TARGET_I386 -I$(I386_SYSROOT)/usr/include
-LIBS_i386 := $(addprefix $(I386_SYSROOT)/usr/lib/i386-linux-gnu/,libbpf.a libelf.a libz.a libzstd.a)
+# The static libraries in link order: libdw (src/srcline.c) before libelf,
+# and the compressors libdw reads modules with.
+SYSROOT_LIBS := libbpf.a libdw.a libelf.a libz.a liblzma.a libbz2.a libzstd.a
+LIBS_i386 := $(addprefix $(I386_SYSROOT)/usr/lib/i386-linux-gnu/,$(SYSROOT_LIBS))
 CC_armhf := arm-linux-gnueabihf-gcc
 USER_CFLAGS_armhf := -DPT_TARGET_ARM -I$(ARMHF_SYSROOT)/usr/include
-LIBS_armhf := $(addprefix $(ARMHF_SYSROOT)/usr/lib/arm-linux-gnueabihf/,libbpf.a libelf.a libz.a libzstd.a)
+LIBS_armhf := $(addprefix $(ARMHF_SYSROOT)/usr/lib/arm-linux-gnueabihf/,$(SYSROOT_LIBS))
 
 $(OUTPUT)/%/pagetrack: $(addprefix src/,$(USER_SRCS)) src/*.h $(OUTPUT)/%/pagetrack.skel.h \
 		$(OUTPUT)/%/libptcore.a
@@ -116,13 +119,16 @@ $(OUTPUT)/$(1)/libptcore.a: $$(addprefix $(OUTPUT)/$(1)/core/,$$(CORE_SRCS:.c=.o
 	$(Q)rm -f $$@ && $$(or $$(AR_$(1)),$$(AR)) rcs $$@ $$^
 endef
 $(foreach b,$(CORE_BUILDS),$(eval $(call core_lib,$(b))))
-$(OUTPUT)/i386/core/%.o: | $(I386_SYSROOT)/.done
-$(OUTPUT)/armhf/core/%.o: | $(ARMHF_SYSROOT)/.done
+# libdw.a: a sysroot made before libdw was in its list is made again.
+$(OUTPUT)/i386/core/%.o: | $(I386_SYSROOT)/usr/lib/i386-linux-gnu/libdw.a
+$(OUTPUT)/armhf/core/%.o: | $(ARMHF_SYSROOT)/usr/lib/arm-linux-gnueabihf/libdw.a
 
-$(OUTPUT)/i386/pagetrack: | $(I386_SYSROOT)/.done
-$(OUTPUT)/armhf/pagetrack: | $(ARMHF_SYSROOT)/.done
-$(CACHE)/%/sysroot/.done:
-	$(Q)bash scripts/sysroot.sh $*
+$(OUTPUT)/i386/pagetrack: | $(I386_SYSROOT)/usr/lib/i386-linux-gnu/libdw.a
+$(OUTPUT)/armhf/pagetrack: | $(ARMHF_SYSROOT)/usr/lib/arm-linux-gnueabihf/libdw.a
+$(I386_SYSROOT)/usr/lib/i386-linux-gnu/libdw.a:
+	$(Q)bash scripts/sysroot.sh i386
+$(ARMHF_SYSROOT)/usr/lib/arm-linux-gnueabihf/libdw.a:
+	$(Q)bash scripts/sysroot.sh armhf
 
 $(OUTPUT)/%/pagetrack_ref_user: module/pagetrack_ref_user.c | $(OUTPUT)/%/
 	$(call msg,CC,$@)
