@@ -33,7 +33,7 @@ USER_SRCS := pagetrack.c live.c attach.c modscope.c stackmap.c kinfo.c runas.c s
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all amd64 i386 armhf deps lab refmod test unit-test replay-test host-test docs-test prom-test vm-test init-test lab-test ci-example-test \
+.PHONY: all amd64 i386 armhf deps lab refmod test unit-test replay-test host-test srcline-test docs-test prom-test vm-test init-test lab-test ci-example-test \
 	demo kmod clean user-progs
 
 # The 32-bit guests' builds need the lab's sysroot script.
@@ -174,6 +174,11 @@ $(UNIT_OUT)/test_kmap_local: tests/unit/test_kmap_local.c tests/unit/events.h $(
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(WARN) -Isrc -Itests/unit $< $(CORE_LIB) -o $@ -lcmocka
 
+# The source-line resolver alone (src/srcline.c, libdw), for srcline-test.
+$(UNIT_OUT)/srcline_probe: tests/host/srcline_probe.c src/srcline.c $(CORE_LIB) src/*.h | $(UNIT_OUT)/
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARN) -Isrc $< src/srcline.c $(CORE_LIB) -o $@ -ldw -lelf
+
 unit-test: $(UNIT_OUT)/test_analyzer $(UNIT_OUT)/test_kmap_local
 	$(Q)$(UNIT_OUT)/test_analyzer
 	$(Q)$(UNIT_OUT)/test_kmap_local
@@ -183,6 +188,11 @@ replay-test: $(OUTPUT)/amd64/pagetrack $(UNIT_OUT)/gen_recordings
 
 host-test: $(OUTPUT)/amd64/pagetrack
 	$(Q)bash tests/host/run.sh $(OUTPUT)/amd64/pagetrack
+
+# Source lines of module frames and `make kmod` trees (amd64 lab headers).
+srcline-test: $(OUTPUT)/amd64/pagetrack $(UNIT_OUT)/gen_recordings $(UNIT_OUT)/srcline_probe
+	$(Q)bash tests/host/srcline.sh $(OUTPUT)/amd64/pagetrack $(UNIT_OUT)/gen_recordings \
+		$(UNIT_OUT)/srcline_probe
 
 docs-test: $(OUTPUT)/amd64/pagetrack
 	$(Q)bash tests/host/docs.sh $(OUTPUT)/amd64/pagetrack

@@ -343,11 +343,38 @@ static bool try_file(struct sl_mod *m, const char *path)
 	return true;
 }
 
+/*
+ * The directory paths are shown relative to: the module's build directory
+ * (kbuild's M=), where its NAME.mod.c was compiled, whatever directory the
+ * .ko was copied to since; else the .ko's own directory.
+ */
 static void set_dir(struct sl_mod *m)
 {
 	char real[PATH_MAX], *s;
+	Dwarf_Die *cu = NULL;
+	Dwarf_Addr bias;
 
 	m->dir[0] = 0;
+	while ((cu = dwfl_module_nextcu(m->dm, cu, &bias))) {
+		const char *name = dwarf_diename(cu), *cd = NULL;
+		size_t l = name ? strlen(name) : 0;
+		Dwarf_Attribute a;
+
+		if (l < 6 || strcmp(name + l - 6, ".mod.c"))
+			continue;
+		if (name[0] != '/' && dwarf_attr(cu, DW_AT_comp_dir, &a))
+			cd = dwarf_formstring(&a);
+		if (name[0] != '/' && !cd)
+			continue;
+		snprintf(real, sizeof(real), "%s%s%s", name[0] == '/' ? "" : cd,
+			 name[0] == '/' ? "" : "/", name);
+		s = strrchr(real, '/');
+		if (s && s != real) {
+			*s = 0;
+			snprintf(m->dir, sizeof(m->dir), "%s", real);
+			return;
+		}
+	}
 	if (!m->path || !realpath(m->path, real))
 		return;
 	s = strrchr(real, '/');

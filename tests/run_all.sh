@@ -37,6 +37,7 @@ make -s all || { echo "build failed"; echo "total: 0 passed, 1 failed"; exit 1; 
 suite unit make -s unit-test
 suite replay make -s replay-test
 suite host make -s host-test
+suite srcline make -s srcline-test
 suite docs make -s docs-test
 suite prometheus make -s prom-test
 suite sanitizers bash tests/sanitize.sh
