@@ -8,7 +8,7 @@
 # /add/drv.c. A copy without a build-id (/add/drv-nobid.ko) is refused with
 # one line, and the finding stays. Alone: sh /tests/srcline_checks.sh;
 # init_checks.sh sources it (SRCLINE_SOURCED=1), before its bad_free.
-. /tests/lib.sh
+[ -n "$SRCLINE_SOURCED" ] || . /tests/lib.sh
 SRCLINE_INIT=$(grep -n "SRCLINE: init alloc" /add/drv.c 2>/dev/null | cut -d: -f1)
 SRCLINE_EXIT=$(grep -n "SRCLINE: exit free" /add/drv.c 2>/dev/null | cut -d: -f1)
 S=/tmp/srcline
