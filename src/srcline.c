@@ -26,6 +26,7 @@
 #include <unistd.h>
 #include "srcline.h"
 #include "report.h"
+#include "u64map.h"
 
 #define SL_MAX_MODS	32	/* watched modules and --module-file files */
 
@@ -42,9 +43,17 @@ struct sl_mod {
 	int kidlen;		/* 0: unknown */
 };
 
+/* A resolved ip (a report asks for the same frames again and again). */
+#define SL_CACHED	8
+struct sl_cached {
+	int n;
+	struct srcline_frame f[SL_CACHED];
+};
+
 struct srcline {
 	const struct analyzer *an;
 	const struct ksyms *ks;
+	struct u64map cache;	/* ip -> struct sl_cached * (n 0: unknown) */
 	char release[65];
 	bool live;
 	unsigned int n;
@@ -167,6 +176,10 @@ struct srcline *srcline_new(const char *const *files, unsigned int nfiles, const
 
 	if (!sl)
 		return NULL;
+	if (u64map_init(&sl->cache, sizeof(struct sl_cached *))) {
+		free(sl);
+		return NULL;
+	}
 	snprintf(sl->release, sizeof(sl->release), "%s", release ? release : "");
 	sl->live = live;
 	for (i = 0; i < nfiles; i++) {
@@ -233,6 +246,16 @@ static int kernel_build_id(const char *name, unsigned char *id, size_t len)
 	return (int)descsz;
 }
 
+static void cache_clear(struct srcline *sl)
+{
+	size_t i;
+
+	for (i = 0; i < sl->cache.cap; i++)
+		if (u64map_used(&sl->cache, i))
+			free(*(struct sl_cached **)u64map_val(&sl->cache, i));
+	u64map_clear(&sl->cache);
+}
+
 void srcline_module_loaded(struct srcline *sl, const char *name)
 {
 	struct sl_mod *m = add_mod(sl, name);
@@ -252,6 +275,7 @@ void srcline_module_loaded(struct srcline *sl, const char *name)
 	}
 	memcpy(m->kid, id, n);
 	m->kidlen = n;
+	cache_clear(sl);	/* its frames may be named anew */
 }
 
 static void hex(const unsigned char *p, int n, char *out)
@@ -579,14 +603,38 @@ static bool frame_of(struct srcline *sl, uint64_t ip, char *mod, size_t mlen, ch
 
 int srcline_chain(struct srcline *sl, uint64_t ip, struct srcline_frame *out, int max)
 {
+	struct sl_cached **slot, *c;
 	char mod[64], func[320];
 	uint64_t off;
+	bool had;
+	int n;
 
-	if (!sl || !frame_of(sl, ip, mod, sizeof(mod), func, sizeof(func), &off))
+	if (!sl || max < 1 || !sl->an || an_module_of_ip(sl->an, ip) < 0)
 		return 0;
-	/* Every module frame is a return address but a function's first byte
-	 * (a tail-called free named by the function that made it). */
-	return srcline_sym_chain(sl, mod, func, off, true, out, max);
+	slot = u64map_get(&sl->cache, ip);
+	if (!slot) {
+		c = calloc(1, sizeof(*c));
+		/* Every module frame is a return address but a function's first
+		 * byte (a tail-called free named by the function that made it). */
+		if (c && frame_of(sl, ip, mod, sizeof(mod), func, sizeof(func), &off))
+			c->n = srcline_sym_chain(sl, mod, func, off, true, c->f, SL_CACHED);
+		slot = c ? u64map_put(&sl->cache, ip, &had) : NULL;
+		if (!slot) {
+			n = c ? c->n : 0;
+			if (n > max)
+				n = max;
+			if (n)
+				memcpy(out, c->f + c->n - n, n * sizeof(*out));
+			free(c);
+			return n;
+		}
+		*slot = c;
+	}
+	c = *slot;
+	/* Too little room: the outermost frames, the last one above all. */
+	n = c->n < max ? c->n : max;
+	memcpy(out, c->f + c->n - n, n * sizeof(*out));
+	return n;
 }
 
 const char *srcline_of(void *ctx, uint64_t ip, char *buf, size_t len)
@@ -606,6 +654,8 @@ void srcline_free(struct srcline *sl)
 
 	if (!sl)
 		return;
+	cache_clear(sl);
+	u64map_free(&sl->cache);
 	for (i = 0; i < sl->n; i++) {
 		if (sl->mods[i].dwfl)
 			dwfl_end(sl->mods[i].dwfl);
