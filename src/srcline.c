@@ -38,6 +38,7 @@ struct sl_mod {
 	bool from_option;
 	bool resolved;		/* the search for a usable file is over */
 	bool usable;		/* dm with DWARF */
+	bool refused;		/* a file of another build was named: said so */
 	char dir[PATH_MAX];	/* the file's directory, to shorten paths */
 	unsigned char kid[64];	/* the loaded module's build-id */
 	int kidlen;		/* 0: unknown */
@@ -305,6 +306,7 @@ static bool same_build(struct sl_mod *m, Dwfl_Module *dm, const char *path)
 		hex(bits, n, got);
 	say("warning: %s is not the %s that was loaded (build-id %s, loaded %s): not used for source lines",
 	    path, m->name, n > 0 ? got : "none", want);
+	m->refused = true;
 	return false;
 }
 
@@ -437,8 +439,10 @@ static Dwfl_Module *module_dwfl(struct srcline *sl, const char *name)
 	if (!m->dwfl)
 		try_file(m, local);
 	if (!m->dwfl) {
-		say("no .ko found for module %s (give --module-file PATH): no source lines for it",
-		    name);
+		/* One line per module: a refused file has had its line. */
+		if (!m->refused)
+			say("no .ko found for module %s (give --module-file PATH): no source lines for it",
+			    name);
 		return NULL;
 	}
 	if (!dwfl_module_getdwarf(m->dm, &bias)) {
