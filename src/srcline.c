@@ -652,6 +652,10 @@ const char *srcline_of(void *ctx, uint64_t ip, char *buf, size_t len)
 	return buf;
 }
 
+/* srcline_of is the source_of callback other writers take: checked here. */
+static const char *(*const source_of_check)(void *ctx, uint64_t ip, char *buf, size_t len)
+	__attribute__((unused)) = srcline_of;
+
 void srcline_free(struct srcline *sl)
 {
 	unsigned int i;
