@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command runs this: every suite, then one summary line.
-# Suites: host unit (cmocka), replay, host live (tracepoint mode), docs,
+# Suites: host unit (cmocka), replay, host live (tracepoint mode), source
+# lines and make kmod trees (srcline), docs,
 # prometheus (promtool, node_exporter, alert rules, dashboard), sanitizer
 # build of unit+replay, lab VM checks, tracer VM checks (i386 and amd64).
 set -u
