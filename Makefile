@@ -29,11 +29,11 @@ CORE_SRCS := analyzer.c analyzer_scope.c analyzer_blocks.c analyzer_kmap.c analy
 	kmap_local.c u64map.c record.c report.c escape.c ksyms.c stacks.c periodic.c outfile.c \
 	session.c replay.c verdict.c ci.c sarif.c junit.c ghannot.c
 # The rest of the tool: the CLI, attach and live tracing (libbpf), linked beside it.
-USER_SRCS := pagetrack.c live.c attach.c modscope.c stackmap.c kinfo.c runas.c
+USER_SRCS := pagetrack.c live.c attach.c modscope.c stackmap.c kinfo.c runas.c srcline.c
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all amd64 i386 armhf deps lab refmod test unit-test replay-test host-test docs-test prom-test vm-test init-test lab-test ci-example-test \
+.PHONY: all amd64 i386 armhf deps lab refmod test unit-test replay-test host-test srcline-test docs-test prom-test vm-test init-test lab-test ci-example-test \
 	demo kmod clean user-progs
 
 # The 32-bit guests' builds need the lab's sysroot script.
@@ -78,13 +78,16 @@ $(OUTPUT)/%/pagetrack.skel.h: $(OUTPUT)/%/pagetrack.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name pagetrack_bpf > $@
 
 # ---- user space ----
-LIBS_amd64 := -lbpf -lelf -lz -lzstd
+LIBS_amd64 := -lbpf -ldw -lelf -lz -llzma -lbz2 -lzstd
 USER_CFLAGS_amd64 :=
 USER_CFLAGS_i386 := -m32 -DPT_TARGET_I386 -I$(I386_SYSROOT)/usr/include
-LIBS_i386 := $(addprefix $(I386_SYSROOT)/usr/lib/i386-linux-gnu/,libbpf.a libelf.a libz.a libzstd.a)
+# The static libraries in link order: libdw (src/srcline.c) before libelf,
+# and the compressors libdw reads modules with.
+SYSROOT_LIBS := libbpf.a libdw.a libelf.a libz.a liblzma.a libbz2.a libzstd.a
+LIBS_i386 := $(addprefix $(I386_SYSROOT)/usr/lib/i386-linux-gnu/,$(SYSROOT_LIBS))
 CC_armhf := arm-linux-gnueabihf-gcc
 USER_CFLAGS_armhf := -DPT_TARGET_ARM -I$(ARMHF_SYSROOT)/usr/include
-LIBS_armhf := $(addprefix $(ARMHF_SYSROOT)/usr/lib/arm-linux-gnueabihf/,libbpf.a libelf.a libz.a libzstd.a)
+LIBS_armhf := $(addprefix $(ARMHF_SYSROOT)/usr/lib/arm-linux-gnueabihf/,$(SYSROOT_LIBS))
 
 $(OUTPUT)/%/pagetrack: $(addprefix src/,$(USER_SRCS)) src/*.h $(OUTPUT)/%/pagetrack.skel.h \
 		$(OUTPUT)/%/libptcore.a
@@ -116,13 +119,16 @@ $(OUTPUT)/$(1)/libptcore.a: $$(addprefix $(OUTPUT)/$(1)/core/,$$(CORE_SRCS:.c=.o
 	$(Q)rm -f $$@ && $$(or $$(AR_$(1)),$$(AR)) rcs $$@ $$^
 endef
 $(foreach b,$(CORE_BUILDS),$(eval $(call core_lib,$(b))))
-$(OUTPUT)/i386/core/%.o: | $(I386_SYSROOT)/.done
-$(OUTPUT)/armhf/core/%.o: | $(ARMHF_SYSROOT)/.done
+# libdw.a: a sysroot made before libdw was in its list is made again.
+$(OUTPUT)/i386/core/%.o: | $(I386_SYSROOT)/usr/lib/i386-linux-gnu/libdw.a
+$(OUTPUT)/armhf/core/%.o: | $(ARMHF_SYSROOT)/usr/lib/arm-linux-gnueabihf/libdw.a
 
-$(OUTPUT)/i386/pagetrack: | $(I386_SYSROOT)/.done
-$(OUTPUT)/armhf/pagetrack: | $(ARMHF_SYSROOT)/.done
-$(CACHE)/%/sysroot/.done:
-	$(Q)bash scripts/sysroot.sh $*
+$(OUTPUT)/i386/pagetrack: | $(I386_SYSROOT)/usr/lib/i386-linux-gnu/libdw.a
+$(OUTPUT)/armhf/pagetrack: | $(ARMHF_SYSROOT)/usr/lib/arm-linux-gnueabihf/libdw.a
+$(I386_SYSROOT)/usr/lib/i386-linux-gnu/libdw.a:
+	$(Q)bash scripts/sysroot.sh i386
+$(ARMHF_SYSROOT)/usr/lib/arm-linux-gnueabihf/libdw.a:
+	$(Q)bash scripts/sysroot.sh armhf
 
 $(OUTPUT)/%/pagetrack_ref_user: module/pagetrack_ref_user.c | $(OUTPUT)/%/
 	$(call msg,CC,$@)
@@ -172,6 +178,11 @@ $(UNIT_OUT)/test_kmap_local: tests/unit/test_kmap_local.c tests/unit/events.h $(
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(WARN) -Isrc -Itests/unit $< $(CORE_LIB) -o $@ -lcmocka
 
+# The source-line resolver alone (src/srcline.c, libdw), for srcline-test.
+$(UNIT_OUT)/srcline_probe: tests/host/srcline_probe.c src/srcline.c $(CORE_LIB) src/*.h | $(UNIT_OUT)/
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARN) -Isrc $< src/srcline.c $(CORE_LIB) -o $@ -ldw -lelf
+
 unit-test: $(UNIT_OUT)/test_analyzer $(UNIT_OUT)/test_kmap_local
 	$(Q)$(UNIT_OUT)/test_analyzer
 	$(Q)$(UNIT_OUT)/test_kmap_local
@@ -182,6 +193,11 @@ replay-test: $(OUTPUT)/amd64/pagetrack $(UNIT_OUT)/gen_recordings $(UNIT_OUT)/ci
 
 host-test: $(OUTPUT)/amd64/pagetrack
 	$(Q)bash tests/host/run.sh $(OUTPUT)/amd64/pagetrack
+
+# Source lines of module frames and `make kmod` trees (amd64 lab headers).
+srcline-test: $(OUTPUT)/amd64/pagetrack $(UNIT_OUT)/gen_recordings $(UNIT_OUT)/srcline_probe
+	$(Q)bash tests/host/srcline.sh $(OUTPUT)/amd64/pagetrack $(UNIT_OUT)/gen_recordings \
+		$(UNIT_OUT)/srcline_probe
 
 docs-test: $(OUTPUT)/amd64/pagetrack
 	$(Q)bash tests/host/docs.sh $(OUTPUT)/amd64/pagetrack

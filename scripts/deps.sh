@@ -8,7 +8,7 @@ SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 
 HOST_PKGS=(
-	make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev
+	make gcc clang llvm libbpf-dev bpftool libelf-dev libdw-dev liblzma-dev libbz2-dev zlib1g-dev libzstd-dev
 	libcmocka-dev libclang-rt-dev pkg-config qemu-system-x86 busybox-static dwarves
 	gcc-12-multilib libc6-dev-i386 cpio gzip xz-utils kmod file util-linux groff-base
 	qemu-system-arm gcc-arm-linux-gnueabihf libc6-dev-armhf-cross

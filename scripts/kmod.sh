@@ -7,7 +7,11 @@
 # with neither, each *.c becomes its own module.  The sources are copied to
 # .output/KERNEL/kmod/<basename SRC_DIR>/ and built there with
 # `make -C <headers> M=<copy> modules`, so builds for different kernels never
-# share objects and SRC_DIR stays clean.  Fetches the kernel and its headers
+# share objects and SRC_DIR stays clean.  As kbuild would see the tree:
+# subdirectories are kept, symlinks (to files or directories, inside the tree
+# or out of it, as LDD3's scull-shared) are copied as what they point to, and
+# make runs with PWD=SRC_DIR, so a Makefile's $(PWD)/../include (LDD3's
+# LDDINC) names the real tree's include directory.  Fetches the kernel and its headers
 # first (scripts/lab-kernel.sh KERNEL).  Prints the absolute path of each built .ko on
 # stdout; everything else goes to stderr.
 set -euo pipefail
@@ -45,9 +49,11 @@ while IFS= read -r -d '' f; do
 	new+=("$rel")
 	if ! cmp -s "$f" "$out/$rel"; then
 		mkdir -p "$(dirname "$out/$rel")"
-		cp -p "$f" "$out/$rel"
+		rm -f "$out/$rel"
+		cp -pL "$f" "$out/$rel"
 	fi
-done < <(find "$src" -path "$src/.git" -prune -o -type f -print0)
+# -L: a symlink counts as what it points to (a dangling one is left out).
+done < <(find -L "$src" -path "$src/.git" -prune -o -type f -print0 2>/dev/null)
 if [ -f "$out/.kmod-sources" ]; then
 	while IFS= read -r rel; do
 		printf '%s\n' "${new[@]}" | grep -qxF -- "$rel" || rm -f "$out/$rel"
@@ -69,7 +75,8 @@ rm -f "$out/modules.order"
 cross=()
 # armhf: a cross build against the unpacked headers with the host's kbuild.
 [ "$arch" = armhf ] && cross=(ARCH=arm CROSS_COMPILE=arm-linux-gnueabihf-)
-make -C "$kdir" M="$out" "${cross[@]}" -j"$(nproc)" modules >&2 || lab_die "kmod: the build of $src for $arch failed"
+(cd "$src" && PWD=$src make -C "$kdir" M="$out" "${cross[@]}" -j"$(nproc)" modules) >&2 ||
+	lab_die "kmod: the build of $src for $arch failed"
 
 # modules.order names what this build produced (stale .ko files are not listed).
 found=0

@@ -9,9 +9,10 @@
 # lab_apt). Either way the packages are only downloaded and unpacked into
 # $CACHE/ARCH/sysroot. Link with
 #   gcc -m32 -static -I$SYSROOT/usr/include ... \
-#       $SYSROOT/usr/lib/i386-linux-gnu/{libbpf,libelf,libz,libzstd}.a
+#       $SYSROOT/usr/lib/i386-linux-gnu/{libbpf,libdw,libelf,libz,liblzma,libbz2,libzstd}.a
 #   arm-linux-gnueabihf-gcc -static -I$SYSROOT/usr/include ... \
-#       $SYSROOT/usr/lib/arm-linux-gnueabihf/{libbpf,libelf,libz,libzstd}.a
+#       $SYSROOT/usr/lib/arm-linux-gnueabihf/{libbpf,libdw,libelf,libz,liblzma,libbz2,libzstd}.a
+# (libdw and the compressors it reads .ko.xz/.bz2/.zst with: src/srcline.c.)
 # (libc.a comes from the host's gcc-multilib / libc6-dev-i386, or the armhf
 # cross compiler's libc6-dev-armhf-cross).
 # Also unpacks busybox-static's busybox to $CACHE/ARCH/busybox for the guest:
@@ -33,18 +34,28 @@ armhf) triplet=arm-linux-gnueabihf cc=(arm-linux-gnueabihf-gcc) kind="ARM" pa=""
 esac
 [ "$arch" = armhf ] && export LAB_APT_ARCH=armhf
 root=$CACHE/$arch/sysroot
-libs=(libbpf libelf libz libzstd)
+libs=(libbpf libdw libelf libz liblzma libbz2 libzstd)
 pkgs=()
-for p in libbpf-dev libbpf1 libelf-dev libelf1 zlib1g-dev zlib1g libzstd-dev libzstd1 busybox-static; do
+for p in libbpf-dev libbpf1 libdw-dev libdw1 libelf-dev libelf1 zlib1g-dev zlib1g libzstd-dev libzstd1 \
+	liblzma-dev liblzma5 libbz2-dev libbz2-1.0 busybox-static; do
 	pkgs+=("$p$pa")
 done
+
+# Built, and with every library of the current list (an older sysroot
+# without libdw is built again).
+ready() {
+	local a
+	[ -e "$root/.done" ] && [ -x "$CACHE/$arch/busybox" ] || return 1
+	for a in "${libs[@]}"; do [ -s "$root/usr/lib/$triplet/$a.a" ] || return 1; done
+	[ -s "$root/usr/include/elfutils/libdwfl.h" ]
+}
 
 build() {
 	local tmp t0 d a
 	mkdir -p "$CACHE/$arch"
 	exec 9>"$CACHE/$arch/.sysroot.lock"
 	flock 9
-	[ -e "$root/.done" ] && [ -x "$CACHE/$arch/busybox" ] && return 0
+	ready && return 0
 	t0=$(lab_now)
 	if [ "$arch" = armhf ] && [ -z "$(ls "$CACHE/armhf/apt/lists/" 2>/dev/null | grep _Packages)" ]; then
 		lab_apt_update armhf
@@ -77,7 +88,7 @@ build() {
 	lab_log "$arch: sysroot ready in $root ($(du -sm "$root" | cut -f1) MB) in $(lab_since "$t0")"
 }
 
-[ -e "$root/.done" ] && [ -x "$CACHE/$arch/busybox" ] || build
+ready || build
 
 if [ -n "$check" ]; then
 	out=$LAB_TOP/.output/$arch

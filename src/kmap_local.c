@@ -216,7 +216,7 @@ void kl_report_json(FILE *out, const struct analyzer *an, const struct ksyms *ks
 void kl_report_text(FILE *out, const struct analyzer *an, const struct ksyms *ks,
 		    const struct pt_finding *f)
 {
-	char buf[256];
+	char buf[256], src[REPORT_SOURCE_LEN];
 
 	/* The mapping's kernel virtual address: root's business only. */
 	if (ks->raw_addresses)
@@ -231,10 +231,12 @@ void kl_report_text(FILE *out, const struct analyzer *an, const struct ksyms *ks
 	fputc('\n', out);
 	if (f->kind != PT_K_KMAP_LOCAL_ORDER && f->kind != PT_K_KUNMAP_LOCAL_BAD)
 		return;
-	fprintf(out, "    unmapped the mapping taken at: %s\n",
-		f->caller2 ? ESC_TX(report_sym(an, ks, f->caller2, buf, sizeof(buf))) : "(none held)");
-	fprintf(out, "    top mapping (to unmap first) taken at: %s\n",
-		f->caller3 ? ESC_TX(report_sym(an, ks, f->caller3, buf, sizeof(buf))) : "(none held)");
+	fprintf(out, "    unmapped the mapping taken at: %s%s\n",
+		f->caller2 ? ESC_TX(report_sym(an, ks, f->caller2, buf, sizeof(buf))) : "(none held)",
+		report_source(ks, f->caller2, src, sizeof(src)));
+	fprintf(out, "    top mapping (to unmap first) taken at: %s%s\n",
+		f->caller3 ? ESC_TX(report_sym(an, ks, f->caller3, buf, sizeof(buf))) : "(none held)",
+		report_source(ks, f->caller3, src, sizeof(src)));
 }
 
 /* Interval report members / text (only where kmap_local is traced). */

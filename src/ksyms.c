@@ -140,6 +140,9 @@ int ksyms_reload(struct ksyms *k, const char *path)
 	size_t nmods = k->nmods;
 
 	bool raw = k->raw_addresses;
+	const char *(*source_of)(void *, uint64_t, char *, size_t) = k->source_of;
+	int (*source_chain)(void *, uint64_t, void *, int) = k->source_chain;
+	void *source_ctx = k->source_ctx;
 
 	k->mods = NULL;
 	k->nmods = 0;
@@ -147,6 +150,9 @@ int ksyms_reload(struct ksyms *k, const char *path)
 	k->mods = mods;
 	k->nmods = nmods;
 	k->raw_addresses = raw;
+	k->source_of = source_of;
+	k->source_chain = source_chain;
+	k->source_ctx = source_ctx;
 	return ksyms_load(k, path);
 }
 

@@ -51,6 +51,14 @@ struct ksyms {
 	} *ext;
 	size_t next;
 	bool raw_addresses;	/* print unknown addresses raw, not "[unknown]" */
+	/*
+	 * Source lines of watched modules' frames (srcline.c, in the binary
+	 * only), else NULL: "path:line" of ip, and the inline chain into
+	 * struct srcline_frame out[max] (srcline.h), innermost first.
+	 */
+	const char *(*source_of)(void *ctx, uint64_t ip, char *buf, size_t len);
+	int (*source_chain)(void *ctx, uint64_t ip, void *out, int max);
+	void *source_ctx;
 	/* Address of the kernel variable holding the memmap base
 	 * (vmemmap_base, mem_map), 0 when kallsyms lists neither. */
 	uint64_t memmap_var;

@@ -450,6 +450,7 @@ static int record_setup(struct live *lv)
 		return -1;
 	}
 	s->stack_fd = bpf_map__fd(lv->at.skel->maps.stacks);
+	session_sources(s, lv->ki.release, true);
 	if (opt->record_path) {
 		s->rec = outfile_private(opt->record_path);
 		if (!s->rec || rec_write_header(s->rec, &lv->ki, rec_attach_mode(lv->at.mode),

@@ -50,6 +50,10 @@ struct pt_options {
 	unsigned int pkmap_pct;
 	unsigned int nmodules;
 	char modules[PT_MAX_MODULES][PT_MODNAME_LEN];
+	/* --module-file: .ko files for source lines (srcline.c) */
+#define PT_MAX_MODULE_FILES	16
+	const char *module_files[PT_MAX_MODULE_FILES];
+	unsigned int nmodule_files;
 	char **command;			/* argv after --, or NULL */
 	double interval;		/* -i seconds, 0: none */
 	unsigned int top;

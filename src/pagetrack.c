@@ -40,11 +40,13 @@ enum {
 	OPT_STACKS, OPT_PKMAP, OPT_TOP, OPT_MIN_AGE, OPT_METRICS, OPT_FOLDED, OPT_NO_FREE_STACKS,
 	OPT_RAW_ADDRESSES, OPT_USER, OPT_GROUP, OPT_SAMPLE, OPT_STACK_MODE, OPT_NO_KMAP_LOCAL,
 	OPT_SARIF, OPT_JUNIT, OPT_GH_ANNOTATIONS,
+	OPT_MODULE_FILE,
 };
 
 static const struct argp_option options[] = {
 	{ NULL, 0, NULL, 0, "Scope:", 1 },
 	{ "module", 'm', "NAME", 0, "Only what module NAME allocates, maps and frees; report at its unload (repeatable, up to 8)", 1 },
+	{ "module-file", OPT_MODULE_FILE, "PATH", 0, "A watched module's .ko with DWARF, for source lines of its frames (repeatable; default: modules.dep, then ./NAME.ko)", 1 },
 	{ "pid", 'p', "PID", 0, "Only allocations made by process PID, and frees where it allocated", 1 },
 	{ "duration", 'd', "SECONDS", 0, "Trace for this long, then report", 1 },
 	{ "user", OPT_USER, "USER", 0, "Run COMMAND as USER (name or uid) with its groups and a login's environment; pagetrack stays root", 1 },
@@ -217,6 +219,11 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_GH_ANNOTATIONS:
 		o->gh_annotations = true;
+		break;
+	case OPT_MODULE_FILE:
+		if (o->nmodule_files == PT_MAX_MODULE_FILES)
+			usage_err("at most %d --module-file", PT_MAX_MODULE_FILES);
+		o->module_files[o->nmodule_files++] = arg;
 		break;
 	case OPT_RAW_ADDRESSES:
 		o->raw_addresses = true;

@@ -73,6 +73,7 @@ int replay_stream(FILE *f, const char *name, const struct pt_options *opt, FILE 
 	void *buf;
 	int ret = PT_EXIT_USAGE, n;
 	uint64_t end_ns = 0;
+	char release[sizeof(ki.release) + 1];
 
 	if (rec_open(&r, f, name)) {
 		pt_err("%s", r.err);
@@ -89,6 +90,9 @@ int replay_stream(FILE *f, const char *name, const struct pt_options *opt, FILE 
 		pt_err("out of memory");
 		goto out;
 	}
+	/* The recording's kernel: its modules.dep if this machine has it. */
+	snprintf(release, sizeof(release), "%.*s", (int)sizeof(ki.release), ki.release);
+	session_sources(&s, release, false);
 	while ((n = rec_next(&r, &type, &buf, &len)) > 0)
 		replay_record(&s, type, buf, len, &end_ns);
 	if (n < 0) {

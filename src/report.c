@@ -9,6 +9,7 @@
 #include "report.h"
 #include "escape.h"
 #include "kmap_local.h"
+#include "srcline.h"
 
 /* Frames inside the allocator and tracing machinery, skipped for "caller". */
 static const char *const internal_prefixes[] = {
@@ -152,6 +153,36 @@ const char *report_func(const struct analyzer *an, const struct ksyms *ks, uint6
 	return buf;
 }
 
+/* The inline chain of ip (srcline_frame, innermost first), 0 if unknown. */
+static int source_chain(const struct ksyms *ks, uint64_t ip, struct srcline_frame *f, int max)
+{
+	if (!ks->source_chain || !ip)
+		return 0;
+	return ks->source_chain(ks->source_ctx, ip, f, max);
+}
+
+const char *report_source(const struct ksyms *ks, uint64_t ip, char *buf, size_t len)
+{
+	struct srcline_frame f[REPORT_INLINE_MAX];
+	int n = source_chain(ks, ip, f, REPORT_INLINE_MAX);
+	size_t l;
+	int i;
+
+	buf[0] = 0;
+	if (!n)
+		return buf;
+	snprintf(buf, len, " (%s:%u", f[n - 1].file, f[n - 1].line);
+	/* Outer to inner: what the function's line calls, inlined. */
+	for (i = n - 2; i >= 0; i--) {
+		l = strlen(buf);
+		snprintf(buf + l, len - l, "%s%s at %s:%u", i == n - 2 ? "; inlined " : " > ",
+			 f[i].func, f[i].file, f[i].line);
+	}
+	l = strlen(buf);
+	snprintf(buf + l, len - l, ")");
+	return buf;
+}
+
 /* Every JSON string goes through the one JSON rule (escape.h). */
 void json_str(FILE *out, const char *s)
 {
@@ -180,11 +211,33 @@ void json_site(FILE *out, const struct analyzer *an, const struct ksyms *ks,
 {
 	char buf[256];
 
+	struct srcline_frame f[REPORT_INLINE_MAX];
+	int n, i;
+
 	fprintf(out, ",\"%s\":", name);
 	if (ip)
 		json_str(out, report_sym(an, ks, ip, buf, sizeof(buf)));
 	else
 		fputs("null", out);
+	/* Its source line, and what was inlined there (outer to inner). */
+	n = source_chain(ks, ip, f, REPORT_INLINE_MAX);
+	if (!n)
+		return;
+	snprintf(buf, sizeof(buf), "%s:%u", f[n - 1].file, f[n - 1].line);
+	fprintf(out, ",\"%s_source\":", name);
+	json_str(out, buf);
+	if (n < 2)
+		return;
+	fprintf(out, ",\"%s_inlined\":[", name);
+	for (i = n - 2; i >= 0; i--) {
+		fputs(i == n - 2 ? "{\"function\":" : ",{\"function\":", out);
+		json_str(out, f[i].func);
+		snprintf(buf, sizeof(buf), "%s:%u", f[i].file, f[i].line);
+		fputs(",\"source\":", out);
+		json_str(out, buf);
+		fputc('}', out);
+	}
+	fputc(']', out);
 }
 
 /* A finding's allocation or free side: its site, then its stack. */
@@ -246,7 +299,7 @@ static void text_stack(FILE *out, const struct analyzer *an, const struct ksyms 
 		       int32_t id, unsigned int max)
 {
 	struct pt_stack s;
-	char buf[256];
+	char buf[256], src[REPORT_SOURCE_LEN];
 	unsigned int i;
 
 	if (!an_stack(an, id, &s)) {
@@ -254,8 +307,9 @@ static void text_stack(FILE *out, const struct analyzer *an, const struct ksyms 
 		return;
 	}
 	for (i = 0; i < s.nr && i < max; i++)
-		fprintf(out, "        #%-2u %s\n", i,
-			ESC_TX(report_sym(an, ks, s.ips[i], buf, sizeof(buf))));
+		fprintf(out, "        #%-2u %s%s\n", i,
+			ESC_TX(report_sym(an, ks, s.ips[i], buf, sizeof(buf))),
+			report_source(ks, s.ips[i], src, sizeof(src)));
 	if (s.nr > max)
 		fprintf(out, "        ... %u more frames\n", s.nr - max);
 }
@@ -264,7 +318,7 @@ void report_text_finding(FILE *out, const struct analyzer *an, const struct ksym
 			 const struct pt_finding *f, unsigned int max)
 {
 	const struct pt_module_range *m = an_module(an, f->module);
-	char buf[256], comm[PT_COMM_LEN + 1];
+	char buf[256], comm[PT_COMM_LEN + 1], src[REPORT_SOURCE_LEN];
 	uint64_t ip = report_site_ip(an, ks, f->caller, f->stack_id);
 
 	memcpy(comm, f->comm, PT_COMM_LEN);
@@ -308,7 +362,8 @@ void report_text_finding(FILE *out, const struct analyzer *an, const struct ksym
 	if (f->tgid)
 		fprintf(out, "    by %s[%u]\n", ESC_TX(comm), f->tgid);
 	if (ip)
-		fprintf(out, "    caller: %s\n", ESC_TX(report_sym(an, ks, ip, buf, sizeof(buf))));
+		fprintf(out, "    caller: %s%s\n", ESC_TX(report_sym(an, ks, ip, buf, sizeof(buf))),
+			report_source(ks, ip, src, sizeof(src)));
 	if (f->kind != PT_K_EVENTS_LOST) {
 		fprintf(out, "    %s stack:\n",
 			f->kind == PT_K_KMAP_LEAK || f->kind == PT_K_KMAP_PARTIAL ? "kmap" :
@@ -322,8 +377,9 @@ void report_text_finding(FILE *out, const struct analyzer *an, const struct ksym
 	}
 	if ((f->stack_id2 >= 0 || f->caller2) && !kl_kind(f->kind)) {
 		ip = report_site_ip(an, ks, f->caller2, f->stack_id2);
-		fprintf(out, "    freed by: %s\n",
-			ip ? ESC_TX(report_sym(an, ks, ip, buf, sizeof(buf))) : "?");
+		fprintf(out, "    freed by: %s%s\n",
+			ip ? ESC_TX(report_sym(an, ks, ip, buf, sizeof(buf))) : "?",
+			report_source(ks, ip, src, sizeof(src)));
 		text_stack(out, an, ks, f->stack_id2, max);
 	}
 }

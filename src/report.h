@@ -29,7 +29,15 @@ struct report_opts {
 uint64_t report_site_ip(const struct analyzer *an, const struct ksyms *ks, uint64_t caller,
 			int32_t stack_id);
 void json_str(FILE *out, const char *s);
-/* ,"NAME":"symbol+off" of ip, or null when ip is 0. */
+/* Inline levels shown per frame, and the room report_source needs. */
+#define REPORT_INLINE_MAX	8
+#define REPORT_SOURCE_LEN	1024
+/* " (file.c:212)" for a watched module's frame with a known source line
+ * ("; inlined f at h.h:30" added for inlined code), else "". Returns buf. */
+const char *report_source(const struct ksyms *ks, uint64_t ip, char *buf, size_t len);
+/* ,"NAME":"symbol+off" of ip, or null when ip is 0; then, when the source
+ * line is known, ,"NAME_source":"file:line" and, where code was inlined,
+ * ,"NAME_inlined":[{"function":..,"source":"file:line"},...] outer to inner. */
 void json_site(FILE *out, const struct analyzer *an, const struct ksyms *ks,
 	       const char *name, uint64_t ip);
 /* Symbol text for ip; an address in a watched module without symbols (it

@@ -11,10 +11,18 @@
 #include <string.h>
 #include <time.h>
 #include "session.h"
+#include "srcline.h"
 
 /* stackmap.c is linked into the pagetrack binary only: elsewhere (unit
  * tests, fuzzing) this stays NULL, and there is no stack map to read. */
 #pragma weak session_map_stack
+/* srcline.c (libdw) likewise: without it, no source lines. */
+#pragma weak srcline_new
+#pragma weak srcline_bind
+#pragma weak srcline_module_loaded
+#pragma weak srcline_free
+#pragma weak srcline_of
+#pragma weak srcline_chain
 
 void pt_err(const char *fmt, ...)
 {
@@ -42,8 +50,33 @@ int session_init(struct session *s, const struct pt_options *opt)
 	return 0;
 }
 
+static int source_chain(void *ctx, uint64_t ip, void *out, int max)
+{
+	return srcline_chain(ctx, ip, out, max);
+}
+
+void session_sources(struct session *s, const char *release, bool live)
+{
+	if (!srcline_new || !s->opt->nmodules || s->srcline)
+		return;
+	s->srcline = srcline_new(s->opt->module_files, s->opt->nmodule_files, release, live);
+	if (!s->srcline)
+		return;
+	srcline_bind(s->srcline, s->an, &s->ks);
+	s->ks.source_of = srcline_of;
+	s->ks.source_chain = source_chain;
+	s->ks.source_ctx = s->srcline;
+	/* The CI formats' locations, unless a test gave its own resolver. */
+	if (!s->src.source_of) {
+		s->src.source_of = srcline_of;
+		s->src.ctx = s->srcline;
+	}
+}
+
 void session_free(struct session *s)
 {
+	if (s->srcline && srcline_free)
+		srcline_free(s->srcline);
 	an_free(s->an);
 	ksyms_free(&s->ks);
 	stacks_free(&s->stacks);
@@ -206,6 +239,8 @@ static void module_loaded(struct session *s, const struct pt_module_event *m)
 {
 	bool known = m->ev.module.base && m->ev.module.size, bpf_covers;
 
+	if (s->srcline && watched(s, m->name))
+		srcline_module_loaded(s->srcline, m->name);
 	if (known)
 		session_module_range(s, m->name, m->ev.module.base, m->ev.module.size);
 	else

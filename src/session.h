@@ -51,6 +51,7 @@ struct session {
 	struct pt_command_end cmd;	/* live: how COMMAND ended (PT_CMD_NONE) */
 	struct ci_source src;		/* source lines for the CI formats, if any */
 	bool ci_failed;			/* a --sarif or --junit file was not written */
+	struct srcline *srcline;	/* source lines (srcline.c), NULL without */
 };
 
 /* Stack map ids stay below --stack-entries (at most 2^24): inline ones above. */
@@ -61,6 +62,12 @@ void pt_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 int session_init(struct session *s, const struct pt_options *opt);
 void session_free(struct session *s);
+/*
+ * Source lines for watched modules' frames, once s->an exists: kernel
+ * release (modules.dep), live (build-ids from /sys/module). Nothing when
+ * srcline.c is not linked in (unit tests, fuzzing) or no -m is given.
+ */
+void session_sources(struct session *s, const char *release, bool live);
 /* Rereads kallsyms if modules came since: at most once a second, or now. */
 void session_refresh_symbols(struct session *s, bool now);
 /* The live stack map's entry id into ips[PT_MAX_STACK]; stackmap.c, the

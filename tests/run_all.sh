@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command runs this: every suite, then one summary line.
-# Suites: host unit (cmocka), replay, host live (tracepoint mode), docs,
+# Suites: host unit (cmocka), replay, host live (tracepoint mode), source
+# lines and make kmod trees (srcline), docs,
 # prometheus (promtool, node_exporter, alert rules, dashboard), sanitizer
 # build of unit+replay, lab VM checks, tracer VM checks (i386 and amd64).
 set -u
@@ -37,6 +38,7 @@ make -s all || { echo "build failed"; echo "total: 0 passed, 1 failed"; exit 1; 
 suite unit make -s unit-test
 suite replay make -s replay-test
 suite host make -s host-test
+suite srcline make -s srcline-test
 suite docs make -s docs-test
 suite prometheus make -s prom-test
 suite sanitizers bash tests/sanitize.sh

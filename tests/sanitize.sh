@@ -15,7 +15,7 @@ gcc $SAN -Isrc -Itests/unit tests/unit/test_kmap_local.c $LIB -o $out/test_kmap_
 gcc $SAN -Isrc -Itests/unit tests/replay/gen_recordings.c $LIB -o $out/gen_recordings
 gcc $SAN -Isrc -Itests/unit tests/replay/ci_source.c $LIB -o $out/ci_source
 gcc $SAN -Isrc -I.output/amd64 $(make -s --no-print-directory print-user-srcs) $LIB \
-	-o $out/pagetrack -lbpf -lelf -lz
+	-o $out/pagetrack -lbpf -ldw -lelf -lz
 set +e
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
 export UBSAN_OPTIONS=print_stacktrace=1

@@ -47,6 +47,11 @@ bpfsyms=$( (echo "$undef" | grep -E '^(bpf|btf|libbpf|perf_buffer|ring_buffer)_'
 	[ -n "$so" ] && comm -12 <(echo "$undef") <(nm -D --defined-only "$so" | awk '{ print $3 }' | sort -u)) | sort -u)
 [ -n "$undef" ] && [ -z "$bpfsyms" ] && ok "libptcore.a needs no libbpf symbol" \
 	|| nok "libptcore.a needs libbpf: $(echo $bpfsyms)"
+dwsyms=$(echo "$undef" | grep -E '^(dwfl|dwarf|elf|gelf)_' | sort -u)
+[ -n "$undef" ] && [ -z "$dwsyms" ] && ok "libptcore.a needs no libdw or libelf symbol" \
+	|| nok "libptcore.a needs libdw or libelf: $(echo $dwsyms)"
+nm "$PT" | grep -q ' T srcline_of$' && ok "the binary links srcline.c (source lines)" \
+	|| nok "the binary links srcline.c (source lines)"
 nm "$PT" | grep -q ' T session_map_stack$' && ok "the binary links stackmap.c (live stack lookups)" \
 	|| nok "the binary links stackmap.c (live stack lookups)"
 echo "$pass passed, $fail failed"

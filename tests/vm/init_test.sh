@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Host side of the module-scope VM suite: builds the driver-style test
-# modules (tests/vm/modules/ptdrv, ptpoll) and boots each arch (default: i386, amd64
+# modules (tests/vm/modules/ptdrv, ptpoll) and the seeded module of the
+# source-line checks (tests/host/srcmod), and boots each arch (default: i386, amd64
 # and amd64-bpo, whose 6.12 has the 6.4+ module layout) once running
 # tests/vm/guest/init_checks.sh. The guest ends on purpose with a bad free
 # the kernel complains about, so the boot must end in 125 (kernel problem)
@@ -17,8 +18,17 @@ for arch in ${*:-i386 amd64 amd64-bpo}; do
 	[ -n "$ko" ] || { echo "not ok - build ptdrv for $arch"; F=$((F + 1)); continue; }
 	poll=$(bash scripts/kmod.sh tests/vm/modules/ptpoll "$arch" 2>/dev/null | tail -1)
 	[ -n "$poll" ] || { echo "not ok - build ptpoll for $arch"; F=$((F + 1)); continue; }
+	# Source lines (tests/vm/guest/srcline_checks.sh): the seeded module, its
+	# source for the marker lines, and a copy of another build (no build-id).
+	src=()
+	seeded=$(bash scripts/kmod.sh tests/host/srcmod "$arch" 2>/dev/null | tail -1)
+	if [ -n "$seeded" ]; then
+		mkdir -p ".output/$arch/srcline"
+		objcopy --remove-section .note.gnu.build-id "$seeded" ".output/$arch/srcline/drv-nobid.ko" &&
+			src=(--add "$seeded" --add tests/host/srcmod/drv.c --add ".output/$arch/srcline/drv-nobid.ko")
+	fi
 	booted+=("$arch")
-	pool_start "$arch" tests/vm/run --kernel "$arch" --timeout 1500 --add "$ko" --add "$poll" \
+	pool_start "$arch" tests/vm/run --kernel "$arch" --timeout 1500 --add "$ko" --add "$poll" "${src[@]}" \
 		-- sh /tests/init_checks.sh
 done
 pool_wait

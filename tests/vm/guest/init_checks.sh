@@ -6,7 +6,8 @@
 # findings and that they name the init or exit function. Then a driver-style
 # module (/add/ptdrv.ko: platform driver probed from init, misc device
 # fault handler, frees in remove and exit), and a polling kthread started
-# by init (/add/ptpoll.ko). Last, bad_free: the kernel
+# by init (/add/ptpoll.ko), and source lines (srcline_checks.sh: the seeded
+# module /add/drv.ko). Last, bad_free: the kernel
 # complains (i386: bad page state) or oopses (x86-64) while the report must
 # still come out; nothing may run after it.
 # $1: attach mode (auto, fentry, kprobe); default auto.
@@ -150,6 +151,10 @@ if [ -f $POLL ]; then
 else
 	nok "ptpoll: no $POLL (tests/vm/init_test.sh adds it)"
 fi
+
+# Source lines of the seeded module (/add/drv.ko): its finding's caller_source.
+SRCLINE_SOURCED=1
+. /tests/srcline_checks.sh
 
 if dmesg | grep -E "Oops|BUG:|general protection|Kernel panic" >/dev/null; then
 	nok "no kernel complaint before bad_free"; dmesg | grep -E -A5 "Oops|BUG:" | head -20 | sed 's/^/#   /'
