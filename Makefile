@@ -33,8 +33,8 @@ USER_SRCS := pagetrack.c live.c attach.c modscope.c stackmap.c kinfo.c runas.c
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all amd64 i386 armhf deps lab refmod test unit-test replay-test host-test docs-test prom-test vm-test init-test lab-test ci-example-test \
-	demo kmod clean user-progs
+.PHONY: all amd64 i386 armhf deps lab refmod test unit-test replay-test host-test docs-test prom-test package-test vm-test init-test lab-test ci-example-test \
+	demo kmod clean user-progs deb
 
 # The 32-bit guests' builds need the lab's sysroot script.
 all: amd64 $(if $(wildcard scripts/sysroot.sh),i386 armhf)
@@ -181,6 +181,10 @@ host-test: $(OUTPUT)/amd64/pagetrack
 docs-test: $(OUTPUT)/amd64/pagetrack
 	$(Q)bash tests/host/docs.sh $(OUTPUT)/amd64/pagetrack
 
+# make deb, lintian, the package's files, dpkg -i into a scratch root.
+package-test:
+	$(Q)bash tests/host/package.sh
+
 # promtool, node_exporter, the alert rules and dashboard of doc/prometheus.
 prom-test: $(OUTPUT)/amd64/pagetrack $(UNIT_OUT)/gen_recordings
 	$(Q)bash tests/prometheus/run.sh $(OUTPUT)/amd64/pagetrack $(UNIT_OUT)/gen_recordings
@@ -228,7 +232,21 @@ install: $(OUTPUT)/$(NATIVE)/pagetrack
 	install -D -m 0755 $(OUTPUT)/$(NATIVE)/pagetrack $(DESTDIR)$(PREFIX)/sbin/pagetrack
 	install -D -m 0644 doc/pagetrack.8 $(DESTDIR)$(PREFIX)/share/man/man8/pagetrack.8
 	install -D -m 0644 doc/pagetrack.service $(DESTDIR)$(PREFIX)/share/doc/pagetrack/pagetrack.service
+	install -m 0644 -t $(DESTDIR)$(PREFIX)/share/doc/pagetrack doc/pagetrack.sysusers doc/pagetrack.tmpfiles
 	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/share/doc/pagetrack/prometheus doc/prometheus/*
+
+# ---- Debian package (debian/, debhelper) ----
+# Built from a copy of the tree in $(OUTPUT)/deb/ (dpkg-buildpackage writes
+# beside the source directory): $(OUTPUT)/deb/pagetrack_VERSION_amd64.deb.
+DEB_VERSION = $(shell dpkg-parsechangelog -l debian/changelog -S Version)
+DEB_SRC = $(OUTPUT)/deb/pagetrack-$(DEB_VERSION)
+.PHONY: deb
+deb:
+	$(Q)rm -rf $(OUTPUT)/deb && mkdir -p $(DEB_SRC)
+	$(Q)tar -c --exclude=./.output --exclude=./.git . | tar -x -C $(DEB_SRC)
+	$(Q)cd $(DEB_SRC) && dpkg-buildpackage -us -uc -b $(if $(V),,>../build.log 2>&1) \
+		|| { tail -30 ../build.log; exit 1; }
+	$(Q)ls $(OUTPUT)/deb/*.deb
 
 # Long churn in the i386 guest under pagetrack (issue: soak); not part of `make test`.
 SOAK_SECONDS ?= 600

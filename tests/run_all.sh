@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command runs this: every suite, then one summary line.
 # Suites: host unit (cmocka), replay, host live (tracepoint mode), docs,
-# prometheus (promtool, node_exporter, alert rules, dashboard), sanitizer
+# prometheus (promtool, node_exporter, alert rules, dashboard), package
+# (make deb, lintian, dpkg into a scratch root), sanitizer
 # build of unit+replay, lab VM checks, tracer VM checks (i386 and amd64).
 set -u
 cd "$(dirname "$0")/.."
@@ -39,6 +40,7 @@ suite replay make -s replay-test
 suite host make -s host-test
 suite docs make -s docs-test
 suite prometheus make -s prom-test
+suite package make -s package-test
 suite sanitizers bash tests/sanitize.sh
 suite fuzz-corpus make -s fuzz-corpus
 suite bench-smoke make -s bench-smoke
