@@ -33,7 +33,7 @@ USER_SRCS := pagetrack.c live.c attach.c modscope.c stackmap.c kinfo.c runas.c
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all amd64 i386 armhf deps lab refmod test unit-test replay-test host-test docs-test prom-test package-test vm-test init-test lab-test ci-example-test \
+.PHONY: all amd64 i386 armhf deps deps-build deps-test deps-lab deps-fleet lab refmod test unit-test replay-test host-test docs-test prom-test package-test vm-test init-test lab-test ci-example-test \
 	demo kmod clean user-progs deb
 
 # The 32-bit guests' builds need the lab's sysroot script.
@@ -43,10 +43,24 @@ amd64: $(OUTPUT)/amd64/pagetrack $(if $(wildcard module/pagetrack_ref_user.c),$(
 i386: $(OUTPUT)/i386/pagetrack $(OUTPUT)/i386/pagetrack_ref_user
 armhf: $(OUTPUT)/armhf/pagetrack $(OUTPUT)/armhf/pagetrack_ref_user
 
+# Debian packages by need (scripts/deps.sh); deps: all of them, as make test
+# and make demo use. deps-build: build and install pagetrack (make amd64,
+# make install, make deb); deps-test: the host suites; deps-lab: the QEMU lab
+# (guest builds' sysroots included); deps-fleet: Prometheus and node_exporter.
 deps:
 	$(Q)bash scripts/deps.sh
 	$(Q)bash scripts/sysroot.sh i386
 	$(Q)bash scripts/sysroot.sh armhf
+deps-build:
+	$(Q)bash scripts/deps.sh build
+deps-test:
+	$(Q)bash scripts/deps.sh build test
+deps-lab:
+	$(Q)bash scripts/deps.sh build lab
+	$(Q)bash scripts/sysroot.sh i386
+	$(Q)bash scripts/sysroot.sh armhf
+deps-fleet:
+	$(Q)bash scripts/deps.sh fleet
 
 # Guest kernels, headers and i386 BTF (downloads on first use, then cached);
 # amd64-bpo: bookworm-backports' amd64 kernel (>= 6.10 names, >= 6.4 module layout).
