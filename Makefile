@@ -33,8 +33,8 @@ USER_SRCS := pagetrack.c live.c attach.c modscope.c stackmap.c kinfo.c runas.c s
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all amd64 i386 armhf deps lab refmod test unit-test replay-test host-test srcline-test docs-test prom-test vm-test init-test lab-test ci-example-test \
-	demo kmod clean user-progs
+.PHONY: all amd64 i386 armhf deps deps-build deps-test deps-lab deps-fleet lab refmod test unit-test replay-test host-test srcline-test docs-test prom-test package-test vm-test init-test lab-test ci-example-test \
+	demo kmod clean user-progs deb
 
 # The 32-bit guests' builds need the lab's sysroot script.
 all: amd64 $(if $(wildcard scripts/sysroot.sh),i386 armhf)
@@ -43,10 +43,24 @@ amd64: $(OUTPUT)/amd64/pagetrack $(if $(wildcard module/pagetrack_ref_user.c),$(
 i386: $(OUTPUT)/i386/pagetrack $(OUTPUT)/i386/pagetrack_ref_user
 armhf: $(OUTPUT)/armhf/pagetrack $(OUTPUT)/armhf/pagetrack_ref_user
 
+# Debian packages by need (scripts/deps.sh); deps: all of them, as make test
+# and make demo use. deps-build: build and install pagetrack (make amd64,
+# make install, make deb); deps-test: the host suites; deps-lab: the QEMU lab
+# (guest builds' sysroots included); deps-fleet: Prometheus and node_exporter.
 deps:
 	$(Q)bash scripts/deps.sh
 	$(Q)bash scripts/sysroot.sh i386
 	$(Q)bash scripts/sysroot.sh armhf
+deps-build:
+	$(Q)bash scripts/deps.sh build
+deps-test:
+	$(Q)bash scripts/deps.sh build test
+deps-lab:
+	$(Q)bash scripts/deps.sh build lab
+	$(Q)bash scripts/sysroot.sh i386
+	$(Q)bash scripts/sysroot.sh armhf
+deps-fleet:
+	$(Q)bash scripts/deps.sh fleet
 
 # Guest kernels, headers and i386 BTF (downloads on first use, then cached);
 # amd64-bpo: bookworm-backports' amd64 kernel (>= 6.10 names, >= 6.4 module layout).
@@ -202,6 +216,10 @@ srcline-test: $(OUTPUT)/amd64/pagetrack $(UNIT_OUT)/gen_recordings $(UNIT_OUT)/s
 docs-test: $(OUTPUT)/amd64/pagetrack
 	$(Q)bash tests/host/docs.sh $(OUTPUT)/amd64/pagetrack
 
+# make deb, lintian, the package's files, dpkg -i into a scratch root.
+package-test:
+	$(Q)bash tests/host/package.sh
+
 # promtool, node_exporter, the alert rules and dashboard of doc/prometheus.
 prom-test: $(OUTPUT)/amd64/pagetrack $(UNIT_OUT)/gen_recordings
 	$(Q)bash tests/prometheus/run.sh $(OUTPUT)/amd64/pagetrack $(UNIT_OUT)/gen_recordings
@@ -249,7 +267,21 @@ install: $(OUTPUT)/$(NATIVE)/pagetrack
 	install -D -m 0755 $(OUTPUT)/$(NATIVE)/pagetrack $(DESTDIR)$(PREFIX)/sbin/pagetrack
 	install -D -m 0644 doc/pagetrack.8 $(DESTDIR)$(PREFIX)/share/man/man8/pagetrack.8
 	install -D -m 0644 doc/pagetrack.service $(DESTDIR)$(PREFIX)/share/doc/pagetrack/pagetrack.service
+	install -m 0644 -t $(DESTDIR)$(PREFIX)/share/doc/pagetrack doc/pagetrack.sysusers doc/pagetrack.tmpfiles
 	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/share/doc/pagetrack/prometheus doc/prometheus/*
+
+# ---- Debian package (debian/, debhelper) ----
+# Built from a copy of the tree in $(OUTPUT)/deb/ (dpkg-buildpackage writes
+# beside the source directory): $(OUTPUT)/deb/pagetrack_VERSION_amd64.deb.
+DEB_VERSION = $(shell dpkg-parsechangelog -l debian/changelog -S Version)
+DEB_SRC = $(OUTPUT)/deb/pagetrack-$(DEB_VERSION)
+.PHONY: deb
+deb:
+	$(Q)rm -rf $(OUTPUT)/deb && mkdir -p $(DEB_SRC)
+	$(Q)tar -c --exclude=./.output --exclude=./.git . | tar -x -C $(DEB_SRC)
+	$(Q)cd $(DEB_SRC) && dpkg-buildpackage -us -uc -b $(if $(V),,>../build.log 2>&1) \
+		|| { tail -30 ../build.log; exit 1; }
+	$(Q)ls $(OUTPUT)/deb/*.deb
 
 # Long churn in the i386 guest under pagetrack (issue: soak); not part of `make test`.
 SOAK_SECONDS ?= 600

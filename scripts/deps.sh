@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install every Debian package pagetrack and its lab need. Idempotent.
+# Install the Debian packages pagetrack needs, by need. Idempotent.
+#   deps.sh [build] [test] [lab] [fleet]     (none: all of them, as make deps)
 # apt-get update may exit non-zero on one i386 security index (mirror sync):
 # that is tolerated, the packages we need resolve from the other indexes.
 set -u
@@ -7,22 +8,43 @@ export DEBIAN_FRONTEND=noninteractive
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 
-HOST_PKGS=(
-	make gcc clang llvm libbpf-dev bpftool libelf-dev libdw-dev liblzma-dev libbz2-dev zlib1g-dev libzstd-dev
-	libcmocka-dev libclang-rt-dev pkg-config qemu-system-x86 busybox-static dwarves
-	gcc-12-multilib libc6-dev-i386 cpio gzip xz-utils kmod file util-linux groff-base
-	qemu-system-arm gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
-	prometheus prometheus-node-exporter curl jq libcap2-bin
+# build: pagetrack itself (make, make install), its man page check, make deb.
+BUILD_PKGS=(
+	make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev pkg-config
+	libdw-dev liblzma-dev libbz2-dev groff-base file debhelper dpkg-dev lintian
 )
-# prometheus ships promtool; the Prometheus suite runs its own node_exporter on
-# 127.0.0.1. On a host with systemd, installing these also enables Debian's
-# services (ports 9090 and 9100): disable them there if not wanted.
+# test: the host suites beyond the build (unit tests, fuzz corpus, capabilities).
+TEST_PKGS=(libcmocka-dev libclang-rt-dev libcap2-bin util-linux kmod jq curl)
+# lab: the QEMU guests, their 32-bit and ARM builds, kernels and BTF.
+LAB_PKGS=(
+	qemu-system-x86 qemu-system-arm busybox-static dwarves gcc-12-multilib libc6-dev-i386
+	gcc-arm-linux-gnueabihf libc6-dev-armhf-cross cpio gzip xz-utils kmod file util-linux
+)
+# fleet: Prometheus (ships promtool) and node_exporter, for the Prometheus
+# suite, which runs its own on 127.0.0.1. On a host with systemd, installing
+# these also enables Debian's services (ports 9090 and 9100): disable them
+# there if not wanted.
+FLEET_PKGS=(prometheus prometheus-node-exporter curl jq)
+
+groups=("$@")
+[ ${#groups[@]} -gt 0 ] || groups=(build test lab fleet)
+HOST_PKGS=() lab=
+for g in "${groups[@]}"; do
+	case $g in
+	build) HOST_PKGS+=("${BUILD_PKGS[@]}") ;;
+	test) HOST_PKGS+=("${TEST_PKGS[@]}") ;;
+	lab) HOST_PKGS+=("${LAB_PKGS[@]}"); lab=1 ;;
+	fleet) HOST_PKGS+=("${FLEET_PKGS[@]}") ;;
+	*) echo "deps: unknown group '$g' (build, test, lab, fleet)" >&2; exit 2 ;;
+	esac
+done
+mapfile -t HOST_PKGS < <(printf '%s\n' "${HOST_PKGS[@]}" | awk '!seen[$0]++')
 
 missing=()
 for p in "${HOST_PKGS[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-if ! dpkg --print-foreign-architectures | grep -qx i386; then
+if [ -n "$lab" ] && ! dpkg --print-foreign-architectures | grep -qx i386; then
 	$SUDO dpkg --add-architecture i386
 	need_update=1
 fi
@@ -37,14 +59,17 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 # gcc-multilib conflicts with the armhf cross compiler; what the i386 builds
 # (gcc -m32) need of it beside gcc-12-multilib is its /usr/include/asm link.
-if [ ! -e /usr/include/asm ]; then
+if [ -n "$lab" ] && [ ! -e /usr/include/asm ]; then
 	$SUDO ln -s x86_64-linux-gnu/asm /usr/include/asm || exit 1
 fi
-# The CI-format tests' npm tools (SARIF multitool, JUnit consumers) into the
-# cache; node and npm from Debian only where npm is not on PATH already.
-if ! command -v npm >/dev/null; then
-	echo "deps: installing nodejs npm"
-	$SUDO apt-get install -y -q -o DPkg::Lock::Timeout=600 --no-install-recommends nodejs npm || exit 1
+# test: the CI-format tests' npm tools (SARIF multitool, JUnit consumers) into
+# the cache; node and npm from Debian only where npm is not on PATH already.
+if printf '%s\n' "${groups[@]}" | grep -qx test; then
+	if ! command -v npm >/dev/null; then
+		echo "deps: installing nodejs npm"
+		$SUDO apt-get install -y -q -o DPkg::Lock::Timeout=600 --no-install-recommends nodejs npm || exit 1
+	fi
+	bash "$(dirname "$0")/npm-tools.sh" >/dev/null ||
+		echo "deps: npm tools not installed (the replay tests retry, else skip those checks)" >&2
 fi
-bash "$(dirname "$0")/npm-tools.sh" >/dev/null || echo "deps: npm tools not installed (the replay tests retry, else skip those checks)" >&2
-echo "deps: host packages ready"
+echo "deps: host packages ready (${groups[*]})"

@@ -24,7 +24,6 @@
 
 /* The tool's version and home, for --version and the SARIF driver. */
 #define PT_VERSION	"0.1"
-#define PT_INFO_URI	"https://example.invalid/pagetrack"
 
 struct ci_source;
 

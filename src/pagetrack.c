@@ -15,7 +15,6 @@
 #include "session.h"
 
 const char *argp_program_version = "pagetrack " PT_VERSION;
-const char *argp_program_bug_address = PT_INFO_URI "/issues";
 
 static const char doc[] =
 "Find page allocation, kmap and user mapping bugs in the running kernel.\v"
@@ -26,12 +25,16 @@ static const char doc[] =
 "not be written (that one overrides the others). A line on stderr says why\n"
 "for 2, 3, 4.\n"
 "At the end of -d COMMAND's process group gets SIGTERM, then SIGKILL after 3 s.\n\n"
-"Examples:\n"
-"  pagetrack -d 10                      trace system-wide for 10 s\n"
-"  pagetrack -m mydrv -- ./mytest        scope to module mydrv around a command\n"
-"  pagetrack -m mydrv                   trace until mydrv is unloaded (CI mode)\n"
-"  pagetrack --record t.ptr -- cmd      record, then: pagetrack --replay t.ptr\n"
-"  pagetrack -m mydrv --sarif r.sarif --junit r.xml -- ./mytest   CI formats\n";
+"EXAMPLES:\n"
+"    pagetrack -d 10                    # trace system-wide 10 s, report\n"
+"    pagetrack -m mydrv -- ./mytest     # module mydrv's pages, around a test\n"
+"    pagetrack -m mydrv -j >f.json      # CI: report when mydrv is unloaded\n"
+"    pagetrack --user me -- make check  # trace as root, run make as me\n"
+"    pagetrack -i 60 --metrics-file F   # a service: node_exporter textfile F\n"
+"    pagetrack --record t.ptr -- ./cmd  # record every event, and later\n"
+"    pagetrack --replay t.ptr           # analyze it: no privileges needed\n"
+"    pagetrack -m mydrv --sarif r.sarif --junit r.xml -- ./mytest\n"
+"                                       # CI formats, source lines from mydrv.ko\n";
 
 static const char args_doc[] = "[-- COMMAND [ARGS...]]";
 
@@ -78,6 +81,8 @@ static const struct argp_option options[] = {
 	{ "stack-entries", OPT_STACKS, "N", 0, "Stack map entries (default 16384)", 3 },
 	{ "pkmap-threshold", OPT_PKMAP, "PCT", 0, "pkmap_pressure when more than PCT% of LAST_PKMAP slots are used (default 50)", 3 },
 	{ "no-kmap-local", OPT_NO_KMAP_LOCAL, NULL, 0, "Do not track kmap_local_page()/kmap_atomic() (HIGHMEM kernels)", 3 },
+	/* -h: what --help prints (argp's own --help has no short form). */
+	{ NULL, 'h', NULL, OPTION_HIDDEN, NULL, 0 },
 	{ 0 },
 };
 
@@ -108,6 +113,9 @@ static int parse_uint(const char *s, unsigned long min, unsigned long max, unsig
 	return 0;
 }
 
+/* --sample-pages given at all (its value may be the default's). */
+static bool sample_given;
+
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
 	struct pt_options *o = state->input;
@@ -115,6 +123,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	char *end;
 
 	switch (key) {
+	case 'h':
+		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
+		break;
 	case 'm':
 		if (o->nmodules == PT_MAX_MODULES)
 			usage_err("at most %d modules", PT_MAX_MODULES);
@@ -167,6 +178,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		if (parse_uint(arg, 1, 1 << 24, &v))
 			usage_err("--sample-pages takes 1 to 16777216 (pages)");
 		o->sample_pages = v;
+		sample_given = true;
 		break;
 	case OPT_STACK_MODE:
 		if (strcmp(arg, "all") && strcmp(arg, "sampled"))
@@ -281,6 +293,10 @@ int main(int argc, char **argv)
 			return PT_EXIT_USAGE;
 		}
 		return run_replay(&opt);
+	}
+	if (opt.nmodules && sample_given) {
+		pt_err("--sample-pages does not apply with -m: a watched module's allocations always unwind (--stacks all)");
+		return PT_EXIT_USAGE;
 	}
 	if (opt.nmodules && opt.no_stacks) {
 		pt_err("-m needs stacks to tell the module's allocations apart; drop --no-stacks");

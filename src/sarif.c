@@ -121,8 +121,10 @@ static void driver(FILE *out)
 {
 	unsigned int k;
 
+	/* The project has no public address: its manual page, as systemd's
+	 * Documentation= names one. */
 	fputs("{\"driver\":{\"name\":\"pagetrack\",\"version\":\"" PT_VERSION "\","
-	      "\"informationUri\":\"" PT_INFO_URI "\",\"rules\":[", out);
+	      "\"informationUri\":\"man:pagetrack(8)\",\"rules\":[", out);
 	for (k = 0; k < PT_K_MAX; k++) {
 		const char *level = pt_kind_is_error(k) ? "error" : "warning";
 

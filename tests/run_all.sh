@@ -2,7 +2,8 @@
 # The README's test command runs this: every suite, then one summary line.
 # Suites: host unit (cmocka), replay, host live (tracepoint mode), source
 # lines and make kmod trees (srcline), docs,
-# prometheus (promtool, node_exporter, alert rules, dashboard), sanitizer
+# prometheus (promtool, node_exporter, alert rules, dashboard), package
+# (make deb, lintian, dpkg into a scratch root), sanitizer
 # build of unit+replay, lab VM checks, tracer VM checks (i386 and amd64).
 set -u
 cd "$(dirname "$0")/.."
@@ -41,6 +42,7 @@ suite host make -s host-test
 suite srcline make -s srcline-test
 suite docs make -s docs-test
 suite prometheus make -s prom-test
+suite package make -s package-test
 suite sanitizers bash tests/sanitize.sh
 suite fuzz-corpus make -s fuzz-corpus
 suite bench-smoke make -s bench-smoke

@@ -25,9 +25,32 @@ for v in $(grep -oE '^#define PT_EXIT_[A-Z]+[[:space:]]+[0-9]+' src/options.h | 
 		&& ok "exit status $v documented in README, man page and --help" \
 		|| nok "exit status $v documented in README, man page and --help"
 done
+# -h is --help (exit 0), with an EXAMPLES block and no placeholder bug address.
+h=$("$PT" -h 2>&1); rc=$?
+[ $rc -eq 0 ] && [ "$h" = "$help" ] && ok "pagetrack -h exits 0 and prints --help" \
+	|| nok "pagetrack -h exits 0 and prints --help (exit $rc)"
+n=$(printf '%s\n' "$help" | sed -n '/^EXAMPLES:$/,/^$/p' | grep -c '^    pagetrack .* # ')
+long=$(printf '%s\n' "$help" | awk 'length > 79' | head -1)
+[ "$n" -ge 5 ] && [ -z "$long" ] && ok "--help ends with EXAMPLES: $n commands, each with its comment, no line over 79 columns" \
+	|| nok "--help ends with EXAMPLES: $n commands (want >= 5)${long:+; too long: $long}"
+printf '%s\n' "$help" | grep -qiE 'report bugs|example\.(invalid|com|org)' \
+	&& nok "--help names no placeholder bug address" || ok "--help names no placeholder bug address"
+# Options documented "not with -m" refuse -m: one line, exit 2.
+"$PT" -m mydrv --sample-pages 8 >/dev/null 2>"$(dirname "$PT")/.docs-err"; rc=$?
+[ $rc -eq 2 ] && [ "$(wc -l <"$(dirname "$PT")/.docs-err")" -eq 1 ] && grep -q -- "--sample-pages" "$(dirname "$PT")/.docs-err" \
+	&& ok "--sample-pages with -m: one-line usage error, exit 2" || nok "--sample-pages with -m: one-line usage error, exit 2 (exit $rc)"
+rm -f "$(dirname "$PT")/.docs-err"
+# Every series the metrics file can hold (periodic.c, and kmap_local.c's it
+# calls): a row of the README's metrics table and named in the man page.
+for m in $(grep -ohE '# TYPE pagetrack_[a-z_]+' src/periodic.c src/kmap_local.c | awk '{ print $3 }' | sort -u); do
+	grep -q "^| \`$m\` |" README.md && grep -q "fB$m\\\\fR" doc/pagetrack.8 \
+		&& ok "metric $m documented in README's table and man page" \
+		|| nok "metric $m documented in README's table and man page"
+done
 d=$(mktemp -d)
 make -s install DESTDIR="$d" PREFIX=/usr >/dev/null 2>&1
-[ -x "$d/usr/sbin/pagetrack" ] && [ -f "$d/usr/share/man/man8/pagetrack.8" ] && [ -f "$d/usr/share/doc/pagetrack/pagetrack.service" ] \
+[ -x "$d/usr/sbin/pagetrack" ] && [ -f "$d/usr/share/man/man8/pagetrack.8" ] && [ -f "$d/usr/share/doc/pagetrack/pagetrack.service" ] &&
+	[ -f "$d/usr/share/doc/pagetrack/pagetrack.sysusers" ] && [ -f "$d/usr/share/doc/pagetrack/pagetrack.tmpfiles" ] \
 	&& ok "make install honours DESTDIR and PREFIX" || nok "make install honours DESTDIR and PREFIX"
 if command -v groff >/dev/null; then
 	groff -man -Tutf8 -ww doc/pagetrack.8 >/dev/null 2>"$d/groff.err" && [ ! -s "$d/groff.err" ] \

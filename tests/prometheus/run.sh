@@ -205,7 +205,11 @@ for a in $alerts; do
 	mutant "rules test fails with $a disabled" "s/(- alert: $a\n\s+expr:)(?: >-\n(?: {10}.*\n)+| .*\n)/\$1 vector(0) > 1\n/"
 done
 mutant "rules test fails when the leak alert drops its steadiness clause" 's/ *and\n *min_over_time.*\n//'
-mutant "rules test fails when the leak alert counts caller=\"other\"" 's/\{caller!="other"\}//'
+mutant "rules test fails when the leak alert counts core-kernel sites (page cache, anonymous memory)" 's/\{caller=~"[^"]*"\}//g'
+mutant "rules test fails when PagetrackErrorFinding reads the counter, not its increase (never clears)" \
+	's/increase\((pagetrack_findings_total\{severity="error"\})\[1h\]\)/$1/'
+mutant "rules test fails when PagetrackErrorFinding misses a counter born above 0" 's/\n\s+or\n\s+\(pagetrack_findings_total.*\)//'
+mutant "rules test fails when PagetrackStalled reads any textfile's mtime" 's/\{file=~"[^"]*"\}//'
 mutant "rules test fails when warnings raise PagetrackErrorFinding" 's/\{severity="error"\}//'
 
 # ---- the fleet's Prometheus config and the host's systemd unit ----
@@ -214,28 +218,74 @@ check "promtool check config doc/prometheus/prometheus.yml (with its rule file)"
 unit=doc/pagetrack.service
 exec_line=$(sed -n '/^ExecStart=/,/[^\\]$/p' "$unit" | tr -d '\\\n\t' | sed 's/^ExecStart=//')
 textfile=$(sed -n 's/.*--metrics-file \([^ ]*\).*/\1/p' <<<"$exec_line")
+unitval() { sed -n "s/^$1=//p" "$unit" | tail -1; }
+statedir=/var/lib/$(unitval StateDirectory)
+check "the unit writes its files in its own state directory ($statedir)" \
+	'[ "$(unitval StateDirectory)" = pagetrack ] && [ "$(dirname "$textfile")" = "$statedir" ] &&
+	 ! grep -oE -- "--(metrics-file|folded) [^ ]*" <<<"$exec_line" | grep -qv " $statedir/"'
+# node_exporter reads the file through pagetrack.tmpfiles' link in its directory.
+link=$(awk '$1 == "L" { print $2, $7 }' doc/pagetrack.tmpfiles)
+check "pagetrack.tmpfiles links ${link% *} to the unit's metrics file" '[ "${link#* }" = "$textfile" ]'
 if have prometheus-node-exporter; then
 	nedir=$(prometheus-node-exporter --help 2>&1 | sed -n 's/.*--collector.textfile.directory="\([^"]*\)".*/\1/p')
-	check "the unit writes into node_exporter's default textfile directory ($nedir)" '[ "$(dirname "$textfile")" = "$nedir" ]'
+	check "the link is in node_exporter's default textfile directory ($nedir)" '[ "$(dirname "${link% *}")" = "$nedir" ]'
 fi
+# The user the unit runs as, created by pagetrack.sysusers; the link by tmpfiles.
+if have systemd-sysusers && have systemd-tmpfiles; then
+	r="$dir/root"
+	mkdir -p "$r/etc/sysusers.d" "$r/etc/tmpfiles.d" "$r/var/lib/prometheus/node-exporter"
+	cp doc/pagetrack.sysusers "$r/etc/sysusers.d/pagetrack.conf"
+	cp doc/pagetrack.tmpfiles "$r/etc/tmpfiles.d/pagetrack.conf"
+	systemd-sysusers --root="$r" >/dev/null 2>&1 && systemd-tmpfiles --root="$r" --create >/dev/null 2>&1
+	check "pagetrack.sysusers creates the unit's user $(unitval User) (not root), pagetrack.tmpfiles the link" \
+		'grep -q "^$(unitval User):x:[1-9][0-9]*:" "$r/etc/passwd" && [ "$(unitval User)" != root ] &&
+		 [ "$(readlink "$r${link% *}")" = "$textfile" ]'
+fi
+caps=$(unitval AmbientCapabilities)
+check "the unit's capabilities: ambient = bounding set = $caps" \
+	'[ "$caps" = "$(unitval CapabilityBoundingSet)" ] && [ "$(unitval NoNewPrivileges)" = yes ] &&
+	 [ "$(tr " " "\n" <<<"$caps" | sort | tr "\n" " ")" = "CAP_BPF CAP_DAC_READ_SEARCH CAP_PERFMON CAP_SYSLOG " ]'
 if have systemd-analyze; then
 	sed "s|^ExecStart=[^ ]*|ExecStart=$PT|" "$unit" >"$dir/pagetrack.service"
 	out=$(cd "$dir" && systemd-analyze verify ./pagetrack.service 2>&1); rc=$?
 	check "systemd-analyze verify $unit${out:+: $out}" '[ $rc -eq 0 ] && [ -z "$out" ]'
+	out=$(cd "$dir" && systemd-analyze security --offline=true --threshold=50 ./pagetrack.service 2>&1); rc=$?
+	exposure=$(sed -n 's/.*Overall exposure level for pagetrack.service: \([0-9.]*\).*/\1/p' <<<"$out")
+	check "systemd-analyze security --offline=true: exposure ${exposure:-?} <= 5.0 (rc $rc)" \
+		'[ $rc -eq 0 ] && [ -n "$exposure" ] && awk -v e="$exposure" "BEGIN { exit !(e <= 5.0) }"'
 else
-	skp "systemd-analyze verify $unit" "systemd-analyze not installed"
+	skp "systemd-analyze verify and security $unit" "systemd-analyze not installed"
 fi
 if [ -n "$live" ]; then
 	read -r -a args <<<"${exec_line#* }"
-	args=("${args[@]/$textfile/$dir/prom/unit.prom}")
-	# Stacks are sampled: an idle second may sample no allocation that is
-	# still held at exit. A 32 MiB file's page cache is, whatever the rate.
-	"$PT" "${args[@]}" -- dd if=/dev/zero of="$dir/unit.fill" bs=1M count=32 status=none >/dev/null 2>"$dir/unit.err"; rc=$?
-	rm -f "$dir/unit.fill"
-	check "the unit's command line runs (exit $rc) and writes the file" '[ $rc -eq 0 ] && [ -s "$dir/prom/unit.prom" ]'
+	args=("${args[@]/#$statedir\//$dir/state/}")
+	mkdir -p "$dir/state" && chmod 755 "$dir" && chown 65534:65534 "$dir/state"
+	# As the unit runs it: not root (nobody for user pagetrack), with only the
+	# unit's capabilities (ambient and bounding), no new privileges. Stacks
+	# are sampled: an idle second may sample no allocation that is still held
+	# at exit. A 32 MiB file's page cache is, whatever the rate.
+	pcaps=$(tr ' ' '\n' <<<"$caps" | sed 's/^CAP_/+/' | tr 'A-Z\n' 'a-z,'); pcaps=${pcaps%,}
+	cp "$PT" "$dir/state/pt"
+	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all,"$pcaps" --ambient-caps=-all,"$pcaps" \
+		--bounding-set=-all,"$pcaps" --no-new-privs -- "$dir/state/pt" "${args[@]}" -- \
+		dd if=/dev/zero of="$dir/state/unit.fill" bs=1M count=32 status=none >/dev/null 2>"$dir/unit.err"; rc=$?
+	rm -f "$dir/state/unit.fill"
+	cp "$dir/state/pagetrack.prom" "$dir/prom/unit.prom" 2>/dev/null
+	check "the unit's command line runs as nobody with only $caps (exit $rc) and writes both files" \
+		'[ $rc -eq 0 ] && [ -s "$dir/prom/unit.prom" ] && [ -f "$dir/state/pagetrack.folded" ]'
+	[ $rc -eq 0 ] || head -3 "$dir/unit.err"
 	promcheck "the unit's command line" "$dir/prom/unit.prom"
 	check "the unit's command line: call sites named (allocation stacks on, 32 MiB held in page cache)" \
 		'grep -q "^pagetrack_outstanding_pages{caller=\"[a-z_]" "$dir/prom/unit.prom"'
+	# node_exporter through the link: the file's samples, the file's own mtime.
+	if have "$NE" && have curl && mkdir -p "$dir/tfl" && ln -s "$dir/prom/unit.prom" "$dir/tfl/pagetrack.prom" &&
+	   touch -d @1700000000 "$dir/prom/unit.prom" && chmod -R a+rX "$dir" && start_exporter "$dir/tfl" "$dir/nel.log"; then
+		curl -sf --max-time 2 "$url" >"$dir/linked"
+		stop_pid "$nepid"
+		check "node_exporter reads the metrics file through the link: samples and the file's mtime (1700000000)" \
+			'[ "$(samples "$dir/linked" | wc -l)" = "$(samples "$dir/prom/unit.prom" | wc -l)" ] &&
+			 grep -qE "^node_textfile_mtime_seconds\{file=\"([^\"]*/)?pagetrack.prom\"\} 1.7e\+09$" "$dir/linked"'
+	fi
 fi
 
 # ---- a fleet in miniature: the shipped config and rules in a real Prometheus ----
@@ -315,9 +365,12 @@ rule_exprs() { # one line per rule expression, folded YAML joined
 check "every rule's expression read ($(rule_exprs | wc -l) of $(wc -w <<<"$alerts"))" '[ "$(rule_exprs | wc -l)" -eq "$(wc -w <<<"$alerts")" ]'
 written=$(cat "$dir"/prom/*.prom | grep -o '^pagetrack_[a-z_]*' | sort -u)
 used=$( { rule_exprs; cat "$dir/dash.exprs" 2>/dev/null; } | $NAMES)
-missing=$(comm -23 <(printf '%s\n' "$used") <(printf '%s\n' "$written"))
-check "rules and dashboard use $(wc -l <<<"$used") metric names, all written by pagetrack${missing:+; not written: $missing}" \
-	'[ -z "$missing" ] && [ "$(wc -l <<<"$used")" -ge 7 ]'
+# node_exporter's own series (the textfile's mtime): in its scrapes here.
+nescr=$(cat "$dir/final" "$dir/linked" 2>/dev/null | grep -o '^node_[a-z_]*' | sort -u)
+[ -n "$nescr" ] || nescr=$(grep '^node_' <<<"$used")
+missing=$(comm -23 <(printf '%s\n' "$used") <(printf '%s\n' "$written" "$nescr" | sort))
+check "rules and dashboard use $(wc -l <<<"$used") metric names, all written by pagetrack or node_exporter${missing:+; not written: $missing}" \
+	'[ -z "$missing" ] && [ "$(wc -l <<<"$used")" -ge 8 ]'
 check "the names pagetrack writes are the README's ($(wc -l <<<"$written"))" \
 	'for m in $written; do grep -q "\`$m" README.md || exit 1; done'
 
