@@ -14,7 +14,7 @@ BUILD_PKGS=(
 	libdw-dev liblzma-dev libbz2-dev groff-base file debhelper dpkg-dev lintian
 )
 # test: the host suites beyond the build (unit tests, fuzz corpus, capabilities).
-TEST_PKGS=(libcmocka-dev libclang-rt-dev libcap2-bin util-linux kmod jq curl)
+TEST_PKGS=(libcmocka-dev libclang-rt-dev libcap2-bin util-linux kmod jq curl python3-yaml)
 # lab: the QEMU guests, their 32-bit and ARM builds, kernels and BTF.
 LAB_PKGS=(
 	qemu-system-x86 qemu-system-arm busybox-static dwarves gcc-12-multilib libc6-dev-i386

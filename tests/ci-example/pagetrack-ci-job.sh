@@ -6,8 +6,11 @@
 # shell script run in the guest with the module loaded), unloads the module,
 # and fails the job on any error-level finding (exit 1), on a TEST_SCRIPT or
 # insmod that failed (3), and when the module was never loaded (4): a job
-# that checked nothing never passes. The JSON findings are saved next to the
-# job log as pagetrack-findings.json.
+# that checked nothing never passes. Saved next to the job log: the JSON
+# findings (pagetrack-findings.json), SARIF for code scanning
+# (pagetrack.sarif: source lines from the module's own .ko, paths under
+# CI_JOB_SRC_PREFIX, the module's directory in the repository, if set) and
+# JUnit XML for other CIs (pagetrack.junit.xml).
 # Exit: 0 clean, 1 findings, 3 the test failed, 4 nothing was checked,
 # 2 the job could not run, 124/125 time-out/oops.
 set -u
@@ -35,16 +38,31 @@ cat > "$out/job.sh" <<GUEST
 #!/bin/sh
 BTF=""
 [ -e /sys/kernel/btf/vmlinux ] || BTF="--btf \$PAGETRACK_BTF"
-pagetrack \$BTF -m $name -j -- sh -c 'insmod /add/$name.ko && sh /add/test.sh; t=\$?; rmmod $name; exit \$t' > /tmp/f.json 2>/tmp/e.txt
+pagetrack \$BTF -m $name -j --module-file /add/$name.ko --sarif /tmp/r.sarif --junit /tmp/r.xml \\
+	-- sh -c 'insmod /add/$name.ko && sh /add/test.sh; t=\$?; rmmod $name; exit \$t' > /tmp/f.json 2>/tmp/e.txt
 rc=\$?
 cat /tmp/e.txt >&2
 echo "@@FINDINGS@@"; cat /tmp/f.json; echo "@@END@@"
+echo "@@SARIF@@"; cat /tmp/r.sarif; echo; echo "@@END@@"
+echo "@@JUNIT@@"; cat /tmp/r.xml; echo "@@END@@"
 exit \$rc
 GUEST
 "$top/tests/vm/run" --kernel "$kernel" --timeout "${CI_JOB_TIMEOUT:-900}" --add "$ko" \
 	--add "$out/test.sh" --add "$out/job.sh" -- sh /add/job.sh > "$out/console.txt"
 rc=$?
-sed -n '/@@FINDINGS@@/,/@@END@@/p' "$out/console.txt" | sed '1d;$d' > "$out/pagetrack-findings.json"
+# between MARK and the next @@END@@ of the console, as pagetrack wrote it.
+section() { sed -n "/@@$1@@/,/@@END@@/p" "$out/console.txt" | sed '1d;$d' | tr -d '\r'; }
+section FINDINGS > "$out/pagetrack-findings.json"
+section JUNIT > "$out/pagetrack.junit.xml"
+# SARIF: source paths are relative to the module's build directory; code
+# scanning resolves them from the repository's root.
+if [ -n "${CI_JOB_SRC_PREFIX:-}" ] && command -v jq >/dev/null; then
+	section SARIF | jq -c --arg p "${CI_JOB_SRC_PREFIX%/}/" \
+		'(.runs[].results[].locations[].physicalLocation.artifactLocation.uri | strings) |= $p + .' \
+		> "$out/pagetrack.sarif"
+else
+	section SARIF > "$out/pagetrack.sarif"
+fi
 n=$(grep -c '"severity":"error"' "$out/pagetrack-findings.json")
 case $rc in
 0) echo "ci-job: $name is clean on $kernel" ;;

@@ -25,6 +25,13 @@ job buggy "$d/buggy.sh"
 job bpo --kernel amd64-bpo "$d/buggy.sh"
 job clean "$d/clean.sh"
 job failing "$d/failing.sh"
+# A module written as drivers are (work in module_init, frees in module_exit)
+# with a seeded bug, built by the job with make kmod: the finding names the
+# allocation's source line in JSON, SARIF (paths under the repository's
+# module directory) and JUnit.
+echo true > "$d/seeded.sh"
+pool_start seeded env CI_JOB_OUT="$d/seeded" CI_JOB_SRC_PREFIX=tests/host/srcmod \
+	bash tests/ci-example/pagetrack-ci-job.sh --kernel amd64 tests/host/srcmod drv "$d/seeded.sh"
 pool_wait
 log() { grep "^ci-job\|^  " "$(pool_out "$1")"; }
 
@@ -62,6 +69,38 @@ if [ "$rc" -eq 3 ] && grep -q "the test script (or insmod) failed" "$(pool_out f
 	ok "CI recipe fails the job when the test script fails without a finding (exit 3)"
 else
 	nok "CI recipe fails the job when the test script fails (exit $rc)"; tail -5 "$(pool_out failing)"
+fi
+# The seeded module: its files read by the tools CI would read them with.
+log seeded; rc=$(pool_rc seeded)
+line=$(grep -n "SRCLINE: init alloc" tests/host/srcmod/drv.c | cut -d: -f1)
+f=$(grep '"kind":"order_mismatch"' "$d/seeded/pagetrack-findings.json")
+if [ "$rc" -eq 1 ] && grep -q '"caller":"drv_init+0x[0-9a-f]* \[drv\]","caller_source":"drv.c:'"$line"'"' <<<"$f"; then
+	ok "seeded bug in module_init (make kmod): order_mismatch, caller_source drv.c:$line, exit 1"
+else
+	nok "seeded bug in module_init: exit $rc, want caller_source drv.c:$line: $(cut -c1-400 <<<"$f")"
+	tail -5 "$(pool_out seeded)"
+fi
+npm_dir=$(bash scripts/npm-tools.sh 2>"$d/npm.err")
+if [ $? -ne 0 ]; then
+	echo "ok - the job's SARIF and JUnit read by their consumers # SKIP npm tools: $(tail -1 "$d/npm.err")"
+else
+	val=$(cd "$npm_dir" && DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1 npx --no-install sarif-multitool validate \
+		"$d/seeded/pagetrack.sarif" 2>&1)
+	sr=$(NPM_TOOLS=$npm_dir node tests/replay/ci_read.mjs sarif "$d/seeded/pagetrack.sarif" 2>&1)
+	if grep -q "Analysis completed successfully" <<<"$val" && ! grep -qE ": (error|warning) [A-Z]+[0-9]+:" <<<"$val" &&
+		grep -qx "physical_uri tests/host/srcmod/drv.c" <<<"$sr" && grep -qx "physical_line $line" <<<"$sr" &&
+		grep -qx "result_ids order_mismatch:1 " <<<"$sr"; then
+		ok "the job's SARIF: the multitool validates it, order_mismatch at tests/host/srcmod/drv.c:$line"
+	else
+		nok "the job's SARIF: $(grep -E ': (error|warning) ' <<<"$val" | head -2) $(grep physical <<<"$sr" | tr '\n' ' ')"
+	fi
+	jr=$(NPM_TOOLS=$npm_dir node tests/replay/ci_read.mjs junit "$d/seeded/pagetrack.junit.xml" 2>&1)
+	if grep -qx "failures 1" <<<"$jr" && grep -qx "failure_types order_mismatch:1 " <<<"$jr" &&
+		grep -qx "status FAIL" <<<"$jr"; then
+		ok "the job's JUnit: one failure, order_mismatch"
+	else
+		nok "the job's JUnit: $(tr '\n' ' ' <<<"$jr" | cut -c1-300)"
+	fi
 fi
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -6,6 +6,8 @@ PT=${1:-.output/amd64/pagetrack}
 pass=0 fail=0
 ok() { echo "ok - $1"; pass=$((pass + 1)); }
 nok() { echo "not ok - $1"; fail=$((fail + 1)); }
+skip=0
+skp() { echo "ok - $1 # SKIP $2"; skip=$((skip + 1)); }
 for opt in $("$PT" --help | grep -oE -- '--[a-z][a-z-]+' | sort -u); do
 	case $opt in --help|--usage|--version) continue ;; esac
 	grep -qE -- "$opt([^a-z-]|\$)" README.md && sed 's/\\-/-/g' doc/pagetrack.8 | grep -qE -- "$opt([^a-z-]|\$)" \
@@ -16,6 +18,34 @@ for kind in $(grep -oE '\[PT_K_[A-Z_]+\] = "[a-z_]+"' src/analyzer.c | cut -d'"'
 	grep -q "\`$kind\`" README.md && grep -q "^.B $kind" doc/pagetrack.8 \
 		&& ok "finding $kind documented" || nok "finding $kind documented"
 done
+# The GitHub Actions example (doc/ci/github-actions.yml): valid YAML; the make
+# targets, scripts, variables and files it names are the ones that exist (its
+# job itself runs in the ci-example suite).
+wf=doc/ci/github-actions.yml
+if python3 -c 'import yaml' 2>/dev/null; then
+	steps=$(python3 -c 'import sys, yaml
+w = yaml.safe_load(open(sys.argv[1]))
+for s in w["jobs"]["page-bugs"]["steps"]:
+    print(s.get("run", "") + " " + " ".join(str(v) for v in s.get("with", {}).values()))' "$wf" 2>&1) \
+		&& ok "the GitHub Actions example is valid YAML" || nok "the GitHub Actions example is valid YAML: $steps"
+	bad=""
+	for t in $(grep -oE 'make -C /opt/pagetrack [a-z -]+' <<<"$steps" | sed 's|make -C /opt/pagetrack ||'); do
+		grep -qE "^$t:|^\.PHONY:.* $t( |\$)" Makefile || bad="$bad make:$t"
+	done
+	for f in $(grep -oE '/opt/pagetrack/[a-zA-Z0-9_./-]+' <<<"$steps" | sed 's|/opt/pagetrack/||'); do
+		[ -e "$f" ] || bad="$bad file:$f"
+	done
+	for v in CI_JOB_OUT CI_JOB_SRC_PREFIX; do
+		grep -q "$v" <<<"$steps" && grep -q "\${$v" tests/ci-example/pagetrack-ci-job.sh || bad="$bad var:$v"
+	done
+	for o in pagetrack.sarif pagetrack.junit.xml pagetrack-findings.json console.txt; do
+		grep -q "pagetrack-out/$o" <<<"$steps" && grep -q "\$out/$o" tests/ci-example/pagetrack-ci-job.sh || bad="$bad out:$o"
+	done
+	[ -z "$bad" ] && ok "the GitHub Actions example names only targets, scripts, variables and files that exist" \
+		|| nok "the GitHub Actions example names what does not exist:$bad"
+else
+	skp "the GitHub Actions example" "no python3-yaml"
+fi
 # Every exit status of options.h in README's table, the man page and --help.
 help=$("$PT" --help)
 for v in $(grep -oE '^#define PT_EXIT_[A-Z]+[[:space:]]+[0-9]+' src/options.h | awk '{print $3}'); do
@@ -77,5 +107,5 @@ nm "$PT" | grep -q ' T srcline_of$' && ok "the binary links srcline.c (source li
 	|| nok "the binary links srcline.c (source lines)"
 nm "$PT" | grep -q ' T session_map_stack$' && ok "the binary links stackmap.c (live stack lookups)" \
 	|| nok "the binary links stackmap.c (live stack lookups)"
-echo "$pass passed, $fail failed"
+echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]
