@@ -326,12 +326,13 @@ static void folded_body(FILE *f, void *ctx)
 
 	an_snapshot(c->an, c->now_ns, c->min_age_ns, &g, &n);
 	for (i = 0; i < n; i++) {
-		struct pt_stack s;
+		struct report_stack s;
 		int j;
 
-		/* Flame graphs read stacks root first. */
-		if (!an_stack(c->an, g[i].stack_id, &s) || !s.nr) {
+		/* Flame graphs read stacks root first; the kernel's frames only. */
+		if (!report_stack(c->an, c->ks, g[i].stack_id, &s) || !s.nr) {
 			fprintf(f, "[unknown] %" PRIu64 "\n", g[i].pages);
+			report_stack_free(&s);
 			continue;
 		}
 		for (j = (int)s.nr - 1; j >= 0; j--) {
@@ -339,6 +340,7 @@ static void folded_body(FILE *f, void *ctx)
 				j ? ";" : "");
 		}
 		fprintf(f, " %" PRIu64 "\n", g[i].pages);
+		report_stack_free(&s);
 	}
 	free(g);
 }

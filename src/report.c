@@ -5,6 +5,7 @@
  * Core library: no libbpf.
  */
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 #include "report.h"
 #include "kmap_local.h"
@@ -34,59 +35,207 @@ static bool internal(const char *fn)
 	return false;
 }
 
-/*
- * The kernel's static inline helpers a module may get its own copy of
- * (kmap() in HIGHMEM kernels): such a copy is not the site, its caller is.
- */
-static bool module_copy_of_helper(const struct analyzer *an, const struct ksyms *ks,
-				  uint64_t ip)
+/* sym_text() is below; the frame rules need it. */
+static const char *sym_text(const struct analyzer *an, const struct ksyms *ks, uint64_t ip,
+			    char *buf, size_t len, bool *bare);
+
+#include "kernel_inlines.h"
+
+static int cmp_name(const void *key, const void *elem)
 {
-	static const char *const helpers[] = { "kmap", "kunmap", "alloc_pages", NULL };
-	char buf[256];
+	return strcmp(key, *(const char *const *)elem);
+}
+
+/*
+ * A frame as the rules see it: its function (compiler suffixes such as
+ * ".constprop.0" cut off) and offset, parsed from "func+0x1c [module]".
+ */
+struct frame {
+	bool named;		/* a symbol names it (a watched module's bare offset does not) */
+	bool bpf;		/* in BPF's text: a program or a trampoline ("[bpf]") */
+	char fn[256];
+	uint64_t off;
+};
+
+static struct frame frame_of(const struct analyzer *an, const struct ksyms *ks, uint64_t ip)
+{
+	struct frame fr = { 0 };
+	char buf[256], *plus;
+	bool bare;
+
+	if (!sym_text(an, ks, ip, buf, sizeof(buf), &bare) || bare)
+		return fr;
+	fr.named = true;
+	fr.bpf = strstr(buf, " [bpf]") != NULL;
+	plus = strchr(buf, '+');
+	if (plus)
+		fr.off = strtoull(plus + 1, NULL, 16);
+	buf[strcspn(buf, "+ ")] = 0;
+	snprintf(fr.fn, sizeof(fr.fn), "%s", buf);
+	fr.fn[strcspn(fr.fn, ".")] = 0;
+	return fr;
+}
+
+/*
+ * The caller rule. A function the kernel's page, mapping and DMA headers
+ * define as static inline (kernel_inlines.h, generated from the headers by
+ * scripts/gen-kernel-inlines.sh) is the kernel's helper wherever the
+ * compiler put a copy of it, a module included: kmap_local_page+0x20 [mod]
+ * is not the module's own code, the frame that called it is.
+ */
+static bool helper_frame(const struct frame *fr)
+{
+	return fr->named && !fr->bpf &&
+	       bsearch(fr->fn, kernel_inlines, sizeof(kernel_inlines) / sizeof(kernel_inlines[0]),
+		       sizeof(kernel_inlines[0]), cmp_name);
+}
+
+bool report_is_helper(const struct analyzer *an, const struct ksyms *ks, uint64_t ip)
+{
+	struct frame fr = frame_of(an, ks, ip);
+
+	return helper_frame(&fr);
+}
+
+/*
+ * Tracing machinery, never the kernel's own work: BPF programs and
+ * trampolines (the "[bpf]" pseudo-module), kprobe and ftrace trampolines, and
+ * the tracepoint and probe dispatch that calls a BPF program.
+ */
+static bool tracing_frame(const struct frame *fr)
+{
+	static const char *const prefixes[] = {
+		"bpf_prog_", "bpf_trampoline_", "bpf_dispatcher_", "__bpf_prog_enter",
+		"__bpf_prog_exit", "bpf_trace_run", "__bpf_trace_", "__traceiter_",
+		"trace_call_bpf", "perf_trace_run_bpf_submit", "__kretprobe_trampoline",
+		"kretprobe_trampoline", "kprobe_dispatcher", "kretprobe_dispatcher",
+		"kprobe_perf_func", "kretprobe_perf_func", "kprobe_ftrace_handler",
+		"ftrace_trampoline", "ftrace_caller", "ftrace_regs_caller", "ftrace_call",
+		"ftrace_regs_call", "ftrace_stub", "arch_ftrace_ops_list_func",
+		NULL,
+	};
 	int i;
 
-	/* The module may be gone from kallsyms: its cached names. A compiler
-	 * clone (kmap.constprop.0) is the same helper. */
-	report_sym(an, ks, ip, buf, sizeof(buf));
-	buf[strcspn(buf, "+.")] = 0;
-	for (i = 0; helpers[i]; i++)
-		if (!strcmp(buf, helpers[i]))
+	if (fr->bpf)
+		return true;
+	if (!fr->named)
+		return false;
+	for (i = 0; prefixes[i]; i++)
+		if (!strncmp(fr->fn, prefixes[i], strlen(prefixes[i])))
 			return true;
 	return false;
 }
 
-/* The address that best names who did it: the watched module's frame, else
- * the first frame outside the allocator, else the recorded caller. */
+/* The return address of a patched call at a function's entry (fentry, a
+ * trampoline's caller): +0x5, +0x9 after endbr64, +0x8 after i386's prologue. */
+#define ENTRY_CALL_MAX	0x10
+
+void report_stack_free(struct report_stack *r)
+{
+	if (r->ips != r->inl)
+		free(r->ips);
+	r->ips = r->inl;
+	r->nr = 0;
+}
+
+/*
+ * The kernel's frames of stack id, for every output. Dropped: frames of
+ * tracing machinery (tracing_frame()); an unnamed frame outside the watched
+ * modules right after one of them or right before a function's entry call
+ * (a trampoline kallsyms does not list); and a duplicate of the probed
+ * function: a frame repeated, or a function's entry call site (func+0x9)
+ * after a frame of the same function.
+ */
+bool report_stack(const struct analyzer *an, const struct ksyms *ks, int32_t id,
+		  struct report_stack *r)
+{
+	const size_t ninl = sizeof(r->inl) / sizeof(r->inl[0]);
+	struct frame prev = { 0 }, cur, next = { 0 };
+	bool dropped = false, have_prev = false;
+	struct pt_stack s;
+	uint64_t last = 0;
+	unsigned int i;
+
+	r->ips = r->inl;
+	r->nr = r->raw = r->dropped = 0;
+	if (!an_stack(an, id, &s))
+		return false;
+	r->raw = s.nr;
+	if (s.nr > ninl && !(r->ips = malloc(s.nr * sizeof(*r->ips)))) {
+		/* No memory for a copy: the first frames as they are. */
+		r->ips = r->inl;
+		r->nr = ninl;
+		memcpy(r->ips, s.ips, sizeof(r->inl));
+		return true;
+	}
+	if (s.nr)
+		next = frame_of(an, ks, s.ips[0]);
+	for (i = 0; i < s.nr; i++) {
+		bool drop;
+
+		cur = next;
+		if (i + 1 < s.nr)
+			next = frame_of(an, ks, s.ips[i + 1]);
+		else
+			memset(&next, 0, sizeof(next));
+		if (tracing_frame(&cur))
+			drop = true;
+		else if (!cur.named && an_module_of_ip(an, s.ips[i]) < 0)
+			drop = dropped || (i + 1 < s.nr && (tracing_frame(&next) ||
+					   (next.named && next.off <= ENTRY_CALL_MAX)));
+		else
+			drop = have_prev && (s.ips[i] == last ||
+					     (cur.named && cur.off <= ENTRY_CALL_MAX &&
+					      prev.named && !strcmp(cur.fn, prev.fn)));
+		dropped = drop;
+		if (drop) {
+			r->dropped++;
+			continue;
+		}
+		r->ips[r->nr++] = s.ips[i];
+		prev = cur;
+		have_prev = true;
+		last = s.ips[i];
+	}
+	return true;
+}
+
+/*
+ * The address that best names who did it: the first frame of the watched
+ * module's own code (a kernel helper's copy in it skipped: helper_frame()),
+ * else the first kernel frame outside the allocator and the helpers, else
+ * the recorded caller.
+ */
 uint64_t report_site_ip(const struct analyzer *an, const struct ksyms *ks, uint64_t caller,
 			int32_t stack_id)
 {
-	struct pt_stack s;
-	char buf[256];
+	struct report_stack s;
+	uint64_t helper = 0, ip = 0;
 	unsigned int i;
-	uint64_t helper = 0;
 
 	/* A probe at function entry unwinds past its immediate caller (no
 	 * frame yet): that caller, when it is the module's, is the exact site. */
 	if (caller && an_module_of_ip(an, caller) >= 0) {
-		if (!module_copy_of_helper(an, ks, caller))
+		if (!report_is_helper(an, ks, caller))
 			return caller;
 		helper = caller;
 	}
-	if (!an_stack(an, stack_id, &s))
+	if (!report_stack(an, ks, stack_id, &s))
 		return caller;
-	for (i = 0; i < s.nr; i++)
+	for (i = 0; i < s.nr && !ip; i++)
 		if (an_module_of_ip(an, s.ips[i]) >= 0 && s.ips[i] != helper &&
-		    !module_copy_of_helper(an, ks, s.ips[i]))
-			return s.ips[i];
-	if (caller)
-		return caller;
-	for (i = 0; i < s.nr; i++) {
-		const char *fn = ksyms_func(ks, s.ips[i], buf, sizeof(buf));
+		    !report_is_helper(an, ks, s.ips[i]))
+			ip = s.ips[i];
+	for (i = 0; i < s.nr && !ip && !caller; i++) {
+		struct frame fr = frame_of(an, ks, s.ips[i]);
 
-		if (fn && !internal(fn))
-			return s.ips[i];
+		if (fr.named && !internal(fr.fn) && !helper_frame(&fr))
+			ip = s.ips[i];
 	}
-	return s.nr ? s.ips[0] : 0;
+	if (!ip)
+		ip = caller ? caller : s.nr ? s.ips[0] : 0;
+	report_stack_free(&s);
+	return ip;
 }
 
 /* Symbol text for ip, or NULL; *bare: no symbol, "module+0xOFF [module]". */
@@ -170,17 +319,19 @@ void json_str(FILE *out, const char *s)
 static void json_stack(FILE *out, const struct analyzer *an, const struct ksyms *ks,
 		       int32_t id)
 {
-	struct pt_stack s;
+	struct report_stack s;
 	char buf[256];
 	unsigned int i;
 
 	fputc('[', out);
-	if (an_stack(an, id, &s))
+	if (report_stack(an, ks, id, &s)) {
 		for (i = 0; i < s.nr; i++) {
 			if (i)
 				fputc(',', out);
 			json_str(out, report_sym(an, ks, s.ips[i], buf, sizeof(buf)));
 		}
+		report_stack_free(&s);
+	}
 	fputc(']', out);
 }
 
@@ -254,18 +405,21 @@ static void json_finding(FILE *out, const struct analyzer *an, const struct ksym
 static void text_stack(FILE *out, const struct analyzer *an, const struct ksyms *ks,
 		       int32_t id, unsigned int max)
 {
-	struct pt_stack s;
+	struct report_stack s;
 	char buf[256];
 	unsigned int i;
 
-	if (!an_stack(an, id, &s)) {
+	if (!report_stack(an, ks, id, &s)) {
 		fprintf(out, "        (no stack%s)\n", id < -1 ? ": stack map full or failed" : "");
 		return;
 	}
+	if (!s.nr && s.raw)
+		fprintf(out, "        (no kernel frame: the unwinder stopped inside the tracing code)\n");
 	for (i = 0; i < s.nr && i < max; i++)
 		fprintf(out, "        #%-2u %s\n", i, report_sym(an, ks, s.ips[i], buf, sizeof(buf)));
 	if (s.nr > max)
 		fprintf(out, "        ... %u more frames\n", s.nr - max);
+	report_stack_free(&s);
 }
 
 static void text_finding(FILE *out, const struct analyzer *an, const struct ksyms *ks,

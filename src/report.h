@@ -25,6 +25,25 @@ struct report_opts {
  * first frame outside the allocator, else caller. */
 uint64_t report_site_ip(const struct analyzer *an, const struct ksyms *ks, uint64_t caller,
 			int32_t stack_id);
+/*
+ * A stack as every output shows it: the kernel's frames only, without the
+ * frames of pagetrack's BPF programs, probe trampolines and tracing dispatch,
+ * nor a duplicate of the probed function (its entry call site). ips points
+ * into inl or a malloc'ed copy: report_stack_free() after use.
+ */
+struct report_stack {
+	uint32_t nr;		/* frames kept */
+	uint32_t raw;		/* frames the stack had */
+	uint32_t dropped;
+	uint64_t *ips;
+	uint64_t inl[64];
+};
+bool report_stack(const struct analyzer *an, const struct ksyms *ks, int32_t id,
+		  struct report_stack *r);
+void report_stack_free(struct report_stack *r);
+/* Whether ip is in a copy of a kernel header's static inline (kmap_local_page
+ * compiled out of line into a module): the kernel's helper, not the site. */
+bool report_is_helper(const struct analyzer *an, const struct ksyms *ks, uint64_t ip);
 void json_str(FILE *out, const char *s);
 /* ,"NAME":"symbol+off" of ip, or null when ip is 0. */
 void json_site(FILE *out, const struct analyzer *an, const struct ksyms *ks,
