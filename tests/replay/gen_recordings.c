@@ -102,6 +102,73 @@ static void init_session(FILE *f, struct kmodel *k)
 	km_emit(k, PT_EV_FREE_ADDR, PTR(0x7100), 1, NULL, NULL);	/* bad_free, tail call */
 }
 
+/* Writes stack id with its frames, each named by its SYM text (NULL: none). */
+static void named_stack(FILE *f, uint32_t id, const uint64_t *ips, const char *const *names,
+			uint32_t nr)
+{
+	uint32_t hdr[2] = { id, nr }, i;
+
+	if (rec_write2(f, PT_REC_STACK, hdr, sizeof(hdr), ips, nr * sizeof(*ips)))
+		exit(2);
+	for (i = 0; i < nr; i++)
+		if (names[i] && rec_write2(f, PT_REC_SYM, &ips[i], 8, names[i], strlen(names[i]) + 1))
+			exit(2);
+}
+
+/*
+ * frames.ptr: stacks shaped as fentry kernels give them (6.12: a BPF
+ * program's frame and the probed function's entry call between the
+ * allocator and its caller; 6.1: unnamed trampolines and __get_free_pages+0x5
+ * twice; a free stack starting with two BPF programs), and a module whose
+ * kernel helpers (alloc_pages, kmap) were compiled out of line into it.
+ */
+#define K(off)		(0xffffffff81000000ULL + (off))
+#define TRAMP(off)	(0xffffffffa0000000ULL + (off))
+#define M(off)		(MOD_BASE + (off))
+static void frames_session(FILE *f, struct kmodel *k)
+{
+	static const uint64_t s20[] = { K(0x10228), TRAMP(0x37d), K(0x10009), M(0x61c), M(0x730),
+					K(0x20050) };
+	static const char *const n20[] = { "__alloc_pages_noprof+0x228",
+		"bpf_prog_a076c1e5b4e1f2a3_pagetrack_module_free+0x37d [bpf]",
+		"__alloc_pages_noprof+0x9", "alloc_pages+0x1c [drv]", "drv_setup+0x30 [drv]",
+		"do_one_initcall+0x50" };
+	static const uint64_t s21[] = { TRAMP(0x1040), TRAMP(0x2080), K(0x30009), M(0x814),
+					K(0x40010) };
+	static const char *const n21[] = { "bpf_prog_11aa22bb33cc44dd_pagetrack_free_pages+0x40 [bpf]",
+		"bpf_prog_55ee66ff77aa88bb_pagetrack_page_free+0x80 [bpf]", "__free_pages+0x9",
+		"drv_teardown+0x14 [drv]", "do_exit+0x10" };
+	static const uint64_t s22[] = { K(0x101a0), TRAMP(0x5000), K(0x10005), K(0x50012),
+					TRAMP(0x6000), K(0x50005), K(0x50005), M(0x922),
+					K(0x60040) };
+	static const char *const n22[] = { "__alloc_pages+0x1a0", NULL, "__alloc_pages+0x5",
+		"__get_free_pages+0x12", NULL, "__get_free_pages+0x5", "__get_free_pages+0x5",
+		"drv_getfree+0x22 [drv]", "do_syscall_64+0x40" };
+	static const uint64_t s23[] = { K(0x70000), M(0xa10), M(0xb44), K(0x60040) };
+	static const char *const n23[] = { "kmap_high+0x0", "kmap.constprop.0+0x10 [drv]",
+		"drv_map+0x44 [drv]", "do_syscall_64+0x40" };
+
+	named_stack(f, 20, s20, n20, 6);
+	named_stack(f, 21, s21, n21, 5);
+	named_stack(f, 22, s22, n22, 9);
+	named_stack(f, 23, s23, n23, 4);
+	k->stack = 20;
+	k->ip = M(0x61c);			/* the module's own alloc_pages() copy */
+	km_alloc_pages(k, 0x8000, 1, GFP_KERNEL);		/* leak */
+	k->stack = 22;
+	k->ip = M(0x922);
+	km_get_free_pages(k, 0x8100, 2, GFP_KERNEL);
+	k->stack = 21;
+	k->ip = M(0x814);
+	km_free_pages_addr(k, ADDR(0x8100), 0x8100, 1);		/* order_mismatch */
+	k->stack = 20;
+	k->ip = M(0x61c);
+	km_alloc_pages(k, 0x60000, 0, GFP_HIGHUSER);		/* leak */
+	k->stack = 23;
+	k->ip = M(0xa10);			/* kmap() called from a kmap copy */
+	km_kmap(k, 0x60000);					/* kmap_leak */
+}
+
 int main(int argc, char **argv)
 {
 	struct remap_args r = { 0x7f0000000000ULL, 0x7f0000004000ULL, 0x71, 0, 0x1234, 4096 };
@@ -209,6 +276,10 @@ int main(int argc, char **argv)
 	 */
 	f = start(argv[1], "init.ptr", &k);
 	init_session(f, &k);
+	finish(f, 0);
+
+	f = start(argv[1], "frames.ptr", &k);
+	frames_session(f, &k);
 	finish(f, 0);
 
 	/* lost.ptr: clean, but the ring buffer dropped events. */

@@ -58,6 +58,29 @@ check "init text: the block from init named by the init function" \
 check "exit tail call: bad_free named by the exit function" \
 	'printf "%s\n" "$out" | grep "\"bad_free\"" | grep -q "\"free_caller\":\"drv_exit+0x0 \[drv\]\""'
 
+# Stacks as fentry kernels give them, and kernel helpers compiled into the
+# module: callers are the module's own code, stacks the kernel's frames only.
+run --replay "$dir/frames.ptr" -m drv -j --folded "$dir/fr.folded" --metrics-file "$dir/fr.prom"
+printf '%s\n' "$out" > "$dir/fr.json"
+check "helper copies in the module: exact findings ($(kinds))" '[ $rc -eq 1 ] && [ "$(kinds)" = "kmap_leak:1 leak:2 order_mismatch:1 " ]'
+check "caller skips the module's own alloc_pages() copy" \
+	'[ "$(grep -c "\"kind\":\"leak\".*\"caller\":\"drv_setup+0x30 \[drv\]\"" "$dir/fr.json")" = 2 ]'
+check "kmap caller skips the module's kmap.constprop.0 copy" \
+	'grep "\"kmap_leak\"" "$dir/fr.json" | grep -q "\"caller\":\"drv_map+0x44 \[drv\]\""'
+check "6.12 fentry shape: no BPF frame, no probed-function duplicate" \
+	'grep "\"kind\":\"leak\"" "$dir/fr.json" | grep -q "\"stack\":\[\"__alloc_pages_noprof+0x228\",\"alloc_pages+0x1c \[drv\]\",\"drv_setup+0x30 \[drv\]\",\"do_one_initcall+0x50\"\]"'
+check "6.1 fentry shape: no unnamed trampolines, __get_free_pages once" \
+	'grep -q "\"stack\":\[\"__alloc_pages+0x1a0\",\"__get_free_pages+0x12\",\"drv_getfree+0x22 \[drv\]\",\"do_syscall_64+0x40\"\]" "$dir/fr.json"'
+check "free stack: no BPF program frames; free_caller the module's function" \
+	'grep -q "\"free_caller\":\"drv_teardown+0x14 \[drv\]\",\"free_stack\":\[\"__free_pages+0x9\",\"drv_teardown+0x14 \[drv\]\",\"do_exit+0x10\"\]" "$dir/fr.json"'
+check "no BPF frame, trampoline or [unknown] in JSON, folded or metrics" \
+	'! grep -q "bpf_prog\|\[bpf\]\|\[unknown\]" "$dir/fr.json" "$dir/fr.folded" "$dir/fr.prom"'
+check "folded: the kernel's frames only" \
+	'grep -q "^do_one_initcall;drv_setup;alloc_pages;__alloc_pages_noprof 2$" "$dir/fr.folded"'
+run --replay "$dir/frames.ptr" -m drv
+check "text: no BPF frame, no trampoline, no repeated frame" \
+	'! printf "%s\n" "$out" | grep -q "bpf_\|\[unknown\]\|+0x5$\|noprof+0x9" && printf "%s\n" "$out" | grep -q "caller: drv_getfree+0x22 \[drv\]"'
+
 run --replay "$dir/lost.ptr" -m drv -j
 check "lost events reported exactly" 'printf "%s\n" "$out" | grep -q "\"kind\":\"events_lost\".*\"lost\":17" && printf "%s\n" "$out" | tail -1 | grep -q "\"incomplete\":true"'
 
