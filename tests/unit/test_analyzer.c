@@ -112,6 +112,8 @@ static const struct pt_finding *only(struct fx *f, enum pt_kind kind)
 	an_finish(f->an, 0);
 	fs = an_findings(f->an, &n);
 	for (i = 0; i < n; i++)
+		assert_true(strlen(fs[i].note) < sizeof(fs[i].note) - 1);	/* never cut */
+	for (i = 0; i < n; i++)
 		if (fs[i].kind != kind)
 			fail_msg("unexpected finding %s (%s) while expecting only %s",
 				 pt_kind_name(fs[i].kind), fs[i].note, pt_kind_name(kind));
@@ -679,6 +681,46 @@ static void test_remap_failed_cow(void **state)
 	assert_true(x->sigbus > 0);
 	assert_non_null(strstr(x->note, "copy-on-write"));
 	assert_non_null(strstr(x->note, "MAP_SHARED"));
+	an_free(f.an);
+}
+
+/* The longest messages, every number at its widest: none is cut. */
+static void test_longest_messages(void **state)
+{
+	struct fx f = fx_new(true, true, 0);
+	struct remap_args r = { 0xfffffffffff00000ULL, 0xfffffffffffff000ULL,
+				0xfffffffffffffff7ULL /* all but VM_SHARED */, 0, 0x1234,
+				0xfffff000u };
+	const struct pt_finding *x;
+	size_t len;
+
+	(void)state;
+	r.addr = 0xfffffffffff01000ULL;
+	km_remap(&f.k, &r, -22);
+	x = only(&f, PT_K_REMAP_FAILED);
+	len = strlen(x->note);
+	assert_true(len < sizeof(x->note) - 1);
+	assert_string_equal(x->note + len - strlen("or clear VM_MAYWRITE"), "or clear VM_MAYWRITE");
+	assert_non_null(strstr(x->note, "0xfffffffffff01000+0xfffff000 of vma 0xfffffffffff00000-0xfffffffffffff000"));
+	an_free(f.an);
+
+	f = fx_new(true, true, 0);
+	an_set_lost(f.an, UINT64_MAX, UINT64_MAX - 1);
+	x = only(&f, PT_K_EVENTS_LOST);
+	len = strlen(x->note);
+	assert_true(len < sizeof(x->note) - 1);
+	assert_string_equal(x->note + len - strlen("raise --buffer-mb"), "raise --buffer-mb");
+	an_free(f.an);
+
+	f = fx_new(true, true, 0);
+	km_get_free_pages(&f.k, 0x5000, 10, GFP_KERNEL);
+	f.k.stack = -1;
+	f.k.ip = 0;
+	km_user_map(&f.k, 0x5001, 0xfb);
+	km_free_pages_addr(&f.k, ADDR(0x5000), 0x5000, 10);
+	x = only(&f, PT_K_TAIL_PAGE_MAPPED);
+	len = strlen(x->note);
+	assert_string_equal(x->note + len - strlen("map order-0 pages"), "map order-0 pages");
 	an_free(f.an);
 }
 
@@ -1500,6 +1542,7 @@ int main(void)
 		cmocka_unit_test(test_remap_failed_cow),
 		cmocka_unit_test(test_remap_shared_ok),
 		cmocka_unit_test(test_events_lost),
+		cmocka_unit_test(test_longest_messages),
 		cmocka_unit_test(test_pitfall_noncompound_extra_head_ref),
 		cmocka_unit_test(test_pitfall_irq_api_free_before_tails),
 		cmocka_unit_test(test_pitfall_split_page),
