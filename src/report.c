@@ -488,44 +488,122 @@ static void text_finding(FILE *out, const struct analyzer *an, const struct ksym
 	}
 }
 
-/* Unscoped runs: where the still-allocated pages come from (not findings). */
+static int site_by_labels(const void *a, const void *b)
+{
+	const struct report_site *x = a, *y = b;
+	int c = strcmp(x->caller, y->caller);
+
+	return c ? c : x->order < y->order ? -1 : x->order > y->order;
+}
+
+static int site_by_pages(const void *a, const void *b)
+{
+	const struct report_site *x = a, *y = b;
+
+	return x->pages < y->pages ? 1 : x->pages > y->pages ? -1 : site_by_labels(a, b);
+}
+
+struct report_site *report_sites(const struct analyzer *an, const struct ksyms *ks,
+				 const struct pt_finding *g, unsigned int n, unsigned int *nout)
+{
+	struct report_site *s = calloc(n ? n : 1, sizeof(*s));
+	unsigned int i, m = 0;
+
+	*nout = 0;
+	if (!s)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		uint64_t ip = report_site_ip(an, ks, 0, g[i].stack_id);
+
+		if (ip)
+			report_sym(an, ks, ip, s[i].caller, sizeof(s[i].caller));
+		else
+			snprintf(s[i].caller, sizeof(s[i].caller), "?");
+		s[i].order = g[i].order;
+		s[i].pages = g[i].pages;
+		s[i].blocks = g[i].count;
+		s[i].samples = g[i].samples;
+		s[i].age_ns = g[i].age_ns;
+		s[i].stack_id = g[i].stack_id;
+		s[i].stacks = 1;
+	}
+	qsort(s, n, sizeof(*s), site_by_labels);
+	for (i = 0; i < n; i++) {
+		struct report_site *t = m ? &s[m - 1] : NULL;
+
+		if (t && !site_by_labels(t, &s[i])) {
+			/* The example stack: the one with the most pages. */
+			if (s[i].pages > t->pages / t->stacks)
+				t->stack_id = s[i].stack_id;
+			t->pages += s[i].pages;
+			t->blocks += s[i].blocks;
+			t->samples += s[i].samples;
+			t->stacks++;
+			if (s[i].age_ns > t->age_ns)
+				t->age_ns = s[i].age_ns;
+			continue;
+		}
+		s[m++] = s[i];
+	}
+	qsort(s, m, sizeof(*s), site_by_pages);
+	*nout = m;
+	return s;
+}
+
+/* "1 sampled block", "2 sampled blocks". */
+const char *report_plural(unsigned long long n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+/* Unscoped runs: where the still-allocated pages come from (not findings),
+ * one row per call site and order. */
 static void print_outstanding(FILE *out, const struct analyzer *an, const struct ksyms *ks,
 			      const struct report_opts *o)
 {
 	unsigned int n, i, top = o->top ? o->top : 5;
-	const struct pt_finding *f = an_outstanding(an, &n);
-	char buf[256];
+	const struct pt_finding *g = an_outstanding(an, &n);
+	bool sampled = an_config(an)->sample_pages;
+	struct report_site *f;
 
-	if (!n)
+	if (!n || !(f = report_sites(an, ks, g, n, &n)))
 		return;
 	if (!o->json) {
 		fprintf(out, "Outstanding at exit (not judged without -m; top %u of %u call sites):\n",
 			top < n ? top : n, n);
-		if (an_config(an)->sample_pages)
-			fprintf(out, "  (pages are estimates from stacks sampled every %u pages: Σ 2^k/p_k over the sampled blocks)\n",
+		if (sampled)
+			fprintf(out, "  (pages are estimates from stacks sampled every %u pages on average: a sampled block stands for the pages of the blocks it was drawn among; totals in the summary are exact)\n",
 				an_config(an)->sample_pages);
 	}
 	for (i = 0; i < n && i < top; i++) {
-		uint64_t ip = report_site_ip(an, ks, 0, f[i].stack_id);
-		const char *site = ip ? report_sym(an, ks, ip, buf, sizeof(buf)) : "?";
-
 		if (o->json) {
-			fprintf(out, "{\"type\":\"outstanding\",\"blocks\":%u,\"pages\":%" PRIu64
-				",\"order\":%u,\"age_ms\":%" PRIu64, f[i].count, f[i].pages,
-				f[i].order, f[i].age_ns / 1000000);
-			if (an_config(an)->sample_pages)
-				fprintf(out, ",\"estimated\":true,\"samples\":%u", f[i].samples);
+			/* "pages" stays (the contract): the estimate when sampled. */
+			fputs("{\"type\":\"outstanding\"", out);
+			if (sampled)
+				fprintf(out, ",\"estimated_pages\":%" PRIu64 ",\"samples\":%u",
+					f[i].pages, f[i].samples);
+			else
+				fprintf(out, ",\"blocks\":%u", f[i].blocks);
+			fprintf(out, ",\"pages\":%" PRIu64 ",\"order\":%u,\"age_ms\":%" PRIu64
+				",\"stacks\":%u", f[i].pages, f[i].order, f[i].age_ns / 1000000,
+				f[i].stacks);
+			if (sampled)
+				fputs(",\"estimated\":true", out);
 			fputs(",\"caller\":", out);
-			json_str(out, site);
+			json_str(out, f[i].caller);
 			fputs("}\n", out);
-		} else if (an_config(an)->sample_pages) {
-			fprintf(out, "  ~%7" PRIu64 " pages from %6u samples, order %u, oldest %.1f s: %s\n",
-				f[i].pages, f[i].samples, f[i].order, f[i].age_ns / 1e9, site);
+		} else if (sampled) {
+			fprintf(out, "  about %7" PRIu64 " pages (from %u sampled %s), order %u, oldest %.1f s: %s\n",
+				f[i].pages, f[i].samples, report_plural(f[i].samples, "block", "blocks"),
+				f[i].order, f[i].age_ns / 1e9, f[i].caller);
 		} else {
-			fprintf(out, "  %8" PRIu64 " pages in %6u blocks, order %u, oldest %.1f s: %s\n",
-				f[i].pages, f[i].count, f[i].order, f[i].age_ns / 1e9, site);
+			fprintf(out, "  %8" PRIu64 " %s in %u %s, order %u, oldest %.1f s: %s\n",
+				f[i].pages, report_plural(f[i].pages, "page", "pages"), f[i].blocks,
+				report_plural(f[i].blocks, "block", "blocks"), f[i].order,
+				f[i].age_ns / 1e9, f[i].caller);
 		}
 	}
+	free(f);
 }
 
 /* The summary's block and page totals: the analyzer's blocks and those

@@ -61,6 +61,26 @@ const char *report_sym(const struct analyzer *an, const struct ksyms *ks, uint64
 const char *report_func(const struct analyzer *an, const struct ksyms *ks, uint64_t ip,
 			char *buf, size_t len);
 
+/*
+ * Outstanding pages as listed everywhere (text, JSON, -i, metrics): one row
+ * per printed call site and order, the groups of every stack through it
+ * merged, most pages first. pages is the estimate when sampled, blocks the
+ * blocks (exact mode), samples the sampled blocks behind an estimate.
+ * malloc'ed; NULL when out of memory.
+ */
+struct report_site {
+	char caller[256];
+	unsigned int order;
+	uint64_t pages;
+	uint32_t blocks, samples;
+	uint64_t age_ns;		/* the oldest */
+	int32_t stack_id;		/* an example stack */
+	uint32_t stacks;		/* distinct stacks merged here */
+};
+struct report_site *report_sites(const struct analyzer *an, const struct ksyms *ks,
+				 const struct pt_finding *g, unsigned int n, unsigned int *nout);
+const char *report_plural(unsigned long long n, const char *one, const char *many);
+
 void report_print(FILE *out, const struct analyzer *an, const struct ksyms *ks,
 		  const struct report_opts *o);
 

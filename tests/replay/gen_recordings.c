@@ -152,6 +152,13 @@ static void frames_session(FILE *f, struct kmodel *k)
 	named_stack(f, 21, s21, n21, 5);
 	named_stack(f, 22, s22, n22, 9);
 	named_stack(f, 23, s23, n23, 4);
+	/* Stack 20 without the BPF frame: another stack id, the same site. */
+	{
+		static const uint64_t s24[] = { K(0x10228), M(0x61c), M(0x730), K(0x20050) };
+		static const char *const n24[] = { NULL, NULL, NULL, NULL };
+
+		named_stack(f, 24, s24, n24, 4);
+	}
 	k->stack = 20;
 	k->ip = M(0x61c);			/* the module's own alloc_pages() copy */
 	km_alloc_pages(k, 0x8000, 1, GFP_KERNEL);		/* leak */
@@ -167,6 +174,9 @@ static void frames_session(FILE *f, struct kmodel *k)
 	k->stack = 23;
 	k->ip = M(0xa10);			/* kmap() called from a kmap copy */
 	km_kmap(k, 0x60000);					/* kmap_leak */
+	k->stack = 24;
+	k->ip = M(0x61c);
+	km_alloc_pages(k, 0x8200, 1, GFP_KERNEL);		/* leak, same site */
 }
 
 int main(int argc, char **argv)
