@@ -356,8 +356,34 @@ static void json_side(FILE *out, const struct analyzer *an, const struct ksyms *
 	json_stack(out, an, ks, stack_id);
 }
 
+/*
+ * A leak verdict in a run where the kernel skipped runs of our programs
+ * (probe_misses): a free (or kunmap) among them looks like this leak. Said
+ * where the verdict is, in the message, at print time.
+ */
+static bool maybe_missed_free(const struct pt_finding *f, uint64_t misses)
+{
+	return misses && (f->kind == PT_K_LEAK || f->kind == PT_K_KMAP_LEAK);
+}
+
+static void print_message(FILE *out, const struct pt_finding *f, uint64_t misses, bool json)
+{
+	char buf[PT_NOTE_LEN + 256];
+
+	snprintf(buf, sizeof(buf), "%s", f->note);
+	if (maybe_missed_free(f, misses))
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf),
+			 "; it may be a missed %s: the kernel skipped %" PRIu64 " run%s of pagetrack's programs in this run (probe_misses)",
+			 f->kind == PT_K_KMAP_LEAK ? "kunmap" : "free", misses,
+			 misses == 1 ? "" : "s");
+	if (json)
+		json_str(out, buf);
+	else
+		fputs(buf, out);
+}
+
 static void json_finding(FILE *out, const struct analyzer *an, const struct ksyms *ks,
-			 const struct pt_finding *f)
+			 const struct pt_finding *f, uint64_t misses)
 {
 	const struct pt_module_range *m = an_module(an, f->module);
 	char comm[PT_COMM_LEN + 1];
@@ -397,8 +423,10 @@ static void json_finding(FILE *out, const struct analyzer *an, const struct ksym
 	json_side(out, an, ks, "caller", "stack", f->caller, f->stack_id);
 	if ((f->stack_id2 >= 0 || f->caller2) && !kl_kind(f->kind))
 		json_side(out, an, ks, "free_caller", "free_stack", f->caller2, f->stack_id2);
+	if (maybe_missed_free(f, misses))
+		fprintf(out, ",\"may_be_missed_free\":true,\"probe_misses\":%" PRIu64, misses);
 	fprintf(out, ",\"message\":");
-	json_str(out, f->note);
+	print_message(out, f, misses, true);
 	fputs("}\n", out);
 }
 
@@ -423,7 +451,7 @@ static void text_stack(FILE *out, const struct analyzer *an, const struct ksyms 
 }
 
 static void text_finding(FILE *out, const struct analyzer *an, const struct ksyms *ks,
-			 const struct pt_finding *f, unsigned int max)
+			 const struct pt_finding *f, unsigned int max, uint64_t misses)
 {
 	const struct pt_module_range *m = an_module(an, f->module);
 	char buf[256], comm[PT_COMM_LEN + 1];
@@ -437,7 +465,9 @@ static void text_finding(FILE *out, const struct analyzer *an, const struct ksym
 		fprintf(out, " x%u", f->count);
 	if (m)
 		fprintf(out, " [%s]", m->name);
-	fprintf(out, ": %s\n", f->note[0] ? f->note : "");
+	fputs(": ", out);
+	print_message(out, f, misses, false);
+	fputc('\n', out);
 	switch (f->kind) {
 	case PT_K_LEAK:
 		fprintf(out, "    %u block(s), %" PRIu64 " page(s) outstanding, order %u, gfp 0x%x, oldest %.3f s\n",
@@ -643,9 +673,10 @@ void report_print(FILE *out, const struct analyzer *an, const struct ksyms *ks,
 		errors += f[i].error;
 	for (i = 0; i < n; i++) {
 		if (o->json)
-			json_finding(out, an, ks, &f[i]);
+			json_finding(out, an, ks, &f[i], o->probe_misses);
 		else
-			text_finding(out, an, ks, &f[i], o->max_frames ? o->max_frames : 12);
+			text_finding(out, an, ks, &f[i], o->max_frames ? o->max_frames : 12,
+				     o->probe_misses);
 	}
 	print_outstanding(out, an, ks, o);
 	if (o->json) {

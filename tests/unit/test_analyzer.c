@@ -1432,6 +1432,45 @@ static uint64_t summary_num(const char *json, const char *key)
 	return strtoull(p + strlen(pat), NULL, 10);
 }
 
+/* Report of f in text or JSON, with probe_misses; malloc'ed. */
+static char *report_text(struct fx *f, bool json, uint64_t misses)
+{
+	struct report_opts o = { .json = json, .attach_mode = "kprobe", .probe_misses = misses };
+	struct ksyms ks = { 0 };
+	size_t len = 0;
+	char *buf = NULL;
+	FILE *mem = open_memstream(&buf, &len);
+
+	assert_non_null(mem);
+	report_print(mem, f->an, &ks, &o);
+	fclose(mem);
+	return buf;
+}
+
+/* Under -m, a leak in a run whose probes missed runs may be a missed free. */
+static void test_leak_with_probe_misses(void **state)
+{
+	struct fx f = fx_new(true, true, 0);
+	char *t;
+
+	(void)state;
+	km_alloc_pages(&f.k, 0x2000, 1, GFP_KERNEL);
+	an_finish(f.an, 0);
+	t = report_text(&f, true, 3);
+	assert_non_null(strstr(t, "\"may_be_missed_free\":true,\"probe_misses\":3"));
+	assert_non_null(strstr(t, "it may be a missed free: the kernel skipped 3 runs"));
+	free(t);
+	t = report_text(&f, false, 1);
+	assert_non_null(strstr(t, "ERROR leak [drv]: allocated by the module"));
+	assert_non_null(strstr(t, "it may be a missed free: the kernel skipped 1 run of"));
+	free(t);
+	t = report_text(&f, true, 0);
+	assert_null(strstr(t, "may_be_missed_free"));
+	assert_null(strstr(t, "missed free"));
+	free(t);
+	an_free(f.an);
+}
+
 /* The summary's totals count the blocks BPF paired, and still add up. */
 static void test_paired_totals_in_summary(void **state)
 {
@@ -1543,6 +1582,7 @@ int main(void)
 		cmocka_unit_test(test_remap_shared_ok),
 		cmocka_unit_test(test_events_lost),
 		cmocka_unit_test(test_longest_messages),
+		cmocka_unit_test(test_leak_with_probe_misses),
 		cmocka_unit_test(test_pitfall_noncompound_extra_head_ref),
 		cmocka_unit_test(test_pitfall_irq_api_free_before_tails),
 		cmocka_unit_test(test_pitfall_split_page),
