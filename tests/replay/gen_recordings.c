@@ -177,6 +177,35 @@ static void frames_session(FILE *f, struct kmodel *k)
 	k->stack = 24;
 	k->ip = M(0x61c);
 	km_alloc_pages(k, 0x8200, 1, GFP_KERNEL);		/* leak, same site */
+	/* kmap_local through the module's own kmap_local_page() and
+	 * __kunmap_local() copies: unmapped out of order, and one held at exit. */
+	{
+		static const uint64_t s25[] = { K(0x80000), M(0xd10), M(0xe58), K(0x60040) };
+		static const char *const n25[] = { "kunmap_local_indexed+0x0",
+			"__kunmap_local+0x10 [drv]", "drv_copy+0x58 [drv]", "do_syscall_64+0x40" };
+		static const uint64_t site[] = { M(0xc20) };
+		static const char *const nsite[] = { "kmap_local_page+0x20 [drv]" };
+		struct pt_event e = { .type = PT_EV_KLOCAL_UNMAP, .tgid = 4242, .tid = 4242,
+				      .stack_id = 25, .ip = M(0xd10), .order = 2, .aux = 2,
+				      .a0 = 0xff7fe000, .a1 = M(0xc20), .a2 = 0xff7fd000,
+				      .a3 = M(0xc20) };
+
+		named_stack(f, 25, s25, n25, 4);
+		named_stack(f, 26, site, nsite, 1);
+		e.ts = (k->ts += 1000);
+		sink(f, &e, NULL);
+		memset(&e, 0, sizeof(e));
+		e.type = PT_EV_KLOCAL_HELD;
+		e.tgid = e.tid = 4243;
+		e.stack_id = -1;
+		e.a0 = 0xff7fe000;
+		e.a1 = M(0xc20);
+		e.a2 = k->ts;
+		e.aux = PT_KL_HELD_EXIT;
+		e.order = 1;
+		e.ts = (k->ts += 1000);
+		sink(f, &e, NULL);
+	}
 }
 
 int main(int argc, char **argv)

@@ -62,7 +62,11 @@ check "exit tail call: bad_free named by the exit function" \
 # module: callers are the module's own code, stacks the kernel's frames only.
 run --replay "$dir/frames.ptr" -m drv -j --folded "$dir/fr.folded" --metrics-file "$dir/fr.prom"
 printf '%s\n' "$out" > "$dir/fr.json"
-check "helper copies in the module: exact findings ($(kinds))" '[ $rc -eq 1 ] && [ "$(kinds)" = "kmap_leak:1 leak:3 order_mismatch:1 " ]'
+check "helper copies in the module: exact findings ($(kinds))" '[ $rc -eq 1 ] && [ "$(kinds)" = "kmap_leak:1 kmap_local_leak:1 kmap_local_order:1 leak:3 order_mismatch:1 " ]'
+check "kmap_local_order: caller skips the module's __kunmap_local() copy; map sites in a helper said in words" \
+	'grep "\"kmap_local_order\"" "$dir/fr.json" | grep -q "\"map_site_in_helper\":true,.*\"map_caller\":\"kmap_local_page+0x20 \[drv\]\".*\"caller\":\"drv_copy+0x58 \[drv\]\""'
+check "kmap_local_leak: a map site in a helper said in words" \
+	'grep "\"kmap_local_leak\"" "$dir/fr.json" | grep -q "\"map_site_in_helper\":true,\"map_site_note\":\"a map site is in the module.s own copy of a kernel helper"'
 check "caller skips the module's own alloc_pages() copy" \
 	'[ "$(grep -c "\"kind\":\"leak\".*\"caller\":\"drv_setup+0x30 \[drv\]\"" "$dir/fr.json")" = 3 ]'
 check "kmap caller skips the module's kmap.constprop.0 copy" \
