@@ -657,16 +657,80 @@ static struct totals totals(const struct pt_stats *st)
 	};
 }
 
+/*
+ * Findings as printed: leaks are grouped by stack in the analyzer, and two
+ * stacks may print as one call site (they differed in frames report_stack()
+ * drops, or below the caller): one row per (caller, order, module), the
+ * stack with the most pages as its example. NULL: print f as it is.
+ */
+static struct pt_finding *merge_leaks(const struct analyzer *an, const struct ksyms *ks,
+				      const struct pt_finding *f, unsigned int *n)
+{
+	struct pt_finding *rows = malloc((*n ? *n : 1) * sizeof(*rows));
+	uint64_t *site = calloc(*n ? *n : 1, sizeof(*site)), *most = calloc(*n ? *n : 1, 8);
+	unsigned int i, j, m = 0;
+	char a[256], b[256];
+
+	if (!rows || !site || !most) {
+		free(rows);
+		free(site);
+		free(most);
+		return NULL;
+	}
+	for (i = 0; i < *n; i++) {
+		bool merged = false;
+
+		if (f[i].kind == PT_K_LEAK)
+			site[m] = report_site_ip(an, ks, f[i].caller, f[i].stack_id);
+		for (j = 0; j < m && f[i].kind == PT_K_LEAK; j++) {
+			struct pt_finding *r = &rows[j];
+
+			if (r->kind != PT_K_LEAK || r->order != f[i].order ||
+			    r->module != f[i].module || !site[j] || !site[m] ||
+			    strcmp(report_sym(an, ks, site[j], a, sizeof(a)),
+				   report_sym(an, ks, site[m], b, sizeof(b))))
+				continue;
+			if (f[i].pages > most[j]) {
+				r->stack_id = f[i].stack_id;
+				r->caller = f[i].caller;
+				most[j] = f[i].pages;
+			}
+			r->count += f[i].count;
+			r->pages += f[i].pages;
+			r->samples += f[i].samples;
+			if (f[i].age_ns > r->age_ns)
+				r->age_ns = f[i].age_ns;
+			merged = true;
+			break;
+		}
+		if (merged)
+			continue;
+		rows[m] = f[i];
+		most[m] = f[i].pages;
+		m++;
+	}
+	free(site);
+	free(most);
+	*n = m;
+	return rows;
+}
+
 void report_print(FILE *out, const struct analyzer *an, const struct ksyms *ks,
 		  const struct report_opts *o)
 {
 	const struct pt_stats *st = an_stats(an);
 	struct totals tot = totals(st);
 	const struct pt_finding *f;
+	struct pt_finding *rows;
 	unsigned int n, i, errors = 0;
 	uint64_t received = 0;
 
 	f = an_findings(an, &n);
+	rows = merge_leaks(an, ks, f, &n);
+	if (rows)
+		f = rows;
+	else
+		f = an_findings(an, &n);
 	for (i = 0; i < PT_EV_MAX; i++)
 		received += st->events[i];
 	for (i = 0; i < n; i++)
@@ -678,6 +742,7 @@ void report_print(FILE *out, const struct analyzer *an, const struct ksyms *ks,
 			text_finding(out, an, ks, &f[i], o->max_frames ? o->max_frames : 12,
 				     o->probe_misses);
 	}
+	free(rows);
 	print_outstanding(out, an, ks, o);
 	if (o->json) {
 		fprintf(out, "{\"type\":\"summary\",\"findings\":%u,\"errors\":%u,\"warnings\":%u,"
