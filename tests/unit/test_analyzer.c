@@ -583,6 +583,42 @@ static void test_free_while_kmapped(void **state)
 }
 
 /*
+ * ARM32: the page free tracepoint's stack is unusable (the unwinder stops
+ * in __traceiter_mm_page_free); inside __free_pages() the free site is the
+ * API entry probe's stack and caller, as for kmaps.
+ */
+static void test_armhf_free_site_from_api(void **state)
+{
+	struct pt_config cfg = { .api_events = true, .pkmap_pct = 50, .nmodules = 1 };
+	struct pt_kernel_info ki = { .arch = PT_ARCH_ARMHF, .page_shift = 12,
+				     .struct_page_size = 64, .last_pkmap = 512,
+				     .max_pfn = 1 << 22 };
+	const struct pt_finding *x;
+	struct fx f;
+
+	(void)state;
+	strcpy(cfg.modules[0], "drv");
+	f.an = an_new(&cfg, &ki, stack_ips, NULL);
+	assert_non_null(f.an);
+	an_module_range(f.an, "drv", MOD_BASE, MOD_SIZE);
+	km_init(&f.k, sink, f.an);
+	km_get_free_pages(&f.k, 0x500, 0, GFP_KERNEL);
+	km_free_pages_addr(&f.k, ADDR(0x500), 0x500, 0);
+	km_alloc_pages(&f.k, 0x60010, 0, GFP_HIGHUSER);
+	km_kmap(&f.k, 0x60010);
+	f.k.stack = STK_MODULE2;
+	f.k.ip = MOD_IP2;
+	km_free_pages_api(&f.k, 0x60010, 0, 1);
+	f.k.stack = STK_OTHER;		/* the tracepoint's: no frame of the module */
+	f.k.ip = 0;
+	km_page_free(&f.k, 0x60010, 0);
+	x = only(&f, PT_K_FREE_WHILE_KMAPPED);
+	assert_int_equal(x->stack_id2, STK_MODULE2);
+	assert_int_equal(x->caller2, MOD_IP2);
+	an_free(f.an);
+}
+
+/*
  * 65 536 other threads come and go while one sleeps in kmap_high(): the
  * full thread table drops threads in no call, not the sleeping one.
  */
@@ -1582,6 +1618,7 @@ int main(void)
 		cmocka_unit_test(test_remap_shared_ok),
 		cmocka_unit_test(test_events_lost),
 		cmocka_unit_test(test_longest_messages),
+		cmocka_unit_test(test_armhf_free_site_from_api),
 		cmocka_unit_test(test_leak_with_probe_misses),
 		cmocka_unit_test(test_pitfall_noncompound_extra_head_ref),
 		cmocka_unit_test(test_pitfall_irq_api_free_before_tails),
