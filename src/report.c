@@ -509,7 +509,10 @@ static void text_finding(FILE *out, const struct analyzer *an, const struct ksym
 			kl_kind(f->kind) ? "map" :
 			f->kind == PT_K_BAD_FREE || f->kind == PT_K_DOUBLE_FREE ||
 			f->kind == PT_K_KUNMAP_UNBALANCED ? "first" : "allocation");
-		text_stack(out, an, ks, f->stack_id, max);
+		if (kl_kind(f->kind) && f->stack_id == -1)
+			fprintf(out, "        (none: local maps are paired in BPF, which keeps each map's site, not its stack)\n");
+		else
+			text_stack(out, an, ks, f->stack_id, max);
 	}
 	if ((f->stack_id2 >= 0 || f->caller2) && !kl_kind(f->kind)) {
 		ip = report_site_ip(an, ks, f->caller2, f->stack_id2);
