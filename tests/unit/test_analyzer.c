@@ -837,6 +837,26 @@ static void test_metrics_one_series_per_caller(void **state)
 	assert_int_equal(metrics_write(path, f.an, &ks, 1, f.k.ts), 0);
 	assert_int_equal(metric_series(path, &pages, first, sizeof(first)), 2);
 	assert_int_equal(pages, 6);
+	/* The interval report lists the same rows: MOD_IP order 0 once, from two stacks. */
+	{
+		struct periodic pr = { .json = true, .top = 10 };
+		size_t len = 0;
+		char *buf = NULL, *p;
+		FILE *mem = open_memstream(&buf, &len);
+		unsigned int rows = 0;
+
+		assert_non_null(mem);
+		periodic_report(mem, &pr, f.an, &ks, f.k.ts, 1.0);
+		fclose(mem);
+		p = strstr(buf, "\"top_by_age\"");
+		assert_non_null(p);
+		*p = 0;
+		for (p = buf; (p = strstr(p, "\"caller\":")); p++)
+			rows++;
+		assert_int_equal(rows, 3);
+		assert_non_null(strstr(buf, "\"blocks\":3,\"order\":0,\"age_ms\":0,\"stacks\":2,\"caller\":\"drv+0x120 [drv]\""));
+		free(buf);
+	}
 	unlink(path);
 	ksyms_free(&ks);
 	an_free(f.an);
