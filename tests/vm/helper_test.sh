@@ -2,7 +2,8 @@
 # Host side of the caller and stack checks of issue 29: builds
 # tests/vm/modules/pthelper (kernel helpers compiled out of line into a
 # module) for each arch (default: amd64-bpo and amd64, the fentry kernels of
-# 6.12 and 6.1) and boots each once running tests/vm/guest/helper_checks.sh.
+# 6.12 and 6.1; make callers-test adds i386 and armhf) and boots each once
+# running tests/vm/guest/helper_checks.sh.
 set -u
 cd "$(dirname "$0")/../.."
 P=0 F=0
