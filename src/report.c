@@ -140,21 +140,24 @@ void report_stack_free(struct report_stack *r)
 
 /*
  * The kernel's frames of stack id, for every output. Dropped: frames of
- * tracing machinery (tracing_frame()); an unnamed frame outside the watched
- * modules right after one of them or right before a function's entry call
- * (a trampoline kallsyms does not list); and a duplicate of the probed
- * function: a frame repeated, or a function's entry call site (func+0x9)
- * after a frame of the same function.
+ * tracing machinery (tracing_frame()); unnamed frames outside the watched
+ * modules (BPF programs and trampolines where kallsyms does not list them:
+ * net.core.bpf_jit_kallsyms 0, or 6.1's trampolines) when they lead the
+ * stack, follow a dropped frame, or form a run that ends at a tracing frame
+ * or at a function's entry call; and a duplicate of the probed function: a
+ * frame repeated, or a function's entry call site (func+0x9) after a frame
+ * of the same function. A stack with no named frame at all (no kallsyms
+ * access) keeps its unnamed frames.
  */
 bool report_stack(const struct analyzer *an, const struct ksyms *ks, int32_t id,
 		  struct report_stack *r)
 {
 	const size_t ninl = sizeof(r->inl) / sizeof(r->inl[0]);
-	struct frame prev = { 0 }, cur, next = { 0 };
-	bool dropped = false, have_prev = false;
+	struct frame prev = { 0 }, cur, run = { 0 };
+	bool dropped = false, have_prev = false, any_named = false;
+	unsigned int i, j, run_end = 0;
 	struct pt_stack s;
 	uint64_t last = 0;
-	unsigned int i;
 
 	r->ips = r->inl;
 	r->nr = r->raw = r->dropped = 0;
@@ -168,25 +171,33 @@ bool report_stack(const struct analyzer *an, const struct ksyms *ks, int32_t id,
 		memcpy(r->ips, s.ips, sizeof(r->inl));
 		return true;
 	}
-	if (s.nr)
-		next = frame_of(an, ks, s.ips[0]);
+	for (i = 0; i < s.nr && !any_named; i++)
+		any_named = frame_of(an, ks, s.ips[i]).named;
 	for (i = 0; i < s.nr; i++) {
 		bool drop;
 
-		cur = next;
-		if (i + 1 < s.nr)
-			next = frame_of(an, ks, s.ips[i + 1]);
-		else
-			memset(&next, 0, sizeof(next));
-		if (tracing_frame(&cur))
+		cur = frame_of(an, ks, s.ips[i]);
+		if (tracing_frame(&cur)) {
 			drop = true;
-		else if (!cur.named && an_module_of_ip(an, s.ips[i]) < 0)
-			drop = dropped || (i + 1 < s.nr && (tracing_frame(&next) ||
-					   (next.named && next.off <= ENTRY_CALL_MAX)));
-		else
+		} else if (!cur.named && an_module_of_ip(an, s.ips[i]) < 0) {
+			/* The frame that ends this run of unnamed ones. */
+			if (run_end <= i) {
+				for (j = i + 1; j < s.nr; j++) {
+					run = frame_of(an, ks, s.ips[j]);
+					if (run.named || an_module_of_ip(an, s.ips[j]) >= 0)
+						break;
+				}
+				run_end = j;
+			}
+			drop = any_named &&
+			       (dropped || !have_prev ||
+				(run_end < s.nr && (tracing_frame(&run) ||
+						    (run.named && run.off <= ENTRY_CALL_MAX))));
+		} else {
 			drop = have_prev && (s.ips[i] == last ||
 					     (cur.named && cur.off <= ENTRY_CALL_MAX &&
 					      prev.named && !strcmp(cur.fn, prev.fn)));
+		}
 		dropped = drop;
 		if (drop) {
 			r->dropped++;
