@@ -14,6 +14,8 @@ T=/tmp/pt
 mkdir -p $T
 H=/add/pthelper.ko
 MOD='\[pthelper\]'
+# A JSON stack array: its frames hold "]" ("func+0x1c [mod]").
+STACK_RE='"\(free_\)\{0,1\}stack":\[\("[^"]*",\{0,1\}\)*\]'
 
 # stacks_clean FILE: no tracing frame, no [unknown], no function twice in a row.
 stacks_clean() {
@@ -21,7 +23,7 @@ stacks_clean() {
 		echo "#   tracing frame: $(grep -o '"[^"]*\(bpf_prog_\|\[bpf\]\|trampoline\|__traceiter_\|\[unknown\]\)[^"]*"' "$1" | head -3 | tr '\n' ' ')"
 		return 1
 	fi
-	grep -o '"\(free_\)\{0,1\}stack":\[[^]]*\]' "$1" | sed 's/^[^[]*\[//; s/\]$//' |
+	grep -o "$STACK_RE" "$1" | sed 's/^[^[]*\[//; s/\]$//' |
 		awk -F'","' '{ prev = ""; for (i = 1; i <= NF; i++) { f = $i; gsub(/"/, "", f);
 			sub(/[+.].*/, "", f); if (f == prev) { print "#   twice: " f; bad = 1 } prev = f } }
 			END { exit bad }'
@@ -43,7 +45,7 @@ else
 fi
 # The copy's frame stays in the stack, below pth_leak, unless the copy
 # tail-called the allocator (6.12's alloc_pages_node_noprof does).
-st=$(grep '"kind":"leak"' $T/h.json | grep -o '"stack":\[[^]]*\]')
+st=$(grep '"kind":"leak"' $T/h.json | grep -o "$STACK_RE")
 if echo "$st" | grep -q "\"alloc_pages_node[a-z_]*+0x[0-9a-f]* $MOD\",\"pth_leak+"; then
 	ok "the copy's frame is in the stack, below pth_leak"
 elif echo "$st" | grep -q "\"pth_leak+" && ! echo "$st" | grep -q "alloc_pages_node"; then
@@ -76,7 +78,7 @@ if [ "$got" = "leak:1 order_mismatch:2 " ] && stacks_clean $T/r.json &&
 	ok "pagetrack_ref: [$got] exit $rc, allocation and free stacks the kernel's frames only"
 else
 	nok "pagetrack_ref: [$got] exit $rc, stacks:"
-	grep -o '"\(free_\)\{0,1\}stack":\[[^]]*\]' $T/r.json | head -4 | cut -c1-700 | sed 's/^/#   /'
+	grep -o "$STACK_RE" $T/r.json | head -4 | cut -c1-700 | sed 's/^/#   /'
 fi
 
 # A free made in module_exit is named by the exit function: a page freed

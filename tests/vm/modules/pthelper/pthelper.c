@@ -14,41 +14,42 @@
 #include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/module.h>
-#include <linux/version.h>
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+/* 6.10+: alloc_pages_node() is a macro around alloc_pages_node_noprof(). */
+#ifdef alloc_pages_node
 #define PTH_ALLOC alloc_pages_node_noprof
 #else
 #define PTH_ALLOC alloc_pages_node
 #endif
 
-static struct page *(*volatile pth_alloc_fn)(int nid, gfp_t gfp, unsigned int order) = PTH_ALLOC;
-static void *(*volatile pth_map_fn)(struct page *page) = kmap_local_page;
-static void (*volatile pth_unmap_fn)(const void *addr) = __kunmap_local;
+/* Read with READ_ONCE(): the compiler cannot see through the pointer. */
+static struct page *(*pth_alloc_fn)(int nid, gfp_t gfp, unsigned int order) = PTH_ALLOC;
+static void *(*pth_map_fn)(struct page *page) = kmap_local_page;
+static void (*pth_unmap_fn)(const void *addr) = __kunmap_local;
 static struct page *leaked, *mism;
 
 static noinline void pth_leak(void)
 {
-	leaked = pth_alloc_fn(NUMA_NO_NODE, GFP_KERNEL, 1);
+	leaked = READ_ONCE(pth_alloc_fn)(NUMA_NO_NODE, GFP_KERNEL, 1);
 	barrier();
 }
 
 static noinline void pth_alloc(void)
 {
-	mism = pth_alloc_fn(NUMA_NO_NODE, GFP_KERNEL, 2);
+	mism = READ_ONCE(pth_alloc_fn)(NUMA_NO_NODE, GFP_KERNEL, 2);
 	barrier();
 }
 
 static noinline void pth_map(void)
 {
-	struct page *p = pth_alloc_fn(NUMA_NO_NODE, GFP_HIGHUSER, 0);
+	struct page *p = READ_ONCE(pth_alloc_fn)(NUMA_NO_NODE, GFP_HIGHUSER, 0);
 	void *v;
 
 	if (!p)
 		return;
-	v = pth_map_fn(p);
+	v = READ_ONCE(pth_map_fn)(p);
 	memset(v, 0x5a, 64);
-	pth_unmap_fn(v);
+	READ_ONCE(pth_unmap_fn)(v);
 	__free_pages(p, 0);
 	barrier();
 }
@@ -64,7 +65,7 @@ static int __init pthelper_init(void)
 	pth_leak();
 	pth_alloc();
 	pth_map();
-	return leaked && mism ? 0 : -ENOMEM;
+	return (leaked && mism) ? 0 : -ENOMEM;
 }
 
 static void __exit pthelper_exit(void)
