@@ -33,7 +33,7 @@ USER_SRCS := pagetrack.c live.c attach.c modscope.c stackmap.c kinfo.c runas.c s
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all amd64 i386 armhf deps deps-build deps-test deps-lab deps-fleet lab refmod test unit-test replay-test host-test srcline-test docs-test prom-test package-test vm-test init-test lab-test ci-example-test \
+.PHONY: all amd64 i386 armhf deps deps-build deps-test deps-lab deps-fleet lab refmod test unit-test replay-test host-test srcline-test docs-test prom-test package-test vm-test init-test callers-test lab-test ci-example-test \
 	demo kmod clean user-progs deb
 
 # The 32-bit guests' builds need the lab's sysroot script.
@@ -234,6 +234,13 @@ vm-test: all lab refmod
 # driver-style module, and a bad free the kernel oopses on (one boot per arch).
 init-test: all lab refmod
 	$(Q)bash tests/vm/init_test.sh
+
+# Callers and stacks (issue 29): a module with kernel helpers compiled out of
+# line into it, the reference module's stacks and a free in module_exit, one
+# boot per kernel (CALLERS_KERNELS).
+CALLERS_KERNELS ?= amd64-bpo amd64 i386 armhf
+callers-test: all lab refmod
+	$(Q)bash tests/vm/helper_test.sh $(CALLERS_KERNELS)
 
 # libFuzzer on the replay path: `make fuzz FUZZ_SECONDS=N` mutates for N s;
 # fuzz-corpus replays the committed corpus and regressions once (in make test).

@@ -79,6 +79,14 @@ struct pt_stack {
 	const uint64_t *ips;
 };
 
+/*
+ * A finding's message. The longest, remap_failed's copy-on-write advice with
+ * four 64-bit values in hex, is 216 bytes; tail_page_mapped's 197 and
+ * events_lost's with two 20-digit counts 176. Over twice the longest, so that no
+ * message is ever cut (tests/unit: test_longest_messages fills every field).
+ */
+#define PT_NOTE_LEN	512
+
 /* Supplies stacks by kernel stack id (live: map lookup; replay: the file). */
 typedef bool (*pt_stack_fn)(void *ctx, int32_t id, struct pt_stack *out);
 
@@ -108,7 +116,7 @@ struct pt_finding {
 	uint64_t extra;			/* kind specific (pkmap: slots in use) */
 	uint32_t samples;		/* sampled blocks behind pages, 0: exact */
 	double est;			/* sampling: Σ 2^k / p_k so far */
-	char note[200];
+	char note[PT_NOTE_LEN];		/* the message; never cut: see PT_NOTE_LEN */
 	uint64_t caller3;		/* kmap_local: map site of the top slot */
 	uint32_t depth, kdepth;		/* kmap_local: tracked, kernel's */
 };

@@ -457,6 +457,7 @@ static void free_ctx_start(struct tid_state *t, const struct pt_event *e, uint64
 	c->pfn = pfn;
 	c->order = e->order > PT_MAX_ORDER ? PT_MAX_ORDER : e->order;
 	c->stack = e->stack_id;
+	c->ip = e->ip;
 }
 
 /* Is thread t inside an API free of the block at head? */
@@ -745,10 +746,16 @@ void on_page_free(struct analyzer *an, const struct pt_event *e)
 	struct pt_event ev;
 
 	/* BPF unwinds few page frees (lean_frees): inside an API free, the
-	 * free site is the API call's stack. */
-	if (e->stack_id < 0 && (c = free_ctx_of(t, pfn)) && c->stack >= 0) {
+	 * free site is the API call's stack. On ARM32 always: the unwinder
+	 * cannot walk out of a tracepoint there (its stack is
+	 * __traceiter_mm_page_free and a junk frame), while the API's entry
+	 * probe has the true registers; its caller comes along. */
+	if ((e->stack_id < 0 || an->ki.arch == PT_ARCH_ARMHF) && (c = free_ctx_of(t, pfn)) &&
+	    c->stack >= 0) {
 		ev = *e;
 		ev.stack_id = c->stack;
+		if (c->ip)
+			ev.ip = c->ip;
 		e = &ev;
 	}
 	end = pfn + (1ULL << order);

@@ -82,6 +82,7 @@ struct tid_state {
 		uint64_t pfn;
 		uint32_t order;
 		int32_t stack;			/* the API free's stack */
+		uint64_t ip;			/* and its caller */
 	} fctx[2];
 	uint8_t nfctx;
 	/*

@@ -76,7 +76,7 @@ static char *finding_text(const struct junit_ctx *c, const struct pt_finding *f)
 
 	if (!m)
 		return NULL;
-	report_text_finding(m, c->an, c->ks, f, 32);
+	report_text_finding(m, c->an, c->ks, f, 32, 0);
 	if (fclose(m)) {
 		free(buf);
 		return NULL;

@@ -190,10 +190,32 @@ void kl_event(struct analyzer *an, struct pt_klocal *kl, const struct pt_event *
 	}
 }
 
+/*
+ * Map sites are return addresses, not stacks (BPF pairs local maps per task
+ * and keeps no map stack): a map site inside the module's own out-of-line
+ * copy of kmap_local_page() or kmap_atomic() cannot name the function that
+ * called it. Such a finding says so.
+ */
+static bool kl_map_site_in_helper(const struct analyzer *an, const struct ksyms *ks,
+				  const struct pt_finding *f)
+{
+	if (f->kind == PT_K_KMAP_LOCAL_ORDER || f->kind == PT_K_KUNMAP_LOCAL_BAD)
+		return (f->caller2 && report_is_helper(an, ks, f->caller2)) ||
+		       (f->caller3 && report_is_helper(an, ks, f->caller3));
+	return f->caller && report_is_helper(an, ks, f->caller);
+}
+
+static const char kl_helper_words[] =
+	"a map site is in the module's own copy of a kernel helper (kmap_local_page() or kmap_atomic() compiled out of line); pagetrack keeps local map sites, not map stacks, so the function that called the helper is not known";
+
 void kl_report_json(FILE *out, const struct analyzer *an, const struct ksyms *ks,
 		    const struct pt_finding *f)
 {
 	fprintf(out, ",\"depth\":%u", f->depth);
+	if (kl_map_site_in_helper(an, ks, f)) {
+		fputs(",\"map_site_in_helper\":true,\"map_site_note\":", out);
+		json_str(out, kl_helper_words);
+	}
 	switch (f->kind) {
 	case PT_K_KMAP_LOCAL_ORDER:
 	case PT_K_KUNMAP_LOCAL_BAD:
@@ -229,6 +251,8 @@ void kl_report_text(FILE *out, const struct analyzer *an, const struct ksyms *ks
 	    f->kind == PT_K_KUNMAP_LOCAL_BAD)
 		fprintf(out, ", kernel depth %u", f->kdepth);
 	fputc('\n', out);
+	if (kl_map_site_in_helper(an, ks, f))
+		fprintf(out, "    note: %s\n", kl_helper_words);
 	if (f->kind != PT_K_KMAP_LOCAL_ORDER && f->kind != PT_K_KUNMAP_LOCAL_BAD)
 		return;
 	fprintf(out, "    unmapped the mapping taken at: %s%s\n",

@@ -587,7 +587,9 @@ static int drain_and_report(struct live *lv)
 	read_counters(lv);
 	s->filtered = cnt[PT_CNT_FILTERED];
 	s->probe_misses = attacher_probe_misses(&lv->at);
-	if (s->probe_misses)
+	/* Counted in the summary; said at each leak verdict it may explain
+	 * (report.c). An ordinary run has some: only -v says more. */
+	if (s->probe_misses && opt->verbose)
 		pt_err("note: the kernel skipped %llu runs of pagetrack's programs (a page event inside another BPF program on the same CPU, from an interrupt say): blocks freed in them look outstanding, or are dropped when reallocated",
 		       (unsigned long long)s->probe_misses);
 	if (cnt[PT_CNT_LOST])

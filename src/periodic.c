@@ -38,34 +38,40 @@ static void kind_totals(const struct analyzer *an, uint64_t out[PT_K_MAX])
 
 static int by_age_desc(const void *a, const void *b)
 {
-	const struct pt_finding *x = a, *y = b;
+	const struct report_site *x = a, *y = b;
 
 	return x->age_ns < y->age_ns ? 1 : x->age_ns > y->age_ns ? -1 : 0;
 }
 
-static void list_sites(FILE *out, const struct analyzer *an, const struct ksyms *ks,
-		       const struct pt_finding *g, unsigned int n, unsigned int top, bool json)
+/* One row per call site and order (report_sites()). */
+static void list_sites(FILE *out, const struct analyzer *an, const struct report_site *g,
+		       unsigned int n, unsigned int top, bool json)
 {
-	char buf[256];
+	bool sampled = an_config(an)->sample_pages;
 	unsigned int i;
 
 	for (i = 0; i < n && i < top; i++) {
-		uint64_t ip = report_site_ip(an, ks, 0, g[i].stack_id);
-		const char *site = ip ? report_sym(an, ks, ip, buf, sizeof(buf)) : "?";
-
 		if (json) {
-			fprintf(out, "%s{\"pages\":%" PRIu64 ",\"blocks\":%u,\"order\":%u,\"age_ms\":%" PRIu64,
-				i ? "," : "", g[i].pages, g[i].count, g[i].order, g[i].age_ns / 1000000);
-			if (an_config(an)->sample_pages)
-				fprintf(out, ",\"estimated\":true,\"samples\":%u", g[i].samples);
-			fputs(",\"caller\":", out);
-			json_str(out, site);
+			/* "pages" stays (the contract): the estimate when sampled. */
+			fprintf(out, "%s{\"pages\":%" PRIu64, i ? "," : "", g[i].pages);
+			if (sampled)
+				fprintf(out, ",\"estimated_pages\":%" PRIu64 ",\"samples\":%u,\"estimated\":true",
+					g[i].pages, g[i].samples);
+			else
+				fprintf(out, ",\"blocks\":%u", g[i].blocks);
+			fprintf(out, ",\"order\":%u,\"age_ms\":%" PRIu64 ",\"stacks\":%u,\"caller\":",
+				g[i].order, g[i].age_ns / 1000000, g[i].stacks);
+			json_str(out, g[i].caller);
 			fputc('}', out);
+		} else if (sampled) {
+			fprintf(out, "    about %7" PRIu64 " pages from %6u sampled %s  order %u  oldest %7.1f s  %s\n",
+				g[i].pages, g[i].samples, report_plural(g[i].samples, "block ", "blocks"),
+				g[i].order, g[i].age_ns / 1e9, g[i].caller);
 		} else {
-			fprintf(out, "    %s%7" PRIu64 " pages %6u %s  order %u  oldest %7.1f s  %s\n",
-				an_config(an)->sample_pages ? "~" : " ", g[i].pages, g[i].count,
-				an_config(an)->sample_pages ? "samples" : "blocks ", g[i].order,
-				g[i].age_ns / 1e9, ESC_TX(site));
+			fprintf(out, "    %7" PRIu64 " %s in %6u %s  order %u  oldest %7.1f s  %s\n",
+				g[i].pages, report_plural(g[i].pages, "page ", "pages"), g[i].blocks,
+				report_plural(g[i].blocks, "block ", "blocks"), g[i].order,
+				g[i].age_ns / 1e9, ESC_TX(g[i].caller));
 		}
 	}
 }
@@ -75,12 +81,17 @@ void periodic_report(FILE *out, struct periodic *p, const struct analyzer *an,
 {
 	const struct pt_stats *st = an_stats(an);
 	uint64_t kinds[PT_K_MAX], rx = received(st), pages = 0;
-	struct pt_finding *g = NULL;
+	struct pt_finding *snap = NULL;
+	struct report_site *g = NULL;
 	unsigned int n = 0, i, top = p->top ? p->top : 10;
 	bool first = true;
 
 	kind_totals(an, kinds);
-	an_snapshot(an, now_ns, p->min_age_ns, &g, &n);
+	if (!an_snapshot(an, now_ns, p->min_age_ns, &snap, &n))
+		g = report_sites(an, ks, snap, n, &n);
+	free(snap);
+	if (!g)
+		n = 0;
 	for (i = 0; i < n; i++)
 		pages += g[i].pages;
 	if (p->json) {
@@ -100,10 +111,10 @@ void periodic_report(FILE *out, struct periodic *p, const struct analyzer *an,
 			first = false;
 		}
 		fputs("},\"top_by_pages\":[", out);
-		list_sites(out, an, ks, g, n, top, true);
+		list_sites(out, an, g, n, top, true);
 		qsort(g, n, sizeof(*g), by_age_desc);
 		fputs("],\"top_by_age\":[", out);
-		list_sites(out, an, ks, g, n, top, true);
+		list_sites(out, an, g, n, top, true);
 		fputs("]}\n", out);
 	} else {
 		fprintf(out, "--- pagetrack at %.1f s: %" PRIu64 " events (+%" PRIu64 "), %" PRIu64
@@ -124,10 +135,10 @@ void periodic_report(FILE *out, struct periodic *p, const struct analyzer *an,
 			an_config(an)->sample_pages ? " (estimated from sampled stacks)" : "");
 		if (n) {
 			fprintf(out, "  top by pages:\n");
-			list_sites(out, an, ks, g, n, top, false);
+			list_sites(out, an, g, n, top, false);
 			qsort(g, n, sizeof(*g), by_age_desc);
 			fprintf(out, "  top by age:\n");
-			list_sites(out, an, ks, g, n, top, false);
+			list_sites(out, an, g, n, top, false);
 		}
 	}
 	fflush(out);
@@ -143,80 +154,28 @@ static void label(FILE *f, const char *s)
 	esc_label(f, s);
 }
 
-/* One series of pagetrack_outstanding_pages: pages of every group with these labels. */
-struct site_pages {
-	char *caller;
-	unsigned int order;
-	uint64_t pages;
-	unsigned int samples;		/* sampled blocks behind an estimate */
-};
-
-static int by_labels(const void *a, const void *b)
-{
-	const struct site_pages *x = a, *y = b;
-	int c = strcmp(x->caller, y->caller);
-
-	return c ? c : x->order < y->order ? -1 : x->order > y->order;
-}
-
-static int by_pages_desc(const void *a, const void *b)
-{
-	const struct site_pages *x = a, *y = b;
-
-	return x->pages < y->pages ? 1 : x->pages > y->pages ? -1 : by_labels(a, b);
-}
-
 /*
- * Outstanding pages by (caller, order), largest first. Groups are per stack,
- * and many stacks share a caller: their label sets must be merged, since a
- * series repeated in one exposition is dropped by the scraper.
+ * Outstanding pages by (caller, order), largest first: the rows every list
+ * shows (report_sites()), so a series is never repeated in one exposition
+ * (the scraper would drop it).
  */
-static struct site_pages *site_totals(const struct analyzer *an, const struct ksyms *ks,
-				      uint64_t now_ns, unsigned int *nout)
+static struct report_site *site_totals(const struct analyzer *an, const struct ksyms *ks,
+				       uint64_t now_ns, unsigned int *nout)
 {
 	struct pt_finding *g = NULL;
-	struct site_pages *s;
-	unsigned int n = 0, i, m = 0;
-	char buf[256];
+	struct report_site *s;
+	unsigned int n = 0;
 
 	*nout = 0;
 	if (an_snapshot(an, now_ns, 0, &g, &n))
 		return NULL;
-	s = calloc(n ? n : 1, sizeof(*s));
-	for (i = 0; s && i < n; i++) {
-		uint64_t ip = report_site_ip(an, ks, 0, g[i].stack_id);
-
-		s[i].caller = strdup(ip ? report_sym(an, ks, ip, buf, sizeof(buf)) : "?");
-		s[i].order = g[i].order;
-		s[i].pages = g[i].pages;
-		s[i].samples = g[i].samples;
-		if (!s[i].caller) {
-			while (i--)
-				free(s[i].caller);
-			free(s);
-			s = NULL;
-		}
-	}
+	s = report_sites(an, ks, g, n, nout);
 	free(g);
-	if (!s)
-		return NULL;
-	qsort(s, n, sizeof(*s), by_labels);
-	for (i = 0; i < n; i++) {
-		if (m && !by_labels(&s[m - 1], &s[i])) {
-			s[m - 1].pages += s[i].pages;
-			s[m - 1].samples += s[i].samples;
-			free(s[i].caller);
-			continue;
-		}
-		s[m++] = s[i];
-	}
-	qsort(s, m, sizeof(*s), by_pages_desc);
-	*nout = m;
 	return s;
 }
 
 /* Sampling: R, and the samples behind each listed site's estimate. */
-static void sample_metrics(FILE *f, const struct analyzer *an, const struct site_pages *s,
+static void sample_metrics(FILE *f, const struct analyzer *an, const struct report_site *s,
 			   unsigned int n, unsigned int top)
 {
 	unsigned int i;
@@ -237,7 +196,7 @@ static void sample_metrics(FILE *f, const struct analyzer *an, const struct site
 
 struct metrics_ctx {
 	const struct analyzer *an;
-	const struct site_pages *s;
+	const struct report_site *s;
 	unsigned int n, top;
 };
 
@@ -290,16 +249,13 @@ int metrics_write(const char *path, const struct analyzer *an, const struct ksym
 		  unsigned int top, uint64_t now_ns)
 {
 	struct metrics_ctx c = { .an = an, .top = top ? top : 10 };
-	struct site_pages *s = site_totals(an, ks, now_ns, &c.n);
-	unsigned int i;
+	struct report_site *s = site_totals(an, ks, now_ns, &c.n);
 	int err;
 
 	if (!s)
 		return -ENOMEM;
 	c.s = s;
 	err = atomic_write(path, metrics_body, &c);
-	for (i = 0; i < c.n; i++)
-		free(s[i].caller);
 	free(s);
 	return err;
 }
@@ -310,33 +266,77 @@ struct folded_ctx {
 	uint64_t now_ns, min_age_ns;
 };
 
+struct folded_line {
+	char *stack;
+	uint64_t pages;
+};
+
+static int by_stack(const void *a, const void *b)
+{
+	return strcmp(((const struct folded_line *)a)->stack,
+		      ((const struct folded_line *)b)->stack);
+}
+
+/* Root first, the kernel's frames only (report_stack()); malloc'ed. */
+static char *folded_stack(const struct folded_ctx *c, int32_t id)
+{
+	struct report_stack s;
+	char buf[256], frame[ESC_SIZE(256)], *line = NULL;
+	size_t len = 0;
+	FILE *m;
+	int j;
+
+	if (!report_stack(c->an, c->ks, id, &s) || !s.nr) {
+		report_stack_free(&s);
+		return strdup("[unknown]");
+	}
+	m = open_memstream(&line, &len);
+	if (m) {
+		/* A frame never holds ';', a newline or invalid UTF-8. */
+		for (j = (int)s.nr - 1; j >= 0; j--)
+			fprintf(m, "%s%s", esc_frame(frame, sizeof(frame),
+						     report_func(c->an, c->ks, s.ips[j], buf,
+								 sizeof(buf))),
+				j ? ";" : "");
+		if (fclose(m)) {
+			free(line);
+			line = NULL;
+		}
+	}
+	report_stack_free(&s);
+	return line;
+}
+
+/* One line per stack as printed: stacks that differ only in frames
+ * report_stack() drops are one line. */
 static void folded_body(FILE *f, void *ctx)
 {
 	const struct folded_ctx *c = ctx;
 	struct pt_finding *g = NULL;
-	unsigned int n = 0, i;
-	char buf[256], frame[ESC_SIZE(256)];
+	struct folded_line *l;
+	unsigned int n = 0, i, m = 0;
 
 	an_snapshot(c->an, c->now_ns, c->min_age_ns, &g, &n);
-	for (i = 0; i < n; i++) {
-		struct pt_stack s;
-		int j;
-
-		/* Flame graphs read stacks root first. */
-		if (!an_stack(c->an, g[i].stack_id, &s) || !s.nr) {
-			fprintf(f, "[unknown] %" PRIu64 "\n", g[i].pages);
-			continue;
-		}
-		for (j = (int)s.nr - 1; j >= 0; j--) {
-			/* A frame never holds ';', a newline or invalid UTF-8. */
-			fprintf(f, "%s%s", esc_frame(frame, sizeof(frame),
-						     report_func(c->an, c->ks, s.ips[j], buf,
-								 sizeof(buf))),
-				j ? ";" : "");
-		}
-		fprintf(f, " %" PRIu64 "\n", g[i].pages);
+	l = calloc(n ? n : 1, sizeof(*l));
+	for (i = 0; l && i < n; i++) {
+		l[m].stack = folded_stack(c, g[i].stack_id);
+		l[m].pages = g[i].pages;
+		if (l[m].stack)
+			m++;
 	}
 	free(g);
+	if (!l)
+		return;
+	qsort(l, m, sizeof(*l), by_stack);
+	for (i = 0; i < m; i++) {
+		if (i + 1 < m && !strcmp(l[i].stack, l[i + 1].stack)) {
+			l[i + 1].pages += l[i].pages;
+		} else {
+			fprintf(f, "%s %" PRIu64 "\n", l[i].stack, l[i].pages);
+		}
+		free(l[i].stack);
+	}
+	free(l);
 }
 
 int folded_write(const char *path, const struct analyzer *an, const struct ksyms *ks,

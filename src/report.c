@@ -5,6 +5,7 @@
  * Core library: no libbpf.
  */
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 #include "report.h"
 #include "escape.h"
@@ -36,59 +37,218 @@ static bool internal(const char *fn)
 	return false;
 }
 
-/*
- * The kernel's static inline helpers a module may get its own copy of
- * (kmap() in HIGHMEM kernels): such a copy is not the site, its caller is.
- */
-static bool module_copy_of_helper(const struct analyzer *an, const struct ksyms *ks,
-				  uint64_t ip)
+/* sym_text() is below; the frame rules need it. */
+static const char *sym_text(const struct analyzer *an, const struct ksyms *ks, uint64_t ip,
+			    char *buf, size_t len, bool *bare);
+
+#include "kernel_inlines.h"
+
+static int cmp_name(const void *key, const void *elem)
 {
-	static const char *const helpers[] = { "kmap", "kunmap", "alloc_pages", NULL };
-	char buf[256];
+	return strcmp(key, *(const char *const *)elem);
+}
+
+/*
+ * A frame as the rules see it: its function (compiler suffixes such as
+ * ".constprop.0" cut off) and offset, parsed from "func+0x1c [module]".
+ */
+struct frame {
+	bool named;		/* a symbol names it (a watched module's bare offset does not) */
+	bool bpf;		/* in BPF's text: a program or a trampoline ("[bpf]") */
+	char fn[256];
+	uint64_t off;
+};
+
+static struct frame frame_of(const struct analyzer *an, const struct ksyms *ks, uint64_t ip)
+{
+	struct frame fr = { 0 };
+	char buf[256], *plus;
+	bool bare;
+
+	if (!sym_text(an, ks, ip, buf, sizeof(buf), &bare) || bare)
+		return fr;
+	fr.named = true;
+	fr.bpf = strstr(buf, " [bpf]") != NULL;
+	plus = strchr(buf, '+');
+	if (plus)
+		fr.off = strtoull(plus + 1, NULL, 16);
+	buf[strcspn(buf, "+ ")] = 0;
+	snprintf(fr.fn, sizeof(fr.fn), "%s", buf);
+	fr.fn[strcspn(fr.fn, ".")] = 0;
+	return fr;
+}
+
+/*
+ * The caller rule. A function the kernel's page, mapping and DMA headers
+ * define as static inline (kernel_inlines.h, generated from the headers by
+ * scripts/gen-kernel-inlines.sh) is the kernel's helper wherever the
+ * compiler put a copy of it, a module included: kmap_local_page+0x20 [mod]
+ * is not the module's own code, the frame that called it is.
+ */
+static bool helper_frame(const struct frame *fr)
+{
+	return fr->named && !fr->bpf &&
+	       bsearch(fr->fn, kernel_inlines, sizeof(kernel_inlines) / sizeof(kernel_inlines[0]),
+		       sizeof(kernel_inlines[0]), cmp_name);
+}
+
+bool report_is_helper(const struct analyzer *an, const struct ksyms *ks, uint64_t ip)
+{
+	struct frame fr = frame_of(an, ks, ip);
+
+	return helper_frame(&fr);
+}
+
+/*
+ * Tracing machinery, never the kernel's own work: BPF programs and
+ * trampolines (the "[bpf]" pseudo-module), kprobe and ftrace trampolines, and
+ * the tracepoint and probe dispatch that calls a BPF program.
+ */
+static bool tracing_frame(const struct frame *fr)
+{
+	static const char *const prefixes[] = {
+		"bpf_prog_", "bpf_trampoline_", "bpf_dispatcher_", "__bpf_prog_enter",
+		"__bpf_prog_exit", "bpf_trace_run", "__bpf_trace_", "__traceiter_",
+		"trace_call_bpf", "perf_trace_run_bpf_submit", "__kretprobe_trampoline",
+		"kretprobe_trampoline", "kprobe_dispatcher", "kretprobe_dispatcher",
+		"kprobe_perf_func", "kretprobe_perf_func", "kprobe_ftrace_handler",
+		"ftrace_trampoline", "ftrace_caller", "ftrace_regs_caller", "ftrace_call",
+		"ftrace_regs_call", "ftrace_stub", "arch_ftrace_ops_list_func",
+		NULL,
+	};
 	int i;
 
-	/* The module may be gone from kallsyms: its cached names. A compiler
-	 * clone (kmap.constprop.0) is the same helper. */
-	report_sym(an, ks, ip, buf, sizeof(buf));
-	buf[strcspn(buf, "+.")] = 0;
-	for (i = 0; helpers[i]; i++)
-		if (!strcmp(buf, helpers[i]))
+	if (fr->bpf)
+		return true;
+	if (!fr->named)
+		return false;
+	for (i = 0; prefixes[i]; i++)
+		if (!strncmp(fr->fn, prefixes[i], strlen(prefixes[i])))
 			return true;
 	return false;
 }
 
-/* The address that best names who did it: the watched module's frame, else
- * the first frame outside the allocator, else the recorded caller. */
+/* The return address of a patched call at a function's entry (fentry, a
+ * trampoline's caller): +0x5, +0x9 after endbr64, +0x8 after i386's prologue. */
+#define ENTRY_CALL_MAX	0x10
+
+void report_stack_free(struct report_stack *r)
+{
+	if (r->ips != r->inl)
+		free(r->ips);
+	r->ips = r->inl;
+	r->nr = 0;
+}
+
+/*
+ * The kernel's frames of stack id, for every output. Dropped: frames of
+ * tracing machinery (tracing_frame()); unnamed frames outside the watched
+ * modules (BPF programs and trampolines where kallsyms does not list them:
+ * net.core.bpf_jit_kallsyms 0, or 6.1's trampolines) when they lead the
+ * stack, follow a dropped frame, or form a run that ends at a tracing frame
+ * or at a function's entry call; and a duplicate of the probed function: a
+ * frame repeated, or a function's entry call site (func+0x9) after a frame
+ * of the same function. A stack with no named frame at all (no kallsyms
+ * access) keeps its unnamed frames.
+ */
+bool report_stack(const struct analyzer *an, const struct ksyms *ks, int32_t id,
+		  struct report_stack *r)
+{
+	const size_t ninl = sizeof(r->inl) / sizeof(r->inl[0]);
+	struct frame prev = { 0 }, cur, run = { 0 };
+	bool dropped = false, have_prev = false, any_named = false;
+	unsigned int i, j, run_end = 0;
+	struct pt_stack s;
+	uint64_t last = 0;
+
+	r->ips = r->inl;
+	r->nr = r->raw = r->dropped = 0;
+	if (!an_stack(an, id, &s))
+		return false;
+	r->raw = s.nr;
+	if (s.nr > ninl && !(r->ips = malloc(s.nr * sizeof(*r->ips)))) {
+		/* No memory for a copy: the first frames as they are. */
+		r->ips = r->inl;
+		r->nr = ninl;
+		memcpy(r->ips, s.ips, sizeof(r->inl));
+		return true;
+	}
+	for (i = 0; i < s.nr && !any_named; i++)
+		any_named = frame_of(an, ks, s.ips[i]).named;
+	for (i = 0; i < s.nr; i++) {
+		bool drop;
+
+		cur = frame_of(an, ks, s.ips[i]);
+		if (tracing_frame(&cur)) {
+			drop = true;
+		} else if (!cur.named && an_module_of_ip(an, s.ips[i]) < 0) {
+			/* The frame that ends this run of unnamed ones. */
+			if (run_end <= i) {
+				for (j = i + 1; j < s.nr; j++) {
+					run = frame_of(an, ks, s.ips[j]);
+					if (run.named || an_module_of_ip(an, s.ips[j]) >= 0)
+						break;
+				}
+				run_end = j;
+			}
+			drop = any_named &&
+			       (dropped || !have_prev ||
+				(run_end < s.nr && (tracing_frame(&run) ||
+						    (run.named && run.off <= ENTRY_CALL_MAX))));
+		} else {
+			drop = have_prev && (s.ips[i] == last ||
+					     (cur.named && cur.off <= ENTRY_CALL_MAX &&
+					      prev.named && !strcmp(cur.fn, prev.fn)));
+		}
+		dropped = drop;
+		if (drop) {
+			r->dropped++;
+			continue;
+		}
+		r->ips[r->nr++] = s.ips[i];
+		prev = cur;
+		have_prev = true;
+		last = s.ips[i];
+	}
+	return true;
+}
+
+/*
+ * The address that best names who did it: the first frame of the watched
+ * module's own code (a kernel helper's copy in it skipped: helper_frame()),
+ * else the first kernel frame outside the allocator and the helpers, else
+ * the recorded caller.
+ */
 uint64_t report_site_ip(const struct analyzer *an, const struct ksyms *ks, uint64_t caller,
 			int32_t stack_id)
 {
-	struct pt_stack s;
-	char buf[256];
+	struct report_stack s;
+	uint64_t helper = 0, ip = 0;
 	unsigned int i;
-	uint64_t helper = 0;
 
 	/* A probe at function entry unwinds past its immediate caller (no
 	 * frame yet): that caller, when it is the module's, is the exact site. */
 	if (caller && an_module_of_ip(an, caller) >= 0) {
-		if (!module_copy_of_helper(an, ks, caller))
+		if (!report_is_helper(an, ks, caller))
 			return caller;
 		helper = caller;
 	}
-	if (!an_stack(an, stack_id, &s))
+	if (!report_stack(an, ks, stack_id, &s))
 		return caller;
-	for (i = 0; i < s.nr; i++)
+	for (i = 0; i < s.nr && !ip; i++)
 		if (an_module_of_ip(an, s.ips[i]) >= 0 && s.ips[i] != helper &&
-		    !module_copy_of_helper(an, ks, s.ips[i]))
-			return s.ips[i];
-	if (caller)
-		return caller;
-	for (i = 0; i < s.nr; i++) {
-		const char *fn = ksyms_func(ks, s.ips[i], buf, sizeof(buf));
+		    !report_is_helper(an, ks, s.ips[i]))
+			ip = s.ips[i];
+	for (i = 0; i < s.nr && !ip && !caller; i++) {
+		struct frame fr = frame_of(an, ks, s.ips[i]);
 
-		if (fn && !internal(fn))
-			return s.ips[i];
+		if (fr.named && !internal(fr.fn) && !helper_frame(&fr))
+			ip = s.ips[i];
 	}
-	return s.nr ? s.ips[0] : 0;
+	if (!ip)
+		ip = caller ? caller : s.nr ? s.ips[0] : 0;
+	report_stack_free(&s);
+	return ip;
 }
 
 /* Symbol text for ip, or NULL; *bare: no symbol, "module+0xOFF [module]". */
@@ -192,17 +352,19 @@ void json_str(FILE *out, const char *s)
 static void json_stack(FILE *out, const struct analyzer *an, const struct ksyms *ks,
 		       int32_t id)
 {
-	struct pt_stack s;
+	struct report_stack s;
 	char buf[256];
 	unsigned int i;
 
 	fputc('[', out);
-	if (an_stack(an, id, &s))
+	if (report_stack(an, ks, id, &s)) {
 		for (i = 0; i < s.nr; i++) {
 			if (i)
 				fputc(',', out);
 			json_str(out, report_sym(an, ks, s.ips[i], buf, sizeof(buf)));
 		}
+		report_stack_free(&s);
+	}
 	fputc(']', out);
 }
 
@@ -249,8 +411,37 @@ static void json_side(FILE *out, const struct analyzer *an, const struct ksyms *
 	json_stack(out, an, ks, stack_id);
 }
 
+/*
+ * A leak verdict in a run where the kernel skipped runs of our programs
+ * (probe_misses): a free (or kunmap) among them looks like this leak. Said
+ * where the verdict is, in the message, at print time.
+ */
+static bool maybe_missed_free(const struct pt_finding *f, uint64_t misses)
+{
+	return misses && (f->kind == PT_K_LEAK || f->kind == PT_K_KMAP_LEAK);
+}
+
+static void print_message(FILE *out, const struct pt_finding *f, uint64_t misses, bool json)
+{
+	char buf[PT_NOTE_LEN + 256];
+
+	snprintf(buf, sizeof(buf), "%s", f->note);
+	if (maybe_missed_free(f, misses))
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf),
+			 "; it may be a missed %s: the kernel skipped %" PRIu64 " run%s of pagetrack's programs in this run (probe_misses)",
+			 f->kind == PT_K_KMAP_LEAK ? "kunmap" : "free", misses,
+			 misses == 1 ? "" : "s");
+	if (json) {
+		json_str(out, buf);
+	} else {
+		char ebuf[ESC_SIZE(sizeof(buf))];
+
+		fputs(esc_text(ebuf, sizeof(ebuf), buf, NULL), out);
+	}
+}
+
 static void json_finding(FILE *out, const struct analyzer *an, const struct ksyms *ks,
-			 const struct pt_finding *f)
+			 const struct pt_finding *f, uint64_t misses)
 {
 	const struct pt_module_range *m = an_module(an, f->module);
 	char comm[PT_COMM_LEN + 1];
@@ -290,32 +481,37 @@ static void json_finding(FILE *out, const struct analyzer *an, const struct ksym
 	json_side(out, an, ks, "caller", "stack", f->caller, f->stack_id);
 	if ((f->stack_id2 >= 0 || f->caller2) && !kl_kind(f->kind))
 		json_side(out, an, ks, "free_caller", "free_stack", f->caller2, f->stack_id2);
+	if (maybe_missed_free(f, misses))
+		fprintf(out, ",\"may_be_missed_free\":true,\"probe_misses\":%" PRIu64, misses);
 	fprintf(out, ",\"message\":");
-	json_str(out, f->note);
+	print_message(out, f, misses, true);
 	fputs("}\n", out);
 }
 
 static void text_stack(FILE *out, const struct analyzer *an, const struct ksyms *ks,
 		       int32_t id, unsigned int max)
 {
-	struct pt_stack s;
+	struct report_stack s;
 	char buf[256], src[REPORT_SOURCE_LEN];
 	unsigned int i;
 
-	if (!an_stack(an, id, &s)) {
+	if (!report_stack(an, ks, id, &s)) {
 		fprintf(out, "        (no stack%s)\n", id < -1 ? ": stack map full or failed" : "");
 		return;
 	}
+	if (!s.nr && s.raw)
+		fprintf(out, "        (no kernel frame: the unwinder stopped inside the tracing code)\n");
 	for (i = 0; i < s.nr && i < max; i++)
 		fprintf(out, "        #%-2u %s%s\n", i,
 			ESC_TX(report_sym(an, ks, s.ips[i], buf, sizeof(buf))),
 			report_source(ks, s.ips[i], src, sizeof(src)));
 	if (s.nr > max)
 		fprintf(out, "        ... %u more frames\n", s.nr - max);
+	report_stack_free(&s);
 }
 
 void report_text_finding(FILE *out, const struct analyzer *an, const struct ksyms *ks,
-			 const struct pt_finding *f, unsigned int max)
+			 const struct pt_finding *f, unsigned int max, uint64_t misses)
 {
 	const struct pt_module_range *m = an_module(an, f->module);
 	char buf[256], comm[PT_COMM_LEN + 1], src[REPORT_SOURCE_LEN];
@@ -329,7 +525,9 @@ void report_text_finding(FILE *out, const struct analyzer *an, const struct ksym
 		fprintf(out, " x%u", f->count);
 	if (m)
 		fprintf(out, " [%s]", ESC_TX(m->name));
-	fprintf(out, ": %s\n", ESC_TX(f->note));
+	fputs(": ", out);
+	print_message(out, f, misses, false);
+	fputc('\n', out);
 	switch (f->kind) {
 	case PT_K_LEAK:
 	case PT_K_HELD_AT_EXIT:
@@ -373,7 +571,10 @@ void report_text_finding(FILE *out, const struct analyzer *an, const struct ksym
 			kl_kind(f->kind) ? "map" :
 			f->kind == PT_K_BAD_FREE || f->kind == PT_K_DOUBLE_FREE ||
 			f->kind == PT_K_KUNMAP_UNBALANCED ? "first" : "allocation");
-		text_stack(out, an, ks, f->stack_id, max);
+		if (kl_kind(f->kind) && f->stack_id == -1)
+			fprintf(out, "        (none: local maps are paired in BPF, which keeps each map's site, not its stack)\n");
+		else
+			text_stack(out, an, ks, f->stack_id, max);
 	}
 	if ((f->stack_id2 >= 0 || f->caller2) && !kl_kind(f->kind)) {
 		ip = report_site_ip(an, ks, f->caller2, f->stack_id2);
@@ -384,44 +585,122 @@ void report_text_finding(FILE *out, const struct analyzer *an, const struct ksym
 	}
 }
 
-/* Unscoped runs: where the still-allocated pages come from (not findings). */
+static int site_by_labels(const void *a, const void *b)
+{
+	const struct report_site *x = a, *y = b;
+	int c = strcmp(x->caller, y->caller);
+
+	return c ? c : x->order < y->order ? -1 : x->order > y->order;
+}
+
+static int site_by_pages(const void *a, const void *b)
+{
+	const struct report_site *x = a, *y = b;
+
+	return x->pages < y->pages ? 1 : x->pages > y->pages ? -1 : site_by_labels(a, b);
+}
+
+struct report_site *report_sites(const struct analyzer *an, const struct ksyms *ks,
+				 const struct pt_finding *g, unsigned int n, unsigned int *nout)
+{
+	struct report_site *s = calloc(n ? n : 1, sizeof(*s));
+	unsigned int i, m = 0;
+
+	*nout = 0;
+	if (!s)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		uint64_t ip = report_site_ip(an, ks, 0, g[i].stack_id);
+
+		if (ip)
+			report_sym(an, ks, ip, s[i].caller, sizeof(s[i].caller));
+		else
+			snprintf(s[i].caller, sizeof(s[i].caller), "?");
+		s[i].order = g[i].order;
+		s[i].pages = g[i].pages;
+		s[i].blocks = g[i].count;
+		s[i].samples = g[i].samples;
+		s[i].age_ns = g[i].age_ns;
+		s[i].stack_id = g[i].stack_id;
+		s[i].stacks = 1;
+	}
+	qsort(s, n, sizeof(*s), site_by_labels);
+	for (i = 0; i < n; i++) {
+		struct report_site *t = m ? &s[m - 1] : NULL;
+
+		if (t && !site_by_labels(t, &s[i])) {
+			/* The example stack: the one with the most pages. */
+			if (s[i].pages > t->pages / t->stacks)
+				t->stack_id = s[i].stack_id;
+			t->pages += s[i].pages;
+			t->blocks += s[i].blocks;
+			t->samples += s[i].samples;
+			t->stacks++;
+			if (s[i].age_ns > t->age_ns)
+				t->age_ns = s[i].age_ns;
+			continue;
+		}
+		s[m++] = s[i];
+	}
+	qsort(s, m, sizeof(*s), site_by_pages);
+	*nout = m;
+	return s;
+}
+
+/* "1 sampled block", "2 sampled blocks". */
+const char *report_plural(unsigned long long n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+/* Unscoped runs: where the still-allocated pages come from (not findings),
+ * one row per call site and order. */
 static void print_outstanding(FILE *out, const struct analyzer *an, const struct ksyms *ks,
 			      const struct report_opts *o)
 {
 	unsigned int n, i, top = o->top ? o->top : 5;
-	const struct pt_finding *f = an_outstanding(an, &n);
-	char buf[256];
+	const struct pt_finding *g = an_outstanding(an, &n);
+	bool sampled = an_config(an)->sample_pages;
+	struct report_site *f;
 
-	if (!n)
+	if (!n || !(f = report_sites(an, ks, g, n, &n)))
 		return;
 	if (!o->json) {
 		fprintf(out, "Outstanding at exit (not judged without -m; top %u of %u call sites):\n",
 			top < n ? top : n, n);
-		if (an_config(an)->sample_pages)
-			fprintf(out, "  (pages are estimates from stacks sampled every %u pages: Σ 2^k/p_k over the sampled blocks)\n",
+		if (sampled)
+			fprintf(out, "  (pages are estimates from stacks sampled every %u pages on average: a sampled block stands for the pages of the blocks it was drawn among; totals in the summary are exact)\n",
 				an_config(an)->sample_pages);
 	}
 	for (i = 0; i < n && i < top; i++) {
-		uint64_t ip = report_site_ip(an, ks, 0, f[i].stack_id);
-		const char *site = ip ? report_sym(an, ks, ip, buf, sizeof(buf)) : "?";
-
 		if (o->json) {
-			fprintf(out, "{\"type\":\"outstanding\",\"blocks\":%u,\"pages\":%" PRIu64
-				",\"order\":%u,\"age_ms\":%" PRIu64, f[i].count, f[i].pages,
-				f[i].order, f[i].age_ns / 1000000);
-			if (an_config(an)->sample_pages)
-				fprintf(out, ",\"estimated\":true,\"samples\":%u", f[i].samples);
+			/* "pages" stays (the contract): the estimate when sampled. */
+			fputs("{\"type\":\"outstanding\"", out);
+			if (sampled)
+				fprintf(out, ",\"estimated_pages\":%" PRIu64 ",\"samples\":%u",
+					f[i].pages, f[i].samples);
+			else
+				fprintf(out, ",\"blocks\":%u", f[i].blocks);
+			fprintf(out, ",\"pages\":%" PRIu64 ",\"order\":%u,\"age_ms\":%" PRIu64
+				",\"stacks\":%u", f[i].pages, f[i].order, f[i].age_ns / 1000000,
+				f[i].stacks);
+			if (sampled)
+				fputs(",\"estimated\":true", out);
 			fputs(",\"caller\":", out);
-			json_str(out, site);
+			json_str(out, f[i].caller);
 			fputs("}\n", out);
-		} else if (an_config(an)->sample_pages) {
-			fprintf(out, "  ~%7" PRIu64 " pages from %6u samples, order %u, oldest %.1f s: %s\n",
-				f[i].pages, f[i].samples, f[i].order, f[i].age_ns / 1e9, ESC_TX(site));
+		} else if (sampled) {
+			fprintf(out, "  about %7" PRIu64 " pages (from %u sampled %s), order %u, oldest %.1f s: %s\n",
+				f[i].pages, f[i].samples, report_plural(f[i].samples, "block", "blocks"),
+				f[i].order, f[i].age_ns / 1e9, ESC_TX(f[i].caller));
 		} else {
-			fprintf(out, "  %8" PRIu64 " pages in %6u blocks, order %u, oldest %.1f s: %s\n",
-				f[i].pages, f[i].count, f[i].order, f[i].age_ns / 1e9, ESC_TX(site));
+			fprintf(out, "  %8" PRIu64 " %s in %u %s, order %u, oldest %.1f s: %s\n",
+				f[i].pages, report_plural(f[i].pages, "page", "pages"), f[i].blocks,
+				report_plural(f[i].blocks, "block", "blocks"), f[i].order,
+				f[i].age_ns / 1e9, ESC_TX(f[i].caller));
 		}
 	}
+	free(f);
 }
 
 /* The summary's block and page totals: the analyzer's blocks and those
@@ -484,26 +763,94 @@ static void json_verdict(FILE *out, const struct analyzer *an, const struct repo
 	fprintf(out, "],\"exit_status\":%d", o->exit_status);
 }
 
+/*
+ * Findings as printed: leaks are grouped by stack in the analyzer, and two
+ * stacks may print as one call site (they differed in frames report_stack()
+ * drops, or below the caller): one row per (caller, order, module), the
+ * stack with the most pages as its example. NULL: print f as it is.
+ */
+static struct pt_finding *merge_leaks(const struct analyzer *an, const struct ksyms *ks,
+				      const struct pt_finding *f, unsigned int *n)
+{
+	struct pt_finding *rows = malloc((*n ? *n : 1) * sizeof(*rows));
+	uint64_t *site = calloc(*n ? *n : 1, sizeof(*site)), *most = calloc(*n ? *n : 1, 8);
+	unsigned int i, j, m = 0;
+	char a[256], b[256];
+
+	if (!rows || !site || !most) {
+		free(rows);
+		free(site);
+		free(most);
+		return NULL;
+	}
+	for (i = 0; i < *n; i++) {
+		bool merged = false;
+
+		bool held = f[i].kind == PT_K_LEAK || f[i].kind == PT_K_HELD_AT_EXIT;
+
+		if (held)
+			site[m] = report_site_ip(an, ks, f[i].caller, f[i].stack_id);
+		for (j = 0; j < m && held; j++) {
+			struct pt_finding *r = &rows[j];
+
+			if (r->kind != f[i].kind || r->order != f[i].order ||
+			    r->module != f[i].module || !site[j] || !site[m] ||
+			    strcmp(report_sym(an, ks, site[j], a, sizeof(a)),
+				   report_sym(an, ks, site[m], b, sizeof(b))))
+				continue;
+			if (f[i].pages > most[j]) {
+				r->stack_id = f[i].stack_id;
+				r->caller = f[i].caller;
+				most[j] = f[i].pages;
+			}
+			r->count += f[i].count;
+			r->pages += f[i].pages;
+			r->samples += f[i].samples;
+			if (f[i].age_ns > r->age_ns)
+				r->age_ns = f[i].age_ns;
+			merged = true;
+			break;
+		}
+		if (merged)
+			continue;
+		rows[m] = f[i];
+		most[m] = f[i].pages;
+		m++;
+	}
+	free(site);
+	free(most);
+	*n = m;
+	return rows;
+}
+
 void report_print(FILE *out, const struct analyzer *an, const struct ksyms *ks,
 		  const struct report_opts *o)
 {
 	const struct pt_stats *st = an_stats(an);
 	struct totals tot = totals(st);
 	const struct pt_finding *f;
+	struct pt_finding *rows;
 	unsigned int n, i, errors = 0;
 	uint64_t received = 0;
 
 	f = an_findings(an, &n);
+	rows = merge_leaks(an, ks, f, &n);
+	if (rows)
+		f = rows;
+	else
+		f = an_findings(an, &n);
 	for (i = 0; i < PT_EV_MAX; i++)
 		received += st->events[i];
 	for (i = 0; i < n; i++)
 		errors += f[i].error;
 	for (i = 0; i < n; i++) {
 		if (o->json)
-			json_finding(out, an, ks, &f[i]);
+			json_finding(out, an, ks, &f[i], o->probe_misses);
 		else
-			report_text_finding(out, an, ks, &f[i], o->max_frames ? o->max_frames : 12);
+			report_text_finding(out, an, ks, &f[i], o->max_frames ? o->max_frames : 12,
+					    o->probe_misses);
 	}
+	free(rows);
 	print_outstanding(out, an, ks, o);
 	if (o->json) {
 		fprintf(out, "{\"type\":\"summary\",\"findings\":%u,\"errors\":%u,\"warnings\":%u,"

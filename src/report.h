@@ -28,6 +28,25 @@ struct report_opts {
  * first frame outside the allocator, else caller. */
 uint64_t report_site_ip(const struct analyzer *an, const struct ksyms *ks, uint64_t caller,
 			int32_t stack_id);
+/*
+ * A stack as every output shows it: the kernel's frames only, without the
+ * frames of pagetrack's BPF programs, probe trampolines and tracing dispatch,
+ * nor a duplicate of the probed function (its entry call site). ips points
+ * into inl or a malloc'ed copy: report_stack_free() after use.
+ */
+struct report_stack {
+	uint32_t nr;		/* frames kept */
+	uint32_t raw;		/* frames the stack had */
+	uint32_t dropped;
+	uint64_t *ips;
+	uint64_t inl[64];
+};
+bool report_stack(const struct analyzer *an, const struct ksyms *ks, int32_t id,
+		  struct report_stack *r);
+void report_stack_free(struct report_stack *r);
+/* Whether ip is in a copy of a kernel header's static inline (kmap_local_page
+ * compiled out of line into a module): the kernel's helper, not the site. */
+bool report_is_helper(const struct analyzer *an, const struct ksyms *ks, uint64_t ip);
 void json_str(FILE *out, const char *s);
 /* Inline levels shown per frame, and the room report_source needs. */
 #define REPORT_INLINE_MAX	8
@@ -54,8 +73,29 @@ const char *report_func(const struct analyzer *an, const struct ksyms *ks, uint6
 			char *buf, size_t len);
 
 /* One finding as the text report prints it, up to max frames per stack. */
+/* misses: the run's probe misses (a leak verdict then says it may be a
+ * missed free), 0 if none or unknown. */
 void report_text_finding(FILE *out, const struct analyzer *an, const struct ksyms *ks,
-			 const struct pt_finding *f, unsigned int max);
+			 const struct pt_finding *f, unsigned int max, uint64_t misses);
+/*
+ * Outstanding pages as listed everywhere (text, JSON, -i, metrics): one row
+ * per printed call site and order, the groups of every stack through it
+ * merged, most pages first. pages is the estimate when sampled, blocks the
+ * blocks (exact mode), samples the sampled blocks behind an estimate.
+ * malloc'ed; NULL when out of memory.
+ */
+struct report_site {
+	char caller[256];
+	unsigned int order;
+	uint64_t pages;
+	uint32_t blocks, samples;
+	uint64_t age_ns;		/* the oldest */
+	int32_t stack_id;		/* an example stack */
+	uint32_t stacks;		/* distinct stacks merged here */
+};
+struct report_site *report_sites(const struct analyzer *an, const struct ksyms *ks,
+				 const struct pt_finding *g, unsigned int n, unsigned int *nout);
+const char *report_plural(unsigned long long n, const char *one, const char *many);
 
 void report_print(FILE *out, const struct analyzer *an, const struct ksyms *ks,
 		  const struct report_opts *o);

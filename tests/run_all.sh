@@ -51,6 +51,7 @@ if [ -x tests/vm/run ] && [ -f module/pagetrack_ref.c ]; then
 	suite lab make -s lab-test
 	suite tracer make -s vm-test
 	suite module-scope make -s init-test
+	suite callers make -s callers-test
 	suite ci-example make -s ci-example-test
 else
 	echo "=== lab, tracer: not run: the QEMU lab is not in this tree yet"

@@ -281,6 +281,115 @@ static void colliding(const char *dir, const char *name, bool collide)
 		exit(2);
 }
 
+/* Writes stack id with its frames, each named by its SYM text (NULL: none). */
+static void named_stack(FILE *f, uint32_t id, const uint64_t *ips, const char *const *names,
+			uint32_t nr)
+{
+	uint32_t hdr[2] = { id, nr }, i;
+
+	if (rec_write2(f, PT_REC_STACK, hdr, sizeof(hdr), ips, nr * sizeof(*ips)))
+		exit(2);
+	for (i = 0; i < nr; i++)
+		if (names[i] && rec_write2(f, PT_REC_SYM, &ips[i], 8, names[i], strlen(names[i]) + 1))
+			exit(2);
+}
+
+/*
+ * frames.ptr: stacks shaped as fentry kernels give them (6.12: a BPF
+ * program's frame and the probed function's entry call between the
+ * allocator and its caller; 6.1: unnamed trampolines and __get_free_pages+0x5
+ * twice; a free stack starting with two BPF frames kallsyms does not name),
+ * and a module whose kernel helpers (alloc_pages, kmap) were compiled out of
+ * line into it.
+ */
+#define K(off)		(0xffffffff81000000ULL + (off))
+#define TRAMP(off)	(0xffffffffa0000000ULL + (off))
+#define M(off)		(MOD_BASE + (off))
+static void frames_session(FILE *f, struct kmodel *k)
+{
+	static const uint64_t s20[] = { K(0x10228), TRAMP(0x37d), K(0x10009), M(0x61c), M(0x730),
+					K(0x20050) };
+	static const char *const n20[] = { "__alloc_pages_noprof+0x228",
+		"bpf_prog_a076c1e5b4e1f2a3_pagetrack_module_free+0x37d [bpf]",
+		"__alloc_pages_noprof+0x9", "alloc_pages+0x1c [drv]", "drv_setup+0x30 [drv]",
+		"do_one_initcall+0x50" };
+	static const uint64_t s21[] = { TRAMP(0x1040), TRAMP(0x2080), K(0x30009), M(0x814),
+					K(0x40010) };
+	/* Its BPF frames unnamed, as where kallsyms does not list BPF programs
+	 * (net.core.bpf_jit_kallsyms 0, seen on 6.12). */
+	static const char *const n21[] = { NULL, NULL, "__free_pages+0x9",
+		"drv_teardown+0x14 [drv]", "do_exit+0x10" };
+	static const uint64_t s22[] = { K(0x101a0), TRAMP(0x5000), K(0x10005), K(0x50012),
+					TRAMP(0x6000), K(0x50005), K(0x50005), M(0x922),
+					K(0x60040) };
+	static const char *const n22[] = { "__alloc_pages+0x1a0", NULL, "__alloc_pages+0x5",
+		"__get_free_pages+0x12", NULL, "__get_free_pages+0x5", "__get_free_pages+0x5",
+		"drv_getfree+0x22 [drv]", "do_syscall_64+0x40" };
+	static const uint64_t s23[] = { K(0x70000), M(0xa10), M(0xb44), K(0x60040) };
+	static const char *const n23[] = { "kmap_high+0x0", "kmap.constprop.0+0x10 [drv]",
+		"drv_map+0x44 [drv]", "do_syscall_64+0x40" };
+
+	named_stack(f, 20, s20, n20, 6);
+	named_stack(f, 21, s21, n21, 5);
+	named_stack(f, 22, s22, n22, 9);
+	named_stack(f, 23, s23, n23, 4);
+	/* Stack 20 without the BPF frame: another stack id, the same site. */
+	{
+		static const uint64_t s24[] = { K(0x10228), M(0x61c), M(0x730), K(0x20050) };
+		static const char *const n24[] = { NULL, NULL, NULL, NULL };
+
+		named_stack(f, 24, s24, n24, 4);
+	}
+	k->stack = 20;
+	k->ip = M(0x61c);			/* the module's own alloc_pages() copy */
+	km_alloc_pages(k, 0x8000, 1, GFP_KERNEL);		/* leak */
+	k->stack = 22;
+	k->ip = M(0x922);
+	km_get_free_pages(k, 0x8100, 2, GFP_KERNEL);
+	k->stack = 21;
+	k->ip = M(0x814);
+	km_free_pages_addr(k, ADDR(0x8100), 0x8100, 1);		/* order_mismatch */
+	k->stack = 20;
+	k->ip = M(0x61c);
+	km_alloc_pages(k, 0x60000, 0, GFP_HIGHUSER);		/* leak */
+	k->stack = 23;
+	k->ip = M(0xa10);			/* kmap() called from a kmap copy */
+	km_kmap(k, 0x60000);					/* kmap_leak */
+	k->stack = 24;
+	k->ip = M(0x61c);
+	km_alloc_pages(k, 0x8200, 1, GFP_KERNEL);		/* leak, same site */
+	/* kmap_local through the module's own kmap_local_page() and
+	 * __kunmap_local() copies: unmapped out of order, and one held at exit. */
+	{
+		static const uint64_t s25[] = { K(0x80000), M(0xd10), M(0xe58), K(0x60040) };
+		static const char *const n25[] = { "kunmap_local_indexed+0x0",
+			"__kunmap_local+0x10 [drv]", "drv_copy+0x58 [drv]", "do_syscall_64+0x40" };
+		static const uint64_t site[] = { M(0xc20) };
+		static const char *const nsite[] = { "kmap_local_page+0x20 [drv]" };
+		struct pt_event e = { .type = PT_EV_KLOCAL_UNMAP, .tgid = 4242, .tid = 4242,
+				      .stack_id = 25, .ip = M(0xd10), .order = 2, .aux = 2,
+				      .a0 = 0xff7fe000, .a1 = M(0xc20), .a2 = 0xff7fd000,
+				      .a3 = M(0xc20) };
+
+		named_stack(f, 25, s25, n25, 4);
+		named_stack(f, 26, site, nsite, 1);
+		e.ts = (k->ts += 1000);
+		sink(f, &e, NULL);
+		memset(&e, 0, sizeof(e));
+		e.type = PT_EV_KLOCAL_HELD;
+		e.tgid = e.tid = 4243;
+		e.stack_id = -1;
+		e.a0 = 0xff7fe000;
+		e.a1 = M(0xc20);
+		e.a2 = k->ts;
+		e.aux = PT_KL_HELD_EXIT;
+		e.order = 1;
+		e.ts = (k->ts += 1000);
+		sink(f, &e, NULL);
+	}
+	unload(f, k);				/* the leaks proven */
+}
+
 int main(int argc, char **argv)
 {
 	struct remap_args r = { 0x7f0000000000ULL, 0x7f0000004000ULL, 0x71, 0, 0x1234, 4096 };
@@ -418,6 +527,10 @@ int main(int argc, char **argv)
 	km_alloc_pages(&k, 0x2000, 1, GFP_KERNEL);		/* held_at_exit */
 	km_alloc_pages(&k, 0x1000, 3, GFP_KERNEL);
 	km___free_pages(&k, 0x1000, 2);				/* order_mismatch */
+	finish(f, 0);
+
+	f = start(argv[1], "frames.ptr", &k);
+	frames_session(f, &k);
 	finish(f, 0);
 
 	/* lost.ptr: clean, but the ring buffer dropped events. */

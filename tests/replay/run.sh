@@ -78,6 +78,46 @@ check "init text: the block from init named by the init function" \
 check "exit tail call: bad_free named by the exit function" \
 	'printf "%s\n" "$out" | grep "\"bad_free\"" | grep -q "\"free_caller\":\"drv_exit+0x0 \[drv\]\""'
 
+# Stacks as fentry kernels give them, and kernel helpers compiled into the
+# module: callers are the module's own code, stacks the kernel's frames only.
+run --replay "$dir/frames.ptr" -m drv -j --folded "$dir/fr.folded" --metrics-file "$dir/fr.prom"
+printf '%s\n' "$out" > "$dir/fr.json"
+check "helper copies in the module: exact findings ($(kinds))" '[ $rc -eq 1 ] && [ "$(kinds)" = "kmap_leak:1 kmap_local_leak:1 kmap_local_order:1 leak:2 order_mismatch:1 " ]'
+check "kmap_local_order: caller skips the module's __kunmap_local() copy; map sites in a helper said in words" \
+	'grep "\"kmap_local_order\"" "$dir/fr.json" | grep -q "\"map_site_in_helper\":true,.*\"map_caller\":\"kmap_local_page+0x20 \[drv\]\".*\"caller\":\"drv_copy+0x58 \[drv\]\""'
+check "kmap_local_leak: a map site in a helper said in words" \
+	'grep "\"kmap_local_leak\"" "$dir/fr.json" | grep -q "\"map_site_in_helper\":true,\"map_site_note\":\"a map site is in the module.s own copy of a kernel helper"'
+check "caller skips the module's own alloc_pages() copy" \
+	'[ "$(grep -c "\"kind\":\"leak\".*\"caller\":\"drv_setup+0x30 \[drv\]\"" "$dir/fr.json")" = 2 ]'
+check "leaks of one call site and order under two stacks: one finding" \
+	'grep -q "\"kind\":\"leak\",\"severity\":\"error\",\"count\":2,\"pages\":4,.*\"order\":1,.*\"caller\":\"drv_setup+0x30 \[drv\]\"" "$dir/fr.json" && tail -1 "$dir/fr.json" | grep -q "\"findings\":6,"'
+check "kmap caller skips the module's kmap.constprop.0 copy" \
+	'grep "\"kmap_leak\"" "$dir/fr.json" | grep -q "\"caller\":\"drv_map+0x44 \[drv\]\""'
+check "6.12 fentry shape: no BPF frame, no probed-function duplicate" \
+	'grep "\"kind\":\"leak\"" "$dir/fr.json" | grep -q "\"stack\":\[\"__alloc_pages_noprof+0x228\",\"alloc_pages+0x1c \[drv\]\",\"drv_setup+0x30 \[drv\]\",\"do_one_initcall+0x50\"\]"'
+check "6.1 fentry shape: no unnamed trampolines, __get_free_pages once" \
+	'grep -q "\"stack\":\[\"__alloc_pages+0x1a0\",\"__get_free_pages+0x12\",\"drv_getfree+0x22 \[drv\]\",\"do_syscall_64+0x40\"\]" "$dir/fr.json"'
+check "free stack: no BPF program frames; free_caller the module's function" \
+	'grep -q "\"free_caller\":\"drv_teardown+0x14 \[drv\]\",\"free_stack\":\[\"__free_pages+0x9\",\"drv_teardown+0x14 \[drv\]\",\"do_exit+0x10\"\]" "$dir/fr.json"'
+check "no BPF frame, trampoline or [unknown] in JSON, folded or metrics" \
+	'! grep -q "bpf_prog\|\[bpf\]\|\[unknown\]" "$dir/fr.json" "$dir/fr.folded" "$dir/fr.prom"'
+check "folded: the kernel's frames only" \
+	'[ "$(cat "$dir/fr.folded")" = "do_one_initcall;drv_setup;alloc_pages;__alloc_pages_noprof 5" ]'
+run --replay "$dir/frames.ptr" -m drv
+check "text: no BPF frame, no trampoline, no repeated frame" \
+	'! printf "%s\n" "$out" | grep -q "bpf_\|\[unknown\]\|+0x5$\|noprof+0x9" && printf "%s\n" "$out" | grep -q "caller: drv_getfree+0x22 \[drv\]"'
+
+# Outstanding pages: one row per call site and order in every list.
+run --replay "$dir/frames.ptr" -j --metrics-file "$dir/fr2.prom"
+rows=$(printf '%s\n' "$out" | grep '"type":"outstanding"')
+check "outstanding: one row per call site and order, stacks merged (JSON)" \
+	'[ "$(printf "%s\n" "$rows" | grep -c .)" = 2 ] && printf "%s\n" "$rows" | grep -q "\"blocks\":2,\"pages\":4,\"order\":1,.*\"stacks\":2,\"caller\":\"drv_setup+0x30 \[drv\]\""'
+check "outstanding: metrics have the same rows" \
+	'grep -q "^pagetrack_outstanding_pages{caller=\"drv_setup+0x30 \[drv\]\",order=\"1\"} 4$" "$dir/fr2.prom" && [ "$(grep -c "^pagetrack_outstanding_pages{" "$dir/fr2.prom")" = 2 ]'
+run --replay "$dir/frames.ptr"
+check "outstanding text: one row per site, plain words" \
+	'[ "$(printf "%s\n" "$out" | grep -c ": drv_setup+0x30 \[drv\]$")" = 2 ] && printf "%s\n" "$out" | grep -q " 4 pages in 2 blocks, order 1" && printf "%s\n" "$out" | grep -q " 1 page in 1 block, order 0"'
+
 run --replay "$dir/lost.ptr" -m drv -j
 check "lost events reported exactly" 'printf "%s\n" "$out" | grep -q "\"kind\":\"events_lost\".*\"lost\":17" && printf "%s\n" "$out" | tail -1 | grep -q "\"incomplete\":true"'
 
@@ -97,7 +137,7 @@ check "text report: no kernel address" '[ $rc -eq 1 ] && ! printf "%s\n" "$out" 
 run --replay "$dir/unsym.ptr" -j --folded "$dir/u2.folded" --metrics-file "$dir/u2.prom"
 printf '%s\n' "$out" > "$dir/u2.json"
 check "module not watched: its frame is [unknown] too" \
-	'! kaddr "$dir/u2.json" "$dir/u2.prom" "$dir/u2.folded" && grep -q "^\[unknown\];\[unknown\];__alloc_pages 8" "$dir/u2.folded"'
+	'! kaddr "$dir/u2.json" "$dir/u2.prom" "$dir/u2.folded" && grep -q "^\[unknown\];\[unknown\];__alloc_pages 10" "$dir/u2.folded"'
 run --replay "$dir/unsym.ptr" -j --raw-addresses --folded "$dir/u3.folded"
 check "--raw-addresses brings raw frames and the struct page pointer back" \
 	'printf "%s\n" "$out" | grep -q "\"0xffffffffc0a003f0\",\"0xffffffff81200000\"" && printf "%s\n" "$out" | grep -q "\"addr\":\"0xffffea0000100000\"" && grep -q "^0xffffffff81200000;0xffffffffc0a003f0;" "$dir/u3.folded"'
@@ -234,12 +274,12 @@ site=$(printf '%s\n' "$out" | grep '"type":"outstanding"' | grep '"caller":"drv_
 est=$(printf '%s\n' "$site" | grep -o '"pages":[0-9]*' | cut -d: -f2)
 smp=$(printf '%s\n' "$site" | grep -o '"samples":[0-9]*' | cut -d: -f2)
 check "sampled recording: 16384 leaked pages estimated within 10 % (${est:-none} from ${smp:-0} samples)" \
-	'[ -n "$est" ] && [ "$est" -ge 14746 ] && [ "$est" -le 18022 ] && printf "%s" "$site" | grep -q "\"estimated\":true"'
+	'[ -n "$est" ] && [ "$est" -ge 14746 ] && [ "$est" -le 18022 ] && printf "%s" "$site" | grep -q "\"estimated\":true" && printf "%s" "$site" | grep -q "\"estimated_pages\":$est,\"samples\":$smp," && ! printf "%s" "$site" | grep -q "\"blocks\""'
 check "sampled recording: summary exact (16384 outstanding) and names R" \
 	'printf "%s\n" "$out" | tail -1 | grep -q "\"outstanding_pages\":16384,.*\"sample_pages\":32"'
 run --replay "$dir/sampled.ptr"
-check "sampled recording, text: says the pages are estimates" \
-	'printf "%s\n" "$out" | grep -q "pages are estimates from stacks sampled every 32 pages"'
+check "sampled recording, text: says the pages are estimates, plainly" \
+	'printf "%s\n" "$out" | grep -q "pages are estimates from stacks sampled every 32 pages" && printf "%s\n" "$out" | grep -q "about *[0-9]* pages (from [0-9]* sampled blocks), order 0" && ! printf "%s\n" "$out" | grep -q "Σ\|2^k\|1 samples"'
 
 # Version 1 recordings (no sampling fields) still replay, exactly.
 { head -c 16 "$dir/buggy.ptr"; printf '\x01\x00\x00\x00\x70\x00\x00\x00'; head -c 112 "$dir/buggy.ptr" | tail -c +25

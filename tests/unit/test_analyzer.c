@@ -117,6 +117,8 @@ static const struct pt_finding *only(struct fx *f, enum pt_kind kind)
 	an_finish(f->an, 0);
 	fs = an_findings(f->an, &n);
 	for (i = 0; i < n; i++)
+		assert_true(strlen(fs[i].note) < sizeof(fs[i].note) - 1);	/* never cut */
+	for (i = 0; i < n; i++)
 		if (fs[i].kind != kind)
 			fail_msg("unexpected finding %s (%s) while expecting only %s",
 				 pt_kind_name(fs[i].kind), fs[i].note, pt_kind_name(kind));
@@ -599,6 +601,42 @@ static void test_free_while_kmapped(void **state)
 }
 
 /*
+ * ARM32: the page free tracepoint's stack is unusable (the unwinder stops
+ * in __traceiter_mm_page_free); inside __free_pages() the free site is the
+ * API entry probe's stack and caller, as for kmaps.
+ */
+static void test_armhf_free_site_from_api(void **state)
+{
+	struct pt_config cfg = { .api_events = true, .pkmap_pct = 50, .nmodules = 1 };
+	struct pt_kernel_info ki = { .arch = PT_ARCH_ARMHF, .page_shift = 12,
+				     .struct_page_size = 64, .last_pkmap = 512,
+				     .max_pfn = 1 << 22 };
+	const struct pt_finding *x;
+	struct fx f;
+
+	(void)state;
+	strcpy(cfg.modules[0], "drv");
+	f.an = an_new(&cfg, &ki, stack_ips, NULL);
+	assert_non_null(f.an);
+	an_module_range(f.an, "drv", MOD_BASE, MOD_SIZE);
+	km_init(&f.k, sink, f.an);
+	km_get_free_pages(&f.k, 0x500, 0, GFP_KERNEL);
+	km_free_pages_addr(&f.k, ADDR(0x500), 0x500, 0);
+	km_alloc_pages(&f.k, 0x60010, 0, GFP_HIGHUSER);
+	km_kmap(&f.k, 0x60010);
+	f.k.stack = STK_MODULE2;
+	f.k.ip = MOD_IP2;
+	km_free_pages_api(&f.k, 0x60010, 0, 1);
+	f.k.stack = STK_OTHER;		/* the tracepoint's: no frame of the module */
+	f.k.ip = 0;
+	km_page_free(&f.k, 0x60010, 0);
+	x = only(&f, PT_K_FREE_WHILE_KMAPPED);
+	assert_int_equal(x->stack_id2, STK_MODULE2);
+	assert_int_equal(x->caller2, MOD_IP2);
+	an_free(f.an);
+}
+
+/*
  * 65 536 other threads come and go while one sleeps in kmap_high(): the
  * full thread table drops threads in no call, not the sleeping one.
  */
@@ -738,6 +776,46 @@ static void test_remap_sigbus_per_process(void **state)
 	an_free(f.an);
 }
 
+/* The longest messages, every number at its widest: none is cut. */
+static void test_longest_messages(void **state)
+{
+	struct fx f = fx_new(true, true, 0);
+	struct remap_args r = { 0xfffffffffff00000ULL, 0xfffffffffffff000ULL,
+				0xfffffffffffffff7ULL /* all but VM_SHARED */, 0, 0x1234,
+				0xfffff000u };
+	const struct pt_finding *x;
+	size_t len;
+
+	(void)state;
+	r.addr = 0xfffffffffff01000ULL;
+	km_remap(&f.k, &r, -22);
+	x = only(&f, PT_K_REMAP_FAILED);
+	len = strlen(x->note);
+	assert_true(len < sizeof(x->note) - 1);
+	assert_string_equal(x->note + len - strlen("or clear VM_MAYWRITE"), "or clear VM_MAYWRITE");
+	assert_non_null(strstr(x->note, "0xfffffffffff01000+0xfffff000 of vma 0xfffffffffff00000-0xfffffffffffff000"));
+	an_free(f.an);
+
+	f = fx_new(true, true, 0);
+	an_set_lost(f.an, UINT64_MAX, UINT64_MAX - 1);
+	x = only(&f, PT_K_EVENTS_LOST);
+	len = strlen(x->note);
+	assert_true(len < sizeof(x->note) - 1);
+	assert_string_equal(x->note + len - strlen("raise --buffer-mb"), "raise --buffer-mb");
+	an_free(f.an);
+
+	f = fx_new(true, true, 0);
+	km_get_free_pages(&f.k, 0x5000, 10, GFP_KERNEL);
+	f.k.stack = -1;
+	f.k.ip = 0;
+	km_user_map(&f.k, 0x5001, 0xfb);
+	km_free_pages_addr(&f.k, ADDR(0x5000), 0x5000, 10);
+	x = only(&f, PT_K_TAIL_PAGE_MAPPED);
+	len = strlen(x->note);
+	assert_string_equal(x->note + len - strlen("map order-0 pages"), "map order-0 pages");
+	an_free(f.an);
+}
+
 static void test_remap_shared_ok(void **state)
 {
 	struct fx f = fx_new(true, true, 0);
@@ -815,6 +893,26 @@ static void test_metrics_one_series_per_caller(void **state)
 	assert_int_equal(metrics_write(path, f.an, &ks, 1, f.k.ts), 0);
 	assert_int_equal(metric_series(path, &pages, first, sizeof(first)), 2);
 	assert_int_equal(pages, 6);
+	/* The interval report lists the same rows: MOD_IP order 0 once, from two stacks. */
+	{
+		struct periodic pr = { .json = true, .top = 10 };
+		size_t len = 0;
+		char *buf = NULL, *p;
+		FILE *mem = open_memstream(&buf, &len);
+		unsigned int rows = 0;
+
+		assert_non_null(mem);
+		periodic_report(mem, &pr, f.an, &ks, f.k.ts, 1.0);
+		fclose(mem);
+		p = strstr(buf, "\"top_by_age\"");
+		assert_non_null(p);
+		*p = 0;
+		for (p = buf; (p = strstr(p, "\"caller\":")); p++)
+			rows++;
+		assert_int_equal(rows, 3);
+		assert_non_null(strstr(buf, "\"blocks\":3,\"order\":0,\"age_ms\":0,\"stacks\":2,\"caller\":\"drv+0x120 [drv]\""));
+		free(buf);
+	}
 	unlink(path);
 	ksyms_free(&ks);
 	an_free(f.an);
@@ -1598,6 +1696,46 @@ static uint64_t summary_num(const char *json, const char *key)
 	return strtoull(p + strlen(pat), NULL, 10);
 }
 
+/* Report of f in text or JSON, with probe_misses; malloc'ed. */
+static char *report_text(struct fx *f, bool json, uint64_t misses)
+{
+	struct report_opts o = { .json = json, .attach_mode = "kprobe", .probe_misses = misses };
+	struct ksyms ks = { 0 };
+	size_t len = 0;
+	char *buf = NULL;
+	FILE *mem = open_memstream(&buf, &len);
+
+	assert_non_null(mem);
+	report_print(mem, f->an, &ks, &o);
+	fclose(mem);
+	return buf;
+}
+
+/* Under -m, a leak in a run whose probes missed runs may be a missed free. */
+static void test_leak_with_probe_misses(void **state)
+{
+	struct fx f = fx_new(true, true, 0);
+	char *t;
+
+	(void)state;
+	km_alloc_pages(&f.k, 0x2000, 1, GFP_KERNEL);
+	unload_drv(&f);
+	an_finish(f.an, 0);
+	t = report_text(&f, true, 3);
+	assert_non_null(strstr(t, "\"may_be_missed_free\":true,\"probe_misses\":3"));
+	assert_non_null(strstr(t, "it may be a missed free: the kernel skipped 3 runs"));
+	free(t);
+	t = report_text(&f, false, 1);
+	assert_non_null(strstr(t, "ERROR leak [drv]: allocated by the module"));
+	assert_non_null(strstr(t, "it may be a missed free: the kernel skipped 1 run of"));
+	free(t);
+	t = report_text(&f, true, 0);
+	assert_null(strstr(t, "may_be_missed_free"));
+	assert_null(strstr(t, "missed free"));
+	free(t);
+	an_free(f.an);
+}
+
 /* The summary's totals count the blocks BPF paired, and still add up. */
 static void test_paired_totals_in_summary(void **state)
 {
@@ -1812,6 +1950,9 @@ int main(void)
 		cmocka_unit_test(test_remap_failed_cow),
 		cmocka_unit_test(test_remap_shared_ok),
 		cmocka_unit_test(test_events_lost),
+		cmocka_unit_test(test_longest_messages),
+		cmocka_unit_test(test_armhf_free_site_from_api),
+		cmocka_unit_test(test_leak_with_probe_misses),
 		cmocka_unit_test(test_pitfall_noncompound_extra_head_ref),
 		cmocka_unit_test(test_pitfall_irq_api_free_before_tails),
 		cmocka_unit_test(test_pitfall_split_page),

@@ -40,7 +40,7 @@ if [ "${LAB_SKIP_HARNESS:-}" != 1 ]; then
 	add "$out" "${PIPESTATUS[0]}"
 fi
 echo "--- checkpatch"
-bash scripts/checkpatch.sh module/pagetrack_ref.c tests/vm/modules/ptdrv/ptdrv.c tests/vm/modules/ptpoll/ptpoll.c 2>&1 | tee "$out"
+bash scripts/checkpatch.sh module/pagetrack_ref.c tests/vm/modules/ptdrv/ptdrv.c tests/vm/modules/ptpoll/ptpoll.c tests/vm/modules/pthelper/pthelper.c 2>&1 | tee "$out"
 add "$out" "${PIPESTATUS[0]}"
 
 # Builds first (cached), then the boots two at a time (tests/vm/pool.sh),
