@@ -25,15 +25,16 @@ endif
 # session, replay, reporters). The binary, unit and replay tests, sanitizer
 # and fuzz builds and the bench helpers link it; the one list: scripts read
 # it with `make -s print-core-srcs`.
-CORE_SRCS := analyzer.c analyzer_scope.c analyzer_blocks.c analyzer_kmap.c analyzer_umap.c \
-	kmap_local.c u64map.c record.c report.c escape.c ksyms.c stacks.c periodic.c outfile.c \
+CORE_SRCS := analyzer.c analyzer_state.c analyzer_scope.c analyzer_findings.c analyzer_blocks.c \
+	analyzer_leaks.c analyzer_kmap.c analyzer_umap.c \
+	kmap_local.c u64map.c record.c report_sym.c report.c report_klocal.c escape.c ksyms.c stacks.c periodic.c outfile.c \
 	session.c replay.c verdict.c ci.c sarif.c junit.c ghannot.c
 # The rest of the tool: the CLI, attach and live tracing (libbpf), linked beside it.
 USER_SRCS := pagetrack.c live.c attach.c modscope.c stackmap.c kinfo.c runas.c srcline.c
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all amd64 i386 armhf deps deps-build deps-test deps-lab deps-fleet lab refmod test unit-test replay-test host-test srcline-test docs-test prom-test package-test vm-test init-test callers-test lab-test ci-example-test \
+.PHONY: all amd64 i386 armhf deps deps-build deps-test deps-lab deps-fleet lab refmod test unit-test replay-test host-test srcline-test layers-test docs-test prom-test package-test vm-test init-test callers-test lab-test ci-example-test \
 	demo kmod clean user-progs deb
 
 # The 32-bit guests' builds need the lab's sysroot script.
@@ -212,6 +213,10 @@ host-test: $(OUTPUT)/amd64/pagetrack
 srcline-test: $(OUTPUT)/amd64/pagetrack $(UNIT_OUT)/gen_recordings $(UNIT_OUT)/srcline_probe
 	$(Q)bash tests/host/srcline.sh $(OUTPUT)/amd64/pagetrack $(UNIT_OUT)/gen_recordings \
 		$(UNIT_OUT)/srcline_probe
+
+# No loop of calls or includes in src/, the analyzer in its layers (issue 24).
+layers-test: $(OUTPUT)/amd64/pagetrack
+	$(Q)bash tests/host/layers.sh $(OUTPUT)/amd64
 
 docs-test: $(OUTPUT)/amd64/pagetrack
 	$(Q)bash tests/host/docs.sh $(OUTPUT)/amd64/pagetrack

@@ -69,35 +69,7 @@ static void learn_memmap(struct analyzer *an, uint64_t ptr, uint64_t pfn)
 	}
 }
 
-/* The kernel's own memmap base (vmemmap_base, mem_map), read by BPF: it
- * wins over one derived from paired events. */
-void learn_memmap_base(struct analyzer *an, uint64_t base)
-{
-	if (!base || (an->memmap_known && an->memmap_base == base))
-		return;
-	if (an->memmap_known)
-		an->st.memmap_conflicts++;
-	an->memmap_base = base;
-	an->memmap_known = true;
-	an->memmap_kernel = true;
-}
 
-bool ptr_to_pfn(const struct analyzer *an, uint64_t ptr, uint64_t *pfn)
-{
-	uint64_t s = an->ki.struct_page_size, d;
-
-	if (!an->memmap_known || !s || ptr < an->memmap_base)
-		return false;
-	d = ptr - an->memmap_base;
-	if (d % s)
-		return false;
-	*pfn = d / s;
-	if (an->ki.max_pfn && *pfn > an->ki.max_pfn)
-		return false;
-	if (!an->ki.max_pfn && *pfn > 2 * an->max_pfn_seen + 1024)
-		return false;
-	return true;
-}
 
 static bool addr_to_pfn(const struct analyzer *an, uint64_t addr, uint64_t *pfn)
 {
@@ -735,33 +707,40 @@ static void free_part(struct analyzer *an, const struct pt_event *e, struct tid_
 	judge_partial(an, e, t, &p, pfn, order);
 }
 
+/*
+ * A page free as its free site: BPF unwinds few page frees (lean_frees), so
+ * inside an API free, the free site is the API call's stack. On ARM32
+ * always: the unwinder cannot walk out of a tracepoint there (its stack is
+ * __traceiter_mm_page_free and a junk frame), while the API's entry probe
+ * has the true registers; its caller comes along. e itself, or buf.
+ */
+const struct pt_event *page_free_site(struct analyzer *an, const struct pt_event *e,
+				      struct pt_event *buf)
+{
+	const struct free_ctx *c;
+
+	if ((e->stack_id < 0 || an->ki.arch == PT_ARCH_ARMHF) &&
+	    (c = free_ctx_of(tid_find(an, e->tid), e->kmem.pfn)) && c->stack >= 0) {
+		*buf = *e;
+		buf->stack_id = c->stack;
+		if (c->ip)
+			buf->ip = c->ip;
+		return buf;
+	}
+	return e;
+}
+
 void on_page_free(struct analyzer *an, const struct pt_event *e)
 {
 	struct tid_state *t = tid_find(an, e->tid);
 	unsigned int order = e->order;
 	uint64_t pfn = e->kmem.pfn, end, q, h;
 	struct piece *p;
-	const struct free_ctx *c;
 	bool any = false;
 	struct pt_event ev;
 
-	/* BPF unwinds few page frees (lean_frees): inside an API free, the
-	 * free site is the API call's stack. On ARM32 always: the unwinder
-	 * cannot walk out of a tracepoint there (its stack is
-	 * __traceiter_mm_page_free and a junk frame), while the API's entry
-	 * probe has the true registers; its caller comes along. */
-	if ((e->stack_id < 0 || an->ki.arch == PT_ARCH_ARMHF) && (c = free_ctx_of(t, pfn)) &&
-	    c->stack >= 0) {
-		ev = *e;
-		ev.stack_id = c->stack;
-		if (c->ip)
-			ev.ip = c->ip;
-		e = &ev;
-	}
+	e = page_free_site(an, e, &ev);
 	end = pfn + (1ULL << order);
-	if (an->st.kmaps_live)	/* a page can be kmapped (a call saved most frees) */
-		check_kmapped(an, e, pfn, 1ULL << order);
-
 	p = find_piece(an, pfn, &h);
 	if (p && p->order > order) {
 		free_part(an, e, t, h, p, pfn, order);

@@ -276,6 +276,11 @@ bool ptr_to_pfn(const struct analyzer *an, uint64_t ptr, uint64_t *pfn);
 /* The kernel's own memmap base, read by BPF (0: unknown). */
 void learn_memmap_base(struct analyzer *an, uint64_t base);
 void on_page_alloc(struct analyzer *an, const struct pt_event *e);
+/* A page free as its free site (the API call's stack where the free's own
+ * is missing or unusable): e itself, or buf filled. A lookup the other
+ * judges may use. */
+const struct pt_event *page_free_site(struct analyzer *an, const struct pt_event *e,
+				      struct pt_event *buf);
 void on_page_free(struct analyzer *an, const struct pt_event *e);
 void on_alloc_ret(struct analyzer *an, const struct pt_event *e);
 void on_gfp_ret(struct analyzer *an, const struct pt_event *e);
@@ -293,6 +298,9 @@ void on_kunmap(struct analyzer *an, const struct pt_event *e);
 void check_kmapped(struct analyzer *an, const struct pt_event *e, uint64_t pfn, uint64_t n);
 /* At the end: kmaps never unmapped are findings. */
 void finish_kmaps(struct analyzer *an);
+/* At the end (analyzer_leaks.c): under -m, what the modules still hold is
+ * leak or held_at_exit; without, the outstanding list. */
+void finish_leaks(struct analyzer *an, uint64_t now);
 
 /* -------------------------------------------------------- analyzer_umap.c */
 

@@ -7,10 +7,9 @@
  * took them, and kmap_atomic() sections never sleep.
  */
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 #include "kmap_local.h"
-#include "report.h"
-#include "escape.h"
 
 void kl_free(struct pt_klocal *kl)
 {
@@ -188,111 +187,4 @@ void kl_event(struct analyzer *an, struct pt_klocal *kl, const struct pt_event *
 	default:
 		break;
 	}
-}
-
-/*
- * Map sites are return addresses, not stacks (BPF pairs local maps per task
- * and keeps no map stack): a map site inside the module's own out-of-line
- * copy of kmap_local_page() or kmap_atomic() cannot name the function that
- * called it. Such a finding says so.
- */
-static bool kl_map_site_in_helper(const struct analyzer *an, const struct ksyms *ks,
-				  const struct pt_finding *f)
-{
-	if (f->kind == PT_K_KMAP_LOCAL_ORDER || f->kind == PT_K_KUNMAP_LOCAL_BAD)
-		return (f->caller2 && report_is_helper(an, ks, f->caller2)) ||
-		       (f->caller3 && report_is_helper(an, ks, f->caller3));
-	return f->caller && report_is_helper(an, ks, f->caller);
-}
-
-static const char kl_helper_words[] =
-	"a map site is in the module's own copy of a kernel helper (kmap_local_page() or kmap_atomic() compiled out of line); pagetrack keeps local map sites, not map stacks, so the function that called the helper is not known";
-
-void kl_report_json(FILE *out, const struct analyzer *an, const struct ksyms *ks,
-		    const struct pt_finding *f)
-{
-	fprintf(out, ",\"depth\":%u", f->depth);
-	if (kl_map_site_in_helper(an, ks, f)) {
-		fputs(",\"map_site_in_helper\":true,\"map_site_note\":", out);
-		json_str(out, kl_helper_words);
-	}
-	switch (f->kind) {
-	case PT_K_KMAP_LOCAL_ORDER:
-	case PT_K_KUNMAP_LOCAL_BAD:
-		fprintf(out, ",\"kernel_depth\":%u", f->kdepth);
-		json_site(out, an, ks, "map_caller", f->caller2);
-		json_site(out, an, ks, "expected_map_caller", f->caller3);
-		break;
-	case PT_K_KMAP_LOCAL_LEAK:
-		fprintf(out, ",\"age_ms\":%" PRIu64, f->age_ns / 1000000);
-		break;
-	case PT_K_KMAP_LOCAL_DEPTH:
-		fprintf(out, ",\"kernel_depth\":%u,\"km_max_idx\":%u", f->kdepth,
-			an_klocal(an)->km_max ? an_klocal(an)->km_max : PT_KL_SLOTS);
-		break;
-	default:
-		break;
-	}
-}
-
-void kl_report_text(FILE *out, const struct analyzer *an, const struct ksyms *ks,
-		    const struct pt_finding *f)
-{
-	char buf[256], src[REPORT_SOURCE_LEN];
-
-	/* The mapping's kernel virtual address: root's business only. */
-	if (ks->raw_addresses)
-		fprintf(out, "    address 0x%" PRIx64 ", %u mapping(s) held", f->addr, f->depth);
-	else
-		fprintf(out, "    %u mapping(s) held", f->depth);
-	if (f->kind == PT_K_KMAP_LOCAL_LEAK)
-		fprintf(out, ", %" PRIu64 " mapping(s), oldest %.3f s", f->pages, f->age_ns / 1e9);
-	if (f->kind == PT_K_KMAP_LOCAL_DEPTH || f->kind == PT_K_KMAP_LOCAL_ORDER ||
-	    f->kind == PT_K_KUNMAP_LOCAL_BAD)
-		fprintf(out, ", kernel depth %u", f->kdepth);
-	fputc('\n', out);
-	if (kl_map_site_in_helper(an, ks, f))
-		fprintf(out, "    note: %s\n", kl_helper_words);
-	if (f->kind != PT_K_KMAP_LOCAL_ORDER && f->kind != PT_K_KUNMAP_LOCAL_BAD)
-		return;
-	fprintf(out, "    unmapped the mapping taken at: %s%s\n",
-		f->caller2 ? ESC_TX(report_sym(an, ks, f->caller2, buf, sizeof(buf))) : "(none held)",
-		report_source(ks, f->caller2, src, sizeof(src)));
-	fprintf(out, "    top mapping (to unmap first) taken at: %s%s\n",
-		f->caller3 ? ESC_TX(report_sym(an, ks, f->caller3, buf, sizeof(buf))) : "(none held)",
-		report_source(ks, f->caller3, src, sizeof(src)));
-}
-
-/* Interval report members / text (only where kmap_local is traced). */
-void kl_interval(FILE *out, const struct analyzer *an, bool json)
-{
-	const struct pt_klocal *kl = an_klocal(an);
-
-	if (!kl->km_max)
-		return;
-	if (json)
-		fprintf(out, ",\"kmap_local_maps\":%" PRIu64 ",\"kmap_local_depth_peak\":%" PRIu64
-			",\"km_max_idx\":%u", kl->maps, kl->peak, kl->km_max);
-	else
-		fprintf(out, "; kmap_local %" PRIu64 " maps, depth peak %" PRIu64 "/%u", kl->maps,
-			kl->peak, kl->km_max);
-}
-
-void kl_metrics(FILE *f, const struct analyzer *an)
-{
-	const struct pt_klocal *kl = an_klocal(an);
-
-	if (!kl->km_max)
-		return;
-	fprintf(f, "# HELP pagetrack_kmap_local_maps_total kmap_local_page()/kmap_atomic() mappings of highmem pages.\n"
-		"# TYPE pagetrack_kmap_local_maps_total counter\npagetrack_kmap_local_maps_total %" PRIu64 "\n"
-		"# HELP pagetrack_kmap_local_unmaps_total kunmap_local() of a local mapping slot.\n"
-		"# TYPE pagetrack_kmap_local_unmaps_total counter\npagetrack_kmap_local_unmaps_total %" PRIu64 "\n"
-		"# HELP pagetrack_kmap_local_untracked_total Local maps or unmaps not paired (taken before tracing, missed probe).\n"
-		"# TYPE pagetrack_kmap_local_untracked_total counter\npagetrack_kmap_local_untracked_total %" PRIu64 "\n"
-		"# HELP pagetrack_kmap_local_depth_peak Most local mappings one task held at once.\n"
-		"# TYPE pagetrack_kmap_local_depth_peak gauge\npagetrack_kmap_local_depth_peak %" PRIu64 "\n"
-		"# HELP pagetrack_kmap_local_depth_max KM_MAX_IDX, the per-task limit.\n"
-		"# TYPE pagetrack_kmap_local_depth_max gauge\npagetrack_kmap_local_depth_max %u\n",
-		kl->maps, kl->unmaps, kl->untracked, kl->peak, kl->km_max);
 }

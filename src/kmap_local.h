@@ -3,15 +3,14 @@
  * kmap_local_page() / kmap_atomic() findings on HIGHMEM kernels. BPF pairs
  * maps and unmaps per task (bpf/pagetrack.bpf.c, "kmap_local") and sends
  * only anomalies and counts; this file judges them, live and in replay.
+ * It prints nothing: report_klocal.c shows its findings and counts.
  */
 #ifndef PT_KMAP_LOCAL_H
 #define PT_KMAP_LOCAL_H
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
 #include "analyzer.h"
-#include "ksyms.h"
 #include "u64map.h"
 
 /*
@@ -37,14 +36,5 @@ void kl_free(struct pt_klocal *kl);
 /* One PT_EV_KLOCAL_* event. */
 void kl_event(struct analyzer *an, struct pt_klocal *kl, const struct pt_event *e);
 bool kl_kind(enum pt_kind k);
-/* Kind-specific fields of a finding: JSON members, text lines. */
-void kl_report_json(FILE *out, const struct analyzer *an, const struct ksyms *ks,
-		    const struct pt_finding *f);
-void kl_report_text(FILE *out, const struct analyzer *an, const struct ksyms *ks,
-		    const struct pt_finding *f);
-
-/* Interval members or text, and Prometheus lines; nothing if not traced. */
-void kl_interval(FILE *out, const struct analyzer *an, bool json);
-void kl_metrics(FILE *f, const struct analyzer *an);
 
 #endif

@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include "outfile.h"
 #include "periodic.h"
-#include "kmap_local.h"
+#include "report_klocal.h"
 #include "report.h"
 #include "escape.h"
 

@@ -40,6 +40,7 @@ suite unit make -s unit-test
 suite replay make -s replay-test
 suite host make -s host-test
 suite srcline make -s srcline-test
+suite layers make -s layers-test
 suite docs make -s docs-test
 suite prometheus make -s prom-test
 suite package make -s package-test

@@ -14,7 +14,11 @@ for opt in $("$PT" --help | grep -oE -- '--[a-z][a-z-]+' | sort -u); do
 		&& ok "option $opt documented in README and man page" \
 		|| nok "option $opt documented in README and man page"
 done
-for kind in $(grep -oE '\[PT_K_[A-Z_]+\] = "[a-z_]+"' src/analyzer.c | cut -d'"' -f2); do
+kinds=$(grep -oE '\[PT_K_[A-Z_]+\] = "[a-z_]+"' src/analyzer_findings.c | cut -d'"' -f2)
+[ "$(grep -c '^	*PT_K_[A-Z_]*,' src/analyzer.h | awk '{print $1 - 1}')" = "$(echo "$kinds" | grep -c .)" ] \
+	&& ok "every finding kind of analyzer.h has its name in analyzer_findings.c ($(echo "$kinds" | grep -c .))" \
+	|| nok "every finding kind of analyzer.h has its name in analyzer_findings.c"
+for kind in $kinds; do
 	grep -q "\`$kind\`" README.md && grep -q "^.B $kind" doc/pagetrack.8 \
 		&& ok "finding $kind documented" || nok "finding $kind documented"
 done
@@ -70,9 +74,9 @@ printf '%s\n' "$help" | grep -qiE 'report bugs|example\.(invalid|com|org)' \
 [ $rc -eq 2 ] && [ "$(wc -l <"$(dirname "$PT")/.docs-err")" -eq 1 ] && grep -q -- "--sample-pages" "$(dirname "$PT")/.docs-err" \
 	&& ok "--sample-pages with -m: one-line usage error, exit 2" || nok "--sample-pages with -m: one-line usage error, exit 2 (exit $rc)"
 rm -f "$(dirname "$PT")/.docs-err"
-# Every series the metrics file can hold (periodic.c, and kmap_local.c's it
+# Every series the metrics file can hold (periodic.c, and report_klocal.c's it
 # calls): a row of the README's metrics table and named in the man page.
-for m in $(grep -ohE '# TYPE pagetrack_[a-z_]+' src/periodic.c src/kmap_local.c | awk '{ print $3 }' | sort -u); do
+for m in $(grep -ohE '# TYPE pagetrack_[a-z_]+' src/periodic.c src/report_klocal.c | awk '{ print $3 }' | sort -u); do
 	grep -q "^| \`$m\` |" README.md && grep -q "fB$m\\\\fR" doc/pagetrack.8 \
 		&& ok "metric $m documented in README's table and man page" \
 		|| nok "metric $m documented in README's table and man page"

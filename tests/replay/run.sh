@@ -302,7 +302,7 @@ check "--replay with a command: exit 2" '[ $rc -eq 2 ] && printf "%s" "$err" | g
 # cache, and node and npm from Debian where npm is missing).
 npm_dir=$(bash "$here/../../scripts/npm-tools.sh" 2>"$dir/npm.err"); npm_rc=$?
 npm_why="npm tools unavailable: $(tail -1 "$dir/npm.err")"
-all_kinds=$(grep -oE '\[PT_K_[A-Z_]+\] = "[a-z_]+"' "$here/../../src/analyzer.c" | cut -d'"' -f2 | paste -sd,)
+all_kinds=$(grep -oE '\[PT_K_[A-Z_]+\] = "[a-z_]+"' "$here/../../src/analyzer_findings.c" | cut -d'"' -f2 | paste -sd,)
 # The multitool exits 0 whatever it finds: its verdict is in its output.
 validate() { # FILE -> $val; true when it validated with no error and no warning
 	val=$(cd "$npm_dir" && DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1 npx --no-install sarif-multitool validate "$1" 2>&1)
