@@ -25,7 +25,7 @@ endif
 # session, replay, reporters). The binary, unit and replay tests, sanitizer
 # and fuzz builds and the bench helpers link it; the one list: scripts read
 # it with `make -s print-core-srcs`.
-CORE_SRCS := analyzer.c analyzer_state.c analyzer_scope.c analyzer_findings.c analyzer_blocks.c \
+CORE_SRCS := analyzer_dispatch.c analyzer_state.c analyzer_scope.c analyzer_findings.c analyzer_blocks.c \
 	analyzer_leaks.c analyzer_kmap.c analyzer_umap.c \
 	kmap_local.c u64map.c record.c report_sym.c report.c report_klocal.c escape.c ksyms.c stacks.c periodic.c outfile.c \
 	session.c replay.c verdict.c ci.c sarif.c junit.c ghannot.c

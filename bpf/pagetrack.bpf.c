@@ -2,7 +2,7 @@
 /*
  * pagetrack kernel side: emit raw facts about page allocation, kmap and
  * user mappings into a ring buffer. Nothing is judged here; user space
- * (src/analyzer.c) pairs the events and decides.
+ * (src/analyzer_*.c) pairs the events and decides.
  *
  * One source, compiled once per target arch, in parts of one purpose each
  * (the includes at the end). The arch layer is arch.bpf.h's ARG/RET macros:

@@ -19,7 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "analyzer_priv.h"
+#include "analyzer_state.h"
 
 #define GFP_COMP	0x4000u		/* ___GFP_COMP on 6.1 .. 6.18 x86 */
 #define MAX_FREED	65536

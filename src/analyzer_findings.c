@@ -8,7 +8,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include "analyzer_priv.h"
+#include "analyzer_state.h"
 
 static const char *const kind_names[PT_K_MAX] = {
 	[PT_K_LEAK] = "leak",

@@ -8,7 +8,7 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include "analyzer_priv.h"
+#include "analyzer_state.h"
 
 #define MAX_KMAP_ENTRIES 65536
 

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "analyzer_priv.h"
+#include "analyzer_state.h"
 
 static int by_pages_desc(const void *a, const void *b)
 {

@@ -7,7 +7,7 @@
  * whether it is a finding is for the handlers.
  */
 #include <string.h>
-#include "analyzer_priv.h"
+#include "analyzer_state.h"
 
 static int watched_index(const struct analyzer *an, const char *name)
 {

@@ -9,7 +9,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include "analyzer_priv.h"
+#include "analyzer_state.h"
 
 /*
  * 1 - exp(-x) for x >= 0 without libm and without cancellation for small x:

@@ -6,7 +6,7 @@
  * reads the blocks of analyzer_blocks.c and never changes them.
  */
 #include <stdio.h>
-#include "analyzer_priv.h"
+#include "analyzer_state.h"
 
 #define VM_SHARED	0x8ull
 #define VM_MAYWRITE	0x20ull

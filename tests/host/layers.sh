@@ -65,7 +65,7 @@ layer() {
 	analyzer_findings) echo 2 ;;
 	analyzer_blocks) echo 3 ;;
 	analyzer_leaks | analyzer_kmap | analyzer_umap | kmap_local) echo 4 ;;
-	analyzer) echo 5 ;;
+	analyzer_dispatch) echo 5 ;;
 	*) echo "" ;;
 	esac
 }

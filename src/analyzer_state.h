@@ -5,15 +5,21 @@
  * freed blocks, kmaps, per-thread state), and the calls one file makes into
  * another. Readers of the analyzer use analyzer.h; never include this there.
  *
- *   analyzer.c		set-up, event dispatch, findings, snapshot and finish
+ * The files, bottom up; each calls only those above it in this list
+ * (tests/host/layers.sh checks it):
+ *   analyzer_state.c	the state's getters, thread table, stacks, memmap
  *   analyzer_scope.c	-m scope: watched modules, which module made an event
- *   analyzer_blocks.c	page blocks: pieces, cover bitmaps, freed map, the
- *			memmap, alloc / free / split and their judges
+ *   analyzer_findings.c the findings table: finding(), fill_finding(), kinds
+ *   analyzer_blocks.c	page blocks: pieces, cover bitmaps, freed map,
+ *			alloc / free / split and their judges; block lookups
+ *   analyzer_leaks.c	the snapshot of live blocks; leak, held_at_exit
  *   analyzer_kmap.c	kmap_high / kunmap_high: slots, pressure, kmap leaks
  *   analyzer_umap.c	user mappings: pages mapped to user space, remaps
+ *   kmap_local.c	kmap_local_* kinds (kmap_local.h)
+ *   analyzer_dispatch.c set-up, event dispatch, the end
  */
-#ifndef PT_ANALYZER_PRIV_H
-#define PT_ANALYZER_PRIV_H
+#ifndef PT_ANALYZER_STATE_H
+#define PT_ANALYZER_STATE_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -233,7 +239,7 @@ static inline struct tid_state *tid_find(struct analyzer *an, uint32_t tid)
 	return t;
 }
 
-/* ------------------------------------------------------------- analyzer.c */
+/* ---------------------------------------------------- analyzer_findings.c */
 
 /* Find or create the finding grouped under (kind, key); count 1 when new. */
 struct pt_finding *finding(struct analyzer *an, enum pt_kind kind, uint64_t key,

@@ -16,7 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "analyzer_priv.h"
+#include "analyzer_state.h"
 
 struct analyzer *an_new(const struct pt_config *cfg, const struct pt_kernel_info *ki,
 			pt_stack_fn stack_fn, void *stack_ctx)
