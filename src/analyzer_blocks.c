@@ -737,9 +737,7 @@ void on_page_free(struct analyzer *an, const struct pt_event *e)
 	uint64_t pfn = e->kmem.pfn, end, q, h;
 	struct piece *p;
 	bool any = false;
-	struct pt_event ev;
 
-	e = page_free_site(an, e, &ev);
 	end = pfn + (1ULL << order);
 	p = find_piece(an, pfn, &h);
 	if (p && p->order > order) {

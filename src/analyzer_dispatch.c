@@ -170,16 +170,18 @@ void an_event(struct analyzer *an, const struct pt_event *e, const char *modname
 	case PT_EV_PAGE_ALLOC:
 		on_page_alloc(an, e);
 		break;
-	case PT_EV_PAGE_FREE:
-		/* A page kmapped when freed: the kmap judge first, at the
-		 * free's site (a count saves most frees the call). */
-		if (an->st.kmaps_live) {
-			struct pt_event ev;
+	case PT_EV_PAGE_FREE: {
+		/* Both judges see the free at its site, found once. */
+		struct pt_event site;
+		const struct pt_event *fe = page_free_site(an, e, &site);
 
-			check_kmapped(an, page_free_site(an, e, &ev), e->kmem.pfn, 1ULL << e->order);
-		}
-		on_page_free(an, e);
+		/* A page kmapped when freed: the kmap judge first (a count
+		 * saves most frees the call). */
+		if (an->st.kmaps_live)
+			check_kmapped(an, fe, fe->kmem.pfn, 1ULL << fe->order);
+		on_page_free(an, fe);
 		break;
+	}
 	case PT_EV_ALLOC_RET:
 		on_alloc_ret(an, e);
 		break;

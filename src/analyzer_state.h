@@ -287,6 +287,7 @@ void on_page_alloc(struct analyzer *an, const struct pt_event *e);
  * judges may use. */
 const struct pt_event *page_free_site(struct analyzer *an, const struct pt_event *e,
 				      struct pt_event *buf);
+/* e: the free at its site, as page_free_site() gives it (the dispatcher). */
 void on_page_free(struct analyzer *an, const struct pt_event *e);
 void on_alloc_ret(struct analyzer *an, const struct pt_event *e);
 void on_gfp_ret(struct analyzer *an, const struct pt_event *e);
