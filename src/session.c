@@ -511,7 +511,7 @@ int session_report(struct session *s, const char *attach_mode)
 		pt_err("writing the report failed: %s", strerror(errno ? errno : EIO));
 		return PT_EXIT_USAGE;
 	}
-	verdict_explain(stderr, &v, s->an, cmd);
+	verdict_explain(stderr, s->an, cmd);
 	/* stderr: the runner reads workflow commands there too, and stdout
 	 * stays the report. */
 	if (s->opt->gh_annotations)

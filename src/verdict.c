@@ -84,8 +84,7 @@ static void explain_command(FILE *err, const struct pt_command_end *cmd)
 	}
 }
 
-void verdict_explain(FILE *err, const struct pt_verdict *v, const struct analyzer *an,
-		     const struct pt_command_end *cmd)
+void verdict_explain(FILE *err, const struct analyzer *an, const struct pt_command_end *cmd)
 {
 	unsigned int i;
 
@@ -111,5 +110,4 @@ void verdict_explain(FILE *err, const struct pt_verdict *v, const struct analyze
 			break;
 		}
 	}
-	(void)v;
 }

@@ -43,7 +43,6 @@ void verdict_make(struct pt_verdict *v, const struct analyzer *an,
 		  const struct pt_command_end *cmd);
 /* One line per reason the status is not 0 (and a note on a command that
  * needed SIGKILL), each starting "pagetrack: ". */
-void verdict_explain(FILE *err, const struct pt_verdict *v, const struct analyzer *an,
-		     const struct pt_command_end *cmd);
+void verdict_explain(FILE *err, const struct analyzer *an, const struct pt_command_end *cmd);
 
 #endif
