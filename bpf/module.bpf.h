@@ -138,6 +138,7 @@ struct syms_walk {
 	__u64 base, size;
 	__u64 ibase, isize;	/* init text */
 	__u32 n;
+	__u32 next;		/* the next entry a chunk reads */
 };
 
 #define PT_STT_FUNC	2
@@ -191,10 +192,57 @@ static __always_inline long module_sym(__u32 i, struct syms_walk *w)
 }
 
 /*
+ * The symbol table is read PT_SYMS_CHUNK entries a run: one run verified
+ * once, then itself again by a tail call while entries remain, up to
+ * PT_MAX_MOD_SYMS (32 runs; the kernel allows 33 tail calls, 32 before
+ * 5.17). A single bounded loop over all of them was verified once per
+ * iteration: 745 000 instructions, seconds of every start under TCG and
+ * near the verifier's limit. Not bpf_loop(): i386 and ARM32 run BPF
+ * without callbacks. The walk's state is per CPU: the chain runs on one
+ * CPU from do_init_module's probe on, without preemption.
+ */
+#define PT_SYMS_CHUNK 32
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct syms_walk);
+} syms_walks SEC(".maps");
+
+int pagetrack_module_syms(struct pt_regs *ctx);
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__uint(key_size, sizeof(__u32));	/* no BTF types: a prog array takes none */
+	__array(values, int (void *));
+} syms_chunks SEC(".maps") = {
+	.values = { [0] = (void *)&pagetrack_module_syms },
+};
+
+SEC("kprobe")
+int pagetrack_module_syms(struct pt_regs *ctx)
+{
+	__u32 zero = 0, i;
+	struct syms_walk *w = bpf_map_lookup_elem(&syms_walks, &zero);
+
+	if (!w)
+		return 0;
+#pragma clang loop unroll(disable)
+	for (i = 0; i < PT_SYMS_CHUNK; i++) {
+		if (w->next >= w->n || w->next >= PT_MAX_MOD_SYMS || module_sym(w->next, w))
+			return 0;
+		w->next++;
+	}
+	bpf_tail_call(ctx, &syms_chunks, 0);
+	return 0;
+}
+
+/*
  * The module's load, then each of its functions from its own symbol table,
- * the first PT_MAX_MOD_SYMS entries: they are named even when the module is
- * unloaded before user space could read kallsyms. A bounded loop, not
- * bpf_loop(): i386 runs BPF without callbacks.
+ * the first PT_MAX_MOD_SYMS entries (pagetrack_module_syms): they are named
+ * even when the module is unloaded before user space could read kallsyms.
  */
 SEC("kprobe/do_init_module")
 int pagetrack_module_init(struct pt_regs *ctx)
@@ -231,13 +279,10 @@ int pagetrack_module_init(struct pt_regs *ctx)
 	m->ev.aux = w.n;
 	bpf_ringbuf_submit(m, BPF_RB_FORCE_WAKEUP);
 	if (w.n) {
-		__u32 i;
+		__u32 zero = 0;
 
-#pragma clang loop unroll(disable)
-		for (i = 0; i < PT_MAX_MOD_SYMS; i++) {
-			if (i >= w.n || module_sym(i, &w))
-				break;
-		}
+		if (!bpf_map_update_elem(&syms_walks, &zero, &w, BPF_ANY))
+			bpf_tail_call(ctx, &syms_chunks, 0);
 	}
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
+#include "links.h"
 #include "kinfo.h"
 #include "modscope.h"
 #include "pagetrack.skel.h"
@@ -414,15 +415,19 @@ void attacher_detach(struct attacher *at)
 {
 	int i;
 
+	struct bpf_link *links[P_NPROBES + T_NTPS];
+	unsigned int n = 0;
+
 	modscope_detach();
 	for (i = 0; i < P_NPROBES; i++) {
-		bpf_link__destroy(at->probes[i].link);
+		links[n++] = at->probes[i].link;
 		at->probes[i].link = NULL;
 	}
 	for (i = 0; i < T_NTPS; i++) {
-		bpf_link__destroy(at->tps[i].link);
+		links[n++] = at->tps[i].link;
 		at->tps[i].link = NULL;
 	}
+	links_destroy(links, n);
 }
 
 uint64_t attacher_probe_misses(const struct attacher *at)

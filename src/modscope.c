@@ -21,6 +21,7 @@
 #include "kinfo.h"
 #include "ksyms.h"
 #include "modscope.h"
+#include "links.h"
 #include "pagetrack.skel.h"
 
 _Static_assert(PT_MAX_MODULES <= PT_SCOPE_MODS, "BPF follows every -m module");
@@ -165,10 +166,7 @@ static int module_functions(const struct ksyms *ks, const char *name, uint64_t b
 
 static void probes_off(struct mod_probes *mp)
 {
-	unsigned int i;
-
-	for (i = 0; i < mp->n; i++)
-		bpf_link__destroy(mp->links[i]);
+	links_destroy(mp->links, mp->n);
 	free(mp->links);
 	mp->links = NULL;
 	mp->n = 0;
@@ -184,6 +182,27 @@ static void note_refused(char *list, size_t len, unsigned int *nref, const char 
 		snprintf(list + used, len - used, "%s%s", used ? ", " : "", fn);
 	else if (*nref == 5)
 		snprintf(list + used, len - used, ", ...");
+}
+
+struct probe_work {
+	struct bpf_program *prog;
+	const struct mod_func *funcs;
+	struct bpf_link **links;	/* links[k]: function k's, or NULL */
+	int *errs;			/* errs[k]: errno of a refused attach */
+};
+
+/* Function k's entry probe (run beside the others: links_parallel). */
+static void probe_one(unsigned int k, void *arg)
+{
+	struct probe_work *pw = arg;
+	/* By address: a module may hold two static functions of one name. */
+	LIBBPF_OPTS(bpf_kprobe_opts, o, .offset = (size_t)pw->funcs[k].addr);
+
+	if (pw->funcs[k].exit && exit_followed)
+		return;
+	pw->links[k] = bpf_program__attach_kprobe_opts(pw->prog, NULL, &o);
+	if (!pw->links[k])
+		pw->errs[k] = errno;
 }
 
 /*
@@ -202,7 +221,7 @@ static void probes_on(struct pagetrack_bpf *skel, const char *name, unsigned int
 	char refused[160] = "";
 	const char *bad = NULL;
 	unsigned int n, k, nref = 0;
-	int err;
+	int err, *errs = NULL;
 
 	modules_scan_live("/proc/modules", find_live, &lm);
 	if (!lm.base)
@@ -211,23 +230,26 @@ static void probes_on(struct pagetrack_bpf *skel, const char *name, unsigned int
 	err = module_functions(syms, name, lm.base, lm.size, &funcs, &n);
 	if (!err && !(mp->links = calloc(n, sizeof(*mp->links))))
 		err = -ENOMEM;
-	for (k = 0; !err && k < n; k++) {
-		/* By address: a module may hold two static functions of one name. */
-		LIBBPF_OPTS(bpf_kprobe_opts, o, .offset = (size_t)funcs[k].addr);
-		struct bpf_link *l;
+	if (!err && !(errs = calloc(n, sizeof(*errs))))
+		err = -ENOMEM;
+	if (!err) {
+		struct probe_work pw = { skel->progs.pagetrack_scope_enter, funcs, mp->links, errs };
 
-		if (funcs[k].exit && exit_followed)
-			continue;
-		l = bpf_program__attach_kprobe_opts(skel->progs.pagetrack_scope_enter, NULL, &o);
-		if (l) {
-			mp->links[mp->n++] = l;
-		} else if (errno == EINVAL && !funcs[k].exit) {
+		links_parallel(n, probe_one, &pw);
+	}
+	/* In the functions' order, as if attached one by one; every link
+	 * kept, so that a failure detaches them all. */
+	for (k = 0; errs && k < n; k++) {
+		if (mp->links[k])
+			mp->links[mp->n++] = mp->links[k];
+		else if (errs[k] == EINVAL && !funcs[k].exit)
 			note_refused(refused, sizeof(refused), &nref, funcs[k].name);
-		} else {
-			err = -errno;
+		else if (errs[k] && !err) {
+			err = -errs[k];
 			bad = funcs[k].name;
 		}
 	}
+	free(errs);
 	if (!err && !mp->n)
 		err = -EINVAL;
 	free(funcs);

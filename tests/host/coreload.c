@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Loads only pagetrack's module-scope programs (do_init_module entry and
- * return, delete_module) from a BPF object against the running kernel:
+ * Loads only pagetrack's module-scope programs (do_init_module entry, its
+ * symbol-table walk, its return, delete_module) from a BPF object against the running kernel:
  * their CO-RE relocations (core_layout/init_layout before Linux 6.4,
  * mem[MOD_TEXT]/mem[MOD_INIT_TEXT] after) must resolve and the verifier
  * must accept them, even where nothing can attach (no kprobes).
@@ -32,7 +32,8 @@ static int on_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 int main(int argc, char **argv)
 {
 	static const char *const progs[] = {
-		"pagetrack_module_init", "pagetrack_module_init_ret", "pagetrack_module_unload",
+		"pagetrack_module_init", "pagetrack_module_syms", "pagetrack_module_init_ret",
+		"pagetrack_module_unload",
 	};
 	struct bpf_program *p;
 	struct bpf_object *o;
