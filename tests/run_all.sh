@@ -4,19 +4,24 @@
 # lines and make kmod trees (srcline), docs,
 # prometheus (promtool, node_exporter, alert rules, dashboard), package
 # (make deb, lintian, dpkg into a scratch root), sanitizer
-# build of unit+replay, lab VM checks, tracer VM checks (i386 and amd64).
+# build of unit+replay, fuzz corpus, bench smoke; then the VM suites (lab,
+# tracer, module scope, callers, CI example) side by side, sharing two guest
+# slots (tests/vm/pool.sh). PAGETRACK_VM_SUITES="name:target ..." picks VM
+# suites (default: all five).
 set -u
 cd "$(dirname "$0")/.."
 log=$(mktemp -d)
 trap 'rm -rf "$log"' EXIT
-P=0 F=0 S=0 broken=()
+P=0 F=0 S=0 broken=() times=() took=""
 
 # Runs one suite, relays its output, adds its own summary to the totals.
 suite() {
 	local name=$1; shift
+	local t0=$SECONDS
 	echo "=== $name"
 	"$@" 2>&1 | tee "$log/$name"
 	local rc=${PIPESTATUS[0]}
+	times+=("$name ${took:-$((SECONDS - t0))} s")
 	local line p=0 f=0 s=0
 	line=$(grep -E '^([a-z]+: )?[0-9]+ passed, [0-9]+ failed' "$log/$name" | tail -1)
 	if [ -n "$line" ]; then
@@ -49,15 +54,37 @@ suite fuzz-corpus make -s fuzz-corpus
 suite bench-smoke make -s bench-smoke
 # The VM suites need the lab (tests/vm/run, the reference module).
 if [ -x tests/vm/run ] && [ -f module/pagetrack_ref.c ]; then
-	suite lab make -s lab-test
-	suite tracer make -s vm-test
-	suite module-scope make -s init-test
-	suite callers make -s callers-test
-	suite ci-example make -s ci-example-test
+	# Built once here: the suites below run side by side.
+	make -s all lab refmod >"$log/vm-build" 2>&1 || { cat "$log/vm-build"; F=$((F + 1)); broken+=("VM build"); }
+	# All VM suites at once, their boots sharing the machine's slots
+	# (tests/vm/pool.sh): no core idles while one suite's last boot ends.
+	# Each suite's output is shown whole, in this order, when all are done.
+	export PAGETRACK_VM_SLOTS=$log/bg/slots
+	mkdir -p "$PAGETRACK_VM_SLOTS"
+	vm_suites=${PAGETRACK_VM_SUITES:-tracer:vm-test module-scope:init-test callers:callers-test ci-example:ci-example-test lab:lab-test}
+	for s in $vm_suites; do
+		(
+			t0=$SECONDS
+			make -s "${s#*:}" >"$log/bg/${s%%:*}" 2>&1
+			rc=$?
+			echo "$rc $((SECONDS - t0))" >"$log/bg/${s%%:*}.rc"
+			echo "--- ${s%%:*}: done in $((SECONDS - t0)) s (exit $rc); its output follows when all VM suites are done"
+		) &
+	done
+	wait
+	# replay NAME: a suite's kept output and status, as if run now.
+	replay() { cat "$log/bg/$1"; return "$(cut -d' ' -f1 "$log/bg/$1.rc" 2>/dev/null || echo 126)"; }
+	for s in $vm_suites; do
+		took=$(cut -d' ' -f2 "$log/bg/${s%%:*}.rc" 2>/dev/null)
+		suite "${s%%:*}" replay "${s%%:*}"
+		took=""
+	done
 else
 	echo "=== lab, tracer: not run: the QEMU lab is not in this tree yet"
 fi
 
+# Where the time went: the suite's budget is CI's 90 minutes.
+echo "suite times: $(IFS=,; echo "${times[*]}" | sed 's/,/, /g'); all $SECONDS s"
 [ ${#broken[@]} -gt 0 ] && echo "suites that failed without a count: ${broken[*]}"
 # Repeat each failing check at the end, where a CI log's tail shows it.
 if [ "$F" -gt 0 ]; then

@@ -10,6 +10,25 @@ POOL_JOBS=${PAGETRACK_VM_JOBS:-$(nproc)}
 [ "$POOL_JOBS" -gt 2 ] && [ -z "${PAGETRACK_VM_JOBS:-}" ] && POOL_JOBS=2
 POOL_DIR=$(mktemp -d)
 POOL_NAMES=()
+# PAGETRACK_VM_SLOTS: a directory shared by suites run side by side
+# (tests/run_all.sh): a boot starts only once it holds one of its POOL_JOBS
+# slot files, so the machine never runs more guests than that in all.
+POOL_SLOTS=${PAGETRACK_VM_SLOTS:-}
+
+# Waits for a free machine-wide slot; holds it (an open, locked fd) until
+# the calling subshell exits.
+pool_slot() {
+	local i fd
+	[ -n "$POOL_SLOTS" ] || return 0
+	while :; do
+		for ((i = 0; i < POOL_JOBS; i++)); do
+			exec {fd}>"$POOL_SLOTS/slot$i"
+			flock -n "$fd" && return 0
+			exec {fd}>&-
+		done
+		sleep 1
+	done
+}
 
 # pool_start NAME CMD [ARGS...]: CMD in the background once a slot is free;
 # its stdout and stderr go to "$(pool_out NAME)", its status to pool_rc NAME,
@@ -20,6 +39,7 @@ pool_start() {
 	while [ "$(jobs -rp | wc -l)" -ge "$POOL_JOBS" ]; do wait -n; done
 	POOL_NAMES+=("$name")
 	(
+		pool_slot
 		t0=$(date +%s)
 		"$@" >"$POOL_DIR/$name.out" 2>&1
 		echo "$? $(($(date +%s) - t0))" >"$POOL_DIR/$name.rc"
