@@ -26,11 +26,11 @@ endif
 # and fuzz builds and the bench helpers link it; the one list: scripts read
 # it with `make -s print-core-srcs`.
 CORE_SRCS := analyzer_dispatch.c analyzer_state.c analyzer_scope.c analyzer_findings.c analyzer_blocks.c \
-	analyzer_leaks.c analyzer_kmap.c analyzer_umap.c \
+	analyzer_leaks.c analyzer_kmap.c analyzer_umap.c analyzer_dma.c report_dma.c \
 	kmap_local.c u64map.c record.c report_sym.c report.c report_klocal.c escape.c ksyms.c stacks.c periodic.c outfile.c \
 	session.c replay.c verdict.c ci.c sarif.c junit.c ghannot.c
 # The rest of the tool: the CLI, attach and live tracing (libbpf), linked beside it.
-USER_SRCS := pagetrack.c live.c attach.c modscope.c stackmap.c kinfo.c runas.c srcline.c
+USER_SRCS := pagetrack.c live.c attach.c attach_dma.c modscope.c stackmap.c kinfo.c runas.c srcline.c
 
 .DELETE_ON_ERROR:
 .SECONDARY:
