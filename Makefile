@@ -198,9 +198,14 @@ $(UNIT_OUT)/srcline_probe: tests/host/srcline_probe.c src/srcline.c $(CORE_LIB) 
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(WARN) -Isrc $< src/srcline.c $(CORE_LIB) -o $@ -ldw -lelf
 
-unit-test: $(UNIT_OUT)/test_analyzer $(UNIT_OUT)/test_kmap_local
+$(UNIT_OUT)/test_dma: tests/unit/test_dma.c tests/unit/dma_events.h tests/unit/events.h $(CORE_LIB) src/*.h | $(UNIT_OUT)/
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARN) -Isrc -Itests/unit $< $(CORE_LIB) -o $@ -lcmocka
+
+unit-test: $(UNIT_OUT)/test_analyzer $(UNIT_OUT)/test_kmap_local $(UNIT_OUT)/test_dma
 	$(Q)$(UNIT_OUT)/test_analyzer
 	$(Q)$(UNIT_OUT)/test_kmap_local
+	$(Q)$(UNIT_OUT)/test_dma
 
 replay-test: $(OUTPUT)/amd64/pagetrack $(UNIT_OUT)/gen_recordings $(UNIT_OUT)/ci_source
 	$(Q)bash tests/replay/run.sh $(OUTPUT)/amd64/pagetrack $(UNIT_OUT)/gen_recordings \

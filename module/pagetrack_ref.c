@@ -792,8 +792,13 @@ static int dma_unmap_unmapped(unsigned long count)
 		kfree(buf);
 		return -ENOMEM;
 	}
-	/* dma-direct without an offset: the DMA address is the physical one. */
-	dma_unmap_single(dma_dev(), (dma_addr_t)virt_to_phys(buf), DMA_BUF, DMA_TO_DEVICE);
+	/*
+	 * dma-direct without an offset: the DMA address is the physical one.
+	 * The buffer's middle: never a mapping's start in these scenarios,
+	 * even where kmalloc() hands out a buffer mapped before.
+	 */
+	dma_unmap_single(dma_dev(), (dma_addr_t)virt_to_phys(buf) + DMA_BUF / 2, DMA_BUF / 2,
+			 DMA_TO_DEVICE);
 	kfree(buf);
 	return 0;
 }
