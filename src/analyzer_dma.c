@@ -299,8 +299,8 @@ static void judge_mismatch(struct analyzer *an, const struct pt_event *e, const 
 
 	if (!size && !dir)
 		return;
-	f = scoped_finding(an, kind, mix(mix(m->stack_id, m->caller), mix(e->ip, e->stack_id)), e,
-			   m->module, &module);
+	f = scoped_finding(an, kind, mix(mix(mix(m->stack_id, m->caller), mix(e->ip, e->stack_id)),
+					 m->api), e, m->module, &module);
 	if (!f || f->count > 1)
 		return;
 	fill_dma(f, m, m->dev, m->handle, m->api, m->module >= 0 ? m->module : module);
