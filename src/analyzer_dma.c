@@ -26,6 +26,12 @@ struct dma_pfn {
 	uint32_t pad;
 };
 
+/* kprobe mode: a thread's calls awaiting their return (map_pending()). */
+struct dma_pending {
+	struct pt_event call[2];
+	uint32_t n;
+};
+
 int dma_init(struct pt_dma *d)
 {
 	memset(d, 0, sizeof(*d));
@@ -33,7 +39,7 @@ int dma_init(struct pt_dma *d)
 	    u64map_init(&d->gone, sizeof(struct pt_dma_gone)) ||
 	    u64map_init(&d->pfns, sizeof(struct dma_pfn)) ||
 	    u64map_init(&d->devs, PT_MODNAME_LEN) ||
-	    u64map_init(&d->pending, sizeof(struct pt_event))) {
+	    u64map_init(&d->pending, sizeof(struct dma_pending))) {
 		dma_free(d);
 		return -1;
 	}
@@ -208,26 +214,41 @@ static void map_done(struct analyzer *an, const struct pt_event *e)
 		index_pages(d, key, pfn, npages, 1);
 }
 
-/* kprobe mode: an entry waits for its return (the handle, the caller). */
+/*
+ * kprobe mode: an entry waits for its return (the handle, the caller), per
+ * thread, two deep: an interrupt's map (a NIC refilling its ring from a
+ * softirq) may come between a call's entry and its return; returns come
+ * back newest first.
+ */
 static void map_pending(struct analyzer *an, const struct pt_event *e)
 {
-	struct pt_event *call;
+	struct dma_pending *p;
 
 	if (an->dma.pending.len >= MAX_PENDING_DMA)
 		u64map_clear(&an->dma.pending);
-	call = u64map_put(&an->dma.pending, e->tid, NULL);
-	if (call)
-		*call = *e;
+	p = u64map_put(&an->dma.pending, e->tid, NULL);
+	if (!p)
+		return;
+	if (p->n == 2) {		/* the oldest never returned */
+		p->call[0] = p->call[1];
+		p->n = 1;
+		an->dma.st.ret_missed++;
+	}
+	p->call[p->n++] = *e;
 }
 
 static void map_ret(struct analyzer *an, const struct pt_event *e)
 {
+	struct dma_pending *p = u64map_get(&an->dma.pending, e->tid);
 	struct pt_event site;
 
-	if (!u64map_remove(&an->dma.pending, e->tid, &site)) {
+	if (!p || !p->n) {
 		an->dma.st.ret_missed++;
 		return;
 	}
+	site = p->call[--p->n];
+	if (!p->n)
+		u64map_del(&an->dma.pending, e->tid);
 	site.flags &= ~PT_F_DMA_PENDING;
 	site.ip = e->ip;
 	if (site.type == PT_EV_DMA_ALLOC) {

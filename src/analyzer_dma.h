@@ -57,7 +57,8 @@ struct pt_dma_stats {
 	uint64_t untracked;		/* unmaps and frees of what was made before
 					 * tracing (or by an untraced call) */
 	uint64_t failed;		/* maps that failed (DMA_MAPPING_ERROR, 0) */
-	uint64_t ret_missed;		/* returns without their entry (kprobe mode) */
+	uint64_t ret_missed;		/* kprobe mode: a return without its entry, or an
+					 * entry whose return never came */
 };
 
 struct pt_dma {
@@ -65,7 +66,7 @@ struct pt_dma {
 	struct u64map gone;		/* key -> struct pt_dma_gone */
 	struct u64map pfns;		/* pfn -> key of a live page mapping over it */
 	struct u64map devs;		/* dev -> name[PT_MODNAME_LEN] */
-	struct u64map pending;		/* tid -> struct pt_event (kprobe: awaiting DMA_RET) */
+	struct u64map pending;		/* tid -> its calls awaiting DMA_RET (kprobe mode) */
 	struct pt_dma_stats st;
 };
 

@@ -135,7 +135,7 @@ static void usage_rows(FILE *out, const struct analyzer *an, const struct ksyms 
 				u[i].mappings, u[i].bytes, sep ? "" : "\n");
 		} else {
 			fprintf(out, "    %8" PRIu64 " %s, %10" PRIu64 " bytes: %s\n", u[i].mappings,
-				report_plural(u[i].mappings, "mapping", "mappings"), u[i].bytes,
+				u[i].mappings == 1 ? "mapping" : "mappings", u[i].bytes,
 				ESC_TX(what));
 		}
 	}
@@ -184,11 +184,17 @@ void dma_interval(FILE *out, const struct analyzer *an, const struct ksyms *ks, 
 	usage_rows(out, an, ks, true, false, top, "", false);
 }
 
+/* The live series: [by site][bytes]. */
+static const char *const live_series[2][2] = {
+	{ "pagetrack_dma_live_by_device", "pagetrack_dma_live_bytes_by_device" },
+	{ "pagetrack_dma_live_by_site", "pagetrack_dma_live_bytes_by_site" },
+};
+
 void dma_metrics(FILE *f, const struct analyzer *an, const struct ksyms *ks, unsigned int top)
 {
 	const struct pt_dma_stats *s = an_dma_stats(an);
 	struct pt_dma_usage *u;
-	unsigned int n, i, pass;
+	unsigned int n, i, pass, bytes;
 	char buf[256];
 
 	fprintf(f, "# HELP pagetrack_dma_maps_total Streaming DMA mappings made (page and sg).\n"
@@ -203,25 +209,19 @@ void dma_metrics(FILE *f, const struct analyzer *an, const struct ksyms *ks, uns
 	for (pass = 0; pass < 2; pass++) {
 		if (an_dma_usage(an, pass, &u, &n))
 			return;
-		fprintf(f, "# HELP pagetrack_dma_live_%s DMA mappings and coherent buffers live now, by %s (the --top largest).\n"
-			"# TYPE pagetrack_dma_live_%s gauge\n", pass ? "by_site" : "by_device",
-			pass ? "call site" : "device", pass ? "by_site" : "by_device");
-		for (i = 0; i < n && i < top; i++) {
-			fprintf(f, "pagetrack_dma_live_%s{%s=\"", pass ? "by_site" : "by_device",
-				pass ? "caller" : "device");
-			esc_label(f, pass ? site_name(an, ks, &u[i], buf, sizeof(buf)) :
-				  dev_name(an, u[i].dev));
-			fprintf(f, "\"} %" PRIu64 "\n", u[i].mappings);
-		}
-		fprintf(f, "# HELP pagetrack_dma_live_bytes_%s Bytes of the DMA mappings live now, by %s (sg lists count 0).\n"
-			"# TYPE pagetrack_dma_live_bytes_%s gauge\n", pass ? "by_site" : "by_device",
-			pass ? "call site" : "device", pass ? "by_site" : "by_device");
-		for (i = 0; i < n && i < top; i++) {
-			fprintf(f, "pagetrack_dma_live_bytes_%s{%s=\"", pass ? "by_site" : "by_device",
-				pass ? "caller" : "device");
-			esc_label(f, pass ? site_name(an, ks, &u[i], buf, sizeof(buf)) :
-				  dev_name(an, u[i].dev));
-			fprintf(f, "\"} %" PRIu64 "\n", u[i].bytes);
+		for (bytes = 0; bytes < 2; bytes++) {
+			const char *name = live_series[pass][bytes];
+
+			fprintf(f, "# HELP %s %s of the DMA mappings and coherent buffers live now, by %s (the --top largest%s).\n"
+				"# TYPE %s gauge\n", name, bytes ? "Bytes" : "Number",
+				pass ? "call site" : "device", bytes ? "; sg lists count 0" : "",
+				name);
+			for (i = 0; i < n && i < top; i++) {
+				fprintf(f, "%s{%s=\"", name, pass ? "caller" : "device");
+				esc_label(f, pass ? site_name(an, ks, &u[i], buf, sizeof(buf)) :
+					  dev_name(an, u[i].dev));
+				fprintf(f, "\"} %" PRIu64 "\n", bytes ? u[i].bytes : u[i].mappings);
+			}
 		}
 		free(u);
 	}

@@ -382,6 +382,32 @@ static void test_free_of_other_page_is_clean(void **state)
 	an_free(f.an);
 }
 
+/* kprobe mode: an interrupt's map between a call's entry and its return. */
+static void test_kprobe_nested_map(void **state)
+{
+	struct fx f = fx_new(true);
+	struct dma_args outer = { .dir = DMA_TO_DEV, .page = PTR(0x1000), .size = 256,
+				  .flags = PT_F_DMA_PENDING };
+	struct dma_args inner = { .dir = DMA_FROM_DEV, .page = PTR(0x1100), .size = 1536,
+				  .flags = PT_F_DMA_PENDING };
+	struct dma_args r_in = { .handle = 0x1100000 }, r_out = { .handle = 0x1000000 };
+
+	(void)state;
+	km_emit(&f.k, PT_EV_DMA_MAP, 0, 0, set_dma, &outer);
+	f.k.stack = STK_OTHER;
+	km_emit(&f.k, PT_EV_DMA_MAP, 0, 0, set_dma, &inner);
+	km_emit(&f.k, PT_EV_DMA_RET, 0, 0, set_dma, &r_in);
+	km_dma_unmap(&f.k, 0x1100000, 1536, DMA_FROM_DEV);
+	f.k.stack = STK_MODULE;
+	km_emit(&f.k, PT_EV_DMA_RET, 0, 0, set_dma, &r_out);
+	km_dma_unmap(&f.k, 0x1000000, 256, DMA_TO_DEV);
+	unload_drv(&f);
+	expect_none(&f);
+	assert_int_equal(an_dma_stats(f.an)->ret_missed, 0);
+	assert_int_equal(an_dma_stats(f.an)->live, 0);
+	an_free(f.an);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -399,6 +425,7 @@ int main(void)
 		cmocka_unit_test(test_coherent_free_size),
 		cmocka_unit_test(test_free_while_mapped),
 		cmocka_unit_test(test_free_of_other_page_is_clean),
+		cmocka_unit_test(test_kprobe_nested_map),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
