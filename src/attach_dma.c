@@ -148,8 +148,10 @@ static void line(const char *kinds, const struct dma_probe *a, const struct dma_
 		fprintf(stderr, "  %s: on (%s %s, %s %s)\n", kinds, a->func, state(a), b->func,
 			state(b));
 	else
-		fprintf(stderr, "  %s: off: %s %s\n", kinds, a->link ? b->func : a->func,
-			(a->link ? b->why : a->why) ? (a->link ? b->why : a->why) : "not attached");
+		fprintf(stderr, "  %s: off: %s: %s%s\n", kinds, a->link ? b->func : a->func,
+			(a->link ? b->why : a->why) ? (a->link ? b->why : a->why) : "not attached",
+			tracepoint_exists("dma", "dma_map_phys") || tracepoint_exists("dma", "dma_map_page") ?
+			" (this kernel's dma: tracepoints are not used yet)" : "");
 }
 
 void dma_attach_print(const struct dma_attach *d)
