@@ -219,7 +219,9 @@ void report_text_finding(FILE *out, const struct analyzer *an, const struct ksym
 	}
 	if ((f->stack_id2 >= 0 || f->caller2) && !kl_kind(f->kind)) {
 		ip = report_site_ip(an, ks, f->caller2, f->stack_id2);
-		fprintf(out, "    freed by: %s%s\n",
+		fprintf(out, "    %s: %s%s\n",
+			f->kind == PT_K_DMA_BAD_UNMAP ? "first unmapped by" :
+			f->kind == PT_K_DMA_UNMAP_MISMATCH ? "unmapped by" : "freed by",
 			ip ? ESC_TX(report_sym(an, ks, ip, buf, sizeof(buf))) : "?",
 			report_source(ks, ip, src, sizeof(src)));
 		text_stack(out, an, ks, f->stack_id2, max);

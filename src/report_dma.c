@@ -71,8 +71,9 @@ void dma_report_text(FILE *out, const struct analyzer *an, const struct ksyms *k
 			f->dma_api == PT_DMA_COHERENT ? "" : pt_dma_dir_name(f->dma_dir));
 	if (f->kind == PT_K_DMA_BAD_UNMAP || f->kind == PT_K_DMA_UNMAP_MISMATCH ||
 	    f->kind == PT_K_DMA_FREE_MISMATCH)
-		fprintf(out, "; %s with %" PRIu64 "%s%s", f->dma_api == PT_DMA_COHERENT ? "freed" :
-			"unmapped", f->dma_size2, f->dma_api == PT_DMA_COHERENT ? "" : ", ",
+		fprintf(out, "; %s with %" PRIu64 " %s%s%s", f->dma_api == PT_DMA_COHERENT ? "freed" :
+			"unmapped", f->dma_size2, f->dma_api == PT_DMA_SG ? "entries" : "bytes",
+			f->dma_api == PT_DMA_COHERENT ? "" : ", ",
 			f->dma_api == PT_DMA_COHERENT ? "" : pt_dma_dir_name(f->dma_dir2));
 	if (f->kind == PT_K_DMA_LEAK || f->kind == PT_K_DMA_HELD_AT_EXIT)
 		fprintf(out, "; %u mapping(s), %" PRIu64 " bytes, oldest %.3f s", f->count,
