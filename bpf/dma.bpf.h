@@ -8,8 +8,8 @@
  *
  * Two sets feed the same emitters: fentry/fexit (x86-64; one event with
  * the return value) and kprobe/kretprobe (i386: the entry event with
- * PT_F_DMA_PENDING, then PT_EV_DMA_RET with the handle). User space loads
- * one of them (src/attach_dma.c). Nothing here on ARM32 yet.
+ * PT_F_DMA_PENDING, then PT_EV_DMA_RET with the handle; i386, x86-64 with
+ * --attach kprobe, ARM32). User space loads one of them (src/attach_dma.c).
  *
  * Part of pagetrack.bpf.c, included there once and in order (it relies on
  * what the parts before it define); never a header of its own.
@@ -161,7 +161,7 @@ static __always_inline int emit_dma_ret(void *ctx, __u64 handle, __u64 cpu_addr,
 	return 0;
 }
 
-/* ---- kprobe set (i386: regparm(3); a 64-bit dma_addr_t takes a pair) ---- */
+/* ---- kprobe set (i386: regparm(3), ARM32: AAPCS; a 64-bit dma_addr_t takes a pair) ---- */
 
 #define DMA_ADDR64	(bpf_core_type_size(dma_addr_t) == 8)
 
@@ -170,10 +170,20 @@ static __always_inline int emit_dma_ret(void *ctx, __u64 handle, __u64 cpu_addr,
  * registers (dx:cx) or two stack words, low first. */
 #define DMA_RET64(r)	(DMA_ADDR64 ? ((r)->ax | ((__u64)(r)->dx << 32)) : (r)->ax)
 #elif defined(PT_TARGET_ARM)
-/* ARM32 is not probed (src/attach_dma.c): these only make it compile. */
-#define DMA_RET64(r)	RETVAL(r)
-#define DARG5(r)	0
-#define DARG6(r)	0
+/* ARM32 (AAPCS): r0-r3, then the stack; a 64-bit dma_addr_t takes an even
+ * register pair (r2:r3) or two 8-byte-aligned stack words, low first, and
+ * comes back in r0:r1. */
+static __always_inline __u64 arm_stack_word(struct pt_regs___pt *r, int n)
+{
+	__u32 v = 0;
+
+	bpf_probe_read_kernel(&v, 4, (void *)(unsigned long)(r->uregs[13] + n * 4));
+	return v;
+}
+
+#define DMA_RET64(r)	(DMA_ADDR64 ? ((r)->uregs[0] | ((__u64)(r)->uregs[1] << 32)) : (r)->uregs[0])
+#define DARG5(r)	arm_stack_word((r), 0)
+#define DARG6(r)	arm_stack_word((r), 1)
 #else
 struct pt_regs___dma {
 	unsigned long r8, r9;
@@ -217,6 +227,13 @@ int pagetrack_dma_unmap(struct pt_regs *ctx)
 				     stack_word(r, 2), stack_word(r, 3), 0, ENTRY_CALLER(r));
 	return emit_dma_free(ctx, PT_EV_DMA_UNMAP, ARG1(r), ARG2(r), ARG3(r), stack_word(r, 1),
 			     stack_word(r, 2), 0, ENTRY_CALLER(r));
+#elif defined(PT_TARGET_ARM)
+	if (DMA_ADDR64)
+		return emit_dma_free(ctx, PT_EV_DMA_UNMAP, ARG1(r),
+				     ARG3(r) | ((__u64)ARG4(r) << 32), DARG5(r), DARG6(r),
+				     arm_stack_word(r, 2), 0, ENTRY_CALLER(r));
+	return emit_dma_free(ctx, PT_EV_DMA_UNMAP, ARG1(r), ARG2(r), ARG3(r), ARG4(r),
+			     DARG5(r), 0, ENTRY_CALLER(r));
 #else
 	return emit_dma_free(ctx, PT_EV_DMA_UNMAP, ARG1(r), ARG2(r), ARG3(r), ARG4(r),
 			     DARG5(r), 0, ENTRY_CALLER(r));
@@ -270,6 +287,12 @@ int pagetrack_dma_free(struct pt_regs *ctx)
 				     stack_word(r, 3), ARG3(r), ENTRY_CALLER(r));
 	return emit_dma_free(ctx, PT_EV_DMA_FREE, ARG1(r), stack_word(r, 1), ARG2(r), 0,
 			     stack_word(r, 2), ARG3(r), ENTRY_CALLER(r));
+#elif defined(PT_TARGET_ARM)
+	if (DMA_ADDR64)
+		return emit_dma_free(ctx, PT_EV_DMA_FREE, ARG1(r), DARG5(r) | (DARG6(r) << 32),
+				     ARG2(r), 0, arm_stack_word(r, 2), ARG3(r), ENTRY_CALLER(r));
+	return emit_dma_free(ctx, PT_EV_DMA_FREE, ARG1(r), ARG4(r), ARG2(r), 0, DARG5(r),
+			     ARG3(r), ENTRY_CALLER(r));
 #else
 	return emit_dma_free(ctx, PT_EV_DMA_FREE, ARG1(r), ARG4(r), ARG2(r), 0, DARG5(r),
 			     ARG3(r), ENTRY_CALLER(r));

@@ -53,9 +53,7 @@ void dma_attach_prepare(struct dma_attach *d, struct pagetrack_bpf *skel, const 
 
 	dma_table(d, skel);
 	d->why = NULL;
-	if (PT_BUILD_ARCH == PT_ARCH_ARMHF)
-		d->why = "not on ARM32 yet (its calling convention for 64-bit dma_addr_t is not decoded)";
-	else if (!kprobes)
+	if (!kprobes)
 		d->why = "needs fentry or kprobes (tracepoint mode)";
 	for (i = 0; i < D_NPROBES; i++) {
 		struct dma_probe *p = &d->p[i];
@@ -102,10 +100,15 @@ void dma_attach_attach(struct dma_attach *d)
 {
 	int i;
 
-	for (i = 0; i < D_NPROBES; i++) {
-		struct dma_probe *p = &d->p[i];
+	/*
+	 * Return probes first: kprobes on one address run newest first, and
+	 * an entry's stack and caller must be read before a kretprobe puts
+	 * its trampoline in the return address (ARM32's unwinder stops there).
+	 */
+	for (i = 0; i < 2 * D_NPROBES; i++) {
+		struct dma_probe *p = &d->p[i % D_NPROBES];
 
-		if (!p->wanted)
+		if (!p->wanted || p->retprobe != (i < D_NPROBES))
 			continue;
 		if (p->by_fentry)
 			p->link = bpf_program__attach_trace(p->fprog);
