@@ -137,6 +137,8 @@ static void index_pages(struct pt_dma *d, uint64_t key, uint64_t pfn, uint32_t n
 {
 	uint32_t i;
 
+	if (pfn >= U64MAP_EMPTY - n)		/* damaged input: no key may be EMPTY */
+		return;
 	for (i = 0; i < n; i++) {
 		struct dma_pfn *p;
 
@@ -189,13 +191,14 @@ static void map_done(struct analyzer *an, const struct pt_event *e)
 	if (!m)
 		return;
 	d->st.live++;
-	d->st.live_bytes += api == PT_DMA_SG ? 0 : e->dma.size;
 	if (existed && m->count) {
 		/* The same page mapped again for the device: kept as a count,
-		 * the first mapping's details judge the unmaps. */
+		 * the first mapping's details judge the unmaps (and count). */
 		m->count++;
+		d->st.live_bytes += map_bytes(m) / m->count;
 		return;
 	}
+	d->st.live_bytes += api == PT_DMA_SG ? 0 : e->dma.size;
 	memset(m, 0, sizeof(*m));
 	m->dev = e->dma.dev;
 	m->handle = e->dma.handle;
@@ -388,6 +391,8 @@ void dma_event(struct analyzer *an, const struct pt_event *e, const char *name)
 
 	switch (e->type) {
 	case PT_EV_DMA_DEV:
+		if (e->a0 == U64MAP_EMPTY)
+			break;
 		n = u64map_put(&an->dma.devs, e->a0, NULL);
 		if (n && name)
 			snprintf(n, PT_MODNAME_LEN, "%s", name);
@@ -418,7 +423,7 @@ void dma_check_free(struct analyzer *an, const struct pt_event *e, uint64_t pfn,
 	struct pt_dma *d = &an->dma;
 	uint64_t i;
 
-	for (i = 0; i < n && d->pfns.len; i++) {
+	for (i = 0; i < n && d->pfns.len && pfn + i != U64MAP_EMPTY; i++) {
 		const struct dma_pfn *p = u64map_get(&d->pfns, pfn + i);
 		struct pt_dma_map *m;
 		struct pt_finding *f;
