@@ -421,6 +421,14 @@ check "DMA without -m: the provable kinds only, live mappings listed by device" 
 	'[ $rc -eq 1 ] && [ "$(kinds)" = "dma_bad_unmap:1 dma_free_mismatch:1 dma_free_while_mapped:1 dma_unmap_mismatch:2 " ] &&
 	 printf "%s\n" "$out" | grep -q "{\"type\":\"dma_outstanding\",\"by\":\"device\",\"device\":\"pt_dma0\",\"mappings\":1,\"bytes\":256}"'
 
+run --replay "$dir/dma.ptr" -m drv --metrics-file "$dir/dma.prom"
+check "DMA metrics: counts and the live mapping by device and by call site" \
+	'grep -qx "pagetrack_dma_maps_total 8" "$dir/dma.prom" && grep -qx "pagetrack_dma_unmaps_total 7" "$dir/dma.prom" &&
+	 grep -qx "pagetrack_dma_coherent_frees_total 2" "$dir/dma.prom" &&
+	 grep -qx "pagetrack_dma_live_bytes_by_device{device=\"pt_dma0\"} 256" "$dir/dma.prom" &&
+	 grep -qx "pagetrack_dma_live_by_site{caller=\"drv_probe+0x20 \[drv\]\"} 1" "$dir/dma.prom" &&
+	 grep -qx "pagetrack_findings_total{kind=\"dma_free_while_mapped\",severity=\"error\"} 1" "$dir/dma.prom"'
+
 # Bad paths fail before anything is read (exit 2, one line); a write that
 # fails at the end makes the exit status 2, whatever was found.
 run --replay "$dir/buggy.ptr" -m drv --sarif "$dir/nodir/x.sarif"
