@@ -26,11 +26,11 @@ endif
 # and fuzz builds and the bench helpers link it; the one list: scripts read
 # it with `make -s print-core-srcs`.
 CORE_SRCS := analyzer_dispatch.c analyzer_state.c analyzer_scope.c analyzer_findings.c analyzer_blocks.c \
-	analyzer_leaks.c analyzer_kmap.c analyzer_umap.c \
+	analyzer_leaks.c analyzer_kmap.c analyzer_umap.c analyzer_dma.c report_dma.c \
 	kmap_local.c u64map.c record.c report_sym.c report.c report_klocal.c escape.c ksyms.c stacks.c periodic.c outfile.c \
 	session.c replay.c verdict.c ci.c sarif.c junit.c ghannot.c
 # The rest of the tool: the CLI, attach and live tracing (libbpf), linked beside it.
-USER_SRCS := pagetrack.c live.c attach.c links.c modscope.c stackmap.c kinfo.c runas.c srcline.c
+USER_SRCS := pagetrack.c live.c attach.c attach_dma.c links.c modscope.c stackmap.c kinfo.c runas.c srcline.c
 
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -198,9 +198,14 @@ $(UNIT_OUT)/srcline_probe: tests/host/srcline_probe.c src/srcline.c $(CORE_LIB) 
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(WARN) -Isrc $< src/srcline.c $(CORE_LIB) -o $@ -ldw -lelf
 
-unit-test: $(UNIT_OUT)/test_analyzer $(UNIT_OUT)/test_kmap_local
+$(UNIT_OUT)/test_dma: tests/unit/test_dma.c tests/unit/dma_events.h tests/unit/events.h $(CORE_LIB) src/*.h | $(UNIT_OUT)/
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARN) -Isrc -Itests/unit $< $(CORE_LIB) -o $@ -lcmocka
+
+unit-test: $(UNIT_OUT)/test_analyzer $(UNIT_OUT)/test_kmap_local $(UNIT_OUT)/test_dma
 	$(Q)$(UNIT_OUT)/test_analyzer
 	$(Q)$(UNIT_OUT)/test_kmap_local
+	$(Q)$(UNIT_OUT)/test_dma
 
 replay-test: $(OUTPUT)/amd64/pagetrack $(UNIT_OUT)/gen_recordings $(UNIT_OUT)/ci_source
 	$(Q)bash tests/replay/run.sh $(OUTPUT)/amd64/pagetrack $(UNIT_OUT)/gen_recordings \

@@ -30,3 +30,4 @@ char LICENSE[] SEC("license") = "GPL";
 #include "api.bpf.h"
 #include "module.bpf.h"
 #include "kmap_local.bpf.h"
+#include "dma.bpf.h"

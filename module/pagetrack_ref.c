@@ -41,6 +41,12 @@
  * free_pages() in exit: the kernel then reports a bad page (i386) or oopses
  * (x86-64); load it last, in a guest about to be thrown away.
  *
+ * DMA scenarios (dma_*): streaming and coherent DMA API calls for a
+ * platform device of this module, "pagetrack_ref_dma", with a 32-bit DMA
+ * mask (dma-direct in every lab guest: nothing is bounced, an unmap of the
+ * wrong size or direction and a second unmap are harmless there, and the
+ * coherent buffer freed with a wrong size keeps its page count).
+ *
  * kmap() is used on purpose (checkpatch prefers kmap_local_page()): only
  * kmap() goes through kmap_high() and the pkmap slots exercised here. On a
  * kernel without HIGHMEM kmap() is page_address() and the kmap scenarios
@@ -50,6 +56,7 @@
 
 #include <linux/debugfs.h>
 #include <linux/delay.h>
+#include <linux/dma-mapping.h>
 #include <linux/fs.h>
 #include <linux/gfp.h>
 #include <linux/highmem.h>
@@ -59,7 +66,9 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/platform_device.h>
 #include <linux/refcount.h>
+#include <linux/scatterlist.h>
 #include <linux/sched/signal.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -635,6 +644,211 @@ static int kmap_local_deep(unsigned long count)
 	return 0;
 }
 
+/* ---- DMA: a platform device of ours, mapped for by the dma_* scenarios ---- */
+
+#define DMA_BUF		256	/* a dma_map_single() buffer */
+#define DMA_COHERENT	8192	/* an order-1 coherent buffer */
+#define DMA_COHERENT_BAD 6000	/* another size with the same page count */
+
+static struct platform_device *ref_pdev;
+
+static struct device *dma_dev(void)
+{
+	return ref_pdev ? &ref_pdev->dev : NULL;
+}
+
+/* A kmalloc()ed buffer mapped for the device (slab memory, not pages of ours). */
+static void *dma_buf_map(size_t len, enum dma_data_direction dir, dma_addr_t *handle)
+{
+	void *buf = kzalloc(DMA_BUF, GFP_KERNEL);
+
+	if (!buf)
+		return NULL;
+	*handle = dma_map_single(dma_dev(), buf, len, dir);
+	if (dma_mapping_error(dma_dev(), *handle)) {
+		kfree(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* Correct: a page and a buffer mapped and unmapped as they were mapped. */
+static int dma_map(unsigned long count)
+{
+	struct page *page = alloc_page(GFP_KERNEL);
+	dma_addr_t h;
+	void *buf;
+
+	if (!page || !dma_dev())
+		goto nomem;
+	h = dma_map_page(dma_dev(), page, 0, PAGE_SIZE, DMA_FROM_DEVICE);
+	if (dma_mapping_error(dma_dev(), h))
+		goto nomem;
+	dma_unmap_page(dma_dev(), h, PAGE_SIZE, DMA_FROM_DEVICE);
+	__free_page(page);
+	buf = dma_buf_map(DMA_BUF, DMA_TO_DEVICE, &h);
+	if (!buf)
+		return -ENOMEM;
+	dma_unmap_single(dma_dev(), h, DMA_BUF, DMA_TO_DEVICE);
+	kfree(buf);
+	return 0;
+nomem:
+	if (page)
+		__free_page(page);
+	return -ENOMEM;
+}
+
+/* Two pages in a scatterlist, mapped; unmapped with nents (or nents - 1). */
+static int dma_sg_run(int unmap_nents)
+{
+	struct page *pages[2] = { alloc_page(GFP_KERNEL), alloc_page(GFP_KERNEL) };
+	struct scatterlist sg[2];
+	int ret = -ENOMEM;
+
+	if (!pages[0] || !pages[1] || !dma_dev())
+		goto out;
+	sg_init_table(sg, 2);
+	sg_set_page(&sg[0], pages[0], PAGE_SIZE, 0);
+	sg_set_page(&sg[1], pages[1], PAGE_SIZE, 0);
+	if (!dma_map_sg(dma_dev(), sg, 2, DMA_BIDIRECTIONAL))
+		goto out;
+	dma_unmap_sg(dma_dev(), sg, unmap_nents, DMA_BIDIRECTIONAL);
+	ret = 0;
+out:
+	if (pages[0])
+		__free_page(pages[0]);
+	if (pages[1])
+		__free_page(pages[1]);
+	return ret;
+}
+
+/* Correct: an sg list unmapped with the nents given to dma_map_sg(). */
+static int dma_sg(unsigned long count)
+{
+	return dma_sg_run(2);
+}
+
+/* Bug: unmapped with one entry of the two mapped. */
+static int dma_sg_nents(unsigned long count)
+{
+	return dma_sg_run(1);
+}
+
+/* A coherent buffer freed with size free_size. */
+static int dma_coherent_run(size_t free_size)
+{
+	dma_addr_t h;
+	void *cpu;
+
+	if (!dma_dev())
+		return -ENODEV;
+	cpu = dma_alloc_coherent(dma_dev(), DMA_COHERENT, &h, GFP_KERNEL);
+	if (!cpu)
+		return -ENOMEM;
+	dma_free_coherent(dma_dev(), free_size, cpu, h);
+	return 0;
+}
+
+/* Correct: freed with the size it was allocated with. */
+static int dma_coherent(unsigned long count)
+{
+	return dma_coherent_run(DMA_COHERENT);
+}
+
+/* Bug: freed with another size (of the same page count). */
+static int dma_coherent_size(unsigned long count)
+{
+	return dma_coherent_run(DMA_COHERENT_BAD);
+}
+
+/* Bug: a buffer mapped and never unmapped; it stays allocated too. */
+static int dma_leak(unsigned long count)
+{
+	dma_addr_t h;
+
+	return dma_buf_map(DMA_BUF, DMA_TO_DEVICE, &h) ? 0 : -ENOMEM;
+}
+
+/* Bug: unmapped twice. */
+static int dma_unmap_twice(unsigned long count)
+{
+	dma_addr_t h;
+	void *buf = dma_buf_map(DMA_BUF, DMA_TO_DEVICE, &h);
+
+	if (!buf)
+		return -ENOMEM;
+	dma_unmap_single(dma_dev(), h, DMA_BUF, DMA_TO_DEVICE);
+	dma_unmap_single(dma_dev(), h, DMA_BUF, DMA_TO_DEVICE);
+	kfree(buf);
+	return 0;
+}
+
+/* Bug: an unmap of a buffer's address that was never mapped. */
+static int dma_unmap_unmapped(unsigned long count)
+{
+	void *buf = kzalloc(DMA_BUF, GFP_KERNEL);
+
+	if (!buf || !dma_dev()) {
+		kfree(buf);
+		return -ENOMEM;
+	}
+	/*
+	 * dma-direct without an offset: the DMA address is the physical one.
+	 * The buffer's middle: never a mapping's start in these scenarios,
+	 * even where kmalloc() hands out a buffer mapped before.
+	 */
+	dma_unmap_single(dma_dev(), (dma_addr_t)virt_to_phys(buf) + DMA_BUF / 2, DMA_BUF / 2,
+			 DMA_TO_DEVICE);
+	kfree(buf);
+	return 0;
+}
+
+/* Bug: unmapped with half its size. */
+static int dma_unmap_size(unsigned long count)
+{
+	dma_addr_t h;
+	void *buf = dma_buf_map(DMA_BUF, DMA_TO_DEVICE, &h);
+
+	if (!buf)
+		return -ENOMEM;
+	dma_unmap_single(dma_dev(), h, DMA_BUF / 2, DMA_TO_DEVICE);
+	kfree(buf);
+	return 0;
+}
+
+/* Bug: mapped to the device, unmapped as from the device. */
+static int dma_unmap_dir(unsigned long count)
+{
+	dma_addr_t h;
+	void *buf = dma_buf_map(DMA_BUF, DMA_TO_DEVICE, &h);
+
+	if (!buf)
+		return -ENOMEM;
+	dma_unmap_single(dma_dev(), h, DMA_BUF, DMA_FROM_DEVICE);
+	kfree(buf);
+	return 0;
+}
+
+/* Bug: the page freed while mapped, unmapped only afterwards. */
+static int dma_free_while_mapped(unsigned long count)
+{
+	struct page *page = alloc_page(GFP_KERNEL);
+	dma_addr_t h;
+
+	if (!page || !dma_dev())
+		goto nomem;
+	h = dma_map_page(dma_dev(), page, 0, PAGE_SIZE, DMA_FROM_DEVICE);
+	if (dma_mapping_error(dma_dev(), h))
+		goto nomem;
+	__free_page(page);
+	dma_unmap_page(dma_dev(), h, PAGE_SIZE, DMA_FROM_DEVICE);
+	return 0;
+nomem:
+	if (page)
+		__free_page(page);
+	return -ENOMEM;
+}
+
 struct scenario {
 	const char *name;
 	int (*run)(unsigned long count);
@@ -666,6 +880,17 @@ static const struct scenario scenarios[] = {
 	{ "kmap_atomic_sleep", kmap_atomic_sleep },
 	{ "kmap_local_deep", kmap_local_deep },
 	{ "kmap_local_work", kmap_local_work },
+	{ "dma_map", dma_map },
+	{ "dma_sg", dma_sg },
+	{ "dma_coherent", dma_coherent },
+	{ "dma_leak", dma_leak },
+	{ "dma_unmap_twice", dma_unmap_twice },
+	{ "dma_unmap_unmapped", dma_unmap_unmapped },
+	{ "dma_unmap_size", dma_unmap_size },
+	{ "dma_unmap_dir", dma_unmap_dir },
+	{ "dma_sg_nents", dma_sg_nents },
+	{ "dma_free_while_mapped", dma_free_while_mapped },
+	{ "dma_coherent_size", dma_coherent_size },
 };
 
 static const struct scenario *find_scenario(const char *name)
@@ -1000,6 +1225,58 @@ static int __init ld_bad_free(void)
 	return ld.bad_free ? 0 : -ENOMEM;
 }
 
+/* DMA at load time: mapped in init, unmapped (or not, twice) in exit. */
+static struct {
+	void *map_buf, *leak_buf, *twice_buf;
+	dma_addr_t map, leak, twice;
+} ld_dma;
+
+static int __init ld_dma_map(void)
+{
+	ld_dma.map_buf = dma_buf_map(DMA_BUF, DMA_TO_DEVICE, &ld_dma.map);
+	return ld_dma.map_buf ? 0 : -ENOMEM;
+}
+
+/* Mapped by init's own code (the init text), never unmapped. */
+static int __init ld_dma_leak(void)
+{
+	if (!dma_dev())
+		return -ENODEV;
+	ld_dma.leak_buf = kzalloc(DMA_BUF, GFP_KERNEL);
+	if (!ld_dma.leak_buf)
+		return -ENOMEM;
+	ld_dma.leak = dma_map_single(dma_dev(), ld_dma.leak_buf, DMA_BUF, DMA_TO_DEVICE);
+	if (dma_mapping_error(dma_dev(), ld_dma.leak)) {
+		kfree(ld_dma.leak_buf);
+		ld_dma.leak_buf = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int __init ld_dma_unmap_twice(void)
+{
+	ld_dma.twice_buf = dma_buf_map(DMA_BUF, DMA_TO_DEVICE, &ld_dma.twice);
+	if (!ld_dma.twice_buf)
+		return -ENOMEM;
+	dma_unmap_single(dma_dev(), ld_dma.twice, DMA_BUF, DMA_TO_DEVICE);
+	return 0;
+}
+
+/* What the DMA load-time scenarios hold, undone with their bugs. */
+static void ld_dma_exit(void)
+{
+	if (ld_dma.map_buf) {
+		dma_unmap_single(dma_dev(), ld_dma.map, DMA_BUF, DMA_TO_DEVICE);
+		kfree(ld_dma.map_buf);
+	}
+	/* ld_dma.leak stays mapped (and its buffer allocated): the bug. */
+	if (ld_dma.twice_buf) {
+		dma_unmap_single(dma_dev(), ld_dma.twice, DMA_BUF, DMA_TO_DEVICE);
+		kfree(ld_dma.twice_buf);
+	}
+}
+
 struct load_scenario {
 	const char *name;
 	int (*run)(void);
@@ -1020,6 +1297,9 @@ static const struct load_scenario load_scenarios[] __initconst = {
 	{ "noncompound_tail_map", ld_noncompound_tail_map },
 	{ "compound_map", ld_compound_map },
 	{ "bad_free", ld_bad_free },
+	{ "dma_map", ld_dma_map },
+	{ "dma_leak", ld_dma_leak },
+	{ "dma_unmap_twice", ld_dma_unmap_twice },
 };
 
 /* The scenario called name (len bytes), or NULL. */
@@ -1078,6 +1358,16 @@ static int __init pagetrack_ref_init(void)
 	}
 	ref_dir = debugfs_create_dir("pagetrack_ref", NULL);
 	debugfs_create_file("run", 0600, ref_dir, NULL, &run_fops);
+	/* The DMA scenarios' device; without it they fail with -ENODEV. */
+	ref_pdev = platform_device_register_simple("pagetrack_ref_dma", PLATFORM_DEVID_NONE,
+						   NULL, 0);
+	if (IS_ERR(ref_pdev) ||
+	    dma_coerce_mask_and_coherent(&ref_pdev->dev, DMA_BIT_MASK(32))) {
+		pr_warn("no DMA device: the dma_* scenarios will fail\n");
+		if (!IS_ERR(ref_pdev))
+			platform_device_unregister(ref_pdev);
+		ref_pdev = NULL;
+	}
 	load_scenarios_walk(true);
 	return 0;
 }
@@ -1122,6 +1412,9 @@ static void __exit pagetrack_ref_exit(void)
 		free_pages(ld.tail, TAIL_ORDER);
 	if (ld.bad_free)
 		free_pages((unsigned long)ld.bad_free, 2);	/* a struct page * */
+	ld_dma_exit();
+	if (ref_pdev)
+		platform_device_unregister(ref_pdev);
 	pr_info("unloaded\n");
 }
 

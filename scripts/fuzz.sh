@@ -151,7 +151,7 @@ cmd_seeds() {
 	rm -rf "$c" && mkdir -p "$c" "$tmp/r" || return 1
 	"$tmp/gen" "$tmp/r" && "$tmp/gen_seeds" "$c" || return 1
 	cp "$tmp/r/buggy.ptr" "$tmp/r/clean.ptr" "$tmp/r/lost.ptr" "$tmp/r/hostile.ptr" \
-		"$tmp/r/klocal.ptr" "$c/"
+		"$tmp/r/klocal.ptr" "$tmp/r/dma.ptr" "$c/"
 	# Odd length: the same recording unscoped (a byte after END is not read).
 	{ cat "$tmp/r/buggy.ptr"; printf '\n'; } >"$c/buggy-odd.ptr"
 	{ cat "$tmp/r/clean.ptr"; printf '\n'; } >"$c/clean-odd.ptr"

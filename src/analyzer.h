@@ -39,6 +39,12 @@ enum pt_kind {
 	PT_K_KMAP_ATOMIC_SLEEP,
 	PT_K_KMAP_LOCAL_DEPTH,
 	PT_K_HELD_AT_EXIT,		/* -m: held at exit, module still loaded */
+	PT_K_DMA_LEAK,			/* src/analyzer_dma.c */
+	PT_K_DMA_HELD_AT_EXIT,
+	PT_K_DMA_BAD_UNMAP,
+	PT_K_DMA_UNMAP_MISMATCH,
+	PT_K_DMA_FREE_WHILE_MAPPED,
+	PT_K_DMA_FREE_MISMATCH,
 	PT_K_MAX,
 };
 
@@ -119,7 +125,18 @@ struct pt_finding {
 	char note[PT_NOTE_LEN];		/* the message; never cut: see PT_NOTE_LEN */
 	uint64_t caller3;		/* kmap_local: map site of the top slot */
 	uint32_t depth, kdepth;		/* kmap_local: tracked, kernel's */
+	/* DMA kinds (analyzer_dma.c): the mapping's device, handle, size
+	 * (bytes; sg: entries) and direction, and those the unmap or free
+	 * gave (size2, dir2); api: enum pt_dma_api; why: dma_bad_unmap's
+	 * PT_DMA_WHY_*. bytes: the mappings' bytes (leaks). */
+	uint64_t dma_dev, dma_handle;
+	uint64_t dma_size, dma_size2, dma_bytes;
+	uint32_t dma_dir, dma_dir2;
+	uint32_t dma_api, dma_why;
 };
+
+/* dma_bad_unmap: the handle was never mapped, or is unmapped already. */
+enum { PT_DMA_WHY_NEVER = 1, PT_DMA_WHY_AGAIN = 2 };
 
 struct pt_module_range {
 	char name[PT_MODNAME_LEN];

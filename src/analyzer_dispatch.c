@@ -54,7 +54,7 @@ struct analyzer *an_new(const struct pt_config *cfg, const struct pt_kernel_info
 	    u64map_init(&an->remap_tgids, sizeof(uint32_t)) ||
 	    u64map_init(&an->comms, PT_COMM_LEN) ||
 	    u64map_init(&an->groups, sizeof(uint32_t)) ||
-	    u64map_init(&an->gfp_ids, sizeof(uint16_t))) {
+	    u64map_init(&an->gfp_ids, sizeof(uint16_t)) || dma_init(&an->dma)) {
 		an_free(an);
 		return NULL;
 	}
@@ -88,6 +88,7 @@ void an_free(struct analyzer *an)
 	free(an->f);
 	free(an->out);
 	kl_free(&an->kl);
+	dma_free(&an->dma);
 	free(an);
 }
 
@@ -157,7 +158,8 @@ void an_event(struct analyzer *an, const struct pt_event *e, const char *modname
 		an->st.events[e->type]++;
 	if (e->ts > an->last_ts)
 		an->last_ts = e->ts;
-	if (e->type == PT_EV_PAGE_ALLOC || e->type == PT_EV_KMAP || e->type == PT_EV_REMAP)
+	if (e->type == PT_EV_PAGE_ALLOC || e->type == PT_EV_KMAP || e->type == PT_EV_REMAP ||
+	    e->type == PT_EV_DMA_MAP || e->type == PT_EV_DMA_ALLOC || e->type == PT_EV_DMA_MAP_SG)
 		remember_comm(an, e);
 
 	/* A free context lasts while the same thread keeps freeing (API
@@ -179,6 +181,9 @@ void an_event(struct analyzer *an, const struct pt_event *e, const char *modname
 		 * saves most frees the call). */
 		if (an->st.kmaps_live)
 			check_kmapped(an, fe, fe->kmem.pfn, 1ULL << fe->order);
+		/* A page still DMA-mapped when freed: the DMA judge. */
+		if (an->dma.pfns.len)
+			dma_check_free(an, fe, fe->kmem.pfn, 1ULL << fe->order);
 		on_page_free(an, fe);
 		break;
 	}
@@ -229,6 +234,16 @@ void an_event(struct analyzer *an, const struct pt_event *e, const char *modname
 	case PT_EV_PAIRED_LIVE:
 		on_paired_live(an, e);
 		break;
+	case PT_EV_DMA_MAP:
+	case PT_EV_DMA_UNMAP:
+	case PT_EV_DMA_ALLOC:
+	case PT_EV_DMA_FREE:
+	case PT_EV_DMA_MAP_SG:
+	case PT_EV_DMA_UNMAP_SG:
+	case PT_EV_DMA_RET:
+	case PT_EV_DMA_DEV:
+		dma_event(an, e, modname);
+		break;
 	default:
 		kl_event(an, &an->kl, e);
 		break;
@@ -243,6 +258,7 @@ void an_finish(struct analyzer *an, uint64_t now)
 		now = an->last_ts;
 	finish_leaks(an, now);
 	finish_kmaps(an);
+	dma_finish(an, now);
 	if (an->st.lost) {
 		struct pt_finding *f = finding(an, PT_K_EVENTS_LOST, 0, NULL);
 

@@ -30,6 +30,12 @@ static const char *const kind_names[PT_K_MAX] = {
 	[PT_K_KMAP_ATOMIC_SLEEP] = "kmap_atomic_sleep",
 	[PT_K_KMAP_LOCAL_DEPTH] = "kmap_local_depth",
 	[PT_K_HELD_AT_EXIT] = "held_at_exit",
+	[PT_K_DMA_LEAK] = "dma_leak",
+	[PT_K_DMA_HELD_AT_EXIT] = "dma_held_at_exit",
+	[PT_K_DMA_BAD_UNMAP] = "dma_bad_unmap",
+	[PT_K_DMA_UNMAP_MISMATCH] = "dma_unmap_mismatch",
+	[PT_K_DMA_FREE_WHILE_MAPPED] = "dma_free_while_mapped",
+	[PT_K_DMA_FREE_MISMATCH] = "dma_free_mismatch",
 };
 
 const char *pt_kind_name(enum pt_kind k)
@@ -41,7 +47,7 @@ bool pt_kind_is_error(enum pt_kind k)
 {
 	return k != PT_K_KMAP_PARTIAL && k != PT_K_PKMAP_PRESSURE &&
 	       k != PT_K_EVENTS_LOST && k != PT_K_KMAP_LOCAL_DEPTH &&
-	       k != PT_K_HELD_AT_EXIT;
+	       k != PT_K_HELD_AT_EXIT && k != PT_K_DMA_HELD_AT_EXIT;
 }
 
 struct pt_finding *finding(struct analyzer *an, enum pt_kind kind, uint64_t key,

@@ -16,6 +16,7 @@
  *   analyzer_kmap.c	kmap_high / kunmap_high: slots, pressure, kmap leaks
  *   analyzer_umap.c	user mappings: pages mapped to user space, remaps
  *   kmap_local.c	kmap_local_* kinds (kmap_local.h)
+ *   analyzer_dma.c	the DMA API: mappings, coherent buffers (analyzer_dma.h)
  *   analyzer_dispatch.c set-up, event dispatch, the end
  */
 #ifndef PT_ANALYZER_STATE_H
@@ -25,6 +26,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "analyzer.h"
+#include "analyzer_dma.h"
 #include "kmap_local.h"
 #include "u64map.h"
 
@@ -172,6 +174,7 @@ struct analyzer {
 	unsigned int nout;
 	struct pt_stats st;
 	struct pt_klocal kl;		/* src/kmap_local.c */
+	struct pt_dma dma;		/* src/analyzer_dma.c */
 };
 
 /* --------------------------------------------------------- shared helpers */

@@ -342,6 +342,7 @@ int attacher_prepare(struct attacher *at, const struct pt_options *opt,
 	resolve_probes(at, opt, ks, use_kprobes);
 	pair_configure(at, opt, ki);
 	modscope_prepare(at->skel, use_kprobes, ks);
+	dma_attach_prepare(&at->dma, at->skel, at->btf, ks, at->fentry, use_kprobes);
 	if (!strcmp(opt->attach, "kprobe") && !at->probes[P_FREE_PAGES].target) {
 		pt_err("--attach kprobe: cannot probe __free_pages (%s)",
 		       at->probes[P_FREE_PAGES].why ? at->probes[P_FREE_PAGES].why : "unknown");
@@ -401,6 +402,7 @@ int attacher_attach(struct attacher *at, const struct pt_options *opt)
 			p->why = "attach failed";
 	}
 	modscope_start(at->skel, opt, at->tps[T_MOD_LOAD].link, at->tps[T_MOD_UNLOAD].link);
+	dma_attach_attach(&at->dma);
 	at->api_events = probes[P_FREE_PAGES].link && probes[P_ALLOC_RET].link;
 	at->mode = !at->api_events ? "tracepoint" : probes[P_FREE_PAGES].fprog ? "fentry" : "kprobe";
 	at->module_syms = probes[P_MOD_INIT].link != NULL;
@@ -419,6 +421,7 @@ void attacher_detach(struct attacher *at)
 	unsigned int n = 0;
 
 	modscope_detach();
+	dma_attach_detach(&at->dma);
 	for (i = 0; i < P_NPROBES; i++) {
 		links[n++] = at->probes[i].link;
 		at->probes[i].link = NULL;
@@ -573,4 +576,5 @@ void attacher_print_detections(const struct attacher *at, const struct pt_kernel
 		"off: no signal:signal_generate tracepoint");
 	if (opt->nmodules)
 		fprintf(stderr, "  module scope: %s%s\n", module_scope(p, t), modscope_note());
+	dma_attach_print(&at->dma);
 }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <bpf/btf.h>
 #include "analyzer.h"
+#include "attach_dma.h"
 #include "ksyms.h"
 #include "session.h"
 
@@ -69,6 +70,7 @@ struct attacher {
 	struct klocal_setup kl;
 	struct probe probes[P_NPROBES];
 	struct tp tps[T_NTPS];
+	struct dma_attach dma;		/* prepare, attach: the DMA API probes */
 };
 
 /* Preflight: the kernel's BTF or --btf FILE; ki learns what BTF tells. */

@@ -392,6 +392,10 @@ static void print_event_mix(const struct pt_stats *st)
 		[PT_EV_KLOCAL_SCHED] = "klocal_sched", [PT_EV_KLOCAL_DEEP] = "klocal_deep",
 		[PT_EV_KLOCAL_COUNTS] = "klocal_counts",
 		[PT_EV_PAIRED_LIVE] = "paired_live",
+		[PT_EV_DMA_MAP] = "dma_map", [PT_EV_DMA_UNMAP] = "dma_unmap",
+		[PT_EV_DMA_ALLOC] = "dma_alloc", [PT_EV_DMA_FREE] = "dma_free",
+		[PT_EV_DMA_MAP_SG] = "dma_map_sg", [PT_EV_DMA_UNMAP_SG] = "dma_unmap_sg",
+		[PT_EV_DMA_RET] = "dma_ret", [PT_EV_DMA_DEV] = "dma_dev",
 	};
 	int i;
 

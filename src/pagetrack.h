@@ -76,6 +76,26 @@ enum pt_event_type {
 	PT_EV_PAIRED_LIVE,	/* order-0 blocks BPF kept as bits, live when a
 				 * larger free covered them: a0 pfn of bit 0,
 				 * a1 mask; sent just before that free */
+	/*
+	 * The DMA API (bpf/dma.bpf.h, judged by src/analyzer_dma.c), struct
+	 * pt_ev_dma. A mapping is keyed by (dev, handle): the DMA address of
+	 * a page or coherent mapping, the scatterlist pointer of an sg one.
+	 */
+	PT_EV_DMA_MAP,		/* dma_map_page_attrs: dev, handle (0 with
+				 * PT_F_DMA_PENDING: in DMA_RET), page, offset,
+				 * size, dir, attrs; the map stack */
+	PT_EV_DMA_UNMAP,	/* dma_unmap_page_attrs entry */
+	PT_EV_DMA_ALLOC,	/* dma_alloc_attrs: handle, cpu_addr, size, gfp */
+	PT_EV_DMA_FREE,		/* dma_free_attrs entry */
+	PT_EV_DMA_MAP_SG,	/* dma_map_sg_attrs: sg, nents (size), ret:
+				 * entries mapped */
+	PT_EV_DMA_UNMAP_SG,	/* dma_unmap_sg_attrs entry */
+	PT_EV_DMA_RET,		/* kprobe mode: the return of the thread's last
+				 * DMA_MAP/ALLOC/MAP_SG: handle (ALLOC: cpu_addr
+				 * in page), ret; ip = caller */
+	PT_EV_DMA_DEV,		/* a device's name (struct pt_module_event,
+				 * name: dev_name()): a0 the struct device *,
+				 * sent before its first DMA event */
 	PT_EV_MAX,
 };
 
@@ -104,6 +124,10 @@ enum { PT_KL_HELD_EXIT = 1, PT_KL_HELD_UNLOAD, PT_KL_HELD_END };
 				 * tables, percpu) for a module's object: the
 				 * cache's pages, not the module's. Set by user
 				 * space from the stack, kept in recordings. */
+
+/* PT_EV_DMA_* flags */
+#define PT_F_DMA_PENDING 0x100	/* the handle comes in the thread's DMA_RET */
+#define PT_F_DMA_SGTABLE 0x200	/* MAP_SG by dma_map_sgtable: ret 0 or -errno */
 
 #define PT_NR_ORDERS		11
 
@@ -208,6 +232,22 @@ struct pt_ev_paired {		/* PAIRED_LIVE */
 	__u64 mask;		/* bit i: an order-0 block at base + i */
 };
 
+struct pt_ev_dma {		/* DMA_* (but DMA_DEV) */
+	__u64 dev;		/* struct device * */
+	__u64 handle;		/* dma_addr_t; sg: the struct scatterlist * */
+	__u64 page;		/* struct page * (MAP), cpu_addr (ALLOC, FREE),
+				 * first page of the list (MAP_SG) */
+	__u64 size;		/* bytes; sg: nents */
+	__u64 memmap_base;	/* the kernel's, 0: unknown */
+	__u64 ip_;		/* (ip) */
+	__u32 type_;		/* (type) */
+	__u32 dir;		/* enum dma_data_direction (order) */
+	__u32 offset;		/* MAP: offset in the page (gfp); ALLOC: gfp */
+	__s32 ret;		/* MAP_SG, DMA_RET: entries mapped */
+	__u8 to_aux_[20];	/* tgid .. flags */
+	__u32 attrs;		/* DMA_ATTR_* */
+};
+
 struct pt_event {
 	__u64 ts;		/* bpf_ktime_get_ns() */
 	union {
@@ -245,6 +285,7 @@ struct pt_event {
 		struct pt_ev_klocal_unmap klocal_unmap;
 		struct pt_ev_klocal_counts klocal_counts;
 		struct pt_ev_paired paired;
+		struct pt_ev_dma dma;
 	};
 	char comm[PT_COMM_LEN];
 };
@@ -308,6 +349,15 @@ PT_EV_AT(klocal_counts.untracked, a2);
 PT_EV_AT(klocal_counts.peak, a3);
 PT_EV_AT(klocal_counts.sched_outs, a4);
 PT_EV_AT(klocal_counts.km_max, aux);
+PT_EV_AT(dma.dev, a0);
+PT_EV_AT(dma.handle, a1);
+PT_EV_AT(dma.page, a2);
+PT_EV_AT(dma.size, a3);
+PT_EV_AT(dma.memmap_base, a4);
+PT_EV_AT(dma.dir, order);
+PT_EV_AT(dma.offset, gfp);
+PT_EV_AT(dma.ret, ret);
+PT_EV_AT(dma.attrs, aux);
 
 struct pt_module_event {
 	struct pt_event ev;
@@ -365,6 +415,7 @@ enum pt_counter {
 	PT_CNT_PAIR_FREES,	/* ... freed there at order 0: nothing sent */
 	PT_CNT_PAIR_STALE,	/* ... allocated again: the free was never seen */
 	PT_CNT_PAIR_HANDED,	/* ... handed to user space by a larger free */
+	PT_CNT_DMA_RET_MISSED,	/* DMA returns without their entry (kprobe) */
 	PT_CNT_MAX,
 };
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "outfile.h"
 #include "periodic.h"
+#include "report_dma.h"
 #include "report_klocal.h"
 #include "report.h"
 #include "escape.h"
@@ -102,6 +103,7 @@ void periodic_report(FILE *out, struct periodic *p, const struct analyzer *an,
 			elapsed_s, rx, st->lost, st->kmaps_live, st->kmaps_peak,
 			an_kernel(an)->last_pkmap, st->kmap_waits, pages, an_config(an)->sample_pages);
 		kl_interval(out, an, true);
+		dma_interval(out, an, ks, true, top);
 		fputs(",\"new_findings\":{", out);
 		for (i = 0; i < PT_K_MAX; i++) {
 			if (kinds[i] == p->last_kind[i])
@@ -140,6 +142,7 @@ void periodic_report(FILE *out, struct periodic *p, const struct analyzer *an,
 			fprintf(out, "  top by age:\n");
 			list_sites(out, an, g, n, top, false);
 		}
+		dma_interval(out, an, ks, false, top);
 	}
 	fflush(out);
 	memcpy(p->last_kind, kinds, sizeof(kinds));
@@ -196,6 +199,7 @@ static void sample_metrics(FILE *f, const struct analyzer *an, const struct repo
 
 struct metrics_ctx {
 	const struct analyzer *an;
+	const struct ksyms *ks;
 	const struct report_site *s;
 	unsigned int n, top;
 };
@@ -233,6 +237,7 @@ static void metrics_body(FILE *f, void *ctx)
 		"# TYPE pagetrack_kmap_waits_total counter\npagetrack_kmap_waits_total %" PRIu64 "\n",
 		st->kmaps_live, an_kernel(an)->last_pkmap, st->kmap_waits);
 	kl_metrics(f, an);
+	dma_metrics(f, an, c->ks, c->top);
 	fputs("# HELP pagetrack_findings_total Finding occurrences by kind, and the kind's severity.\n"
 	      "# TYPE pagetrack_findings_total counter\n", f);
 	for (i = 0; i < PT_K_MAX; i++)
@@ -248,7 +253,7 @@ static void metrics_body(FILE *f, void *ctx)
 int metrics_write(const char *path, const struct analyzer *an, const struct ksyms *ks,
 		  unsigned int top, uint64_t now_ns)
 {
-	struct metrics_ctx c = { .an = an, .top = top ? top : 10 };
+	struct metrics_ctx c = { .an = an, .ks = ks, .top = top ? top : 10 };
 	struct report_site *s = site_totals(an, ks, now_ns, &c.n);
 	int err;
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include "report.h"
 #include "escape.h"
+#include "report_dma.h"
 #include "report_klocal.h"
 #include "srcline.h"
 
@@ -107,6 +108,8 @@ static void json_finding(FILE *out, const struct analyzer *an, const struct ksym
 		fprintf(out, ",\"age_ms\":%" PRIu64, f->age_ns / 1000000);
 	if (kl_kind(f->kind))
 		kl_report_json(out, an, ks, f);
+	if (dma_kind(f->kind))
+		dma_report_json(out, an, ks, f);
 	json_side(out, an, ks, "caller", "stack", f->caller, f->stack_id);
 	if ((f->stack_id2 >= 0 || f->caller2) && !kl_kind(f->kind))
 		json_side(out, an, ks, "free_caller", "free_stack", f->caller2, f->stack_id2);
@@ -178,6 +181,14 @@ void report_text_finding(FILE *out, const struct analyzer *an, const struct ksym
 	case PT_K_KMAP_LOCAL_DEPTH:
 		kl_report_text(out, an, ks, f);
 		break;
+	case PT_K_DMA_LEAK:
+	case PT_K_DMA_HELD_AT_EXIT:
+	case PT_K_DMA_BAD_UNMAP:
+	case PT_K_DMA_UNMAP_MISMATCH:
+	case PT_K_DMA_FREE_WHILE_MAPPED:
+	case PT_K_DMA_FREE_MISMATCH:
+		dma_report_text(out, an, ks, f);
+		break;
 	default:
 		fprintf(out, "    pfn 0x%" PRIx64 " order %u", f->pfn, f->order);
 		if (f->kind == PT_K_ORDER_MISMATCH || f->kind == PT_K_BAD_FREE)
@@ -196,7 +207,8 @@ void report_text_finding(FILE *out, const struct analyzer *an, const struct ksym
 			f->kind == PT_K_KMAP_LEAK || f->kind == PT_K_KMAP_PARTIAL ? "kmap" :
 			f->kind == PT_K_REMAP_FAILED ? "remap" :
 			f->kind == PT_K_KMAP_LOCAL_ORDER || f->kind == PT_K_KUNMAP_LOCAL_BAD ?
-			"kunmap_local" : f->kind == PT_K_KMAP_ATOMIC_SLEEP ? "switch-out" :
+			"kunmap_local" : f->kind == PT_K_DMA_BAD_UNMAP ? "unmap" :
+			f->kind == PT_K_DMA_FREE_MISMATCH ? "dma_alloc" : dma_kind(f->kind) ? "dma map" : f->kind == PT_K_KMAP_ATOMIC_SLEEP ? "switch-out" :
 			kl_kind(f->kind) ? "map" :
 			f->kind == PT_K_BAD_FREE || f->kind == PT_K_DOUBLE_FREE ||
 			f->kind == PT_K_KUNMAP_UNBALANCED ? "first" : "allocation");
@@ -207,7 +219,9 @@ void report_text_finding(FILE *out, const struct analyzer *an, const struct ksym
 	}
 	if ((f->stack_id2 >= 0 || f->caller2) && !kl_kind(f->kind)) {
 		ip = report_site_ip(an, ks, f->caller2, f->stack_id2);
-		fprintf(out, "    freed by: %s%s\n",
+		fprintf(out, "    %s: %s%s\n",
+			f->kind == PT_K_DMA_BAD_UNMAP ? "first unmapped by" :
+			f->kind == PT_K_DMA_UNMAP_MISMATCH ? "unmapped by" : "freed by",
 			ip ? ESC_TX(report_sym(an, ks, ip, buf, sizeof(buf))) : "?",
 			report_source(ks, ip, src, sizeof(src)));
 		text_stack(out, an, ks, f->stack_id2, max);
@@ -481,6 +495,7 @@ void report_print(FILE *out, const struct analyzer *an, const struct ksyms *ks,
 	}
 	free(rows);
 	print_outstanding(out, an, ks, o);
+	dma_outstanding(out, an, ks, o->json, o->top ? o->top : 5);
 	if (o->json) {
 		fprintf(out, "{\"type\":\"summary\",\"findings\":%u,\"errors\":%u,\"warnings\":%u,"
 			"\"events_received\":%" PRIu64 ",\"events_produced\":%" PRIu64
@@ -501,6 +516,7 @@ void report_print(FILE *out, const struct analyzer *an, const struct ksyms *ks,
 			o->filtered, an_config(an)->sample_pages, an_klocal(an)->maps, an_klocal(an)->untracked,
 			an_klocal(an)->peak, st->bad_events, o->attach_mode ? o->attach_mode : "replay",
 			st->lost ? "true" : "false");
+		dma_summary(out, an, true);
 		json_verdict(out, an, o);
 		fputs("}\n", out);
 	} else {
@@ -512,6 +528,7 @@ void report_print(FILE *out, const struct analyzer *an, const struct ksyms *ks,
 		if (st->bad_events)
 			fprintf(out, "; %" PRIu64 " damaged event(s) skipped", st->bad_events);
 		fputc('\n', out);
+		dma_summary(out, an, false);
 	}
 	fflush(out);
 }

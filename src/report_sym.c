@@ -26,6 +26,10 @@ static const char *const internal_prefixes[] = {
 	"prep_new_page", "post_alloc_hook", "split_page", "__kmalloc_large",
 	"__alloc_frozen_pages", "alloc_frozen_pages", "alloc_pages_mpol", "vma_alloc_folio",
 	"folio_alloc", "__folio_alloc", "alloc_pages_bulk", "__alloc_pages_bulk",
+	/* the DMA API (bpf/dma.bpf.h) */
+	"dma_map_page_attrs", "dma_unmap_page_attrs", "dma_map_sg_attrs", "dma_unmap_sg_attrs",
+	"__dma_map_sg_attrs", "dma_map_sgtable", "dma_alloc_attrs", "dma_free_attrs",
+	"dma_direct_", "swiotlb_",
 	NULL,
 };
 

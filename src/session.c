@@ -338,7 +338,8 @@ void session_event(struct session *s, const void *data, size_t size)
 	}
 	s->received++;
 	if ((ev->type == PT_EV_MODULE_LOAD || ev->type == PT_EV_MODULE_FREE ||
-	     ev->type == PT_EV_MODULE_SYM || ev->type == PT_EV_MODULE_UNLOAD) &&
+	     ev->type == PT_EV_MODULE_SYM || ev->type == PT_EV_MODULE_UNLOAD ||
+	     ev->type == PT_EV_DMA_DEV) &&
 	    size >= sizeof(m)) {
 		memcpy(&m, data, sizeof(m));
 		m.name[PT_MODNAME_LEN - 1] = 0;

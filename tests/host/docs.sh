@@ -81,6 +81,12 @@ for m in $(grep -ohE '# TYPE pagetrack_[a-z_]+' src/periodic.c src/report_klocal
 		&& ok "metric $m documented in README's table and man page" \
 		|| nok "metric $m documented in README's table and man page"
 done
+# The DMA series (report_dma.c): a row of doc/dma.md's metrics table and named in the man page.
+for m in $(grep -ohE '(TYPE |")pagetrack_dma_[a-z_]+' src/report_dma.c | sed 's/^TYPE //; s/"//' | sort -u); do
+	grep -q "^| \`$m\` |" doc/dma.md && grep -q "fB$m\\\\fR" doc/pagetrack.8 \
+		&& ok "metric $m documented in doc/dma.md's table and man page" \
+		|| nok "metric $m documented in doc/dma.md's table and man page"
+done
 d=$(mktemp -d)
 make -s install DESTDIR="$d" PREFIX=/usr >/dev/null 2>&1
 [ -x "$d/usr/sbin/pagetrack" ] && [ -f "$d/usr/share/man/man8/pagetrack.8" ] && [ -f "$d/usr/share/doc/pagetrack/pagetrack.service" ] &&

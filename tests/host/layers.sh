@@ -64,7 +64,7 @@ layer() {
 	analyzer_scope) echo 1 ;;
 	analyzer_findings) echo 2 ;;
 	analyzer_blocks) echo 3 ;;
-	analyzer_leaks | analyzer_kmap | analyzer_umap | kmap_local) echo 4 ;;
+	analyzer_leaks | analyzer_kmap | analyzer_umap | kmap_local | analyzer_dma) echo 4 ;;
 	analyzer_dispatch) echo 5 ;;
 	*) echo "" ;;
 	esac

@@ -9,6 +9,7 @@
 #include <string.h>
 #include "record.h"
 #include "events.h"
+#include "dma_events.h"
 
 static void sink(void *ctx, const struct pt_event *e, const char *modname)
 {
@@ -390,6 +391,56 @@ static void frames_session(FILE *f, struct kmodel *k)
 	unload(f, k);				/* the leaks proven */
 }
 
+/*
+ * dma.ptr: drv loaded while traced, one of each DMA bug beside its correct
+ * twin on device pt_dma0, then unloaded (the leak proven).
+ */
+static void dma(const char *dir)
+{
+	struct pt_module_event dev = { .ev = { .type = PT_EV_DMA_DEV, .a0 = DMA_DEV,
+					       .stack_id = -1 }, .name = "pt_dma0" };
+	struct pt_event ld = { .type = PT_EV_MODULE_LOAD, .tid = 4242 };
+	struct kmodel k;
+	FILE *f = start(dir, "dma.ptr", &k);
+
+	unload(f, &k);
+	ld.ts = (k.ts += 1000);
+	modevent(f, &ld);
+	if (rec_write(f, PT_REC_MODEVENT, &dev, sizeof(dev)))
+		exit(2);
+	/* the twins: page (fentry and kprobe forms), sg, coherent */
+	km_dma_map(&k, 0x1000, 0x1000000, 4096, DMA_FROM_DEV, false);
+	km_dma_unmap(&k, 0x1000000, 4096, DMA_FROM_DEV);
+	km_dma_map(&k, 0x1001, 0x1001000, 512, DMA_TO_DEV, true);
+	km_dma_unmap(&k, 0x1001000, 512, DMA_TO_DEV);
+	km_dma_map_sg(&k, 0xffff888001230000ULL, 2, DMA_BIDI, 2);
+	km_dma_unmap_sg(&k, 0xffff888001230000ULL, 2, DMA_BIDI);
+	km_dma_alloc(&k, 0x2000000, DIRECT + 0x2000000, 8192);
+	km_dma_free(&k, 0x2000000, DIRECT + 0x2000000, 8192);
+	/* the bugs */
+	km_dma_map(&k, 0x1100, 0x1100000, 256, DMA_TO_DEV, false);	/* dma_leak */
+	km_dma_map(&k, 0x1101, 0x1101000, 256, DMA_TO_DEV, false);
+	km_dma_unmap(&k, 0x1101000, 256, DMA_TO_DEV);
+	k.ip = MOD_IP2;
+	k.stack = STK_OTHER;
+	km_dma_unmap(&k, 0x1101000, 256, DMA_TO_DEV);		/* dma_bad_unmap, again */
+	k.ip = MOD_IP2 + 8;
+	km_dma_unmap(&k, 0x1201000, 128, DMA_TO_DEV);		/* dma_bad_unmap, never */
+	k.ip = MOD_IP;
+	k.stack = STK_MODULE;
+	km_dma_map(&k, 0x1300, 0x1300000, 256, DMA_TO_DEV, false);
+	km_dma_unmap(&k, 0x1300000, 128, DMA_TO_DEV);		/* dma_unmap_mismatch */
+	km_dma_map_sg(&k, 0xffff888001240000ULL, 2, DMA_BIDI, 1);
+	km_dma_unmap_sg(&k, 0xffff888001240000ULL, 1, DMA_BIDI);	/* dma_unmap_mismatch */
+	km_dma_alloc(&k, 0x2100000, DIRECT + 0x2100000, 8192);
+	km_dma_free(&k, 0x2100000, DIRECT + 0x2100000, 6000);	/* dma_free_mismatch */
+	km_dma_map(&k, 0x1400, 0x1400000, 4096, DMA_FROM_DEV, false);
+	km_page_free(&k, 0x1400, 0);				/* dma_free_while_mapped */
+	km_dma_unmap(&k, 0x1400000, 4096, DMA_FROM_DEV);
+	unload(f, &k);
+	finish(f, 0);
+}
+
 int main(int argc, char **argv)
 {
 	struct remap_args r = { 0x7f0000000000ULL, 0x7f0000004000ULL, 0x71, 0, 0x1234, 4096 };
@@ -423,6 +474,8 @@ int main(int argc, char **argv)
 	km_sigbus(&k, 4242);
 	unload(f, &k);						/* the leaks proven */
 	finish(f, 0);
+
+	dma(argv[1]);
 
 	/* held.ptr: a block the module, still loaded at the end, holds. */
 	f = start(argv[1], "held.ptr", &k);

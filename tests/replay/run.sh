@@ -401,6 +401,34 @@ else
 	skp "source resolver: physical locations and annotation lines" "no CI_SOURCE program given"
 fi
 
+# The DMA API (dma.ptr): each DMA finding once, the twins silent, the device named.
+run --replay "$dir/dma.ptr" -m drv -j
+got=$(kinds)
+check "DMA recording: exit 1, exact kinds ($got)" \
+	'[ $rc -eq 1 ] && [ "$got" = "dma_bad_unmap:2 dma_free_mismatch:1 dma_free_while_mapped:1 dma_leak:1 dma_unmap_mismatch:2 " ]'
+check "DMA findings name the device, their API and the module" \
+	'[ "$(printf "%s\n" "$out" | grep "\"kind\":\"dma_" | grep -c "\"module\":\"drv\",\"device\":\"pt_dma0\",\"dma_api\":")" = 7 ]'
+check "dma_bad_unmap: one unmapped already (first unmap as free_caller), one never mapped" \
+	'printf "%s\n" "$out" | grep -q "\"reason\":\"unmapped_already\".*\"free_caller\":\"drv_probe+0x20 \[drv\]\"" &&
+	 printf "%s\n" "$out" | grep -q "\"unmap_size\":128,\"unmap_dir\":\"to_device\",\"reason\":\"never_mapped\""'
+check "DMA summary pairs the twins: 8 maps, 7 unmaps, 2 coherent buffers both freed" \
+	'printf "%s\n" "$out" | tail -1 | grep -q "\"dma\":{\"maps\":8,\"unmaps\":7,\"allocs\":2,\"frees\":2,\"live\":1,\"live_bytes\":256,\"untracked\":1,"'
+run --replay "$dir/dma.ptr" -m drv
+check "DMA text report: ERROR lines with the device" \
+	'[ $rc -eq 1 ] && printf "%s\n" "$out" | grep -q "^ERROR dma_free_while_mapped \[drv\]" && printf "%s\n" "$out" | grep -q "device pt_dma0, page mapping, 4096 bytes, from_device; page pfn 0x1400 freed"'
+run --replay "$dir/dma.ptr" -j
+check "DMA without -m: the provable kinds only, live mappings listed by device" \
+	'[ $rc -eq 1 ] && [ "$(kinds)" = "dma_bad_unmap:1 dma_free_mismatch:1 dma_free_while_mapped:1 dma_unmap_mismatch:2 " ] &&
+	 printf "%s\n" "$out" | grep -q "{\"type\":\"dma_outstanding\",\"by\":\"device\",\"device\":\"pt_dma0\",\"mappings\":1,\"bytes\":256}"'
+
+run --replay "$dir/dma.ptr" -m drv --metrics-file "$dir/dma.prom"
+check "DMA metrics: counts and the live mapping by device and by call site" \
+	'grep -qx "pagetrack_dma_maps_total 8" "$dir/dma.prom" && grep -qx "pagetrack_dma_unmaps_total 7" "$dir/dma.prom" &&
+	 grep -qx "pagetrack_dma_coherent_frees_total 2" "$dir/dma.prom" &&
+	 grep -qx "pagetrack_dma_live_bytes_by_device{device=\"pt_dma0\"} 256" "$dir/dma.prom" &&
+	 grep -qx "pagetrack_dma_live_by_site{caller=\"drv_probe+0x20 \[drv\]\"} 1" "$dir/dma.prom" &&
+	 grep -qx "pagetrack_findings_total{kind=\"dma_free_while_mapped\",severity=\"error\"} 1" "$dir/dma.prom"'
+
 # Bad paths fail before anything is read (exit 2, one line); a write that
 # fails at the end makes the exit status 2, whatever was found.
 run --replay "$dir/buggy.ptr" -m drv --sarif "$dir/nodir/x.sarif"

@@ -288,6 +288,9 @@ fi
 # -m while the module is absent: cheap, and exact when it loads (unloaded here).
 . /tests/modscope_checks.sh
 
+# The DMA API: mappings paired like pages (dma_checks.sh).
+. /tests/dma_checks.sh
+
 # Sampled stacks (the default without -m): one site leaking N pages amid pipe
 # churn is estimated within 20 % (relative error ~ sqrt(R/N) = 4.4 % at R 32).
 N=16384

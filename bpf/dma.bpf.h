@@ -1,0 +1,431 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The DMA API: streaming mappings of pages (dma_map_page_attrs, what
+ * dma_map_single() and dma_map_page() become), of scatterlists
+ * (dma_map_sg_attrs) and coherent buffers (dma_alloc_attrs), their unmaps
+ * and frees, and each device's name once. Facts only: which unmap pairs
+ * with which map, and what is wrong, is src/analyzer_dma.c's to decide.
+ *
+ * Two sets feed the same emitters: fentry/fexit (x86-64; one event with
+ * the return value) and kprobe/kretprobe (i386: the entry event with
+ * PT_F_DMA_PENDING, then PT_EV_DMA_RET with the handle; i386, x86-64 with
+ * --attach kprobe, ARM32). User space loads one of them (src/attach_dma.c).
+ *
+ * Part of pagetrack.bpf.c, included there once and in order (it relies on
+ * what the parts before it define); never a header of its own.
+ */
+struct kobject___pt {
+	const char *name;
+} __attribute__((preserve_access_index));
+
+struct device___pt {
+	struct kobject kobj;
+} __attribute__((preserve_access_index));
+
+/* Devices whose name was sent, by struct device *: the name's pointer
+ * (a device freed and another made at its address has another). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, __u64);
+} dma_devs SEC(".maps");
+
+/* kprobe mode: dma_alloc_attrs()'s dma_handle pointer, by thread, for its
+ * kretprobe to read the handle the call wrote there. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u64);
+} dma_handles SEC(".maps");
+
+/* Send dev's name (dev->kobj.name) unless already sent for this name. */
+static __always_inline void dma_dev(__u64 dev)
+{
+	struct device___pt *d = (void *)(unsigned long)dev;
+	struct pt_module_event *m;
+	__u64 name = 0, *seen;
+
+	if (!dev)
+		return;
+	bpf_probe_read_kernel(&name, bpf_core_field_size(d->kobj.name),
+			      (void *)d + bpf_core_field_offset(d->kobj.name));
+	seen = bpf_map_lookup_elem(&dma_devs, &dev);
+	if (seen && *seen == name)
+		return;
+	m = new_module_event(PT_EV_DMA_DEV);
+	if (!m)
+		return;
+	m->ev.a0 = dev;
+	if (name)
+		bpf_probe_read_kernel_str(m->name, sizeof(m->name), (void *)(unsigned long)name);
+	bpf_ringbuf_submit(m, 0);
+	bpf_map_update_elem(&dma_devs, &dev, &name, BPF_ANY);
+}
+
+/* The DMA event: header, stack (maps and allocations always unwind: -m
+ * needs their site, and they are few), device, handle, size, direction. */
+static __always_inline struct pt_event *dma_event(void *ctx, __u32 type, __u64 dev, __u64 handle,
+						 __u64 size, __u32 dir, __u64 attrs)
+{
+	bool map = type == PT_EV_DMA_MAP || type == PT_EV_DMA_ALLOC || type == PT_EV_DMA_MAP_SG;
+	struct pt_event *e;
+
+	if (map && pid_filtered())
+		return NULL;
+	dma_dev(dev);
+	e = new_event(ctx, type, map || free_stacks);
+	if (!e)
+		return NULL;
+	e->dma.dev = dev;
+	e->dma.handle = handle;
+	e->dma.size = size;
+	e->dma.dir = dir;
+	e->dma.attrs = attrs;
+	return e;
+}
+
+static __always_inline int emit_dma_map(void *ctx, __u64 dev, __u64 page, __u64 offset, __u64 size,
+					__u32 dir, __u64 attrs, __u64 handle, __u32 flags)
+{
+	struct pt_event *e = dma_event(ctx, PT_EV_DMA_MAP, dev, handle, size, dir, attrs);
+
+	if (!e)
+		return 0;
+	e->dma.page = page;
+	e->dma.offset = offset;
+	e->dma.memmap_base = memmap_base();
+	e->flags |= flags;
+	submit(e);
+	return 0;
+}
+
+static __always_inline int emit_dma_alloc(void *ctx, __u64 dev, __u64 size, __u64 handle,
+					  __u64 cpu_addr, __u32 gfp, __u64 attrs, __u32 flags)
+{
+	struct pt_event *e;
+
+	/* A failed allocation maps nothing. */
+	if (!cpu_addr && !flags)
+		return 0;
+	e = dma_event(ctx, PT_EV_DMA_ALLOC, dev, handle, size, 0, attrs);
+	if (!e)
+		return 0;
+	e->dma.page = cpu_addr;
+	e->dma.offset = gfp;
+	e->flags |= flags;
+	submit(e);
+	return 0;
+}
+
+static __always_inline int emit_dma_sg(void *ctx, __u32 type, __u64 dev, __u64 sg, __u64 nents,
+				       __u32 dir, __u64 attrs, __s32 ret, __u32 flags, __u64 ip)
+{
+	struct pt_event *e = dma_event(ctx, type, dev, sg, nents, dir, attrs);
+
+	if (!e)
+		return 0;
+	e->ip = ip;
+	e->dma.ret = ret;
+	e->flags |= flags;
+	submit(e);
+	return 0;
+}
+
+static __always_inline int emit_dma_free(void *ctx, __u32 type, __u64 dev, __u64 handle,
+					 __u64 size, __u32 dir, __u64 attrs, __u64 cpu_addr, __u64 ip)
+{
+	struct pt_event *e = dma_event(ctx, type, dev, handle, size, dir, attrs);
+
+	if (!e)
+		return 0;
+	e->ip = ip;
+	e->dma.page = cpu_addr;
+	submit(e);
+	return 0;
+}
+
+static __always_inline int emit_dma_ret(void *ctx, __u64 handle, __u64 cpu_addr, __s32 ret,
+					__u64 ip)
+{
+	struct pt_event *e = new_event(ctx, PT_EV_DMA_RET, false);
+
+	if (!e)
+		return 0;
+	e->dma.handle = handle;
+	e->dma.page = cpu_addr;
+	e->dma.ret = ret;
+	e->ip = ip;
+	submit(e);
+	return 0;
+}
+
+/* ---- kprobe set (i386: regparm(3), ARM32: AAPCS; a 64-bit dma_addr_t takes a pair) ---- */
+
+#define DMA_ADDR64	(bpf_core_type_size(dma_addr_t) == 8)
+
+#ifdef PT_TARGET_I386
+/* A 64-bit dma_addr_t comes back in dx:ax; as an argument it takes two
+ * registers (dx:cx) or two stack words, low first. */
+#define DMA_RET64(r)	(DMA_ADDR64 ? ((r)->ax | ((__u64)(r)->dx << 32)) : (r)->ax)
+#elif defined(PT_TARGET_ARM)
+/* ARM32 (AAPCS): r0-r3, then the stack; a 64-bit dma_addr_t takes an even
+ * register pair (r2:r3) or two 8-byte-aligned stack words, low first, and
+ * comes back in r0:r1. */
+static __always_inline __u64 arm_stack_word(struct pt_regs___pt *r, int n)
+{
+	__u32 v = 0;
+
+	bpf_probe_read_kernel(&v, 4, (void *)(unsigned long)(r->uregs[13] + n * 4));
+	return v;
+}
+
+#define DMA_RET64(r)	(DMA_ADDR64 ? ((r)->uregs[0] | ((__u64)(r)->uregs[1] << 32)) : (r)->uregs[0])
+#define DARG5(r)	arm_stack_word((r), 0)
+#define DARG6(r)	arm_stack_word((r), 1)
+#else
+struct pt_regs___dma {
+	unsigned long r8, r9;
+} __attribute__((preserve_access_index));
+#define DMA_RET64(r)	RETVAL(r)
+#define DARG5(r)	(((struct pt_regs___dma *)(r))->r8)
+#define DARG6(r)	(((struct pt_regs___dma *)(r))->r9)
+#endif
+
+SEC("kprobe/dma_map_page_attrs")
+int pagetrack_dma_map(struct pt_regs *ctx)
+{
+	struct pt_regs___pt *r = REGS(ctx);
+
+#ifdef PT_TARGET_I386
+	return emit_dma_map(ctx, ARG1(r), ARG2(r), ARG3(r), stack_word(r, 1), stack_word(r, 2),
+			    stack_word(r, 3), 0, PT_F_DMA_PENDING);
+#else
+	return emit_dma_map(ctx, ARG1(r), ARG2(r), ARG3(r), ARG4(r), DARG5(r),
+			    DARG6(r), 0, PT_F_DMA_PENDING);
+#endif
+}
+
+SEC("kretprobe/dma_map_page_attrs")
+int pagetrack_dma_map_ret(struct pt_regs *ctx)
+{
+	struct pt_regs___pt *r = REGS(ctx);
+
+	return emit_dma_ret(ctx, DMA_RET64(r), 0, 0, RET_IP(r));
+}
+
+SEC("kprobe/dma_unmap_page_attrs")
+int pagetrack_dma_unmap(struct pt_regs *ctx)
+{
+	struct pt_regs___pt *r = REGS(ctx);
+
+#ifdef PT_TARGET_I386
+	if (DMA_ADDR64)
+		return emit_dma_free(ctx, PT_EV_DMA_UNMAP, ARG1(r),
+				     ARG2(r) | ((__u64)ARG3(r) << 32), stack_word(r, 1),
+				     stack_word(r, 2), stack_word(r, 3), 0, ENTRY_CALLER(r));
+	return emit_dma_free(ctx, PT_EV_DMA_UNMAP, ARG1(r), ARG2(r), ARG3(r), stack_word(r, 1),
+			     stack_word(r, 2), 0, ENTRY_CALLER(r));
+#elif defined(PT_TARGET_ARM)
+	if (DMA_ADDR64)
+		return emit_dma_free(ctx, PT_EV_DMA_UNMAP, ARG1(r),
+				     ARG3(r) | ((__u64)ARG4(r) << 32), DARG5(r), DARG6(r),
+				     arm_stack_word(r, 2), 0, ENTRY_CALLER(r));
+	return emit_dma_free(ctx, PT_EV_DMA_UNMAP, ARG1(r), ARG2(r), ARG3(r), ARG4(r),
+			     DARG5(r), 0, ENTRY_CALLER(r));
+#else
+	return emit_dma_free(ctx, PT_EV_DMA_UNMAP, ARG1(r), ARG2(r), ARG3(r), ARG4(r),
+			     DARG5(r), 0, ENTRY_CALLER(r));
+#endif
+}
+
+SEC("kprobe/dma_alloc_attrs")
+int pagetrack_dma_alloc(struct pt_regs *ctx)
+{
+	struct pt_regs___pt *r = REGS(ctx);
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u64 hp = ARG3(r);
+
+	bpf_map_update_elem(&dma_handles, &tid, &hp, BPF_ANY);
+#ifdef PT_TARGET_I386
+	return emit_dma_alloc(ctx, ARG1(r), ARG2(r), 0, 0, stack_word(r, 1), stack_word(r, 2),
+			      PT_F_DMA_PENDING);
+#else
+	return emit_dma_alloc(ctx, ARG1(r), ARG2(r), 0, 0, ARG4(r), DARG5(r),
+			      PT_F_DMA_PENDING);
+#endif
+}
+
+SEC("kretprobe/dma_alloc_attrs")
+int pagetrack_dma_alloc_ret(struct pt_regs *ctx)
+{
+	struct pt_regs___pt *r = REGS(ctx);
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u64 *hp = bpf_map_lookup_elem(&dma_handles, &tid);
+	__u64 h = 0;
+
+	if (!hp) {
+		count(PT_CNT_DMA_RET_MISSED);
+		return 0;
+	}
+	if (*hp)
+		bpf_probe_read_kernel(&h, DMA_ADDR64 ? 8 : 4, (void *)(unsigned long)*hp);
+	bpf_map_delete_elem(&dma_handles, &tid);
+	return emit_dma_ret(ctx, h, RETVAL(r), 0, RET_IP(r));
+}
+
+SEC("kprobe/dma_free_attrs")
+int pagetrack_dma_free(struct pt_regs *ctx)
+{
+	struct pt_regs___pt *r = REGS(ctx);
+
+#ifdef PT_TARGET_I386
+	if (DMA_ADDR64)
+		return emit_dma_free(ctx, PT_EV_DMA_FREE, ARG1(r),
+				     stack_word(r, 1) | (stack_word(r, 2) << 32), ARG2(r), 0,
+				     stack_word(r, 3), ARG3(r), ENTRY_CALLER(r));
+	return emit_dma_free(ctx, PT_EV_DMA_FREE, ARG1(r), stack_word(r, 1), ARG2(r), 0,
+			     stack_word(r, 2), ARG3(r), ENTRY_CALLER(r));
+#elif defined(PT_TARGET_ARM)
+	if (DMA_ADDR64)
+		return emit_dma_free(ctx, PT_EV_DMA_FREE, ARG1(r), DARG5(r) | (DARG6(r) << 32),
+				     ARG2(r), 0, arm_stack_word(r, 2), ARG3(r), ENTRY_CALLER(r));
+	return emit_dma_free(ctx, PT_EV_DMA_FREE, ARG1(r), ARG4(r), ARG2(r), 0, DARG5(r),
+			     ARG3(r), ENTRY_CALLER(r));
+#else
+	return emit_dma_free(ctx, PT_EV_DMA_FREE, ARG1(r), ARG4(r), ARG2(r), 0, DARG5(r),
+			     ARG3(r), ENTRY_CALLER(r));
+#endif
+}
+
+SEC("kprobe/dma_map_sg_attrs")
+int pagetrack_dma_map_sg(struct pt_regs *ctx)
+{
+	struct pt_regs___pt *r = REGS(ctx);
+
+#ifdef PT_TARGET_I386
+	return emit_dma_sg(ctx, PT_EV_DMA_MAP_SG, ARG1(r), ARG2(r), ARG3(r), stack_word(r, 1),
+			   stack_word(r, 2), 0, PT_F_DMA_PENDING, ENTRY_CALLER(r));
+#else
+	return emit_dma_sg(ctx, PT_EV_DMA_MAP_SG, ARG1(r), ARG2(r), ARG3(r), ARG4(r),
+			   DARG5(r), 0, PT_F_DMA_PENDING, ENTRY_CALLER(r));
+#endif
+}
+
+SEC("kretprobe/dma_map_sg_attrs")
+int pagetrack_dma_map_sg_ret(struct pt_regs *ctx)
+{
+	struct pt_regs___pt *r = REGS(ctx);
+
+	return emit_dma_ret(ctx, 0, 0, (__s32)RETVAL(r), RET_IP(r));
+}
+
+SEC("kprobe/dma_unmap_sg_attrs")
+int pagetrack_dma_unmap_sg(struct pt_regs *ctx)
+{
+	struct pt_regs___pt *r = REGS(ctx);
+
+#ifdef PT_TARGET_I386
+	return emit_dma_sg(ctx, PT_EV_DMA_UNMAP_SG, ARG1(r), ARG2(r), ARG3(r), stack_word(r, 1),
+			   stack_word(r, 2), 0, 0, ENTRY_CALLER(r));
+#else
+	return emit_dma_sg(ctx, PT_EV_DMA_UNMAP_SG, ARG1(r), ARG2(r), ARG3(r), ARG4(r),
+			   DARG5(r), 0, 0, ENTRY_CALLER(r));
+#endif
+}
+
+struct sg_table___pt {
+	struct scatterlist *sgl;
+	unsigned int orig_nents;
+} __attribute__((preserve_access_index));
+
+/* dma_map_sgtable(dev, sgt, dir, attrs): an sg mapping of sgt->sgl, its
+ * orig_nents entries (what dma_unmap_sgtable() hands dma_unmap_sg_attrs()). */
+static __always_inline int emit_dma_sgt(void *ctx, __u64 dev, struct sg_table___pt *sgt, __u32 dir,
+					__u64 attrs, __s32 ret, __u32 flags, __u64 ip)
+{
+	return emit_dma_sg(ctx, PT_EV_DMA_MAP_SG, dev, KREAD(sgt, sgl), KREAD(sgt, orig_nents), dir,
+			   attrs, ret, flags | PT_F_DMA_SGTABLE, ip);
+}
+
+SEC("kprobe/dma_map_sgtable")
+int pagetrack_dma_map_sgt(struct pt_regs *ctx)
+{
+	struct pt_regs___pt *r = REGS(ctx);
+
+#ifdef PT_TARGET_I386
+	return emit_dma_sgt(ctx, ARG1(r), (void *)(unsigned long)ARG2(r), ARG3(r), stack_word(r, 1),
+			    0, PT_F_DMA_PENDING, ENTRY_CALLER(r));
+#else
+	return emit_dma_sgt(ctx, ARG1(r), (void *)(unsigned long)ARG2(r), ARG3(r), ARG4(r), 0,
+			    PT_F_DMA_PENDING, ENTRY_CALLER(r));
+#endif
+}
+
+SEC("kretprobe/dma_map_sgtable")
+int pagetrack_dma_map_sgt_ret(struct pt_regs *ctx)
+{
+	struct pt_regs___pt *r = REGS(ctx);
+
+	return emit_dma_ret(ctx, 0, 0, (__s32)RETVAL(r), RET_IP(r));
+}
+
+/* ---- fentry/fexit set: one event per call, x86-64 with BTF ---- */
+
+SEC("fexit/dma_map_page_attrs")
+int BPF_PROG(pagetrack_fx_dma_map, struct device *dev, struct page *page, unsigned long offset,
+	     unsigned long size, enum dma_data_direction dir, unsigned long attrs, dma_addr_t ret)
+{
+	return emit_dma_map(ctx, (unsigned long)dev, (unsigned long)page, offset, size, dir, attrs,
+			    ret, 0);
+}
+
+SEC("fentry/dma_unmap_page_attrs")
+int BPF_PROG(pagetrack_fx_dma_unmap, struct device *dev, dma_addr_t addr, unsigned long size,
+	     enum dma_data_direction dir, unsigned long attrs)
+{
+	return emit_dma_free(ctx, PT_EV_DMA_UNMAP, (unsigned long)dev, addr, size, dir, attrs, 0, 0);
+}
+
+SEC("fexit/dma_alloc_attrs")
+int BPF_PROG(pagetrack_fx_dma_alloc, struct device *dev, unsigned long size, dma_addr_t *handle,
+	     gfp_t gfp, unsigned long attrs, void *ret)
+{
+	__u64 h = 0;
+
+	if (ret && handle)
+		bpf_probe_read_kernel(&h, sizeof(h), handle);
+	return emit_dma_alloc(ctx, (unsigned long)dev, size, h, (unsigned long)ret, gfp, attrs, 0);
+}
+
+SEC("fentry/dma_free_attrs")
+int BPF_PROG(pagetrack_fx_dma_free, struct device *dev, unsigned long size, void *cpu_addr,
+	     dma_addr_t handle, unsigned long attrs)
+{
+	return emit_dma_free(ctx, PT_EV_DMA_FREE, (unsigned long)dev, handle, size, 0, attrs,
+			     (unsigned long)cpu_addr, 0);
+}
+
+SEC("fexit/dma_map_sg_attrs")
+int BPF_PROG(pagetrack_fx_dma_map_sg, struct device *dev, struct scatterlist *sg, int nents,
+	     enum dma_data_direction dir, unsigned long attrs, unsigned int ret)
+{
+	return emit_dma_sg(ctx, PT_EV_DMA_MAP_SG, (unsigned long)dev, (unsigned long)sg, nents, dir,
+			   attrs, ret, 0, 0);
+}
+
+SEC("fentry/dma_unmap_sg_attrs")
+int BPF_PROG(pagetrack_fx_dma_unmap_sg, struct device *dev, struct scatterlist *sg, int nents,
+	     enum dma_data_direction dir, unsigned long attrs)
+{
+	return emit_dma_sg(ctx, PT_EV_DMA_UNMAP_SG, (unsigned long)dev, (unsigned long)sg, nents,
+			   dir, attrs, 0, 0, 0);
+}
+
+SEC("fexit/dma_map_sgtable")
+int BPF_PROG(pagetrack_fx_dma_map_sgt, struct device *dev, struct sg_table *sgt,
+	     enum dma_data_direction dir, unsigned long attrs, int ret)
+{
+	return emit_dma_sgt(ctx, (unsigned long)dev, (void *)sgt, dir, attrs, ret, 0, 0);
+}
