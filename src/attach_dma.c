@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <bpf/libbpf.h>
 #include "attach_dma.h"
+#include "links.h"
 #include "pagetrack.skel.h"
 
 static void dma_table(struct dma_attach *d, struct pagetrack_bpf *skel)
@@ -131,12 +132,14 @@ void dma_attach_attach(struct dma_attach *d)
 
 void dma_attach_detach(struct dma_attach *d)
 {
+	struct bpf_link *links[D_NPROBES];
 	int i;
 
 	for (i = 0; i < D_NPROBES; i++) {
-		bpf_link__destroy(d->p[i].link);
+		links[i] = d->p[i].link;
 		d->p[i].link = NULL;
 	}
+	links_destroy(links, D_NPROBES);
 }
 
 static const char *state(const struct dma_probe *p)
