@@ -75,11 +75,11 @@ printf '%s\n' "$help" | grep -qiE 'report bugs|example\.(invalid|com|org)' \
 	&& ok "--sample-pages with -m: one-line usage error, exit 2" || nok "--sample-pages with -m: one-line usage error, exit 2 (exit $rc)"
 rm -f "$(dirname "$PT")/.docs-err"
 # Every series the metrics file can hold (periodic.c, and report_klocal.c's it
-# calls): a row of the README's metrics table and named in the man page.
+# calls): a row of doc/prometheus.md's metrics table and named in the man page.
 for m in $(grep -ohE '# TYPE pagetrack_[a-z_]+' src/periodic.c src/report_klocal.c | awk '{ print $3 }' | sort -u); do
-	grep -q "^| \`$m\` |" README.md && grep -q "fB$m\\\\fR" doc/pagetrack.8 \
-		&& ok "metric $m documented in README's table and man page" \
-		|| nok "metric $m documented in README's table and man page"
+	grep -q "^| \`$m\` |" doc/prometheus.md && grep -q "fB$m\\\\fR" doc/pagetrack.8 \
+		&& ok "metric $m documented in doc/prometheus.md's table and man page" \
+		|| nok "metric $m documented in doc/prometheus.md's table and man page"
 done
 d=$(mktemp -d)
 make -s install DESTDIR="$d" PREFIX=/usr >/dev/null 2>&1
