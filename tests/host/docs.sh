@@ -91,7 +91,7 @@ if command -v groff >/dev/null; then
 		&& ok "man page renders without warnings" || nok "man page renders without warnings: $(head -3 "$d/groff.err")"
 fi
 rm -rf "$d"
-# The layout README's "How the code is laid out" describes: the core library
+# The layout HACKING.md's "How the code is laid out" describes: the core library
 # holds the Makefile's core sources and needs nothing of libbpf; the live
 # stack map reaches session.c only through the binary's stackmap.c.
 lib=$(dirname "$PT")/libptcore.a
