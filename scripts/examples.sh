@@ -29,17 +29,19 @@ fi
 mask_json() {
 	sed -E \
 		-e 's/^( *"(pfn|pid|age_ms|addr|vm_start|vm_end|start|end|tgid|lost|probe_misses)": )-?[0-9]+/\1…/' \
-		-e 's/\+0x[0-9a-f]+/+0x…/g' \
 		-e 's/0x[0-9a-f]{8,}/0x…/g' \
+		-e 's/([A-Za-z0-9_.])\+0x[0-9a-f]+/\1+0x…/g' \
 		-e 's/(pfn 0x)[0-9a-f]+/\1…/g' \
+		-e 's/[0-9]+ of [0-9]+ events were lost/… of … events were lost/' \
 		-e 's/ [0-9]+ ms/ … ms/g'
 }
 mask_text() {
 	sed -E \
-		-e 's/\+0x[0-9a-f]+/+0x…/g' \
+		-e 's/0x[0-9a-f]{8,}/0x…/g' \
+		-e 's/([A-Za-z0-9_.])\+0x[0-9a-f]+/\1+0x…/g' \
 		-e 's/(pfn 0x)[0-9a-f]+/\1…/g' \
 		-e 's/\[[0-9]+\]/[…]/g' \
-		-e 's/0x[0-9a-f]{8,}/0x…/g' \
+		-e 's/[0-9]+ of [0-9]+ events were lost/… of … events were lost/' \
 		-e 's/(oldest|age) [0-9.]+ s/\1 … s/g' \
 		-e 's/ [0-9]+ ms/ … ms/g'
 }
@@ -52,7 +54,11 @@ for k in $kinds; do
 		echo "<!-- example $k: $src -->"
 		echo "### \`$k\`"
 		echo
-		echo "Severity $sev. Run: \`$from\`"
+		# "CMD   # NOTE": the note follows the command in words.
+		case $from in
+		*"   # "*) echo "Severity $sev. Run: \`${from%%   # *}\` (${from#*   # })." ;;
+		*) echo "Severity $sev. Run: \`$from\`" ;;
+		esac
 		if grep -q "^#ex $k text " "$@"; then
 			echo
 			echo '```text'

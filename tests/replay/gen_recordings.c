@@ -424,6 +424,17 @@ int main(int argc, char **argv)
 	unload(f, &k);						/* the leaks proven */
 	finish(f, 0);
 
+	/* unbalanced.ptr: a page kunmapped twice (no guest scenario makes
+	 * one: a second kunmap_high() of a slot BUGs the kernel). */
+	f = start(argv[1], "unbalanced.ptr", &k);
+	km_alloc_pages(&k, 0x70000, 0, GFP_HIGHUSER);
+	km_kmap(&k, 0x70000);
+	km_kunmap(&k, 0x70000);
+	km_kunmap(&k, 0x70000);					/* kunmap_unbalanced */
+	km___free_pages(&k, 0x70000, 0);
+	unload(f, &k);
+	finish(f, 0);
+
 	/* held.ptr: a block the module, still loaded at the end, holds. */
 	f = start(argv[1], "held.ptr", &k);
 	km_alloc_pages(&k, 0x2000, 1, GFP_HIGHUSER);		/* held_at_exit */
