@@ -33,6 +33,7 @@ mask_json() {
 		-e 's/([A-Za-z0-9_.])\+0x[0-9a-f]+/\1+0x…/g' \
 		-e 's/(pfn 0x)[0-9a-f]+/\1…/g' \
 		-e 's/[0-9]+ of [0-9]+ events were lost/… of … events were lost/' \
+		-e 's/\(pfn [0-9]+\)/(pfn …)/g' \
 		-e 's/ [0-9]+ ms/ … ms/g'
 }
 mask_text() {
@@ -42,6 +43,7 @@ mask_text() {
 		-e 's/(pfn 0x)[0-9a-f]+/\1…/g' \
 		-e 's/\[[0-9]+\]/[…]/g' \
 		-e 's/[0-9]+ of [0-9]+ events were lost/… of … events were lost/' \
+		-e 's/\(pfn [0-9]+\)/(pfn …)/g' \
 		-e 's/(oldest|age) [0-9.]+ s/\1 … s/g' \
 		-e 's/ [0-9]+ ms/ … ms/g'
 }

@@ -56,6 +56,8 @@ done
 # page); the committed section must be what it printed now.
 case " ${booted[*]} " in
 *" i386 "*)
+	# Kept, to remake the section without a boot: scripts/examples.sh i386-init FILE
+	grep '^#ex ' "$(pool_out i386)" >.output/vm/examples-i386-init.txt 2>/dev/null
 	line=$(scripts/examples.sh i386-init "$(pool_out i386)")
 	echo "$line"
 	case $line in "not ok"*) F=$((F + 1)) ;; *"# SKIP"*) S=$((S + 1)) ;; *) P=$((P + 1)) ;; esac ;;
