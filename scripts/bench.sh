@@ -15,7 +15,7 @@
 #      (tests/bench/genrec.c), instructions per event under callgrind, and
 #      user memory per live tracked allocation.
 # Prints a table, the targets met/missed, the same as markdown
-# (.output/bench/results.md, for README "Benchmarks") and results.json.
+# (.output/bench/results.md, for doc/benchmarks.md) and results.json.
 #
 #   scripts/bench.sh [--quick] [--rounds N] [--keep] [--vm] [--compare PAGETRACK]
 #                    [--analyzer-only] [--memleak PATH] [--no-analyzer]
@@ -786,7 +786,7 @@ for l in "${MEM_LINES[@]}"; do
 	target "$tag bytes per live allocation ($n live)" "$bpl" "<= 64" "$(tf "$bpl <= 64")"
 done
 
-# results.md: the same figures as markdown tables, for README "Benchmarks".
+# results.md: the same figures as markdown tables, for doc/benchmarks.md.
 bpf_ns() { local l c t n per; for l in "${BPF_LINES[@]}"; do read -r c t n per <<<"$l"; [ "$c" = "$1" ] && echo "$per"; done; }
 markdown() {
 	local c med min max ratio rmin rmax ev lost wns cns tcpu cpu cratio crmin crmax

@@ -304,13 +304,16 @@ void on_kunmap(struct analyzer *an, const struct pt_event *e)
 		return;
 	}
 	/* Unknown kmaps may predate tracing; only a known page can be judged. */
-	if (ptr_to_pfn(an, e->kmap.page, &pfn) && (p = find_piece(an, pfn, &h)))
+	if (!ptr_to_pfn(an, e->kmap.page, &pfn))
+		pfn = 0;
+	else if ((p = find_piece(an, pfn, &h)))
 		owner = p->module;
 	if (!k && !p)
 		return;
 	f = scoped_finding(an, PT_K_KUNMAP_UNBALANCED, mix(e->ip, e->stack_id), e, owner, &module);
 	if (f && f->count == 1) {
 		f->addr = e->kmap.page;
+		f->pfn = pfn;	/* the page, where its struct page pointer says (else 0) */
 		f->stack_id = e->stack_id;
 		f->caller = e->ip;
 		f->module = owner >= 0 ? owner : module;

@@ -147,7 +147,7 @@ int attacher_btf(struct attacher *at, const struct pt_options *opt, struct pt_ke
 		at->btf = btf__load_vmlinux_btf();
 	}
 	if (!at->btf) {
-		pt_err("this kernel has no BTF (/sys/kernel/btf/vmlinux): pass --btf FILE (see README, \"Kernels without BTF\")");
+		pt_err("this kernel has no BTF (/sys/kernel/btf/vmlinux): pass --btf FILE (see doc/design.md, \"Kernels without BTF\")");
 		return -1;
 	}
 	kinfo_from_btf(ki, ks, at->btf);

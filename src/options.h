@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include "analyzer.h"		/* PT_MAX_MODULES, PT_MODNAME_LEN */
 
-/* Exit statuses (documented in README.md). */
+/* Exit statuses (documented in README.md, doc/usage.md and the man page). */
 #define PT_EXIT_OK	0
 #define PT_EXIT_FINDINGS 1
 #define PT_EXIT_USAGE	2
@@ -27,7 +27,7 @@
 
 struct ci_source;
 
-/* Default R of --sample-pages: see README, "Sampled stacks". */
+/* Default R of --sample-pages: see doc/design.md, "Sampled stacks". */
 #define PT_DEFAULT_SAMPLE_PAGES	32
 
 struct pt_options {

@@ -21,10 +21,10 @@ static const char doc[] =
 "Exit status (the first that applies): 1 an error-level finding; 3 COMMAND\n"
 "failed (not started, non-zero exit, killed by a signal not ours); 4 a module\n"
 "given with -m was never checked (never loaded, or its init failed); 0 none of\n"
-"these; 2 usage or environment error, or a --sarif or --junit file that could\n"
-"not be written (that one overrides the others). A line on stderr says why\n"
-"for 2, 3, 4.\n"
-"At the end of -d COMMAND's process group gets SIGTERM, then SIGKILL after 3 s.\n\n"
+"these; 2 usage or environment error, or an output that could not be written\n"
+"(the report, --record, --metrics-file, --folded, --sarif, --junit: that one\n"
+"overrides the others). A line on stderr says why for 2, 3, 4.\n"
+"After -d, COMMAND's process group gets SIGTERM, then SIGKILL 3 s later.\n\n"
 "EXAMPLES:\n"
 "    pagetrack -d 10                    # trace system-wide 10 s, report\n"
 "    pagetrack -m mydrv -- ./mytest     # module mydrv's pages, around a test\n"
@@ -34,7 +34,7 @@ static const char doc[] =
 "    pagetrack --record t.ptr -- ./cmd  # record every event, and later\n"
 "    pagetrack --replay t.ptr           # analyze it: no privileges needed\n"
 "    pagetrack -m mydrv --sarif r.sarif --junit r.xml -- ./mytest\n"
-"                                       # CI formats, source lines from mydrv.ko\n";
+"                                       # CI formats: SARIF and JUnit\n";
 
 static const char args_doc[] = "[-- COMMAND [ARGS...]]";
 

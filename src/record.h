@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Recording format, version 2 (documented in README.md, "Record format");
+ * Recording format, version 2 (documented in doc/recording-format.md);
  * version 1 files (no sampling fields in the header) are read too.
  * Little-endian. A header, then records of {u32 type, u32 len, payload}.
  * The layout is identical for i386 and amd64 writers. A change here must

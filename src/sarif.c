@@ -23,7 +23,7 @@ struct rule_text {
 	const char *brief, *full, *help;
 };
 
-/* Indexed by enum pt_kind; README's "Findings" says the same. */
+/* Indexed by enum pt_kind; README's "Finding kinds" and doc/usage.md say the same. */
 static const struct rule_text rules[PT_K_MAX] = {
 	[PT_K_LEAK] = { "Pages allocated by the module are never freed",
 		"A block of pages the watched module allocated was still allocated at the module's unload or when tracing ended.",
@@ -155,7 +155,7 @@ static void driver(FILE *out)
 		/* A kind added without its text still gets a valid rule. */
 		text_obj(out, "shortDescription", rules[k].brief ? rules[k].brief : pt_kind_name(k));
 		text_obj(out, "fullDescription", rules[k].full ? rules[k].full : pt_kind_name(k));
-		text_obj(out, "help", rules[k].help ? rules[k].help : "See README.md, Findings.");
+		text_obj(out, "help", rules[k].help ? rules[k].help : "See doc/usage.md, Findings.");
 		fprintf(out, ",\"defaultConfiguration\":{\"level\":\"%s\"}}", level);
 	}
 	fputs("]}}", out);

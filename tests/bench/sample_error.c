@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Relative error of the sampled per-site estimate (README, "Sampled stacks"):
+ * Relative error of the sampled per-site estimate (doc/design.md, "Sampled stacks"):
  * one site leaks N pages amid churn (tests/unit/events.h), stacks drawn as
  * BPF draws them, the estimate taken from the real analyzer. For each N and
  * R: the median and 95th percentile of |error| over SEEDS fixed seeds.

@@ -60,6 +60,12 @@ v=$("$x/usr/sbin/pagetrack" --version 2>&1); rc=$?
 check "the packaged binary runs: --version says \"$v\", the package's version $ver" '[ $rc -eq 0 ] && [ "$v" = "pagetrack $ver" ]'
 "$x/usr/sbin/pagetrack" --help >"$dir/help" 2>&1; rc=$?
 check "the packaged binary runs: --help (exit $rc)" '[ $rc -eq 0 ] && grep -q -- "--module" "$dir/help"'
+# README's links to doc/*.md pages resolve in the installed documentation.
+bad=""
+for l in $(grep -oE '\]\(doc/[a-z-]+\.md' README.md | sed 's/^](//'); do
+	[ -f "$x/usr/share/doc/pagetrack/$l" ] || [ -f "$x/usr/share/doc/pagetrack/$l.gz" ] || bad="$bad $l"
+done
+check "README's doc/*.md pages are in /usr/share/doc/pagetrack/doc${bad:+; missing:$bad}" '[ -z "$bad" ] && [ -n "$l" ]'
 check "the man page is the tree's" 'cmp -s <(gzip -dc "$x/usr/share/man/man8/pagetrack.8.gz") doc/pagetrack.8'
 
 # dpkg into a scratch root: maintainer scripts run chrootless on it

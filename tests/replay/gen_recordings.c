@@ -441,6 +441,20 @@ static void dma(const char *dir)
 	finish(f, 0);
 }
 
+/* dma_held.ptr: a mapping the module, still loaded at the end, holds. */
+static void dma_held(const char *dir)
+{
+	struct pt_module_event dev = { .ev = { .type = PT_EV_DMA_DEV, .a0 = DMA_DEV,
+					       .stack_id = -1 }, .name = "pt_dma0" };
+	struct kmodel k;
+	FILE *f = start(dir, "dma_held.ptr", &k);
+
+	if (rec_write(f, PT_REC_MODEVENT, &dev, sizeof(dev)))
+		exit(2);
+	km_dma_map(&k, 0x1100, 0x1100000, 256, DMA_TO_DEV, false);	/* dma_held_at_exit */
+	finish(f, 0);
+}
+
 int main(int argc, char **argv)
 {
 	struct remap_args r = { 0x7f0000000000ULL, 0x7f0000004000ULL, 0x71, 0, 0x1234, 4096 };
@@ -476,6 +490,17 @@ int main(int argc, char **argv)
 	finish(f, 0);
 
 	dma(argv[1]);
+	dma_held(argv[1]);
+	/* unbalanced.ptr: a page kunmapped twice (no guest scenario makes
+	 * one: a second kunmap_high() of a slot BUGs the kernel). */
+	f = start(argv[1], "unbalanced.ptr", &k);
+	km_alloc_pages(&k, 0x70000, 0, GFP_HIGHUSER);
+	km_kmap(&k, 0x70000);
+	km_kunmap(&k, 0x70000);
+	km_kunmap(&k, 0x70000);					/* kunmap_unbalanced */
+	km___free_pages(&k, 0x70000, 0);
+	unload(f, &k);
+	finish(f, 0);
 
 	/* held.ptr: a block the module, still loaded at the end, holds. */
 	f = start(argv[1], "held.ptr", &k);

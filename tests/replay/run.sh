@@ -448,5 +448,34 @@ run --replay "$dir/buggy.ptr" -m drv --sarif "$dir/link.sarif"
 check "--sarif replaces a symlink at the path atomically, never writes through it" \
 	'[ $rc -eq 1 ] && [ ! -e "$dir/elsewhere.sarif" ] && [ -f "$dir/link.sarif" ] && [ ! -L "$dir/link.sarif" ]'
 
+# doc/examples.md: the kinds no guest scenario can make without breaking its
+# kernel come from these recordings (a double free in buggy.ptr, a page
+# kunmapped twice in unbalanced.ptr), the text and JSON the binary prints.
+ex() { # KIND RECORDING WHAT
+	echo "#ex $1 from pagetrack --replay $2 -m drv -j   # $3"
+	"$PT" --replay "$dir/$2" -m drv -j 2>/dev/null | grep "\"kind\":\"$1\"" | head -1 | sed "s/^/#ex $1 json /"
+	"$PT" --replay "$dir/$2" -m drv 2>/dev/null | awk -v k="$1" '
+		inb && !/^ / { exit }
+		/^(ERROR|WARNING) / && $2 == k { inb = 1 }
+		inb { print "#ex " k " text " $0 }'
+}
+run --replay "$dir/unbalanced.ptr" -m drv -j
+check "unbalanced.ptr: kunmap_unbalanced with its page, exit 1" \
+	'[ $rc -eq 1 ] && [ "$(kinds)" = "kunmap_unbalanced:1 " ] && printf "%s\n" "$out" | grep -q "\"kind\":\"kunmap_unbalanced\".*\"pfn\":458752,"'
+run --replay "$dir/dma_held.ptr" -m drv -j
+check "dma_held.ptr: a mapping the still-loaded module holds at the end is dma_held_at_exit (a warning), exit 0" \
+	'[ $rc -eq 0 ] && [ "$(kinds)" = "dma_held_at_exit:1 " ]'
+dmawhy="a recording made by tests/replay/gen_recordings.c of the reference module's DMA scenarios (the guests' runs are checked by tests/vm/guest/dma_checks.sh)"
+{ for k in dma_leak dma_bad_unmap dma_unmap_mismatch dma_free_while_mapped dma_free_mismatch; do
+	ex $k dma.ptr "$dmawhy"
+  done
+  ex dma_held_at_exit dma_held.ptr "$dmawhy"
+  ex double_free buggy.ptr "a recording made by tests/replay/gen_recordings.c: a real double free would corrupt the guest's allocator"
+  ex kunmap_unbalanced unbalanced.ptr "a recording made by tests/replay/gen_recordings.c: a second kunmap_high() of a slot is a kernel BUG"
+} >"$dir/examples.txt"
+line=$(bash "$here/../../scripts/examples.sh" replay "$dir/examples.txt")
+echo "$line"
+case $line in "not ok"*) fail=$((fail + 1)) ;; *"# SKIP"*) skip=$((skip + 1)) ;; *) pass=$((pass + 1)) ;; esac
+
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]

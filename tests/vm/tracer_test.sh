@@ -132,5 +132,28 @@ for k in $KL_KERNELS; do
 	case $k in armhf) d=90 ;; *) d=180 ;; esac
 	load_run "$k" "${PAGETRACK_LOAD_SECS:-$d}"
 done
+
+# doc/examples.md: the i386 tracer boot and its warning boot print every kind
+# the reference module makes (tests/vm/guest/lib.sh, example); the committed
+# file must hold exactly what they printed now (EXAMPLES_UPDATE=1 rewrites it).
+exfiles=""
+n=0
+for run in $runs; do
+	n=$((n + 1))
+	[ "$run" = i386:auto ] && exfiles="$(pool_out "t$n")"
+done
+case " $KL_KERNELS " in *" i386 "*) [ -n "$exfiles" ] && exfiles="$exfiles $(pool_out warn-i386)" ;; *) exfiles="" ;; esac
+if [ -n "$exfiles" ]; then
+	# Kept, to remake the examples without a boot: scripts/examples.sh i386 FILE
+	# shellcheck disable=SC2086
+	grep -h '^#ex ' $exfiles >.output/vm/examples-i386.txt 2>/dev/null
+	# shellcheck disable=SC2086
+	line=$(scripts/examples.sh i386 $exfiles)
+	echo "$line"
+	case $line in "not ok"*) F=$((F + 1)) ;; *"# SKIP"*) S=$((S + 1)) ;; *) P=$((P + 1)) ;; esac
+else
+	echo "ok - doc/examples.md is current # SKIP needs the i386:auto tracer boot and the i386 warning boot"
+	S=$((S + 1))
+fi
 echo "$P passed, $F failed, $S skipped"
 [ "$F" -eq 0 ]

@@ -162,7 +162,11 @@ else ok "no kernel complaint before bad_free"; fi
 
 # Last: free_pages() of a struct page pointer in exit. The kernel complains
 # or oopses in rmmod; the traced command ends and the report comes out.
-pagetrack $BTF $ATTACH -m pagetrack_ref -j -- sh -c "insmod $KO scenarios=bad_free; rmmod pagetrack_ref" \
+# (Where the guest prints examples, lib.sh, recorded: the text form of the
+# bad_free example is replayed from it.)
+rec=""
+[ -n "$EXAMPLES" ] && rec="--record $T/bad_free.ptr"
+pagetrack $BTF $ATTACH -m pagetrack_ref -j $rec -- sh -c "insmod $KO scenarios=bad_free; rmmod pagetrack_ref" \
 	>$T/bad_free.json 2>$T/bad_free.err
 rc=$?
 # x86-64 oopses in rmmod: the module is never freed, so what it still holds
@@ -172,6 +176,8 @@ held="leak:1 "
 check "load bad_free" $T/bad_free.json "bad_free:1 $held" $rc 1 \
 	'"kind":"bad_free".*"free_order":2.*"module":"pagetrack_ref".*"caller":"ld_bad_free+[^"]*","stack":\[.*ld_bad_free+.*"free_caller"' \
 	'"kind":"bad_free".*"free_caller":"pagetrack_ref_exit+'
+[ "$(kinds $T/bad_free.json)" = "bad_free:1 $held" ] &&
+	example bad_free $T/bad_free.json $T/bad_free.ptr "pagetrack -m pagetrack_ref -j -- sh -c 'insmod pagetrack_ref.ko scenarios=bad_free; rmmod pagetrack_ref'"
 if grep -q '"type":"summary"' $T/bad_free.json && dmesg | grep -E "Oops|BUG:" >/dev/null; then
 	ok "bad_free: the kernel complained and the report came out"
 else nok "bad_free: kernel complaint and report"; dmesg | tail -5 | sed 's/^/#   /'; fi

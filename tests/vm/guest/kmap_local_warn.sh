@@ -8,7 +8,9 @@ insmod $KO || { nok "insmod pagetrack_ref"; summary; exit 1; }
 check() {
 	s=$1 kind=$2
 	shift 2
-	pagetrack $BTF -m pagetrack_ref -j -- sh -c "echo $s > $CTL" >/tmp/$s.json 2>/tmp/$s.err
+	rec=""
+	[ -n "$EXAMPLES" ] && rec="--record /tmp/$s.ptr"
+	pagetrack $BTF -m pagetrack_ref -j $rec -- sh -c "echo $s > $CTL" >/tmp/$s.json 2>/tmp/$s.err
 	rc=$?
 	f=$(grep '"type":"finding"' /tmp/$s.json)
 	if [ "$rc" = 1 ] && [ "$(echo "$f" | grep -c .)" = 1 ] && echo "$f" | grep -q "\"kind\":\"$kind\""; then
@@ -20,6 +22,12 @@ check() {
 	for p in "$@"; do
 		echo "$f" | grep -q "$p" && ok "$s: $p" || { nok "$s: no $p"; echo "$f" | cut -c1-600 | sed 's/^/#   /'; }
 	done
+	# The first run of each kind gives its example (doc/examples.md).
+	if [ ! -e /tmp/$kind.ex ]; then
+		example $kind /tmp/$s.json /tmp/$s.ptr "pagetrack -m pagetrack_ref -j -- sh -c 'echo $s > $CTL'"
+		: >/tmp/$kind.ex
+	fi
+	rm -f /tmp/$s.ptr
 }
 # Both map sites are named: the slot unmapped (a, mapped first) and the top
 # one that had to go first (b); caller is the kunmap_local() call.

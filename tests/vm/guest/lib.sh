@@ -26,3 +26,21 @@ kinds() {
 	grep -o '"kind":"[a-z_]*"' "$1" | sed 's/"kind":"//; s/"//' | sort | uniq -c |
 		awk '{printf "%s:%s ", $2, $1}'
 }
+# Examples for doc/examples.md (scripts/examples.sh reads them on the host):
+# the i386 guest (HIGHMEM: every kind the reference module can make) prints
+# each kind's first finding as "#ex KIND json LINE", its text form replayed
+# from the same run's recording as "#ex KIND text LINE", and where it came
+# from as "#ex KIND from TEXT". "#" lines are comments to the TAP counters.
+EXAMPLES=""
+[ "${PAGETRACK_KERNEL:-}" = i386 ] && EXAMPLES=1
+# example KIND JSONFILE RECORDING|- FROM
+example() {
+	[ -n "$EXAMPLES" ] || return 0
+	echo "#ex $1 from $4"
+	grep '"type":"finding"' "$2" | grep "\"kind\":\"$1\"" | head -1 | sed "s/^/#ex $1 json /"
+	[ "$3" = - ] && return 0
+	pagetrack --replay "$3" -m pagetrack_ref 2>/dev/null | awk -v k="$1" '
+		inb && !/^ / { exit }
+		/^(ERROR|WARNING) / && $2 == k { inb = 1 }
+		inb { print "#ex " k " text " $0 }'
+}

@@ -15,13 +15,31 @@ mkdir -p $T
 [ -x /bin/pagetrack ] || { nok "pagetrack binary in the guest"; summary; exit 1; }
 insmod $KO || { nok "insmod pagetrack_ref"; summary; exit 1; }
 
-# run SCENARIO -> $T/SCENARIO.json, .err, rc in $rc
+# ex_kinds SCENARIO -> the finding kinds whose example (doc/examples.md)
+# the scenario gives, on the guest that prints examples (lib.sh).
+ex_kinds() {
+	[ -n "$EXAMPLES" ] || return 0
+	case $1 in
+	order_mismatch | free_while_kmapped | pkmap_pressure | kmap_leak | kmap_atomic_sleep) echo "$1" ;;
+	leak) echo held_at_exit ;;
+	remap_private) echo remap_failed ;;
+	noncompound_tail_map) echo "tail_page_mapped partial_free" ;;
+	highmem_order3_kmap) echo kmap_partial ;;
+	kmap_local_exit) echo kmap_local_leak ;;
+	kmap_local_deep) echo kmap_local_depth ;;
+	esac
+}
+
+# run SCENARIO -> $T/SCENARIO.json, .err, rc in $rc (and $T/SCENARIO.ptr
+# where the scenario gives an example: its text form is replayed from it)
 run() {
 	case $1 in
 	remap_*|*_map) cmd="pagetrack_ref_user $1" ;;
 	*) cmd="echo $1 > $CTL" ;;
 	esac
-	pagetrack $BTF $ATTACH -v -m pagetrack_ref -j -- sh -c "$cmd" >$T/$1.json 2>$T/$1.err
+	rec=""
+	[ -n "$(ex_kinds "$1")" ] && rec="--record $T/$1.ptr"
+	pagetrack $BTF $ATTACH -v -m pagetrack_ref -j $rec -- sh -c "$cmd" >$T/$1.json 2>$T/$1.err
 	rc=$?
 }
 
@@ -58,6 +76,10 @@ expect() {
 	else
 		nok "$scen: $m of $n findings name a caller in pagetrack_ref"
 	fi
+	for k in $(ex_kinds "$scen"); do
+		example "$k" $T/$scen.json $T/$scen.ptr "pagetrack -m pagetrack_ref -j -- sh -c '$cmd'"
+	done
+	rm -f $T/$scen.ptr
 }
 
 first=1
@@ -144,12 +166,16 @@ if grep -q "attach mode $want " $T/alloc_free.err; then ok "attach mode $want ($
 
 # CI mode: trace until the module is unloaded; load and unload followed.
 rmmod pagetrack_ref || nok "rmmod before CI-mode test"
-pagetrack $BTF $ATTACH -m pagetrack_ref -j -- sh -c "insmod $KO && echo leak > $CTL && echo alloc_free > $CTL && rmmod pagetrack_ref" \
+rec=""
+[ -n "$EXAMPLES" ] && rec="--record $T/ci.ptr"
+pagetrack $BTF $ATTACH -m pagetrack_ref -j $rec -- sh -c "insmod $KO && echo leak > $CTL && echo alloc_free > $CTL && rmmod pagetrack_ref" \
 	>$T/ci.json 2>$T/ci.err
 rc=$?
 got=$(kinds $T/ci.json)
 if [ "$rc" = 1 ] && [ "$got" = "leak:1 " ] && grep -q '"caller":"[^"]*\[pagetrack_ref\]"' $T/ci.json; then
 	ok "module loaded and unloaded under pagetrack: leak found in pagetrack_ref, exit 1"
+	example leak $T/ci.json $T/ci.ptr "pagetrack -m pagetrack_ref -j -- sh -c 'insmod pagetrack_ref.ko && echo leak > $CTL && echo alloc_free > $CTL && rmmod pagetrack_ref'"
+	rm -f $T/ci.ptr
 else nok "module loaded and unloaded under pagetrack: got [$got] exit $rc"; sed 's/^/#   /' $T/ci.err | tail -5; fi
 # The verdict never says clean when nothing was checked: an insmod that fails
 # (here: a file that is not there) fails COMMAND (3) and says the module was
@@ -323,6 +349,7 @@ l=$(echo "$sum" | grep -o '"events_lost":[0-9]*' | cut -d: -f2)
 if [ "${l:-0}" -gt 0 ]; then
 	if [ "$p" -eq $((r + l)) ] && grep -q "\"lost\":$l," $T/flood.json; then
 		ok "guest flood: produced $p = received $r + lost $l, reported"
+		example events_lost $T/flood.json - "pagetrack --buffer-mb 1 -j -- sh -c \"$flood\""
 	else nok "guest flood: produced $p, received $r, lost $l"; fi
 else
 	skp "guest flood: exact loss accounting" "a 1 MiB buffer did not overflow (produced $p)"
