@@ -55,6 +55,9 @@ static void init_tables(struct pagetrack_bpf *skel, struct probe *p, struct tp *
 				     true, { "do_init_module" } },
 		[P_KL_MAP] = { "__kmap_local_pfn_prot return", skel->progs.pagetrack_klocal_map,
 			       true, { "__kmap_local_pfn_prot" } },
+		[P_KL_MAP_ENTRY] = { "__kmap_local_pfn_prot (kmap_local map stacks)",
+				     skel->progs.pagetrack_klocal_map_entry, false,
+				     { "__kmap_local_pfn_prot" } },
 		[P_KL_UNMAP] = { "kunmap_local_indexed", skel->progs.pagetrack_klocal_unmap, false,
 				 { "kunmap_local_indexed" } },
 		[P_KL_SCHED] = { "__kmap_local_sched_out", skel->progs.pagetrack_klocal_sched_out,
@@ -215,11 +218,13 @@ static bool klocal_prepare(struct klocal_setup *kl, const struct pt_options *opt
 }
 
 /* kmap_local's probes and map, on or off, and its layout for BPF. */
-static void klocal_configure(struct attacher *at)
+static void klocal_configure(struct attacher *at, bool no_stacks)
 {
 	struct pagetrack_bpf *skel = at->skel;
 	const struct klocal_setup *kl = &at->kl;
 
+	if (!at->klocal || no_stacks)
+		at->probes[P_KL_MAP_ENTRY].cands[0] = NULL;
 	if (!at->klocal) {
 		at->probes[P_KL_MAP].cands[0] = NULL;
 		at->probes[P_KL_UNMAP].cands[0] = NULL;
@@ -337,7 +342,7 @@ int attacher_prepare(struct attacher *at, const struct pt_options *opt,
 	}
 	use_kprobes = want_kprobes(opt->attach) || at->fentry;
 	at->klocal = klocal_prepare(&at->kl, opt, ki, ks, at->btf, use_kprobes);
-	klocal_configure(at);
+	klocal_configure(at, opt->no_stacks);
 	resolve_probes(at, opt, ks, use_kprobes);
 	pair_configure(at, opt, ki);
 	modscope_prepare(at->skel, use_kprobes, ks);
@@ -530,8 +535,9 @@ static void print_map_kinds(const struct attacher *at, const struct pt_kernel_in
 	if (!highmem)
 		fprintf(stderr, "  kmap_local tracking: not applicable, kernel has no HIGHMEM (kmap_local_page is page_address)\n");
 	else if (klocal_on(p, at->tps))
-		fprintf(stderr, "  kmap_local tracking: on (KM_MAX_IDX %u, depth warning at %u, paired in BPF)\n",
-			at->kl.km_max, at->kl.deep);
+		fprintf(stderr, "  kmap_local tracking: on (KM_MAX_IDX %u, depth warning at %u, paired in BPF; map stacks %s)\n",
+			at->kl.km_max, at->kl.deep, p[P_KL_MAP_ENTRY].link ? "on" :
+			opt->no_stacks ? "off: --no-stacks" : "off: no entry probe on __kmap_local_pfn_prot");
 	else
 		fprintf(stderr, "  kmap_local tracking: off: %s\n", at->kl.why ? at->kl.why :
 			"__kmap_local_pfn_prot, kunmap_local_indexed or sched_process_exit not attached");
