@@ -42,13 +42,23 @@ else
 	head -c 1500 $T/h.err | sed 's/^/#   /'
 fi
 # The kthread's mapping, taken through the module's kmap_local_page() copy:
-# named by pth_hold from its map stack, which holds the copy's frame.
+# named by pth_hold from its map stack, which holds the copy's frame unless
+# the copy tail-called the kernel (ARM32's does: "b __kmap_local_page_prot").
 if [ "$ARCH" = i386 ] || [ "$ARCH" = armhf ]; then
 	kl=$(grep '"kind":"kmap_local_leak"' $T/h.json)
-	if echo "$kl" | grep -q "\"map_caller\":\"pth_hold+0x[0-9a-f]* $MOD\",\"map_stack\":\[[^[]*\"kmap_local_page+0x[0-9a-f]* $MOD\",\"pth_hold+0x[0-9a-f]* $MOD\"" &&
+	ms=$(echo "$kl" | grep -o '"map_stack":\[\("[^"]*",\{0,1\}\)*\]')
+	if echo "$ms" | grep -q "\"kmap_local_page+0x[0-9a-f]* $MOD\",\"pth_hold+0x[0-9a-f]* $MOD\""; then
+		how="the copy's frame below pth_hold"
+	elif echo "$ms" | grep -q "^\"map_stack\":\[\"__kmap_local_p[a-z_]*+0x[0-9a-f]*\",\"pth_hold+0x[0-9a-f]* $MOD\"" &&
+		! echo "$ms" | grep -q kmap_local_page; then
+		how="the copy tail-called the kernel: no frame of it, pth_hold next"
+	else
+		how=""
+	fi
+	if [ -n "$how" ] && echo "$kl" | grep -q "\"map_caller\":\"pth_hold+0x[0-9a-f]* $MOD\",\"map_stack\"" &&
 		echo "$kl" | grep -q "\"caller\":\"pth_hold+0x[0-9a-f]* $MOD\"" &&
 		! echo "$kl" | grep -q map_site_in_helper; then
-		ok "kmap_local_leak named by pth_hold, its map stack through the module's kmap_local_page copy"
+		ok "kmap_local_leak named by pth_hold from its map stack ($how)"
 	else
 		nok "kmap_local_leak: $(echo "$kl" | grep -o '"\(map_\)\{0,1\}caller":"[^"]*"\|"map_stack":\[[^]]*\]' | tr '\n' ' ' | cut -c1-600)"
 	fi
