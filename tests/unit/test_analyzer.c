@@ -1786,6 +1786,38 @@ static void test_leak_with_probe_misses_ci(void **state)
 	an_free(f.an);
 }
 
+/* The CI formats' one-line message is never cut: a full note, the largest
+ * counts, a caller symbol of 255 bytes and the missed-free words fit. */
+static void test_ci_message_never_cut(void **state)
+{
+	struct fx f = fx_new(true, true, 0);
+	static const char tail[] = "of pagetrack's programs in this run (probe_misses)";
+	char sym[256], msg[CI_MESSAGE_LEN];
+	struct ksyms ks = { 0 };
+	struct pt_finding y;
+	size_t len;
+
+	(void)state;
+	memset(sym, 's', sizeof(sym));
+	strcpy(sym + sizeof(sym) - 1 - strlen("+0x0 [drv]"), "+0x0 [drv]");
+	assert_int_equal(ksyms_add_exact(&ks, MOD_IP, sym), 0);
+	km_alloc_pages(&f.k, 0x2000, 1, GFP_KERNEL);
+	unload_drv(&f);
+	y = *only(&f, PT_K_LEAK);
+	memset(y.note, 'n', sizeof(y.note) - 1);
+	y.note[sizeof(y.note) - 1] = 0;
+	y.count = UINT32_MAX;
+	y.pages = UINT64_MAX;
+	y.order = UINT32_MAX;
+	ci_message(f.an, &ks, &y, true, UINT64_MAX, msg, sizeof(msg));
+	len = strlen(msg);
+	assert_true(len < sizeof(msg) - 1);
+	assert_string_equal(msg + len - strlen(tail), tail);
+	assert_non_null(strstr(msg, "; caller sss"));
+	ksyms_free(&ks);
+	an_free(f.an);
+}
+
 /* The summary's totals count the blocks BPF paired, and still add up. */
 static void test_paired_totals_in_summary(void **state)
 {
@@ -2004,6 +2036,7 @@ int main(void)
 		cmocka_unit_test(test_armhf_free_site_from_api),
 		cmocka_unit_test(test_leak_with_probe_misses),
 		cmocka_unit_test(test_leak_with_probe_misses_ci),
+		cmocka_unit_test(test_ci_message_never_cut),
 		cmocka_unit_test(test_pitfall_noncompound_extra_head_ref),
 		cmocka_unit_test(test_pitfall_irq_api_free_before_tails),
 		cmocka_unit_test(test_pitfall_split_page),
