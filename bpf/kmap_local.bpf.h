@@ -136,7 +136,9 @@ static __always_inline struct pt_kl_task *kl_task(__u64 key)
  * function's first instruction it unwinds through lr, to the map site
  * itself (__kmap_local_page_prot tail-calls here). Kept for the return to
  * the kernel index this call takes; attached after the kretprobe, so it
- * runs before the kretprobe's handler changes the return address.
+ * runs before the kretprobe's handler changes the return address. With -m,
+ * only where a watched module's code may be on the stack (scope_wanted):
+ * a map of other code is no finding of it.
  */
 SEC("kprobe/__kmap_local_pfn_prot")
 int pagetrack_klocal_map_entry(struct pt_regs *ctx)
@@ -151,8 +153,8 @@ int pagetrack_klocal_map_entry(struct pt_regs *ctx)
 	st = kl_task(key);
 	if (!st)
 		return 0;
-	sid = bpf_get_stackid(ctx, &stacks, 0);
-	if (sid < 0)
+	sid = scope_gate && !scope_wanted(ctx) ? -1 : bpf_get_stackid(ctx, &stacks, 0);
+	if (sid < -1)
 		count(PT_CNT_STACK_FAIL);
 	st->pend_sid = sid;
 	st->pend_k = kl_kidx(task) + 1;
