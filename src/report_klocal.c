@@ -47,7 +47,11 @@ static bool kl_own_stack(const struct pt_finding *f)
 void kl_report_json(FILE *out, const struct analyzer *an, const struct ksyms *ks,
 		    const struct pt_finding *f)
 {
+	bool unmap = f->kind == PT_K_KMAP_LOCAL_ORDER || f->kind == PT_K_KUNMAP_LOCAL_BAD;
+
 	fprintf(out, ",\"depth\":%u", f->depth);
+	if (unmap)
+		fprintf(out, ",\"kernel_depth\":%u", f->kdepth);
 	if (kl_map_site_in_helper(an, ks, f)) {
 		fputs(",\"map_site_in_helper\":true,\"map_site_note\":", out);
 		json_str(out, kl_helper_words);
@@ -60,7 +64,6 @@ void kl_report_json(FILE *out, const struct analyzer *an, const struct ksyms *ks
 	switch (f->kind) {
 	case PT_K_KMAP_LOCAL_ORDER:
 	case PT_K_KUNMAP_LOCAL_BAD:
-		fprintf(out, ",\"kernel_depth\":%u", f->kdepth);
 		json_site(out, an, ks, "expected_map_caller",
 			  f->caller3 ? report_site_ip(an, ks, f->caller3, f->stack_id3) : 0);
 		fputs(",\"expected_map_stack\":", out);
