@@ -162,7 +162,7 @@ static __always_inline void mark_block(__u64 pfn, __u32 order, __u32 gfp, bool s
  * inside a live non-compound higher-order block (a tail freed alone).
  * Order-0 frees of order-0 blocks, nearly all churn, never unwind.
  */
-static __always_inline bool free_wanted(__u64 pfn, __u32 order)
+static __always_inline bool free_marked(__u64 pfn, __u32 order, bool take)
 {
 	__u8 *m;
 	int k;
@@ -173,7 +173,7 @@ static __always_inline bool free_wanted(__u64 pfn, __u32 order)
 		return order != 0;
 	if (bpf_map_lookup_elem(&marks, &pfn)) {
 		/* Of two CPUs freeing it, one deletes: counted once. */
-		if (!bpf_map_delete_elem(&marks, &pfn))
+		if (take && !bpf_map_delete_elem(&marks, &pfn))
 			marks_removed(pfn);
 		return true;
 	}
@@ -190,6 +190,9 @@ static __always_inline bool free_wanted(__u64 pfn, __u32 order)
 	}
 	return false;
 }
+
+/* The free's decision, its head's mark used up. */
+#define free_wanted(pfn, order)	free_marked((pfn), (order), true)
 
 /* Draw a block of 2^order pages for a stack sample. */
 static __always_inline bool sample_draw(__u32 order)

@@ -14,7 +14,9 @@
  * highmem page copy, so they are paired here against a small per-task stack
  * and only what breaks the rules leaves: an unmap that is not of the top
  * mapping, a task switched out while it holds kmap_atomic(), depth near the
- * limit, mappings still held at exit. The kernel's own kmap_ctrl.idx and
+ * limit, mappings still held at exit. Each mapping keeps the stack of its
+ * map call (taken at __kmap_local_pfn_prot's entry, where ARM32 can unwind
+ * too), and every anomaly carries it. The kernel's own kmap_ctrl.idx and
  * slot addresses are the truth: a missed probe run (kretprobe or BPF
  * recursion limits) is resynchronized against them, never reported.
  */
@@ -99,9 +101,64 @@ static __always_inline struct pt_event *kl_event(void *ctx, __u32 type, bool sta
 	e->a0 = st->s[i].vaddr;
 	e->a1 = st->s[i].ip;
 	e->a2 = st->s[i].ts;
-	e->flags = st->s[i].flags & PT_KL_F_ATOMIC;
+	e->flags = (st->s[i].flags & PT_KL_F_ATOMIC) | PT_KL_F_MAP_STACK;
+	e->map_sid = st->s[i].sid;
+	e->top_map_sid = -1;
 	e->order = st->depth;
 	return e;
+}
+
+/* The task's state, made on its first map; NULL when the map is full. */
+static __always_inline struct pt_kl_task *kl_task(__u64 key)
+{
+	struct pt_kl_task *st = bpf_map_lookup_elem(&kl_tasks, &key);
+	__u64 id;
+
+	if (st)
+		return st;
+	id = bpf_get_current_pid_tgid();
+	bpf_map_update_elem(&kl_tasks, &key, &kl_blank, BPF_NOEXIST);
+	st = bpf_map_lookup_elem(&kl_tasks, &key);
+	if (!st) {
+		count(PT_CNT_KL_UNTRACKED);	/* map full */
+		return NULL;
+	}
+	st->tid = (__u32)id;
+	st->tgid = id >> 32;
+	st->pend_sid = -1;
+	bpf_get_current_comm(st->comm, sizeof(st->comm));
+	return st;
+}
+
+/*
+ * The map call's stack, at __kmap_local_pfn_prot's entry: ARM32 cannot
+ * unwind from a kretprobe (its trampoline stops the unwinder), and at a
+ * function's first instruction it unwinds through lr, to the map site
+ * itself (__kmap_local_page_prot tail-calls here). Kept for the return to
+ * the kernel index this call takes; attached after the kretprobe, so it
+ * runs before the kretprobe's handler changes the return address. With -m,
+ * only where a watched module's code may be on the stack (scope_wanted):
+ * a map of other code is no finding of it.
+ */
+SEC("kprobe/__kmap_local_pfn_prot")
+int pagetrack_klocal_map_entry(struct pt_regs *ctx)
+{
+	struct task_struct___kl *task = (void *)bpf_get_current_task();
+	__u64 key = (unsigned long)task;
+	struct pt_kl_task *st;
+	long sid;
+
+	if (!with_stacks || (targ_tgid && (bpf_get_current_pid_tgid() >> 32) != targ_tgid))
+		return 0;
+	st = kl_task(key);
+	if (!st)
+		return 0;
+	sid = scope_gate && !scope_wanted(ctx) ? -1 : bpf_get_stackid(ctx, &stacks, 0);
+	if (sid < -1)
+		count(PT_CNT_STACK_FAIL);
+	st->pend_sid = sid;
+	st->pend_k = kl_kidx(task) + 1;
+	return 0;
 }
 
 SEC("kretprobe/__kmap_local_pfn_prot")
@@ -112,6 +169,7 @@ int pagetrack_klocal_map(struct pt_regs *ctx)
 	__u64 key = (unsigned long)task, vaddr = RETVAL(r) & ~0xfffULL, ip = RET_IP(r);
 	struct pt_kl_task *st;
 	__u32 k, d, i;
+	__s32 sid;
 
 	if (targ_tgid && (bpf_get_current_pid_tgid() >> 32) != targ_tgid)
 		return 0;
@@ -128,20 +186,13 @@ int pagetrack_klocal_map(struct pt_regs *ctx)
 	 * pointers: no ORC; ARM32 gets here by a tail call, see FRAME_CALLER). */
 	if (ip >= kl_pp_lo && ip < kl_pp_hi)
 		ip = FRAME_CALLER(r);
-	st = bpf_map_lookup_elem(&kl_tasks, &key);
-	if (!st) {
-		__u64 id = bpf_get_current_pid_tgid();
-
-		bpf_map_update_elem(&kl_tasks, &key, &kl_blank, BPF_NOEXIST);
-		st = bpf_map_lookup_elem(&kl_tasks, &key);
-		if (!st) {
-			count(PT_CNT_KL_UNTRACKED);	/* map full */
-			return 0;
-		}
-		st->tid = (__u32)id;
-		st->tgid = id >> 32;
-		bpf_get_current_comm(st->comm, sizeof(st->comm));
-	}
+	st = kl_task(key);
+	if (!st)
+		return 0;
+	/* The stack its entry took, if that was this call's (an interrupt's
+	 * map in between takes the same index and leaves none). */
+	sid = st->pend_k == k ? st->pend_sid : -1;
+	st->pend_k = 0;
 	/* Entries at or above the new slot are unmaps we missed. */
 	d = st->depth;
 	for (i = 0; i < PT_KL_SLOTS && d > 0; i++) {
@@ -160,9 +211,12 @@ int pagetrack_klocal_map(struct pt_regs *ctx)
 	st->s[i].ts = bpf_ktime_get_ns();
 	st->s[i].kidx = k - 1;
 	st->s[i].flags = kl_atomic(task) ? PT_KL_F_ATOMIC : 0;
+	st->s[i].sid = sid;
 	st->depth = d + 1;
+	/* Its stack is the map stack: this kretprobe's own would stop at
+	 * the trampoline on ARM32. */
 	if (k >= kl_deep && !st->deep_sent) {
-		struct pt_event *e = kl_event(ctx, PT_EV_KLOCAL_DEEP, true, st, i);
+		struct pt_event *e = kl_event(ctx, PT_EV_KLOCAL_DEEP, false, st, i);
 
 		st->deep_sent = 1;
 		if (e) {
@@ -212,15 +266,20 @@ static __always_inline void kl_bad_unmap(void *ctx, struct pt_kl_task *st, __u32
 	if (!e)
 		return;
 	e->a0 = addr;
+	e->flags = PT_KL_F_MAP_STACK;
+	e->map_sid = -1;
+	e->top_map_sid = -1;
 	if (found < PT_KL_SLOTS) {
 		e->a1 = st->s[kl_i(found)].ip;
 		e->a4 = st->s[kl_i(found)].ts;
+		e->map_sid = st->s[kl_i(found)].sid;
 	} else {
-		e->flags = PT_KL_F_NOT_HELD;
+		e->flags |= PT_KL_F_NOT_HELD;
 	}
 	if (st->depth) {
 		e->a2 = st->s[top].vaddr;
 		e->a3 = st->s[top].ip;
+		e->top_map_sid = st->s[top].sid;
 	}
 	e->ip = ip;
 	e->order = st->depth;

@@ -48,7 +48,8 @@ static __always_inline void emit_free(void *ctx, __u64 pfn, __u32 order, __u32 f
 {
 	struct pt_event *e;
 	bool stack;
-
+	/* ARM32: the stack its freeing function's entry took, if any. */
+	__s32 kept = kept_free_sid(pfn);
 	bool compact = compact_kmem;
 
 	if (free_filtered(pfn) || pair_free(ctx, pfn, order))
@@ -65,9 +66,11 @@ static __always_inline void emit_free(void *ctx, __u64 pfn, __u32 order, __u32 f
 		emit_kmem(PT_EV_PAGE_FREE, pfn, order, 0, flags);
 		return;
 	}
-	e = new_event(ctx, PT_EV_PAGE_FREE, stack);
+	e = new_event(ctx, PT_EV_PAGE_FREE, stack && kept < 0);
 	if (!e)
 		return;
+	if (stack && kept >= 0)
+		e->stack_id = kept;
 	e->a0 = pfn;
 	e->order = order;
 	e->flags = flags;

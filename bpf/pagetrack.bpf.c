@@ -26,6 +26,7 @@ char LICENSE[] SEC("license") = "GPL";
 #include "gates.bpf.h"
 #include "emit.bpf.h"
 #include "pair.bpf.h"
+#include "freestack.bpf.h"
 #include "kmem.bpf.h"
 #include "api.bpf.h"
 #include "module.bpf.h"

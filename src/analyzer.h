@@ -113,7 +113,7 @@ struct pt_finding {
 	uint64_t ts;			/* first occurrence */
 	uint64_t age_ns;		/* leak: how long outstanding at report */
 	int32_t stack_id;		/* allocation / kmap / remap site */
-	int32_t stack_id2;		/* free site */
+	int32_t stack_id2;		/* free site; kmap_local: the map stack */
 	uint64_t caller;		/* return address at the site, if known */
 	uint64_t caller2;
 	int module;			/* watched module index, -1 none */
@@ -124,6 +124,7 @@ struct pt_finding {
 	double est;			/* sampling: Σ 2^k / p_k so far */
 	char note[PT_NOTE_LEN];		/* the message; never cut: see PT_NOTE_LEN */
 	uint64_t caller3;		/* kmap_local: map site of the top slot */
+	int32_t stack_id3;		/* kmap_local: map stack of the top slot */
 	uint32_t depth, kdepth;		/* kmap_local: tracked, kernel's */
 	/* DMA kinds (analyzer_dma.c): the mapping's device, handle, size
 	 * (bytes; sg: entries) and direction, and those the unmap or free

@@ -88,6 +88,7 @@ struct pt_finding *finding(struct analyzer *an, enum pt_kind kind, uint64_t key,
 	f->module = -1;
 	f->stack_id = -1;
 	f->stack_id2 = -1;
+	f->stack_id3 = -1;
 	if (e) {
 		f->tgid = e->tgid;
 		memcpy(f->comm, e->comm, PT_COMM_LEN);

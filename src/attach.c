@@ -31,6 +31,18 @@ static void init_tables(struct pagetrack_bpf *skel, struct probe *p, struct tp *
 				  skel->progs.pagetrack_gfp_entry, false,
 				  { "__get_free_pages", "get_free_pages_noprof",
 				    "__get_free_pages_noprof" } },
+		[P_FREE_UNREF_ENTRY] = { "free_unref_page (ARM32 free stacks)",
+					 skel->progs.pagetrack_free_unref_entry, false,
+					 { "free_unref_page" } },
+		[P_FREE_OK_ENTRY] = { "__free_pages_ok (ARM32 free stacks)",
+				      skel->progs.pagetrack_free_ok_entry, false,
+				      { "__free_pages_ok" } },
+		[P_FREE_LIST_RET] = { "free_unref_page_list return (ARM32 free stacks)",
+				      skel->progs.pagetrack_free_list_ret, true,
+				      { "free_unref_page_list" } },
+		[P_FREE_LIST_ENTRY] = { "free_unref_page_list (ARM32 free stacks)",
+					skel->progs.pagetrack_free_list_entry, false,
+					{ "free_unref_page_list" } },
 		[P_FREE_PAGES] = { "__free_pages", skel->progs.pagetrack_free_pages_api, false,
 				   { "__free_pages" } },
 		[P_FREE_ADDR] = { "free_pages", skel->progs.pagetrack_free_addr_api, false,
@@ -56,6 +68,9 @@ static void init_tables(struct pagetrack_bpf *skel, struct probe *p, struct tp *
 				     true, { "do_init_module" } },
 		[P_KL_MAP] = { "__kmap_local_pfn_prot return", skel->progs.pagetrack_klocal_map,
 			       true, { "__kmap_local_pfn_prot" } },
+		[P_KL_MAP_ENTRY] = { "__kmap_local_pfn_prot (kmap_local map stacks)",
+				     skel->progs.pagetrack_klocal_map_entry, false,
+				     { "__kmap_local_pfn_prot" } },
 		[P_KL_UNMAP] = { "kunmap_local_indexed", skel->progs.pagetrack_klocal_unmap, false,
 				 { "kunmap_local_indexed" } },
 		[P_KL_SCHED] = { "__kmap_local_sched_out", skel->progs.pagetrack_klocal_sched_out,
@@ -216,11 +231,13 @@ static bool klocal_prepare(struct klocal_setup *kl, const struct pt_options *opt
 }
 
 /* kmap_local's probes and map, on or off, and its layout for BPF. */
-static void klocal_configure(struct attacher *at)
+static void klocal_configure(struct attacher *at, bool no_stacks)
 {
 	struct pagetrack_bpf *skel = at->skel;
 	const struct klocal_setup *kl = &at->kl;
 
+	if (!at->klocal || no_stacks)
+		at->probes[P_KL_MAP_ENTRY].cands[0] = NULL;
 	if (!at->klocal) {
 		at->probes[P_KL_MAP].cands[0] = NULL;
 		at->probes[P_KL_UNMAP].cands[0] = NULL;
@@ -235,6 +252,25 @@ static void klocal_configure(struct attacher *at)
 	skel->rodata->kl_pp_hi = kl->pp_hi;
 }
 
+/* struct page's size for ARM32's free stacks (bpf/freestack.bpf.h): its
+ * power of two and the inverse of its odd part modulo 2^32. */
+static void freestack_configure(struct pagetrack_bpf *skel, uint32_t size)
+{
+	uint32_t shift = 0, odd, inv;
+	int i;
+
+	if (!size)
+		return;
+	for (odd = size; !(odd & 1); odd >>= 1)
+		shift++;
+	/* Newton's iteration: each step doubles the correct low bits. */
+	for (inv = odd, i = 0; i < 5; i++)
+		inv *= 2 - odd * inv;
+	skel->rodata->page_sz = size;
+	skel->rodata->page_sz_shift = shift;
+	skel->rodata->page_sz_inv = inv;
+}
+
 /*
  * The first candidate symbol each wanted probe can take: by fentry where
  * chosen and BTF has the function, else by kprobe. Only the chosen
@@ -247,9 +283,14 @@ static void resolve_probes(struct attacher *at, const struct pt_options *opt,
 
 	for (i = 0; i < P_NPROBES; i++) {
 		struct probe *p = &at->probes[i];
-		/* Only ARM32 cannot unwind from the allocation tracepoint. */
-		bool wanted = use_kprobes && ((i != P_ALLOC_ENTRY && i != P_GFP_ENTRY) ||
-					      (PT_BUILD_ARCH == PT_ARCH_ARMHF && !opt->no_stacks));
+		/* Only ARM32 cannot unwind from the kmem tracepoints. */
+		bool arm = i == P_ALLOC_ENTRY || i == P_GFP_ENTRY || i == P_FREE_UNREF_ENTRY ||
+			   i == P_FREE_OK_ENTRY || i == P_FREE_LIST_RET || i == P_FREE_LIST_ENTRY;
+		bool frees = i == P_FREE_UNREF_ENTRY || i == P_FREE_OK_ENTRY ||
+			    i == P_FREE_LIST_RET || i == P_FREE_LIST_ENTRY;
+		bool wanted = use_kprobes && (!arm || (PT_BUILD_ARCH == PT_ARCH_ARMHF &&
+						       !opt->no_stacks &&
+						       !(frees && opt->no_free_stacks)));
 		bool by_fentry = false;
 		int c;
 
@@ -338,7 +379,8 @@ int attacher_prepare(struct attacher *at, const struct pt_options *opt,
 	}
 	use_kprobes = want_kprobes(opt->attach) || at->fentry;
 	at->klocal = klocal_prepare(&at->kl, opt, ki, ks, at->btf, use_kprobes);
-	klocal_configure(at);
+	klocal_configure(at, opt->no_stacks);
+	freestack_configure(at->skel, ki->struct_page_size);
 	resolve_probes(at, opt, ks, use_kprobes);
 	pair_configure(at, opt, ki);
 	modscope_prepare(at->skel, use_kprobes, ks);
@@ -538,8 +580,9 @@ static void print_map_kinds(const struct attacher *at, const struct pt_kernel_in
 	if (!highmem)
 		fprintf(stderr, "  kmap_local tracking: not applicable, kernel has no HIGHMEM (kmap_local_page is page_address)\n");
 	else if (klocal_on(p, at->tps))
-		fprintf(stderr, "  kmap_local tracking: on (KM_MAX_IDX %u, depth warning at %u, paired in BPF)\n",
-			at->kl.km_max, at->kl.deep);
+		fprintf(stderr, "  kmap_local tracking: on (KM_MAX_IDX %u, depth warning at %u, paired in BPF; map stacks %s)\n",
+			at->kl.km_max, at->kl.deep, p[P_KL_MAP_ENTRY].link ? "on" :
+			opt->no_stacks ? "off: --no-stacks" : "off: no entry probe on __kmap_local_pfn_prot");
 	else
 		fprintf(stderr, "  kmap_local tracking: off: %s\n", at->kl.why ? at->kl.why :
 			"__kmap_local_pfn_prot, kunmap_local_indexed or sched_process_exit not attached");

@@ -41,13 +41,16 @@ struct tp {
 	bool ok;
 };
 
-/* P_ALLOC_ENTRY and P_GFP_ENTRY (ARM32 allocation stacks), P_KMAP and P_REMAP, attach
+/* P_ALLOC_ENTRY, P_GFP_ENTRY and P_FREE_LIST_ENTRY (ARM32 allocation and
+ * free stacks), P_KMAP, P_REMAP and
+ * P_KL_MAP_ENTRY (kmap_local map stacks), attach
  * after their kretprobes: kprobes on one address run newest first, and the
  * stack must be taken before the kretprobe's handler puts its trampoline in
  * the return address (the ARM unwinder stops there). */
-enum { P_ALLOC_RET, P_ALLOC_ENTRY, P_GFP_RET, P_GFP_ENTRY, P_FREE_PAGES, P_FREE_ADDR, P_SPLIT, P_KMAP_RET, P_KMAP,
+enum { P_ALLOC_RET, P_ALLOC_ENTRY, P_GFP_RET, P_GFP_ENTRY, P_FREE_UNREF_ENTRY, P_FREE_OK_ENTRY,
+	P_FREE_LIST_RET, P_FREE_LIST_ENTRY, P_FREE_PAGES, P_FREE_ADDR, P_SPLIT, P_KMAP_RET, P_KMAP,
 	P_KUNMAP, P_REMAP_RET, P_REMAP, P_FINISH_FAULT, P_VM_INSERT, P_MOD_INIT, P_MOD_INIT_RET,
-	P_KL_MAP, P_KL_UNMAP, P_KL_SCHED, P_NPROBES };
+	P_KL_MAP, P_KL_MAP_ENTRY, P_KL_UNMAP, P_KL_SCHED, P_NPROBES };
 enum { T_ALLOC, T_FREE, T_FREE_BATCHED, T_SIGNAL, T_MOD_LOAD, T_MOD_FREE, T_MOD_UNLOAD,
 	T_KL_EXIT, T_NTPS };
 

@@ -137,7 +137,8 @@ char *ci_scrub(const struct analyzer *an, const char *text)
 }
 
 const char *ci_message(const struct analyzer *an, const struct ksyms *ks,
-		       const struct pt_finding *f, bool raw, char *buf, size_t len)
+		       const struct pt_finding *f, bool raw, uint64_t misses, char *buf,
+		       size_t len)
 {
 	const struct pt_module_range *m = an_module(an, f->module);
 	uint64_t ip = report_site_ip(an, ks, f->caller, f->stack_id);
@@ -185,7 +186,10 @@ const char *ci_message(const struct analyzer *an, const struct ksyms *ks,
 	if (detail[0] && n < len)
 		n += snprintf(buf + n, len - n, "; %s", detail);
 	if (ip && n < len)
-		snprintf(buf + n, len - n, "; caller %s", site_sym(an, ks, ip, raw, sym, sizeof(sym)));
+		n += snprintf(buf + n, len - n, "; caller %s",
+			      site_sym(an, ks, ip, raw, sym, sizeof(sym)));
+	if (n < len)
+		report_missed_free(f, misses, buf + n, len - n);
 	return buf;
 }
 

@@ -41,11 +41,15 @@ void ci_site(const struct analyzer *an, const struct ksyms *ks, const struct ci_
 	     const struct pt_finding *f, struct ci_site *site);
 /*
  * The finding in one line, in the text report's words: kind, count, module,
- * what happened, orders or pages, and the caller. Symbols as report_sym()
- * prints them when raw is set (--raw-addresses), else never an address.
+ * what happened, orders or pages, the caller, and for a leak in a run with
+ * probe misses (misses, 0: none) that it may be a missed free. Symbols as
+ * report_sym() prints them when raw is set (--raw-addresses), else never an
+ * address. A buffer of CI_MESSAGE_LEN holds any message whole.
  */
+#define CI_MESSAGE_LEN	2048
 const char *ci_message(const struct analyzer *an, const struct ksyms *ks,
-		       const struct pt_finding *f, bool raw, char *buf, size_t len);
+		       const struct pt_finding *f, bool raw, uint64_t misses, char *buf,
+		       size_t len);
 /*
  * Text with every hexadecimal number that is a kernel address (the upper
  * half on 64-bit kernels, above 3 GiB on 32-bit ones) replaced by
@@ -58,13 +62,14 @@ char *ci_scrub(const struct analyzer *an, const char *text);
 int ci_path_usable(const char *path);
 
 /* Write PATH atomically (outfile.c): 0 or -errno. */
+/* misses: the run's probe misses (0: none, or unknown as in replay). */
 int sarif_write(const char *path, const struct analyzer *an, const struct ksyms *ks,
-		const struct ci_source *src);
+		const struct ci_source *src, uint64_t misses);
 /* cmd: how COMMAND ended, NULL without one (and in replay). */
 int junit_write(const char *path, const struct analyzer *an, const struct ksyms *ks,
-		const struct pt_command_end *cmd);
+		const struct pt_command_end *cmd, uint64_t misses);
 /* One ::error or ::warning workflow command per finding, to out. */
 void gh_annotations(FILE *out, const struct analyzer *an, const struct ksyms *ks,
-		    const struct ci_source *src);
+		    const struct ci_source *src, uint64_t misses);
 
 #endif

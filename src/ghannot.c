@@ -33,12 +33,12 @@ static void gh_escape(FILE *out, const char *s, bool property)
 }
 
 void gh_annotations(FILE *out, const struct analyzer *an, const struct ksyms *ks,
-		    const struct ci_source *src)
+		    const struct ci_source *src, uint64_t misses)
 {
 	const struct pt_finding *f = NULL;
 	struct ci_site site;
 	unsigned int n, i;
-	char msg[768], title[64];
+	char msg[CI_MESSAGE_LEN], title[64];
 
 	f = an_findings(an, &n);
 	for (i = 0; i < n; i++) {
@@ -53,7 +53,7 @@ void gh_annotations(FILE *out, const struct analyzer *an, const struct ksyms *ks
 		fputs("title=", out);
 		gh_escape(out, title, true);
 		fputs("::", out);
-		gh_escape(out, ci_message(an, ks, &f[i], ks->raw_addresses, msg, sizeof(msg)), false);
+		gh_escape(out, ci_message(an, ks, &f[i], ks->raw_addresses, misses, msg, sizeof(msg)), false);
 		fputc('\n', out);
 	}
 	fflush(out);

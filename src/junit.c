@@ -65,6 +65,7 @@ struct junit_ctx {
 	const struct ksyms *ks;
 	struct junit_case cases[PT_MAX_MODULES + 2];
 	unsigned int ncases, nmodules, failed;
+	uint64_t misses;		/* the run's probe misses */
 };
 
 /* A finding's text report, or "" when out of memory. */
@@ -76,7 +77,7 @@ static char *finding_text(const struct junit_ctx *c, const struct pt_finding *f)
 
 	if (!m)
 		return NULL;
-	report_text_finding(m, c->an, c->ks, f, 32, 0);
+	report_text_finding(m, c->an, c->ks, f, 32, c->misses);
 	if (fclose(m)) {
 		free(buf);
 		return NULL;
@@ -108,7 +109,7 @@ static void testcase(FILE *out, const struct junit_ctx *c, const struct junit_ca
 {
 	const struct pt_finding *f;
 	unsigned int n, i;
-	char msg[768], *text;
+	char msg[CI_MESSAGE_LEN], *text;
 
 	fputs("  <testcase classname=\"", out);
 	xml_str(out, jc->classname, true);
@@ -128,7 +129,8 @@ static void testcase(FILE *out, const struct junit_ctx *c, const struct junit_ca
 		if (!f[i].error || !in_case(c, jc, &f[i]))
 			continue;
 		fprintf(out, "    <failure type=\"%s\" message=\"", pt_kind_name(f[i].kind));
-		xml_str(out, ci_message(c->an, c->ks, &f[i], c->ks->raw_addresses, msg, sizeof(msg)),
+		xml_str(out, ci_message(c->an, c->ks, &f[i], c->ks->raw_addresses, c->misses, msg,
+				    sizeof(msg)),
 			true);
 		fputs("\">", out);
 		text = finding_text(c, &f[i]);
@@ -194,10 +196,10 @@ static void command_why(const struct pt_command_end *cmd, char *buf, size_t len)
 }
 
 int junit_write(const char *path, const struct analyzer *an, const struct ksyms *ks,
-		const struct pt_command_end *cmd)
+		const struct pt_command_end *cmd, uint64_t misses)
 {
 	const struct pt_config *cfg = an_config(an);
-	struct junit_ctx c = { .an = an, .ks = ks };
+	struct junit_ctx c = { .an = an, .ks = ks, .misses = misses };
 	const struct pt_finding *f;
 	unsigned int n, i, j;
 

@@ -43,23 +43,38 @@ static int kl_module(const struct analyzer *an, const struct pt_event *e, uint64
 	return m;
 }
 
+/* The map stack of the event's mapping (top: of the top slot), -1 none. */
+static int32_t kl_map_stack(const struct pt_event *e, bool top)
+{
+	if (!(e->flags & PT_KL_F_MAP_STACK))
+		return -1;	/* a recording from before map stacks */
+	return top ? (e->type == PT_EV_KLOCAL_UNMAP ? e->top_map_sid : -1) : e->map_sid;
+}
+
 /*
- * The finding for event e grouped under (kind, key), NULL when out of -m
- * scope; first filled from the event: the site named caller, its stack.
+ * The finding for event e grouped under (kind, key and the map stack),
+ * NULL when out of -m scope; first filled from the event: the site named
+ * caller, its stack (a held mapping's and a depth warning's: the map
+ * stack), the mapping's map site and map stack.
  */
 static struct pt_finding *kl_finding(struct analyzer *an, enum pt_kind kind, uint64_t key,
 				     const struct pt_event *e, uint64_t caller, uint64_t site2)
 {
+	int32_t map = kl_map_stack(e, false);
 	int m = kl_module(an, e, site2);
 	struct pt_finding *f;
 
 	if (an_config(an)->nmodules && m < 0)
 		return NULL;
-	f = an_finding(an, kind, key, e);
+	f = an_finding(an, kind, kl_mix(kl_mix(key, (uint32_t)map), (uint32_t)kl_map_stack(e, true)), e);
 	if (f && f->count == 1) {
 		f->addr = e->klocal.addr;
 		f->caller = caller;
-		f->stack_id = e->type == PT_EV_KLOCAL_HELD ? -1 : e->stack_id;
+		f->stack_id = e->type == PT_EV_KLOCAL_HELD || e->type == PT_EV_KLOCAL_DEEP ?
+			      map : e->stack_id;
+		f->caller2 = e->klocal.site;
+		f->stack_id2 = map;
+		f->stack_id3 = kl_map_stack(e, true);
 		f->module = m;
 		f->depth = e->order;
 		f->kdepth = e->type == PT_EV_KLOCAL_HELD ? 0 : e->klocal.kdepth;

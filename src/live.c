@@ -155,7 +155,9 @@ static void klocal_snapshot(struct pagetrack_bpf *skel, struct session *s, uint3
 			e.a0 = st.s[i].vaddr;
 			e.a1 = st.s[i].ip;
 			e.a2 = st.s[i].ts;
-			e.flags = (st.s[i].flags & PT_KL_F_ATOMIC) | PT_F_SYNTH;
+			e.flags = (st.s[i].flags & PT_KL_F_ATOMIC) | PT_F_SYNTH | PT_KL_F_MAP_STACK;
+			e.map_sid = st.s[i].sid;
+			e.top_map_sid = -1;
 			e.order = st.depth;
 			e.aux = why;
 			e.tid = st.tid;

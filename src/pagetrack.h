@@ -58,7 +58,9 @@ enum pt_event_type {
 	 * anomalies and counts come here (src/kmap_local.c judges them).
 	 * a1/a3: map sites (return address of the map call), ip: the
 	 * kunmap_local caller; order: tracked depth; aux: the kernel's own
-	 * kmap_ctrl.idx, flags PT_KL_F_*.
+	 * kmap_ctrl.idx, flags PT_KL_F_*. With PT_KL_F_MAP_STACK, map_sid is
+	 * the stack id of the map call of the mapping (a0/a1), top_map_sid
+	 * (KLOCAL_UNMAP) that of the top slot (a2/a3); -1: none.
 	 */
 	PT_EV_KLOCAL_UNMAP,	/* kunmap_local of an address that is not the
 				 * top mapping: a0 addr, a1 its map site (0:
@@ -115,6 +117,8 @@ enum pt_event_type {
 /* PT_EV_KLOCAL_* flags */
 #define PT_KL_F_ATOMIC	0x10	/* mapped with page faults disabled (kmap_atomic) */
 #define PT_KL_F_NOT_HELD 0x20	/* KLOCAL_UNMAP: the address holds no mapping */
+#define PT_KL_F_MAP_STACK 0x100	/* map_sid (and top_map_sid) hold map stacks:
+				 * recordings from before them have neither */
 
 /* PT_EV_KLOCAL_HELD aux: where the mapping was found still held. */
 enum { PT_KL_HELD_EXIT = 1, PT_KL_HELD_UNLOAD, PT_KL_HELD_END };
@@ -261,8 +265,14 @@ struct pt_event {
 			__u64 ip;	/* immediate caller, when known */
 			__u32 type;	/* enum pt_event_type */
 			__u32 order;
-			__u32 gfp;
-			__s32 ret;
+			union {
+				__u32 gfp;
+				__s32 map_sid;		/* KLOCAL_*: see PT_KL_F_MAP_STACK */
+			};
+			union {
+				__s32 ret;
+				__s32 top_map_sid;	/* KLOCAL_UNMAP */
+			};
 			__u32 tgid;
 			__u32 tid;
 			__s32 stack_id;	/* -1: none; < -1: -errno from bpf_get_stackid */
@@ -298,6 +308,8 @@ PT_EV_OFF(a0, 8);
 PT_EV_OFF(ip, 48);
 PT_EV_OFF(type, 56);
 PT_EV_OFF(aux, 92);
+PT_EV_OFF(map_sid, __builtin_offsetof(struct pt_event, gfp));
+PT_EV_OFF(top_map_sid, __builtin_offsetof(struct pt_event, ret));
 PT_EV_OFF(comm, 96);
 _Static_assert(sizeof(struct pt_event) == 112, "pt_event changed size");
 PT_EV_AT(kmem.pfn, a0);
@@ -431,6 +443,8 @@ struct pt_kl_slot {
 	__u64 ts;
 	__u32 flags;		/* PT_KL_F_ATOMIC, PT_KL_F_REPORTED */
 	__u32 kidx;		/* the kernel's slot index */
+	__s32 sid;		/* map stack id, -1: none */
+	__u32 pad;
 };
 
 #define PT_KL_F_REPORTED 0x1	/* switch-out already reported */
@@ -442,6 +456,10 @@ struct pt_kl_task {
 	__u32 tid;
 	__u32 tgid;
 	char comm[PT_COMM_LEN];
+	/* The map stack taken at __kmap_local_pfn_prot's entry, for its
+	 * return to the kernel index pend_k (0: none pending). */
+	__s32 pend_sid;
+	__u32 pend_k;
 };
 
 #endif /* PAGETRACK_H */

@@ -13,25 +13,6 @@
 #include "report_klocal.h"
 #include "srcline.h"
 
-static void json_stack(FILE *out, const struct analyzer *an, const struct ksyms *ks,
-		       int32_t id)
-{
-	struct report_stack s;
-	char buf[256];
-	unsigned int i;
-
-	fputc('[', out);
-	if (report_stack(an, ks, id, &s)) {
-		for (i = 0; i < s.nr; i++) {
-			if (i)
-				fputc(',', out);
-			json_str(out, report_sym(an, ks, s.ips[i], buf, sizeof(buf)));
-		}
-		report_stack_free(&s);
-	}
-	fputc(']', out);
-}
-
 /* A finding's allocation or free side: its site, then its stack. */
 static void json_side(FILE *out, const struct analyzer *an, const struct ksyms *ks,
 		      const char *site, const char *stack, uint64_t caller, int32_t stack_id)
@@ -41,26 +22,12 @@ static void json_side(FILE *out, const struct analyzer *an, const struct ksyms *
 	json_stack(out, an, ks, stack_id);
 }
 
-/*
- * A leak verdict in a run where the kernel skipped runs of our programs
- * (probe_misses): a free (or kunmap) among them looks like this leak. Said
- * where the verdict is, in the message, at print time.
- */
-static bool maybe_missed_free(const struct pt_finding *f, uint64_t misses)
-{
-	return misses && (f->kind == PT_K_LEAK || f->kind == PT_K_KMAP_LEAK);
-}
-
 static void print_message(FILE *out, const struct pt_finding *f, uint64_t misses, bool json)
 {
-	char buf[PT_NOTE_LEN + 256];
+	char buf[PT_NOTE_LEN + REPORT_MISSED_LEN];
 
 	snprintf(buf, sizeof(buf), "%s", f->note);
-	if (maybe_missed_free(f, misses))
-		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf),
-			 "; it may be a missed %s: the kernel skipped %" PRIu64 " run%s of pagetrack's programs in this run (probe_misses)",
-			 f->kind == PT_K_KMAP_LEAK ? "kunmap" : "free", misses,
-			 misses == 1 ? "" : "s");
+	report_missed_free(f, misses, buf + strlen(buf), sizeof(buf) - strlen(buf));
 	if (json) {
 		json_str(out, buf);
 	} else {
@@ -113,33 +80,11 @@ static void json_finding(FILE *out, const struct analyzer *an, const struct ksym
 	json_side(out, an, ks, "caller", "stack", f->caller, f->stack_id);
 	if ((f->stack_id2 >= 0 || f->caller2) && !kl_kind(f->kind))
 		json_side(out, an, ks, "free_caller", "free_stack", f->caller2, f->stack_id2);
-	if (maybe_missed_free(f, misses))
+	if (report_missed_free(f, misses, NULL, 0))
 		fprintf(out, ",\"may_be_missed_free\":true,\"probe_misses\":%" PRIu64, misses);
 	fprintf(out, ",\"message\":");
 	print_message(out, f, misses, true);
 	fputs("}\n", out);
-}
-
-static void text_stack(FILE *out, const struct analyzer *an, const struct ksyms *ks,
-		       int32_t id, unsigned int max)
-{
-	struct report_stack s;
-	char buf[256], src[REPORT_SOURCE_LEN];
-	unsigned int i;
-
-	if (!report_stack(an, ks, id, &s)) {
-		fprintf(out, "        (no stack%s)\n", id < -1 ? ": stack map full or failed" : "");
-		return;
-	}
-	if (!s.nr && s.raw)
-		fprintf(out, "        (no kernel frame: the unwinder stopped inside the tracing code)\n");
-	for (i = 0; i < s.nr && i < max; i++)
-		fprintf(out, "        #%-2u %s%s\n", i,
-			ESC_TX(report_sym(an, ks, s.ips[i], buf, sizeof(buf))),
-			report_source(ks, s.ips[i], src, sizeof(src)));
-	if (s.nr > max)
-		fprintf(out, "        ... %u more frames\n", s.nr - max);
-	report_stack_free(&s);
 }
 
 void report_text_finding(FILE *out, const struct analyzer *an, const struct ksyms *ks,
@@ -212,11 +157,10 @@ void report_text_finding(FILE *out, const struct analyzer *an, const struct ksym
 			kl_kind(f->kind) ? "map" :
 			f->kind == PT_K_BAD_FREE || f->kind == PT_K_DOUBLE_FREE ||
 			f->kind == PT_K_KUNMAP_UNBALANCED ? "first" : "allocation");
-		if (kl_kind(f->kind) && f->stack_id == -1)
-			fprintf(out, "        (none: local maps are paired in BPF, which keeps each map's site, not its stack)\n");
-		else
-			text_stack(out, an, ks, f->stack_id, max);
+		report_text_stack(out, an, ks, f->stack_id, max);
 	}
+	if (kl_kind(f->kind))
+		kl_report_text_stacks(out, an, ks, f, max);
 	if ((f->stack_id2 >= 0 || f->caller2) && !kl_kind(f->kind)) {
 		ip = report_site_ip(an, ks, f->caller2, f->stack_id2);
 		fprintf(out, "    %s: %s%s\n",
@@ -224,7 +168,7 @@ void report_text_finding(FILE *out, const struct analyzer *an, const struct ksym
 			f->kind == PT_K_DMA_UNMAP_MISMATCH ? "unmapped by" : "freed by",
 			ip ? ESC_TX(report_sym(an, ks, ip, buf, sizeof(buf))) : "?",
 			report_source(ks, ip, src, sizeof(src)));
-		text_stack(out, an, ks, f->stack_id2, max);
+		report_text_stack(out, an, ks, f->stack_id2, max);
 	}
 }
 

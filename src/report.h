@@ -44,10 +44,20 @@ struct report_stack {
 bool report_stack(const struct analyzer *an, const struct ksyms *ks, int32_t id,
 		  struct report_stack *r);
 void report_stack_free(struct report_stack *r);
+/* Stack id as the text report prints it: up to max frames, one a line. */
+void report_text_stack(FILE *out, const struct analyzer *an, const struct ksyms *ks,
+		       int32_t id, unsigned int max);
 /* Whether ip is in a copy of a kernel header's static inline (kmap_local_page
  * compiled out of line into a module): the kernel's helper, not the site. */
 bool report_is_helper(const struct analyzer *an, const struct ksyms *ks, uint64_t ip);
 void json_str(FILE *out, const char *s);
+/*
+ * Whether f is a leak verdict a missed free (or unmap) may explain: misses,
+ * the run's probe misses (0: none or unknown). With buf, the words every
+ * writer appends to its message ("" when not), at most REPORT_MISSED_LEN.
+ */
+#define REPORT_MISSED_LEN	192
+bool report_missed_free(const struct pt_finding *f, uint64_t misses, char *buf, size_t len);
 /* Inline levels shown per frame, and the room report_source needs. */
 #define REPORT_INLINE_MAX	8
 #define REPORT_SOURCE_LEN	1024
@@ -59,6 +69,8 @@ const char *report_source(const struct ksyms *ks, uint64_t ip, char *buf, size_t
  * ,"NAME_inlined":[{"function":..,"source":"file:line"},...] outer to inner. */
 void json_site(FILE *out, const struct analyzer *an, const struct ksyms *ks,
 	       const char *name, uint64_t ip);
+/* [..] of stack id's frames as report_stack() keeps them ([] if none). */
+void json_stack(FILE *out, const struct analyzer *an, const struct ksyms *ks, int32_t id);
 /* Symbol text for ip; an address in a watched module without symbols (it
  * was unloaded before they could be read) becomes "module+0xoff [module]".
  * NULL when neither applies. */

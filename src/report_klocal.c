@@ -13,37 +13,61 @@
 #include "escape.h"
 
 /*
- * Map sites are return addresses, not stacks (BPF pairs local maps per task
- * and keeps no map stack): a map site inside the module's own out-of-line
- * copy of kmap_local_page() or kmap_atomic() cannot name the function that
- * called it. Such a finding says so.
+ * Each mapping keeps the stack of its map call, so a map site in the
+ * module's own out-of-line copy of kmap_local_page() or kmap_atomic() is
+ * named by the module's function that called the copy (the caller rule,
+ * report_site_ip()). Without the map stack (--no-stacks, the stack map
+ * refused it, a recording from before map stacks) that function is not
+ * known: such a finding says so.
  */
+static bool kl_helper_unnamed(const struct analyzer *an, const struct ksyms *ks,
+			      uint64_t site, int32_t sid)
+{
+	return site && report_is_helper(an, ks, site) &&
+	       report_is_helper(an, ks, report_site_ip(an, ks, site, sid));
+}
+
 static bool kl_map_site_in_helper(const struct analyzer *an, const struct ksyms *ks,
 				  const struct pt_finding *f)
 {
-	if (f->kind == PT_K_KMAP_LOCAL_ORDER || f->kind == PT_K_KUNMAP_LOCAL_BAD)
-		return (f->caller2 && report_is_helper(an, ks, f->caller2)) ||
-		       (f->caller3 && report_is_helper(an, ks, f->caller3));
-	return f->caller && report_is_helper(an, ks, f->caller);
+	return kl_helper_unnamed(an, ks, f->caller2, f->stack_id2) ||
+	       kl_helper_unnamed(an, ks, f->caller3, f->stack_id3);
 }
 
 static const char kl_helper_words[] =
-	"a map site is in the module's own copy of a kernel helper (kmap_local_page() or kmap_atomic() compiled out of line); pagetrack keeps local map sites, not map stacks, so the function that called the helper is not known";
+	"a map site is in the module's own copy of a kernel helper (kmap_local_page() or kmap_atomic() compiled out of line) and the mapping's map stack was not taken (--no-stacks, the stack map refused it, or a recording without map stacks), so the function that called the helper is not known";
+
+/* Whether the finding's own stack is not its map stack: then both show. */
+static bool kl_own_stack(const struct pt_finding *f)
+{
+	return f->kind == PT_K_KMAP_LOCAL_ORDER || f->kind == PT_K_KUNMAP_LOCAL_BAD ||
+	       f->kind == PT_K_KMAP_ATOMIC_SLEEP;
+}
 
 void kl_report_json(FILE *out, const struct analyzer *an, const struct ksyms *ks,
 		    const struct pt_finding *f)
 {
+	bool unmap = f->kind == PT_K_KMAP_LOCAL_ORDER || f->kind == PT_K_KUNMAP_LOCAL_BAD;
+
 	fprintf(out, ",\"depth\":%u", f->depth);
+	if (unmap)
+		fprintf(out, ",\"kernel_depth\":%u", f->kdepth);
 	if (kl_map_site_in_helper(an, ks, f)) {
 		fputs(",\"map_site_in_helper\":true,\"map_site_note\":", out);
 		json_str(out, kl_helper_words);
 	}
+	/* The mapping's map call, the one unmapped or held. */
+	json_site(out, an, ks, "map_caller",
+		  f->caller2 ? report_site_ip(an, ks, f->caller2, f->stack_id2) : 0);
+	fputs(",\"map_stack\":", out);
+	json_stack(out, an, ks, f->stack_id2);
 	switch (f->kind) {
 	case PT_K_KMAP_LOCAL_ORDER:
 	case PT_K_KUNMAP_LOCAL_BAD:
-		fprintf(out, ",\"kernel_depth\":%u", f->kdepth);
-		json_site(out, an, ks, "map_caller", f->caller2);
-		json_site(out, an, ks, "expected_map_caller", f->caller3);
+		json_site(out, an, ks, "expected_map_caller",
+			  f->caller3 ? report_site_ip(an, ks, f->caller3, f->stack_id3) : 0);
+		fputs(",\"expected_map_stack\":", out);
+		json_stack(out, an, ks, f->stack_id3);
 		break;
 	case PT_K_KMAP_LOCAL_LEAK:
 		fprintf(out, ",\"age_ms\":%" PRIu64, f->age_ns / 1000000);
@@ -57,11 +81,21 @@ void kl_report_json(FILE *out, const struct analyzer *an, const struct ksyms *ks
 	}
 }
 
+/* "taken at: SITE (source)" of a map call, the caller rule applied. */
+static void kl_text_site(FILE *out, const struct analyzer *an, const struct ksyms *ks,
+			 const char *what, uint64_t site, int32_t sid)
+{
+	char buf[256], src[REPORT_SOURCE_LEN];
+	uint64_t ip = site ? report_site_ip(an, ks, site, sid) : 0;
+
+	fprintf(out, "    %s: %s%s\n", what,
+		ip ? ESC_TX(report_sym(an, ks, ip, buf, sizeof(buf))) : "(none held)",
+		report_source(ks, ip, src, sizeof(src)));
+}
+
 void kl_report_text(FILE *out, const struct analyzer *an, const struct ksyms *ks,
 		    const struct pt_finding *f)
 {
-	char buf[256], src[REPORT_SOURCE_LEN];
-
 	/* The mapping's kernel virtual address: root's business only. */
 	if (ks->raw_addresses)
 		fprintf(out, "    address 0x%" PRIx64 ", %u mapping(s) held", f->addr, f->depth);
@@ -75,14 +109,29 @@ void kl_report_text(FILE *out, const struct analyzer *an, const struct ksyms *ks
 	fputc('\n', out);
 	if (kl_map_site_in_helper(an, ks, f))
 		fprintf(out, "    note: %s\n", kl_helper_words);
+	if (f->kind == PT_K_KMAP_ATOMIC_SLEEP)
+		kl_text_site(out, an, ks, "mapped at", f->caller2, f->stack_id2);
 	if (f->kind != PT_K_KMAP_LOCAL_ORDER && f->kind != PT_K_KUNMAP_LOCAL_BAD)
 		return;
-	fprintf(out, "    unmapped the mapping taken at: %s%s\n",
-		f->caller2 ? ESC_TX(report_sym(an, ks, f->caller2, buf, sizeof(buf))) : "(none held)",
-		report_source(ks, f->caller2, src, sizeof(src)));
-	fprintf(out, "    top mapping (to unmap first) taken at: %s%s\n",
-		f->caller3 ? ESC_TX(report_sym(an, ks, f->caller3, buf, sizeof(buf))) : "(none held)",
-		report_source(ks, f->caller3, src, sizeof(src)));
+	kl_text_site(out, an, ks, "unmapped the mapping taken at", f->caller2, f->stack_id2);
+	kl_text_site(out, an, ks, "top mapping (to unmap first) taken at", f->caller3,
+		     f->stack_id3);
+}
+
+void kl_report_text_stacks(FILE *out, const struct analyzer *an, const struct ksyms *ks,
+			   const struct pt_finding *f, unsigned int max)
+{
+	if (!kl_own_stack(f))
+		return;
+	if (f->caller2) {
+		fprintf(out, "    map stack%s:\n", f->kind == PT_K_KMAP_ATOMIC_SLEEP ? "" :
+			" of the unmapped mapping");
+		report_text_stack(out, an, ks, f->stack_id2, max);
+	}
+	if (f->caller3) {
+		fprintf(out, "    map stack of the top mapping:\n");
+		report_text_stack(out, an, ks, f->stack_id3, max);
+	}
 }
 
 /* Interval report members / text (only where kmap_local is traced). */

@@ -17,6 +17,9 @@ void kl_report_json(FILE *out, const struct analyzer *an, const struct ksyms *ks
 		    const struct pt_finding *f);
 void kl_report_text(FILE *out, const struct analyzer *an, const struct ksyms *ks,
 		    const struct pt_finding *f);
+/* The map stacks the finding's own stack is not (after it in the text). */
+void kl_report_text_stacks(FILE *out, const struct analyzer *an, const struct ksyms *ks,
+			   const struct pt_finding *f, unsigned int max);
 
 /* Interval members or text, and Prometheus lines; nothing if not traced. */
 void kl_interval(FILE *out, const struct analyzer *an, bool json);

@@ -349,12 +349,70 @@ const char *report_source(const struct ksyms *ks, uint64_t ip, char *buf, size_t
 	return buf;
 }
 
+void report_text_stack(FILE *out, const struct analyzer *an, const struct ksyms *ks,
+		       int32_t id, unsigned int max)
+{
+	struct report_stack s;
+	char buf[256], src[REPORT_SOURCE_LEN];
+	unsigned int i;
+
+	if (!report_stack(an, ks, id, &s)) {
+		fprintf(out, "        (no stack%s)\n", id < -1 ? ": stack map full or failed" : "");
+		return;
+	}
+	if (!s.nr && s.raw)
+		fprintf(out, "        (no kernel frame: the unwinder stopped inside the tracing code)\n");
+	for (i = 0; i < s.nr && i < max; i++)
+		fprintf(out, "        #%-2u %s%s\n", i,
+			ESC_TX(report_sym(an, ks, s.ips[i], buf, sizeof(buf))),
+			report_source(ks, s.ips[i], src, sizeof(src)));
+	if (s.nr > max)
+		fprintf(out, "        ... %u more frames\n", s.nr - max);
+	report_stack_free(&s);
+}
+
+/*
+ * A leak verdict in a run where the kernel skipped runs of our programs
+ * (probe_misses): a free (or kunmap) among them looks like this leak. The
+ * words every writer appends to such a finding's message (text, JSON,
+ * SARIF, JUnit, annotations), at print time.
+ */
+bool report_missed_free(const struct pt_finding *f, uint64_t misses, char *buf, size_t len)
+{
+	bool maybe = misses && (f->kind == PT_K_LEAK || f->kind == PT_K_KMAP_LEAK);
+
+	if (buf && len)
+		snprintf(buf, len, !maybe ? "" :
+			 "; it may be a missed %s: the kernel skipped %" PRIu64 " run%s of pagetrack's programs in this run (probe_misses)",
+			 f->kind == PT_K_KMAP_LEAK ? "kunmap" : "free", misses, misses == 1 ? "" : "s");
+	return maybe;
+}
+
 /* Every JSON string goes through the one JSON rule (escape.h). */
 void json_str(FILE *out, const char *s)
 {
 	esc_json(out, s);
 }
 
+
+void json_stack(FILE *out, const struct analyzer *an, const struct ksyms *ks,
+		       int32_t id)
+{
+	struct report_stack s;
+	char buf[256];
+	unsigned int i;
+
+	fputc('[', out);
+	if (report_stack(an, ks, id, &s)) {
+		for (i = 0; i < s.nr; i++) {
+			if (i)
+				fputc(',', out);
+			json_str(out, report_sym(an, ks, s.ips[i], buf, sizeof(buf)));
+		}
+		report_stack_free(&s);
+	}
+	fputc(']', out);
+}
 
 void json_site(FILE *out, const struct analyzer *an, const struct ksyms *ks,
 	       const char *name, uint64_t ip)

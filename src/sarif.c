@@ -109,6 +109,7 @@ struct sarif_ctx {
 	const struct pt_finding *f;
 	unsigned int n;
 	char **keys;			/* each finding's fingerprint */
+	uint64_t misses;		/* the run's probe misses */
 };
 
 /* "order_mismatch" -> "OrderMismatch": a rule's friendly name. */
@@ -195,12 +196,12 @@ static void result(FILE *out, const struct sarif_ctx *c, const struct pt_finding
 		   const char *key, unsigned int nth)
 {
 	struct ci_site site;
-	char msg[768];
+	char msg[CI_MESSAGE_LEN];
 
 	ci_site(c->an, c->ks, c->src, f, &site);
 	fprintf(out, "\n{\"ruleId\":\"%s\",\"ruleIndex\":%u,\"level\":\"%s\",\"message\":{\"text\":",
 		pt_kind_name(f->kind), f->kind, f->error ? "error" : "warning");
-	json_str(out, ci_message(c->an, c->ks, f, false, msg, sizeof(msg)));
+	json_str(out, ci_message(c->an, c->ks, f, false, c->misses, msg, sizeof(msg)));
 	fputs("},\"locations\":[{", out);
 	if (site.line) {
 		fputs("\"physicalLocation\":{\"artifactLocation\":{\"uri\":", out);
@@ -226,6 +227,8 @@ static void result(FILE *out, const struct sarif_ctx *c, const struct pt_finding
 		f->count, f->pages, f->order);
 	if (f->kind == PT_K_ORDER_MISMATCH || f->kind == PT_K_BAD_FREE)
 		fprintf(out, ",\"free_order\":%u", f->free_order);
+	if (report_missed_free(f, c->misses, NULL, 0))
+		fprintf(out, ",\"may_be_missed_free\":true,\"probe_misses\":%" PRIu64, c->misses);
 	fputs(",\"caller\":", out);
 	json_str(out, site.sym);
 	fputs("}}", out);
@@ -251,9 +254,9 @@ static void sarif_body(FILE *out, void *ctx)
 }
 
 int sarif_write(const char *path, const struct analyzer *an, const struct ksyms *ks,
-		const struct ci_source *src)
+		const struct ci_source *src, uint64_t misses)
 {
-	struct sarif_ctx c = { an, ks, src, NULL, 0, NULL };
+	struct sarif_ctx c = { an, ks, src, NULL, 0, NULL, misses };
 	struct ci_site site;
 	unsigned int i;
 	int err = 0;

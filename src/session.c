@@ -377,6 +377,15 @@ void session_event(struct session *s, const void *data, size_t size)
 	if (s->rec) {
 		if (ev->stack_id >= 0 && !session_stack(s, ev->stack_id, &st))
 			s->stack_fail++;
+		/* kmap_local's map stacks are recorded as they come, too. */
+		if (ev->type >= PT_EV_KLOCAL_UNMAP && ev->type < PT_EV_KLOCAL_COUNTS &&
+		    (ev->flags & PT_KL_F_MAP_STACK)) {
+			if (ev->map_sid >= 0 && !session_stack(s, ev->map_sid, &st))
+				s->stack_fail++;
+			if (ev->type == PT_EV_KLOCAL_UNMAP && ev->top_map_sid >= 0 &&
+			    !session_stack(s, ev->top_map_sid, &st))
+				s->stack_fail++;
+		}
 		if (ev->ip)
 			u64map_put(&s->rec_ips, ev->ip, NULL);
 		/* kmap_local events name map sites there too (not the
@@ -467,13 +476,14 @@ int session_write_ci(struct session *s)
 	int err, ret = 0;
 
 	if (s->opt->sarif_path &&
-	    (err = sarif_write(s->opt->sarif_path, s->an, &s->ks, &s->src))) {
+	    (err = sarif_write(s->opt->sarif_path, s->an, &s->ks, &s->src,
+				   s->probe_misses))) {
 		pt_err("cannot write %s: %s", s->opt->sarif_path, strerror(-err));
 		ret = -1;
 	}
 	if (s->opt->junit_path &&
 	    (err = junit_write(s->opt->junit_path, s->an, &s->ks,
-			       s->cmd.status != PT_CMD_NONE ? &s->cmd : NULL))) {
+			       s->cmd.status != PT_CMD_NONE ? &s->cmd : NULL, s->probe_misses))) {
 		pt_err("cannot write %s: %s", s->opt->junit_path, strerror(-err));
 		ret = -1;
 	}
@@ -516,6 +526,6 @@ int session_report(struct session *s, const char *attach_mode)
 	/* stderr: the runner reads workflow commands there too, and stdout
 	 * stays the report. */
 	if (s->opt->gh_annotations)
-		gh_annotations(stderr, s->an, &s->ks, &s->src);
+		gh_annotations(stderr, s->an, &s->ks, &s->src, s->probe_misses);
 	return v.exit_status;
 }

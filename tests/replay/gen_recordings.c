@@ -360,8 +360,21 @@ static void frames_session(FILE *f, struct kmodel *k)
 	k->ip = M(0x61c);
 	km_alloc_pages(k, 0x8200, 1, GFP_KERNEL);		/* leak, same site */
 	/* kmap_local through the module's own kmap_local_page() and
-	 * __kunmap_local() copies: unmapped out of order, and one held at exit. */
+	 * __kunmap_local() copies, with map stacks: unmapped out of order,
+	 * and one held at exit; and one held at exit as recordings from
+	 * before map stacks have it (its map site in kmap_atomic's copy). */
 	{
+		static const uint64_t s27[] = { K(0x90000), M(0xc20), M(0xe40), K(0x60040) };
+		static const char *const n27[] = { "__kmap_local_pfn_prot+0x0",
+			"kmap_local_page+0x20 [drv]", "drv_copy+0x40 [drv]", "do_syscall_64+0x40" };
+		static const uint64_t s28[] = { K(0x90000), M(0xc20), M(0xe4c), K(0x60040) };
+		static const char *const n28[] = { "__kmap_local_pfn_prot+0x0",
+			"kmap_local_page+0x20 [drv]", "drv_copy+0x4c [drv]", "do_syscall_64+0x40" };
+		static const uint64_t s29[] = { K(0x90000), M(0xc20), M(0xf10), K(0x60040) };
+		static const char *const n29[] = { "__kmap_local_pfn_prot+0x0",
+			"kmap_local_page+0x20 [drv]", "drv_hold+0x10 [drv]", "do_syscall_64+0x40" };
+		static const uint64_t s30[] = { M(0xc60) };
+		static const char *const n30[] = { "kmap_atomic+0x10 [drv]" };
 		static const uint64_t s25[] = { K(0x80000), M(0xd10), M(0xe58), K(0x60040) };
 		static const char *const n25[] = { "kunmap_local_indexed+0x0",
 			"__kunmap_local+0x10 [drv]", "drv_copy+0x58 [drv]", "do_syscall_64+0x40" };
@@ -370,10 +383,15 @@ static void frames_session(FILE *f, struct kmodel *k)
 		struct pt_event e = { .type = PT_EV_KLOCAL_UNMAP, .tgid = 4242, .tid = 4242,
 				      .stack_id = 25, .ip = M(0xd10), .order = 2, .aux = 2,
 				      .a0 = 0xff7fe000, .a1 = M(0xc20), .a2 = 0xff7fd000,
-				      .a3 = M(0xc20) };
+				      .a3 = M(0xc20), .flags = PT_KL_F_MAP_STACK, .map_sid = 27,
+				      .top_map_sid = 28 };
 
 		named_stack(f, 25, s25, n25, 4);
 		named_stack(f, 26, site, nsite, 1);
+		named_stack(f, 27, s27, n27, 4);
+		named_stack(f, 28, s28, n28, 4);
+		named_stack(f, 29, s29, n29, 4);
+		named_stack(f, 30, s30, n30, 1);
 		e.ts = (k->ts += 1000);
 		sink(f, &e, NULL);
 		memset(&e, 0, sizeof(e));
@@ -385,6 +403,15 @@ static void frames_session(FILE *f, struct kmodel *k)
 		e.a2 = k->ts;
 		e.aux = PT_KL_HELD_EXIT;
 		e.order = 1;
+		e.flags = PT_KL_F_MAP_STACK;
+		e.map_sid = 29;
+		e.ts = (k->ts += 1000);
+		sink(f, &e, NULL);
+		e.tgid = e.tid = 4244;
+		e.a1 = M(0xc60);
+		e.a2 = k->ts;
+		e.flags = 0;
+		e.map_sid = 0;		/* no PT_KL_F_MAP_STACK: not a stack id */
 		e.ts = (k->ts += 1000);
 		sink(f, &e, NULL);
 	}

@@ -82,15 +82,17 @@ check "exit tail call: bad_free named by the exit function" \
 # module: callers are the module's own code, stacks the kernel's frames only.
 run --replay "$dir/frames.ptr" -m drv -j --folded "$dir/fr.folded" --metrics-file "$dir/fr.prom"
 printf '%s\n' "$out" > "$dir/fr.json"
-check "helper copies in the module: exact findings ($(kinds))" '[ $rc -eq 1 ] && [ "$(kinds)" = "kmap_leak:1 kmap_local_leak:1 kmap_local_order:1 leak:2 order_mismatch:1 " ]'
-check "kmap_local_order: caller skips the module's __kunmap_local() copy; map sites in a helper said in words" \
-	'grep "\"kmap_local_order\"" "$dir/fr.json" | grep -q "\"map_site_in_helper\":true,.*\"map_caller\":\"kmap_local_page+0x20 \[drv\]\".*\"caller\":\"drv_copy+0x58 \[drv\]\""'
-check "kmap_local_leak: a map site in a helper said in words" \
-	'grep "\"kmap_local_leak\"" "$dir/fr.json" | grep -q "\"map_site_in_helper\":true,\"map_site_note\":\"a map site is in the module.s own copy of a kernel helper"'
+check "helper copies in the module: exact findings ($(kinds))" '[ $rc -eq 1 ] && [ "$(kinds)" = "kmap_leak:1 kmap_local_leak:2 kmap_local_order:1 leak:2 order_mismatch:1 " ]'
+check "kmap_local_order: caller skips the module's __kunmap_local() copy, both map callers its kmap_local_page() copy, with their map stacks" \
+	'grep "\"kmap_local_order\"" "$dir/fr.json" | grep -q "\"depth\":2,\"kernel_depth\":2,\"map_caller\":\"drv_copy+0x40 \[drv\]\",\"map_stack\":\[\"__kmap_local_pfn_prot+0x0\",\"kmap_local_page+0x20 \[drv\]\",\"drv_copy+0x40 \[drv\]\",\"do_syscall_64+0x40\"\],\"expected_map_caller\":\"drv_copy+0x4c \[drv\]\",\"expected_map_stack\":\[\"__kmap_local_pfn_prot+0x0\",\"kmap_local_page+0x20 \[drv\]\",\"drv_copy+0x4c \[drv\]\",\"do_syscall_64+0x40\"\].*\"caller\":\"drv_copy+0x58 \[drv\]\"" && ! grep "\"kmap_local_order\"" "$dir/fr.json" | grep -q map_site_in_helper'
+check "kmap_local_leak with a map stack: named by the module's function that called the kmap_local_page() copy" \
+	'grep "\"kmap_local_leak\"" "$dir/fr.json" | grep "\"pid\":4243," | grep -q "\"map_caller\":\"drv_hold+0x10 \[drv\]\",\"map_stack\":\[\"__kmap_local_pfn_prot+0x0\",\"kmap_local_page+0x20 \[drv\]\",\"drv_hold+0x10 \[drv\]\",\"do_syscall_64+0x40\"\],.*\"caller\":\"drv_hold+0x10 \[drv\]\",\"stack\":\[\"__kmap_local_pfn_prot"'
+check "kmap_local_leak without a map stack (an older recording): its map site in a helper said in words" \
+	'grep "\"kmap_local_leak\"" "$dir/fr.json" | grep "\"pid\":4244," | grep -q "\"map_site_in_helper\":true,\"map_site_note\":\"a map site is in the module.s own copy of a kernel helper.*\"map_caller\":\"kmap_atomic+0x10 \[drv\]\",\"map_stack\":\[\]"'
 check "caller skips the module's own alloc_pages() copy" \
 	'[ "$(grep -c "\"kind\":\"leak\".*\"caller\":\"drv_setup+0x30 \[drv\]\"" "$dir/fr.json")" = 2 ]'
 check "leaks of one call site and order under two stacks: one finding" \
-	'grep -q "\"kind\":\"leak\",\"severity\":\"error\",\"count\":2,\"pages\":4,.*\"order\":1,.*\"caller\":\"drv_setup+0x30 \[drv\]\"" "$dir/fr.json" && tail -1 "$dir/fr.json" | grep -q "\"findings\":6,"'
+	'grep -q "\"kind\":\"leak\",\"severity\":\"error\",\"count\":2,\"pages\":4,.*\"order\":1,.*\"caller\":\"drv_setup+0x30 \[drv\]\"" "$dir/fr.json" && tail -1 "$dir/fr.json" | grep -q "\"findings\":7,"'
 check "kmap caller skips the module's kmap.constprop.0 copy" \
 	'grep "\"kmap_leak\"" "$dir/fr.json" | grep -q "\"caller\":\"drv_map+0x44 \[drv\]\""'
 check "6.12 fentry shape: no BPF frame, no probed-function duplicate" \

@@ -1736,6 +1736,88 @@ static void test_leak_with_probe_misses(void **state)
 	an_free(f.an);
 }
 
+/* The CI formats say it too: SARIF (message and properties), JUnit (the
+ * failure's message and text), annotations; none of it without misses. */
+static void test_leak_with_probe_misses_ci(void **state)
+{
+	struct fx f = fx_new(true, true, 0);
+	char dir[] = "/tmp/pt_ciXXXXXX", sp[256], jp[256], buf[16384], msg[CI_MESSAGE_LEN];
+	static const char words[] = "it may be a missed free: the kernel skipped 3 runs of pagetrack's programs in this run (probe_misses)";
+	struct ksyms ks = { 0 };
+	const struct pt_finding *x;
+	char *ann = NULL;
+	size_t len = 0;
+	FILE *mem;
+
+	(void)state;
+	km_alloc_pages(&f.k, 0x2000, 1, GFP_KERNEL);
+	unload_drv(&f);
+	x = only(&f, PT_K_LEAK);
+	assert_non_null(mkdtemp(dir));
+	snprintf(sp, sizeof(sp), "%s/r.sarif", dir);
+	snprintf(jp, sizeof(jp), "%s/r.xml", dir);
+	assert_int_equal(sarif_write(sp, f.an, &ks, NULL, 3), 0);
+	slurp(sp, buf, sizeof(buf));
+	assert_non_null(strstr(buf, words));
+	assert_non_null(strstr(buf, "\"may_be_missed_free\":true,\"probe_misses\":3"));
+	assert_int_equal(junit_write(jp, f.an, &ks, NULL, 3), 0);
+	slurp(jp, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "<failure type=\"leak\" message=\"leak [drv]: "));
+	/* In the failure's message and in its text. */
+	assert_non_null(strstr(strstr(buf, words) + 1, words));
+	mem = open_memstream(&ann, &len);
+	assert_non_null(mem);
+	gh_annotations(mem, f.an, &ks, NULL, 3);
+	fclose(mem);
+	assert_non_null(strstr(ann, words));
+	free(ann);
+	assert_non_null(strstr(ci_message(f.an, &ks, x, false, 1, msg, sizeof(msg)),
+			       "it may be a missed free: the kernel skipped 1 run of"));
+	/* An ordinary run's files say nothing of it. */
+	assert_int_equal(sarif_write(sp, f.an, &ks, NULL, 0), 0);
+	slurp(sp, buf, sizeof(buf));
+	assert_null(strstr(buf, "missed"));
+	assert_int_equal(junit_write(jp, f.an, &ks, NULL, 0), 0);
+	slurp(jp, buf, sizeof(buf));
+	assert_null(strstr(buf, "missed"));
+	unlink(sp);
+	unlink(jp);
+	rmdir(dir);
+	an_free(f.an);
+}
+
+/* The CI formats' one-line message is never cut: a full note, the largest
+ * counts, a caller symbol of 255 bytes and the missed-free words fit. */
+static void test_ci_message_never_cut(void **state)
+{
+	struct fx f = fx_new(true, true, 0);
+	static const char tail[] = "of pagetrack's programs in this run (probe_misses)";
+	char sym[256], msg[CI_MESSAGE_LEN];
+	struct ksyms ks = { 0 };
+	struct pt_finding y;
+	size_t len;
+
+	(void)state;
+	memset(sym, 's', sizeof(sym));
+	strcpy(sym + sizeof(sym) - 1 - strlen("+0x0 [drv]"), "+0x0 [drv]");
+	assert_int_equal(ksyms_add_exact(&ks, MOD_IP, sym), 0);
+	km_alloc_pages(&f.k, 0x2000, 1, GFP_KERNEL);
+	unload_drv(&f);
+	y = *only(&f, PT_K_LEAK);
+	memset(y.note, 'n', sizeof(y.note) - 1);
+	y.note[sizeof(y.note) - 1] = 0;
+	y.count = UINT32_MAX;
+	y.pages = UINT64_MAX;
+	y.order = UINT32_MAX;
+	ci_message(f.an, &ks, &y, true, UINT64_MAX, msg, sizeof(msg));
+	len = strlen(msg);
+	assert_true(len < sizeof(msg) - 1);
+	assert_string_equal(msg + len - strlen(tail), tail);
+	assert_non_null(strstr(msg, "; caller sss"));
+	ksyms_free(&ks);
+	an_free(f.an);
+}
+
 /* The summary's totals count the blocks BPF paired, and still add up. */
 static void test_paired_totals_in_summary(void **state)
 {
@@ -1953,6 +2035,8 @@ int main(void)
 		cmocka_unit_test(test_longest_messages),
 		cmocka_unit_test(test_armhf_free_site_from_api),
 		cmocka_unit_test(test_leak_with_probe_misses),
+		cmocka_unit_test(test_leak_with_probe_misses_ci),
+		cmocka_unit_test(test_ci_message_never_cut),
 		cmocka_unit_test(test_pitfall_noncompound_extra_head_ref),
 		cmocka_unit_test(test_pitfall_irq_api_free_before_tails),
 		cmocka_unit_test(test_pitfall_split_page),

@@ -209,6 +209,80 @@ static void test_atomic_sleep_and_depth(void **state)
 	an_free(an);
 }
 
+/*
+ * Map stacks: every kind keeps its mapping's (stack_id2), an out-of-order
+ * unmap the top slot's too (stack_id3); a held mapping's and a depth
+ * warning's own stack is its map stack; one map site under two map stacks
+ * (a helper's copy called from two functions) makes two findings; an event
+ * without PT_KL_F_MAP_STACK (an older recording) has none.
+ */
+static void test_map_stacks(void **state)
+{
+	struct analyzer *an = an_make(false);
+	struct pt_event e = ev(PT_EV_KLOCAL_UNMAP, 10);
+	const struct pt_finding *f;
+	unsigned int n;
+
+	(void)state;
+	e.a0 = SLOT0;
+	e.a1 = MOD_IP;
+	e.a2 = SLOT1;
+	e.a3 = MOD_IP;
+	e.ip = MOD_IP2;
+	e.stack_id = STK_OTHER;
+	e.flags = PT_KL_F_MAP_STACK;
+	e.map_sid = STK_MODULE;
+	e.top_map_sid = STK_MODULE2;
+	an_event(an, &e, NULL);
+	f = one(an, PT_K_KMAP_LOCAL_ORDER);
+	assert_true(f->stack_id == STK_OTHER && f->stack_id2 == STK_MODULE &&
+		    f->stack_id3 == STK_MODULE2 && f->caller2 == MOD_IP && f->caller3 == MOD_IP);
+	an_free(an);
+
+	an = an_make(false);
+	e = ev(PT_EV_KLOCAL_HELD, 5 * SEC);
+	e.a0 = SLOT0;
+	e.a1 = MOD_IP;
+	e.a2 = 1;
+	e.aux = PT_KL_HELD_EXIT;
+	e.flags = PT_KL_F_MAP_STACK;
+	e.map_sid = STK_MODULE;
+	an_event(an, &e, NULL);
+	f = one(an, PT_K_KMAP_LOCAL_LEAK);
+	assert_true(f->stack_id == STK_MODULE && f->stack_id2 == STK_MODULE && f->stack_id3 == -1);
+	e.a2 = 2;
+	e.map_sid = STK_MODULE2;
+	an_event(an, &e, NULL);
+	e.a2 = 3;
+	e.map_sid = STK_MODULE;
+	an_event(an, &e, NULL);
+	an_findings(an, &n);
+	assert_int_equal(n, 2);
+	an_free(an);
+
+	an = an_make(false);
+	e = ev(PT_EV_KLOCAL_DEEP, 10);
+	e.a1 = MOD_IP;
+	e.aux = 12;
+	e.flags = PT_KL_F_MAP_STACK;
+	e.map_sid = STK_MODULE;
+	an_event(an, &e, NULL);
+	f = one(an, PT_K_KMAP_LOCAL_DEPTH);
+	assert_true(f->stack_id == STK_MODULE && f->stack_id2 == STK_MODULE);
+	an_free(an);
+
+	an = an_make(false);
+	e = ev(PT_EV_KLOCAL_SCHED, 10);
+	e.a1 = MOD_IP;
+	e.flags = PT_KL_F_ATOMIC;
+	e.map_sid = STK_MODULE;	/* no PT_KL_F_MAP_STACK: not a stack id */
+	e.stack_id = STK_OTHER;
+	an_event(an, &e, NULL);
+	f = one(an, PT_K_KMAP_ATOMIC_SLEEP);
+	assert_true(f->stack_id == STK_OTHER && f->stack_id2 == -1 && f->caller2 == MOD_IP);
+	an_free(an);
+}
+
 /* -m: anomalies of other code are not the module's. */
 static void test_scope(void **state)
 {
@@ -262,6 +336,7 @@ int main(void)
 		cmocka_unit_test(test_not_held),
 		cmocka_unit_test(test_held),
 		cmocka_unit_test(test_atomic_sleep_and_depth),
+		cmocka_unit_test(test_map_stacks),
 		cmocka_unit_test(test_scope),
 		cmocka_unit_test(test_counts),
 	};

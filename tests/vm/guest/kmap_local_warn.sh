@@ -34,13 +34,15 @@ check() {
 check kmap_local_order kmap_local_order \
 	'"map_caller":"kl_bad_unmap+0x[0-9a-f]* \[pagetrack_ref\]"' \
 	'"expected_map_caller":"kl_bad_unmap+0x[0-9a-f]* \[pagetrack_ref\]"' \
-	'"caller":"kl_bad_unmap+0x[0-9a-f]* \[pagetrack_ref\]"' '"depth":2,"kernel_depth":2'
+	'"caller":"kl_bad_unmap+0x[0-9a-f]* \[pagetrack_ref\]"' '"depth":2,"kernel_depth":2' \
+	'"map_stack":\[[^]]*"kl_bad_unmap+0x' '"expected_map_stack":\[[^]]*"kl_bad_unmap+0x'
 m=$(grep -o '"map_caller":"[^"]*"' /tmp/kmap_local_order.json)
 e=$(grep -o '"expected_map_caller":"[^"]*"' /tmp/kmap_local_order.json)
 [ "${m#*:}" != "${e#*:}" ] && ok "kmap_local_order: two different map sites (${m#*:} vs ${e#*:})" || nok "kmap_local_order: map sites $m $e"
 # Reported every time, not once per boot as the kernel's WARN_ON_ONCE.
 check kmap_local_order kmap_local_order '"count":1'
-check kunmap_local_twice kunmap_local_bad '"map_caller":null' \
+check kunmap_local_twice kunmap_local_bad '"map_caller":null,"map_stack":\[\]' \
+	'"expected_map_stack":\[[^]]*"kl_bad_unmap+0x' \
 	'"expected_map_caller":"kl_bad_unmap+0x[0-9a-f]* \[pagetrack_ref\]"' \
 	'"caller":"kl_bad_unmap+0x[0-9a-f]* \[pagetrack_ref\]"'
 # CI mode: a work item leaves its kworker holding the module's mapping; found
@@ -55,7 +57,7 @@ wait $pid
 rc=$?
 got=$(grep -o '"kind":"[a-z_]*"' /tmp/work.json | sort | tr '\n' ' ')
 if [ "$rc" = 1 ] && [ "$got" = '"kind":"kmap_local_leak" "kind":"leak" ' ] &&
-	grep '"kmap_local_leak"' /tmp/work.json | grep -q '"caller":"kl_work_fn+0x[0-9a-f]* \[pagetrack_ref\]".*held at its unload'; then
+	grep '"kmap_local_leak"' /tmp/work.json | grep -q '"map_stack":\[[^]]*"kl_work_fn+0x[0-9a-f]* \[pagetrack_ref\]".*"caller":"kl_work_fn+0x[0-9a-f]* \[pagetrack_ref\]".*held at its unload'; then
 	ok "kmap_local_work: the kworker's mapping found at the module's unload (and the leaked page), exit 1"
 else
 	nok "kmap_local_work: got [$got] exit $rc"; cut -c1-500 /tmp/work.json | sed 's/^/#   /'; tail -3 /tmp/work.err | sed 's/^/#   /'

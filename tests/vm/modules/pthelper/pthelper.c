@@ -8,10 +8,14 @@
  * copy (issue 29). Init leaks an order-1 block (pth_leak) and allocates an
  * order-2 block (pth_alloc) that exit frees as order 1 (pth_free); on
  * HIGHMEM kernels pth_map also takes a kmap_local_page() mapping through the
- * module's copy and releases it through the module's __kunmap_local().
+ * module's copy and releases it through the module's __kunmap_local(), and
+ * a kthread maps a page through that copy in pth_hold and exits without
+ * unmapping it (a kmap_local_leak named by pth_hold).
  */
 #include <linux/gfp.h>
+#include <linux/delay.h>
 #include <linux/highmem.h>
+#include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 
@@ -54,6 +58,42 @@ static noinline void pth_map(void)
 	barrier();
 }
 
+/* Bug: the mapping is never unmapped; its task exits holding it. */
+static noinline void pth_hold(struct page *p)
+{
+	memset(READ_ONCE(pth_map_fn)(p), 0x5a, 64);
+	barrier();
+}
+
+static int pth_hold_fn(void *data)
+{
+	pth_hold(data);
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(1);
+	return 0;
+}
+
+/* HIGHMEM kernels only: elsewhere kmap_local_page() maps nothing. */
+static void pth_hold_run(void)
+{
+	struct page *p;
+	struct task_struct *t;
+
+	if (!IS_ENABLED(CONFIG_HIGHMEM))
+		return;
+	p = alloc_page(GFP_HIGHUSER);
+	if (!p)
+		return;
+	t = kthread_run(pth_hold_fn, p, "pth_hold");
+	if (!IS_ERR(t)) {
+		msleep(20);
+		kthread_stop(t);
+		/* Its last switch-out cleared the slot. */
+		msleep(20);
+	}
+	__free_pages(p, 0);
+}
+
 static noinline void pth_free(struct page *p)
 {
 	__free_pages(p, 1);	/* order 2 allocated: 2 pages stay */
@@ -65,6 +105,7 @@ static int __init pthelper_init(void)
 	pth_leak();
 	pth_alloc();
 	pth_map();
+	pth_hold_run();
 	return (leaked && mism) ? 0 : -ENOMEM;
 }
 
