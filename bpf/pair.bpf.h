@@ -7,12 +7,22 @@
  * pairing beside the workload.
  *
  * Only where nothing else needs the block's events (user space decides:
- * tracepoint mode, no --record, amd64; with -m, the blocks it does not unwind
- * for scope, which the analyzer would drop): user space never learns such
- * a block's task or age; it gets counts (PT_CNT_PAIR_*) for its totals. A
- * larger free that covers kept blocks (an order mismatch: a block freed
- * with more pages than it has) hands them over first (PT_EV_PAIRED_LIVE),
- * so the analyzer judges that free as it would have.
+ * no --record, amd64; with -m, the blocks it does not unwind for scope,
+ * which the analyzer would drop): user space never learns such a block's
+ * task or age; it gets counts (PT_CNT_PAIR_*) for its totals. A larger free
+ * that covers kept blocks (an order mismatch: a block freed with more pages
+ * than it has) hands them over first (PT_EV_PAIRED_LIVE), so the analyzer
+ * judges that free as it would have.
+ *
+ * In fentry and kprobe mode the API probes (api.bpf.h) see the same blocks:
+ * an allocator's return of a kept block is not sent (pair_kept: only its
+ * pairing with the allocation would use it), and an API free (__free_pages,
+ * free_pages) of a kept block hands it over before its event (pair_hand),
+ * so that the order claimed, the refcount at entry and the page-vs-address
+ * check are judged by user space exactly as with every event sent, and a
+ * later double free names this free. Churn frees through the folio paths,
+ * not the API: its blocks stay bits. This file decides nothing about a free
+ * but "kept or not"; it must not judge orders or refcounts.
  *
  * Part of pagetrack.bpf.c, included there once and in order (it relies on
  * what the parts before it define); never a header of its own.
@@ -103,6 +113,22 @@ static __always_inline void pair_take(void *ctx, __u64 pfn, __u32 order, bool ha
 	}
 }
 
+/* Is the order-0 block at pfn kept here (its allocation not sent)? */
+static __always_inline bool pair_kept(__u64 pfn)
+{
+	__u64 *w = pair_word(pfn);
+
+	return w && (*w & (1ULL << (pfn & 63)));
+}
+
+/* An API free of [pfn, pfn + 2^order): kept blocks there go to user space
+ * first, as blocks it tracks, so that it judges this free. */
+static __always_inline void pair_hand(void *ctx, __u64 pfn, __u32 order)
+{
+	if (pair_on)
+		pair_take(ctx, pfn, order, true);
+}
+
 /* An allocation that goes to user space as an event. */
 static __always_inline void pair_sent(__u64 pfn, __u32 order)
 {
@@ -129,6 +155,8 @@ static __always_inline bool pair_free(void *ctx, __u64 pfn, __u32 order)
 	return true;
 }
 #else
+#define pair_kept(pfn)			false
+#define pair_hand(ctx, pfn, order)	do { } while (0)
 #define pair_alloc(pfn, order)		false
 #define pair_sent(pfn, order)		do { } while (0)
 #define pair_free(ctx, pfn, order)	false

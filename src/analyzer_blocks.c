@@ -308,7 +308,9 @@ void on_page_alloc(struct analyzer *an, const struct pt_event *e)
 
 	if (pfn + (1ULL << order) - 1 > an->max_pfn_seen)
 		an->max_pfn_seen = pfn + (1ULL << order) - 1;
-	if (t) {
+	/* A block BPF kept and handed over (PT_F_SYNTH) has no return to
+	 * pair with: not on any thread's list. */
+	if (t && !(e->flags & PT_F_SYNTH)) {
 		if (t->nalloc == ALLOC_STACK) {
 			for (i = 1; i < ALLOC_STACK; i++)
 				t->alloc_pfn[i - 1] = t->alloc_pfn[i];
@@ -625,6 +627,7 @@ void on_free_pages(struct analyzer *an, const struct pt_event *e)
 	struct api_free a;
 	uint64_t pfn;
 
+	learn_memmap_base(an, e->free_pages.memmap_base);
 	page_known = ptr_to_pfn(an, e->free_pages.page, &pfn);
 	/* The __free_pages() that free_pages() makes was judged already. */
 	if (t && t->nafree && afree_pop(t, page_known, pfn, &a)) {
