@@ -340,11 +340,24 @@ int pagetrack_vm_insert_page(struct pt_regs *ctx)
 
 /* ---- fentry/fexit set: same facts, cheaper, x86-64 with BTF ---- */
 
+/*
+ * A pointer argument of an fentry/fexit program as a plain number: the
+ * verifier allows no arithmetic on a typed kernel pointer, and page_pfn()
+ * needs some. Read from the context slot, so the value is the argument's.
+ */
+static __always_inline __u64 ctx_word(unsigned long long *ctx, int i)
+{
+	__u64 v = 0;
+
+	bpf_probe_read_kernel(&v, sizeof(v), &ctx[i]);
+	return v;
+}
+
 SEC("fexit/__alloc_pages")
 int BPF_PROG(pagetrack_fx_alloc_ret, gfp_t gfp, unsigned int order, int nid, void *nodemask,
 	     struct page *ret)
 {
-	return emit_ret(ctx, PT_EV_ALLOC_RET, (unsigned long)ret, 0);
+	return emit_ret(ctx, PT_EV_ALLOC_RET, ret ? ctx_word(ctx, 4) : 0, 0);
 }
 
 SEC("fexit/__get_free_pages")
@@ -356,7 +369,7 @@ int BPF_PROG(pagetrack_fx_gfp_ret, gfp_t gfp, unsigned int order, unsigned long 
 SEC("fentry/__free_pages")
 int BPF_PROG(pagetrack_fx_free_pages, struct page *page, unsigned int order)
 {
-	return emit_free_pages(ctx, (void *)page, order, 0);
+	return emit_free_pages(ctx, (void *)ctx_word(ctx, 0), order, 0);
 }
 
 SEC("fentry/free_pages")
