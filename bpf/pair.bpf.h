@@ -29,6 +29,8 @@
  */
 const volatile bool pair_on;
 const volatile __u64 pair_pfns;		/* pfns the bitmap covers */
+/* The API probes are on: user space keeps freed-block records. */
+const volatile bool pair_api;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -36,6 +38,20 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } pair_bits SEC(".maps");
+
+/*
+ * With the API probes, user space remembers who freed a block (the first
+ * free a double free names) at the head of each free it was sent. A bit here
+ * says "a free was sent at this pfn": the next allocation there is sent too
+ * (not kept), so that user space forgets that record as it would with every
+ * event sent, instead of naming it at a later double free of a kept block.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);			/* pair_pfns / 64 with pair_api */
+	__type(key, __u32);
+	__type(value, __u64);
+} pair_told SEC(".maps");
 
 /*
  * A bit is set and cleared with atomic adds (the one atomic of cpu v1):
@@ -53,10 +69,28 @@ static __always_inline __u64 *pair_word(__u64 pfn)
 	return bpf_map_lookup_elem(&pair_bits, &i);
 }
 
+static __always_inline __u64 *told_word(__u64 pfn)
+{
+	__u32 i = pfn >> 6;
+
+	if (!pair_api || pfn >= pair_pfns)
+		return NULL;
+	return bpf_map_lookup_elem(&pair_told, &i);
+}
+
+/* A free at pfn goes to user space: remember it (see pair_told). */
+static __always_inline void told_set(__u64 pfn)
+{
+	__u64 bit = 1ULL << (pfn & 63), *t = told_word(pfn);
+
+	if (t && !(*t & bit))
+		__sync_fetch_and_add(t, bit);
+}
+
 /* Keep an order-0 block allocated now; false: send its event. */
 static __always_inline bool pair_alloc(__u64 pfn, __u32 order)
 {
-	__u64 bit = 1ULL << (pfn & 63), *w;
+	__u64 bit = 1ULL << (pfn & 63), *w, *t;
 
 	if (order || !(w = pair_word(pfn)))
 		return false;
@@ -65,6 +99,11 @@ static __always_inline bool pair_alloc(__u64 pfn, __u32 order)
 	 * instead of reporting it leaked. */
 	if (scope_gate && marks_near(pfn) && bpf_map_lookup_elem(&marks, &pfn))
 		return false;
+	/* A sent free's record is here in user space: this one goes too. */
+	if ((t = told_word(pfn)) && (*t & bit)) {
+		__sync_fetch_and_add(t, -bit);
+		return false;
+	}
 	if (*w & bit)
 		count(PT_CNT_PAIR_STALE);	/* the last block here was freed unseen */
 	else
@@ -145,11 +184,14 @@ static __always_inline bool pair_free(void *ctx, __u64 pfn, __u32 order)
 		return false;
 	if (order) {
 		pair_take(ctx, pfn, order, true);
+		told_set(pfn);
 		return false;
 	}
 	w = pair_word(pfn);
-	if (!w || !(*w & bit))
+	if (!w || !(*w & bit)) {
+		told_set(pfn);
 		return false;
+	}
 	__sync_fetch_and_add(w, -bit);
 	count(PT_CNT_PAIR_FREES);
 	return true;

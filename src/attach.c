@@ -306,7 +306,9 @@ static void pair_configure(struct attacher *at, const struct pt_options *opt,
 	skel->rodata->pair_on = at->paired;
 	skel->rodata->pair_pfns = at->paired ? pfns : 0;
 	skel->rodata->direct_var = at->paired ? ks->direct_var : 0;
+	skel->rodata->pair_api = at->paired && api;
 	bpf_map__set_max_entries(skel->maps.pair_bits, at->paired ? pfns / 64 : 1);
+	bpf_map__set_max_entries(skel->maps.pair_told, at->paired && api ? pfns / 64 : 1);
 }
 
 int attacher_prepare(struct attacher *at, const struct pt_options *opt,
