@@ -28,7 +28,8 @@
 # (tests/bench/lean_guest.sh): ratios of medians, events sent per page;
 # skipped with the reason when the lab is not there.
 # --vm-parts LIST: which guest parts --vm runs (comma list of kmap, klocal,
-# lean; default all three).
+# lean; default all three). LEAN_GUESTS: the guests of the lean part
+# (default "amd64 amd64-bpo i386"); LEAN_REPS, LEAN_CHURN ("MIB ROUNDS").
 # --compare: also measure another pagetrack build (B) in the same interleaved
 # rounds, replay and memory runs, e.g. a candidate fix against the tree's (A).
 # --analyzer-only: only part 3 (replay speed, instructions, memory; ~3 min).
@@ -57,7 +58,7 @@ while [ $# -gt 0 ]; do
 		[ -x "$PT2" ] || { echo "bench: --compare needs an executable pagetrack" >&2; exit 2; } ;;
 	--no-analyzer) NO_ANALYZER=1 ;;
 	--memleak) MEMLEAK=${2:-}; shift ;;
-	-h|--help) sed -n '2,42p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,44p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench: unknown argument $1 (see --help)" >&2; exit 2 ;;
 	esac
 	shift
@@ -712,9 +713,9 @@ if [ "$VM" = 1 ] && [[ $VM_PARTS == *,lean,* ]]; then
 		skp "guests: churn in each attach mode" "no QEMU lab in this tree (tests/vm/run)"
 	else
 		# floor.skel.h comes from the build step above.
-		lean_guest amd64 amd64
-		lean_guest amd64-bpo amd64
-		lean_guest i386 i386
+		for k in ${LEAN_GUESTS:-amd64 amd64-bpo i386}; do
+			case $k in i386) lean_guest i386 i386 ;; *) lean_guest "$k" amd64 ;; esac
+		done
 	fi
 fi
 lean() { # KERNEL CONFIG FIELD: field (1 ratio, 2 rmin, 3 rmax, 4 ev/page, 5 lost, 6 events, 7 pages)

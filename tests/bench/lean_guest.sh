@@ -9,7 +9,7 @@
 #   m_absent (-m pagetrack_ref, module not loaded), m_idle (-m pagetrack_ref,
 #   module loaded and idle), floor (the BPF minimum: a count and a 16-byte
 #   record per kmem event; only when FLOOR is there)
-# REPS interleaved rounds after one warm-up round, the order of the
+# REPS interleaved rounds after a warm-up (bare, default), the order of the
 # configurations rotated every round. One line per run:
 #   lean CONFIG REP elapsed_ns=N events=N lost=N pages=N paired=N
 # events: what the tracer sent (events_produced); pages: the churn's pages.
@@ -95,7 +95,7 @@ one() { # CONFIG REP
 
 rmmod pagetrack_ref 2>/dev/null
 bad=0
-for c in $CONFIGS; do one "$c" 0 >/dev/null || bad=1; done	# warm-up
+one bare 0 >/dev/null && one default 0 >/dev/null || bad=1	# warm-up: caches, BTF, the first attach
 r=1
 while [ $r -le "$REPS" ]; do
 	# Rotate: round r starts at configuration r (mod the count).
