@@ -395,7 +395,8 @@ else
 	# command's parent) while 128 MiB go through tmpfs, as a stalled reader.
 	flood="kill -STOP \$PPID; dd if=/dev/zero of=/tmp/flood bs=1M count=128 2>/dev/null; kill -CONT \$PPID; rm -f /tmp/flood"
 fi
-pagetrack $BTF $ATTACH --buffer-mb 1 -j -- sh -c "$flood" >$T/flood.json 2>/dev/null
+# --stacks all: every block is sent (none paired in BPF), so the flood fills the buffer.
+pagetrack $BTF $ATTACH --stacks all --buffer-mb 1 -j -- sh -c "$flood" >$T/flood.json 2>/dev/null
 sum=$(grep '"type":"summary"' $T/flood.json)
 p=$(echo "$sum" | grep -o '"events_produced":[0-9]*' | cut -d: -f2)
 r=$(echo "$sum" | grep -o '"events_received":[0-9]*' | cut -d: -f2)
