@@ -29,7 +29,8 @@
 # skipped with the reason when the lab is not there.
 # --vm-parts LIST: which guest parts --vm runs (comma list of kmap, klocal,
 # lean; default all three). LEAN_GUESTS: the guests of the lean part
-# (default "amd64 amd64-bpo i386"); LEAN_REPS, LEAN_CHURN ("MIB ROUNDS").
+# (default "amd64 amd64-bpo i386"); LEAN_REPS, LEAN_CHURN ("MIB ROUNDS");
+# VM_RUN: the command used for tests/vm/run in that part (e.g. a wrapper).
 # --compare: also measure another pagetrack build (B) in the same interleaved
 # rounds, replay and memory runs, e.g. a candidate fix against the tree's (A).
 # --analyzer-only: only part 3 (replay speed, instructions, memory; ~3 min).
@@ -657,6 +658,9 @@ fi
 # side by side in its own interleaved rounds. LEAN lines per kernel and
 # configuration: ratio rmin rmax events_per_page lost events pages.
 LEAN_LINES=() LEAN_KERNELS=()
+# VM_RUN: the command that boots a guest (default tests/vm/run; a wrapper
+# that waits for a free VM slot on a shared machine goes in front of it).
+VM_RUN=${VM_RUN:-tests/vm/run}
 LEAN_ALL="bare default tracepoint nostacks m_absent m_idle floor"
 lean_guest() { # KERNEL ARCH
 	local k=$1 arch=$2 cf=$LEAN_ALL adds=() rc c
@@ -683,7 +687,7 @@ lean_guest() { # KERNEL ARCH
 	fi
 	echo "--- $k guest: churn ${LEAN_CHURN% *} MiB x ${LEAN_CHURN#* } rounds, $LEAN_REPS interleaved rounds of: $cf (tests/vm/run)"
 	# The guest finds its binaries under fixed names.
-	tests/vm/run --kernel "$k" --timeout 3600 --add tests/bench/lean_guest.sh "${adds[@]}" -- \
+	$VM_RUN --kernel "$k" --timeout 3600 --add tests/bench/lean_guest.sh "${adds[@]}" -- \
 		sh /add/lean_guest.sh "$LEAN_REPS" ${LEAN_CHURN% *} ${LEAN_CHURN#* } "$cf" \
 		>"$work/lean.$k.out" 2>"$work/lean.$k.err"
 	rc=$?
