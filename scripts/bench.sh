@@ -1044,6 +1044,15 @@ cat "$OUT/results.md"
 		printf '{"triples":%s,"rounds":%s,"bare_cs_median":%s,"no_kmap_local_cs_median":%s,"kmap_local_cs_median":%s,"ratio_kmap_local_to_without":%s,"ratio_without_to_bare":%s,"ratio_kmap_local_to_bare":%s,"kmap_local_maps":%s}' \
 			"$KL_REPS" "$KL_ROUNDS" "$kb" "$kn" "$kk" "$krat" "$knb" "$kkb" "$km"
 	else printf 'null'; fi
+	printf ',\n "vm_lean":{'
+	sep=
+	for l in "${LEAN_LINES[@]}"; do
+		read -r k c ratio rmin rmax epp lo ev pg <<<"$l"
+		printf '%s"%s/%s":{"ratio":%s,"ratio_round_min":%s,"ratio_round_max":%s,"events_per_page":%s,"lost":%s,"events":%s,"pages":%s}' \
+			"$sep" "$k" "$c" "$ratio" "$rmin" "$rmax" "$epp" "$lo" "$ev" "$pg"
+		sep=,
+	done
+	printf '}'
 	printf ',\n "targets":[%s],\n' "$(IFS=,; echo "${TGT[*]}")"
 	printf ' "checks":{"passed":%s,"failed":%s,"skipped":%s}}\n' "$pass" "$fail" "$skip"
 } >"$OUT/results.json"
