@@ -42,9 +42,11 @@ struct {
 /*
  * With the API probes, user space remembers who freed a block (the first
  * free a double free names) at the head of each free it was sent. A bit here
- * says "a free was sent at this pfn": the next allocation there is sent too
- * (not kept), so that user space forgets that record as it would with every
- * event sent, instead of naming it at a later double free of a kept block.
+ * says "a free was sent at this pfn": the next allocation kept there says so
+ * in a small event (PAIRED_LIVE with PT_F_FORGET), so that user space
+ * forgets that record as it would with every event sent, instead of naming
+ * it at a later double free of a kept block. (Sending that allocation
+ * instead would chain: its free would be sent too, and so on for good.)
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -99,16 +101,24 @@ static __always_inline bool pair_alloc(__u64 pfn, __u32 order)
 	 * instead of reporting it leaked. */
 	if (scope_gate && marks_near(pfn) && bpf_map_lookup_elem(&marks, &pfn))
 		return false;
-	/* A sent free's record is here in user space: this one goes too. */
-	if ((t = told_word(pfn)) && (*t & bit)) {
-		__sync_fetch_and_add(t, -bit);
-		return false;
-	}
 	if (*w & bit)
 		count(PT_CNT_PAIR_STALE);	/* the last block here was freed unseen */
 	else
 		__sync_fetch_and_add(w, bit);
 	count(PT_CNT_PAIR_ALLOCS);
+	/* A sent free's record is here in user space: it is to be forgotten. */
+	if ((t = told_word(pfn)) && (*t & bit)) {
+		struct pt_event *e;
+
+		__sync_fetch_and_add(t, -bit);
+		e = new_event(NULL, PT_EV_PAIRED_LIVE, false);
+		if (e) {
+			e->paired.base = pfn & ~63ULL;
+			e->paired.mask = bit;
+			e->flags = PT_F_FORGET;
+			submit(e);
+		}
+	}
 	return true;
 }
 

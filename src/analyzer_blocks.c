@@ -811,8 +811,9 @@ void on_split(struct analyzer *an, const struct pt_event *e)
 
 /*
  * Order-0 blocks BPF kept as bits (bpf/pair.bpf.h), handed over just before
- * a larger free that covers them: tracked from now on, so that free is
- * judged as if they had come as events. Their task and allocation time are
+ * a larger free or an API free that covers them: tracked from now on, so
+ * that free is judged as if they had come as events. (With PT_F_FORGET:
+ * blocks kept where a free was sent; only that free's record goes.) Their task and allocation time are
  * unknown: pid 0, the handing event's time.
  */
 void on_paired_live(struct analyzer *an, const struct pt_event *e)
@@ -823,6 +824,12 @@ void on_paired_live(struct analyzer *an, const struct pt_event *e)
 
 	if (e->paired.base > UINT64_MAX - 64) {
 		an->st.bad_events++;
+		return;
+	}
+	/* Kept at pfns where a free was sent: that free's record is stale. */
+	if (e->flags & PT_F_FORGET) {
+		for (; m; m &= m - 1)
+			forget_freed_range(an, e->paired.base + (unsigned int)__builtin_ctzll(m), 0);
 		return;
 	}
 	for (; m; m &= m - 1) {

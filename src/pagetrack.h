@@ -100,6 +100,9 @@ enum pt_event_type {
 enum { PT_KL_HELD_EXIT = 1, PT_KL_HELD_UNLOAD, PT_KL_HELD_END };
 
 #define PT_F_INIT_TEXT	0x40	/* MODULE_SYM of the module's init text */
+#define PT_F_FORGET	0x100	/* PAIRED_LIVE: blocks kept at pfns where a free
+				 * was sent: forget those frees' records, track
+				 * nothing (bpf/pair.bpf.h, pair_told) */
 #define PT_F_KERNEL_OWNED 0x80	/* PAGE_ALLOC by a kernel cache (slab, page
 				 * tables, percpu) for a module's object: the
 				 * cache's pages, not the module's. Set by user
