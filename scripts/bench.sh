@@ -697,7 +697,7 @@ lean_guest() { # KERNEL ARCH
 	LEAN_KERNELS+=("$k")
 	for c in $cf; do
 		LEAN_LINES+=("$k $c $(awk -v c="$c" '
-			$1 == "lean" && $3 > 0 { sub("elapsed_ns=", "", $4); t[$2, $3] = $4
+			$1 == "lean" && $3 > 0 { sub("elapsed_ns=", "", $4); t[$2, $3] = $4 + 0	# a number: sub() made it a string
 				sub("events=", "", $5); sub("lost=", "", $6); sub("pages=", "", $7)
 				if ($2 == c) { ev[++n] = $5 + 0; pg[n] = $7 + 0; if ($6 + 0 > lo) lo = $6 + 0 } }
 			function med(a, m,   i, j, x) { for (i = 2; i <= m; i++) { x = a[i]; for (j = i - 1; j >= 1 && a[j] > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
