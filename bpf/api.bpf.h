@@ -36,12 +36,52 @@ struct vm_fault___pt {
 	struct page *page;
 } __attribute__((preserve_access_index));
 
+/* Where the direct map starts (page_offset_base on x86-64), 0: unknown. */
+const volatile __u64 direct_var;
+
+/*
+ * The pfn of a struct page pointer, or of a direct-map address: only to ask
+ * the pair bitmap whether a block is kept (pair.bpf.h), which user space
+ * turns on in API mode only where both bases are known. (__u64)-1: cannot
+ * tell, which no bitmap covers. Never a judgement: user space still maps
+ * every pointer it gets itself.
+ */
+static __always_inline __u64 page_pfn(__u64 page)
+{
+	__u64 base = memmap_base(), size = bpf_core_type_size(struct page);
+
+	if (!base || !size || page < base)
+		return (__u64)-1;
+	return (page - base) / size;
+}
+
+static __always_inline __u64 direct_pfn(__u64 addr)
+{
+	__u64 base = 0;
+
+	if (direct_var)
+		bpf_probe_read_kernel(&base, PT_PTR_SIZE, (void *)(unsigned long)direct_var);
+	if (!base || addr < base)
+		return (__u64)-1;
+	return (addr - base) >> 12;	/* amd64 only: pairing is off elsewhere */
+}
+
+/*
+ * An allocator's return: the struct page (ALLOC_RET) or the address
+ * (GFP_RET) of the block its mm_page_alloc just allocated. A block kept in
+ * the pair bitmap was not sent, so neither is its return: user space pairs
+ * a return with the thread's last allocation it was sent.
+ */
 static __always_inline int emit_ret(void *ctx, __u32 type, __u64 ret, __u64 ip)
 {
 	struct pt_event *e;
 
 	if (!ret || pid_filtered())
 		return 0;
+	if (pair_on && pair_kept(type == PT_EV_ALLOC_RET ? page_pfn(ret) : direct_pfn(ret))) {
+		count(PT_CNT_PAIR_RETS);
+		return 0;
+	}
 	e = new_event(ctx, type, false);
 	if (!e)
 		return 0;
@@ -54,11 +94,16 @@ static __always_inline int emit_ret(void *ctx, __u32 type, __u64 ret, __u64 ip)
 static __always_inline int emit_free_pages(void *ctx, struct page___pt *page, __u32 order,
 					   __u64 ip)
 {
-	struct pt_event *e = new_event(ctx, PT_EV_FREE_PAGES, free_stacks);
+	struct pt_event *e;
 
+	/* A kept block freed through the API goes to user space first. */
+	if (pair_on)
+		pair_hand(ctx, page_pfn((unsigned long)page), order);
+	e = new_event(ctx, PT_EV_FREE_PAGES, free_stacks);
 	if (!e)
 		return 0;
 	e->a0 = (unsigned long)page;
+	e->a1 = memmap_base();
 	e->order = order;
 	/* probe_read zeroes on failure: keep "unreadable" apart from 0. */
 	if (bpf_probe_read_kernel(&e->aux, sizeof(e->aux),
@@ -75,6 +120,10 @@ static __always_inline int emit_free_addr(void *ctx, __u64 addr, __u32 order, __
 
 	if (!addr)
 		return 0;
+	/* An address the direct map does not hold (a struct page pointer,
+	 * say: a bad free) maps to no kept pfn. */
+	if (pair_on)
+		pair_hand(ctx, direct_pfn(addr), order);
 	e = new_event(ctx, PT_EV_FREE_ADDR, free_stacks);
 	if (!e)
 		return 0;
@@ -291,11 +340,24 @@ int pagetrack_vm_insert_page(struct pt_regs *ctx)
 
 /* ---- fentry/fexit set: same facts, cheaper, x86-64 with BTF ---- */
 
+/*
+ * A pointer argument of an fentry/fexit program as a plain number: the
+ * verifier allows no arithmetic on a typed kernel pointer, and page_pfn()
+ * needs some. Read from the context slot, so the value is the argument's.
+ */
+static __always_inline __u64 ctx_word(unsigned long long *ctx, int i)
+{
+	__u64 v = 0;
+
+	bpf_probe_read_kernel(&v, sizeof(v), &ctx[i]);
+	return v;
+}
+
 SEC("fexit/__alloc_pages")
 int BPF_PROG(pagetrack_fx_alloc_ret, gfp_t gfp, unsigned int order, int nid, void *nodemask,
 	     struct page *ret)
 {
-	return emit_ret(ctx, PT_EV_ALLOC_RET, (unsigned long)ret, 0);
+	return emit_ret(ctx, PT_EV_ALLOC_RET, ret ? ctx_word(ctx, 4) : 0, 0);
 }
 
 SEC("fexit/__get_free_pages")
@@ -307,7 +369,7 @@ int BPF_PROG(pagetrack_fx_gfp_ret, gfp_t gfp, unsigned int order, unsigned long 
 SEC("fentry/__free_pages")
 int BPF_PROG(pagetrack_fx_free_pages, struct page *page, unsigned int order)
 {
-	return emit_free_pages(ctx, (void *)page, order, 0);
+	return emit_free_pages(ctx, (void *)ctx_word(ctx, 0), order, 0);
 }
 
 SEC("fentry/free_pages")

@@ -89,8 +89,21 @@ static __always_inline struct pt_event *dma_event(void *ctx, __u32 type, __u64 d
 static __always_inline int emit_dma_map(void *ctx, __u64 dev, __u64 page, __u64 offset, __u64 size,
 					__u32 dir, __u64 attrs, __u64 handle, __u32 flags)
 {
-	struct pt_event *e = dma_event(ctx, PT_EV_DMA_MAP, dev, handle, size, dir, attrs);
+	struct pt_event *e;
 
+	/* Order-0 blocks kept in BPF (pair.bpf.h) among the mapped pages go to
+	 * user space first: their free must come as an event, or a free while
+	 * mapped would pass unseen. */
+	if (pair_on) {
+		__u64 first = page_pfn(page), npages = ((offset & 4095) + size + 4095) >> 12;
+		__u32 order = 0;
+
+		while (order < 10 && (1ULL << order) < npages)
+			order++;
+		if (first != (__u64)-1)
+			pair_hand(ctx, first + (offset >> 12), order);
+	}
+	e = dma_event(ctx, PT_EV_DMA_MAP, dev, handle, size, dir, attrs);
 	if (!e)
 		return 0;
 	e->dma.page = page;

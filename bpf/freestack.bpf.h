@@ -40,7 +40,7 @@ struct {
 	__type(value, struct free_kept);
 } free_kept SEC(".maps");
 
-static __always_inline __u64 page_pfn(__u32 page)
+static __always_inline __u64 arm_page_pfn(__u32 page)
 {
 	return (__u32)(((page - page0) >> page_sz_shift) * page_sz_inv);
 }
@@ -54,7 +54,7 @@ static __always_inline void keep_free(void *ctx, __u32 page, __u32 order)
 		return;
 	/* One block whose free no finding can use (its pfn known): none. */
 	if (page && page0_known && page_sz_inv &&
-	    !free_marked(page_pfn(page), order, false) && !(scope_gate && scope_wanted(ctx))) {
+	    !free_marked(arm_page_pfn(page), order, false) && !(scope_gate && scope_wanted(ctx))) {
 		bpf_map_delete_elem(&free_kept, &tid);
 		return;
 	}

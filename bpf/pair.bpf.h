@@ -7,18 +7,30 @@
  * pairing beside the workload.
  *
  * Only where nothing else needs the block's events (user space decides:
- * tracepoint mode, no --record, amd64; with -m, the blocks it does not unwind
- * for scope, which the analyzer would drop): user space never learns such
- * a block's task or age; it gets counts (PT_CNT_PAIR_*) for its totals. A
- * larger free that covers kept blocks (an order mismatch: a block freed
- * with more pages than it has) hands them over first (PT_EV_PAIRED_LIVE),
- * so the analyzer judges that free as it would have.
+ * no --record, amd64; with -m, the blocks it does not unwind for scope,
+ * which the analyzer would drop): user space never learns such a block's
+ * task or age; it gets counts (PT_CNT_PAIR_*) for its totals. A larger free
+ * that covers kept blocks (an order mismatch: a block freed with more pages
+ * than it has) hands them over first (PT_EV_PAIRED_LIVE), so the analyzer
+ * judges that free as it would have.
+ *
+ * In fentry and kprobe mode the API probes (api.bpf.h) see the same blocks:
+ * an allocator's return of a kept block is not sent (pair_kept: only its
+ * pairing with the allocation would use it), and an API free (__free_pages,
+ * free_pages) of a kept block hands it over before its event (pair_hand),
+ * so that the order claimed, the refcount at entry and the page-vs-address
+ * check are judged by user space exactly as with every event sent, and a
+ * later double free names this free. Churn frees through the folio paths,
+ * not the API: its blocks stay bits. This file decides nothing about a free
+ * but "kept or not"; it must not judge orders or refcounts.
  *
  * Part of pagetrack.bpf.c, included there once and in order (it relies on
  * what the parts before it define); never a header of its own.
  */
 const volatile bool pair_on;
 const volatile __u64 pair_pfns;		/* pfns the bitmap covers */
+/* The API probes are on: user space keeps freed-block records. */
+const volatile bool pair_api;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -26,6 +38,22 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } pair_bits SEC(".maps");
+
+/*
+ * With the API probes, user space remembers who freed a block (the first
+ * free a double free names) at the head of each free it was sent. A bit here
+ * says "a free was sent at this pfn": the next allocation kept there says so
+ * in a small event (PAIRED_LIVE with PT_F_FORGET), so that user space
+ * forgets that record as it would with every event sent, instead of naming
+ * it at a later double free of a kept block. (Sending that allocation
+ * instead would chain: its free would be sent too, and so on for good.)
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);			/* pair_pfns / 64 with pair_api */
+	__type(key, __u32);
+	__type(value, __u64);
+} pair_told SEC(".maps");
 
 /*
  * A bit is set and cleared with atomic adds (the one atomic of cpu v1):
@@ -43,10 +71,28 @@ static __always_inline __u64 *pair_word(__u64 pfn)
 	return bpf_map_lookup_elem(&pair_bits, &i);
 }
 
+static __always_inline __u64 *told_word(__u64 pfn)
+{
+	__u32 i = pfn >> 6;
+
+	if (!pair_api || pfn >= pair_pfns)
+		return NULL;
+	return bpf_map_lookup_elem(&pair_told, &i);
+}
+
+/* A free at pfn goes to user space: remember it (see pair_told). */
+static __always_inline void told_set(__u64 pfn)
+{
+	__u64 bit = 1ULL << (pfn & 63), *t = told_word(pfn);
+
+	if (t && !(*t & bit))
+		__sync_fetch_and_add(t, bit);
+}
+
 /* Keep an order-0 block allocated now; false: send its event. */
 static __always_inline bool pair_alloc(__u64 pfn, __u32 order)
 {
-	__u64 bit = 1ULL << (pfn & 63), *w;
+	__u64 bit = 1ULL << (pfn & 63), *w, *t;
 
 	if (order || !(w = pair_word(pfn)))
 		return false;
@@ -60,6 +106,19 @@ static __always_inline bool pair_alloc(__u64 pfn, __u32 order)
 	else
 		__sync_fetch_and_add(w, bit);
 	count(PT_CNT_PAIR_ALLOCS);
+	/* A sent free's record is here in user space: it is to be forgotten. */
+	if ((t = told_word(pfn)) && (*t & bit)) {
+		struct pt_event *e;
+
+		__sync_fetch_and_add(t, -bit);
+		e = new_event(NULL, PT_EV_PAIRED_LIVE, false);
+		if (e) {
+			e->paired.base = pfn & ~63ULL;
+			e->paired.mask = bit;
+			e->flags = PT_F_FORGET;
+			submit(e);
+		}
+	}
 	return true;
 }
 
@@ -103,6 +162,22 @@ static __always_inline void pair_take(void *ctx, __u64 pfn, __u32 order, bool ha
 	}
 }
 
+/* Is the order-0 block at pfn kept here (its allocation not sent)? */
+static __always_inline bool pair_kept(__u64 pfn)
+{
+	__u64 *w = pair_word(pfn);
+
+	return w && (*w & (1ULL << (pfn & 63)));
+}
+
+/* An API free of [pfn, pfn + 2^order): kept blocks there go to user space
+ * first, as blocks it tracks, so that it judges this free. */
+static __always_inline void pair_hand(void *ctx, __u64 pfn, __u32 order)
+{
+	if (pair_on)
+		pair_take(ctx, pfn, order, true);
+}
+
 /* An allocation that goes to user space as an event. */
 static __always_inline void pair_sent(__u64 pfn, __u32 order)
 {
@@ -119,16 +194,21 @@ static __always_inline bool pair_free(void *ctx, __u64 pfn, __u32 order)
 		return false;
 	if (order) {
 		pair_take(ctx, pfn, order, true);
+		told_set(pfn);
 		return false;
 	}
 	w = pair_word(pfn);
-	if (!w || !(*w & bit))
+	if (!w || !(*w & bit)) {
+		told_set(pfn);
 		return false;
+	}
 	__sync_fetch_and_add(w, -bit);
 	count(PT_CNT_PAIR_FREES);
 	return true;
 }
 #else
+#define pair_kept(pfn)			false
+#define pair_hand(ctx, pfn, order)	do { } while (0)
 #define pair_alloc(pfn, order)		false
 #define pair_sent(pfn, order)		do { } while (0)
 #define pair_free(ctx, pfn, order)	false

@@ -22,7 +22,15 @@
 #
 # --vm: also, in the lab's i386 guest (tests/vm/run, make lab refmod), the
 # reference module's kmap_churn bare vs under pagetrack (tests/bench/kmap_guest.sh);
+# and in the amd64, amd64-bpo and i386 guests (THP off) the churn bare, under
+# pagetrack's default attach mode (fentry; i386: kprobe), --attach tracepoint,
+# --no-stacks, -m with the module absent and loaded idle, and the floor
+# (tests/bench/lean_guest.sh): ratios of medians, events sent per page;
 # skipped with the reason when the lab is not there.
+# --vm-parts LIST: which guest parts --vm runs (comma list of kmap, klocal,
+# lean; default all three). LEAN_GUESTS: the guests of the lean part
+# (default "amd64 amd64-bpo i386"); LEAN_REPS, LEAN_CHURN ("MIB ROUNDS");
+# VM_RUN: the command used for tests/vm/run in that part (e.g. a wrapper).
 # --compare: also measure another pagetrack build (B) in the same interleaved
 # rounds, replay and memory runs, e.g. a candidate fix against the tree's (A).
 # --analyzer-only: only part 3 (replay speed, instructions, memory; ~3 min).
@@ -37,12 +45,13 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 OUT=$ROOT/.output/bench
 PT=$ROOT/.output/amd64/pagetrack
-QUICK=0 KEEP=0 ROUNDS= PT2= VM=0 ANALYZER_ONLY=0 NO_ANALYZER=0
+QUICK=0 KEEP=0 ROUNDS= PT2= VM=0 ANALYZER_ONLY=0 NO_ANALYZER=0 VM_PARTS=,kmap,klocal,lean,
 MEMLEAK=${MEMLEAK:-}
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) QUICK=1 ;;
 	--vm) VM=1 ;;
+	--vm-parts) VM_PARTS=",${2:-},"; shift ;;
 	--keep) KEEP=1 ;;
 	--analyzer-only) ANALYZER_ONLY=1 ;;
 	--rounds) ROUNDS=${2:-}; shift ;;
@@ -50,7 +59,7 @@ while [ $# -gt 0 ]; do
 		[ -x "$PT2" ] || { echo "bench: --compare needs an executable pagetrack" >&2; exit 2; } ;;
 	--no-analyzer) NO_ANALYZER=1 ;;
 	--memleak) MEMLEAK=${2:-}; shift ;;
-	-h|--help) sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,44p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench: unknown argument $1 (see --help)" >&2; exit 2 ;;
 	esac
 	shift
@@ -65,6 +74,7 @@ if [ "$QUICK" = 1 ]; then
 	HOLD_SIZES=(200000)
 	VM_REPS=1 VM_COUNT=20000
 	KL_REPS=1 KL_ROUNDS=1
+	LEAN_REPS=1 LEAN_CHURN="8 1"
 else
 	: "${ROUNDS:=7}"
 	CHURN=(-t "$NPROC" -m 64 -r 6)		# 192 k pages: ~1.3 s bare on 2 idle cores
@@ -75,6 +85,8 @@ else
 	HOLD_SIZES=(1000000 1677722 2000000 3000000 3355444 4000000)
 	VM_REPS=5 VM_COUNT=200000		# ~0.1 s bare, a few s traced under TCG
 	KL_REPS=3 KL_ROUNDS=4
+	# 64 MiB x 3 rounds: 49 k pages, one allocation and one free each
+	LEAN_REPS=${LEAN_REPS:-5} LEAN_CHURN=${LEAN_CHURN:-"64 3"}
 fi
 case $ROUNDS in ''|*[!0-9]*|0) echo "bench: --rounds takes a positive number" >&2; exit 2 ;; esac
 if [ -n "$MEMLEAK" ]; then
@@ -577,7 +589,7 @@ fi
 # Bare vs under pagetrack inside the lab's i386 guest (QEMU; under TCG absolute
 # times mean nothing, the ratio does): interleaved pairs, ratio of medians.
 VM_LINE=
-if [ "$VM" = 1 ]; then
+if [ "$VM" = 1 ] && [[ $VM_PARTS == *,kmap,* ]]; then
 	KO=.output/i386/kmod/module/pagetrack_ref.ko
 	if [ ! -x tests/vm/run ]; then
 		skp "i386 guest kmap_churn" "no QEMU lab in this tree (tests/vm/run)"
@@ -619,7 +631,8 @@ fi
 # System-wide pagetrack with and without kmap_local tracking while the guest
 # does ordinary work (tests/bench/klocal_guest.sh): ratio of medians.
 KL_LINE=
-if [ "$VM" = 1 ] && [ -x tests/vm/run ] && [ -e .output/i386/kmod/module/pagetrack_ref.ko ]; then
+if [ "$VM" = 1 ] && [[ $VM_PARTS == *,klocal,* ]] && [ -x tests/vm/run ] &&
+	[ -e .output/i386/kmod/module/pagetrack_ref.ko ]; then
 	echo "--- i386 guest: ordinary work, $KL_REPS interleaved triples of $KL_ROUNDS rounds (tests/vm/run)"
 	tests/vm/run --kernel i386 --timeout 3000 --add tests/bench/klocal_guest.sh \
 		-- sh /add/klocal_guest.sh "$KL_REPS" "$KL_ROUNDS" >"$work/kl.out" 2>"$work/kl.err"
@@ -637,6 +650,85 @@ if [ "$VM" = 1 ] && [ -x tests/vm/run ] && [ -e .output/i386/kmod/module/pagetra
 		KL_LINE="$kb $kn $kk $(awk -v k="$kk" -v n="$kn" -v b="$kb" 'BEGIN {printf "%.3f %.3f %.3f", k / n, n / b, k / b}') ${km:-0}"
 	fi
 fi
+
+# ------------------- 6. guests: the churn in each attach mode (lean events)
+# tests/bench/lean_guest.sh in the amd64 (6.1), amd64-bpo (6.12) and i386
+# (6.1, kprobe) guests, THP off: bare, default, --attach tracepoint,
+# --no-stacks, -m absent / loaded idle, the floor. Each guest's ratios are
+# side by side in its own interleaved rounds. LEAN lines per kernel and
+# configuration: ratio rmin rmax events_per_page lost events pages.
+LEAN_LINES=() LEAN_KERNELS=()
+# VM_RUN: the command that boots a guest (default tests/vm/run; a wrapper
+# that waits for a free VM slot on a shared machine goes in front of it).
+VM_RUN=${VM_RUN:-tests/vm/run}
+LEAN_ALL="bare default tracepoint nostacks m_absent m_idle floor"
+lean_guest() { # KERNEL ARCH
+	local k=$1 arch=$2 cf=$LEAN_ALL adds=() rc c
+	if [ ! -e ".output/$k/kmod/module/pagetrack_ref.ko" ] ||
+		! make -s ".output/$arch/pagetrack" >/dev/null 2>&1; then
+		skp "$k guest: churn in each attach mode" "lab not built (make lab refmod)"
+		return
+	fi
+	if [ "$arch" = i386 ]; then
+		gcc -m32 -static -O2 -pthread tests/bench/churn.c -o "$OUT/churn.i386" ||
+			{ skp "$k guest: churn in each attach mode" "no static i386 build (gcc-multilib)"; return; }
+		adds=(--add "$OUT/churn.i386")
+		cf="bare default tracepoint nostacks"	# the floor is built for x86-64 only
+	else
+		gcc -static -O2 -pthread tests/bench/churn.c -o "$OUT/churn.static" || return
+		adds=(--add "$OUT/churn.static")
+		if gcc -O2 -static -Wno-unused-parameter -I"$OUT" -Itests/bench tests/bench/floor.c \
+			-o "$OUT/floor.static" -lbpf -lelf -lz -lzstd 2>/dev/null; then
+			adds+=(--add "$OUT/floor.static")
+		else
+			cf="bare default tracepoint nostacks m_absent m_idle"
+			echo "# $k guest: no static floor (libbpf.a, libelf.a): the floor is left out"
+		fi
+	fi
+	echo "--- $k guest: churn ${LEAN_CHURN% *} MiB x ${LEAN_CHURN#* } rounds, $LEAN_REPS interleaved rounds of: $cf (tests/vm/run)"
+	# The guest finds its binaries under fixed names.
+	$VM_RUN --kernel "$k" --timeout 3600 --add tests/bench/lean_guest.sh "${adds[@]}" -- \
+		sh /add/lean_guest.sh "$LEAN_REPS" ${LEAN_CHURN% *} ${LEAN_CHURN#* } "$cf" \
+		>"$work/lean.$k.out" 2>"$work/lean.$k.err"
+	rc=$?
+	grep -E '^(lean |ok |not ok |# )' "$work/lean.$k.out"
+	cp "$work/lean.$k.out" "$OUT/lean.$k.out"
+	check "$k guest: every run of: $cf (exit $rc)" '[ "$rc" -eq 0 ]'
+	LEAN_KERNELS+=("$k")
+	for c in $cf; do
+		LEAN_LINES+=("$k $c $(awk -v c="$c" '
+			$1 == "lean" && $3 > 0 { sub("elapsed_ns=", "", $4); t[$2, $3] = $4 + 0	# a number: sub() made it a string
+				sub("events=", "", $5); sub("lost=", "", $6); sub("pages=", "", $7)
+				if ($2 == c) { ev[++n] = $5 + 0; pg[n] = $7 + 0; if ($6 + 0 > lo) lo = $6 + 0 } }
+			function med(a, m,   i, j, x) { for (i = 2; i <= m; i++) { x = a[i]; for (j = i - 1; j >= 1 && a[j] > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
+				return m % 2 ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2 }
+			END { for (k in t) { split(k, q, SUBSEP); if (q[1] == c) { x[++nx] = t[k]; if (t["bare", q[2]] > 0) r[++nr] = t[k] / t["bare", q[2]] }
+					if (q[1] == "bare") b[++nb] = t[k] }
+				if (!nx || !nb) { print "0 0 0 0 0 0 0"; exit }
+				tm = med(x, nx); bm = med(b, nb); rm = med(r, nr)
+				lo_r = 1e9; hi_r = 0; for (i = 1; i <= nr; i++) { if (r[i] < lo_r) lo_r = r[i]; if (r[i] > hi_r) hi_r = r[i] }
+				e = n ? med(ev, n) : 0; p = n ? med(pg, n) : 0
+				printf "%.3f %.2f %.2f %.3f %d %d %d\n", tm / bm, lo_r, hi_r, (p > 0 ? e / p : 0), lo, e, p }' \
+			"$work/lean.$k.out")")
+	done
+}
+if [ "$VM" = 1 ] && [[ $VM_PARTS == *,lean,* ]]; then
+	if [ ! -x tests/vm/run ]; then
+		skp "guests: churn in each attach mode" "no QEMU lab in this tree (tests/vm/run)"
+	else
+		# floor.skel.h comes from the build step above.
+		for k in ${LEAN_GUESTS:-amd64 amd64-bpo i386}; do
+			case $k in i386) lean_guest i386 i386 ;; *) lean_guest "$k" amd64 ;; esac
+		done
+	fi
+fi
+lean() { # KERNEL CONFIG FIELD: field (1 ratio, 2 rmin, 3 rmax, 4 ev/page, 5 lost, 6 events, 7 pages)
+	local l a
+	for l in "${LEAN_LINES[@]}"; do
+		read -r -a a <<<"$l"
+		[ "${a[0]}" = "$1" ] && [ "${a[1]}" = "$2" ] && { echo "${a[$(($3 + 1))]}"; return; }
+	done
+}
 
 # ----------------------------------------------------------- report
 LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -731,6 +823,17 @@ if [ -n "$KL_LINE" ]; then
 		"kmap_local tracking costs x$krat; $km local maps per run (TCG)"
 fi
 
+declare -A LEAN_NAME=([amd64]="amd64 6.1 guest" [amd64-bpo]="amd64-bpo 6.12 guest" [i386]="i386 6.1 guest")
+declare -A LEAN_MODE=([amd64]=fentry [amd64-bpo]=fentry [i386]=kprobe)
+for k in "${LEAN_KERNELS[@]}"; do
+	echo "$k guest (${LEAN_MODE[$k]}), churn ${LEAN_CHURN% *} MiB x ${LEAN_CHURN#* } ($(lean "$k" bare 7) pages), $LEAN_REPS rounds: ratio of medians to bare [per-round range], events sent per page, lost:"
+	for c in $LEAN_ALL; do
+		[ -n "$(lean "$k" "$c" 1)" ] && [ "$c" != bare ] || continue
+		printf '  %-12s %s [%s-%s]  %s events/page  lost %s\n' "$c" "$(lean "$k" "$c" 1)" \
+			"$(lean "$k" "$c" 2)" "$(lean "$k" "$c" 3)" "$(lean "$k" "$c" 4)" "$(lean "$k" "$c" 5)"
+	done
+done
+
 # Targets: reported, never asserted.
 TGT=() TMD=()
 target() { # name value target met (true, false, or report: no target)
@@ -777,6 +880,18 @@ fi
 [ -n "${cln1:-}" ] && target "A zero loss at full churn, --no-stacks" "$cln1" "0" "$(tf "$cln1 == 0")"
 [ -n "${cla1:-}" ] && target "A zero loss at full churn, --stacks all" "$cla1" "0" "$(tf "$cla1 == 0")"
 [ -n "${clm1:-}" ] && target "A zero loss at full churn, -m absent module" "$clm1" "0" "$(tf "$clm1 == 0")"
+for k in "${LEAN_KERNELS[@]}"; do
+	d=$(lean "$k" default 1) tp=$(lean "$k" tracepoint 1) ma=$(lean "$k" m_absent 1) mi=$(lean "$k" m_idle 1)
+	[ -n "$d" ] && [ -n "$tp" ] && [ "$k" != i386 ] &&
+		target "$k guest: default (${LEAN_MODE[$k]}) within 0.05 of --attach tracepoint" "$d" "<= $(awk -v f="$tp" 'BEGIN {printf "%.3f", f + 0.05}')" "$(tf "$d <= $tp + 0.05")"
+	[ -n "$d" ] && [ -n "$tp" ] && [ "$k" = i386 ] &&
+		target "$k guest: default (kprobe) beside --attach tracepoint" "$d" "$tp" report
+	[ -n "$ma" ] && [ -n "$mi" ] &&
+		target "$k guest: -m, module loaded and idle, within 0.05 of absent" "$mi" "<= $(awk -v f="$ma" 'BEGIN {printf "%.3f", f + 0.05}')" "$(tf "$mi <= $ma + 0.05")"
+	lo=0
+	for c in $LEAN_ALL; do v=$(lean "$k" "$c" 5); [ "${v:-0}" -gt "$lo" ] && lo=$v; done
+	target "$k guest: zero loss, every run" "$lo" "0" "$(tf "$lo == 0")"
+done
 for l in "${REPLAY_LINES[@]}"; do
 	read -r tag ev rate rest <<<"$l"
 	target "$tag replay events/s on one core" "$rate" ">= 10000000" "$(tf "$rate >= 10000000")"
@@ -819,6 +934,43 @@ markdown() {
 			    -v cr="$cratio" -v ca="$crmin" -v cb="$crmax" -v ev="$ev" -v lo="$lost" -v c="$c" 'BEGIN {
 				printf "| %s | %.1f [%.1f–%.1f] | %.3f [%.2f–%.2f] | %.3f [%.2f–%.2f] | %s | %s |\n", l,
 				       m / 1e9, n / 1e9, x / 1e9, r, a, b, cr, ca, cb, (c ~ /^pt/ ? ev : ""), (c ~ /^pt/ ? lo : "") }'
+		done
+		echo
+	fi
+	if [ ${#LEAN_KERNELS[@]} -gt 0 ]; then
+		# One table: the host (tracepoint mode only) beside the guests.
+		local hdr="| configuration | host $(uname -r | cut -d- -f1) (tracepoint)" sep="|---|---" k cell
+		for k in "${LEAN_KERNELS[@]}"; do
+			hdr="$hdr | ${LEAN_NAME[$k]} (${LEAN_MODE[$k]})"
+			sep="$sep|---"
+		done
+		echo "Wall ratio to bare (of medians) [per-round range]; events sent per page of churn; host: churn \`${CHURN[*]}\`, $ROUNDS rounds; guests (QEMU TCG, 1 vCPU, THP off): churn \`-t 1 -m ${LEAN_CHURN% *} -r ${LEAN_CHURN#* }\`, $LEAN_REPS rounds each, every guest's rounds side by side."
+		echo
+		echo "$hdr |"
+		echo "$sep|"
+		for c in floor default tracepoint nostacks m_absent m_idle; do
+			case $c in
+			floor) row="| floor (count + 16-byte record)" hc=floor ;;
+			default) row="| pagetrack (default)" hc=pt_stacks ;;
+			tracepoint) row="| pagetrack \`--attach tracepoint\`" hc=pt_stacks ;;
+			nostacks) row="| pagetrack \`--no-stacks\`" hc=pt_nostacks ;;
+			m_absent) row="| pagetrack \`-m\`, module absent" hc=pt_module ;;
+			m_idle) row="| pagetrack \`-m\`, module loaded, idle" hc= ;;
+			esac
+			if [ -n "$hc" ] && [ -n "${S[$hc]:-}" ]; then
+				read -r med min max ratio rmin rmax ev lost rest <<<"${S[$hc]}"
+				row="$row | $(awk -v r="$ratio" -v a="$rmin" -v b="$rmax" -v e="$ev" -v p="${PAGES:-0}" -v c="$hc" 'BEGIN {
+					printf "%.3f [%.2f–%.2f]", r, a, b; if (p > 0 && c != "floor") printf ", %.3f ev/page", e / p }')"
+				[ $c = tracepoint ] && row="$row (the default is tracepoint mode here)"
+			else
+				row="$row | $([ $c = m_idle ] && echo "(no modules on the host)" || echo "")"
+			fi
+			for k in "${LEAN_KERNELS[@]}"; do
+				cell=""
+				[ -n "$(lean "$k" "$c" 1)" ] && cell="$(lean "$k" "$c" 1) [$(lean "$k" "$c" 2)–$(lean "$k" "$c" 3)]$([ $c != floor ] && echo ", $(lean "$k" "$c" 4) ev/page")"
+				row="$row | $cell"
+			done
+			echo "$row |"
 		done
 		echo
 	fi
@@ -892,6 +1044,15 @@ cat "$OUT/results.md"
 		printf '{"triples":%s,"rounds":%s,"bare_cs_median":%s,"no_kmap_local_cs_median":%s,"kmap_local_cs_median":%s,"ratio_kmap_local_to_without":%s,"ratio_without_to_bare":%s,"ratio_kmap_local_to_bare":%s,"kmap_local_maps":%s}' \
 			"$KL_REPS" "$KL_ROUNDS" "$kb" "$kn" "$kk" "$krat" "$knb" "$kkb" "$km"
 	else printf 'null'; fi
+	printf ',\n "vm_lean":{'
+	sep=
+	for l in "${LEAN_LINES[@]}"; do
+		read -r k c ratio rmin rmax epp lo ev pg <<<"$l"
+		printf '%s"%s/%s":{"ratio":%s,"ratio_round_min":%s,"ratio_round_max":%s,"events_per_page":%s,"lost":%s,"events":%s,"pages":%s}' \
+			"$sep" "$k" "$c" "$ratio" "$rmin" "$rmax" "$epp" "$lo" "$ev" "$pg"
+		sep=,
+	done
+	printf '}'
 	printf ',\n "targets":[%s],\n' "$(IFS=,; echo "${TGT[*]}")"
 	printf ' "checks":{"passed":%s,"failed":%s,"skipped":%s}}\n' "$pass" "$fail" "$skip"
 } >"$OUT/results.json"

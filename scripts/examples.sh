@@ -45,7 +45,14 @@ mask_text() {
 		-e 's/[0-9]+ of [0-9]+ events were lost/… of … events were lost/' \
 		-e 's/\(pfn [0-9]+\)/(pfn …)/g' \
 		-e 's/(oldest|age) [0-9.]+ s/\1 … s/g' \
+		-e 's/\.\.\. [0-9]+ more frames/... … more frames/' \
 		-e 's/ [0-9]+ ms/ … ms/g'
+}
+# Stacks end in frames that differ from run to run (how deep the task was
+# when it called in): JSON stacks keep their first 12 frames, as text prints.
+cut_stacks() {
+	jq 'with_entries(if (.key | test("stack$")) and (.value | type) == "array" and (.value | length) > 12
+		then .value = .value[:12] + ["…"] else . end)'
 }
 kinds=$(grep -h '^#ex [a-z_]* ' "$@" 2>/dev/null | awk '{ print $2 }' | awk '!seen[$0]++')
 for k in $kinds; do
@@ -69,7 +76,7 @@ for k in $kinds; do
 		fi
 		echo
 		echo '```json'
-		grep -h "^#ex $k json " "$@" | head -1 | sed "s/^#ex $k json //" | jq . 2>/dev/null | mask_json
+		grep -h "^#ex $k json " "$@" | head -1 | sed "s/^#ex $k json //" | cut_stacks 2>/dev/null | mask_json
 		echo '```'
 		echo "<!-- end $k -->"
 	} >"$tmp/$k.md"

@@ -308,7 +308,9 @@ void on_page_alloc(struct analyzer *an, const struct pt_event *e)
 
 	if (pfn + (1ULL << order) - 1 > an->max_pfn_seen)
 		an->max_pfn_seen = pfn + (1ULL << order) - 1;
-	if (t) {
+	/* A block BPF kept and handed over (PT_F_SYNTH) has no return to
+	 * pair with: not on any thread's list. */
+	if (t && !(e->flags & PT_F_SYNTH)) {
 		if (t->nalloc == ALLOC_STACK) {
 			for (i = 1; i < ALLOC_STACK; i++)
 				t->alloc_pfn[i - 1] = t->alloc_pfn[i];
@@ -625,6 +627,7 @@ void on_free_pages(struct analyzer *an, const struct pt_event *e)
 	struct api_free a;
 	uint64_t pfn;
 
+	learn_memmap_base(an, e->free_pages.memmap_base);
 	page_known = ptr_to_pfn(an, e->free_pages.page, &pfn);
 	/* The __free_pages() that free_pages() makes was judged already. */
 	if (t && t->nafree && afree_pop(t, page_known, pfn, &a)) {
@@ -808,8 +811,9 @@ void on_split(struct analyzer *an, const struct pt_event *e)
 
 /*
  * Order-0 blocks BPF kept as bits (bpf/pair.bpf.h), handed over just before
- * a larger free that covers them: tracked from now on, so that free is
- * judged as if they had come as events. Their task and allocation time are
+ * a larger free or an API free that covers them: tracked from now on, so
+ * that free is judged as if they had come as events. (With PT_F_FORGET:
+ * blocks kept where a free was sent; only that free's record goes.) Their task and allocation time are
  * unknown: pid 0, the handing event's time.
  */
 void on_paired_live(struct analyzer *an, const struct pt_event *e)
@@ -820,6 +824,12 @@ void on_paired_live(struct analyzer *an, const struct pt_event *e)
 
 	if (e->paired.base > UINT64_MAX - 64) {
 		an->st.bad_events++;
+		return;
+	}
+	/* Kept at pfns where a free was sent: that free's record is stale. */
+	if (e->flags & PT_F_FORGET) {
+		for (; m; m &= m - 1)
+			forget_freed_range(an, e->paired.base + (unsigned int)__builtin_ctzll(m), 0);
 		return;
 	}
 	for (; m; m &= m - 1) {

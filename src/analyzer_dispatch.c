@@ -126,12 +126,13 @@ _Static_assert(PT_EV_MAX <= 64, "event types do not fit a 64-bit set");
 /* Types whose a0 is the pfn of a block of 2^order pages. */
 #define EV_KMEM		(EV_BIT(PT_EV_PAGE_ALLOC) | EV_BIT(PT_EV_PAGE_FREE))
 /* Types that do not end a thread's free context: its page and API frees,
- * and events that are not the thread's own doing. */
+ * and events that are not the thread's own doing (a hand-over of blocks
+ * kept in BPF comes just before an API free's own event). */
 #define EV_KEEP_FREE_CTX (EV_BIT(PT_EV_PAGE_FREE) | EV_BIT(PT_EV_FREE_PAGES) | \
 			  EV_BIT(PT_EV_FREE_ADDR) | EV_BIT(PT_EV_SIGNAL) | \
 			  EV_BIT(PT_EV_MODULE_LOAD) | EV_BIT(PT_EV_MODULE_FREE) | \
 			  EV_BIT(PT_EV_MODULE_SYM) | EV_BIT(PT_EV_MODULE_INIT_END) | \
-			  EV_BIT(PT_EV_MODULE_UNLOAD))
+			  EV_BIT(PT_EV_MODULE_UNLOAD) | EV_BIT(PT_EV_PAIRED_LIVE))
 
 void an_event(struct analyzer *an, const struct pt_event *e, const char *modname)
 {

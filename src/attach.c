@@ -327,23 +327,30 @@ static void resolve_probes(struct attacher *at, const struct pt_options *opt,
 
 /*
  * Pairing in BPF (bpf/pair.bpf.h), only where an order-0 block's events
- * serve nothing but its counts: no API probes that judge its frees
- * (tracepoint mode), no --record (a recording keeps every event); with -m,
- * the blocks it does not unwind for scope (out of it); amd64 (atomics); a
- * known max_pfn.
+ * serve nothing but its counts: no --record (a recording keeps every
+ * event); with -m, the blocks it does not unwind for scope (out of it);
+ * amd64 (atomics; see README "What works where" for the 32-bit kernels); a
+ * known max_pfn. With the API probes (fentry, kprobe) also the kernel's
+ * memmap and direct-map bases and the struct page size, so that BPF can
+ * tell a kept block by the pointer or address an API probe sees; without
+ * them it would have to send every return and free, so it pairs nothing.
  */
 static void pair_configure(struct attacher *at, const struct pt_options *opt,
-			   const struct pt_kernel_info *ki)
+			   const struct pt_kernel_info *ki, const struct ksyms *ks)
 {
 	struct pagetrack_bpf *skel = at->skel;
-	bool api = at->probes[P_FREE_PAGES].target && at->probes[P_ALLOC_RET].target;
+	bool api = at->probes[P_FREE_PAGES].target || at->probes[P_ALLOC_RET].target;
 	uint64_t pfns = (ki->max_pfn + 64) & ~63ULL;
 
-	at->paired = PT_BUILD_ARCH == PT_ARCH_AMD64 && !api && !opt->record_path &&
-		     ki->max_pfn && pfns <= PT_PAIR_MAX_PFNS;
+	at->paired = PT_BUILD_ARCH == PT_ARCH_AMD64 && !opt->record_path &&
+		     ki->max_pfn && pfns <= PT_PAIR_MAX_PFNS &&
+		     (!api || (ks->memmap_var && ks->direct_var && ki->struct_page_size));
 	skel->rodata->pair_on = at->paired;
 	skel->rodata->pair_pfns = at->paired ? pfns : 0;
+	skel->rodata->direct_var = at->paired ? ks->direct_var : 0;
+	skel->rodata->pair_api = at->paired && api;
 	bpf_map__set_max_entries(skel->maps.pair_bits, at->paired ? pfns / 64 : 1);
+	bpf_map__set_max_entries(skel->maps.pair_told, at->paired && api ? pfns / 64 : 1);
 }
 
 int attacher_prepare(struct attacher *at, const struct pt_options *opt,
@@ -382,7 +389,7 @@ int attacher_prepare(struct attacher *at, const struct pt_options *opt,
 	klocal_configure(at, opt->no_stacks);
 	freestack_configure(at->skel, ki->struct_page_size);
 	resolve_probes(at, opt, ks, use_kprobes);
-	pair_configure(at, opt, ki);
+	pair_configure(at, opt, ki, ks);
 	modscope_prepare(at->skel, use_kprobes, ks);
 	dma_attach_prepare(&at->dma, at->skel, at->btf, ks, at->fentry, use_kprobes);
 	if (!strcmp(opt->attach, "kprobe") && !at->probes[P_FREE_PAGES].target) {

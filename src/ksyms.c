@@ -86,6 +86,9 @@ int ksyms_load(struct ksyms *k, const char *path)
 			k->memmap_var = addr;
 			snprintf(k->memmap_name, sizeof(k->memmap_name), "%.15s", name);
 		}
+		/* Where the direct map starts (x86-64), read from BPF. */
+		if (n == 3 && strchr("dDbBrR", type) && !strcmp(name, "page_offset_base"))
+			k->direct_var = addr;
 		if (type != 't' && type != 'T' && type != 'w' && type != 'W')
 			continue;
 		if (k->n == k->cap) {

@@ -63,6 +63,9 @@ struct ksyms {
 	 * (vmemmap_base, mem_map), 0 when kallsyms lists neither. */
 	uint64_t memmap_var;
 	char memmap_name[16];
+	/* Address of page_offset_base (x86-64: the direct map's start), 0
+	 * when kallsyms does not list it. */
+	uint64_t direct_var;
 };
 
 int ksyms_load(struct ksyms *k, const char *path);	/* 0 or -errno */

@@ -611,6 +611,9 @@ static int drain_and_report(struct live *lv)
 				(unsigned long long)cnt[PT_CNT_PAIR_FREES],
 				(unsigned long long)cnt[PT_CNT_PAIR_STALE],
 				(unsigned long long)cnt[PT_CNT_PAIR_HANDED]);
+		if (lv->at.paired && lv->at.api_events)
+			fprintf(stderr, "pagetrack: paired in BPF with the API probes (%s mode): %llu allocator returns of kept blocks not sent; an API free hands its kept blocks over (counted above)\n",
+				lv->at.mode, (unsigned long long)cnt[PT_CNT_PAIR_RETS]);
 		modscope_report(lv->at.skel, cnt);
 	}
 	if (cnt[PT_CNT_STACK_FAIL] && opt->verbose)

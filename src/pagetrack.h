@@ -124,6 +124,9 @@ enum pt_event_type {
 enum { PT_KL_HELD_EXIT = 1, PT_KL_HELD_UNLOAD, PT_KL_HELD_END };
 
 #define PT_F_INIT_TEXT	0x40	/* MODULE_SYM of the module's init text */
+#define PT_F_FORGET	0x100	/* PAIRED_LIVE: blocks kept at pfns where a free
+				 * was sent: forget those frees' records, track
+				 * nothing (bpf/pair.bpf.h, pair_told) */
 #define PT_F_KERNEL_OWNED 0x80	/* PAGE_ALLOC by a kernel cache (slab, page
 				 * tables, percpu) for a module's object: the
 				 * cache's pages, not the module's. Set by user
@@ -159,7 +162,8 @@ struct pt_ev_gfp_ret {		/* GFP_RET */
 
 struct pt_ev_free_pages {	/* FREE_PAGES */
 	__u64 page;
-	PT_EV_TO_AUX(1);
+	__u64 memmap_base;	/* the kernel's, 0: unknown (older recordings) */
+	PT_EV_TO_AUX(2);
 	__u32 refcount;		/* PT_REFCOUNT_UNKNOWN: unreadable */
 };
 
@@ -319,6 +323,7 @@ PT_EV_AT(alloc_ret.page, a0);
 PT_EV_AT(split.page, a0);
 PT_EV_AT(gfp_ret.addr, a0);
 PT_EV_AT(free_pages.page, a0);
+PT_EV_AT(free_pages.memmap_base, a1);
 PT_EV_AT(free_pages.refcount, aux);
 PT_EV_AT(free_addr.addr, a0);
 PT_EV_AT(free_addr.memmap_base, a1);
@@ -426,8 +431,9 @@ enum pt_counter {
 	PT_CNT_PAIR_ALLOCS,	/* order-0 blocks kept as a bit in BPF (bpf/pair.bpf.h) */
 	PT_CNT_PAIR_FREES,	/* ... freed there at order 0: nothing sent */
 	PT_CNT_PAIR_STALE,	/* ... allocated again: the free was never seen */
-	PT_CNT_PAIR_HANDED,	/* ... handed to user space by a larger free */
+	PT_CNT_PAIR_HANDED,	/* ... handed to user space by a larger free or an API free */
 	PT_CNT_DMA_RET_MISSED,	/* DMA returns without their entry (kprobe) */
+	PT_CNT_PAIR_RETS,	/* allocator returns (API probes) of kept blocks: not sent */
 	PT_CNT_MAX,
 };
 

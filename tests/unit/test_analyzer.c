@@ -1645,6 +1645,44 @@ static void set_mask(struct pt_event *e, void *arg)
 	e->paired.mask = *(uint64_t *)arg;
 }
 
+/* A FORGET hand-over: the block at a0 + bit 0 was kept where a free was sent. */
+static void set_forget(struct pt_event *e, void *arg)
+{
+	(void)arg;
+	e->paired.mask = 1;
+	e->flags = PT_F_FORGET;
+}
+
+/*
+ * Pairing with the API probes: a block kept where a sent free left its
+ * record makes that record go (PT_F_FORGET), as the block's allocation would
+ * have; a later double free there names no first free that is no longer
+ * true, and the hand-over itself tracks nothing. Without it, the stale first
+ * free is named.
+ */
+static void test_double_free_forgets_kept_realloc(void **state)
+{
+	const struct pt_finding *x;
+	int forget;
+
+	(void)state;
+	for (forget = 0; forget < 2; forget++) {
+		struct fx f = fx_new(true, true, 0);
+
+		km_alloc_pages(&f.k, 0x1100, 0, GFP_KERNEL);
+		f.k.stack = STK_MODULE2;
+		km___free_pages(&f.k, 0x1100, 0);
+		if (forget)
+			km_emit(&f.k, PT_EV_PAIRED_LIVE, 0x1100, 0, set_forget, NULL);
+		assert_int_equal(an_stats(f.an)->live_pages, 0);
+		f.k.stack = STK_MODULE;
+		km_free_pages_api(&f.k, 0x1100, 0, 0);
+		x = only(&f, PT_K_DOUBLE_FREE);
+		assert_int_equal(x->stack_id, forget ? -1 : STK_MODULE2);
+		an_free(f.an);
+	}
+}
+
 /*
  * Pairing in BPF: order-0 blocks kept as bits come back just before a
  * larger free covers them, and that free is judged as if they had been
@@ -2007,6 +2045,7 @@ int main(void)
 		cmocka_unit_test(test_order_mismatch_larger),
 		cmocka_unit_test(test_order_mismatch_tracepoint_only),
 		cmocka_unit_test(test_paired_blocks_handed_over),
+		cmocka_unit_test(test_double_free_forgets_kept_realloc),
 		cmocka_unit_test(test_paired_bad_base),
 		cmocka_unit_test(test_paired_totals_in_summary),
 		cmocka_unit_test(test_paired_out_of_scope_with_m),

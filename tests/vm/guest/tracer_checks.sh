@@ -292,6 +292,92 @@ if [ "$ARCH" = amd64 ]; then
 	fi
 fi
 
+# Pairing in BPF with the API probes (fentry, kprobe; amd64): an allocator's
+# return of a kept block is not sent and an API free hands kept blocks over
+# first, so every reference scenario gives the same findings (kind, orders,
+# pages) and, under -m, the same totals as with every event sent (--record,
+# which turns pairing off) and with every allocation unwound (--stacks all,
+# which pairs nothing).
+# sig FILE: one line per finding, "kind count pages order [free_order]", sorted.
+sig() {
+	grep '^{"type":"finding"' "$1" |
+		sed 's/^{"type":"finding","kind":"\([a-z_]*\)","severity":"[a-z]*","count":\([0-9]*\),"pages":\([0-9]*\),"pfn":[0-9]*,"order":\([0-9]*\)\(,"free_order":[0-9]*\)\{0,1\},"gfp".*/\1 \2 \3 \4\5/; s/,"free_order":/ /' |
+		sort | tr '\n' ';'
+}
+# tot FILE: the summary's totals of tracked blocks.
+tot() {
+	s=$(grep '"type":"summary"' "$1")
+	for k in tracked_allocs pages_allocated pages_freed outstanding_pages; do
+		printf '%s=%s ' $k "$(echo "$s" | grep -o "\"$k\":[0-9]*" | cut -d: -f2)"
+	done
+}
+API_SCEN="insmod $KO; for s in order_mismatch getfree_order_mismatch order0_freed_order1 alloc_free leak; do echo \$s > $CTL; done; \
+	pagetrack_ref_user noncompound_tail_map; pagetrack_ref_user compound_map; pagetrack_ref_user remap_private; rmmod pagetrack_ref"
+if [ "$ARCH" = amd64 ] && [ "$MODE" != tracepoint ]; then
+	# A: system-wide, --no-stacks (every order-0 block paired) against --record.
+	for how in paired record; do
+		extra=""
+		[ $how = record ] && extra="--record $T/api.rec"
+		pagetrack $BTF $ATTACH --no-stacks -v -j $extra -- sh -c "$API_SCEN" \
+			>$T/api_$how.json 2>$T/api_$how.err
+		eval "rc_$how=\$?"
+	done
+	kept=$(sed -n 's/^pagetrack: paired in BPF, no event sent: \([0-9]*\) order-0.*/\1/p' $T/api_paired.err)
+	handed=$(sed -n 's/.*, \([0-9]*\) handed over at a larger free$/\1/p' $T/api_paired.err)
+	rets=$(sed -n 's/^pagetrack: paired in BPF with the API probes ([a-z]* mode): \([0-9]*\) allocator returns.*/\1/p' $T/api_paired.err)
+	a=$(sig $T/api_paired.json) b=$(sig $T/api_record.json)
+	if [ -n "$a" ] && [ "$a" = "$b" ] && [ "$rc_paired" = "$rc_record" ] &&
+		echo "$a" | grep -q "order_mismatch 1 [0-9]* 0 1;" &&
+		[ "${kept:-0}" -gt 0 ] && [ "${handed:-0}" -ge 2 ] && [ "${rets:-0}" -gt 0 ]; then
+		ok "$MODE mode, pairing on (--no-stacks): the same findings as --record [$a] exit $rc_paired; $kept blocks kept, $handed handed over, $rets returns not sent"
+	else
+		nok "$MODE mode, pairing on (--no-stacks) vs --record: [$a] exit $rc_paired vs [$b] exit $rc_record; kept ${kept:-?}, handed ${handed:-?}, returns not sent ${rets:-?}"
+		grep -v '^  ' $T/api_paired.err | tail -4 | sed 's/^/#   /'
+	fi
+	# B: system-wide, the default (sampled stacks, pairing on) against --stacks all.
+	for how in default all; do
+		extra=""
+		[ $how = all ] && extra="--stacks all"
+		pagetrack $BTF $ATTACH -v -j $extra -- sh -c "$API_SCEN" >$T/apis_$how.json 2>$T/apis_$how.err
+		eval "rc_$how=\$?"
+	done
+	kept=$(sed -n 's/^pagetrack: paired in BPF, no event sent: \([0-9]*\) order-0.*/\1/p' $T/apis_default.err)
+	a=$(sig $T/apis_default.json) b=$(sig $T/apis_all.json)
+	if [ -n "$a" ] && [ "$a" = "$b" ] && [ "$rc_default" = "$rc_all" ] && [ "${kept:-0}" -gt 0 ]; then
+		ok "$MODE mode, default (sampled, paired): the same findings as --stacks all [$a] exit $rc_default; $kept blocks kept"
+	else
+		nok "$MODE mode, default vs --stacks all: [$a] exit $rc_default vs [$b] exit $rc_all; kept ${kept:-?}"
+		grep -v '^  ' $T/apis_default.err | tail -4 | sed 's/^/#   /'
+	fi
+	# C: -m (CI mode), the default (pairing on) inside --record (pairing off):
+	# two tracers of the same events, so their totals must agree exactly
+	# (separate runs do not: one or two of the module's order-0 blocks more
+	# or less from run to run, in every mode). --stacks all: findings only.
+	esc=$(echo "$API_SCEN" | sed 's/\$/\\$/g')
+	cat >$T/inner.sh <<EOF
+pagetrack $BTF $ATTACH -v -m pagetrack_ref -j -- sh -c "$esc" >$T/apim_default.json 2>$T/apim_default.err
+echo \$? >$T/apim_default.rc
+EOF
+	pagetrack $BTF $ATTACH -v -m pagetrack_ref -j --record $T/apim.rec -- sh $T/inner.sh \
+		>$T/apim_record.json 2>$T/apim_record.err
+	rc_record=$?
+	rc_default=$(cat $T/apim_default.rc 2>/dev/null)
+	pagetrack $BTF $ATTACH -v -m pagetrack_ref -j --stacks all -- sh -c "$API_SCEN" \
+		>$T/apim_all.json 2>$T/apim_all.err
+	rc_all=$?
+	kept=$(sed -n 's/^pagetrack: paired in BPF, no event sent: \([0-9]*\) order-0.*/\1/p' $T/apim_default.err)
+	a="$(sig $T/apim_default.json) $(tot $T/apim_default.json)"
+	b="$(sig $T/apim_record.json) $(tot $T/apim_record.json)"
+	c="$(sig $T/apim_all.json)"
+	if [ "$a" = "$b" ] && [ "$(sig $T/apim_default.json)" = "$c" ] && [ "$rc_default" = 1 ] &&
+		[ "$rc_record" = 1 ] && [ "$rc_all" = 1 ] && echo "$a" | grep -q "^leak " && [ "${kept:-0}" -gt 0 ]; then
+		ok "$MODE mode, -m with pairing on: findings and totals equal to --record's of the same events, findings to --stacks all's [$a], exit 1; $kept other blocks kept"
+	else
+		nok "$MODE mode, -m: default [$a] exit $rc_default, --record of the same events [$b] exit $rc_record, --stacks all [$c $(tot $T/apim_all.json)] exit $rc_all; kept ${kept:-?}"
+		grep -v '^  ' $T/apim_default.err | tail -4 | sed 's/^/#   /'
+	fi
+fi
+
 # Robustness: 100 load/run/unload cycles of the clean scenarios inside one
 # traced command: no finding, no oops.
 # Every step must succeed too: a tracer that holds the module (an rmmod that
@@ -341,7 +427,8 @@ else
 	# command's parent) while 128 MiB go through tmpfs, as a stalled reader.
 	flood="kill -STOP \$PPID; dd if=/dev/zero of=/tmp/flood bs=1M count=128 2>/dev/null; kill -CONT \$PPID; rm -f /tmp/flood"
 fi
-pagetrack $BTF $ATTACH --buffer-mb 1 -j -- sh -c "$flood" >$T/flood.json 2>/dev/null
+# --stacks all: every block is sent (none paired in BPF), so the flood fills the buffer.
+pagetrack $BTF $ATTACH --stacks all --buffer-mb 1 -j -- sh -c "$flood" >$T/flood.json 2>/dev/null
 sum=$(grep '"type":"summary"' $T/flood.json)
 p=$(echo "$sum" | grep -o '"events_produced":[0-9]*' | cut -d: -f2)
 r=$(echo "$sum" | grep -o '"events_received":[0-9]*' | cut -d: -f2)
