@@ -390,7 +390,8 @@ SEC("fexit/dma_map_page_attrs")
 int BPF_PROG(pagetrack_fx_dma_map, struct device *dev, struct page *page, unsigned long offset,
 	     unsigned long size, enum dma_data_direction dir, unsigned long attrs, dma_addr_t ret)
 {
-	return emit_dma_map(ctx, (unsigned long)dev, (unsigned long)page, offset, size, dir, attrs,
+	/* page as a plain number (ctx_word): emit_dma_map does arithmetic on it. */
+	return emit_dma_map(ctx, (unsigned long)dev, ctx_word(ctx, 1), offset, size, dir, attrs,
 			    ret, 0);
 }
 
