@@ -372,7 +372,7 @@ missing=$(comm -23 <(printf '%s\n' "$used") <(printf '%s\n' "$written" "$nescr" 
 check "rules and dashboard use $(wc -l <<<"$used") metric names, all written by pagetrack or node_exporter${missing:+; not written: $missing}" \
 	'[ -z "$missing" ] && [ "$(wc -l <<<"$used")" -ge 8 ]'
 check "the names pagetrack writes are doc/prometheus.md's ($(wc -l <<<"$written"))" \
-	'for m in $written; do grep -q "\`$m" doc/prometheus.md || exit 1; done'
+	'( for m in $written; do grep -q "\`$m" doc/prometheus.md || exit 1; done )'
 
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]
