@@ -119,8 +119,21 @@ if [ -n "$HIGHMEM" ]; then
 		'"map_caller":"kmap_atomic_sleep+0x[0-9a-f]* \[pagetrack_ref\]","map_stack":\[[^]]*"kmap_atomic_sleep+0x'
 	expect kmap_local_exit "kmap_local_leak:1 " 1 '"comm":"pt_kl_exit"' 'still held when its task exited' \
 		'"map_caller":"kl_exit_fn+0x[0-9a-f]* \[pagetrack_ref\]","map_stack":\[[^]]*"kl_exit_fn+0x'
-	expect kmap_local_deep "kmap_local_depth:1 " 0 '"kernel_depth":12,"km_max_idx":16' \
-		'"map_caller":"kmap_local_deep+0x[0-9a-f]* \[pagetrack_ref\]","map_stack":\[[^]]*"kmap_local_deep+0x'
+	dmesg >$T/dmesg.before
+	expect kmap_local_deep "kmap_local_depth:1 " 0 '"kernel_depth":12,"km_max_idx":16'
+	# Its map stack. ARM32's unwinder can fail on a module address ("unwind:
+	# Index not found" in the kernel log): then no stack is taken, and the
+	# kernel said why.
+	if grep '"type":"finding"' $T/kmap_local_deep.json |
+		grep -q '"map_caller":"kmap_local_deep+0x[0-9a-f]* \[pagetrack_ref\]","map_stack":\[[^]]*"kmap_local_deep+0x'; then
+		ok "kmap_local_deep: map_caller and map_stack name kmap_local_deep"
+	elif [ "$ARCH" = armhf ] && dmesg | grep -vxFf $T/dmesg.before | grep -q "unwind: Index not found" &&
+		grep '"type":"finding"' $T/kmap_local_deep.json | grep -q '"map_caller":"kmap_local_deep+0x[0-9a-f]* \[pagetrack_ref\]","map_stack":\[\]'; then
+		skp "kmap_local_deep: map_stack names kmap_local_deep" "the ARM32 unwinder failed on a module address this run (unwind: Index not found); map_caller still names it"
+	else
+		nok "kmap_local_deep: map_caller and map_stack name kmap_local_deep"
+		grep '"type":"finding"' $T/kmap_local_deep.json | cut -c1-400 | sed 's/^/#   /'
+	fi
 	# Recorded kmap_local events replay to the same findings.
 	pagetrack $BTF $ATTACH -m pagetrack_ref -j --record $T/kl.ptr -- \
 		sh -c "echo kmap_atomic_sleep > $CTL; echo kmap_local_deep > $CTL" >$T/kl_live.json 2>/dev/null
