@@ -15,30 +15,7 @@
 #include "analyzer.h"
 #include "analyzer_dma.h"
 #include "dma_events.h"
-
-static const uint64_t stk_module[] = { 0xffffffff81100000ULL, MOD_IP, 0xffffffff81200000ULL };
-static const uint64_t stk_other[] = { 0xffffffff81100000ULL, KERNEL_IP };
-static const uint64_t stk_module2[] = { 0xffffffff81100000ULL, MOD_IP2 };
-
-static bool stack_ips(void *ctx, int32_t id, struct pt_stack *out)
-{
-	(void)ctx;
-	switch (id) {
-	case STK_MODULE:
-		out->ips = stk_module;
-		out->nr = 3;
-		return true;
-	case STK_OTHER:
-		out->ips = stk_other;
-		out->nr = 2;
-		return true;
-	case STK_MODULE2:
-		out->ips = stk_module2;
-		out->nr = 2;
-		return true;
-	}
-	return false;
-}
+#include "stack_table.h"
 
 static void sink(void *ctx, const struct pt_event *e, const char *modname)
 {
