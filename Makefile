@@ -30,7 +30,7 @@ CORE_SRCS := analyzer_dispatch.c analyzer_state.c analyzer_scope.c analyzer_find
 	kmap_local.c u64map.c record.c report_sym.c report.c report_klocal.c escape.c ksyms.c stacks.c periodic.c outfile.c \
 	session.c replay.c verdict.c ci.c sarif.c junit.c ghannot.c
 # The rest of the tool: the CLI, attach and live tracing (libbpf), linked beside it.
-USER_SRCS := pagetrack.c live.c attach.c attach_dma.c links.c modscope.c stackmap.c kinfo.c runas.c srcline.c
+USER_SRCS := pagetrack.c live.c attach.c attach_dma.c attach_dma_tp.c links.c modscope.c stackmap.c kinfo.c runas.c srcline.c
 
 .DELETE_ON_ERROR:
 .SECONDARY:

@@ -86,22 +86,32 @@ static __always_inline struct pt_event *dma_event(void *ctx, __u32 type, __u64 d
 	return e;
 }
 
+/*
+ * Order-0 blocks kept in BPF (pair.bpf.h) among the pages a mapping covers
+ * (first: the pfn of its page, -1 unknown) go to user space first: their
+ * free must come as an event, or a free while mapped would pass unseen.
+ */
+static __always_inline void dma_hand(void *ctx, __u64 first, __u64 offset, __u64 size)
+{
+	__u64 npages = ((offset & 4095) + size + 4095) >> 12;
+	__u32 order = 0;
+
+	while (order < 10 && (1ULL << order) < npages)
+		order++;
+	if (first != (__u64)-1)
+		pair_hand(ctx, first + (offset >> 12), order);
+}
+
 static __always_inline int emit_dma_map(void *ctx, __u64 dev, __u64 page, __u64 offset, __u64 size,
 					__u32 dir, __u64 attrs, __u64 handle, __u32 flags)
 {
 	struct pt_event *e;
 
-	/* Order-0 blocks kept in BPF (pair.bpf.h) among the mapped pages go to
-	 * user space first: their free must come as an event, or a free while
-	 * mapped would pass unseen. */
 	if (pair_on) {
-		__u64 first = page_pfn(page), npages = ((offset & 4095) + size + 4095) >> 12;
-		__u32 order = 0;
-
-		while (order < 10 && (1ULL << order) < npages)
-			order++;
-		if (first != (__u64)-1)
-			pair_hand(ctx, first + (offset >> 12), order);
+		if (flags & PT_F_DMA_PHYS)
+			dma_hand(ctx, page >> 12, page & 4095, size);
+		else if (!(flags & PT_F_DMA_MMIO))
+			dma_hand(ctx, page_pfn(page), offset, size);
 	}
 	e = dma_event(ctx, PT_EV_DMA_MAP, dev, handle, size, dir, attrs);
 	if (!e)
@@ -120,7 +130,7 @@ static __always_inline int emit_dma_alloc(void *ctx, __u64 dev, __u64 size, __u6
 	struct pt_event *e;
 
 	/* A failed allocation maps nothing. */
-	if (!cpu_addr && !flags)
+	if (!cpu_addr && !(flags & PT_F_DMA_PENDING))
 		return 0;
 	e = dma_event(ctx, PT_EV_DMA_ALLOC, dev, handle, size, 0, attrs);
 	if (!e)
@@ -132,10 +142,108 @@ static __always_inline int emit_dma_alloc(void *ctx, __u64 dev, __u64 size, __u6
 	return 0;
 }
 
+struct scatterlist___pt {
+	unsigned long page_link;
+	unsigned int offset;
+	unsigned int length;
+} __attribute__((preserve_access_index));
+
+/* page_link's low bits (include/linux/scatterlist.h) */
+#define PT_SG_CHAIN	0x1UL
+#define PT_SG_END	0x2UL
+
+/* The walk's state: the list, where it is, how many entries were sent. */
+struct sg_walk {
+	__u64 dev, sgl, sg, stride, nents;
+	__u32 n, flags;
+};
+
+/* One step of the walk (an entry sent, or a chain followed); 1: done. */
+static __always_inline long sg_step(struct sg_walk *w)
+{
+	struct scatterlist___pt *s = (void *)(unsigned long)w->sg;
+	__u64 link = KREAD(s, page_link), page = link & ~3ULL;
+	struct pt_event *e;
+	__u32 off, len;
+
+	if (!w->sg)
+		return 1;
+	if (link & PT_SG_CHAIN) {
+		w->sg = page;
+		return 0;
+	}
+	if (w->n >= w->nents || w->n >= PT_DMA_SG_WALK)
+		return 1;
+	off = KREAD(s, offset);
+	len = KREAD(s, length);
+	if (pair_on)
+		dma_hand(NULL, page_pfn(page), off, len);
+	e = new_event(NULL, PT_EV_DMA_SG_ENT, false);
+	if (e) {
+		e->dma.dev = w->dev;
+		e->dma.handle = w->sgl;
+		e->dma.page = page;
+		e->dma.offset = off;
+		e->dma.size = len;
+		e->dma.ret = w->n;
+		e->dma.memmap_base = memmap_base();
+		submit(e);
+	}
+	w->n++;
+	if (link & PT_SG_END) {
+		w->nents = w->n;	/* the list ends here */
+		return 1;
+	}
+	w->sg += w->stride;
+	return 0;
+}
+
+#if !defined(PT_TARGET_I386) && !defined(PT_TARGET_ARM)
+static long sg_step_cb(__u32 k, void *w)
+{
+	return sg_step(w);
+}
+#endif
+
+/*
+ * The first PT_DMA_SG_WALK entries of an sg list about to be mapped, each
+ * as a DMA_SG_ENT event (page, offset, length), before the list's own
+ * event: user space sums their lengths and indexes their pages, so that a
+ * page freed while in a mapped list is found. Order-0 blocks kept in BPF
+ * among those pages go to user space first, as for a page mapping. Walked
+ * as sg_next() does: a chain entry links to the next array and is no entry.
+ * Where blocks are paired in BPF (x86-64) the steps run under bpf_loop(): a
+ * plain loop of pair_hand()s is more than the verifier takes. Returns
+ * PT_F_DMA_SG_ENTS, with PT_F_DMA_SG_MORE when the list goes on; 0 when
+ * the list was not walked.
+ */
+static __always_inline __u32 dma_sg_walk(__u64 dev, __u64 sgl, __u64 nents)
+{
+	struct sg_walk w = { .dev = dev, .sgl = sgl, .sg = sgl, .nents = nents,
+			     .stride = bpf_core_type_size(struct scatterlist) };
+
+	if (!sgl || !w.stride)
+		return 0;
+#if !defined(PT_TARGET_I386) && !defined(PT_TARGET_ARM)
+	if (!bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_loop))
+		return 0;
+	bpf_loop(PT_DMA_SG_WALK + 4, sg_step_cb, &w, 0);
+#else
+	for (int k = 0; k < PT_DMA_SG_WALK + 4; k++)
+		if (sg_step(&w))
+			break;
+#endif
+	return PT_F_DMA_SG_ENTS | (w.n < w.nents ? PT_F_DMA_SG_MORE : 0);
+}
+
 static __always_inline int emit_dma_sg(void *ctx, __u32 type, __u64 dev, __u64 sg, __u64 nents,
 				       __u32 dir, __u64 attrs, __s32 ret, __u32 flags, __u64 ip)
 {
-	struct pt_event *e = dma_event(ctx, type, dev, sg, nents, dir, attrs);
+	struct pt_event *e;
+
+	if (type == PT_EV_DMA_MAP_SG && !pid_filtered())
+		flags |= dma_sg_walk(dev, sg, nents);
+	e = dma_event(ctx, type, dev, sg, nents, dir, attrs);
 
 	if (!e)
 		return 0;

@@ -32,3 +32,4 @@ char LICENSE[] SEC("license") = "GPL";
 #include "module.bpf.h"
 #include "kmap_local.bpf.h"
 #include "dma.bpf.h"
+#include "dma_tp.bpf.h"

@@ -129,9 +129,10 @@ struct pt_finding {
 	/* DMA kinds (analyzer_dma.c): the mapping's device, handle, size
 	 * (bytes; sg: entries) and direction, and those the unmap or free
 	 * gave (size2, dir2); api: enum pt_dma_api; why: dma_bad_unmap's
-	 * PT_DMA_WHY_*. bytes: the mappings' bytes (leaks). */
+	 * PT_DMA_WHY_*. bytes: the mappings' bytes (leaks); sg_bytes: an sg
+	 * list's bytes (its entries' lengths), 0: not read. */
 	uint64_t dma_dev, dma_handle;
-	uint64_t dma_size, dma_size2, dma_bytes;
+	uint64_t dma_size, dma_size2, dma_bytes, dma_sg_bytes;
 	uint32_t dma_dir, dma_dir2;
 	uint32_t dma_api, dma_why;
 };

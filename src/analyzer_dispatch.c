@@ -243,6 +243,7 @@ void an_event(struct analyzer *an, const struct pt_event *e, const char *modname
 	case PT_EV_DMA_UNMAP_SG:
 	case PT_EV_DMA_RET:
 	case PT_EV_DMA_DEV:
+	case PT_EV_DMA_SG_ENT:
 		dma_event(an, e, modname);
 		break;
 	default:

@@ -18,6 +18,7 @@
 #define MAX_PENDING_DMA	4096	/* kprobe mode: calls awaiting their return */
 #define MAX_GONE_DMA	65536	/* unmapped handles remembered for a second unmap */
 #define MAX_DMA_PAGES	1024	/* pages of one mapping indexed for page frees */
+#define MAX_SG_STAGED	1024	/* lists whose entries came, awaiting their map */
 
 /* A page free seen while a mapping covers the page: its key and how many. */
 struct dma_pfn {
@@ -39,7 +40,9 @@ int dma_init(struct pt_dma *d)
 	    u64map_init(&d->gone, sizeof(struct pt_dma_gone)) ||
 	    u64map_init(&d->pfns, sizeof(struct dma_pfn)) ||
 	    u64map_init(&d->devs, PT_MODNAME_LEN) ||
-	    u64map_init(&d->pending, sizeof(struct dma_pending))) {
+	    u64map_init(&d->pending, sizeof(struct dma_pending)) ||
+	    u64map_init(&d->sgstage, sizeof(struct pt_dma_sg_pages)) ||
+	    u64map_init(&d->sgpages, sizeof(struct pt_dma_sg_pages))) {
 		dma_free(d);
 		return -1;
 	}
@@ -58,6 +61,10 @@ void dma_free(struct pt_dma *d)
 		u64map_free(&d->devs);
 	if (d->pending.keys)
 		u64map_free(&d->pending);
+	if (d->sgstage.keys)
+		u64map_free(&d->sgstage);
+	if (d->sgpages.keys)
+		u64map_free(&d->sgpages);
 }
 
 bool dma_kind(enum pt_kind k)
@@ -79,24 +86,26 @@ static uint64_t dma_key(uint32_t api, uint64_t dev, uint64_t handle)
 	return k == U64MAP_EMPTY ? k - 1 : k;
 }
 
-static uint32_t api_of(uint32_t type)
+static uint32_t api_of(const struct pt_event *e)
 {
-	switch (type) {
+	switch (e->type) {
 	case PT_EV_DMA_MAP_SG:
 	case PT_EV_DMA_UNMAP_SG:
+	case PT_EV_DMA_SG_ENT:
 		return PT_DMA_SG;
 	case PT_EV_DMA_ALLOC:
 	case PT_EV_DMA_FREE:
-		return PT_DMA_COHERENT;
+		return (e->flags & PT_F_DMA_PAGES) ? PT_DMA_ALLOC_PAGES : PT_DMA_COHERENT;
 	default:
 		return PT_DMA_PAGE;
 	}
 }
 
-/* Bytes a mapping stands for in the usage lists (sg: unknown, 0). */
+/* Bytes a mapping stands for in the usage lists (sg: its entries' lengths,
+ * 0 where they were not read). */
 static uint64_t map_bytes(const struct pt_dma_map *m)
 {
-	return m->api == PT_DMA_SG ? 0 : m->size * m->count;
+	return m->bytes * m->count;
 }
 
 /* The fields every DMA finding has: the mapping's side, its owner. */
@@ -114,6 +123,8 @@ static void fill_dma(struct pt_finding *f, const struct pt_dma_map *m, uint64_t 
 		f->caller = m->caller;
 		f->pfn = m->pfn;
 		f->pages = m->npages;
+		if (m->api == PT_DMA_SG)
+			f->dma_sg_bytes = m->bytes;
 	}
 }
 
@@ -127,7 +138,7 @@ static bool map_failed(const struct pt_event *e)
 		return e->dma.handle == UINT64_MAX || e->dma.handle == UINT32_MAX;
 	case PT_EV_DMA_ALLOC:
 		return !e->dma.page;
-	default:
+	default:		/* MAP_SG; its dma_map_sg_err tracepoint: ret -errno */
 		return (e->flags & PT_F_DMA_SGTABLE) ? e->dma.ret < 0 : e->dma.ret <= 0;
 	}
 }
@@ -154,38 +165,112 @@ static void index_pages(struct pt_dma *d, uint64_t key, uint64_t pfn, uint32_t n
 	}
 }
 
+/* The pages [*pfn, + n) that offset and size cover from a page. */
+static uint32_t span(const struct analyzer *an, uint64_t offset, uint64_t size, uint64_t *pfn)
+{
+	uint64_t ps = 1ULL << an->ki.page_shift, n;
+
+	*pfn += offset >> an->ki.page_shift;
+	n = ((offset & (ps - 1)) + size + ps - 1) >> an->ki.page_shift;
+	return n > MAX_DMA_PAGES ? MAX_DMA_PAGES : (uint32_t)n;
+}
+
+/* An entry of an sg list about to be mapped: staged until its MAP_SG. */
+static void sg_entry(struct analyzer *an, const struct pt_event *e)
+{
+	struct pt_dma *d = &an->dma;
+	uint64_t key = dma_key(PT_DMA_SG, e->dma.dev, e->dma.handle), pfn;
+	struct pt_dma_sg_pages *sp;
+	bool existed;
+
+	if (d->sgstage.len >= MAX_SG_STAGED)
+		u64map_clear(&d->sgstage);
+	sp = u64map_put(&d->sgstage, key, &existed);
+	if (!sp)
+		return;
+	/* The first entry starts the list afresh (a walk whose map never
+	 * came, lost or failed without its event, is dropped). */
+	if (!existed || e->dma.ret == 0)
+		memset(sp, 0, sizeof(*sp));
+	if (sp->n >= PT_DMA_SG_WALK)
+		return;
+	learn_memmap_base(an, e->dma.memmap_base);
+	sp->bytes += e->dma.size;
+	sp->r[sp->n].pfn = U64MAP_EMPTY;
+	sp->r[sp->n].npages = 0;
+	if (ptr_to_pfn(an, e->dma.page, &pfn)) {
+		sp->r[sp->n].npages = span(an, e->dma.offset, e->dma.size, &pfn);
+		sp->r[sp->n].pfn = pfn;
+	}
+	sp->n++;
+}
+
+/* An sg list mapped: its staged entries become its pages and bytes. */
+static void sg_mapped(struct analyzer *an, uint64_t key, struct pt_dma_map *m)
+{
+	struct pt_dma *d = &an->dma;
+	struct pt_dma_sg_pages *st = u64map_get(&d->sgstage, key), *sp;
+	uint32_t i;
+
+	if (!st)
+		return;
+	sp = u64map_put(&d->sgpages, key, NULL);
+	if (sp) {
+		*sp = *st;
+		m->bytes = sp->bytes;
+		for (i = 0; i < sp->n && i < PT_DMA_SG_WALK; i++)
+			if (sp->r[i].npages)
+				index_pages(d, key, sp->r[i].pfn, sp->r[i].npages, 1);
+	}
+	u64map_del(&d->sgstage, key);
+}
+
+/* An sg list unmapped: its pages no longer are. */
+static void sg_unmapped(struct pt_dma *d, uint64_t key)
+{
+	struct pt_dma_sg_pages *sp = u64map_get(&d->sgpages, key);
+	uint32_t i;
+
+	if (!sp)
+		return;
+	for (i = 0; i < sp->n && i < PT_DMA_SG_WALK; i++)
+		if (sp->r[i].npages)
+			index_pages(d, key, sp->r[i].pfn, sp->r[i].npages, -1);
+	u64map_del(&d->sgpages, key);
+}
+
 static void map_done(struct analyzer *an, const struct pt_event *e)
 {
 	struct pt_dma *d = &an->dma;
-	uint32_t api = api_of(e->type);
+	uint32_t api = api_of(e);
 	uint64_t key, pfn = 0;
 	uint32_t npages = 0;
 	struct pt_dma_map *m;
 	bool existed;
 
+	key = dma_key(api, e->dma.dev, e->dma.handle);
 	if (map_failed(e)) {
 		d->st.failed++;
+		if (api == PT_DMA_SG)
+			u64map_del(&d->sgstage, key);
 		return;
 	}
-	if (api == PT_DMA_PAGE) {
-		uint64_t ps = 1ULL << an->ki.page_shift;
-
+	if (api == PT_DMA_PAGE && (e->flags & PT_F_DMA_PHYS) && !(e->flags & PT_F_DMA_MMIO)) {
+		/* A dma: tracepoint's physical address: the page is its pfn. */
+		pfn = e->dma.page >> an->ki.page_shift;
+		npages = span(an, e->dma.page & ((1ULL << an->ki.page_shift) - 1), e->dma.size,
+			      &pfn);
+	} else if (api == PT_DMA_PAGE && !(e->flags & PT_F_DMA_MMIO)) {
 		learn_memmap_base(an, e->dma.memmap_base);
-		if (ptr_to_pfn(an, e->dma.page, &pfn)) {
-			pfn += e->dma.offset >> an->ki.page_shift;
-			npages = (uint32_t)(((e->dma.offset & (ps - 1)) + e->dma.size + ps - 1) >>
-					    an->ki.page_shift);
-			if (npages > MAX_DMA_PAGES)
-				npages = MAX_DMA_PAGES;
-		} else {
+		if (ptr_to_pfn(an, e->dma.page, &pfn))
+			npages = span(an, e->dma.offset, e->dma.size, &pfn);
+		else
 			pfn = 0;
-		}
 	}
-	if (api == PT_DMA_COHERENT)
+	if (api == PT_DMA_COHERENT || api == PT_DMA_ALLOC_PAGES)
 		d->st.allocs++;
 	else
 		d->st.maps++;
-	key = dma_key(api, e->dma.dev, e->dma.handle);
 	u64map_del(&d->gone, key);
 	m = u64map_put(&d->maps, key, &existed);
 	if (!m)
@@ -195,10 +280,11 @@ static void map_done(struct analyzer *an, const struct pt_event *e)
 		/* The same page mapped again for the device: kept as a count,
 		 * the first mapping's details judge the unmaps (and count). */
 		m->count++;
-		d->st.live_bytes += map_bytes(m) / m->count;
+		d->st.live_bytes += m->bytes;
+		if (api == PT_DMA_SG)
+			u64map_del(&d->sgstage, key);
 		return;
 	}
-	d->st.live_bytes += api == PT_DMA_SG ? 0 : e->dma.size;
 	memset(m, 0, sizeof(*m));
 	m->dev = e->dma.dev;
 	m->handle = e->dma.handle;
@@ -213,8 +299,13 @@ static void map_done(struct analyzer *an, const struct pt_event *e)
 	m->module = (int8_t)module_of_event(an, e);
 	m->pfn = npages ? pfn : 0;
 	m->npages = npages;
+	m->bytes = api == PT_DMA_SG ? 0 : e->dma.size;
+	m->sg_more = !!(e->flags & PT_F_DMA_SG_MORE);
 	if (npages)
 		index_pages(d, key, pfn, npages, 1);
+	if (api == PT_DMA_SG)
+		sg_mapped(an, key, m);
+	d->st.live_bytes += m->bytes;
 }
 
 /*
@@ -270,7 +361,7 @@ static void map_ret(struct analyzer *an, const struct pt_event *e)
 static const char *api_name(uint32_t api)
 {
 	return api == PT_DMA_SG ? "dma_unmap_sg()" : api == PT_DMA_COHERENT ? "dma_free_coherent()" :
-	       "dma_unmap_page()";
+	       api == PT_DMA_ALLOC_PAGES ? "dma_free_pages()" : "dma_unmap_page()";
 }
 
 /* An unmap of what is not mapped: again (a second unmap), or never. */
@@ -315,9 +406,9 @@ static void bad_unmap(struct analyzer *an, const struct pt_event *e, uint32_t ap
 static void judge_mismatch(struct analyzer *an, const struct pt_event *e, const struct pt_dma_map *m)
 {
 	bool size = e->dma.size != m->size;
-	bool dir = m->api != PT_DMA_COHERENT && e->dma.dir != m->dir;
-	enum pt_kind kind = m->api == PT_DMA_COHERENT ? PT_K_DMA_FREE_MISMATCH :
-			    PT_K_DMA_UNMAP_MISMATCH;
+	bool alloc = m->api == PT_DMA_COHERENT || m->api == PT_DMA_ALLOC_PAGES;
+	bool dir = !alloc && e->dma.dir != m->dir;
+	enum pt_kind kind = alloc ? PT_K_DMA_FREE_MISMATCH : PT_K_DMA_UNMAP_MISMATCH;
 	struct pt_finding *f;
 	int module;
 
@@ -332,10 +423,13 @@ static void judge_mismatch(struct analyzer *an, const struct pt_event *e, const 
 	f->dma_dir2 = e->dma.dir;
 	f->stack_id2 = e->stack_id;
 	f->caller2 = e->ip;
-	if (m->api == PT_DMA_COHERENT)
+	if (alloc)
 		snprintf(f->note, sizeof(f->note),
-			 "coherent DMA buffer of %llu bytes freed as %llu bytes: dma_free_coherent() must get the size dma_alloc_coherent() was given",
-			 (unsigned long long)m->size, (unsigned long long)e->dma.size);
+			 "%s DMA buffer of %llu bytes freed as %llu bytes: %s must get the size %s was given",
+			 m->api == PT_DMA_COHERENT ? "coherent" : "dma_alloc_pages()",
+			 (unsigned long long)m->size, (unsigned long long)e->dma.size,
+			 m->api == PT_DMA_COHERENT ? "dma_free_coherent()" : "dma_free_pages()",
+			 m->api == PT_DMA_COHERENT ? "dma_alloc_coherent()" : "dma_alloc_pages()");
 	else if (m->api == PT_DMA_SG)
 		snprintf(f->note, sizeof(f->note),
 			 "dma_unmap_sg() with %llu entries, %s, of a list mapped with %llu, %s: unmap with the nents and direction given to dma_map_sg() (not its return value)",
@@ -351,7 +445,7 @@ static void judge_mismatch(struct analyzer *an, const struct pt_event *e, const 
 static void on_unmap(struct analyzer *an, const struct pt_event *e)
 {
 	struct pt_dma *d = &an->dma;
-	uint32_t api = api_of(e->type);
+	uint32_t api = api_of(e);
 	uint64_t key = dma_key(api, e->dma.dev, e->dma.handle);
 	struct pt_dma_map *m = u64map_get(&d->maps, key), gone_m;
 	struct pt_dma_gone *g;
@@ -362,18 +456,20 @@ static void on_unmap(struct analyzer *an, const struct pt_event *e)
 		return;
 	}
 	judge_mismatch(an, e, m);
-	if (api == PT_DMA_COHERENT)
+	if (api == PT_DMA_COHERENT || api == PT_DMA_ALLOC_PAGES)
 		d->st.frees++;
 	else
 		d->st.unmaps++;
 	d->st.live--;
-	d->st.live_bytes -= api == PT_DMA_SG ? 0 : m->size;
+	d->st.live_bytes -= m->bytes;
 	if (--m->count)
 		return;
 	gone_m = *m;
 	u64map_del(&d->maps, key);
 	if (gone_m.npages)
 		index_pages(d, key, gone_m.pfn, gone_m.npages, -1);
+	if (api == PT_DMA_SG)
+		sg_unmapped(d, key);
 	if (d->gone.len >= MAX_GONE_DMA)
 		u64map_clear(&d->gone);
 	module = gone_m.module >= 0 ? gone_m.module : module_of_event(an, e);
@@ -407,6 +503,9 @@ void dma_event(struct analyzer *an, const struct pt_event *e, const char *name)
 		break;
 	case PT_EV_DMA_RET:
 		map_ret(an, e);
+		break;
+	case PT_EV_DMA_SG_ENT:
+		sg_entry(an, e);
 		break;
 	case PT_EV_DMA_UNMAP:
 	case PT_EV_DMA_UNMAP_SG:
@@ -443,9 +542,15 @@ void dma_check_free(struct analyzer *an, const struct pt_event *e, uint64_t pfn,
 		f->pfn = pfn + i;
 		f->stack_id2 = e->stack_id;
 		f->caller2 = free_caller(an, e);
-		snprintf(f->note, sizeof(f->note),
-			 "page freed while it is still DMA-mapped (%llu bytes, %s): the device may still write into memory the allocator hands to someone else; dma_unmap_page() before the free",
-			 (unsigned long long)m->size, pt_dma_dir_name(m->dir));
+		if (m->api == PT_DMA_SG)
+			snprintf(f->note, sizeof(f->note),
+				 "page freed while it is still in a DMA-mapped sg list (%llu entries, %llu bytes%s, %s): the device may still write into memory the allocator hands to someone else; dma_unmap_sg() before the free",
+				 (unsigned long long)m->size, (unsigned long long)m->bytes,
+				 m->sg_more ? " in the entries read" : "", pt_dma_dir_name(m->dir));
+		else
+			snprintf(f->note, sizeof(f->note),
+				 "page freed while it is still DMA-mapped (%llu bytes, %s): the device may still write into memory the allocator hands to someone else; dma_unmap_page() before the free",
+				 (unsigned long long)m->size, pt_dma_dir_name(m->dir));
 	}
 }
 

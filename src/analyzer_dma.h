@@ -13,13 +13,15 @@
 #include "analyzer.h"
 #include "u64map.h"
 
-/* The three kinds of mapping, each its own key space. */
-enum pt_dma_api { PT_DMA_PAGE = 0, PT_DMA_SG = 1, PT_DMA_COHERENT = 2 };
+/* The kinds of mapping, each its own key space (ALLOC_PAGES: the buffers
+ * of dma_alloc_pages(), traced by the dma: tracepoints only). */
+enum pt_dma_api { PT_DMA_PAGE = 0, PT_DMA_SG = 1, PT_DMA_COHERENT = 2, PT_DMA_ALLOC_PAGES = 3 };
 
 /* A live mapping (or a coherent buffer). */
 struct pt_dma_map {
 	uint64_t dev, handle;
 	uint64_t size;			/* bytes; sg: nents */
+	uint64_t bytes;			/* bytes (sg: its entries' lengths, as far as read) */
 	uint64_t pfn;			/* first page mapped (page maps), else 0 */
 	uint64_t ts;
 	uint64_t caller;
@@ -31,6 +33,19 @@ struct pt_dma_map {
 	uint8_t api;			/* enum pt_dma_api */
 	int8_t module;			/* owner: watched module index, -1 none */
 	uint8_t reported;		/* its page freed: said once */
+	uint8_t sg_more;		/* sg: longer than BPF reads (bytes, pages: the first) */
+};
+
+/* The pages of an sg list's entries (the first PT_DMA_SG_WALK) and their bytes. */
+struct pt_dma_sg_pages {
+	uint32_t n;
+	uint32_t pad;
+	uint64_t bytes;
+	struct {
+		uint64_t pfn;		/* first page, U64MAP_EMPTY: unknown */
+		uint32_t npages;
+		uint32_t pad;
+	} r[PT_DMA_SG_WALK];
 };
 
 /* A mapping unmapped, for the site of the first unmap of a second one. */
@@ -67,6 +82,9 @@ struct pt_dma {
 	struct u64map pfns;		/* pfn -> key of a live page mapping over it */
 	struct u64map devs;		/* dev -> name[PT_MODNAME_LEN] */
 	struct u64map pending;		/* tid -> its calls awaiting DMA_RET (kprobe mode) */
+	struct u64map sgstage;		/* key -> struct pt_dma_sg_pages: entries of a list
+					 * not yet mapped (DMA_SG_ENT before its MAP_SG) */
+	struct u64map sgpages;		/* key -> struct pt_dma_sg_pages of a live sg mapping */
 	struct pt_dma_stats st;
 };
 

@@ -54,7 +54,10 @@ void dma_attach_prepare(struct dma_attach *d, struct pagetrack_bpf *skel, const 
 
 	dma_table(d, skel);
 	d->why = NULL;
-	if (!kprobes)
+	/* Tracepoint mode (--attach tracepoint, or a kernel with neither
+	 * fentry nor kprobes): the dma: tracepoints where the kernel has them. */
+	dma_tp_prepare(&d->tp, skel, btf, !fentry && (!kprobes || !kprobes_available()));
+	if (d->tp.used)
 		d->why = "needs fentry or kprobes (tracepoint mode)";
 	for (i = 0; i < D_NPROBES; i++) {
 		struct dma_probe *p = &d->p[i];
@@ -118,6 +121,7 @@ void dma_attach_attach(struct dma_attach *d)
 		if (!p->link)
 			p->why = "attach failed";
 	}
+	dma_tp_attach(&d->tp);
 	/* An entry without its return pairs nothing: both off. */
 	for (i = 0; i < D_NPROBES; i++) {
 		int r = ret_of(i);
@@ -140,6 +144,7 @@ void dma_attach_detach(struct dma_attach *d)
 		d->p[i].link = NULL;
 	}
 	links_destroy(links, D_NPROBES);
+	dma_tp_detach(&d->tp);
 }
 
 static const char *state(const struct dma_probe *p)
@@ -154,16 +159,18 @@ static void line(const char *kinds, const struct dma_probe *a, const struct dma_
 		fprintf(stderr, "  %s: on (%s %s, %s %s)\n", kinds, a->func, state(a), b->func,
 			state(b));
 	else
-		fprintf(stderr, "  %s: off: %s: %s%s\n", kinds, a->link ? b->func : a->func,
-			(a->link ? b->why : a->why) ? (a->link ? b->why : a->why) : "not attached",
-			tracepoint_exists("dma", "dma_map_phys") || tracepoint_exists("dma", "dma_map_page") ?
-			" (this kernel's dma: tracepoints are not used yet)" : "");
+		fprintf(stderr, "  %s: off: %s: %s\n", kinds, a->link ? b->func : a->func,
+			(a->link ? b->why : a->why) ? (a->link ? b->why : a->why) : "not attached");
 }
 
 void dma_attach_print(const struct dma_attach *d)
 {
 	const struct dma_probe *p = d->p;
 
+	if (d->tp.used) {
+		dma_tp_print(&d->tp);
+		return;
+	}
 	line("dma page mappings (dma_leak, dma_bad_unmap, dma_unmap_mismatch, dma_free_while_mapped)",
 	     &p[D_MAP], &p[D_UNMAP]);
 	line("dma sg mappings", &p[D_MAP_SG], &p[D_UNMAP_SG]);

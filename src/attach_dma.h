@@ -2,14 +2,16 @@
 /*
  * The DMA API probes' part of the attacher (bpf/dma.bpf.h): which kernel
  * functions of the streaming and coherent DMA API this kernel lets us
- * trace, by fentry/fexit or kprobe/kretprobe, their attachment and their
- * line in the start-up detections. It must not read or judge events.
+ * trace, by fentry/fexit or kprobe/kretprobe (or, without both, the dma:
+ * tracepoints: attach_dma_tp.h), their attachment and their line in the
+ * start-up detections. It must not read or judge events.
  */
 #ifndef PT_ATTACH_DMA_H
 #define PT_ATTACH_DMA_H
 
 #include <stdbool.h>
 #include <bpf/btf.h>
+#include "attach_dma_tp.h"
 #include "kinfo.h"
 
 struct pagetrack_bpf;
@@ -34,6 +36,7 @@ enum { D_MAP, D_MAP_RET, D_UNMAP, D_ALLOC, D_ALLOC_RET, D_FREE, D_MAP_SG, D_MAP_
 struct dma_attach {
 	struct dma_probe p[D_NPROBES];
 	const char *why;		/* the whole set is off: why */
+	struct dma_tp tp;		/* tracepoint mode: the dma: tracepoints instead */
 };
 
 /* Before load: choose each program's set and target, or switch it off. */

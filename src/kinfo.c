@@ -179,9 +179,14 @@ static bool blacklisted(const char *name)
 	return hit;
 }
 
+bool kprobes_available(void)
+{
+	return !access("/sys/bus/event_source/devices/kprobe/type", R_OK);
+}
+
 bool kprobe_possible(const struct ksyms *ks, const char *name, const char **why)
 {
-	if (access("/sys/bus/event_source/devices/kprobe/type", R_OK)) {
+	if (!kprobes_available()) {
 		*why = "kernel has no kprobes";
 		return false;
 	}

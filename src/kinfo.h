@@ -29,6 +29,8 @@ void kinfo_from_btf(struct pt_kernel_info *ki, const struct ksyms *ks, const str
 /* Exact name in kallsyms (a text symbol). */
 bool ksyms_has(const struct ksyms *ks, const char *name);
 /* Is this kernel symbol kprobe-able: present, not blacklisted, PMU there. */
+/* The kernel has kprobes (its kprobe PMU). */
+bool kprobes_available(void);
 bool kprobe_possible(const struct ksyms *ks, const char *name, const char **why);
 bool tracepoint_exists(const char *category, const char *event);
 /* The tracefs mount point, mounting it if needed; NULL if impossible. */

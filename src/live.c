@@ -398,6 +398,7 @@ static void print_event_mix(const struct pt_stats *st)
 		[PT_EV_DMA_ALLOC] = "dma_alloc", [PT_EV_DMA_FREE] = "dma_free",
 		[PT_EV_DMA_MAP_SG] = "dma_map_sg", [PT_EV_DMA_UNMAP_SG] = "dma_unmap_sg",
 		[PT_EV_DMA_RET] = "dma_ret", [PT_EV_DMA_DEV] = "dma_dev",
+		[PT_EV_DMA_SG_ENT] = "dma_sg_ent",
 	};
 	int i;
 

@@ -98,6 +98,11 @@ enum pt_event_type {
 	PT_EV_DMA_DEV,		/* a device's name (struct pt_module_event,
 				 * name: dev_name()): a0 the struct device *,
 				 * sent before its first DMA event */
+	PT_EV_DMA_SG_ENT,	/* an entry of an sg list about to be mapped,
+				 * sent just before its DMA_MAP_SG: dev, handle
+				 * (the list), page (the entry's struct page *),
+				 * offset, size (its length), ret (its index),
+				 * memmap_base */
 	PT_EV_MAX,
 };
 
@@ -135,6 +140,59 @@ enum { PT_KL_HELD_EXIT = 1, PT_KL_HELD_UNLOAD, PT_KL_HELD_END };
 /* PT_EV_DMA_* flags */
 #define PT_F_DMA_PENDING 0x100	/* the handle comes in the thread's DMA_RET */
 #define PT_F_DMA_SGTABLE 0x200	/* MAP_SG by dma_map_sgtable: ret 0 or -errno */
+#define PT_F_DMA_PHYS	0x400	/* MAP: page is the buffer's physical address
+				 * (a dma: tracepoint's phys_addr), offset 0 */
+#define PT_F_DMA_MMIO	0x800	/* MAP: of MMIO (dma_map_resource, or
+				 * DMA_ATTR_MMIO): no struct page behind it */
+#define PT_F_DMA_SG_ENTS 0x1000	/* MAP_SG: its entries came just before it as
+				 * DMA_SG_ENT events (recordings before them
+				 * have none) */
+#define PT_F_DMA_SG_MORE 0x2000	/* MAP_SG: the list has more entries than BPF
+				 * walks (PT_DMA_SG_WALK): its bytes and pages
+				 * are those of the first ones */
+#define PT_F_DMA_PAGES	0x4000	/* ALLOC, FREE: dma_alloc_pages() and
+				 * dma_free_pages() (and the noncoherent calls
+				 * made of them), their own pairs */
+
+#define PT_DMA_SG_WALK	32	/* sg entries BPF reads per mapping */
+
+/*
+ * Tracepoint mode (bpf/dma_tp.bpf.h): the dma: tracepoints each raw
+ * tracepoint program is attached to, and the arguments it reads by role.
+ * User space finds each argument's place in the kernel's BTF (the
+ * btf_trace_<name> prototype) and sets dma_tp_args[prog][role] to the
+ * place + 1; 0: the tracepoint has no such argument.
+ */
+enum pt_dtp_prog {
+	PT_DTP_MAP,		/* dma_map_phys (6.16+), dma_map_page */
+	PT_DTP_MAP_RES,		/* dma_map_resource (before 6.16) */
+	PT_DTP_UNMAP,		/* dma_unmap_phys, dma_unmap_page */
+	PT_DTP_UNMAP_RES,	/* dma_unmap_resource */
+	PT_DTP_MAP_SG,		/* dma_map_sg */
+	PT_DTP_MAP_SG_ERR,	/* dma_map_sg_err */
+	PT_DTP_UNMAP_SG,	/* dma_unmap_sg */
+	PT_DTP_ALLOC,		/* dma_alloc */
+	PT_DTP_FREE,		/* dma_free */
+	PT_DTP_ALLOC_PAGES,	/* dma_alloc_pages */
+	PT_DTP_FREE_PAGES,	/* dma_free_pages */
+	PT_DTP_N,
+};
+
+enum pt_dta_role {
+	PT_DTA_DEV,		/* struct device * */
+	PT_DTA_PHYS,		/* phys_addr_t */
+	PT_DTA_PAGE,		/* struct page * */
+	PT_DTA_DMA,		/* dma_addr_t */
+	PT_DTA_SIZE,		/* size_t */
+	PT_DTA_DIR,		/* enum dma_data_direction */
+	PT_DTA_ATTRS,		/* unsigned long */
+	PT_DTA_VIRT,		/* void * */
+	PT_DTA_GFP,		/* gfp_t */
+	PT_DTA_SGL,		/* struct scatterlist * */
+	PT_DTA_NENTS,		/* the first int */
+	PT_DTA_ENTS,		/* the second int (mapped entries, or -errno) */
+	PT_DTA_N,
+};
 
 #define PT_NR_ORDERS		11
 
@@ -243,15 +301,16 @@ struct pt_ev_paired {		/* PAIRED_LIVE */
 struct pt_ev_dma {		/* DMA_* (but DMA_DEV) */
 	__u64 dev;		/* struct device * */
 	__u64 handle;		/* dma_addr_t; sg: the struct scatterlist * */
-	__u64 page;		/* struct page * (MAP), cpu_addr (ALLOC, FREE),
-				 * first page of the list (MAP_SG) */
-	__u64 size;		/* bytes; sg: nents */
+	__u64 page;		/* struct page * (MAP; with PT_F_DMA_PHYS the
+				 * physical address), cpu_addr (ALLOC, FREE),
+				 * the entry's struct page * (SG_ENT) */
+	__u64 size;		/* bytes; sg: nents; SG_ENT: the entry's length */
 	__u64 memmap_base;	/* the kernel's, 0: unknown */
 	__u64 ip_;		/* (ip) */
 	__u32 type_;		/* (type) */
 	__u32 dir;		/* enum dma_data_direction (order) */
-	__u32 offset;		/* MAP: offset in the page (gfp); ALLOC: gfp */
-	__s32 ret;		/* MAP_SG, DMA_RET: entries mapped */
+	__u32 offset;		/* MAP, SG_ENT: offset in the page (gfp); ALLOC: gfp */
+	__s32 ret;		/* MAP_SG, DMA_RET: entries mapped; SG_ENT: index */
 	__u8 to_aux_[20];	/* tgid .. flags */
 	__u32 attrs;		/* DMA_ATTR_* */
 };

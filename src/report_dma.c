@@ -16,7 +16,8 @@
 
 static const char *api_word(uint32_t api)
 {
-	return api == PT_DMA_SG ? "sg" : api == PT_DMA_COHERENT ? "coherent" : "page";
+	return api == PT_DMA_SG ? "sg" : api == PT_DMA_COHERENT ? "coherent" :
+	       api == PT_DMA_ALLOC_PAGES ? "alloc_pages" : "page";
 }
 
 static const char *dev_name(const struct analyzer *an, uint64_t dev)
@@ -29,7 +30,7 @@ static const char *dev_name(const struct analyzer *an, uint64_t dev)
 void dma_report_json(FILE *out, const struct analyzer *an, const struct ksyms *ks,
 		     const struct pt_finding *f)
 {
-	bool coherent = f->dma_api == PT_DMA_COHERENT;
+	bool coherent = f->dma_api == PT_DMA_COHERENT || f->dma_api == PT_DMA_ALLOC_PAGES;
 
 	fputs(",\"device\":", out);
 	json_str(out, dev_name(an, f->dma_dev));
@@ -39,6 +40,8 @@ void dma_report_json(FILE *out, const struct analyzer *an, const struct ksyms *k
 	if (f->kind != PT_K_DMA_BAD_UNMAP) {
 		fprintf(out, ",\"%s\":%" PRIu64, f->dma_api == PT_DMA_SG ? "nents" : "size",
 			f->dma_size);
+		if (f->dma_sg_bytes)
+			fprintf(out, ",\"sg_bytes\":%" PRIu64, f->dma_sg_bytes);
 		if (!coherent)
 			fprintf(out, ",\"dir\":\"%s\"", pt_dma_dir_name(f->dma_dir));
 	}
@@ -60,21 +63,24 @@ void dma_report_json(FILE *out, const struct analyzer *an, const struct ksyms *k
 void dma_report_text(FILE *out, const struct analyzer *an, const struct ksyms *ks,
 		     const struct pt_finding *f)
 {
+	bool coherent = f->dma_api == PT_DMA_COHERENT || f->dma_api == PT_DMA_ALLOC_PAGES;
+	char sgb[48] = "";
+
+	if (f->dma_sg_bytes)
+		snprintf(sgb, sizeof(sgb), " (%" PRIu64 " bytes)", f->dma_sg_bytes);
 	fprintf(out, "    device %s, %s mapping", ESC_TX(dev_name(an, f->dma_dev)),
 		api_word(f->dma_api));
 	if (ks->raw_addresses)
 		fprintf(out, " at 0x%" PRIx64, f->dma_handle);
 	if (f->kind != PT_K_DMA_BAD_UNMAP)
-		fprintf(out, ", %" PRIu64 " %s%s%s", f->dma_size,
-			f->dma_api == PT_DMA_SG ? "entries" : "bytes",
-			f->dma_api == PT_DMA_COHERENT ? "" : ", ",
-			f->dma_api == PT_DMA_COHERENT ? "" : pt_dma_dir_name(f->dma_dir));
+		fprintf(out, ", %" PRIu64 " %s%s%s%s", f->dma_size,
+			f->dma_api == PT_DMA_SG ? "entries" : "bytes", sgb,
+			coherent ? "" : ", ", coherent ? "" : pt_dma_dir_name(f->dma_dir));
 	if (f->kind == PT_K_DMA_BAD_UNMAP || f->kind == PT_K_DMA_UNMAP_MISMATCH ||
 	    f->kind == PT_K_DMA_FREE_MISMATCH)
-		fprintf(out, "; %s with %" PRIu64 " %s%s%s", f->dma_api == PT_DMA_COHERENT ? "freed" :
+		fprintf(out, "; %s with %" PRIu64 " %s%s%s", coherent ? "freed" :
 			"unmapped", f->dma_size2, f->dma_api == PT_DMA_SG ? "entries" : "bytes",
-			f->dma_api == PT_DMA_COHERENT ? "" : ", ",
-			f->dma_api == PT_DMA_COHERENT ? "" : pt_dma_dir_name(f->dma_dir2));
+			coherent ? "" : ", ", coherent ? "" : pt_dma_dir_name(f->dma_dir2));
 	if (f->kind == PT_K_DMA_LEAK || f->kind == PT_K_DMA_HELD_AT_EXIT)
 		fprintf(out, "; %u mapping(s), %" PRIu64 " bytes, oldest %.3f s", f->count,
 			f->dma_bytes, f->age_ns / 1e9);
@@ -215,7 +221,7 @@ void dma_metrics(FILE *f, const struct analyzer *an, const struct ksyms *ks, uns
 
 			fprintf(f, "# HELP %s %s of the DMA mappings and coherent buffers live now, by %s (the --top largest%s).\n"
 				"# TYPE %s gauge\n", name, bytes ? "Bytes" : "Number",
-				pass ? "call site" : "device", bytes ? "; sg lists count 0" : "",
+				pass ? "call site" : "device", bytes ? "; sg lists: their entries' lengths" : "",
 				name);
 			for (i = 0; i < n && i < top; i++) {
 				fprintf(f, "%s{%s=\"", name, pass ? "caller" : "device");
