@@ -849,6 +849,36 @@ nomem:
 	return -ENOMEM;
 }
 
+/*
+ * Bug: a page of a mapped sg list (a full page and half of another: 6144
+ * bytes) freed while the list is mapped, unmapped only afterwards. Its
+ * twin is dma_sg (freed after the unmap).
+ */
+static int dma_sg_free_while_mapped(unsigned long count)
+{
+	struct page *pages[2] = { alloc_page(GFP_KERNEL), alloc_page(GFP_KERNEL) };
+	struct scatterlist sg[2];
+	int ret = -ENOMEM;
+
+	if (!pages[0] || !pages[1] || !dma_dev())
+		goto out;
+	sg_init_table(sg, 2);
+	sg_set_page(&sg[0], pages[0], PAGE_SIZE, 0);
+	sg_set_page(&sg[1], pages[1], PAGE_SIZE / 2, 0);
+	if (!dma_map_sg(dma_dev(), sg, 2, DMA_FROM_DEVICE))
+		goto out;
+	__free_page(pages[1]);
+	pages[1] = NULL;
+	dma_unmap_sg(dma_dev(), sg, 2, DMA_FROM_DEVICE);
+	ret = 0;
+out:
+	if (pages[0])
+		__free_page(pages[0]);
+	if (pages[1])
+		__free_page(pages[1]);
+	return ret;
+}
+
 struct scenario {
 	const char *name;
 	int (*run)(unsigned long count);
@@ -891,6 +921,7 @@ static const struct scenario scenarios[] = {
 	{ "dma_sg_nents", dma_sg_nents },
 	{ "dma_free_while_mapped", dma_free_while_mapped },
 	{ "dma_coherent_size", dma_coherent_size },
+	{ "dma_sg_free_while_mapped", dma_sg_free_while_mapped },
 };
 
 static const struct scenario *find_scenario(const char *name)

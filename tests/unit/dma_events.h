@@ -77,6 +77,43 @@ static inline void km_dma_map_sg(struct kmodel *k, uint64_t sg, uint64_t nents, 
 	km_emit(k, PT_EV_DMA_MAP_SG, 0, 0, set_dma, &d);
 }
 
+/* An entry of an sg list about to be mapped (bpf/dma.bpf.h's walk):
+ * entry index of list sg, length len bytes of the page of pfn. */
+static inline void km_dma_sg_ent(struct kmodel *k, uint64_t sg, int32_t index, uint64_t pfn,
+				 uint32_t offset, uint64_t len)
+{
+	struct dma_args d = { .handle = sg, .page = PTR(pfn), .offset = offset, .size = len,
+			      .ret = index };
+
+	km_emit(k, PT_EV_DMA_SG_ENT, 0, 0, set_dma, &d);
+}
+
+/* dma_map_sg as bpf/dma.bpf.h sends it now: its entries first (pfns[i],
+ * lens[i], n of them), then the list with PT_F_DMA_SG_ENTS. */
+static inline void km_dma_map_sg_ents(struct kmodel *k, uint64_t sg, uint64_t nents, uint32_t dir,
+				      int32_t ret, const uint64_t *pfns, const uint64_t *lens,
+				      int n)
+{
+	struct dma_args d = { .dir = dir, .handle = sg, .size = nents, .ret = ret,
+			      .flags = PT_F_DMA_SG_ENTS };
+	int i;
+
+	for (i = 0; i < n; i++)
+		km_dma_sg_ent(k, sg, i, pfns[i], 0, lens[i]);
+	km_emit(k, PT_EV_DMA_MAP_SG, 0, 0, set_dma, &d);
+}
+
+/* The dma: tracepoints' page map (tracepoint mode): the buffer's physical
+ * address, not its struct page. */
+static inline void km_dma_map_phys(struct kmodel *k, uint64_t phys, uint64_t handle,
+				   uint64_t size, uint32_t dir)
+{
+	struct dma_args d = { .dir = dir, .handle = handle, .page = phys, .size = size,
+			      .flags = PT_F_DMA_PHYS };
+
+	km_emit(k, PT_EV_DMA_MAP, 0, 0, set_dma, &d);
+}
+
 static inline void km_dma_unmap_sg(struct kmodel *k, uint64_t sg, uint64_t nents, uint32_t dir)
 {
 	struct dma_args d = { .dir = dir, .handle = sg, .size = nents };

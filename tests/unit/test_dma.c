@@ -359,6 +359,109 @@ static void test_free_of_other_page_is_clean(void **state)
 	an_free(f.an);
 }
 
+/* ------------------------------------------------ sg lists' pages */
+
+#define SGL	0xffff888001230000ULL
+
+/* A page of a mapped sg list freed before the unmap; the list's bytes are
+ * its entries' lengths (a page and half of one). */
+static void test_sg_free_while_mapped(void **state)
+{
+	struct fx f = fx_new(true);
+	const uint64_t pfns[2] = { 0x1010, 0x1020 }, lens[2] = { 4096, 2048 };
+	const struct pt_finding *x;
+
+	(void)state;
+	km_dma_map_sg_ents(&f.k, SGL, 2, DMA_FROM_DEV, 2, pfns, lens, 2);
+	assert_int_equal(an_dma_stats(f.an)->live_bytes, 6144);
+	f.k.stack = STK_MODULE2;
+	km_page_free(&f.k, 0x1020, 0);
+	km_dma_unmap_sg(&f.k, SGL, 2, DMA_FROM_DEV);
+	km_page_free(&f.k, 0x1010, 0);		/* after the unmap: fine */
+	assert_int_equal(an_dma_stats(f.an)->live_bytes, 0);
+	x = only(&f, PT_K_DMA_FREE_WHILE_MAPPED, 1);
+	assert_int_equal(x->dma_api, PT_DMA_SG);
+	assert_int_equal(x->pfn, 0x1020);
+	assert_int_equal(x->dma_size, 2);
+	assert_int_equal(x->dma_sg_bytes, 6144);
+	assert_int_equal(x->stack_id, STK_MODULE);
+	assert_int_equal(x->stack_id2, STK_MODULE2);
+	assert_non_null(strstr(x->note, "sg list"));
+	an_free(f.an);
+}
+
+/* The twin: the pages freed after the unmap; a failed map's entries are
+ * dropped, and a list without entries (an older recording) has 0 bytes. */
+static void test_sg_pages_twin(void **state)
+{
+	struct fx f = fx_new(true);
+	const uint64_t pfns[2] = { 0x1010, 0x1020 }, lens[2] = { 4096, 4096 };
+	struct pt_dma_usage *u;
+	unsigned int n;
+
+	(void)state;
+	km_dma_map_sg_ents(&f.k, SGL, 2, DMA_BIDI, 2, pfns, lens, 2);
+	assert_int_equal(an_dma_usage(f.an, false, &u, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(u[0].bytes, 8192);
+	free(u);
+	km_dma_unmap_sg(&f.k, SGL, 2, DMA_BIDI);
+	km_page_free(&f.k, 0x1010, 0);
+	km_page_free(&f.k, 0x1020, 0);
+	km_dma_map_sg_ents(&f.k, SGL + 64, 2, DMA_BIDI, 0, pfns, lens, 2);	/* failed */
+	km_page_free(&f.k, 0x1010, 0);
+	km_dma_map_sg(&f.k, SGL + 128, 2, DMA_BIDI, 2);
+	assert_int_equal(an_dma_stats(f.an)->live_bytes, 0);
+	km_dma_unmap_sg(&f.k, SGL + 128, 2, DMA_BIDI);
+	unload_drv(&f);
+	expect_none(&f);
+	assert_int_equal(an_dma_stats(f.an)->failed, 1);
+	an_free(f.an);
+}
+
+/* Tracepoint mode: the page of a physical address; a free of it while
+ * mapped is found, of the page after it is not. */
+static void test_phys_map(void **state)
+{
+	struct fx f = fx_new(true);
+	const struct pt_finding *x;
+
+	(void)state;
+	km_dma_map_phys(&f.k, 0x1003000 + 0x800, 0x1003800, 2048, DMA_FROM_DEV);
+	km_page_free(&f.k, 0x1004, 0);
+	f.k.stack = STK_MODULE2;
+	km_page_free(&f.k, 0x1003, 0);
+	km_dma_unmap(&f.k, 0x1003800, 2048, DMA_FROM_DEV);
+	x = only(&f, PT_K_DMA_FREE_WHILE_MAPPED, 1);
+	assert_int_equal(x->pfn, 0x1003);
+	assert_int_equal(x->pages, 1);
+	an_free(f.an);
+}
+
+/* dma_alloc_pages() buffers pair among themselves: freed with another size
+ * is dma_free_mismatch; a coherent free of the same handle is not theirs. */
+static void test_alloc_pages(void **state)
+{
+	struct fx f = fx_new(true);
+	struct dma_args a = { .handle = 0x3000000, .page = DIRECT + 0x3000000, .size = 8192,
+			      .flags = PT_F_DMA_PAGES };
+	struct dma_args fr = a;
+	const struct pt_finding *x;
+
+	(void)state;
+	km_emit(&f.k, PT_EV_DMA_ALLOC, 0, 0, set_dma, &a);
+	fr.size = 4096;
+	km_emit(&f.k, PT_EV_DMA_FREE, 0, 0, set_dma, &fr);
+	x = only(&f, PT_K_DMA_FREE_MISMATCH, 1);
+	assert_int_equal(x->dma_api, PT_DMA_ALLOC_PAGES);
+	assert_int_equal(x->dma_size, 8192);
+	assert_int_equal(x->dma_size2, 4096);
+	assert_non_null(strstr(x->note, "dma_free_pages()"));
+	assert_int_equal(an_dma_stats(f.an)->allocs, 1);
+	assert_int_equal(an_dma_stats(f.an)->frees, 1);
+	an_free(f.an);
+}
+
 /* kprobe mode: an interrupt's map between a call's entry and its return. */
 static void test_kprobe_nested_map(void **state)
 {
@@ -403,6 +506,10 @@ int main(void)
 		cmocka_unit_test(test_free_while_mapped),
 		cmocka_unit_test(test_free_of_other_page_is_clean),
 		cmocka_unit_test(test_kprobe_nested_map),
+		cmocka_unit_test(test_sg_free_while_mapped),
+		cmocka_unit_test(test_sg_pages_twin),
+		cmocka_unit_test(test_phys_map),
+		cmocka_unit_test(test_alloc_pages),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

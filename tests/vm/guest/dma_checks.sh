@@ -101,11 +101,14 @@ else
 	dexpect mismatch "dma_unmap_mismatch:3 " 1 \
 		'"kind":"dma_unmap_mismatch".*"size":256,"dir":"to_device","unmap_size":128,"unmap_dir":"to_device"' \
 		'"kind":"dma_unmap_mismatch".*"size":256,"dir":"to_device","unmap_size":256,"unmap_dir":"from_device"' \
-		'"kind":"dma_unmap_mismatch".*"dma_api":"sg","nents":2,"dir":"bidirectional","unmap_nents":1'
+		'"kind":"dma_unmap_mismatch".*"dma_api":"sg","nents":2,"sg_bytes":8192,"dir":"bidirectional","unmap_nents":1'
 
-	drun frees "dma_free_while_mapped dma_coherent_size dma_coherent dma_map"
-	dexpect frees "dma_free_mismatch:1 dma_free_while_mapped:1 " 1 \
-		'"kind":"dma_free_while_mapped".*"size":4096,"dir":"from_device".*"caller":"dma_free_while_mapped+0x[0-9a-f]* \[pagetrack_ref\]".*"free_caller":"dma_free_while_mapped+' \
+	# dma_sg_free_while_mapped: a page of a mapped sg list (4096 + 2048
+	# bytes) freed before the unmap; its twin dma_sg frees after it.
+	drun frees "dma_free_while_mapped dma_coherent_size dma_coherent dma_map dma_sg_free_while_mapped dma_sg"
+	dexpect frees "dma_free_mismatch:1 dma_free_while_mapped:2 " 1 \
+		'"kind":"dma_free_while_mapped".*"dma_api":"page","size":4096,"dir":"from_device".*"caller":"dma_free_while_mapped+0x[0-9a-f]* \[pagetrack_ref\]".*"free_caller":"dma_free_while_mapped+' \
+		'"kind":"dma_free_while_mapped".*"dma_api":"sg","nents":2,"sg_bytes":6144,"dir":"from_device".*"caller":"dma_sg_free_while_mapped+0x[0-9a-f]* \[pagetrack_ref\]".*"free_caller":"dma_sg_free_while_mapped+' \
 		'"kind":"dma_free_mismatch".*"dma_api":"coherent","size":8192,"free_size":6000'
 
 	# Load time: mapped in init (the init text), unmapped in exit; the
