@@ -40,6 +40,7 @@ dexpect() {
 		return
 	fi
 	for pat in "$@"; do
+		[ -n "$dma_anyname" ] && pat=$(echo "$pat" | sed 's/caller":"[^+"]*+/caller":"[a-z_.0-9]*+/g')
 		if grep '"type":"finding"' $D/$name.json | grep -q "$pat"; then
 			ok "dma $name: $pat"
 		else
@@ -70,6 +71,19 @@ if ! grep -q "dma page mappings.*: on" $D/twins.err; then
 	skp "dma checks" "the DMA API is not traced here: ${why:-no detection line}"
 else
 	grep "dma " $D/twins.err | sed 's/^/# /'
+	# Tracepoint mode names a module's functions from /proc/kallsyms, read
+	# when it loads (there is no do_init_module probe to read its symbol
+	# table): a module loaded, run and unloaded inside one command on a TCG
+	# guest is gone before that read, and its frames print as
+	# pagetrack_ref+0xOFF. There the callers' function names are not
+	# checked (their module still is); the held check, whose module was
+	# loaded before the trace, checks one.
+	dma_anyname=""
+	if grep -q "attach mode tracepoint" $D/twins.err; then
+		dma_anyname=1
+		skp "dma: callers' function names of a module loaded inside the command" \
+			"tracepoint mode reads them from kallsyms after the load, racing the unload (checked by the held run)"
+	fi
 	dexpect twins "dma_leak:1 " 1 \
 		'"kind":"dma_leak".*"dma_api":"page","size":256,"dir":"to_device","mappings":1,"bytes":256' \
 		'"kind":"dma_leak".*"caller":"dma_buf_map[.a-z0-9]*+0x[0-9a-f]* \[pagetrack_ref\]"'
@@ -127,7 +141,9 @@ else
 	pagetrack $BTF $ATTACH -m pagetrack_ref -j -- sh -c "echo dma_leak > $CTL" >$D/held.json 2>$D/held.err
 	rc=$?
 	rmmod pagetrack_ref
-	dexpect held "dma_held_at_exit:1 " 0 '"kind":"dma_held_at_exit".*"severity":"warning"'
+	dma_anyname_was=$dma_anyname dma_anyname=""
+	dexpect held "dma_held_at_exit:1 " 0 '"kind":"dma_held_at_exit".*"severity":"warning".*"caller":"dma_buf_map[.a-z0-9]*+0x[0-9a-f]* \[pagetrack_ref\]"'
+	dma_anyname=$dma_anyname_was
 
 	# System-wide (no -m): on amd64 order-0 blocks are paired in BPF, never
 	# sent; a page the module maps is handed over at the map, so its free
