@@ -698,8 +698,13 @@ nomem:
 	return -ENOMEM;
 }
 
-/* Two pages in a scatterlist, mapped; unmapped with nents (or nents - 1). */
-static int dma_sg_run(int unmap_nents)
+/*
+ * Two pages in a scatterlist (the second with len2 bytes), mapped for dir;
+ * unmapped with unmap_nents entries. free_mapped: the second page is freed
+ * while the list is mapped, before the unmap (a bug).
+ */
+static int dma_sg_run(int unmap_nents, unsigned int len2, enum dma_data_direction dir,
+		      bool free_mapped)
 {
 	struct page *pages[2] = { alloc_page(GFP_KERNEL), alloc_page(GFP_KERNEL) };
 	struct scatterlist sg[2];
@@ -709,10 +714,14 @@ static int dma_sg_run(int unmap_nents)
 		goto out;
 	sg_init_table(sg, 2);
 	sg_set_page(&sg[0], pages[0], PAGE_SIZE, 0);
-	sg_set_page(&sg[1], pages[1], PAGE_SIZE, 0);
-	if (!dma_map_sg(dma_dev(), sg, 2, DMA_BIDIRECTIONAL))
+	sg_set_page(&sg[1], pages[1], len2, 0);
+	if (!dma_map_sg(dma_dev(), sg, 2, dir))
 		goto out;
-	dma_unmap_sg(dma_dev(), sg, unmap_nents, DMA_BIDIRECTIONAL);
+	if (free_mapped) {
+		__free_page(pages[1]);
+		pages[1] = NULL;
+	}
+	dma_unmap_sg(dma_dev(), sg, unmap_nents, dir);
 	ret = 0;
 out:
 	if (pages[0])
@@ -725,13 +734,13 @@ out:
 /* Correct: an sg list unmapped with the nents given to dma_map_sg(). */
 static int dma_sg(unsigned long count)
 {
-	return dma_sg_run(2);
+	return dma_sg_run(2, PAGE_SIZE, DMA_BIDIRECTIONAL, false);
 }
 
 /* Bug: unmapped with one entry of the two mapped. */
 static int dma_sg_nents(unsigned long count)
 {
-	return dma_sg_run(1);
+	return dma_sg_run(1, PAGE_SIZE, DMA_BIDIRECTIONAL, false);
 }
 
 /* A coherent buffer freed with size free_size. */
@@ -856,27 +865,7 @@ nomem:
  */
 static int dma_sg_free_while_mapped(unsigned long count)
 {
-	struct page *pages[2] = { alloc_page(GFP_KERNEL), alloc_page(GFP_KERNEL) };
-	struct scatterlist sg[2];
-	int ret = -ENOMEM;
-
-	if (!pages[0] || !pages[1] || !dma_dev())
-		goto out;
-	sg_init_table(sg, 2);
-	sg_set_page(&sg[0], pages[0], PAGE_SIZE, 0);
-	sg_set_page(&sg[1], pages[1], PAGE_SIZE / 2, 0);
-	if (!dma_map_sg(dma_dev(), sg, 2, DMA_FROM_DEVICE))
-		goto out;
-	__free_page(pages[1]);
-	pages[1] = NULL;
-	dma_unmap_sg(dma_dev(), sg, 2, DMA_FROM_DEVICE);
-	ret = 0;
-out:
-	if (pages[0])
-		__free_page(pages[0]);
-	if (pages[1])
-		__free_page(pages[1]);
-	return ret;
+	return dma_sg_run(2, PAGE_SIZE / 2, DMA_FROM_DEVICE, true);
 }
 
 struct scenario {

@@ -95,10 +95,10 @@ static const struct rule_text rules[PT_K_MAX] = {
 				      "A DMA mapping unmapped with another size (sg: nents) or direction than it was mapped with.",
 		"Unmap with the size and direction given to the map; for sg lists the nents given to dma_map_sg(), not its return value." },
 	[PT_K_DMA_FREE_WHILE_MAPPED] = { "Page freed while DMA-mapped",
-					 "A page went back to the page allocator while a DMA mapping still covers it: the device may write into memory handed to someone else.",
+					 "A page went back to the page allocator while a DMA mapping (a page mapping, or an entry of a mapped sg list) still covers it: the device may write into memory handed to someone else.",
 		"Unmap (dma_unmap_page, dma_unmap_sg) before freeing the page: after the device is done with it." },
 	[PT_K_DMA_FREE_MISMATCH] = { "Coherent DMA buffer freed with another size",
-				     "dma_free_coherent() was given another size than dma_alloc_coherent().",
+				     "dma_free_coherent() (or dma_free_pages()) was given another size than dma_alloc_coherent() (dma_alloc_pages()).",
 		"Free a coherent buffer with the size it was allocated with." },
 };
 
