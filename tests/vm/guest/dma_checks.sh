@@ -136,11 +136,20 @@ else
 		'"kind":"dma_leak".*"caller":"ld_dma_leak+0x[0-9a-f]* \[pagetrack_ref\]"' \
 		'"kind":"dma_bad_unmap".*"reason":"unmapped_already".*"caller":"[a-z_]*exit[.a-z0-9]*+0x[0-9a-f]* \[pagetrack_ref\]".*"free_caller":"ld_dma_unmap_twice+'
 
-	# Loaded before the trace and left loaded: held, no verdict.
+	# Loaded before the trace and left loaded: held, no verdict; with
+	# interval reports (-i 1) while the mapping is live: its device and
+	# call site in them.
 	insmod $KO
-	pagetrack $BTF $ATTACH -m pagetrack_ref -j -- sh -c "echo dma_leak > $CTL" >$D/held.json 2>$D/held.err
+	pagetrack $BTF $ATTACH -m pagetrack_ref -j -i 1 -- sh -c "echo dma_leak > $CTL; sleep 3" \
+		>$D/held.json 2>$D/held.err
 	rc=$?
 	rmmod pagetrack_ref
+	if grep '"type":"interval"' $D/held.json | grep -q '"dma_live":1,"dma_live_bytes":256,"dma_by_device":\[{"device":"pagetrack_ref_dma","mappings":1,"bytes":256}\],"dma_by_site":\[{"caller":"dma_buf_map[.a-z0-9]*+0x[0-9a-f]* \[pagetrack_ref\]","mappings":1,"bytes":256}\]'; then
+		ok "dma -i: interval reports list the live mapping by device and call site (256 bytes)"
+	else
+		nok "dma -i: no interval report with the live mapping"
+		grep '"type":"interval"' $D/held.json | grep -o '"dma_live.*"new_findings"' | tail -2 | sed 's/^/#   /'
+	fi
 	dma_anyname_was=$dma_anyname dma_anyname=""
 	dexpect held "dma_held_at_exit:1 " 0 '"kind":"dma_held_at_exit".*"severity":"warning".*"caller":"dma_buf_map[.a-z0-9]*+0x[0-9a-f]* \[pagetrack_ref\]"'
 	dma_anyname=$dma_anyname_was
