@@ -482,6 +482,33 @@ static void dma_held(const char *dir)
 	finish(f, 0);
 }
 
+/*
+ * dma_sg.ptr: sg lists with their entries (DMA_SG_ENT, as bpf/dma.bpf.h
+ * sends them): a page of a mapped list freed before its unmap, its twin
+ * freed after, and a list the still-loaded module holds at the end.
+ */
+static void dma_sg(const char *dir)
+{
+	struct pt_module_event dev = { .ev = { .type = PT_EV_DMA_DEV, .a0 = DMA_DEV,
+					       .stack_id = -1 }, .name = "pt_dma0" };
+	const uint64_t pfns[2] = { 0x1500, 0x1600 }, lens[2] = { 4096, 2048 };
+	const uint64_t pfns2[2] = { 0x1700, 0x1800 }, lens2[2] = { 4096, 4096 };
+	struct kmodel k;
+	FILE *f = start(dir, "dma_sg.ptr", &k);
+
+	if (rec_write(f, PT_REC_MODEVENT, &dev, sizeof(dev)))
+		exit(2);
+	km_dma_map_sg_ents(&k, 0xffff888001250000ULL, 2, DMA_FROM_DEV, 2, pfns, lens, 2);
+	km_page_free(&k, 0x1600, 0);				/* dma_free_while_mapped */
+	km_dma_unmap_sg(&k, 0xffff888001250000ULL, 2, DMA_FROM_DEV);
+	km_dma_map_sg_ents(&k, 0xffff888001260000ULL, 2, DMA_BIDI, 2, pfns2, lens2, 2);
+	km_dma_unmap_sg(&k, 0xffff888001260000ULL, 2, DMA_BIDI);
+	km_page_free(&k, 0x1700, 0);				/* the twin */
+	km_page_free(&k, 0x1800, 0);
+	km_dma_map_sg_ents(&k, 0xffff888001270000ULL, 2, DMA_BIDI, 2, pfns2, lens2, 2);	/* held */
+	finish(f, 0);
+}
+
 int main(int argc, char **argv)
 {
 	struct remap_args r = { 0x7f0000000000ULL, 0x7f0000004000ULL, 0x71, 0, 0x1234, 4096 };
@@ -518,6 +545,7 @@ int main(int argc, char **argv)
 
 	dma(argv[1]);
 	dma_held(argv[1]);
+	dma_sg(argv[1]);
 	/* unbalanced.ptr: a page kunmapped twice (no guest scenario makes
 	 * one: a second kunmap_high() of a slot BUGs the kernel). */
 	f = start(argv[1], "unbalanced.ptr", &k);

@@ -423,6 +423,20 @@ check "DMA without -m: the provable kinds only, live mappings listed by device" 
 	'[ $rc -eq 1 ] && [ "$(kinds)" = "dma_bad_unmap:1 dma_free_mismatch:1 dma_free_while_mapped:1 dma_unmap_mismatch:2 " ] &&
 	 printf "%s\n" "$out" | grep -q "{\"type\":\"dma_outstanding\",\"by\":\"device\",\"device\":\"pt_dma0\",\"mappings\":1,\"bytes\":256}"'
 
+# sg lists with their entries (dma_sg.ptr): a page of a mapped list freed
+# before the unmap is found with the list's bytes; its twin is silent; the
+# list still held counts its bytes.
+run --replay "$dir/dma_sg.ptr" -m drv -j
+check "DMA sg recording: the page freed in a mapped list, with the list's bytes; the twin silent" \
+	'[ $rc -eq 1 ] && [ "$(kinds)" = "dma_free_while_mapped:1 dma_held_at_exit:1 " ] &&
+	 printf "%s\n" "$out" | grep -q "\"kind\":\"dma_free_while_mapped\".*\"pfn\":5632,.*\"dma_api\":\"sg\",\"nents\":2,\"sg_bytes\":6144,\"dir\":\"from_device\"" &&
+	 printf "%s\n" "$out" | grep -q "\"kind\":\"dma_held_at_exit\".*\"nents\":2,\"sg_bytes\":8192,.*\"mappings\":1,\"bytes\":8192"'
+check "DMA sg recording: live bytes are the held list's entries' lengths" \
+	'printf "%s\n" "$out" | tail -1 | grep -q "\"dma\":{\"maps\":3,\"unmaps\":2,\"allocs\":0,\"frees\":0,\"live\":1,\"live_bytes\":8192,"'
+run --replay "$dir/dma_sg.ptr" -m drv
+check "DMA sg text report: the list's entries and bytes" \
+	'printf "%s\n" "$out" | grep -q "device pt_dma0, sg mapping, 2 entries (6144 bytes), from_device; page pfn 0x1600 freed"'
+
 run --replay "$dir/dma.ptr" -m drv --metrics-file "$dir/dma.prom"
 check "DMA metrics: counts and the live mapping by device and by call site" \
 	'grep -qx "pagetrack_dma_maps_total 8" "$dir/dma.prom" && grep -qx "pagetrack_dma_unmaps_total 7" "$dir/dma.prom" &&
