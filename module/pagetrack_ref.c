@@ -45,7 +45,9 @@
  * platform device of this module, "pagetrack_ref_dma", with a 32-bit DMA
  * mask (dma-direct in every lab guest: nothing is bounced, an unmap of the
  * wrong size or direction and a second unmap are harmless there, and the
- * coherent buffer freed with a wrong size keeps its page count).
+ * coherent buffer freed with a wrong size keeps its page count). A platform
+ * driver, "pagetrack_ref_probe", maps in its probe callback when bound to
+ * that device through sysfs (driver_override, bind), and leaks one mapping.
  *
  * kmap() is used on purpose (checkpatch prefers kmap_local_page()): only
  * kmap() goes through kmap_high() and the pkmap slots exercised here. On a
@@ -67,6 +69,7 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/platform_device.h>
+#include <linux/version.h>
 #include <linux/refcount.h>
 #include <linux/scatterlist.h>
 #include <linux/sched/signal.h>
@@ -868,6 +871,67 @@ static int dma_sg_free_while_mapped(unsigned long count)
 	return dma_sg_run(2, PAGE_SIZE / 2, DMA_FROM_DEVICE, true);
 }
 
+/*
+ * A platform driver whose probe maps for the device: bound from user space
+ * (driver_override, then bind in sysfs), so that the probe runs as a
+ * callback, with no other frame of this module on its stack. The probe maps
+ * two buffers; remove (at unbind or unload) unmaps the first only: the
+ * second is a leak made by the probe callback.
+ */
+static struct {
+	void *buf[2];
+	dma_addr_t h[2];
+} probe_dma;
+
+static int ref_probe(struct platform_device *pdev)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		probe_dma.buf[i] = kzalloc(DMA_BUF, GFP_KERNEL);
+		if (!probe_dma.buf[i])
+			return -ENOMEM;
+		probe_dma.h[i] = dma_map_single(&pdev->dev, probe_dma.buf[i], DMA_BUF,
+						DMA_TO_DEVICE);
+		if (dma_mapping_error(&pdev->dev, probe_dma.h[i])) {
+			kfree(probe_dma.buf[i]);
+			probe_dma.buf[i] = NULL;
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static void ref_remove_dma(struct platform_device *pdev)
+{
+	if (probe_dma.buf[0]) {
+		dma_unmap_single(&pdev->dev, probe_dma.h[0], DMA_BUF, DMA_TO_DEVICE);
+		kfree(probe_dma.buf[0]);
+		probe_dma.buf[0] = NULL;
+	}
+	/* probe_dma.buf[1] stays mapped (and allocated): the bug. */
+}
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
+static void ref_remove(struct platform_device *pdev)
+{
+	ref_remove_dma(pdev);
+}
+#else
+static int ref_remove(struct platform_device *pdev)
+{
+	ref_remove_dma(pdev);
+	return 0;
+}
+#endif
+
+static struct platform_driver ref_driver = {
+	.probe = ref_probe,
+	.remove = ref_remove,
+	.driver = { .name = "pagetrack_ref_probe" },
+};
+static bool ref_driver_on;
+
 struct scenario {
 	const char *name;
 	int (*run)(unsigned long count);
@@ -1388,6 +1452,8 @@ static int __init pagetrack_ref_init(void)
 			platform_device_unregister(ref_pdev);
 		ref_pdev = NULL;
 	}
+	/* Binds to nothing by itself: tests bind it through sysfs. */
+	ref_driver_on = ref_pdev && !platform_driver_register(&ref_driver);
 	load_scenarios_walk(true);
 	return 0;
 }
@@ -1433,6 +1499,8 @@ static void __exit pagetrack_ref_exit(void)
 	if (ld.bad_free)
 		free_pages((unsigned long)ld.bad_free, 2);	/* a struct page * */
 	ld_dma_exit();
+	if (ref_driver_on)
+		platform_driver_unregister(&ref_driver);
 	if (ref_pdev)
 		platform_device_unregister(ref_pdev);
 	pr_info("unloaded\n");

@@ -136,6 +136,20 @@ else
 		'"kind":"dma_leak".*"caller":"ld_dma_leak+0x[0-9a-f]* \[pagetrack_ref\]"' \
 		'"kind":"dma_bad_unmap".*"reason":"unmapped_already".*"caller":"[a-z_]*exit[.a-z0-9]*+0x[0-9a-f]* \[pagetrack_ref\]".*"free_caller":"ld_dma_unmap_twice+'
 
+	# A probe callback: the module's platform driver bound to its device
+	# through sysfs (driver_override, bind), so the probe runs under the
+	# driver core with no other frame of the module on its stack. Its probe
+	# maps two buffers, its remove (at the unload) unmaps one: the other is
+	# the module's leak, named by the probe.
+	P=/sys/bus/platform
+	pagetrack $BTF $ATTACH -m pagetrack_ref -j -- sh -c \
+		"insmod $KO || exit 9; echo pagetrack_ref_probe > $P/devices/pagetrack_ref_dma/driver_override &&
+		 echo pagetrack_ref_dma > $P/drivers/pagetrack_ref_probe/bind || exit 8; rmmod pagetrack_ref" \
+		>$D/probe.json 2>$D/probe.err
+	rc=$?
+	dexpect probe "dma_leak:1 " 1 \
+		'"kind":"dma_leak".*"size":256,"dir":"to_device","mappings":1,"bytes":256,.*"caller":"ref_probe+0x[0-9a-f]* \[pagetrack_ref\]","stack":\["dma_map_page_attrs+0x[0-9a-f]*","ref_probe+.*"really_probe+'
+
 	# Loaded before the trace and left loaded: held, no verdict; with
 	# interval reports (-i 1) while the mapping is live: its device and
 	# call site in them.
