@@ -419,6 +419,37 @@ static void test_sg_pages_twin(void **state)
 	an_free(f.an);
 }
 
+/* kprobe mode: the entries come at the entry with the list (pending), the
+ * entries mapped at the return; an interrupt's list in between keeps its own. */
+static void test_sg_pages_kprobe(void **state)
+{
+	struct fx f = fx_new(true);
+	struct dma_args outer = { .dir = DMA_FROM_DEV, .handle = SGL, .size = 2,
+				  .flags = PT_F_DMA_PENDING | PT_F_DMA_SG_ENTS };
+	struct dma_args inner = outer, r_in = { .ret = 1 }, r_out = { .ret = 2 };
+	const struct pt_finding *x;
+
+	(void)state;
+	inner.handle = SGL + 64;
+	inner.size = 1;
+	km_dma_sg_ent(&f.k, SGL, 0, 0x1010, 0, 4096);
+	km_dma_sg_ent(&f.k, SGL, 1, 0x1020, 0, 1024);
+	km_emit(&f.k, PT_EV_DMA_MAP_SG, 0, 0, set_dma, &outer);
+	km_dma_sg_ent(&f.k, SGL + 64, 0, 0x1030, 0, 512);
+	km_emit(&f.k, PT_EV_DMA_MAP_SG, 0, 0, set_dma, &inner);
+	km_emit(&f.k, PT_EV_DMA_RET, 0, 0, set_dma, &r_in);
+	km_emit(&f.k, PT_EV_DMA_RET, 0, 0, set_dma, &r_out);
+	assert_int_equal(an_dma_stats(f.an)->live_bytes, 4096 + 1024 + 512);
+	km_dma_unmap_sg(&f.k, SGL + 64, 1, DMA_FROM_DEV);
+	km_page_free(&f.k, 0x1030, 0);
+	km_page_free(&f.k, 0x1020, 0);
+	km_dma_unmap_sg(&f.k, SGL, 2, DMA_FROM_DEV);
+	x = only(&f, PT_K_DMA_FREE_WHILE_MAPPED, 1);
+	assert_int_equal(x->pfn, 0x1020);
+	assert_int_equal(x->dma_sg_bytes, 5120);
+	an_free(f.an);
+}
+
 /* Tracepoint mode: the page of a physical address; a free of it while
  * mapped is found, of the page after it is not. */
 static void test_phys_map(void **state)
@@ -508,6 +539,7 @@ int main(void)
 		cmocka_unit_test(test_kprobe_nested_map),
 		cmocka_unit_test(test_sg_free_while_mapped),
 		cmocka_unit_test(test_sg_pages_twin),
+		cmocka_unit_test(test_sg_pages_kprobe),
 		cmocka_unit_test(test_phys_map),
 		cmocka_unit_test(test_alloc_pages),
 	};
