@@ -12,6 +12,9 @@
 #include "links.h"
 #include "pagetrack.skel.h"
 
+#define PT_STR_(x)	#x
+#define PT_STR(x)	PT_STR_(x)
+
 static void dma_table(struct dma_attach *d, struct pagetrack_bpf *skel)
 {
 	const struct dma_probe t[D_NPROBES] = {
@@ -153,11 +156,12 @@ static const char *state(const struct dma_probe *p)
 }
 
 /* "on (...)" naming each function's probe, or "off: why". */
-static void line(const char *kinds, const struct dma_probe *a, const struct dma_probe *b)
+static void line(const char *kinds, const struct dma_probe *a, const struct dma_probe *b,
+		 const char *how)
 {
 	if (a->link && b->link)
-		fprintf(stderr, "  %s: on (%s %s, %s %s)\n", kinds, a->func, state(a), b->func,
-			state(b));
+		fprintf(stderr, "  %s: on (%s %s, %s %s%s)\n", kinds, a->func, state(a), b->func,
+			state(b), how);
 	else
 		fprintf(stderr, "  %s: off: %s: %s\n", kinds, a->link ? b->func : a->func,
 			(a->link ? b->why : a->why) ? (a->link ? b->why : a->why) : "not attached");
@@ -172,10 +176,13 @@ void dma_attach_print(const struct dma_attach *d)
 		return;
 	}
 	line("dma page mappings (dma_leak, dma_bad_unmap, dma_unmap_mismatch, dma_free_while_mapped)",
-	     &p[D_MAP], &p[D_UNMAP]);
-	line("dma sg mappings", &p[D_MAP_SG], &p[D_UNMAP_SG]);
+	     &p[D_MAP], &p[D_UNMAP], "");
+	line("dma sg mappings (dma_leak, dma_bad_unmap, dma_unmap_mismatch, dma_free_while_mapped)",
+	     &p[D_MAP_SG], &p[D_UNMAP_SG], "; the first " PT_STR(PT_DMA_SG_WALK)
+	     " entries' pages and lengths read from the list");
 	if (p[D_MAP_SG].link && !p[D_MAP_SGT].link)
 		fprintf(stderr, "  dma sg tables: off: dma_map_sgtable %s (its sg unmaps are not judged as unmapped)\n",
 			p[D_MAP_SGT].why ? p[D_MAP_SGT].why : "not attached");
-	line("dma coherent buffers (dma_free_mismatch)", &p[D_ALLOC], &p[D_FREE]);
+	line("dma coherent buffers (dma_leak, dma_bad_unmap, dma_free_mismatch)", &p[D_ALLOC],
+	     &p[D_FREE], "");
 }
