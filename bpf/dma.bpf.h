@@ -155,40 +155,49 @@ struct scatterlist___pt {
 /* The walk's state: the list, where it is, how many entries were sent. */
 struct sg_walk {
 	__u64 dev, sgl, sg, stride, nents;
-	__u32 n, flags;
+	__u32 n, lost;
 };
 
-/* One step of the walk (an entry sent, or a chain followed); 1: done. */
+/* An sg entry's event, its header filled once per walk (dma_sg_walk). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pt_event);
+} dma_sg_scratch SEC(".maps");
+
+/*
+ * One step of the walk (an entry sent, or a chain followed); 1: done. Kept
+ * small, with one copy into the ring buffer per entry and no reservation to
+ * check: i386 and ARM32 verify it once per iteration.
+ */
 static __always_inline long sg_step(struct sg_walk *w)
 {
 	struct scatterlist___pt *s = (void *)(unsigned long)w->sg;
-	__u64 link = KREAD(s, page_link), page = link & ~3ULL;
-	struct pt_event *e;
-	__u32 off, len;
+	__u32 zero = 0;
+	struct pt_event *e = bpf_map_lookup_elem(&dma_sg_scratch, &zero);
+	__u64 link, page;
 
-	if (!w->sg)
+	if (!e || !w->sg || w->n >= w->nents)
 		return 1;
+	link = KREAD(s, page_link);
+	/* A chain entry links to the next array, whose first entry is a real
+	 * one: followed within the step, so that each step sends one entry
+	 * (the verifier then sees one state per step, not one per count). */
 	if (link & PT_SG_CHAIN) {
-		w->sg = page;
-		return 0;
+		w->sg = link & ~3ULL;
+		s = (void *)(unsigned long)w->sg;
+		link = KREAD(s, page_link);
 	}
-	if (w->n >= w->nents || w->n >= PT_DMA_SG_WALK)
-		return 1;
-	off = KREAD(s, offset);
-	len = KREAD(s, length);
+	page = link & ~3ULL;
+	e->dma.page = page;
+	e->dma.offset = KREAD(s, offset);
+	e->dma.size = KREAD(s, length);
+	e->dma.ret = w->n;
 	if (pair_on)
-		dma_hand(NULL, page_pfn(page), off, len);
-	e = new_event(NULL, PT_EV_DMA_SG_ENT, false);
-	if (e) {
-		e->dma.dev = w->dev;
-		e->dma.handle = w->sgl;
-		e->dma.page = page;
-		e->dma.offset = off;
-		e->dma.size = len;
-		e->dma.ret = w->n;
-		e->dma.memmap_base = memmap_base();
-		submit(e);
-	}
+		dma_hand(NULL, page_pfn(page), e->dma.offset, e->dma.size);
+	if (bpf_ringbuf_output(&events, e, sizeof(*e), BPF_RB_NO_WAKEUP))
+		w->lost++;
 	w->n++;
 	if (link & PT_SG_END) {
 		w->nents = w->n;	/* the list ends here */
@@ -198,59 +207,140 @@ static __always_inline long sg_step(struct sg_walk *w)
 	return 0;
 }
 
+/* The walk's start: the entries' event header, filled once; false: none. */
+static __always_inline bool sg_walk_init(struct sg_walk *w, __u64 dev, __u64 sgl, __u64 nents)
+{
+	__u32 zero = 0;
+	struct pt_event *e = bpf_map_lookup_elem(&dma_sg_scratch, &zero);
+
+	__builtin_memset(w, 0, sizeof(*w));
+	w->dev = dev;
+	w->sgl = w->sg = sgl;
+	w->nents = nents;
+	w->stride = bpf_core_type_size(struct scatterlist);
+	if (!sgl || !w->stride || !e)
+		return false;
+	event_header(e, PT_EV_DMA_SG_ENT, -1, HDR_TASK | HDR_CPU);
+	e->dma.dev = dev;
+	e->dma.handle = sgl;
+	e->dma.memmap_base = memmap_base();
+	return true;
+}
+
+/*
+ * The first PT_DMA_SG_WALK entries of an sg list mapped, each as a
+ * DMA_SG_ENT event (page, offset, length): user space sums their lengths
+ * and indexes their pages, so that a page freed while in a mapped list is
+ * found. Order-0 blocks kept in BPF among those pages go to user space
+ * first, as for a page mapping. Walked as sg_next() does. The entries come
+ * before the list's event, or (32-bit kprobes) after it but before its
+ * return: either way before user space pairs the map. Returns
+ * PT_F_DMA_SG_ENTS (with PT_F_DMA_SG_MORE when the list goes on), 0 when
+ * the list is not walked.
+ */
 #if !defined(PT_TARGET_I386) && !defined(PT_TARGET_ARM)
 static long sg_step_cb(__u32 k, void *w)
 {
 	return sg_step(w);
 }
-#endif
 
-/*
- * The first PT_DMA_SG_WALK entries of an sg list about to be mapped, each
- * as a DMA_SG_ENT event (page, offset, length), before the list's own
- * event: user space sums their lengths and indexes their pages, so that a
- * page freed while in a mapped list is found. Order-0 blocks kept in BPF
- * among those pages go to user space first, as for a page mapping. Walked
- * as sg_next() does: a chain entry links to the next array and is no entry.
- * Where blocks are paired in BPF (x86-64) the steps run under bpf_loop(): a
- * plain loop of pair_hand()s is more than the verifier takes. Returns
- * PT_F_DMA_SG_ENTS, with PT_F_DMA_SG_MORE when the list goes on; 0 when
- * the list was not walked.
- */
-static __always_inline __u32 dma_sg_walk(__u64 dev, __u64 sgl, __u64 nents)
+/* x86-64: now, under bpf_loop(): a plain loop of these steps (with their
+ * pair_hand()) is more than the verifier takes. */
+static __always_inline __u32 dma_sg_walk(__u64 dev, __u64 sgl, __u64 nents, bool kprobe)
 {
-	struct sg_walk w = { .dev = dev, .sgl = sgl, .sg = sgl, .nents = nents,
-			     .stride = bpf_core_type_size(struct scatterlist) };
+	struct sg_walk w;
 
-	if (!sgl || !w.stride)
+	if (!sg_walk_init(&w, dev, sgl, nents) ||
+	    !bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_loop))
 		return 0;
-#if !defined(PT_TARGET_I386) && !defined(PT_TARGET_ARM)
-	if (!bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_loop))
-		return 0;
-	bpf_loop(PT_DMA_SG_WALK + 4, sg_step_cb, &w, 0);
-#else
-	for (int k = 0; k < PT_DMA_SG_WALK + 4; k++)
-		if (sg_step(&w))
-			break;
-#endif
+	bpf_loop(PT_DMA_SG_WALK, sg_step_cb, &w, 0);
+	count_n(PT_CNT_PRODUCED, w.n);
+	if (w.lost)
+		count_n(PT_CNT_LOST, w.lost);
 	return PT_F_DMA_SG_ENTS | (w.n < w.nents ? PT_F_DMA_SG_MORE : 0);
 }
+
+#define dma_sg_walk_run(ctx)	do { } while (0)
+#else
+/*
+ * i386, ARM32: no callbacks, and a plain loop of 32 steps is more than the
+ * verifier takes (each step verified on its own). The kprobe programs walk
+ * after the list's event instead, PT_SG_CHUNK steps a run, in a chain of
+ * tail calls (as module.bpf.h reads a module's symbols), the walk's state
+ * per CPU (the chain runs on one CPU, without preemption). The raw
+ * tracepoint programs (tracepoint mode) cannot tail call into them: there
+ * an sg list is not walked.
+ */
+#define PT_SG_CHUNK	8
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sg_walk);
+} sg_walks SEC(".maps");
+
+int pagetrack_dma_sg_walk(struct pt_regs *ctx);
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__uint(key_size, sizeof(__u32));
+	__array(values, int (void *));
+} sg_walkers SEC(".maps") = {
+	.values = { [0] = (void *)&pagetrack_dma_sg_walk },
+};
+
+SEC("kprobe")
+int pagetrack_dma_sg_walk(struct pt_regs *ctx)
+{
+	__u32 zero = 0, i;
+	struct sg_walk *w = bpf_map_lookup_elem(&sg_walks, &zero);
+
+	if (!w)
+		return 0;
+#pragma clang loop unroll(disable)
+	for (i = 0; i < PT_SG_CHUNK; i++) {
+		if (w->n >= PT_DMA_SG_WALK || sg_step(w))
+			break;
+		count(PT_CNT_PRODUCED);
+	}
+	if (i == PT_SG_CHUNK && w->n < PT_DMA_SG_WALK)
+		bpf_tail_call(ctx, &sg_walkers, 0);
+	return 0;
+}
+
+static __always_inline __u32 dma_sg_walk(__u64 dev, __u64 sgl, __u64 nents, bool kprobe)
+{
+	struct sg_walk w;
+	__u32 zero = 0;
+
+	if (!kprobe || !sg_walk_init(&w, dev, sgl, nents) ||
+	    bpf_map_update_elem(&sg_walks, &zero, &w, BPF_ANY))
+		return 0;
+	return PT_F_DMA_SG_ENTS;
+}
+
+#define dma_sg_walk_run(ctx)	bpf_tail_call((ctx), &sg_walkers, 0)
+#endif
 
 static __always_inline int emit_dma_sg(void *ctx, __u32 type, __u64 dev, __u64 sg, __u64 nents,
 				       __u32 dir, __u64 attrs, __s32 ret, __u32 flags, __u64 ip)
 {
+	bool kprobe = flags & PT_F_DMA_PENDING;
 	struct pt_event *e;
 
 	if (type == PT_EV_DMA_MAP_SG && !pid_filtered())
-		flags |= dma_sg_walk(dev, sg, nents);
+		flags |= dma_sg_walk(dev, sg, nents, kprobe);
 	e = dma_event(ctx, type, dev, sg, nents, dir, attrs);
-
 	if (!e)
 		return 0;
 	e->ip = ip;
 	e->dma.ret = ret;
 	e->flags |= flags;
 	submit(e);
+	if (flags & PT_F_DMA_SG_ENTS)
+		dma_sg_walk_run(ctx);
 	return 0;
 }
 

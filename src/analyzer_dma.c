@@ -218,6 +218,9 @@ static void sg_mapped(struct analyzer *an, uint64_t key, struct pt_dma_map *m)
 	if (sp) {
 		*sp = *st;
 		m->bytes = sp->bytes;
+		/* (32-bit kprobes cannot say so before they walk) */
+		if (sp->n >= PT_DMA_SG_WALK && m->size > sp->n)
+			m->sg_more = 1;
 		for (i = 0; i < sp->n && i < PT_DMA_SG_WALK; i++)
 			if (sp->r[i].npages)
 				index_pages(d, key, sp->r[i].pfn, sp->r[i].npages, 1);

@@ -265,9 +265,12 @@ void dma_tp_print(const struct dma_tp *t)
 	if (p[PT_DTP_MAP_RES].link || p[PT_DTP_UNMAP_RES].link)
 		line(t, "dma resource mappings (dma_leak, dma_bad_unmap, dma_unmap_mismatch)",
 		     PT_DTP_MAP_RES, PT_DTP_UNMAP_RES, "");
-	snprintf(how, sizeof(how),
-		 "; the first %d entries' pages and lengths read from the list%s", PT_DMA_SG_WALK,
-		 p[PT_DTP_MAP_SG_ERR].link ? "; failures from dma:dma_map_sg_err" : "");
+	if (PT_BUILD_ARCH == PT_ARCH_AMD64)
+		snprintf(how, sizeof(how), "; the first %d entries' pages and lengths read from the list%s",
+			 PT_DMA_SG_WALK, p[PT_DTP_MAP_SG_ERR].link ? "; failures from dma:dma_map_sg_err" : "");
+	else	/* bpf/dma.bpf.h: no bpf_loop(), no tail call into kprobes */
+		snprintf(how, sizeof(how), "; entries not read on 32-bit: no sg bytes, no page freed in a list%s",
+			 p[PT_DTP_MAP_SG_ERR].link ? "; failures from dma:dma_map_sg_err" : "");
 	line(t, "dma sg mappings (dma_leak, dma_bad_unmap, dma_unmap_mismatch, dma_free_while_mapped)",
 	     PT_DTP_MAP_SG, PT_DTP_UNMAP_SG, how);
 	line(t, "dma coherent buffers (dma_leak, dma_bad_unmap, dma_free_mismatch)", PT_DTP_ALLOC,

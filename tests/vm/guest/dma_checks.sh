@@ -66,7 +66,10 @@ dsum() {
 
 # The twins and one leak: the leak alone is found, every twin pairs.
 drun twins "dma_map dma_sg dma_coherent dma_leak"
-if ! grep -q "dma page mappings.*: on" $D/twins.err; then
+if ! grep -q "dma page mappings" $D/twins.err; then
+	nok "dma checks: pagetrack started (no DMA detection line; exit $rc)"
+	grep -E "failed|processed|too large|rror" $D/twins.err | tail -8 | sed 's/^/#   /'
+elif ! grep -q "dma page mappings.*: on" $D/twins.err; then
 	why=$(grep "dma page mappings" $D/twins.err | sed 's/.*: off: //')
 	skp "dma checks" "the DMA API is not traced here: ${why:-no detection line}"
 else
