@@ -194,8 +194,17 @@ static __always_inline long sg_step(struct sg_walk *w)
 	e->dma.offset = KREAD(s, offset);
 	e->dma.size = KREAD(s, length);
 	e->dma.ret = w->n;
-	if (pair_on)
-		dma_hand(NULL, page_pfn(page), e->dma.offset, e->dma.size);
+	/* Kept blocks among the entry's pages go to user space first, as for a
+	 * page mapping; an entry's first two pages only (order 0 or 1): the
+	 * order loop of dma_hand() in here is more than 6.12's verifier takes
+	 * under bpf_loop(). */
+	if (pair_on) {
+		__u64 first = page_pfn(page);
+
+		if (first != (__u64)-1)
+			pair_hand(NULL, first + (e->dma.offset >> 12),
+				  (e->dma.offset & 4095) + e->dma.size > 4096 ? 1 : 0);
+	}
 	if (bpf_ringbuf_output(&events, e, sizeof(*e), BPF_RB_NO_WAKEUP))
 		w->lost++;
 	w->n++;

@@ -138,9 +138,19 @@ else
 		"insmod $KO scenarios=dma_map,dma_leak,dma_unmap_twice || exit 9; rmmod pagetrack_ref" \
 		>$D/load.json 2>$D/load.err
 	rc=$?
+	# Tracepoint mode follows a module's init text only once it has read
+	# the module's symbols (kallsyms, after the load: no do_init_module
+	# probe), which races the init under TCG: the init's leak is found or
+	# not, the exit's second unmap always.
+	if [ -n "$dma_anyname" ] && [ "$(kinds $D/load.json)" = "dma_bad_unmap:1 " ]; then
+		skp "dma load: the init function's leak" "tracepoint mode: the init text was not followed yet (kallsyms read after the load)"
+		dexpect load "dma_bad_unmap:1 " 1 \
+			'"kind":"dma_bad_unmap".*"reason":"unmapped_already".*"caller":"[a-z_]*exit[.a-z0-9]*+0x[0-9a-f]* \[pagetrack_ref\]".*"free_caller":"ld_dma_unmap_twice+'
+	else
 	dexpect load "dma_bad_unmap:1 dma_leak:1 " 1 \
 		'"kind":"dma_leak".*"caller":"ld_dma_leak+0x[0-9a-f]* \[pagetrack_ref\]"' \
 		'"kind":"dma_bad_unmap".*"reason":"unmapped_already".*"caller":"[a-z_]*exit[.a-z0-9]*+0x[0-9a-f]* \[pagetrack_ref\]".*"free_caller":"ld_dma_unmap_twice+'
+	fi
 
 	# A probe callback: the module's platform driver bound to its device
 	# through sysfs (driver_override, bind), so the probe runs under the
