@@ -773,6 +773,33 @@ static int dma_coherent_size(unsigned long count)
 	return dma_coherent_run(DMA_COHERENT_BAD);
 }
 
+/* dma_alloc_pages(): a buffer of DMA_COHERENT bytes, freed with free_size. */
+static int dma_pages_run(size_t free_size)
+{
+	struct page *page;
+	dma_addr_t h;
+
+	if (!dma_dev())
+		return -ENODEV;
+	page = dma_alloc_pages(dma_dev(), DMA_COHERENT, &h, DMA_BIDIRECTIONAL, GFP_KERNEL);
+	if (!page)
+		return -ENOMEM;
+	dma_free_pages(dma_dev(), free_size, page, h, DMA_BIDIRECTIONAL);
+	return 0;
+}
+
+/* Correct: freed with the size it was allocated with. */
+static int dma_pages(unsigned long count)
+{
+	return dma_pages_run(DMA_COHERENT);
+}
+
+/* Bug: freed with another size (of the same page count). */
+static int dma_pages_size(unsigned long count)
+{
+	return dma_pages_run(DMA_COHERENT_BAD);
+}
+
 /* Bug: a buffer mapped and never unmapped; it stays allocated too. */
 static int dma_leak(unsigned long count)
 {
@@ -975,6 +1002,8 @@ static const struct scenario scenarios[] = {
 	{ "dma_free_while_mapped", dma_free_while_mapped },
 	{ "dma_coherent_size", dma_coherent_size },
 	{ "dma_sg_free_while_mapped", dma_sg_free_while_mapped },
+	{ "dma_pages", dma_pages },
+	{ "dma_pages_size", dma_pages_size },
 };
 
 static const struct scenario *find_scenario(const char *name)

@@ -133,6 +133,18 @@ else
 		'"kind":"dma_free_while_mapped".*"dma_api":"sg","nents":2,"sg_bytes":6144,"dir":"from_device".*"caller":"dma_sg_[a-z_]*+0x[0-9a-f]* \[pagetrack_ref\]".*"free_caller":"dma_sg_[a-z_]*+' \
 		'"kind":"dma_free_mismatch".*"dma_api":"coherent","size":8192,"free_size":6000'
 
+	# dma_alloc_pages() buffers: dma_pages (the twin) and dma_pages_size
+	# (freed with another size of the same page count). Traced by the dma:
+	# tracepoints only: elsewhere the run must find nothing at all.
+	drun pages "dma_pages dma_pages_size"
+	if grep -q "dma_alloc_pages buffers.*: on" $D/pages.err; then
+		dexpect pages "dma_free_mismatch:1 " 1 \
+			'"kind":"dma_free_mismatch".*"dma_api":"alloc_pages","size":8192,"free_size":6000.*"caller":"dma_pages_[a-z_]*+0x[0-9a-f]* \[pagetrack_ref\]"'
+	else
+		dexpect pages "" 0
+		ok "dma pages: dma_alloc_pages() not traced in this mode (no dma_alloc_pages line on)"
+	fi
+
 	# Load time: mapped in init (the init text), unmapped in exit; the
 	# leak is the init's, the second unmap the exit's (ld_dma_exit, which
 	# the compiler may inline into pagetrack_ref_exit).

@@ -14,7 +14,8 @@ order0_freed_order1 leak kmap_leak free_while_kmapped pkmap_pressure kmap_churn 
 noncompound_tail_map compound_map kmap_local_nested kmap_local_resched kmap_local_order
 kunmap_local_twice kmap_local_exit kmap_atomic_sleep kmap_local_deep kmap_local_work
 dma_map dma_sg dma_coherent dma_leak dma_unmap_twice dma_unmap_unmapped dma_unmap_size
-dma_unmap_dir dma_sg_nents dma_free_while_mapped dma_coherent_size dma_sg_free_while_mapped"
+dma_unmap_dir dma_sg_nents dma_free_while_mapped dma_coherent_size dma_sg_free_while_mapped
+dma_pages dma_pages_size"
 check() { if eval "$2"; then ok "$1"; else nok "$1"; return 1; fi; } # NAME TEST
 finish() { summary; exit; }
 # Kernel log lines since the last mark (dmesg -c would hide them from the
