@@ -17,6 +17,10 @@ nok() { echo "not ok - $1"; fail=$((fail + 1)); }
 skp() { echo "ok - $1 # SKIP $2"; skip=$((skip + 1)); }
 # summary: "N passed, N failed[, N skipped]"; status 0 when nothing failed.
 summary() {
+	# Where the guest's time went (a comment line): busy against idle, from
+	# /proc/stat in USER_HZ ticks; what limits how many guests share a core.
+	awk '/^cpu / { b = $2 + $3 + $4 + $7 + $8; i = $5 + $6
+		printf "# guest cpu: %.0f s busy, %.0f s idle\n", b / 100, i / 100 }' /proc/stat
 	if [ "$skip" -gt 0 ]; then echo "$pass passed, $fail failed, $skip skipped"
 	else echo "$pass passed, $fail failed"; fi
 	[ "$fail" -eq 0 ]
