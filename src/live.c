@@ -456,6 +456,7 @@ static int record_setup(struct live *lv)
 		return -1;
 	}
 	s->stack_fd = bpf_map__fd(lv->at.skel->maps.stacks);
+	s->kl_stack_fd = bpf_map__fd(lv->at.skel->maps.kl_stacks);
 	session_sources(s, lv->ki.release, true);
 	if (opt->record_path) {
 		s->rec = outfile_private(opt->record_path);

@@ -141,9 +141,19 @@ if [ -n "$HIGHMEM" ]; then
 		nok "kmap_local_deep: map_caller and map_stack name kmap_local_deep"
 		grep '"type":"finding"' $T/kmap_local_deep.json | cut -c1-400 | sed 's/^/#   /'
 	fi
-	# Recorded kmap_local events replay to the same findings.
-	pagetrack $BTF $ATTACH -m pagetrack_ref -j --record $T/kl.ptr -- \
-		sh -c "echo kmap_atomic_sleep > $CTL; echo kmap_local_deep > $CTL" >$T/kl_live.json 2>/dev/null
+	# Recorded kmap_local events replay to the same findings. A 16-entry
+	# stacks map beside page cache work: allocation stacks collide there all
+	# the time, and map stacks, in a map of their own, are still kept.
+	pagetrack $BTF $ATTACH -m pagetrack_ref -j --stack-entries 16 --record $T/kl.ptr -- \
+		sh -c "dd if=/dev/zero of=$T/kl.fill bs=1M count=8 2>/dev/null; echo kmap_atomic_sleep > $CTL; echo kmap_local_deep > $CTL" \
+		>$T/kl_live.json 2>/dev/null
+	rm -f $T/kl.fill
+	if grep '"kind":"kmap_atomic_sleep"' $T/kl_live.json |
+		grep -q '"map_caller":"kmap_atomic_sleep+0x[0-9a-f]* \[pagetrack_ref\]","map_stack":\[[^]]*"kmap_atomic_sleep+0x'; then
+		ok "kmap_local: the map stack is kept with a 16-entry stacks map (--stack-entries 16)"
+	else
+		nok "kmap_local: map stack lost with --stack-entries 16: $(grep -o '"map_stack":\[[^]]*\]' $T/kl_live.json | head -1 | cut -c1-200)"
+	fi
 	pagetrack --replay $T/kl.ptr -m pagetrack_ref -j >$T/kl_replay.json 2>/dev/null
 	rrc=$?
 	if [ "$rrc" = 1 ] && [ "$(kinds $T/kl_live.json)" = "kmap_atomic_sleep:1 kmap_local_depth:1 " ] &&
