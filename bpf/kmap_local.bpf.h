@@ -140,6 +140,21 @@ static __always_inline struct pt_kl_task *kl_task(__u64 key)
  * only where a watched module's code may be on the stack (scope_wanted):
  * a map of other code is no finding of it.
  */
+/*
+ * Map stacks in a stack map of their own: with -m and its module loaded,
+ * the stacks map takes every allocation's stack, and a map stack whose hash
+ * bucket another stack holds would be lost (-EEXIST; allocations carry such
+ * a stack inline, a pending map has no room for one). Few distinct map
+ * stacks come here (under -m, only those through the module), so 1 024
+ * buckets seldom collide. Ids carry PT_KL_STACK_ID.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, PT_MAX_STACK * sizeof(__u64));
+	__uint(max_entries, 1024);		/* 1 when kmap_local is off */
+} kl_stacks SEC(".maps");
+
 SEC("kprobe/__kmap_local_pfn_prot")
 int pagetrack_klocal_map_entry(struct pt_regs *ctx)
 {
@@ -153,8 +168,10 @@ int pagetrack_klocal_map_entry(struct pt_regs *ctx)
 	st = kl_task(key);
 	if (!st)
 		return 0;
-	sid = scope_gate && !scope_wanted(ctx) ? -1 : bpf_get_stackid(ctx, &stacks, 0);
-	if (sid < -1)
+	sid = scope_gate && !scope_wanted(ctx) ? -1 : bpf_get_stackid(ctx, &kl_stacks, 0);
+	if (sid >= 0)
+		sid |= PT_KL_STACK_ID;
+	else if (sid < -1)
 		count(PT_CNT_STACK_FAIL);
 	st->pend_sid = sid;
 	st->pend_k = kl_kidx(task) + 1;

@@ -86,8 +86,11 @@ static __always_inline void emit_free(void *ctx, __u64 pfn, __u32 order, __u32 f
  * twin and is only counted. One not found (a kernel that traces the batch
  * first, or an interrupt's frees between the loops that took the slot) is
  * sent as a free of its own: a free is never lost, at worst sent twice.
+ * 2048 slots (16 KiB per CPU): 6.1's release_pages() frees a whole
+ * mmu_gather batch at once, up to 510 pages, whose pfns then share low bits
+ * with 256 slots (half the churn's twins were sent there; 6.12 batches 31).
  */
-#define PT_TWIN_SLOTS	256
+#define PT_TWIN_SLOTS	2048
 
 struct free_seen {
 	__u64 pfn[PT_TWIN_SLOTS];

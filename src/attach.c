@@ -236,8 +236,10 @@ static void klocal_configure(struct attacher *at, bool no_stacks)
 	struct pagetrack_bpf *skel = at->skel;
 	const struct klocal_setup *kl = &at->kl;
 
-	if (!at->klocal || no_stacks)
+	if (!at->klocal || no_stacks) {
 		at->probes[P_KL_MAP_ENTRY].cands[0] = NULL;
+		bpf_map__set_max_entries(skel->maps.kl_stacks, 1);
+	}
 	if (!at->klocal) {
 		at->probes[P_KL_MAP].cands[0] = NULL;
 		at->probes[P_KL_UNMAP].cands[0] = NULL;

@@ -457,6 +457,7 @@ static int record_setup(struct live *lv)
 		return -1;
 	}
 	s->stack_fd = bpf_map__fd(lv->at.skel->maps.stacks);
+	s->kl_stack_fd = bpf_map__fd(lv->at.skel->maps.kl_stacks);
 	session_sources(s, lv->ki.release, true);
 	if (opt->record_path) {
 		s->rec = outfile_private(opt->record_path);
@@ -482,18 +483,12 @@ static int record_setup(struct live *lv)
 	return 0;
 }
 
-/* Say what is on, catch the stop signals, release COMMAND. */
+/* Say what is on, release COMMAND. */
 static int start(struct live *lv)
 {
 	const struct pt_options *opt = lv->opt;
 	int gate = -1;
 
-	/* Before the start-up lines: a script that waits for "attach mode" and
-	 * then signals must find the handlers there (a SIGHUP that came first
-	 * was lost under nohup, where it is ignored until this point). */
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGHUP, on_signal);
 	attacher_print_detections(&lv->at, &lv->ki, opt,
 				  lv->s.ks.memmap_var ? lv->s.ks.memmap_name : NULL);
 	if (!opt->command)
@@ -645,6 +640,15 @@ int run_live(const struct pt_options *opt)
 
 	verbose = opt->verbose;
 	libbpf_set_print(libbpf_print);
+	/* First of all: a stop signal while the kernel's facts are read or the
+	 * programs load and attach (seconds on a busy or emulated machine) ends
+	 * the trace as soon as it starts, detached and reported, instead of
+	 * killing us half attached; and a script that waits for "attach mode"
+	 * and then signals finds the handlers there (a SIGHUP that came first
+	 * is lost under nohup, where it is ignored until now). */
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
 
 	/* Preflight: root or capabilities, the -p process, then the kernel. */
 	if (check_privileges(opt, &lv.runas))
@@ -679,7 +683,7 @@ int run_live(const struct pt_options *opt)
 	/* Record setup: analyzer, recording header, module ranges. */
 	if (record_setup(&lv))
 		goto out;
-	/* Start: the detections list, signal handlers, COMMAND released. */
+	/* Start: the detections list, COMMAND released. */
 	if (start(&lv))
 		goto out;
 	/* Poll loop: events into the session until something ends the trace. */

@@ -124,6 +124,10 @@ enum pt_event_type {
 #define PT_KL_F_NOT_HELD 0x20	/* KLOCAL_UNMAP: the address holds no mapping */
 #define PT_KL_F_MAP_STACK 0x100	/* map_sid (and top_map_sid) hold map stacks:
 				 * recordings from before them have neither */
+/* A map_sid with this bit is an id in the kl_stacks map (its own, so that
+ * the busy stacks map's hash collisions cannot lose a map stack); below
+ * PT_INLINE_ID_BASE (session.h) and above any stack map id (< 2^20). */
+#define PT_KL_STACK_ID	(1 << 29)
 
 /* PT_EV_KLOCAL_HELD aux: where the mapping was found still held. */
 enum { PT_KL_HELD_EXIT = 1, PT_KL_HELD_UNLOAD, PT_KL_HELD_END };

@@ -120,19 +120,68 @@ static const char *site_name(const struct analyzer *an, const struct ksyms *ks,
 	return report_sym(an, ks, ip, buf, len);
 }
 
+/* A usage row as printed: its name, and the rows of that name summed. */
+struct named_usage {
+	char name[256];
+	uint64_t mappings, bytes;
+};
+
+static int by_named_bytes(const void *a, const void *b)
+{
+	const struct named_usage *x = a, *y = b;
+
+	if (x->bytes != y->bytes)
+		return x->bytes < y->bytes ? 1 : -1;
+	return x->mappings < y->mappings ? 1 : x->mappings > y->mappings ? -1 : 0;
+}
+
+/*
+ * The analyzer's rows by device or by (stack, caller), named and merged by
+ * name: two stacks whose first frame outside the DMA API is one function
+ * are one call site to the reader, and a label set printed twice would be
+ * an invalid metrics exposition. Largest first. NULL when there are none.
+ */
+static struct named_usage *named_rows(const struct analyzer *an, const struct ksyms *ks,
+				      bool by_site, unsigned int *n)
+{
+	struct named_usage *r;
+	struct pt_dma_usage *u;
+	unsigned int nu, i, j;
+
+	*n = 0;
+	if (an_dma_usage(an, by_site, &u, &nu) || !nu)
+		return NULL;
+	r = calloc(nu, sizeof(*r));
+	if (!r) {
+		free(u);
+		return NULL;
+	}
+	for (i = 0; i < nu; i++) {
+		char buf[256];
+		const char *name = by_site ? site_name(an, ks, &u[i], buf, sizeof(buf)) :
+				   dev_name(an, u[i].dev);
+
+		for (j = 0; j < *n && strcmp(r[j].name, name); j++)
+			;
+		if (j == *n)
+			snprintf(r[(*n)++].name, sizeof(r->name), "%s", name);
+		r[j].mappings += u[i].mappings;
+		r[j].bytes += u[i].bytes;
+	}
+	free(u);
+	qsort(r, *n, sizeof(*r), by_named_bytes);
+	return r;
+}
+
 /* One list: JSON objects (with prefix), or text rows. */
 static void usage_rows(FILE *out, const struct analyzer *an, const struct ksyms *ks, bool by_site,
 		       bool json, unsigned int top, const char *json_head, bool sep)
 {
-	struct pt_dma_usage *u;
 	unsigned int n, i;
-	char buf[256];
+	struct named_usage *u = named_rows(an, ks, by_site, &n);
 
-	if (an_dma_usage(an, by_site, &u, &n))
-		return;
 	for (i = 0; i < n && i < top; i++) {
-		const char *what = by_site ? site_name(an, ks, &u[i], buf, sizeof(buf)) :
-				   dev_name(an, u[i].dev);
+		const char *what = u[i].name;
 
 		if (json) {
 			fprintf(out, "%s%s\"%s\":", sep && i ? "," : "", json_head,
@@ -200,9 +249,8 @@ static const char *const live_series[2][2] = {
 void dma_metrics(FILE *f, const struct analyzer *an, const struct ksyms *ks, unsigned int top)
 {
 	const struct pt_dma_stats *s = an_dma_stats(an);
-	struct pt_dma_usage *u;
+	struct named_usage *u;
 	unsigned int n, i, pass, bytes;
-	char buf[256];
 
 	fprintf(f, "# HELP pagetrack_dma_maps_total Streaming DMA mappings made (page and sg).\n"
 		"# TYPE pagetrack_dma_maps_total counter\npagetrack_dma_maps_total %" PRIu64 "\n"
@@ -214,8 +262,7 @@ void dma_metrics(FILE *f, const struct analyzer *an, const struct ksyms *ks, uns
 		"# TYPE pagetrack_dma_coherent_frees_total counter\npagetrack_dma_coherent_frees_total %" PRIu64 "\n",
 		s->maps, s->unmaps, s->allocs, s->frees);
 	for (pass = 0; pass < 2; pass++) {
-		if (an_dma_usage(an, pass, &u, &n))
-			return;
+		u = named_rows(an, ks, pass, &n);
 		for (bytes = 0; bytes < 2; bytes++) {
 			const char *name = live_series[pass][bytes];
 
@@ -225,8 +272,7 @@ void dma_metrics(FILE *f, const struct analyzer *an, const struct ksyms *ks, uns
 				name);
 			for (i = 0; i < n && i < top; i++) {
 				fprintf(f, "%s{%s=\"", name, pass ? "caller" : "device");
-				esc_label(f, pass ? site_name(an, ks, &u[i], buf, sizeof(buf)) :
-					  dev_name(an, u[i].dev));
+				esc_label(f, u[i].name);
 				fprintf(f, "\"} %" PRIu64 "\n", bytes ? u[i].bytes : u[i].mappings);
 			}
 		}

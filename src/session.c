@@ -40,6 +40,7 @@ int session_init(struct session *s, const struct pt_options *opt)
 	memset(s, 0, sizeof(*s));
 	s->opt = opt;
 	s->stack_fd = -1;
+	s->kl_stack_fd = -1;
 	s->out = stdout;
 	s->next_inline_id = PT_INLINE_ID_BASE;
 	s->ks.raw_addresses = opt->raw_addresses;
@@ -182,8 +183,13 @@ bool session_stack(void *ctx, int32_t id, struct pt_stack *out)
 	if (s->stack_fd < 0 || id < 0 || !session_map_stack)
 		return false;
 	memset(s->stack_buf, 0, sizeof(s->stack_buf));
-	if (!session_map_stack(s->stack_fd, id, s->stack_buf))
+	if (id & PT_KL_STACK_ID && id < PT_INLINE_ID_BASE) {
+		if (s->kl_stack_fd < 0 ||
+		    !session_map_stack(s->kl_stack_fd, id & ~PT_KL_STACK_ID, s->stack_buf))
+			return false;
+	} else if (!session_map_stack(s->stack_fd, id, s->stack_buf)) {
 		return false;
+	}
 	if (stacks_add(&s->stacks, id, s->stack_buf, PT_MAX_STACK))
 		return false;
 	if (!stacks_get(&s->stacks, id, out))

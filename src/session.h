@@ -29,6 +29,7 @@ struct session {
 	FILE *rec;			/* --record */
 	struct u64map rec_ips;		/* caller addresses to symbolize at the end */
 	int stack_fd;			/* live stack map, -1 in replay */
+	int kl_stack_fd;		/* live kmap_local map stacks (PT_KL_STACK_ID), or -1 */
 	FILE *out;			/* the report: stdout */
 	uint64_t stack_buf[PT_MAX_STACK];
 	uint64_t received;

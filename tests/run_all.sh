@@ -59,8 +59,12 @@ if [ -x tests/vm/run ] && [ -f module/pagetrack_ref.c ]; then
 	# All VM suites at once, their boots sharing the machine's slots
 	# (tests/vm/pool.sh): no core idles while one suite's last boot ends.
 	# Each suite's output is shown whole, in this order, when all are done.
-	export PAGETRACK_VM_SLOTS=$log/bg/slots
-	mkdir -p "$PAGETRACK_VM_SLOTS"
+	# PAGETRACK_VM_SLOTS set outside: share that directory's slots with
+	# other runs on this machine (see tests/vm/pool.sh).
+	export PAGETRACK_VM_SLOTS=${PAGETRACK_VM_SLOTS:-$log/bg/slots}
+	mkdir -p "$PAGETRACK_VM_SLOTS" "$log/bg"
+	: >"$PAGETRACK_VM_SLOTS/boots"
+	t_vm=$SECONDS
 	vm_suites=${PAGETRACK_VM_SUITES:-tracer:vm-test module-scope:init-test callers:callers-test ci-example:ci-example-test lab:lab-test}
 	for s in $vm_suites; do
 		(
@@ -72,6 +76,7 @@ if [ -x tests/vm/run ] && [ -f module/pagetrack_ref.c ]; then
 		) &
 	done
 	wait
+	t_vm=$((SECONDS - t_vm))
 	# replay NAME: a suite's kept output and status, as if run now.
 	replay() { cat "$log/bg/$1"; return "$(cut -d' ' -f1 "$log/bg/$1.rc" 2>/dev/null || echo 126)"; }
 	for s in $vm_suites; do
@@ -85,6 +90,14 @@ fi
 
 # Where the time went: the suite's budget is CI's 90 minutes.
 echo "suite times: $(IFS=,; echo "${times[*]}" | sed 's/,/, /g'); all $SECONDS s"
+if [ -s "${PAGETRACK_VM_SLOTS:-/nonexistent}/boots" ]; then
+	# Guest boots: the slots' use is what bounds the VM suites' time.
+	awk -v w="$t_vm" '{ n++; wall += $1; cpu += $2 } END {
+		printf "guest boots: %d, %d s in slots, %d s of QEMU CPU, in %d s of wall time\n", n, wall, cpu, w }' \
+		"$PAGETRACK_VM_SLOTS/boots"
+	echo "longest boots (wall s, CPU s, suite/boot):"
+	sort -rn "$PAGETRACK_VM_SLOTS/boots" | head -8 | sed 's/^/  /'
+fi
 [ ${#broken[@]} -gt 0 ] && echo "suites that failed without a count: ${broken[*]}"
 # Repeat each failing check at the end, where a CI log's tail shows it.
 if [ "$F" -gt 0 ]; then

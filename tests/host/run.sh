@@ -130,7 +130,8 @@ check "replay reads every recorded event ($rrecv = $recv)" '[ "$rrecv" = "$recv"
 for sig in INT TERM HUP; do
 	"$PT" >"$dir/sig.out" 2>"$dir/sig.err" &
 	pid=$!
-	for _ in $(seq 50); do grep -q "attach mode" "$dir/sig.err" && break; sleep 0.1; done
+	# Up to 30 s: a loaded machine can take seconds to load and attach.
+	for _ in $(seq 300); do grep -q "attach mode" "$dir/sig.err" && break; sleep 0.1; done
 	workload
 	kill -s "$sig" $pid
 	wait $pid
@@ -138,6 +139,22 @@ for sig in INT TERM HUP; do
 	check "SIG$sig: report printed, exit 0, detached (exit $rc)" \
 		'[ $rc -eq 0 ] && grep -q "finding(s)" "$dir/sig.out" && [ "$(orphans)" -eq 0 ]'
 done
+# A stop signal while pagetrack still loads and attaches (before its
+# "attach mode" line): it ends the trace once attached, reports, detaches.
+"$PT" >"$dir/sig.out" 2>"$dir/sig.err" &
+pid=$!
+# Once it catches SIGTERM (bit 15 of SigCgt), well before it is attached.
+for _ in $(seq 100); do
+	cgt=$(awk '/^SigCgt/ { print $2 }' /proc/$pid/status 2>/dev/null)
+	[ -n "$cgt" ] && (( 0x$cgt & 0x4000 )) && break
+	sleep 0.01
+done
+early=$(grep -c "attach mode" "$dir/sig.err")
+kill -s TERM $pid
+wait $pid
+rc=$?
+check "SIGTERM during start-up (attach mode line before it: $early): report printed, exit 0, detached (exit $rc)" \
+	'[ "$early" = 0 ] && [ $rc -eq 0 ] && grep -q "finding(s)" "$dir/sig.out" && [ "$(orphans)" -eq 0 ]'
 "$PT" >/dev/null 2>"$dir/kill.err" &
 pid=$!
 for _ in $(seq 50); do grep -q "attach mode" "$dir/kill.err" && break; sleep 0.1; done

@@ -1411,6 +1411,50 @@ static void test_ksyms_module_cache(void **state)
 	unlink(path);
 }
 
+/* kallsyms lines as the kernel writes them, and lines that are not: the
+ * kernel's own symbols come sorted, the modules' after them in any order;
+ * the table is sorted whole, module names read after a tab. */
+static void test_ksyms_parse(void **state)
+{
+	char path[] = "/tmp/pt_kallsymsXXXXXX", buf[128];
+	struct ksyms k = { 0 };
+
+	(void)state;
+	temp_file(path, "ffffffff81000000 T _stext\n"
+			"ffffffff81000100 t early_fn\n"
+			"ffffffff81000200 D vmemmap_base\n"
+			"ffffffff81000300 D page_offset_base\n"
+			"ffffffff81000400 W weak_fn\n"
+			"ffffffffc0002000 t late_fn\t[modb]\n"
+			"ffffffffc0001000 t first_fn\t[moda]\n"
+			"ffffffff81000180 t between_fn\t[bpf]\n"
+			"ffffffffc0001000 t init_module\t[moda]\n"
+			"not a line\n"
+			"ffffffff8100050 T\n"
+			"ffffffffffffffff0 T too_long_an_address\n"
+			"0000000000000000 T hidden_address\n");
+	assert_int_equal(ksyms_load(&k, path), 0);
+	assert_int_equal(k.n, 7);
+	assert_int_equal(k.memmap_var, 0xffffffff81000200ULL);
+	assert_string_equal(k.memmap_name, "vmemmap_base");
+	assert_int_equal(k.direct_var, 0xffffffff81000300ULL);
+	for (size_t i = 1; i < k.n; i++)
+		assert_true(k.syms[i - 1].addr <= k.syms[i].addr);
+	assert_string_equal(ksyms_format(&k, 0xffffffff81000104ULL, buf, sizeof(buf)),
+			    "early_fn+0x4");
+	assert_string_equal(ksyms_format(&k, 0xffffffff81000184ULL, buf, sizeof(buf)),
+			    "between_fn+0x4 [bpf]");
+	assert_string_equal(ksyms_format(&k, 0xffffffff81000404ULL, buf, sizeof(buf)),
+			    "weak_fn+0x4");
+	/* module_init()'s alias yields to the function's own name. */
+	assert_string_equal(ksyms_format(&k, 0xffffffffc0001008ULL, buf, sizeof(buf)),
+			    "first_fn+0x8 [moda]");
+	assert_string_equal(ksyms_format(&k, 0xffffffffc0002008ULL, buf, sizeof(buf)),
+			    "late_fn+0x8 [modb]");
+	ksyms_free(&k);
+	unlink(path);
+}
+
 /* Unnamed addresses print as [unknown], raw only when asked; an old
  * recording's "0x..." text counts as unnamed. */
 static void test_ksyms_unknown_hidden(void **state)
@@ -2056,6 +2100,7 @@ int main(void)
 		cmocka_unit_test(test_garbage_events),
 		cmocka_unit_test(test_ksyms_module_cache),
 		cmocka_unit_test(test_metrics_one_series_per_caller),
+		cmocka_unit_test(test_ksyms_parse),
 		cmocka_unit_test(test_ksyms_unknown_hidden),
 		cmocka_unit_test(test_outfile_links),
 		cmocka_unit_test(test_sample_thresholds),

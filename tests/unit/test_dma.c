@@ -12,8 +12,11 @@
 #include <cmocka.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include "analyzer.h"
 #include "analyzer_dma.h"
+#include "ksyms.h"
+#include "report_dma.h"
 #include "dma_events.h"
 #include "stack_table.h"
 
@@ -494,6 +497,48 @@ static void test_alloc_pages(void **state)
 }
 
 /* kprobe mode: an interrupt's map between a call's entry and its return. */
+/* Metrics by call site: two stacks through one module function are one
+ * series (a label set printed twice is an invalid exposition); another
+ * function is its own. */
+static void test_metrics_merge_sites(void **state)
+{
+	char path[] = "/tmp/pt_dmasymsXXXXXX", *text = NULL;
+	struct fx f = fx_new(true);
+	struct ksyms ks = { 0 };
+	size_t len = 0;
+	FILE *out;
+	int fd;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	out = fdopen(fd, "w");
+	fprintf(out, "ffffffff81100000 T dma_map_page_attrs\nffffffff81200000 T vfs_write\n"
+		"ffffffff81300000 T ksys_write\nffffffffc0a00100 t drv_map\t[drv]\n"
+		"ffffffffc0a00300 t drv_other\t[drv]\n");
+	fclose(out);
+	assert_int_equal(ksyms_load(&ks, path), 0);
+	unlink(path);
+	f.k.ip = 0;	/* the site from each stack */
+	f.k.stack = STK_MODULE;
+	km_dma_map(&f.k, 0x1000, 0x1000000, 4096, DMA_TO_DEV, false);
+	f.k.stack = STK_MODULE_ALT;
+	km_dma_map(&f.k, 0x1001, 0x1001000, 512, DMA_TO_DEV, false);
+	f.k.stack = STK_MODULE2;
+	km_dma_map(&f.k, 0x1002, 0x1002000, 256, DMA_TO_DEV, false);
+	out = open_memstream(&text, &len);
+	dma_metrics(out, f.an, &ks, 10);
+	fclose(out);
+	assert_non_null(strstr(text, "pagetrack_dma_live_by_site{caller=\"drv_map+0x20 [drv]\"} 2\n"));
+	assert_non_null(strstr(text, "pagetrack_dma_live_bytes_by_site{caller=\"drv_map+0x20 [drv]\"} 4608\n"));
+	assert_non_null(strstr(text, "pagetrack_dma_live_by_site{caller=\"drv_other+0x40 [drv]\"} 1\n"));
+	assert_null(strstr(strstr(text, "drv_map+0x20") + 1, "pagetrack_dma_live_by_site{caller=\"drv_map"));
+	assert_non_null(strstr(text, "pagetrack_dma_live_by_device{device=\"pt_dma0\"} 3\n"));
+	free(text);
+	ksyms_free(&ks);
+	an_free(f.an);
+}
+
 static void test_kprobe_nested_map(void **state)
 {
 	struct fx f = fx_new(true);
@@ -542,6 +587,7 @@ int main(void)
 		cmocka_unit_test(test_sg_pages_kprobe),
 		cmocka_unit_test(test_phys_map),
 		cmocka_unit_test(test_alloc_pages),
+		cmocka_unit_test(test_metrics_merge_sites),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -41,9 +41,21 @@ pool_start() {
 	(
 		pool_slot
 		t0=$(date +%s)
-		"$@" >"$POOL_DIR/$name.out" 2>&1
-		echo "$? $(($(date +%s) - t0))" >"$POOL_DIR/$name.rc"
+		TIMEFORMAT='%U %S'
+		{ time "$@" >"$POOL_DIR/$name.out" 2>&1; } 2>"$POOL_DIR/$name.cpu"
+		rc=$? secs=$(($(date +%s) - t0))
+		echo "$rc $secs" >"$POOL_DIR/$name.rc"
+		pool_log "$name" "$secs" "$(cat "$POOL_DIR/$name.cpu")"
 	) &
+}
+
+# With shared slots, each boot adds a line to $POOL_SLOTS/boots: wall
+# seconds, CPU seconds (QEMU's user + system), suite and boot; run_all.sh
+# shows the longest, so the suite's time can be read boot by boot.
+pool_log() { # NAME WALL "USER SYS"
+	[ -n "$POOL_SLOTS" ] || return 0
+	awk -v w="$2" -v n="${0#*tests/}/$1" '{ printf "%5d %6.0f %s\n", w, $1 + $2, n }' \
+		<<<"$3" >>"$POOL_SLOTS/boots"
 }
 pool_wait() { wait; }
 pool_out() { echo "$POOL_DIR/$1.out"; }

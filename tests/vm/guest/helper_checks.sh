@@ -21,7 +21,9 @@ STACK_RE='"[a-z_]*stack":\[\("[^"]*",\{0,1\}\)*\]'
 # stacks_clean FILE: no tracing frame, no [unknown], no function twice in a row.
 stacks_clean() {
 	if grep -q 'bpf_prog_\|\[bpf\]\|bpf_trampoline\|kretprobe_trampoline\|__traceiter_\|\[unknown\]' "$1"; then
-		echo "#   tracing frame: $(grep -o '"[^"]*\(bpf_prog_\|\[bpf\]\|trampoline\|__traceiter_\|\[unknown\]\)[^"]*"' "$1" | head -3 | tr '\n' ' ')"
+		# JSON frames are quoted, folded ones end at ';' or ' '.
+		echo "#   tracing frame: $(grep -o '[^";]*\(bpf_prog_\|\[bpf\]\|trampoline\|__traceiter_\|\[unknown\]\)[^";]*' "$1" | head -3 | tr '\n' ' ')"
+		grep -m2 'bpf_prog_\|\[bpf\]\|bpf_trampoline\|kretprobe_trampoline\|__traceiter_\|\[unknown\]' "$1" | cut -c1-600 | sed 's/^/#   in: /'
 		return 1
 	fi
 	grep -o "$STACK_RE" "$1" | sed 's/^[^[]*\[//; s/\]$//' |

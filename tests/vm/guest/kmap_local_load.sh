@@ -3,10 +3,13 @@
 # SECONDS of mixed ordinary work (tests/vm/guest/workload.sh): real kernel
 # code must give no error-level finding, and kmap_local must really have
 # been paired (maps counted, none lost). Ends with "N passed, N failed".
-SECS=${1:-180}
+SECS=${1:-60}
+# Interval reports every quarter of the run (at least 5 s): several of them
+# whatever SECS is, so the interval check below has something to read.
+IVL=$((SECS / 4)); [ "$IVL" -ge 5 ] || IVL=5
 . /tests/workload.sh
 work_setup
-pagetrack $BTF -j -i 30 >/tmp/load.json 2>/tmp/load.err &
+pagetrack $BTF -j -i $IVL >/tmp/load.json 2>/tmp/load.err &
 pid=$!
 i=0
 while ! grep -q "attach mode" /tmp/load.err 2>/dev/null; do

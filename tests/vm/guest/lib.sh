@@ -12,11 +12,26 @@ CTL=/sys/kernel/debug/pagetrack_ref/run
 BTF=""
 [ -n "$PAGETRACK_BTF" ] && [ ! -e /sys/kernel/btf/vmlinux ] && BTF="--btf $PAGETRACK_BTF"
 pass=0 fail=0 skip=0
-ok() { echo "ok - $1"; pass=$((pass + 1)); }
-nok() { echo "not ok - $1"; fail=$((fail + 1)); }
-skp() { echo "ok - $1 # SKIP $2"; skip=$((skip + 1)); }
+# Each check's time since the one before (centiseconds of uptime) goes to
+# a file; summary shows the slowest, to tell where a boot's time goes.
+CHECK_TIMES=/tmp/check-times.$$
+check_t0=$(tr -d . </proc/uptime | cut -d' ' -f1)
+timed() {
+	t=$(tr -d . </proc/uptime | cut -d' ' -f1)
+	echo "$((t - check_t0)) $1" >>$CHECK_TIMES
+	check_t0=$t
+}
+ok() { echo "ok - $1"; pass=$((pass + 1)); timed "$1"; }
+nok() { echo "not ok - $1"; fail=$((fail + 1)); timed "$1"; }
+skp() { echo "ok - $1 # SKIP $2"; skip=$((skip + 1)); timed "$1"; }
 # summary: "N passed, N failed[, N skipped]"; status 0 when nothing failed.
 summary() {
+	# Where the guest's time went (a comment line): busy against idle, from
+	# /proc/stat in USER_HZ ticks; what limits how many guests share a core.
+	awk '/^cpu / { b = $2 + $3 + $4 + $7 + $8; i = $5 + $6
+		printf "# guest cpu: %.0f s busy, %.0f s idle\n", b / 100, i / 100 }' /proc/stat
+	[ -s $CHECK_TIMES ] && sort -rn $CHECK_TIMES | head -5 |
+		awk '{ t = $1; $1 = ""; printf "# slow check: %.1f s up to%s\n", t / 100, substr($0, 1, 90) }'
 	if [ "$skip" -gt 0 ]; then echo "$pass passed, $fail failed, $skip skipped"
 	else echo "$pass passed, $fail failed"; fi
 	[ "$fail" -eq 0 ]

@@ -121,22 +121,39 @@ if [ -n "$HIGHMEM" ]; then
 		'"map_caller":"kl_exit_fn+0x[0-9a-f]* \[pagetrack_ref\]","map_stack":\[[^]]*"kl_exit_fn+0x'
 	dmesg >$T/dmesg.before
 	expect kmap_local_deep "kmap_local_depth:1 " 0 '"kernel_depth":12,"km_max_idx":16'
-	# Its map stack. ARM32's unwinder can fail on a module address ("unwind:
-	# Index not found" in the kernel log): then no stack is taken, and the
-	# kernel said why.
+	# Its map stack. ARM32's unwinder fails now and then on a module
+	# address of this deep scenario (sometimes saying "unwind: Index not
+	# found" in the kernel log, sometimes not): then the walk that finds the
+	# module on the stack under -m sees no module frame and no stack is
+	# kept, while map_caller (the return address) still names the function.
+	# The map stacks of kmap_atomic_sleep and kmap_local_exit above are
+	# checked on armhf without this allowance, so map stacks there are
+	# still proven to work.
 	if grep '"type":"finding"' $T/kmap_local_deep.json |
 		grep -q '"map_caller":"kmap_local_deep+0x[0-9a-f]* \[pagetrack_ref\]","map_stack":\[[^]]*"kmap_local_deep+0x'; then
 		ok "kmap_local_deep: map_caller and map_stack name kmap_local_deep"
-	elif [ "$ARCH" = armhf ] && dmesg | grep -vxFf $T/dmesg.before | grep -q "unwind: Index not found" &&
+	elif [ "$ARCH" = armhf ] &&
 		grep '"type":"finding"' $T/kmap_local_deep.json | grep -q '"map_caller":"kmap_local_deep+0x[0-9a-f]* \[pagetrack_ref\]","map_stack":\[\]'; then
-		skp "kmap_local_deep: map_stack names kmap_local_deep" "the ARM32 unwinder failed on a module address this run (unwind: Index not found); map_caller still names it"
+		why="no frames through the module this run"
+		dmesg | grep -vxFf $T/dmesg.before | grep -q "unwind: Index not found" && why="$why (kernel: unwind: Index not found)"
+		skp "kmap_local_deep: map_stack names kmap_local_deep" "the ARM32 unwinder gave $why; map_caller still names it"
 	else
 		nok "kmap_local_deep: map_caller and map_stack name kmap_local_deep"
 		grep '"type":"finding"' $T/kmap_local_deep.json | cut -c1-400 | sed 's/^/#   /'
 	fi
-	# Recorded kmap_local events replay to the same findings.
-	pagetrack $BTF $ATTACH -m pagetrack_ref -j --record $T/kl.ptr -- \
-		sh -c "echo kmap_atomic_sleep > $CTL; echo kmap_local_deep > $CTL" >$T/kl_live.json 2>/dev/null
+	# Recorded kmap_local events replay to the same findings. A 16-entry
+	# stacks map beside page cache work: allocation stacks collide there all
+	# the time, and map stacks, in a map of their own, are still kept.
+	pagetrack $BTF $ATTACH -m pagetrack_ref -j --stack-entries 16 --record $T/kl.ptr -- \
+		sh -c "dd if=/dev/zero of=$T/kl.fill bs=1M count=8 2>/dev/null; echo kmap_atomic_sleep > $CTL; echo kmap_local_deep > $CTL" \
+		>$T/kl_live.json 2>/dev/null
+	rm -f $T/kl.fill
+	if grep '"kind":"kmap_atomic_sleep"' $T/kl_live.json |
+		grep -q '"map_caller":"kmap_atomic_sleep+0x[0-9a-f]* \[pagetrack_ref\]","map_stack":\[[^]]*"kmap_atomic_sleep+0x'; then
+		ok "kmap_local: the map stack is kept with a 16-entry stacks map (--stack-entries 16)"
+	else
+		nok "kmap_local: map stack lost with --stack-entries 16: $(grep -o '"map_stack":\[[^]]*\]' $T/kl_live.json | head -1 | cut -c1-200)"
+	fi
 	pagetrack --replay $T/kl.ptr -m pagetrack_ref -j >$T/kl_replay.json 2>/dev/null
 	rrc=$?
 	if [ "$rrc" = 1 ] && [ "$(kinds $T/kl_live.json)" = "kmap_atomic_sleep:1 kmap_local_depth:1 " ] &&
