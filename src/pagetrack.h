@@ -137,6 +137,11 @@ enum { PT_KL_HELD_EXIT = 1, PT_KL_HELD_UNLOAD, PT_KL_HELD_END };
 #define PT_F_DMA_SGTABLE 0x200	/* MAP_SG by dma_map_sgtable: ret 0 or -errno */
 
 #define PT_NR_ORDERS		11
+/* Pairing in BPF keeps a byte per pfn on the 32-bit targets, whose JITs
+ * compile no BPF atomics, and a bit per pfn elsewhere (bpf/pair.bpf.h). */
+#if defined(PT_TARGET_I386) || defined(PT_TARGET_ARM)
+#define PT_PAIR_BYTES		1
+#endif
 
 #define PT_REFCOUNT_UNKNOWN 0xffffffffu	/* FREE_PAGES aux: refcount unreadable */
 
@@ -428,7 +433,7 @@ enum pt_counter {
 	PT_CNT_SCOPE_CHECK,	/* -m: stacks looked through for a watched module */
 	PT_CNT_SCOPE_ENTER,	/* -m: calls into a watched module's functions */
 	PT_CNT_FREE_TWINS,	/* mm_page_free_batched twins of a page free sent */
-	PT_CNT_PAIR_ALLOCS,	/* order-0 blocks kept as a bit in BPF (bpf/pair.bpf.h) */
+	PT_CNT_PAIR_ALLOCS,	/* order-0 blocks kept in BPF (bpf/pair.bpf.h) */
 	PT_CNT_PAIR_FREES,	/* ... freed there at order 0: nothing sent */
 	PT_CNT_PAIR_STALE,	/* ... allocated again: the free was never seen */
 	PT_CNT_PAIR_HANDED,	/* ... handed to user space by a larger free or an API free */
