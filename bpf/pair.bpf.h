@@ -86,6 +86,7 @@ __u32 pair_cand[2];		/* the last candidate of each, | 1 */
 struct pair_last {
 	__u32 tid;
 	__u32 pfn;
+	__u64 opaque;		/* pair_opaque's */
 };
 
 struct {
@@ -133,6 +134,20 @@ static __always_inline void pair_learn(bool page, __u64 ret)
 		*base = c;
 	else
 		*cand = c;
+}
+
+/*
+ * v as a number the verifier cannot trace back, through this CPU's memory
+ * (a program here never runs nested on its CPU). pair_take indexes a chunk
+ * with it: an index computed from the pfn itself made the verifier keep
+ * the pfn's exact range on every path (it must, for a pointer offset), so
+ * that no two paths through the loops ever matched and it walked them
+ * past its million instructions.
+ */
+static __always_inline __u64 pair_opaque(struct pair_last *s, __u64 v)
+{
+	*(volatile __u64 *)&s->opaque = v;
+	return *(volatile __u64 *)&s->opaque;
 }
 
 static __always_inline struct pair_chunk *pair_chunk(__u64 pfn)
@@ -188,63 +203,89 @@ static __always_inline bool pair_alloc(__u64 pfn, __u32 order)
 	return true;
 }
 
+/* The kept blocks taken from one chunk (base, mask): counted, and at a
+ * larger free (hand) sent to user space as blocks it now tracks. */
+static __always_inline void pair_flush(void *ctx, __u64 base, __u64 taken, bool hand)
+{
+	struct pt_event *e;
+
+	if (!taken)
+		return;
+	count_n(hand ? PT_CNT_PAIR_HANDED : PT_CNT_PAIR_STALE, __builtin_popcountll(taken));
+	if (!hand)
+		return;
+	e = new_event(ctx, PT_EV_PAIRED_LIVE, false);
+	if (!e)
+		return;
+	e->paired.base = base;
+	e->paired.mask = taken;
+	submit(e);
+}
+
+/* One pfn of a range: its kept flag into the chunk's mask, without a
+ * branch (the byte is the block's: written back as it is, flag cleared). */
+static __always_inline __u64 pair_take_byte(struct pair_chunk *c, __u32 i)
+{
+	__u8 *b = (__u8 *)c + i, v = *b;
+
+	*b = v & ~PAIR_KEPT;
+	return (__u64)(v & PAIR_KEPT) << i;
+}
+
 /*
- * Clear the kept bytes among [pfn, pfn + 2^order), 64 pfns at a time, read
- * 8 bytes at a time; as the bit version, a hand-over sends them as a base
- * and a 64-bit mask. (kept * 0x0102040810204080) >> 56 packs the low bits
+ * Clear the kept flags among [pfn, pfn + 2^order); as the bit version, a
+ * hand-over sends them as a base and a 64-bit mask per 64 pfns. Byte by
+ * byte up to a word boundary and after the last whole word, 8 bytes at a
+ * time between: flat loops without a branch but the chunk change, indexed
+ * through pair_opaque. (kept * 0x0102040810204080) >> 56 packs the low bits
  * of a word's 8 bytes into 8 bits: every product term lands on a bit of its
- * own, byte i's on bit 56 + i.
+ * own, byte i's on bit 56 + i. Verified on the host's kernel (built for
+ * amd64 with the byte map): 65 k instructions for mm_page_alloc's program,
+ * 49 k for mm_page_free's, against 225 k and 215 k for the bit version's
+ * loop; nested loops over chunks, words and bytes with a branch per kept
+ * flag went past the verifier's million.
  */
 static __always_inline void pair_take(void *ctx, __u64 pfn, __u32 order, bool hand)
 {
 	__u64 end = pfn + (1ULL << (order > 10 ? 10 : order));
-	__u64 base = pfn & ~63ULL, taken, kept, range;
-	struct pair_chunk *c;
-	struct pt_event *e;
-	__u32 lo, hi, a, z;
-	int k, j, i;
+	__u64 p = pfn, cbase = pfn & ~63ULL, taken = 0, w;
+	struct pair_chunk *c = pair_chunk(pfn);
+	struct pair_last *s;
+	__u32 zero = 0, i;
+	int n;
 
-	for (k = 0; k < 16; k++, base += 64) {
-		if (base >= end)
-			break;
-		c = pair_chunk(base);
-		if (!c)
-			break;
-		lo = pfn > base ? pfn - base : 0;
-		hi = end < base + 64 ? end - base : 64;
-		taken = 0;
-		for (j = 0; j < 8; j++) {
-			/* This word's bytes in the range: [a, z). */
-			a = lo > j * 8 ? lo - j * 8 : 0;
-			z = hi >= j * 8 + 8 ? 8 : hi > j * 8 ? hi - j * 8 : 0;
-			if (a >= z)
-				continue;
-			range = z - a == 8 ? ~0ULL : ((1ULL << ((z - a) * 8)) - 1) << (a * 8);
-			kept = c->w[j] & range & PAIR_KEPT8;
-			if (!kept)
-				continue;
-			taken |= ((kept * 0x0102040810204080ULL) >> 56) << (j * 8);
-			if (z - a == 8) {
-				c->w[j] &= ~PAIR_KEPT8;	/* all 8 pfns are the block's */
-				continue;
-			}
-			for (i = 0; i < 8; i++)
-				if ((kept >> (i * 8)) & 1)
-					((__u8 *)&c->w[j])[i] &= ~PAIR_KEPT;
+	if (!c || !(s = bpf_map_lookup_elem(&pair_last, &zero)))
+		return;
+	/* A chunk holds whole words, so the first bytes share pfn's chunk. */
+	for (n = 0; n < 7 && p < end && (p & 7); n++, p++)
+		taken |= pair_take_byte(c, pair_opaque(s, p) & 63);
+	for (n = 0; n < 128 && p + 8 <= end; n++, p += 8) {
+		if ((p & ~63ULL) != cbase) {
+			pair_flush(ctx, cbase, taken, hand);
+			taken = 0;
+			cbase = p & ~63ULL;
+			c = pair_chunk(p);
+			if (!c)
+				return;
 		}
-		if (!taken)
-			continue;
-		count_n(hand ? PT_CNT_PAIR_HANDED : PT_CNT_PAIR_STALE,
-			__builtin_popcountll(taken));
-		if (!hand)
-			continue;
-		e = new_event(ctx, PT_EV_PAIRED_LIVE, false);
-		if (!e)
-			continue;
-		e->paired.base = base;
-		e->paired.mask = taken;
-		submit(e);
+		/* No branch here either: all 8 pfns are the block's. */
+		i = (pair_opaque(s, p) >> 3) & 7;
+		w = c->w[i];
+		c->w[i] = w & ~PAIR_KEPT8;
+		taken |= (((w & PAIR_KEPT8) * 0x0102040810204080ULL) >> 56) << (p & 56);
 	}
+	for (n = 0; n < 7 && p < end; n++, p++) {
+		if ((p & ~63ULL) != cbase) {
+			pair_flush(ctx, cbase, taken, hand);
+			taken = 0;
+			cbase = p & ~63ULL;
+			c = pair_chunk(p);
+			if (!c)
+				return;
+		}
+		taken |= pair_take_byte(c, pair_opaque(s, p) & 63);
+	}
+	pair_flush(ctx, cbase, taken, hand);
 }
 
 /* Is the order-0 block at pfn kept here (its allocation not sent)? */
@@ -380,7 +421,7 @@ static __always_inline bool pair_alloc(__u64 pfn, __u32 order)
  * probe_misses) and only counted, so that a later free of these pages is not
  * taken for a kept block's and swallowed.
  */
-static __always_inline void pair_take(void *ctx, __u64 pfn, __u32 order, bool hand)
+__noinline int pair_take_bytes(__u64 pfn, __u32 order, int hand)
 {
 	__u64 end = pfn + (1ULL << (order > 10 ? 10 : order));
 	__u64 base = pfn & ~63ULL, lo, hi, mask, taken, *w;
