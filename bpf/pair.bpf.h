@@ -421,7 +421,7 @@ static __always_inline bool pair_alloc(__u64 pfn, __u32 order)
  * probe_misses) and only counted, so that a later free of these pages is not
  * taken for a kept block's and swallowed.
  */
-__noinline int pair_take_bytes(__u64 pfn, __u32 order, int hand)
+static __always_inline void pair_take(void *ctx, __u64 pfn, __u32 order, bool hand)
 {
 	__u64 end = pfn + (1ULL << (order > 10 ? 10 : order));
 	__u64 base = pfn & ~63ULL, lo, hi, mask, taken, *w;
