@@ -204,7 +204,8 @@ static __always_inline bool pair_alloc(__u64 pfn, __u32 order)
 }
 
 /* The kept blocks taken from one chunk (base, mask): counted, and at a
- * larger free (hand) sent to user space as blocks it now tracks. */
+ * larger free (hand) sent to user space as blocks it now tracks (no stack:
+ * ctx is not needed). */
 static __always_inline void pair_flush(void *ctx, __u64 base, __u64 taken, bool hand)
 {
 	struct pt_event *e;
@@ -239,13 +240,18 @@ static __always_inline __u64 pair_take_byte(struct pair_chunk *c, __u32 i)
  * time between: flat loops without a branch but the chunk change, indexed
  * through pair_opaque. (kept * 0x0102040810204080) >> 56 packs the low bits
  * of a word's 8 bytes into 8 bits: every product term lands on a bit of its
- * own, byte i's on bit 56 + i. Verified on the host's kernel (built for
- * amd64 with the byte map): 65 k instructions for mm_page_alloc's program,
- * 49 k for mm_page_free's, against 225 k and 215 k for the bit version's
- * loop; nested loops over chunks, words and bytes with a branch per kept
- * flag went past the verifier's million.
+ * own, byte i's on bit 56 + i.
+ *
+ * A global function: the verifier checks it once, with any pfn and order,
+ * instead of once for every path that reaches it. Inlined, 6.18's verifier
+ * took 65 k instructions for mm_page_alloc's program, but 6.1's (the
+ * i386 and armhf guests) went past its million; nested loops over chunks,
+ * words and bytes with a branch per kept flag did on both. The 32-bit JITs
+ * do not compile calls (nor did they atomics): where one is on, these
+ * programs run interpreted, as they do with the JIT off, Debian's default
+ * there.
  */
-static __always_inline void pair_take(void *ctx, __u64 pfn, __u32 order, bool hand)
+__noinline int pair_take_bytes(__u64 pfn, __u32 order, int hand)
 {
 	__u64 end = pfn + (1ULL << (order > 10 ? 10 : order));
 	__u64 p = pfn, cbase = pfn & ~63ULL, taken = 0, w;
@@ -255,18 +261,18 @@ static __always_inline void pair_take(void *ctx, __u64 pfn, __u32 order, bool ha
 	int n;
 
 	if (!c || !(s = bpf_map_lookup_elem(&pair_last, &zero)))
-		return;
+		return 0;
 	/* A chunk holds whole words, so the first bytes share pfn's chunk. */
 	for (n = 0; n < 7 && p < end && (p & 7); n++, p++)
 		taken |= pair_take_byte(c, pair_opaque(s, p) & 63);
 	for (n = 0; n < 128 && p + 8 <= end; n++, p += 8) {
 		if ((p & ~63ULL) != cbase) {
-			pair_flush(ctx, cbase, taken, hand);
+			pair_flush(NULL, cbase, taken, hand);
 			taken = 0;
 			cbase = p & ~63ULL;
 			c = pair_chunk(p);
 			if (!c)
-				return;
+				return 0;
 		}
 		/* No branch here either: all 8 pfns are the block's. */
 		i = (pair_opaque(s, p) >> 3) & 7;
@@ -276,16 +282,22 @@ static __always_inline void pair_take(void *ctx, __u64 pfn, __u32 order, bool ha
 	}
 	for (n = 0; n < 7 && p < end; n++, p++) {
 		if ((p & ~63ULL) != cbase) {
-			pair_flush(ctx, cbase, taken, hand);
+			pair_flush(NULL, cbase, taken, hand);
 			taken = 0;
 			cbase = p & ~63ULL;
 			c = pair_chunk(p);
 			if (!c)
-				return;
+				return 0;
 		}
 		taken |= pair_take_byte(c, pair_opaque(s, p) & 63);
 	}
-	pair_flush(ctx, cbase, taken, hand);
+	pair_flush(NULL, cbase, taken, hand);
+	return 0;
+}
+
+static __always_inline void pair_take(void *ctx, __u64 pfn, __u32 order, bool hand)
+{
+	pair_take_bytes(pfn, order, hand);
 }
 
 /* Is the order-0 block at pfn kept here (its allocation not sent)? */
