@@ -129,13 +129,24 @@ if [ "$MODE" != tracepoint ]; then
 	# two tracers of the same events, so their totals must agree exactly
 	# (separate runs do not: one or two of the module's order-0 blocks more
 	# or less from run to run, in every mode). --stacks all: findings only.
+	# armhf: not nested. There the allocation stacks are taken by entry
+	# kprobes attached after their kretprobes (design.md), and a second
+	# tracer's kretprobes, attached later, run before the first tracer's
+	# entry probes and hide its return addresses: the outer one would see no
+	# module frame. So two separate runs, findings compared, not totals.
 	esc=$(echo "$API_SCEN" | sed 's/\$/\\$/g')
 	cat >$T/inner.sh <<EOF
 pagetrack $BTF $ATTACH -v -m pagetrack_ref -j -- sh -c "$esc" >$T/apim_default.json 2>$T/apim_default.err
 echo \$? >$T/apim_default.rc
 EOF
-	pagetrack $BTF $ATTACH -v -m pagetrack_ref -j --record $T/apim.rec -- sh $T/inner.sh \
-		>$T/apim_record.json 2>$T/apim_record.err
+	if [ "$ARCH" = armhf ]; then
+		sh $T/inner.sh
+		pagetrack $BTF $ATTACH -v -m pagetrack_ref -j --record $T/apim.rec -- sh -c "$API_SCEN" \
+			>$T/apim_record.json 2>$T/apim_record.err
+	else
+		pagetrack $BTF $ATTACH -v -m pagetrack_ref -j --record $T/apim.rec -- sh $T/inner.sh \
+			>$T/apim_record.json 2>$T/apim_record.err
+	fi
 	rc_record=$?
 	rc_default=$(cat $T/apim_default.rc 2>/dev/null)
 	pagetrack $BTF $ATTACH -v -m pagetrack_ref -j --stacks all -- sh -c "$API_SCEN" \
@@ -145,9 +156,14 @@ EOF
 	a="$(sig $T/apim_default.json) $(tot $T/apim_default.json)"
 	b="$(sig $T/apim_record.json) $(tot $T/apim_record.json)"
 	c="$(sig $T/apim_all.json)"
+	what="findings and totals equal to --record's of the same events"
+	if [ "$ARCH" = armhf ]; then
+		a=$(sig $T/apim_default.json) b=$(sig $T/apim_record.json)
+		what="findings equal to a --record run's (separate runs: totals not compared)"
+	fi
 	if [ "$a" = "$b" ] && [ "$(sig $T/apim_default.json)" = "$c" ] && [ "$rc_default" = 1 ] &&
 		[ "$rc_record" = 1 ] && [ "$rc_all" = 1 ] && echo "$a" | grep -q "^leak " && [ "${kept:-0}" -gt 0 ]; then
-		ok "$MODE mode, -m with pairing on: findings and totals equal to --record's of the same events, findings to --stacks all's [$a], exit 1; $kept other blocks kept"
+		ok "$MODE mode, -m with pairing on: $what, findings to --stacks all's [$a], exit 1; $kept other blocks kept"
 	else
 		nok "$MODE mode, -m: default [$a] exit $rc_default, --record of the same events [$b] exit $rc_record, --stacks all [$c $(tot $T/apim_all.json)] exit $rc_all; kept ${kept:-?}"
 		grep -v '^  ' $T/apim_default.err | tail -4 | sed 's/^/#   /'
