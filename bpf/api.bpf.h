@@ -36,9 +36,6 @@ struct vm_fault___pt {
 	struct page *page;
 } __attribute__((preserve_access_index));
 
-/* Where the direct map starts (page_offset_base on x86-64), 0: unknown. */
-const volatile __u64 direct_var;
-
 /*
  * The pfn of a struct page pointer, or of a direct-map address: only to ask
  * the pair bitmap whether a block is kept (pair.bpf.h), which user space
@@ -46,6 +43,38 @@ const volatile __u64 direct_var;
  * tell, which no bitmap covers. Never a judgement: user space still maps
  * every pointer it gets itself.
  */
+#ifdef PT_PAIR_BYTES
+/*
+ * i386, ARM32: from the bases pair.bpf.h learnt, in 32 bits and without a
+ * division (page_sz_inv, as freestack.bpf.h): the 32-bit JITs have no
+ * 64-bit one. A pointer that is no struct page of the array (the
+ * multiplication back disagrees) maps to no pfn.
+ */
+static __always_inline __u64 page_pfn(__u64 page)
+{
+	__u32 p0 = *(volatile __u32 *)&pair_page0, d, pfn;
+
+	if (!p0 || !page_sz)
+		return (__u64)-1;
+	d = (__u32)page - (p0 & ~1U);
+	pfn = (d >> page_sz_shift) * page_sz_inv;
+	if (pfn * page_sz != d)
+		return (__u64)-1;
+	return pfn;
+}
+
+static __always_inline __u64 direct_pfn(__u64 addr)
+{
+	__u32 d0 = *(volatile __u32 *)&pair_direct0;
+
+	if (!d0)
+		return (__u64)-1;
+	return ((__u32)addr - (d0 & ~1U)) >> 12;
+}
+#else
+/* Where the direct map starts (page_offset_base on x86-64), 0: unknown. */
+const volatile __u64 direct_var;
+
 static __always_inline __u64 page_pfn(__u64 page)
 {
 	__u64 base = memmap_base(), size = bpf_core_type_size(struct page);
@@ -63,8 +92,9 @@ static __always_inline __u64 direct_pfn(__u64 addr)
 		bpf_probe_read_kernel(&base, PT_PTR_SIZE, (void *)(unsigned long)direct_var);
 	if (!base || addr < base)
 		return (__u64)-1;
-	return (addr - base) >> 12;	/* amd64 only: pairing is off elsewhere */
+	return (addr - base) >> 12;
 }
+#endif
 
 /*
  * An allocator's return: the struct page (ALLOC_RET) or the address
@@ -76,7 +106,10 @@ static __always_inline int emit_ret(void *ctx, __u32 type, __u64 ret, __u64 ip)
 {
 	struct pt_event *e;
 
-	if (!ret || pid_filtered())
+	if (!ret)
+		return 0;
+	pair_learn(type == PT_EV_ALLOC_RET, ret);
+	if (pid_filtered())
 		return 0;
 	if (pair_on && pair_kept(type == PT_EV_ALLOC_RET ? page_pfn(ret) : direct_pfn(ret))) {
 		count(PT_CNT_PAIR_RETS);

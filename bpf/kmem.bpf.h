@@ -16,7 +16,10 @@ int pagetrack_page_alloc(struct trace_event_raw_mm_page_alloc *ctx)
 	struct pt_event *e;
 
 	/* A failed allocation reports pfn -1 (in the kernel's long width). */
-	if (pfn == (__u64)-1 || pfn == 0xffffffffULL || pid_filtered())
+	if (pfn == (__u64)-1 || pfn == 0xffffffffULL)
+		return 0;
+	pair_note(pfn);
+	if (pid_filtered())
 		return 0;
 	pid_region_add(pfn, ctx->order);
 	if (sampling)

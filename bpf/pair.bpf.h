@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Pairing in BPF: an order-0 block that is not unwound lives here as one bit
- * of a pfn bitmap, from its allocation to its order-0 free, and neither
+ * of a pfn bitmap (amd64) or one byte of a pfn byte map (i386, ARM32: see
+ * PT_PAIR_BYTES below), from its allocation to its order-0 free, and neither
  * event crosses the ring buffer. That is nearly all churn, and it was the
  * rest of the cost: a ring-buffer record (~300 ns a run) and the reader's
  * pairing beside the workload.
  *
  * Only where nothing else needs the block's events (user space decides:
- * no --record, amd64; with -m, the blocks it does not unwind for scope,
+ * no --record; with -m, the blocks it does not unwind for scope,
  * which the analyzer would drop): user space never learns such a block's
  * task or age; it gets counts (PT_CNT_PAIR_*) for its totals. A larger free
  * that covers kept blocks (an order mismatch: a block freed with more pages
@@ -21,7 +22,7 @@
  * so that the order claimed, the refcount at entry and the page-vs-address
  * check are judged by user space exactly as with every event sent, and a
  * later double free names this free. Churn frees through the folio paths,
- * not the API: its blocks stay bits. This file decides nothing about a free
+ * not the API: its blocks stay kept. This file decides nothing about a free
  * but "kept or not"; it must not judge orders or refcounts.
  *
  * Part of pagetrack.bpf.c, included there once and in order (it relies on
@@ -31,6 +32,314 @@ const volatile bool pair_on;
 const volatile __u64 pair_pfns;		/* pfns the bitmap covers */
 /* The API probes are on: user space keeps freed-block records. */
 const volatile bool pair_api;
+
+#ifdef PT_PAIR_BYTES
+/*
+ * i386 and ARM32: a byte per pfn, and no atomics, which their 6.1 JITs do
+ * not compile. A pfn's byte is written only by that page's own allocation
+ * and free, or by a larger free or allocation that covers the page, which
+ * the allocator orders; so plain stores of a byte (or of a word all of whose
+ * pfns are in the block at hand) lose nobody's state, where a read-modify-
+ * write of a bit in a word of 64 pfns would lose another CPU's. PAIR_KEPT:
+ * the block is kept here; PAIR_TOLD: a free at this pfn was sent (what the
+ * amd64 version keeps in pair_told). One byte per 4 KiB page, pfn 0 up to
+ * max_pfn: 512 KiB for a 2 GiB i386 guest, 768 KiB for the 2 GiB armhf one
+ * (its RAM starts at 1 GiB).
+ *
+ * Why not bytes on amd64 too: measured on the host (6.18, tracepoint mode,
+ * churn 64 MiB x 6, bpf_stats run time per program run, 2-3 runs each
+ * with guests running beside), bits cost 185-239 ns per mm_page_alloc run
+ * and 70-88 per mm_page_free, bytes 190-212 and 79-92: no better, with a
+ * map 8x larger; and amd64 has the atomics. Both keep the same state and
+ * send the same events.
+ */
+#define PAIR_KEPT	1
+#define PAIR_TOLD	2
+#define PAIR_KEPT8	0x0101010101010101ULL
+
+struct pair_chunk {
+	__u64 w[8];			/* 64 pfns: byte pfn & 63 */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);			/* pair_pfns / 64, set by user space */
+	__type(key, __u32);
+	__type(value, struct pair_chunk);
+} pair_bits SEC(".maps");
+
+/*
+ * With the API probes BPF turns a struct page pointer and a direct-map
+ * address into a pfn (api.bpf.h). These kernels list no data symbol in
+ * kallsyms (no CONFIG_KALLSYMS_ALL: neither mem_map nor PAGE_OFFSET), so
+ * both bases are learnt from the kernel's own pairs: the pfn mm_page_alloc
+ * names at the end of __alloc_pages and what that call (and the
+ * __get_free_pages around it) returns moments later on the same thread and
+ * CPU. A base is taken when two such pairs in a row agree: an interrupt's
+ * allocation in between gives a wrong one, never the same one twice. Until
+ * both are known nothing is kept (pair_ready), so user space gets every
+ * event, as with pairing off. Each is stored as base | 1 in one 32-bit word
+ * (both are even): another CPU sees the whole base with its flag, or 0.
+ */
+__u32 pair_page0;		/* struct page of pfn 0, | 1; 0: not known yet */
+__u32 pair_direct0;		/* direct-map address of pfn 0, | 1 */
+__u32 pair_cand[2];		/* the last candidate of each, | 1 */
+
+struct pair_last {
+	__u32 tid;
+	__u32 pfn;
+	__u64 opaque;		/* pair_opaque's */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pair_last);
+} pair_last SEC(".maps");
+
+static __always_inline bool pair_ready(void)
+{
+	return !pair_api || (*(volatile __u32 *)&pair_page0 && *(volatile __u32 *)&pair_direct0);
+}
+
+/* mm_page_alloc: the pfn this thread's allocator call is about to return. */
+static __always_inline void pair_note(__u64 pfn)
+{
+	struct pair_last *l;
+	__u32 zero = 0;
+
+	if (!pair_on || pair_ready())
+		return;
+	l = bpf_map_lookup_elem(&pair_last, &zero);
+	if (l) {
+		l->tid = (__u32)bpf_get_current_pid_tgid();
+		l->pfn = pfn;
+	}
+}
+
+/* An allocator's return (page: a struct page, else a direct-map address). */
+static __always_inline void pair_learn(bool page, __u64 ret)
+{
+	__u32 zero = 0, c, *base = page ? &pair_page0 : &pair_direct0;
+	__u32 *cand = &pair_cand[page ? 0 : 1];
+	struct pair_last *l;
+
+	if (!pair_on || !pair_api || *(volatile __u32 *)base || (page && !page_sz))
+		return;
+	l = bpf_map_lookup_elem(&pair_last, &zero);
+	if (!l || l->tid != (__u32)bpf_get_current_pid_tgid())
+		return;
+	/* Not consumed: __get_free_pages returns the same block after it. */
+	c = (page ? (__u32)ret - l->pfn * page_sz : (__u32)ret - (l->pfn << 12)) | 1;
+	if (*cand == c)
+		*base = c;
+	else
+		*cand = c;
+}
+
+/*
+ * v as a number the verifier cannot trace back, through this CPU's memory
+ * (a program here never runs nested on its CPU). pair_take indexes a chunk
+ * with it: an index computed from the pfn itself made the verifier keep
+ * the pfn's exact range on every path (it must, for a pointer offset), so
+ * that no two paths through the loops ever matched and it walked them
+ * past its million instructions.
+ */
+static __always_inline __u64 pair_opaque(struct pair_last *s, __u64 v)
+{
+	*(volatile __u64 *)&s->opaque = v;
+	return *(volatile __u64 *)&s->opaque;
+}
+
+static __always_inline struct pair_chunk *pair_chunk(__u64 pfn)
+{
+	__u32 i = pfn >> 6;
+
+	if (!pair_on || pfn >= pair_pfns)
+		return NULL;
+	return bpf_map_lookup_elem(&pair_bits, &i);
+}
+
+static __always_inline __u8 *pair_byte(__u64 pfn)
+{
+	struct pair_chunk *c = pair_chunk(pfn);
+
+	return c ? (__u8 *)c + (pfn & 63) : NULL;
+}
+
+/* A free at pfn goes to user space: remember it (see PAIR_TOLD). */
+static __always_inline void told_set(__u64 pfn)
+{
+	__u8 *b;
+
+	if (pair_api && (b = pair_byte(pfn)))
+		*b |= PAIR_TOLD;
+}
+
+/* Keep an order-0 block allocated now; false: send its event. */
+static __always_inline bool pair_alloc(__u64 pfn, __u32 order)
+{
+	struct pt_event *e;
+	__u8 *b, v;
+
+	if (order || !pair_ready() || !(b = pair_byte(pfn)))
+		return false;
+	/* -m: as in the bit version below. */
+	if (scope_gate && marks_near(pfn) && bpf_map_lookup_elem(&marks, &pfn))
+		return false;
+	v = *b;
+	*b = PAIR_KEPT;		/* and no longer told: forgotten below */
+	if (v & PAIR_KEPT)
+		count(PT_CNT_PAIR_STALE);	/* the last block here was freed unseen */
+	count(PT_CNT_PAIR_ALLOCS);
+	if (v & PAIR_TOLD) {
+		e = new_event(NULL, PT_EV_PAIRED_LIVE, false);
+		if (e) {
+			e->paired.base = pfn & ~63ULL;
+			e->paired.mask = 1ULL << (pfn & 63);
+			e->flags = PT_F_FORGET;
+			submit(e);
+		}
+	}
+	return true;
+}
+
+/* The kept blocks taken from one chunk (base, mask): counted, and at a
+ * larger free (hand) sent to user space as blocks it now tracks (no stack:
+ * ctx is not needed). */
+static __always_inline void pair_flush(void *ctx, __u64 base, __u64 taken, bool hand)
+{
+	struct pt_event *e;
+
+	if (!taken)
+		return;
+	count_n(hand ? PT_CNT_PAIR_HANDED : PT_CNT_PAIR_STALE, __builtin_popcountll(taken));
+	if (!hand)
+		return;
+	e = new_event(ctx, PT_EV_PAIRED_LIVE, false);
+	if (!e)
+		return;
+	e->paired.base = base;
+	e->paired.mask = taken;
+	submit(e);
+}
+
+/* One pfn of a range: its kept flag into the chunk's mask, without a
+ * branch (the byte is the block's: written back as it is, flag cleared). */
+static __always_inline __u64 pair_take_byte(struct pair_chunk *c, __u32 i)
+{
+	__u8 *b = (__u8 *)c + i, v = *b;
+
+	*b = v & ~PAIR_KEPT;
+	return (__u64)(v & PAIR_KEPT) << i;
+}
+
+/*
+ * Clear the kept flags among [pfn, pfn + 2^order); as the bit version, a
+ * hand-over sends them as a base and a 64-bit mask per 64 pfns. Byte by
+ * byte up to a word boundary and after the last whole word, 8 bytes at a
+ * time between: flat loops without a branch but the chunk change, indexed
+ * through pair_opaque. (kept * 0x0102040810204080) >> 56 packs the low bits
+ * of a word's 8 bytes into 8 bits: every product term lands on a bit of its
+ * own, byte i's on bit 56 + i.
+ *
+ * A global function: the verifier checks it once, with any pfn and order,
+ * instead of once for every path that reaches it. Inlined, 6.18's verifier
+ * took 65 k instructions for mm_page_alloc's program, but 6.1's (the
+ * i386 and armhf guests) went past its million; nested loops over chunks,
+ * words and bytes with a branch per kept flag did on both. As it is, 6.1
+ * verifies each program that calls it in about 266 k (i386, armhf). The 32-bit JITs
+ * do not compile calls (nor did they atomics): where one is on, these
+ * programs run interpreted, as they do with the JIT off, Debian's default
+ * there.
+ */
+__noinline int pair_take_bytes(__u64 pfn, __u32 order, int hand)
+{
+	__u64 end = pfn + (1ULL << (order > 10 ? 10 : order));
+	__u64 p = pfn, cbase = pfn & ~63ULL, taken = 0, w;
+	struct pair_chunk *c = pair_chunk(pfn);
+	struct pair_last *s;
+	__u32 zero = 0, i;
+	int n;
+
+	if (!c || !(s = bpf_map_lookup_elem(&pair_last, &zero)))
+		return 0;
+	/* A chunk holds whole words, so the first bytes share pfn's chunk. */
+	for (n = 0; n < 7 && p < end && (p & 7); n++, p++)
+		taken |= pair_take_byte(c, pair_opaque(s, p) & 63);
+	for (n = 0; n < 128 && p + 8 <= end; n++, p += 8) {
+		if ((p & ~63ULL) != cbase) {
+			pair_flush(NULL, cbase, taken, hand);
+			taken = 0;
+			cbase = p & ~63ULL;
+			c = pair_chunk(p);
+			if (!c)
+				return 0;
+		}
+		/* No branch here either: all 8 pfns are the block's. */
+		i = (pair_opaque(s, p) >> 3) & 7;
+		w = c->w[i];
+		c->w[i] = w & ~PAIR_KEPT8;
+		taken |= (((w & PAIR_KEPT8) * 0x0102040810204080ULL) >> 56) << (p & 56);
+	}
+	for (n = 0; n < 7 && p < end; n++, p++) {
+		if ((p & ~63ULL) != cbase) {
+			pair_flush(NULL, cbase, taken, hand);
+			taken = 0;
+			cbase = p & ~63ULL;
+			c = pair_chunk(p);
+			if (!c)
+				return 0;
+		}
+		taken |= pair_take_byte(c, pair_opaque(s, p) & 63);
+	}
+	pair_flush(NULL, cbase, taken, hand);
+	return 0;
+}
+
+static __always_inline void pair_take(void *ctx, __u64 pfn, __u32 order, bool hand)
+{
+	pair_take_bytes(pfn, order, hand);
+}
+
+/* Is the order-0 block at pfn kept here (its allocation not sent)? */
+static __always_inline bool pair_kept(__u64 pfn)
+{
+	__u8 *b = pair_byte(pfn);
+
+	return b && (*b & PAIR_KEPT);
+}
+
+/* A page free: true when it was a kept block's, and nothing is sent. */
+static __always_inline bool pair_free(void *ctx, __u64 pfn, __u32 order)
+{
+	__u8 *b;
+
+	if (!pair_on)
+		return false;
+	if (order) {
+		pair_take(ctx, pfn, order, true);
+		told_set(pfn);
+		return false;
+	}
+	b = pair_byte(pfn);
+	if (!b)
+		return false;
+	if (!(*b & PAIR_KEPT)) {
+		if (pair_api)
+			*b |= PAIR_TOLD;
+		return false;
+	}
+	*b = 0;
+	count(PT_CNT_PAIR_FREES);
+	return true;
+}
+#else
+/* The bases come from the kernel's own variables (api.bpf.h). */
+#define pair_ready()			true
+#define pair_note(pfn)			do { } while (0)
+#define pair_learn(page, ret)		do { } while (0)
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -59,9 +368,7 @@ struct {
  * A bit is set and cleared with atomic adds (the one atomic of cpu v1):
  * other bits of the word change under other CPUs, and our own bit is known
  * first, since a page's allocation and free are ordered by the allocator.
- * The 32-bit JITs lack atomics: there pair_on stays false and this is out.
  */
-#if !defined(PT_TARGET_I386) && !defined(PT_TARGET_ARM)
 static __always_inline __u64 *pair_word(__u64 pfn)
 {
 	__u32 i = pfn >> 6;
@@ -170,21 +477,6 @@ static __always_inline bool pair_kept(__u64 pfn)
 	return w && (*w & (1ULL << (pfn & 63)));
 }
 
-/* An API free of [pfn, pfn + 2^order): kept blocks there go to user space
- * first, as blocks it tracks, so that it judges this free. */
-static __always_inline void pair_hand(void *ctx, __u64 pfn, __u32 order)
-{
-	if (pair_on)
-		pair_take(ctx, pfn, order, true);
-}
-
-/* An allocation that goes to user space as an event. */
-static __always_inline void pair_sent(__u64 pfn, __u32 order)
-{
-	if (pair_on)
-		pair_take(NULL, pfn, order, false);
-}
-
 /* A page free: true when it was a kept block's, and nothing is sent. */
 static __always_inline bool pair_free(void *ctx, __u64 pfn, __u32 order)
 {
@@ -206,10 +498,19 @@ static __always_inline bool pair_free(void *ctx, __u64 pfn, __u32 order)
 	count(PT_CNT_PAIR_FREES);
 	return true;
 }
-#else
-#define pair_kept(pfn)			false
-#define pair_hand(ctx, pfn, order)	do { } while (0)
-#define pair_alloc(pfn, order)		false
-#define pair_sent(pfn, order)		do { } while (0)
-#define pair_free(ctx, pfn, order)	false
 #endif
+
+/* An API free of [pfn, pfn + 2^order): kept blocks there go to user space
+ * first, as blocks it tracks, so that it judges this free. */
+static __always_inline void pair_hand(void *ctx, __u64 pfn, __u32 order)
+{
+	if (pair_on)
+		pair_take(ctx, pfn, order, true);
+}
+
+/* An allocation that goes to user space as an event. */
+static __always_inline void pair_sent(__u64 pfn, __u32 order)
+{
+	if (pair_on)
+		pair_take(NULL, pfn, order, false);
+}

@@ -17,7 +17,7 @@
 # Prints a table, the targets met/missed, the same as markdown
 # (.output/bench/results.md, for doc/benchmarks.md) and results.json.
 #
-#   scripts/bench.sh [--quick] [--rounds N] [--keep] [--vm] [--compare PAGETRACK]
+#   scripts/bench.sh [--quick] [--rounds N] [--keep] [--vm] [--vm-only] [--compare PAGETRACK]
 #                    [--analyzer-only] [--memleak PATH] [--no-analyzer]
 #
 # --vm: also, in the lab's i386 guest (tests/vm/run, make lab refmod), the
@@ -33,6 +33,8 @@
 # VM_RUN: the command used for tests/vm/run in that part (e.g. a wrapper).
 # --compare: also measure another pagetrack build (B) in the same interleaved
 # rounds, replay and memory runs, e.g. a candidate fix against the tree's (A).
+# --vm-only: only the guest parts (--vm without parts 1-3 on the host), e.g.
+# one guest's row again: LEAN_GUESTS=i386 scripts/bench.sh --vm-only --vm-parts lean.
 # --analyzer-only: only part 3 (replay speed, instructions, memory; ~3 min).
 # --no-analyzer: skip part 3 (for reruns of the live parts).
 # --memleak PATH (or MEMLEAK=PATH): bcc libbpf-tools memleak, kernel mode,
@@ -45,12 +47,13 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 OUT=$ROOT/.output/bench
 PT=$ROOT/.output/amd64/pagetrack
-QUICK=0 KEEP=0 ROUNDS= PT2= VM=0 ANALYZER_ONLY=0 NO_ANALYZER=0 VM_PARTS=,kmap,klocal,lean,
+QUICK=0 KEEP=0 ROUNDS= PT2= VM=0 VM_ONLY=0 ANALYZER_ONLY=0 NO_ANALYZER=0 VM_PARTS=,kmap,klocal,lean,
 MEMLEAK=${MEMLEAK:-}
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) QUICK=1 ;;
 	--vm) VM=1 ;;
+	--vm-only) VM=1 VM_ONLY=1 ;;
 	--vm-parts) VM_PARTS=",${2:-},"; shift ;;
 	--keep) KEEP=1 ;;
 	--analyzer-only) ANALYZER_ONLY=1 ;;
@@ -152,6 +155,8 @@ TCK=$(getconf CLK_TCK)
 LIVE=1
 if [ "$ANALYZER_ONLY" = 1 ]; then
 	LIVE=0 why="--analyzer-only" VM=0
+elif [ "$VM_ONLY" = 1 ]; then
+	LIVE=0 why="--vm-only" NO_ANALYZER=1
 elif [ "$(id -u)" -ne 0 ]; then
 	LIVE=0 why="not root"
 else

@@ -324,18 +324,37 @@ static void resolve_probes(struct attacher *at, const struct pt_options *opt,
 	}
 }
 
-/* A bitmap of at most 64 MiB: 2 TiB of pfns; beyond, blocks go as events. */
+#ifdef PT_PAIR_BYTES
+/* A byte per pfn, at most 4 MiB of the 32-bit kernel's vmalloc space:
+ * 16 GiB of pfns; blocks above go as events. */
+#define PT_PAIR_MAX_PFNS	(1ULL << 22)
+#else
+/* A bitmap of at most 64 MiB: 2 TiB of pfns; beyond, nothing is paired. */
 #define PT_PAIR_MAX_PFNS	(1ULL << 29)
+#endif
+
+/* Bytes of BPF map pairing in BPF takes for pfns pages. */
+static uint64_t pair_map_bytes(uint64_t pfns, bool api)
+{
+#ifdef PT_PAIR_BYTES
+	(void)api;
+	return pfns;
+#else
+	return pfns / 8 * (api ? 2 : 1);
+#endif
+}
 
 /*
  * Pairing in BPF (bpf/pair.bpf.h), only where an order-0 block's events
  * serve nothing but its counts: no --record (a recording keeps every
- * event); with -m, the blocks it does not unwind for scope (out of it);
- * amd64 (atomics; see README "What works where" for the 32-bit kernels); a
- * known max_pfn. With the API probes (fentry, kprobe) also the kernel's
- * memmap and direct-map bases and the struct page size, so that BPF can
- * tell a kept block by the pointer or address an API probe sees; without
- * them it would have to send every return and free, so it pairs nothing.
+ * event); with -m, the blocks it does not unwind for scope (out of it); a
+ * known max_pfn. With the API probes (fentry, kprobe) BPF must also tell a
+ * kept block by the pointer or address an API probe sees: on amd64 from the
+ * kernel's memmap and direct-map bases and the struct page size; on i386
+ * and ARM32 (no data symbols in kallsyms) from the struct page size, BPF
+ * learning both bases from the allocator's own pairs. Without them it would
+ * have to send every return and free, so it pairs nothing. at->pair_why
+ * says why not, for the start-up list.
  */
 static void pair_configure(struct attacher *at, const struct pt_options *opt,
 			   const struct pt_kernel_info *ki, const struct ksyms *ks)
@@ -343,16 +362,30 @@ static void pair_configure(struct attacher *at, const struct pt_options *opt,
 	struct pagetrack_bpf *skel = at->skel;
 	bool api = at->probes[P_FREE_PAGES].target || at->probes[P_ALLOC_RET].target;
 	uint64_t pfns = (ki->max_pfn + 64) & ~63ULL;
+#ifdef PT_PAIR_BYTES
+	bool bases = ki->struct_page_size;
 
-	at->paired = PT_BUILD_ARCH == PT_ARCH_AMD64 && !opt->record_path &&
-		     ki->max_pfn && pfns <= PT_PAIR_MAX_PFNS &&
-		     (!api || (ks->memmap_var && ks->direct_var && ki->struct_page_size));
+	if (pfns > PT_PAIR_MAX_PFNS)
+		pfns = PT_PAIR_MAX_PFNS;
+#else
+	bool bases = ks->memmap_var && ks->direct_var && ki->struct_page_size;
+#endif
+
+	at->pair_why = opt->record_path ? "--record keeps every event" :
+		       !ki->max_pfn ? "the highest pfn is unknown (/proc/zoneinfo)" :
+		       pfns > PT_PAIR_MAX_PFNS ? "more RAM than the bitmap's 2 TiB" :
+		       api && !bases ? "the API probes need where struct pages and the direct map live (vmemmap_base, page_offset_base in kallsyms; the struct page size in BTF)" :
+		       NULL;
+	at->paired = !at->pair_why;
+	at->pair_bytes = at->paired ? pair_map_bytes(pfns, api) : 0;
 	skel->rodata->pair_on = at->paired;
 	skel->rodata->pair_pfns = at->paired ? pfns : 0;
-	skel->rodata->direct_var = at->paired ? ks->direct_var : 0;
 	skel->rodata->pair_api = at->paired && api;
 	bpf_map__set_max_entries(skel->maps.pair_bits, at->paired ? pfns / 64 : 1);
+#ifndef PT_PAIR_BYTES
+	skel->rodata->direct_var = at->paired ? ks->direct_var : 0;
 	bpf_map__set_max_entries(skel->maps.pair_told, at->paired && api ? pfns / 64 : 1);
+#endif
 }
 
 int attacher_prepare(struct attacher *at, const struct pt_options *opt,
@@ -565,6 +598,23 @@ static void print_page_kinds(const struct probe *p, bool api, const char *memmap
 		"off: needs kprobes on __free_pages and __alloc_pages");
 }
 
+/* Pairing in BPF: on (and its map's size) or why not. */
+static void print_pairing(const struct attacher *at)
+{
+	if (!at->paired) {
+		fprintf(stderr, "  pairing in BPF: off: %s\n", at->pair_why ? at->pair_why : "not set up");
+		return;
+	}
+	fprintf(stderr, "  pairing in BPF: on (order-0 blocks not unwound are never sent; %llu KiB of map, a %s per page%s)\n",
+		(unsigned long long)(at->pair_bytes + 1023) / 1024,
+#ifdef PT_PAIR_BYTES
+		"byte", at->api_events ? "; where struct pages and the direct map live is learnt from the first allocations" : ""
+#else
+		"bit", ""
+#endif
+		);
+}
+
 /* Mappings: tail pages mapped to users, kmap, kmap_local. */
 static void print_map_kinds(const struct attacher *at, const struct pt_kernel_info *ki,
 			    const struct pt_options *opt)
@@ -619,6 +669,7 @@ void attacher_print_detections(const struct attacher *at, const struct pt_kernel
 
 	print_mode(at, ki, opt);
 	print_page_kinds(p, at->api_events, memmap);
+	print_pairing(at);
 	print_map_kinds(at, ki, opt);
 	fprintf(stderr, "  remap_failed: %s%s\n",
 		p[P_REMAP].link && p[P_REMAP_RET].link ? "on" : "off: ",

@@ -67,6 +67,8 @@ struct attacher {
 	bool fentry;			/* prepare: fentry/fexit where BTF has the function */
 	bool klocal;			/* prepare: kmap_local is traced */
 	bool paired;			/* prepare: order-0 blocks paired in BPF */
+	const char *pair_why;		/* prepare: why not, when not */
+	uint64_t pair_bytes;		/* prepare: the size of its maps */
 	bool api_events;		/* attach: __free_pages and __alloc_pages probes on */
 	bool module_syms;		/* attach: do_init_module on, BPF names module functions */
 	const char *mode;		/* attach: "fentry", "kprobe" or "tracepoint" */

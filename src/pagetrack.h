@@ -199,6 +199,11 @@ enum pt_dta_role {
 };
 
 #define PT_NR_ORDERS		11
+/* Pairing in BPF keeps a byte per pfn on the 32-bit targets, whose JITs
+ * compile no BPF atomics, and a bit per pfn elsewhere (bpf/pair.bpf.h). */
+#if defined(PT_TARGET_I386) || defined(PT_TARGET_ARM)
+#define PT_PAIR_BYTES		1
+#endif
 
 #define PT_REFCOUNT_UNKNOWN 0xffffffffu	/* FREE_PAGES aux: refcount unreadable */
 
@@ -491,7 +496,7 @@ enum pt_counter {
 	PT_CNT_SCOPE_CHECK,	/* -m: stacks looked through for a watched module */
 	PT_CNT_SCOPE_ENTER,	/* -m: calls into a watched module's functions */
 	PT_CNT_FREE_TWINS,	/* mm_page_free_batched twins of a page free sent */
-	PT_CNT_PAIR_ALLOCS,	/* order-0 blocks kept as a bit in BPF (bpf/pair.bpf.h) */
+	PT_CNT_PAIR_ALLOCS,	/* order-0 blocks kept in BPF (bpf/pair.bpf.h) */
 	PT_CNT_PAIR_FREES,	/* ... freed there at order 0: nothing sent */
 	PT_CNT_PAIR_STALE,	/* ... allocated again: the free was never seen */
 	PT_CNT_PAIR_HANDED,	/* ... handed to user space by a larger free or an API free */
