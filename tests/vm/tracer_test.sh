@@ -8,7 +8,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 P=0 F=0 S=0
-# Five boots, not eight (2 cores under TCG: `make test` must stay short):
+# Six boots, not nine (2 cores under TCG: `make test` must stay short):
 #   i386:auto        kprobes on 6.1 (32-bit x86 has no BPF trampoline)
 #   amd64:auto       fentry on 6.1 (< 6.4 module layout, pre-6.10 allocator names)
 #   amd64-bpo:auto   fentry on 6.12 (mem[MOD_TEXT] layout, *_noprof names)
@@ -17,7 +17,9 @@ P=0 F=0 S=0
 #                    registers on 6.12; the newer kernel gets both modes because
 #                    only it has the names and layout no host test can reach.
 #   armhf:auto       kprobes on ARM32 6.1 LPAE (HIGHMEM, no BPF trampoline)
-runs=${TRACER_RUNS:-i386:auto amd64:auto amd64-bpo:auto amd64-bpo:kprobe armhf:auto}
+#   amd64-bpo:dma-tracepoint  the DMA checks alone (dma_mode_checks.sh) in
+#                    tracepoint mode, through the dma: tracepoints 6.12 has
+runs=${TRACER_RUNS:-i386:auto amd64:auto amd64-bpo:auto amd64-bpo:kprobe armhf:auto amd64-bpo:dma-tracepoint}
 if [ -z "${TRACER_RUNS:-}" ]; then
 	echo "# tracer runs: $runs; amd64 6.1 --attach kprobe is left out to keep make test" \
 		"short on 2 TCG cores: kprobes run on i386 6.1, x86-64 6.12 and armhf 6.1"
@@ -30,17 +32,22 @@ trap pool_cleanup EXIT
 
 t_all=$(date +%s)
 n=0
-# The DMA real-work check (dma_checks.sh) needs a NIC and its driver: one
-# boot gets them (TRACER_NIC_RUN; the e1000 module from the kernel's
-# package, scripts/lab-nic.sh), the others skip it with that reason.
-nic_run=${TRACER_NIC_RUN-amd64-bpo:auto}
+# The DMA real-work check (dma_checks.sh) needs a NIC and its driver: the
+# amd64-bpo fentry and DMA tracepoint boots get them (TRACER_NIC_RUN, a list;
+# the e1000 module from the kernel's package, scripts/lab-nic.sh), the
+# others skip it with that reason.
+nic_runs=${TRACER_NIC_RUN-amd64-bpo:auto amd64-bpo:dma-tracepoint}
 for run in $runs; do
 	n=$((n + 1))
 	nic=()
-	if [ "$run" = "$nic_run" ] && ko=$(bash scripts/lab-nic.sh "${run%%:*}" 2>/dev/null); then
-		nic=(--nic e1000 --add "$ko")
-	fi
-	pool_start "t$n" tests/vm/run --kernel "${run%%:*}" --timeout 1500 "${nic[@]}" -- sh /tests/tracer_checks.sh "${run#*:}"
+	case " $nic_runs " in *" $run "*)
+		ko=$(bash scripts/lab-nic.sh "${run%%:*}" 2>/dev/null) && nic=(--nic e1000 --add "$ko") ;;
+	esac
+	case ${run#*:} in
+	dma-*) guest=(sh /tests/dma_mode_checks.sh "${run#*:dma-}") ;;
+	*) guest=(sh /tests/tracer_checks.sh "${run#*:}") ;;
+	esac
+	pool_start "t$n" tests/vm/run --kernel "${run%%:*}" --timeout 1500 "${nic[@]}" -- "${guest[@]}"
 done
 # The HIGHMEM kernels' own boots join the same pool (see warn_boot, load_run).
 KL_KERNELS=${PAGETRACK_KL_KERNELS:-i386 armhf}
