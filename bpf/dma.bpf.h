@@ -202,8 +202,8 @@ static __always_inline long sg_step(struct sg_walk *w)
 		__u64 first = page_pfn(page);
 
 		if (first != (__u64)-1)
-			pair_hand(NULL, first + (e->dma.offset >> 12),
-				  (e->dma.offset & 4095) + e->dma.size > 4096 ? 1 : 0);
+			pair_hand_small(first + (e->dma.offset >> 12),
+					(e->dma.offset & 4095) + e->dma.size > 4096 ? 1 : 0);
 	}
 	if (bpf_ringbuf_output(&events, e, sizeof(*e), BPF_RB_NO_WAKEUP))
 		w->lost++;

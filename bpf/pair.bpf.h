@@ -508,6 +508,32 @@ static __always_inline void pair_hand(void *ctx, __u64 pfn, __u32 order)
 		pair_take(ctx, pfn, order, true);
 }
 
+/*
+ * pair_hand for one page or two (order 0 or 1: an sg entry's), inline. The
+ * i386 and ARM32 sg walker (dma.bpf.h) is a chain of tail calls, and without
+ * a JIT the kernel refuses a program that both tail calls and calls a
+ * function ("tail_calls are not allowed in non-JITed programs with bpf-to-bpf
+ * calls"): it must not reach pair_take_bytes().
+ */
+static __always_inline void pair_hand_small(__u64 pfn, __u32 order)
+{
+#ifdef PT_PAIR_BYTES
+	struct pair_chunk *c;
+	__u64 p = pfn;
+	int n;
+
+	if (!pair_on)
+		return;
+	for (n = 0; n < 2 && n <= (int)order; n++, p++) {
+		c = pair_chunk(p);
+		if (c)
+			pair_flush(NULL, p & ~63ULL, pair_take_byte(c, (__u32)p & 63), true);
+	}
+#else
+	pair_hand(NULL, pfn, order);
+#endif
+}
+
 /* An allocation that goes to user space as an event. */
 static __always_inline void pair_sent(__u64 pfn, __u32 order)
 {
