@@ -902,10 +902,12 @@ static int dma_sg_free_while_mapped(unsigned long count)
  * A platform driver whose probe maps for the device: bound from user space
  * (driver_override, then bind in sysfs), so that the probe runs as a
  * callback, with no other frame of this module on its stack. The probe maps
- * two buffers; remove (at unbind or unload) unmaps the first only: the
- * second is a leak made by the probe callback.
+ * two buffers; the module's exit unmaps the first only: the second is a
+ * leak made by the probe callback. (No remove callback: its prototype
+ * changed in 6.11, and the exit does its work without a version test.)
  */
 static struct {
+	struct device *dev;
 	void *buf[2];
 	dma_addr_t h[2];
 } probe_dma;
@@ -914,6 +916,7 @@ static int ref_probe(struct platform_device *pdev)
 {
 	int i;
 
+	probe_dma.dev = &pdev->dev;
 	for (i = 0; i < 2; i++) {
 		probe_dma.buf[i] = kzalloc(DMA_BUF, GFP_KERNEL);
 		if (!probe_dma.buf[i])
@@ -929,34 +932,21 @@ static int ref_probe(struct platform_device *pdev)
 	return 0;
 }
 
-static void ref_remove_dma(struct platform_device *pdev)
+static void ref_remove_dma(void)
 {
 	if (probe_dma.buf[0]) {
-		dma_unmap_single(&pdev->dev, probe_dma.h[0], DMA_BUF, DMA_TO_DEVICE);
+		dma_unmap_single(probe_dma.dev, probe_dma.h[0], DMA_BUF, DMA_TO_DEVICE);
 		kfree(probe_dma.buf[0]);
 		probe_dma.buf[0] = NULL;
 	}
 	/* probe_dma.buf[1] stays mapped (and allocated): the bug. */
 }
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
-static void ref_remove(struct platform_device *pdev)
-{
-	ref_remove_dma(pdev);
-}
-#else
-static int ref_remove(struct platform_device *pdev)
-{
-	ref_remove_dma(pdev);
-	return 0;
-}
-#endif
-
 static struct platform_driver ref_driver = {
 	.probe = ref_probe,
-	.remove = ref_remove,
 	.driver = { .name = "pagetrack_ref_probe" },
 };
+
 static bool ref_driver_on;
 
 struct scenario {
@@ -1530,6 +1520,7 @@ static void __exit pagetrack_ref_exit(void)
 	ld_dma_exit();
 	if (ref_driver_on)
 		platform_driver_unregister(&ref_driver);
+	ref_remove_dma();
 	if (ref_pdev)
 		platform_device_unregister(ref_pdev);
 	pr_info("unloaded\n");

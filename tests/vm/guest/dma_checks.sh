@@ -169,7 +169,7 @@ else
 	# A probe callback: the module's platform driver bound to its device
 	# through sysfs (driver_override, bind), so the probe runs under the
 	# driver core with no other frame of the module on its stack. Its probe
-	# maps two buffers, its remove (at the unload) unmaps one: the other is
+	# maps two buffers, the module's exit unmaps one: the other is
 	# the module's leak, named by the probe.
 	P=/sys/bus/platform
 	pagetrack $BTF $ATTACH -m pagetrack_ref -j -- sh -c \
