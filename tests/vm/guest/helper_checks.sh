@@ -20,10 +20,15 @@ STACK_RE='"[a-z_]*stack":\[\("[^"]*",\{0,1\}\)*\]'
 
 # stacks_clean FILE: no tracing frame, no [unknown], no function twice in a row.
 stacks_clean() {
-	if grep -q 'bpf_prog_\|\[bpf\]\|bpf_trampoline\|kretprobe_trampoline\|__traceiter_\|\[unknown\]' "$1"; then
+	# Tracing frames: BPF programs and trampolines (their images are named
+	# bpf_prog_TAG_NAME, bpf_trampoline_ID, [bpf]), kretprobe and tracepoint
+	# iterator frames, unnamed addresses. Not the kernel's own functions that
+	# attach them (__bpf_trampoline_link_prog allocating pagetrack's own
+	# trampoline, seen system-wide).
+	if grep -q 'bpf_prog_[0-9a-f]\{16\}\|\[bpf\]\|bpf_trampoline_[0-9]\|kretprobe_trampoline\|__traceiter_\|\[unknown\]' "$1"; then
 		# JSON frames are quoted, folded ones end at ';' or ' '.
 		echo "#   tracing frame: $(grep -o '[^";]*\(bpf_prog_\|\[bpf\]\|trampoline\|__traceiter_\|\[unknown\]\)[^";]*' "$1" | head -3 | tr '\n' ' ')"
-		grep -m2 'bpf_prog_\|\[bpf\]\|bpf_trampoline\|kretprobe_trampoline\|__traceiter_\|\[unknown\]' "$1" | cut -c1-600 | sed 's/^/#   in: /'
+		grep -m2 'bpf_prog_[0-9a-f]\{16\}\|\[bpf\]\|bpf_trampoline_[0-9]\|kretprobe_trampoline\|__traceiter_\|\[unknown\]' "$1" | cut -c1-600 | sed 's/^/#   in: /'
 		return 1
 	fi
 	grep -o "$STACK_RE" "$1" | sed 's/^[^[]*\[//; s/\]$//' |
