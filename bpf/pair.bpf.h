@@ -33,6 +33,26 @@ const volatile __u64 pair_pfns;		/* pfns the bitmap covers */
 /* The API probes are on: user space keeps freed-block records. */
 const volatile bool pair_api;
 
+/* The kept blocks taken from one chunk (base, mask): counted, and at a
+ * larger free (hand) sent to user space as blocks it now tracks (no stack:
+ * ctx is not needed). */
+static __always_inline void pair_flush(void *ctx, __u64 base, __u64 taken, bool hand)
+{
+	struct pt_event *e;
+
+	if (!taken)
+		return;
+	count_n(hand ? PT_CNT_PAIR_HANDED : PT_CNT_PAIR_STALE, __builtin_popcountll(taken));
+	if (!hand)
+		return;
+	e = new_event(ctx, PT_EV_PAIRED_LIVE, false);
+	if (!e)
+		return;
+	e->paired.base = base;
+	e->paired.mask = taken;
+	submit(e);
+}
+
 #ifdef PT_PAIR_BYTES
 /*
  * i386 and ARM32: a byte per pfn, and no atomics, which their 6.1 JITs do
@@ -203,26 +223,6 @@ static __always_inline bool pair_alloc(__u64 pfn, __u32 order)
 		}
 	}
 	return true;
-}
-
-/* The kept blocks taken from one chunk (base, mask): counted, and at a
- * larger free (hand) sent to user space as blocks it now tracks (no stack:
- * ctx is not needed). */
-static __always_inline void pair_flush(void *ctx, __u64 base, __u64 taken, bool hand)
-{
-	struct pt_event *e;
-
-	if (!taken)
-		return;
-	count_n(hand ? PT_CNT_PAIR_HANDED : PT_CNT_PAIR_STALE, __builtin_popcountll(taken));
-	if (!hand)
-		return;
-	e = new_event(ctx, PT_EV_PAIRED_LIVE, false);
-	if (!e)
-		return;
-	e->paired.base = base;
-	e->paired.mask = taken;
-	submit(e);
 }
 
 /* One pfn of a range: its kept flag into the chunk's mask, without a
@@ -440,7 +440,6 @@ static __always_inline void pair_take(void *ctx, __u64 pfn, __u32 order, bool ha
 {
 	__u64 end = pfn + (1ULL << (order > 10 ? 10 : order));
 	__u64 base = pfn & ~63ULL, lo, hi, mask, taken, *w;
-	struct pt_event *e;
 	int k;
 
 	for (k = 0; k < 16; k++, base += 64) {
@@ -456,16 +455,7 @@ static __always_inline void pair_take(void *ctx, __u64 pfn, __u32 order, bool ha
 		if (!taken)
 			continue;
 		__sync_fetch_and_add(w, -taken);
-		count_n(hand ? PT_CNT_PAIR_HANDED : PT_CNT_PAIR_STALE,
-			__builtin_popcountll(taken));
-		if (!hand)
-			continue;
-		e = new_event(ctx, PT_EV_PAIRED_LIVE, false);
-		if (!e)
-			continue;
-		e->paired.base = base;
-		e->paired.mask = taken;
-		submit(e);
+		pair_flush(ctx, base, taken, hand);
 	}
 }
 
