@@ -611,6 +611,9 @@ static int drain_and_report(struct live *lv)
 			fprintf(stderr, "pagetrack: paired in BPF with the API probes (%s mode): %llu allocator returns of kept blocks not sent; an API free hands its kept blocks over (counted above)\n",
 				lv->at.mode, (unsigned long long)cnt[PT_CNT_PAIR_RETS]);
 		modscope_report(lv->at.skel, cnt);
+		if (opt->nmodules)
+			fprintf(stderr, "pagetrack: module scope: %llu allocations with a watched module on the stack were the kernel's own (slab, page tables, percpu, migration, reclaim)\n",
+				(unsigned long long)s->kernel_owned);
 	}
 	if (cnt[PT_CNT_STACK_FAIL] && opt->verbose)
 		pt_err("%llu stacks could not be stored (stack map full or hash collision)",

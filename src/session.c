@@ -138,24 +138,43 @@ static void inline_stack(struct session *s, const void *data, struct pt_event *e
 }
 
 /*
- * Kernel caches that build objects on pages they keep (slab pages, page
- * tables of vmalloc and ioremap, percpu chunks, page fragments of network
- * buffers). A module that asks them for an object does not own the pages
- * they allocate meanwhile, nor leak them.
+ * Frames under which a page allocation is the kernel's, not the caller's,
+ * even with a watched module's frame further down the stack:
+ * - caches that build objects on pages they keep (slab pages, page tables
+ *   of vmalloc and ioremap, percpu chunks, page fragments of network
+ *   buffers): a module that asks them for an object neither owns nor leaks
+ *   the pages they allocate meanwhile;
+ * - memory management's own work done inside the module's call: migration
+ *   targets (CMA behind dma_alloc_coherent() on ARM moves movable pages out
+ *   of its area into pages allocated here, which stay their old owners'),
+ *   and reclaim.
  */
-static const char *const cache_prefixes[] = {
+static const char *const kernel_owned_prefixes[] = {
 	"allocate_slab", "new_slab", "___slab_alloc", "cache_grow_begin", "kmem_getpages",
 	"pte_alloc_one", "__pte_alloc", "pmd_alloc_one", "__pmd_alloc", "__pud_alloc",
-	"__p4d_alloc", "pcpu_", "__page_frag_cache_refill", "page_frag_alloc", NULL,
+	"__p4d_alloc", "pcpu_", "__page_frag_cache_refill", "page_frag_alloc",
+	"alloc_migration_target", "alloc_migrate_", "migrate_pages", "compaction_alloc",
+	"alloc_misplaced_dst", "alloc_demote_", "__alloc_pages_direct_reclaim",
+	"try_to_free_pages", "shrink_", NULL,
 };
 
-/* A page allocation with a watched module's frame, made by a kernel cache
- * called from the module (inside that frame). Live only: needs symbols. */
+bool session_kernel_owned_frame(const char *fn)
+{
+	unsigned int k;
+
+	for (k = 0; fn && kernel_owned_prefixes[k]; k++)
+		if (!strncmp(fn, kernel_owned_prefixes[k], strlen(kernel_owned_prefixes[k])))
+			return true;
+	return false;
+}
+
+/* A page allocation with a watched module's frame, made by the kernel for
+ * itself inside that frame (above). Live only: needs symbols. */
 static bool kernel_owned(struct session *s, const struct pt_event *ev)
 {
 	struct pt_stack st;
 	char buf[256];
-	unsigned int i, j, k;
+	unsigned int i, j;
 
 	if (!s->opt->nmodules || ev->type != PT_EV_PAGE_ALLOC || s->stack_fd < 0 ||
 	    !session_stack(s, ev->stack_id, &st))
@@ -164,13 +183,9 @@ static bool kernel_owned(struct session *s, const struct pt_event *ev)
 		;
 	if (i == st.nr)
 		return false;	/* no watched frame: nobody's to take away */
-	for (j = 0; j < i && j < st.nr; j++) {
-		const char *fn = ksyms_func(&s->ks, st.ips[j], buf, sizeof(buf));
-
-		for (k = 0; fn && cache_prefixes[k]; k++)
-			if (!strncmp(fn, cache_prefixes[k], strlen(cache_prefixes[k])))
-				return true;
-	}
+	for (j = 0; j < i && j < st.nr; j++)
+		if (session_kernel_owned_frame(ksyms_func(&s->ks, st.ips[j], buf, sizeof(buf))))
+			return true;
 	return false;
 }
 
@@ -374,6 +389,7 @@ void session_event(struct session *s, const void *data, size_t size)
 		ev = &m.ev;
 	}
 	if (kernel_owned(s, ev)) {
+		s->kernel_owned++;
 		if (ev != &m.ev) {
 			memcpy(&m.ev, ev, sizeof(m.ev));
 			ev = &m.ev;

@@ -40,6 +40,8 @@ struct session {
 	int32_t next_inline_id;		/* ids for inline stacks, from PT_INLINE_ID_BASE */
 	uint64_t filtered;		/* BPF's pid filter count, for the summary */
 	uint64_t probe_misses;		/* program runs the kernel skipped, likewise */
+	uint64_t kernel_owned;		/* -m: allocations under a watched frame left to
+					 * the kernel (kernel_owned in session.c), for -v */
 	double ks_loaded;		/* monotonic s of the last kallsyms read */
 	bool ks_stale;			/* a module came since */
 	bool bpf_module_syms;		/* BPF sends the functions of loading modules */
@@ -76,6 +78,9 @@ void session_refresh_symbols(struct session *s, bool now);
 bool session_map_stack(int fd, int32_t id, uint64_t *ips);
 /* Analyzer stack callback: cache, then the live map when there is one. */
 bool session_stack(void *ctx, int32_t id, struct pt_stack *out);
+/* Is a page allocated under this kernel function the kernel's own (a
+ * cache's, migration's, reclaim's), whoever is further down the stack? */
+bool session_kernel_owned_frame(const char *fn);
 /* One raw event from the ring buffer or a recording. */
 void session_event(struct session *s, const void *data, size_t size);
 /* Record the ranges of watched modules (and tell the analyzer). */
