@@ -147,7 +147,12 @@ static void inline_stack(struct session *s, const void *data, struct pt_event *e
  * - memory management's own work done inside the module's call: migration
  *   targets (CMA behind dma_alloc_coherent() on ARM moves movable pages out
  *   of its area into pages allocated here, which stay their old owners'),
- *   and reclaim.
+ *   and reclaim;
+ * - pages of others that the module's call makes exist: a user page faulted
+ *   in by copy_to_user() or pin_user_pages() (handle_mm_fault: the
+ *   process's), a file's page cache read in by request_firmware() or
+ *   kernel_read() (the file's). A module's own fault handler allocates
+ *   above handle_mm_fault, in its own frame, and stays its own.
  */
 static const char *const kernel_owned_prefixes[] = {
 	"allocate_slab", "new_slab", "___slab_alloc", "cache_grow_begin", "kmem_getpages",
@@ -155,7 +160,8 @@ static const char *const kernel_owned_prefixes[] = {
 	"__p4d_alloc", "pcpu_", "__page_frag_cache_refill", "page_frag_alloc",
 	"alloc_migration_target", "alloc_migrate_", "migrate_pages", "compaction_alloc",
 	"alloc_misplaced_dst", "alloc_demote_", "__alloc_pages_direct_reclaim",
-	"try_to_free_pages", "shrink_", NULL,
+	"try_to_free_pages", "shrink_", "handle_mm_fault", "filemap_", "page_cache_ra",
+	"__page_cache_alloc", NULL,
 };
 
 bool session_kernel_owned_frame(const char *fn)

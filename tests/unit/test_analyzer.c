@@ -1300,20 +1300,27 @@ static void test_kernel_owned_not_scoped(void **state)
 }
 
 /* Which frames make a page the kernel's though the module's call is below:
- * caches, and migration and reclaim done inside that call (a CMA
- * allocation behind dma_alloc_coherent() migrating pages out of its area,
- * seen on armhf). The allocator's own path and the DMA layer are not. */
+ * caches, migration and reclaim done inside that call (a CMA allocation
+ * behind dma_alloc_coherent() migrating pages out of its area, seen on
+ * armhf), a user page faulted in and a file's page cache. The allocator's
+ * own path, the DMA layer, vmalloc, a large kmalloc, shmem and mempools
+ * allocate for the module, and a fault's own steps (do_anonymous_page) are
+ * not what decides: handle_mm_fault below them is. */
 static void test_kernel_owned_frames(void **state)
 {
 	static const char *const owned[] = {
 		"allocate_slab", "___slab_alloc", "__pte_alloc", "pcpu_alloc",
 		"page_frag_alloc_align", "alloc_migration_target", "migrate_pages_batch",
 		"compaction_alloc", "__alloc_pages_direct_reclaim", "shrink_folio_list",
+		"handle_mm_fault", "filemap_alloc_folio", "page_cache_ra_unbounded",
+		"__page_cache_alloc",
 	};
 	static const char *const not_owned[] = {
 		"__alloc_pages", "__alloc_pages_slowpath", "__folio_alloc", "alloc_pages",
 		"__get_free_pages", "cma_alloc", "alloc_contig_range", "dma_direct_alloc_pages",
-		"__dma_direct_alloc_pages", "vmalloc", "__vmalloc_area_node", "dma_pages_run", "",
+		"__dma_direct_alloc_pages", "vmalloc", "__vmalloc_area_node", "dma_pages_run",
+		"kmalloc_large", "__kmalloc_large_node", "do_anonymous_page", "shmem_alloc_folio",
+		"mempool_alloc", "",
 	};
 	unsigned int i;
 
