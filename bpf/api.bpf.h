@@ -124,24 +124,56 @@ static __always_inline int emit_ret(void *ctx, __u32 type, __u64 ret, __u64 ip)
 	return 0;
 }
 
+/*
+ * Does a finding need this API free's stack? Where the page free that
+ * follows would want its own (free_marked, not used up here: a marked head,
+ * more than one page, a tail of a live block; with -m, every block unwound
+ * for scope is marked), and where the API alone can tell something is
+ * wrong (suspect: a pointer or address that is no page of RAM, a refcount
+ * already 0 or unreadable). Nearly every other API free is the kernel's
+ * own order-0 free of an order-0 block, which no finding names: a stack
+ * there (a walk through the trampoline, microseconds under TCG) was most
+ * of what fentry mode cost beyond tracepoint mode. pfn: (__u64)-1 unknown.
+ * With pairing off BPF cannot map pointers to pfns (pfn unknown): every
+ * API free keeps its stack, as before.
+ */
+/* A global function: verified once on its own. Inlined beside pair_hand()'s
+ * loops, the __free_pages program went past the verifier's limit (E2BIG). */
+__noinline int api_free_marked(__u64 pfn, __u32 order)
+{
+	return free_marked(pfn, order, false);
+}
+
+static __always_inline bool api_free_stack(__u64 pfn, __u32 order, bool suspect)
+{
+	if (!free_stacks || !with_stacks)
+		return false;
+	if (suspect || pfn == (__u64)-1 || (pair_pfns && pfn >= pair_pfns))
+		return true;
+	return api_free_marked(pfn, order);
+}
+
 static __always_inline int emit_free_pages(void *ctx, struct page___pt *page, __u32 order,
 					   __u64 ip)
 {
+	__u64 pfn = page_pfn((unsigned long)page);
 	struct pt_event *e;
+	__u32 ref;
+	bool unread;
 
+	/* probe_read zeroes on failure: keep "unreadable" apart from 0. */
+	unread = bpf_probe_read_kernel(&ref, sizeof(ref),
+				       (void *)page + bpf_core_field_offset(page->_refcount));
 	/* A kept block freed through the API goes to user space first. */
 	if (pair_on)
-		pair_hand(ctx, page_pfn((unsigned long)page), order);
-	e = new_event(ctx, PT_EV_FREE_PAGES, free_stacks);
+		pair_hand(ctx, pfn, order);
+	e = new_event(ctx, PT_EV_FREE_PAGES, api_free_stack(pfn, order, unread || !ref));
 	if (!e)
 		return 0;
 	e->a0 = (unsigned long)page;
 	e->a1 = memmap_base();
 	e->order = order;
-	/* probe_read zeroes on failure: keep "unreadable" apart from 0. */
-	if (bpf_probe_read_kernel(&e->aux, sizeof(e->aux),
-				  (void *)page + bpf_core_field_offset(page->_refcount)))
-		e->aux = PT_REFCOUNT_UNKNOWN;
+	e->aux = unread ? PT_REFCOUNT_UNKNOWN : ref;
 	e->ip = ip;
 	submit(e);
 	return 0;
@@ -150,14 +182,19 @@ static __always_inline int emit_free_pages(void *ctx, struct page___pt *page, __
 static __always_inline int emit_free_addr(void *ctx, __u64 addr, __u32 order, __u64 ip)
 {
 	struct pt_event *e;
+	__u64 pfn;
 
 	if (!addr)
 		return 0;
+	pfn = direct_pfn(addr);
 	/* An address the direct map does not hold (a struct page pointer,
 	 * say: a bad free) maps to no kept pfn. */
 	if (pair_on)
-		pair_hand(ctx, direct_pfn(addr), order);
-	e = new_event(ctx, PT_EV_FREE_ADDR, free_stacks);
+		pair_hand(ctx, pfn, order);
+	/* A struct page pointer (on i386 the memmap lies in the direct map,
+	 * so it has a pfn too) is a bad free: its stack is the finding's. */
+	e = new_event(ctx, PT_EV_FREE_ADDR,
+		      api_free_stack(pfn, order, page_pfn(addr) != (__u64)-1));
 	if (!e)
 		return 0;
 	e->a0 = addr;

@@ -434,9 +434,12 @@ static __always_inline bool pair_alloc(__u64 pfn, __u32 order)
  * free (hand) they go to user space first, as blocks it now tracks; at an
  * allocation sent as an event they are stale (their frees went unseen, see
  * probe_misses) and only counted, so that a later free of these pages is not
- * taken for a kept block's and swallowed.
+ * taken for a kept block's and swallowed. A global function, as the byte
+ * version's: verified once, so that a program calling it pays nothing for
+ * its loop's paths (inlined, the fentry free_pages program with a stack
+ * decided at run time went past the verifier's million instructions).
  */
-static __always_inline void pair_take(void *ctx, __u64 pfn, __u32 order, bool hand)
+__noinline int pair_take_words(__u64 pfn, __u32 order, int hand)
 {
 	__u64 end = pfn + (1ULL << (order > 10 ? 10 : order));
 	__u64 base = pfn & ~63ULL, lo, hi, mask, taken, *w;
@@ -455,8 +458,14 @@ static __always_inline void pair_take(void *ctx, __u64 pfn, __u32 order, bool ha
 		if (!taken)
 			continue;
 		__sync_fetch_and_add(w, -taken);
-		pair_flush(ctx, base, taken, hand);
+		pair_flush(NULL, base, taken, hand);
 	}
+	return 0;
+}
+
+static __always_inline void pair_take(void *ctx, __u64 pfn, __u32 order, bool hand)
+{
+	pair_take_words(pfn, order, hand);
 }
 
 /* Is the order-0 block at pfn kept here (its allocation not sent)? */

@@ -230,6 +230,9 @@ void an_set_paired(struct analyzer *an, uint64_t allocs, uint64_t frees, uint64_
 
 /* True once every watched module has been loaded and unloaded again. */
 bool an_watched_unloaded(const struct analyzer *an);
+/* Where struct pages and the direct map live: both known (learnt from the
+ * allocator's returns, or read by BPF), so returns teach nothing more. */
+bool an_bases_known(const struct analyzer *an);
 
 /* End of trace at time now_ns: outstanding blocks and kmaps become findings. */
 void an_finish(struct analyzer *an, uint64_t now_ns);

@@ -140,6 +140,11 @@ void learn_memmap_base(struct analyzer *an, uint64_t base)
 	an->memmap_kernel = true;
 }
 
+bool an_bases_known(const struct analyzer *an)
+{
+	return an->memmap_known && an->direct_known && an->ki.struct_page_size;
+}
+
 bool ptr_to_pfn(const struct analyzer *an, uint64_t ptr, uint64_t *pfn)
 {
 	uint64_t s = an->ki.struct_page_size, d;

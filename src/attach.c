@@ -517,6 +517,36 @@ void attacher_detach(struct attacher *at)
 	links_destroy(links, n);
 }
 
+bool attacher_drop_returns(struct attacher *at, bool user_knows)
+{
+	struct bpf_link *links[2];
+
+	if (at->returns_dropped)
+		return true;
+#ifdef PT_TARGET_ARM
+	(void)links;
+	(void)user_knows;
+	return false;
+#else
+	if (!user_knows || (!at->probes[P_ALLOC_RET].link && !at->probes[P_GFP_RET].link))
+		return false;
+#ifdef PT_PAIR_BYTES
+	/* BPF's pairing learns its bases from the same returns (pair.bpf.h). */
+	if (at->skel->rodata->pair_api &&
+	    (!*(volatile __u32 *)&at->skel->bss->pair_page0 ||
+	     !*(volatile __u32 *)&at->skel->bss->pair_direct0))
+		return false;
+#endif
+	links[0] = at->probes[P_ALLOC_RET].link;
+	links[1] = at->probes[P_GFP_RET].link;
+	at->probes[P_ALLOC_RET].link = NULL;
+	at->probes[P_GFP_RET].link = NULL;
+	links_destroy(links, 2);
+	at->returns_dropped = true;
+	return true;
+#endif
+}
+
 uint64_t attacher_probe_misses(const struct attacher *at)
 {
 	struct bpf_program *prog;

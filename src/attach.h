@@ -70,6 +70,7 @@ struct attacher {
 	const char *pair_why;		/* prepare: why not, when not */
 	uint64_t pair_bytes;		/* prepare: the size of its maps */
 	bool api_events;		/* attach: __free_pages and __alloc_pages probes on */
+	bool returns_dropped;		/* the allocator return probes detached (below) */
 	bool module_syms;		/* attach: do_init_module on, BPF names module functions */
 	const char *mode;		/* attach: "fentry", "kprobe" or "tracepoint" */
 	struct klocal_setup kl;
@@ -94,6 +95,15 @@ int attacher_attach(struct attacher *at, const struct pt_options *opt);
 void attacher_print_detections(const struct attacher *at, const struct pt_kernel_info *ki,
 			       const struct pt_options *opt, const char *memmap);
 void attacher_detach(struct attacher *at);
+/*
+ * The allocator return probes (__alloc_pages, __get_free_pages) only teach
+ * where struct pages and the direct map live: to user space's analyzer and,
+ * on i386, to BPF's pairing. Once user_knows and BPF knows, they are a
+ * trampoline or a kretprobe on every allocation for nothing, and are
+ * detached. Not on ARM32, whose return probes also drop the allocation
+ * stacks their entry probes kept. True once detached.
+ */
+bool attacher_drop_returns(struct attacher *at, bool user_knows);
 /* Runs of our programs the kernel skipped (recursion_misses): a probe that
  * fired while a BPF program ran on its CPU, from an interrupt say. */
 uint64_t attacher_probe_misses(const struct attacher *at);

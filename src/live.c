@@ -62,6 +62,7 @@ struct live {
 	bool child_stopping;		/* we signalled it: its end is ours */
 	int exec_err_fd;		/* COMMAND's exec errno arrives here */
 	uint64_t cnt[PT_CNT_MAX];	/* BPF's counters, summed over CPUs */
+	double returns_dropped_s;	/* when the allocator return probes went, for -v */
 };
 
 static uint64_t now_ns(void)
@@ -550,6 +551,8 @@ static void poll_loop(struct live *lv)
 			break;
 		session_refresh_symbols(s, false);
 		modscope_poll(lv->at.skel, opt);
+		if (!lv->at.returns_dropped && attacher_drop_returns(&lv->at, an_bases_known(s->an)))
+			lv->returns_dropped_s = mono_s() - start;
 		if (lv->at.klocal && s->watched_unloads != kl_unloads) {
 			kl_unloads = s->watched_unloads;
 			klocal_snapshot(lv->at.skel, s, PT_KL_HELD_UNLOAD, now_ns());
@@ -610,6 +613,17 @@ static int drain_and_report(struct live *lv)
 		if (lv->at.paired && lv->at.api_events)
 			fprintf(stderr, "pagetrack: paired in BPF with the API probes (%s mode): %llu allocator returns of kept blocks not sent; an API free hands its kept blocks over (counted above)\n",
 				lv->at.mode, (unsigned long long)cnt[PT_CNT_PAIR_RETS]);
+		if (lv->at.returns_dropped)
+			fprintf(stderr, "pagetrack: allocator return probes detached %.1f s after the start: where struct pages and the direct map live was known\n",
+				lv->returns_dropped_s);
+		else if (lv->at.api_events)
+			fprintf(stderr, "pagetrack: allocator return probes kept to the end (%s)\n",
+#ifdef PT_TARGET_ARM
+				"ARM32: they drop the allocation stacks their entry probes keep"
+#else
+				"where struct pages and the direct map live was not learnt"
+#endif
+				);
 		modscope_report(lv->at.skel, cnt);
 		if (opt->nmodules)
 			fprintf(stderr, "pagetrack: module scope: %llu allocations with a watched module on the stack were the kernel's own (slab, page tables, percpu, migration, reclaim)\n",
