@@ -910,10 +910,15 @@ done
 bpf_ns() { local l c t n per; for l in "${BPF_LINES[@]}"; do read -r c t n per <<<"$l"; [ "$c" = "$1" ] && echo "$per"; done; }
 markdown() {
 	local c med min max ratio rmin rmax ev lost wns cns tcpu cpu cratio crmin crmax
-	echo "Measured $STARTED by \`scripts/bench.sh$([ "$QUICK" = 1 ] && echo " --quick")\`: $(uname -r), $NPROC CPUs," \
-		"load average $LOAD0 at the start, $LOAD1 at the end; churn \`${CHURN[*]}\` ($PAGES pages per run)," \
-		"bare median $(awk -v v="$(field bare 1)" 'BEGIN {printf "%.2f", v / 1e9}') s; $ROUNDS interleaved rounds." \
-		"Ratios to bare: of medians, [per-round range]; lost: the most in any run."
+	if [ -s "$work/summary" ]; then
+		echo "Measured $STARTED by \`scripts/bench.sh$([ "$QUICK" = 1 ] && echo " --quick")\`: $(uname -r), $NPROC CPUs," \
+			"load average $LOAD0 at the start, $LOAD1 at the end; churn \`${CHURN[*]}\` ($PAGES pages per run)," \
+			"bare median $(awk -v v="$(field bare 1)" 'BEGIN {printf "%.2f", v / 1e9}') s; $ROUNDS interleaved rounds." \
+			"Ratios to bare: of medians, [per-round range]; lost: the most in any run."
+	else
+		echo "Measured $STARTED by \`scripts/bench.sh --vm-only\`: the guests only (no host rounds), on" \
+			"$(uname -r), $NPROC CPUs, load average $LOAD0 at the start, $LOAD1 at the end."
+	fi
 	echo
 	if [ -s "$work/summary" ]; then
 		echo "| configuration | wall ratio | CPU ratio | BPF ns per run | events | lost |"
