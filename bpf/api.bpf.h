@@ -166,7 +166,7 @@ static __always_inline int emit_free_pages(void *ctx, struct page___pt *page, __
 				       (void *)page + bpf_core_field_offset(page->_refcount));
 	/* A kept block freed through the API goes to user space first. */
 	if (pair_on)
-		pair_hand(ctx, pfn, order);
+		pair_hand(pfn, order);
 	e = new_event(ctx, PT_EV_FREE_PAGES, api_free_stack(pfn, order, unread || !ref));
 	if (!e)
 		return 0;
@@ -190,7 +190,7 @@ static __always_inline int emit_free_addr(void *ctx, __u64 addr, __u32 order, __
 	/* An address the direct map does not hold (a struct page pointer,
 	 * say: a bad free) maps to no kept pfn. */
 	if (pair_on)
-		pair_hand(ctx, pfn, order);
+		pair_hand(pfn, order);
 	/* A struct page pointer (on i386 the memmap lies in the direct map,
 	 * so it has a pfn too) is a bad free: its stack is the finding's. */
 	e = new_event(ctx, PT_EV_FREE_ADDR,

@@ -99,7 +99,7 @@ static __always_inline void dma_hand(void *ctx, __u64 first, __u64 offset, __u64
 	while (order < 10 && (1ULL << order) < npages)
 		order++;
 	if (first != (__u64)-1)
-		pair_hand(ctx, first + (offset >> 12), order);
+		pair_hand(first + (offset >> 12), order);
 }
 
 static __always_inline int emit_dma_map(void *ctx, __u64 dev, __u64 page, __u64 offset, __u64 size,

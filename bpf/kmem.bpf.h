@@ -55,7 +55,7 @@ static __always_inline void emit_free(void *ctx, __u64 pfn, __u32 order, __u32 f
 	__s32 kept = kept_free_sid(pfn);
 	bool compact = compact_kmem;
 
-	if (free_filtered(pfn) || pair_free(ctx, pfn, order))
+	if (free_filtered(pfn) || pair_free(pfn, order))
 		return;
 	if (scope_gate) {
 		/* A block marked while its module was loaded, or a free

@@ -34,9 +34,8 @@ const volatile __u64 pair_pfns;		/* pfns the bitmap covers */
 const volatile bool pair_api;
 
 /* The kept blocks taken from one chunk (base, mask): counted, and at a
- * larger free (hand) sent to user space as blocks it now tracks (no stack:
- * ctx is not needed). */
-static __always_inline void pair_flush(void *ctx, __u64 base, __u64 taken, bool hand)
+ * larger free (hand) sent to user space as blocks it now tracks (no stack). */
+static __always_inline void pair_flush(__u64 base, __u64 taken, bool hand)
 {
 	struct pt_event *e;
 
@@ -45,7 +44,7 @@ static __always_inline void pair_flush(void *ctx, __u64 base, __u64 taken, bool 
 	count_n(hand ? PT_CNT_PAIR_HANDED : PT_CNT_PAIR_STALE, __builtin_popcountll(taken));
 	if (!hand)
 		return;
-	e = new_event(ctx, PT_EV_PAIRED_LIVE, false);
+	e = new_event(NULL, PT_EV_PAIRED_LIVE, false);
 	if (!e)
 		return;
 	e->paired.base = base;
@@ -254,7 +253,7 @@ static __always_inline __u64 pair_take_byte(struct pair_chunk *c, __u32 i)
  * programs run interpreted, as they do with the JIT off, Debian's default
  * there.
  */
-__noinline int pair_take_bytes(__u64 pfn, __u32 order, int hand)
+__noinline int pair_take(__u64 pfn, __u32 order, int hand)
 {
 	__u64 end = pfn + (1ULL << (order > 10 ? 10 : order));
 	__u64 p = pfn, cbase = pfn & ~63ULL, taken = 0, w;
@@ -270,7 +269,7 @@ __noinline int pair_take_bytes(__u64 pfn, __u32 order, int hand)
 		taken |= pair_take_byte(c, pair_opaque(s, p) & 63);
 	for (n = 0; n < 128 && p + 8 <= end; n++, p += 8) {
 		if ((p & ~63ULL) != cbase) {
-			pair_flush(NULL, cbase, taken, hand);
+			pair_flush(cbase, taken, hand);
 			taken = 0;
 			cbase = p & ~63ULL;
 			c = pair_chunk(p);
@@ -285,7 +284,7 @@ __noinline int pair_take_bytes(__u64 pfn, __u32 order, int hand)
 	}
 	for (n = 0; n < 7 && p < end; n++, p++) {
 		if ((p & ~63ULL) != cbase) {
-			pair_flush(NULL, cbase, taken, hand);
+			pair_flush(cbase, taken, hand);
 			taken = 0;
 			cbase = p & ~63ULL;
 			c = pair_chunk(p);
@@ -294,13 +293,8 @@ __noinline int pair_take_bytes(__u64 pfn, __u32 order, int hand)
 		}
 		taken |= pair_take_byte(c, pair_opaque(s, p) & 63);
 	}
-	pair_flush(NULL, cbase, taken, hand);
+	pair_flush(cbase, taken, hand);
 	return 0;
-}
-
-static __always_inline void pair_take(void *ctx, __u64 pfn, __u32 order, bool hand)
-{
-	pair_take_bytes(pfn, order, hand);
 }
 
 /* Is the order-0 block at pfn kept here (its allocation not sent)? */
@@ -312,14 +306,14 @@ static __always_inline bool pair_kept(__u64 pfn)
 }
 
 /* A page free: true when it was a kept block's, and nothing is sent. */
-static __always_inline bool pair_free(void *ctx, __u64 pfn, __u32 order)
+static __always_inline bool pair_free(__u64 pfn, __u32 order)
 {
 	__u8 *b;
 
 	if (!pair_on)
 		return false;
 	if (order) {
-		pair_take(ctx, pfn, order, true);
+		pair_take(pfn, order, true);
 		told_set(pfn);
 		return false;
 	}
@@ -439,7 +433,7 @@ static __always_inline bool pair_alloc(__u64 pfn, __u32 order)
  * its loop's paths (inlined, the fentry free_pages program with a stack
  * decided at run time went past the verifier's million instructions).
  */
-__noinline int pair_take_words(__u64 pfn, __u32 order, int hand)
+__noinline int pair_take(__u64 pfn, __u32 order, int hand)
 {
 	__u64 end = pfn + (1ULL << (order > 10 ? 10 : order));
 	__u64 base = pfn & ~63ULL, lo, hi, mask, taken, *w;
@@ -458,14 +452,9 @@ __noinline int pair_take_words(__u64 pfn, __u32 order, int hand)
 		if (!taken)
 			continue;
 		__sync_fetch_and_add(w, -taken);
-		pair_flush(NULL, base, taken, hand);
+		pair_flush(base, taken, hand);
 	}
 	return 0;
-}
-
-static __always_inline void pair_take(void *ctx, __u64 pfn, __u32 order, bool hand)
-{
-	pair_take_words(pfn, order, hand);
 }
 
 /* Is the order-0 block at pfn kept here (its allocation not sent)? */
@@ -477,14 +466,14 @@ static __always_inline bool pair_kept(__u64 pfn)
 }
 
 /* A page free: true when it was a kept block's, and nothing is sent. */
-static __always_inline bool pair_free(void *ctx, __u64 pfn, __u32 order)
+static __always_inline bool pair_free(__u64 pfn, __u32 order)
 {
 	__u64 bit = 1ULL << (pfn & 63), *w;
 
 	if (!pair_on)
 		return false;
 	if (order) {
-		pair_take(ctx, pfn, order, true);
+		pair_take(pfn, order, true);
 		told_set(pfn);
 		return false;
 	}
@@ -501,10 +490,10 @@ static __always_inline bool pair_free(void *ctx, __u64 pfn, __u32 order)
 
 /* An API free of [pfn, pfn + 2^order): kept blocks there go to user space
  * first, as blocks it tracks, so that it judges this free. */
-static __always_inline void pair_hand(void *ctx, __u64 pfn, __u32 order)
+static __always_inline void pair_hand(__u64 pfn, __u32 order)
 {
 	if (pair_on)
-		pair_take(ctx, pfn, order, true);
+		pair_take(pfn, order, true);
 }
 
 /*
@@ -512,7 +501,7 @@ static __always_inline void pair_hand(void *ctx, __u64 pfn, __u32 order)
  * i386 and ARM32 sg walker (dma.bpf.h) is a chain of tail calls, and without
  * a JIT the kernel refuses a program that both tail calls and calls a
  * function ("tail_calls are not allowed in non-JITed programs with bpf-to-bpf
- * calls"): it must not reach pair_take_bytes().
+ * calls"): it must not reach pair_take().
  */
 static __always_inline void pair_hand_small(__u64 pfn, __u32 order)
 {
@@ -526,10 +515,10 @@ static __always_inline void pair_hand_small(__u64 pfn, __u32 order)
 	for (n = 0; n < 2 && n <= (int)order; n++, p++) {
 		c = pair_chunk(p);
 		if (c)
-			pair_flush(NULL, p & ~63ULL, pair_take_byte(c, (__u32)p & 63), true);
+			pair_flush(p & ~63ULL, pair_take_byte(c, (__u32)p & 63), true);
 	}
 #else
-	pair_hand(NULL, pfn, order);
+	pair_hand(pfn, order);
 #endif
 }
 
@@ -537,5 +526,5 @@ static __always_inline void pair_hand_small(__u64 pfn, __u32 order)
 static __always_inline void pair_sent(__u64 pfn, __u32 order)
 {
 	if (pair_on)
-		pair_take(NULL, pfn, order, false);
+		pair_take(pfn, order, false);
 }

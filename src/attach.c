@@ -519,15 +519,15 @@ void attacher_detach(struct attacher *at)
 
 bool attacher_drop_returns(struct attacher *at, bool user_knows)
 {
+#ifdef PT_TARGET_ARM
+	(void)at;
+	(void)user_knows;
+	return false;
+#else
 	struct bpf_link *links[2];
 
 	if (at->returns_dropped)
 		return true;
-#ifdef PT_TARGET_ARM
-	(void)links;
-	(void)user_knows;
-	return false;
-#else
 	if (!user_knows || (!at->probes[P_ALLOC_RET].link && !at->probes[P_GFP_RET].link))
 		return false;
 #ifdef PT_PAIR_BYTES
