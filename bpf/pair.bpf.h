@@ -305,19 +305,11 @@ static __always_inline bool pair_kept(__u64 pfn)
 	return b && (*b & PAIR_KEPT);
 }
 
-/* A page free: true when it was a kept block's, and nothing is sent. */
-static __always_inline bool pair_free(__u64 pfn, __u32 order)
+/* An order-0 page free (pair_free): true when it was a kept block's. */
+static __always_inline bool pair_free_one(__u64 pfn)
 {
-	__u8 *b;
+	__u8 *b = pair_byte(pfn);
 
-	if (!pair_on)
-		return false;
-	if (order) {
-		pair_take(pfn, order, true);
-		told_set(pfn);
-		return false;
-	}
-	b = pair_byte(pfn);
 	if (!b)
 		return false;
 	if (!(*b & PAIR_KEPT)) {
@@ -465,18 +457,11 @@ static __always_inline bool pair_kept(__u64 pfn)
 	return w && (*w & (1ULL << (pfn & 63)));
 }
 
-/* A page free: true when it was a kept block's, and nothing is sent. */
-static __always_inline bool pair_free(__u64 pfn, __u32 order)
+/* An order-0 page free (pair_free): true when it was a kept block's. */
+static __always_inline bool pair_free_one(__u64 pfn)
 {
 	__u64 bit = 1ULL << (pfn & 63), *w;
 
-	if (!pair_on)
-		return false;
-	if (order) {
-		pair_take(pfn, order, true);
-		told_set(pfn);
-		return false;
-	}
 	w = pair_word(pfn);
 	if (!w || !(*w & bit)) {
 		told_set(pfn);
@@ -487,6 +472,20 @@ static __always_inline bool pair_free(__u64 pfn, __u32 order)
 	return true;
 }
 #endif
+
+/* A page free: true when it was a kept block's, and nothing is sent. A
+ * larger free hands the kept blocks it covers over first. */
+static __always_inline bool pair_free(__u64 pfn, __u32 order)
+{
+	if (!pair_on)
+		return false;
+	if (order) {
+		pair_take(pfn, order, true);
+		told_set(pfn);
+		return false;
+	}
+	return pair_free_one(pfn);
+}
 
 /* An API free of [pfn, pfn + 2^order): kept blocks there go to user space
  * first, as blocks it tracks, so that it judges this free. */
