@@ -164,9 +164,12 @@ static __always_inline int emit_free_pages(void *ctx, struct page___pt *page, __
 	/* probe_read zeroes on failure: keep "unreadable" apart from 0. */
 	unread = bpf_probe_read_kernel(&ref, sizeof(ref),
 				       (void *)page + bpf_core_field_offset(page->_refcount));
-	/* A kept block freed through the API goes to user space first. */
-	if (pair_on)
+	/* A kept block freed through the API goes to user space first, and
+	 * a stale record at its pfn goes (a double free names none). */
+	if (pair_on) {
 		pair_hand(pfn, order);
+		pair_forget(pfn);
+	}
 	e = new_event(ctx, PT_EV_FREE_PAGES, api_free_stack(pfn, order, unread || !ref));
 	if (!e)
 		return 0;
@@ -189,8 +192,10 @@ static __always_inline int emit_free_addr(void *ctx, __u64 addr, __u32 order, __
 	pfn = direct_pfn(addr);
 	/* An address the direct map does not hold (a struct page pointer,
 	 * say: a bad free) maps to no kept pfn. */
-	if (pair_on)
+	if (pair_on) {
 		pair_hand(pfn, order);
+		pair_forget(pfn);
+	}
 	/* A struct page pointer (on i386 the memmap lies in the direct map,
 	 * so it has a pfn too) is a bad free: its stack is the finding's. */
 	e = new_event(ctx, PT_EV_FREE_ADDR,

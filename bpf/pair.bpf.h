@@ -52,6 +52,20 @@ static __always_inline void pair_flush(__u64 base, __u64 taken, bool hand)
 	submit(e);
 }
 
+/* User space is to forget the record of a free it was sent at pfn: a block
+ * was kept there since (see pair_told). */
+static __always_inline void forget_send(__u64 pfn)
+{
+	struct pt_event *e = new_event(NULL, PT_EV_PAIRED_LIVE, false);
+
+	if (!e)
+		return;
+	e->paired.base = pfn & ~63ULL;
+	e->paired.mask = 1ULL << (pfn & 63);
+	e->flags = PT_F_FORGET;
+	submit(e);
+}
+
 #ifdef PT_PAIR_BYTES
 /*
  * i386 and ARM32: a byte per pfn, and no atomics, which their 6.1 JITs do
@@ -60,8 +74,8 @@ static __always_inline void pair_flush(__u64 base, __u64 taken, bool hand)
  * the allocator orders; so plain stores of a byte (or of a word all of whose
  * pfns are in the block at hand) lose nobody's state, where a read-modify-
  * write of a bit in a word of 64 pfns would lose another CPU's. PAIR_KEPT:
- * the block is kept here; PAIR_TOLD: a free at this pfn was sent (what the
- * amd64 version keeps in pair_told). One byte per 4 KiB page, pfn 0 up to
+ * the block is kept here; PAIR_TOLD and PAIR_STALE: what the amd64 version
+ * keeps in pair_told (see there). One byte per 4 KiB page, pfn 0 up to
  * max_pfn: 512 KiB for a 2 GiB i386 guest, 768 KiB for the 2 GiB armhf one
  * (its RAM starts at 1 GiB).
  *
@@ -74,6 +88,7 @@ static __always_inline void pair_flush(__u64 base, __u64 taken, bool hand)
  */
 #define PAIR_KEPT	1
 #define PAIR_TOLD	2
+#define PAIR_STALE	4
 #define PAIR_KEPT8	0x0101010101010101ULL
 
 struct pair_chunk {
@@ -199,7 +214,6 @@ static __always_inline void told_set(__u64 pfn)
 /* Keep an order-0 block allocated now; false: send its event. */
 static __always_inline bool pair_alloc(__u64 pfn, __u32 order)
 {
-	struct pt_event *e;
 	__u8 *b, v;
 
 	if (order || !pair_ready() || !(b = pair_byte(pfn)))
@@ -208,30 +222,28 @@ static __always_inline bool pair_alloc(__u64 pfn, __u32 order)
 	if (scope_gate && marks_near(pfn) && bpf_map_lookup_elem(&marks, &pfn))
 		return false;
 	v = *b;
-	*b = PAIR_KEPT;		/* and no longer told: forgotten below */
+	/* A sent free's record here is stale from now on. */
+	*b = PAIR_KEPT | ((v & (PAIR_TOLD | PAIR_STALE)) ? PAIR_STALE : 0);
 	if (v & PAIR_KEPT)
 		count(PT_CNT_PAIR_STALE);	/* the last block here was freed unseen */
 	count(PT_CNT_PAIR_ALLOCS);
-	if (v & PAIR_TOLD) {
-		e = new_event(NULL, PT_EV_PAIRED_LIVE, false);
-		if (e) {
-			e->paired.base = pfn & ~63ULL;
-			e->paired.mask = 1ULL << (pfn & 63);
-			e->flags = PT_F_FORGET;
-			submit(e);
-		}
-	}
 	return true;
 }
 
-/* One pfn of a range: its kept flag into the chunk's mask, without a
- * branch (the byte is the block's: written back as it is, flag cleared). */
-static __always_inline __u64 pair_take_byte(struct pair_chunk *c, __u32 i)
+/*
+ * One pfn of a range: its kept flag into the chunk's mask, without a
+ * branch. told: PAIR_TOLD with the API probes, else 0. At a hand-over a
+ * kept block goes to user space, which forgets the records at its pfn and
+ * will make one at its free: told, not stale; a pfn not kept keeps its
+ * byte. At a sent allocation user space forgets every record the block
+ * covers: nothing stays.
+ */
+static __always_inline __u64 pair_take_byte(struct pair_chunk *c, __u32 i, int hand, __u8 told)
 {
-	__u8 *b = (__u8 *)c + i, v = *b;
+	__u8 *b = (__u8 *)c + i, v = *b, k = v & PAIR_KEPT;
 
-	*b = v & ~PAIR_KEPT;
-	return (__u64)(v & PAIR_KEPT) << i;
+	*b = hand ? (__u8)((v & ~(k * 7)) | ((k << 1) & told)) : 0;
+	return (__u64)k << i;
 }
 
 /*
@@ -256,7 +268,9 @@ static __always_inline __u64 pair_take_byte(struct pair_chunk *c, __u32 i)
 __noinline int pair_take(__u64 pfn, __u32 order, int hand)
 {
 	__u64 end = pfn + (1ULL << (order > 10 ? 10 : order));
-	__u64 p = pfn, cbase = pfn & ~63ULL, taken = 0, w;
+	__u64 p = pfn, cbase = pfn & ~63ULL, taken = 0, w, k8;
+	__u64 told8 = pair_api ? PAIR_KEPT8 << 1 : 0;
+	__u8 told = (__u8)told8;
 	struct pair_chunk *c = pair_chunk(pfn);
 	struct pair_last *s;
 	__u32 zero = 0, i;
@@ -266,7 +280,7 @@ __noinline int pair_take(__u64 pfn, __u32 order, int hand)
 		return 0;
 	/* A chunk holds whole words, so the first bytes share pfn's chunk. */
 	for (n = 0; n < 7 && p < end && (p & 7); n++, p++)
-		taken |= pair_take_byte(c, pair_opaque(s, p) & 63);
+		taken |= pair_take_byte(c, pair_opaque(s, p) & 63, hand, told);
 	for (n = 0; n < 128 && p + 8 <= end; n++, p += 8) {
 		if ((p & ~63ULL) != cbase) {
 			pair_flush(cbase, taken, hand);
@@ -276,11 +290,13 @@ __noinline int pair_take(__u64 pfn, __u32 order, int hand)
 			if (!c)
 				return 0;
 		}
-		/* No branch here either: all 8 pfns are the block's. */
+		/* No branch here either: all 8 pfns are the block's, each
+		 * byte as in pair_take_byte (k8 * 7: the kept bytes' flags). */
 		i = (pair_opaque(s, p) >> 3) & 7;
 		w = c->w[i];
-		c->w[i] = w & ~PAIR_KEPT8;
-		taken |= (((w & PAIR_KEPT8) * 0x0102040810204080ULL) >> 56) << (p & 56);
+		k8 = w & PAIR_KEPT8;
+		c->w[i] = hand ? (w & ~(k8 * 7)) | ((k8 << 1) & told8) : 0;
+		taken |= ((k8 * 0x0102040810204080ULL) >> 56) << (p & 56);
 	}
 	for (n = 0; n < 7 && p < end; n++, p++) {
 		if ((p & ~63ULL) != cbase) {
@@ -291,7 +307,7 @@ __noinline int pair_take(__u64 pfn, __u32 order, int hand)
 			if (!c)
 				return 0;
 		}
-		taken |= pair_take_byte(c, pair_opaque(s, p) & 63);
+		taken |= pair_take_byte(c, pair_opaque(s, p) & 63, hand, told);
 	}
 	pair_flush(cbase, taken, hand);
 	return 0;
@@ -317,9 +333,20 @@ static __always_inline bool pair_free_one(__u64 pfn)
 			*b |= PAIR_TOLD;
 		return false;
 	}
-	*b = 0;
+	*b &= ~PAIR_KEPT;	/* a stale record stays stale */
 	count(PT_CNT_PAIR_FREES);
 	return true;
+}
+
+/* An API free at pfn: a stale record there is forgotten first. */
+static __always_inline void pair_forget(__u64 pfn)
+{
+	__u8 *b = pair_byte(pfn);
+
+	if (!pair_api || !b || !(*b & PAIR_STALE))
+		return;
+	*b &= ~PAIR_STALE;
+	forget_send(pfn);
 }
 #else
 /* The bases come from the kernel's own variables (api.bpf.h). */
@@ -336,18 +363,30 @@ struct {
 
 /*
  * With the API probes, user space remembers who freed a block (the first
- * free a double free names) at the head of each free it was sent. A bit here
- * says "a free was sent at this pfn": the next allocation kept there says so
- * in a small event (PAIRED_LIVE with PT_F_FORGET), so that user space
- * forgets that record as it would with every event sent, instead of naming
- * it at a later double free of a kept block. (Sending that allocation
- * instead would chain: its free would be sent too, and so on for good.)
+ * free a double free names) at the head of each free it was sent. told: a
+ * free was sent at this pfn. An allocation kept there makes that record
+ * stale (user space would have forgotten it, had the allocation been sent):
+ * told becomes stale. Only a double free at the API asks for the record, so
+ * the stale ones are said only there: an API free at a stale pfn first
+ * sends a small event (PAIRED_LIVE with PT_F_FORGET) and user space forgets
+ * that record, instead of naming it as the first free of a kept block.
+ * (Said at every reuse, those events were half of what fentry mode sent
+ * under churn; sending the allocation instead would chain: its free would
+ * be sent too, and so on for good.) A sent allocation clears both over its
+ * pages, as user space forgets every record there; a hand-over clears the
+ * stale bit of the blocks it hands (user space forgets theirs) and sets
+ * their told bit (it will make one at their free).
  */
+struct pair_told {
+	__u64 told;
+	__u64 stale;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);			/* pair_pfns / 64 with pair_api */
 	__type(key, __u32);
-	__type(value, __u64);
+	__type(value, struct pair_told);
 } pair_told SEC(".maps");
 
 /*
@@ -364,7 +403,7 @@ static __always_inline __u64 *pair_word(__u64 pfn)
 	return bpf_map_lookup_elem(&pair_bits, &i);
 }
 
-static __always_inline __u64 *told_word(__u64 pfn)
+static __always_inline struct pair_told *told_word(__u64 pfn)
 {
 	__u32 i = pfn >> 6;
 
@@ -376,16 +415,18 @@ static __always_inline __u64 *told_word(__u64 pfn)
 /* A free at pfn goes to user space: remember it (see pair_told). */
 static __always_inline void told_set(__u64 pfn)
 {
-	__u64 bit = 1ULL << (pfn & 63), *t = told_word(pfn);
+	struct pair_told *t = told_word(pfn);
+	__u64 bit = 1ULL << (pfn & 63);
 
-	if (t && !(*t & bit))
-		__sync_fetch_and_add(t, bit);
+	if (t && !(t->told & bit))
+		__sync_fetch_and_add(&t->told, bit);
 }
 
 /* Keep an order-0 block allocated now; false: send its event. */
 static __always_inline bool pair_alloc(__u64 pfn, __u32 order)
 {
-	__u64 bit = 1ULL << (pfn & 63), *w, *t;
+	__u64 bit = 1ULL << (pfn & 63), *w;
+	struct pair_told *t;
 
 	if (order || !(w = pair_word(pfn)))
 		return false;
@@ -399,18 +440,11 @@ static __always_inline bool pair_alloc(__u64 pfn, __u32 order)
 	else
 		__sync_fetch_and_add(w, bit);
 	count(PT_CNT_PAIR_ALLOCS);
-	/* A sent free's record is here in user space: it is to be forgotten. */
-	if ((t = told_word(pfn)) && (*t & bit)) {
-		struct pt_event *e;
-
-		__sync_fetch_and_add(t, -bit);
-		e = new_event(NULL, PT_EV_PAIRED_LIVE, false);
-		if (e) {
-			e->paired.base = pfn & ~63ULL;
-			e->paired.mask = bit;
-			e->flags = PT_F_FORGET;
-			submit(e);
-		}
+	/* A sent free's record here is stale from now on. */
+	if ((t = told_word(pfn)) && (t->told & bit)) {
+		__sync_fetch_and_add(&t->told, -bit);
+		if (!(t->stale & bit))
+			__sync_fetch_and_add(&t->stale, bit);
 	}
 	return true;
 }
@@ -428,7 +462,8 @@ static __always_inline bool pair_alloc(__u64 pfn, __u32 order)
 __noinline int pair_take(__u64 pfn, __u32 order, int hand)
 {
 	__u64 end = pfn + (1ULL << (order > 10 ? 10 : order));
-	__u64 base = pfn & ~63ULL, lo, hi, mask, taken, *w;
+	__u64 base = pfn & ~63ULL, lo, hi, mask, taken, bits, *w;
+	struct pair_told *t;
 	int k;
 
 	for (k = 0; k < 16; k++, base += 64) {
@@ -441,6 +476,15 @@ __noinline int pair_take(__u64 pfn, __u32 order, int hand)
 		hi = end < base + 64 ? end - base : 64;
 		mask = (hi - lo == 64 ? ~0ULL : ((1ULL << (hi - lo)) - 1)) << lo;
 		taken = *w & mask;
+		t = told_word(base);
+		if (t) {	/* see pair_told */
+			bits = t->stale & (hand ? taken : mask);
+			if (bits)
+				__sync_fetch_and_add(&t->stale, -bits);
+			bits = hand ? taken & ~t->told : t->told & mask;
+			if (bits)
+				__sync_fetch_and_add(&t->told, hand ? bits : -bits);
+		}
 		if (!taken)
 			continue;
 		__sync_fetch_and_add(w, -taken);
@@ -470,6 +514,18 @@ static __always_inline bool pair_free_one(__u64 pfn)
 	__sync_fetch_and_add(w, -bit);
 	count(PT_CNT_PAIR_FREES);
 	return true;
+}
+
+/* An API free at pfn: a stale record there is forgotten first. */
+static __always_inline void pair_forget(__u64 pfn)
+{
+	struct pair_told *t = told_word(pfn);
+	__u64 bit = 1ULL << (pfn & 63);
+
+	if (!t || !(t->stale & bit))
+		return;
+	__sync_fetch_and_add(&t->stale, -bit);
+	forget_send(pfn);
 }
 #endif
 
@@ -514,7 +570,9 @@ static __always_inline void pair_hand_small(__u64 pfn, __u32 order)
 	for (n = 0; n < 2 && n <= (int)order; n++, p++) {
 		c = pair_chunk(p);
 		if (c)
-			pair_flush(p & ~63ULL, pair_take_byte(c, (__u32)p & 63), true);
+			pair_flush(p & ~63ULL,
+				   pair_take_byte(c, (__u32)p & 63, true, pair_api ? PAIR_TOLD : 0),
+				   true);
 	}
 #else
 	pair_hand(pfn, order);
