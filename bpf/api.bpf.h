@@ -94,6 +94,22 @@ static __always_inline __u64 direct_pfn(__u64 addr)
 		return (__u64)-1;
 	return (addr - base) >> 12;
 }
+
+/*
+ * Run once by user space (BPF_PROG_TEST_RUN), never attached: both bases as
+ * page_pfn() and direct_pfn() read them, for the analyzer, which then needs
+ * no allocator return probe to learn them (attacher_read_bases).
+ */
+__u64 read_memmap, read_direct;
+
+SEC("raw_tp")
+int pagetrack_read_bases(void *ctx)
+{
+	read_memmap = memmap_base();
+	if (direct_var)
+		bpf_probe_read_kernel(&read_direct, PT_PTR_SIZE, (void *)(unsigned long)direct_var);
+	return 0;
+}
 #endif
 
 /*

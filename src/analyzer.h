@@ -233,6 +233,8 @@ bool an_watched_unloaded(const struct analyzer *an);
 /* Where struct pages and the direct map live: both known (learnt from the
  * allocator's returns, or read by BPF), so returns teach nothing more. */
 bool an_bases_known(const struct analyzer *an);
+/* Both bases as BPF read them from the kernel's variables (0: not read). */
+void an_set_bases(struct analyzer *an, uint64_t memmap_base, uint64_t direct_base);
 
 /* End of trace at time now_ns: outstanding blocks and kmaps become findings. */
 void an_finish(struct analyzer *an, uint64_t now_ns);

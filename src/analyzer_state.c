@@ -140,6 +140,15 @@ void learn_memmap_base(struct analyzer *an, uint64_t base)
 	an->memmap_kernel = true;
 }
 
+void an_set_bases(struct analyzer *an, uint64_t memmap_base, uint64_t direct_base)
+{
+	learn_memmap_base(an, memmap_base);
+	if (direct_base) {
+		an->direct_base = direct_base;
+		an->direct_known = true;
+	}
+}
+
 bool an_bases_known(const struct analyzer *an)
 {
 	return an->memmap_known && an->direct_known && an->ki.struct_page_size;

@@ -425,6 +425,9 @@ int attacher_prepare(struct attacher *at, const struct pt_options *opt,
 	freestack_configure(at->skel, ki->struct_page_size);
 	resolve_probes(at, opt, ks, use_kprobes);
 	pair_configure(at, opt, ki, ks);
+#ifndef PT_PAIR_BYTES
+	bpf_program__set_autoload(at->skel->progs.pagetrack_read_bases, at->skel->rodata->pair_api);
+#endif
 	modscope_prepare(at->skel, use_kprobes, ks);
 	dma_attach_prepare(&at->dma, at->skel, at->btf, ks, at->fentry, use_kprobes);
 	if (!strcmp(opt->attach, "kprobe") && !at->probes[P_FREE_PAGES].target) {
@@ -441,6 +444,32 @@ int attacher_prepare(struct attacher *at, const struct pt_options *opt,
 	return 0;
 }
 
+/*
+ * Where struct pages and the direct map live, as BPF reads them for its
+ * pairing (api.bpf.h): with both, the analyzer maps every pointer from the
+ * first event, and the allocator return probes, a trampoline or kretprobe
+ * on every allocation that would only teach it the same, are not attached.
+ * Left 0 where the kernel cannot run the program (BPF_PROG_TEST_RUN of a
+ * raw tracepoint program: 5.10+): the returns teach it, as on i386.
+ */
+static void read_bases(struct attacher *at)
+{
+#ifndef PT_PAIR_BYTES
+	LIBBPF_OPTS(bpf_test_run_opts, topts);
+	struct bpf_program *prog = at->skel->progs.pagetrack_read_bases;
+
+	if (!bpf_program__autoload(prog) ||
+	    bpf_prog_test_run_opts(bpf_program__fd(prog), &topts))
+		return;
+	if (at->skel->bss->read_memmap && at->skel->bss->read_direct) {
+		at->memmap_base = at->skel->bss->read_memmap;
+		at->direct_base = at->skel->bss->read_direct;
+	}
+#else
+	(void)at;
+#endif
+}
+
 int attacher_load(struct attacher *at, const struct pt_options *opt)
 {
 	int err = pagetrack_bpf__load(at->skel);
@@ -450,6 +479,7 @@ int attacher_load(struct attacher *at, const struct pt_options *opt)
 		       opt->verbose ? "" : " (run with -v for the verifier log)");
 		return -1;
 	}
+	read_bases(at);
 	return 0;
 }
 
@@ -478,6 +508,10 @@ int attacher_attach(struct attacher *at, const struct pt_options *opt)
 
 		if (!p->target)
 			continue;
+		if (at->direct_base && (i == P_ALLOC_RET || i == P_GFP_RET)) {
+			at->returns_skipped = at->returns_dropped = true;
+			continue;
+		}
 		if (p->fprog)
 			p->link = bpf_program__attach_trace(p->fprog);
 		else
@@ -487,7 +521,8 @@ int attacher_attach(struct attacher *at, const struct pt_options *opt)
 	}
 	modscope_start(at->skel, opt, at->tps[T_MOD_LOAD].link, at->tps[T_MOD_UNLOAD].link);
 	dma_attach_attach(&at->dma);
-	at->api_events = probes[P_FREE_PAGES].link && probes[P_ALLOC_RET].link;
+	at->api_events = probes[P_FREE_PAGES].link &&
+			 (probes[P_ALLOC_RET].link || at->returns_skipped);
 	at->mode = !at->api_events ? "tracepoint" : probes[P_FREE_PAGES].fprog ? "fentry" : "kprobe";
 	at->module_syms = probes[P_MOD_INIT].link != NULL;
 	if ((!strcmp(opt->attach, "kprobe") || !strcmp(opt->attach, "fentry")) && !at->api_events) {

@@ -71,6 +71,8 @@ struct attacher {
 	uint64_t pair_bytes;		/* prepare: the size of its maps */
 	bool api_events;		/* attach: __free_pages and __alloc_pages probes on */
 	bool returns_dropped;		/* the allocator return probes detached (below) */
+	bool returns_skipped;		/* ... or never attached: BPF read both bases */
+	uint64_t memmap_base, direct_base; /* load: read by BPF from the kernel, 0: not */
 	bool module_syms;		/* attach: do_init_module on, BPF names module functions */
 	const char *mode;		/* attach: "fentry", "kprobe" or "tracepoint" */
 	struct klocal_setup kl;
@@ -88,8 +90,12 @@ int attacher_btf(struct attacher *at, const struct pt_options *opt, struct pt_ke
  */
 int attacher_prepare(struct attacher *at, const struct pt_options *opt,
 		     const struct pt_kernel_info *ki, const struct ksyms *ks, struct pt_config *cfg);
+/* Load; then, on 64-bit kernels with the API probes and pairing on, BPF
+ * reads where struct pages and the direct map live (memmap_base,
+ * direct_base) from the kernel's variables. */
 int attacher_load(struct attacher *at, const struct pt_options *opt);
-/* Attach every chosen program; sets mode, api_events and module_syms. */
+/* Attach every chosen program; sets mode, api_events and module_syms. The
+ * allocator return probes are not attached where both bases were read. */
 int attacher_attach(struct attacher *at, const struct pt_options *opt);
 /* Say which detections are active and why the others are not. */
 void attacher_print_detections(const struct attacher *at, const struct pt_kernel_info *ki,

@@ -457,6 +457,7 @@ static int record_setup(struct live *lv)
 		pt_err("out of memory");
 		return -1;
 	}
+	an_set_bases(s->an, lv->at.memmap_base, lv->at.direct_base);
 	s->stack_fd = bpf_map__fd(lv->at.skel->maps.stacks);
 	s->kl_stack_fd = bpf_map__fd(lv->at.skel->maps.kl_stacks);
 	session_sources(s, lv->ki.release, true);
@@ -613,7 +614,9 @@ static int drain_and_report(struct live *lv)
 		if (lv->at.paired && lv->at.api_events)
 			fprintf(stderr, "pagetrack: paired in BPF with the API probes (%s mode): %llu allocator returns of kept blocks not sent; an API free hands its kept blocks over (counted above)\n",
 				lv->at.mode, (unsigned long long)cnt[PT_CNT_PAIR_RETS]);
-		if (lv->at.returns_dropped)
+		if (lv->at.returns_skipped)
+			fprintf(stderr, "pagetrack: allocator return probes not attached: BPF read where struct pages and the direct map live from the kernel\n");
+		else if (lv->at.returns_dropped)
 			fprintf(stderr, "pagetrack: allocator return probes detached %.1f s after the start: where struct pages and the direct map live was known\n",
 				lv->returns_dropped_s);
 		else if (lv->at.api_events)

@@ -348,6 +348,36 @@ static void test_double_free_forgets_reallocated_block(void **state)
 	an_free(f.an);
 }
 
+/*
+ * Both bases as BPF read them (an_set_bases, amd64: the allocator return
+ * probes are then not attached): a free_pages() by address is judged with
+ * no return ever seen. Without them it cannot be (counted unjudged).
+ */
+static void test_bases_read_by_bpf(void **state)
+{
+	const struct pt_finding *x;
+	int set;
+
+	(void)state;
+	for (set = 0; set < 2; set++) {
+		struct fx f = fx_cold(true, false, 0);
+
+		if (set)
+			an_set_bases(f.an, VMEMMAP, DIRECT);
+		assert_int_equal(an_bases_known(f.an), set);
+		km_emit(&f.k, PT_EV_PAGE_ALLOC, 0x2000, 3, NULL, NULL);
+		km_emit(&f.k, PT_EV_FREE_ADDR, ADDR(0x2000), 2, NULL, NULL);
+		assert_int_equal(an_stats(f.an)->unjudged_frees, !set);
+		if (set) {
+			x = only(&f, PT_K_ORDER_MISMATCH);
+			assert_int_equal(x->pfn, 0x2000);
+			assert_int_equal(x->order, 3);
+			assert_int_equal(x->free_order, 2);
+		}
+		an_free(f.an);
+	}
+}
+
 static void test_bad_free_struct_page(void **state)
 {
 	struct fx f = fx_new(true, true, 0);
@@ -2098,6 +2128,7 @@ int main(void)
 		cmocka_unit_test(test_double_free_via_free_pages),
 		cmocka_unit_test(test_double_free_names_first_free),
 		cmocka_unit_test(test_double_free_forgets_reallocated_block),
+		cmocka_unit_test(test_bases_read_by_bpf),
 		cmocka_unit_test(test_bad_free_struct_page),
 		cmocka_unit_test(test_partial_free),
 		cmocka_unit_test(test_partial_free_every_tail_counted),
