@@ -459,11 +459,31 @@ static __always_inline bool pair_alloc(__u64 pfn, __u32 order)
  * its loop's paths (inlined, the fentry free_pages program with a stack
  * decided at run time went past the verifier's million instructions).
  */
+/*
+ * pair_take's told and stale bits for one word (see pair_told): a global
+ * function of its own, verified once; inside pair_take's loop its branches
+ * made 6.12's verifier take seconds for every program that calls it.
+ */
+__noinline int told_take(__u64 base, __u64 mask, __u64 taken, int hand)
+{
+	struct pair_told *t = told_word(base);
+	__u64 bits;
+
+	if (!t)
+		return 0;
+	bits = t->stale & (hand ? taken : mask);
+	if (bits)
+		__sync_fetch_and_add(&t->stale, -bits);
+	bits = hand ? taken & ~t->told : t->told & mask;
+	if (bits)
+		__sync_fetch_and_add(&t->told, hand ? bits : -bits);
+	return 0;
+}
+
 __noinline int pair_take(__u64 pfn, __u32 order, int hand)
 {
 	__u64 end = pfn + (1ULL << (order > 10 ? 10 : order));
-	__u64 base = pfn & ~63ULL, lo, hi, mask, taken, bits, *w;
-	struct pair_told *t;
+	__u64 base = pfn & ~63ULL, lo, hi, mask, taken, *w;
 	int k;
 
 	for (k = 0; k < 16; k++, base += 64) {
@@ -476,15 +496,8 @@ __noinline int pair_take(__u64 pfn, __u32 order, int hand)
 		hi = end < base + 64 ? end - base : 64;
 		mask = (hi - lo == 64 ? ~0ULL : ((1ULL << (hi - lo)) - 1)) << lo;
 		taken = *w & mask;
-		t = told_word(base);
-		if (t) {	/* see pair_told */
-			bits = t->stale & (hand ? taken : mask);
-			if (bits)
-				__sync_fetch_and_add(&t->stale, -bits);
-			bits = hand ? taken & ~t->told : t->told & mask;
-			if (bits)
-				__sync_fetch_and_add(&t->told, hand ? bits : -bits);
-		}
+		if (pair_api)
+			told_take(base, mask, taken, hand);
 		if (!taken)
 			continue;
 		__sync_fetch_and_add(w, -taken);
