@@ -450,16 +450,6 @@ static __always_inline bool pair_alloc(__u64 pfn, __u32 order)
 }
 
 /*
- * Clear the kept bits among [pfn, pfn + 2^order), word by word. At a larger
- * free (hand) they go to user space first, as blocks it now tracks; at an
- * allocation sent as an event they are stale (their frees went unseen, see
- * probe_misses) and only counted, so that a later free of these pages is not
- * taken for a kept block's and swallowed. A global function, as the byte
- * version's: verified once, so that a program calling it pays nothing for
- * its loop's paths (inlined, the fentry free_pages program with a stack
- * decided at run time went past the verifier's million instructions).
- */
-/*
  * pair_take's told and stale bits for one word (see pair_told): a global
  * function of its own, verified on its own; inside pair_take's loop its
  * branches made every pagetrack start in the 6.12 guest take ~30 s instead
@@ -481,6 +471,16 @@ __noinline int told_take(__u64 base, __u64 mask, __u64 taken, int hand)
 	return 0;
 }
 
+/*
+ * Clear the kept bits among [pfn, pfn + 2^order), word by word. At a larger
+ * free (hand) they go to user space first, as blocks it now tracks; at an
+ * allocation sent as an event they are stale (their frees went unseen, see
+ * probe_misses) and only counted, so that a later free of these pages is not
+ * taken for a kept block's and swallowed. A global function, as the byte
+ * version's: verified once, so that a program calling it pays nothing for
+ * its loop's paths (inlined, the fentry free_pages program with a stack
+ * decided at run time went past the verifier's million instructions).
+ */
 __noinline int pair_take(__u64 pfn, __u32 order, int hand)
 {
 	__u64 end = pfn + (1ULL << (order > 10 ? 10 : order));
